@@ -1,0 +1,113 @@
+"""What flows call: named actions, and interceptors that see every message before the dialogue.
+
+Action modules (in `actions/`) register themselves on import with `@action("name")`;
+the engine imports the modules named under `plugins:` in config.yml.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from bot.messages import BotMessage, UserMessage
+from bot.state import ConversationState
+from bot.turn import Turn
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from nlu import ParseResult
+
+
+class ActionContext:
+    """What an action (or interceptor) may see and do during one turn."""
+
+    def __init__(self, turn: Turn, runtime: "Runtime") -> None:
+        self._turn = turn
+        self.runtime = runtime
+
+    @property
+    def state(self) -> ConversationState:
+        return self._turn.state
+
+    @property
+    def conversation_id(self) -> str:
+        return self._turn.state.conversation_id
+
+    @property
+    def channel(self) -> str:
+        return self._turn.state.channel
+
+    @property
+    def sender(self) -> str:
+        return self._turn.state.sender
+
+    @property
+    def message(self) -> UserMessage | None:
+        return self._turn.message
+
+    @property
+    def parse(self) -> "ParseResult | None":
+        return self._turn.parse
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self._turn.state.slots
+
+    def slot(self, name: str, default: Any = None) -> Any:
+        value = self._turn.state.slot(name)
+        return default if value is None else value
+
+    def set_slot(self, name: str, value: Any) -> None:
+        self._turn.set_slot(name, value)
+
+    def utter(self, key: str, **variables: Any) -> None:
+        self._turn.utter(key, **variables)
+
+    def send(self, message: BotMessage) -> None:
+        self._turn.send(message)
+
+    def emit(self, type_: str, data: dict[str, Any] | None = None, actor: str = "bot") -> None:
+        self._turn.emit(type_, data, actor=actor)
+
+    def text(self, key: str, **variables: Any) -> str:
+        """A response's text, rendered for this conversation, without sending it."""
+        return self._turn.responses.text(key, self._turn.state, variables)
+
+
+ActionFunc = Callable[[ActionContext], Awaitable[None]]
+# An interceptor returns True when it has handled the message and the dialogue must not run.
+InterceptorFunc = Callable[[ActionContext], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Interceptor:
+    name: str
+    priority: int  # lower runs first; the safety screen is 10, the live-session relay 20
+    func: InterceptorFunc
+
+
+ACTIONS: dict[str, ActionFunc] = {}
+INTERCEPTORS: list[Interceptor] = []
+
+
+def action(name: str) -> Callable[[ActionFunc], ActionFunc]:
+    """Register an action under `name`, the name flows use in `action:` steps."""
+
+    def register(func: ActionFunc) -> ActionFunc:
+        if name in ACTIONS and ACTIONS[name] is not func:
+            raise ValueError(f"action {name!r} is registered twice")
+        ACTIONS[name] = func
+        return func
+
+    return register
+
+
+def interceptor(name: str, priority: int) -> Callable[[InterceptorFunc], InterceptorFunc]:
+    """Register a function that sees every user message before the dialogue runs."""
+
+    def register(func: InterceptorFunc) -> InterceptorFunc:
+        if not any(i.name == name for i in INTERCEPTORS):
+            INTERCEPTORS.append(Interceptor(name, priority, func))
+            INTERCEPTORS.sort(key=lambda i: i.priority)
+        return func
+
+    return register

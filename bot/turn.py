@@ -1,0 +1,49 @@
+"""One turn of a conversation: the working state and the events it adds, committed all or nothing."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot import events as ev
+from bot.events import Event
+from bot.messages import BotMessage, UserMessage
+from bot.state import ConversationState
+
+if TYPE_CHECKING:
+    from bot.responses import Responses
+    from nlu import ParseResult
+
+
+class Turn:
+    """Collects the events of one turn, applying each to a working copy of the state at once."""
+
+    def __init__(
+        self,
+        state: ConversationState,
+        responses: "Responses",
+        message: UserMessage | None = None,
+        parse: "ParseResult | None" = None,
+    ) -> None:
+        self.state = state.copy()
+        self.responses = responses
+        self.message = message
+        self.parse = parse
+        self.events: list[Event] = []
+        self.replies: list[BotMessage] = []
+
+    def emit(self, type_: str, data: dict[str, Any] | None = None, actor: str = "bot") -> Event:
+        event = Event(type_, dict(data or {}), actor=actor)
+        self.events.append(event)
+        self.state.apply(event)
+        return event
+
+    def set_slot(self, name: str, value: Any, actor: str = "bot") -> None:
+        if self.state.slot(name) != value:
+            self.emit(ev.SLOT, {"name": name, "value": value}, actor=actor)
+
+    def send(self, message: BotMessage) -> None:
+        self.replies.append(message)
+        self.emit(ev.BOT, message.to_dict())
+
+    def utter(self, key: str, **variables: Any) -> None:
+        for message in self.responses.render(key, self.state, variables, turn_seed=len(self.events)):
+            self.send(message)

@@ -1,0 +1,56 @@
+"""The parse result: what the NLU hands to the engine (Rasa's `/model/parse` shape, CONTRACTS.md §3)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Intent:
+    """An intent name with the classifier's confidence (0..1)."""
+
+    name: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "confidence": round(float(self.confidence), 4)}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity found in the text; `start`/`end` are character offsets into the original text."""
+
+    entity: str
+    value: Any
+    start: int
+    end: int
+    text: str
+    negated: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"entity": self.entity, "value": self.value}
+        if self.negated is not None:
+            data["negated"] = self.negated
+        data.update(start=self.start, end=self.end, text=self.text)
+        return data
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The NLU's reading of one message."""
+
+    text: str
+    intent: Intent
+    intent_ranking: list[Intent] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "intent": self.intent.to_dict(),
+            "intent_ranking": [i.to_dict() for i in self.intent_ranking],
+            "entities": [e.to_dict() for e in self.entities],
+        }
+
+    def entities_of(self, entity_type: str) -> list[Entity]:
+        return [e for e in self.entities if e.entity == entity_type]
