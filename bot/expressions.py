@@ -1,0 +1,149 @@
+"""The condition language of flows and triage rules: a safe subset of Python expressions over slots.
+
+Nothing is executed: the expression is parsed with `ast` and walked. A comparison with an
+unknown (None) value is false, so a missing answer never satisfies a threshold.
+"""
+from __future__ import annotations
+
+import ast
+import operator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+from bot.state import get_slot
+
+
+class ExpressionError(ValueError):
+    """An expression is not in the language; the message says what is wrong."""
+
+
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.In: lambda a, b: b is not None and a in b,
+    ast.NotIn: lambda a, b: b is not None and a not in b,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+}
+_ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_CONSTANTS = {"true": True, "false": False, "none": None, "null": None}
+_FUNCTIONS = ("present", "denied", "known", "missing")
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed expression: `names` are the slots it reads (dotted for map keys)."""
+
+    source: str
+    tree: ast.expr
+    names: frozenset[str]
+
+    def evaluate(self, slots: dict[str, Any]) -> bool:
+        return bool(_eval(self.tree, slots))
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _check(node: ast.AST, names: set[str]) -> None:
+    if isinstance(node, ast.BoolOp | ast.Compare):
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.boolop | ast.cmpop):
+                _check(child, names)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.USub):
+        _check(node.operand, names)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool | type(None)):
+        pass
+    elif isinstance(node, ast.List | ast.Tuple):
+        for elt in node.elts:
+            _check(elt, names)
+    elif isinstance(node, ast.Name | ast.Attribute):
+        name = _dotted(node)
+        if name is None or name.count(".") > 1:
+            raise ExpressionError(f"'{ast.unparse(node)}' is not a slot name")
+        if name.lower() not in _CONSTANTS:
+            names.add(name)
+    elif isinstance(node, ast.Call):
+        func = node.func.id if isinstance(node.func, ast.Name) else None
+        if func not in _FUNCTIONS or len(node.args) != 1 or node.keywords:
+            raise ExpressionError(f"unknown function '{ast.unparse(node.func)}'; use one of {', '.join(_FUNCTIONS)}")
+        arg = node.args[0]
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            raise ExpressionError(f"{func}() takes one quoted name")
+        names.add(f"symptoms.{arg.value}" if func in ("present", "denied") else arg.value)
+    else:
+        raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in a condition")
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(source: str) -> Expression:
+    """Parse and check an expression once; raises ExpressionError with the reason."""
+    if not isinstance(source, str) or not source.strip():
+        raise ExpressionError("an empty condition")
+    try:
+        tree = ast.parse(source.strip(), mode="eval").body
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse '{source}': {exc.msg}") from None
+    names: set[str] = set()
+    _check(tree, names)
+    return Expression(source, tree, frozenset(names))
+
+
+def evaluate(source: str, slots: dict[str, Any]) -> bool:
+    return compile_expression(source).evaluate(slots)
+
+
+def _eval(node: ast.expr, slots: dict[str, Any]) -> Any:
+    if isinstance(node, ast.BoolOp):
+        if isinstance(node.op, ast.And):
+            return all(_eval(v, slots) for v in node.values)
+        return any(_eval(v, slots) for v in node.values)
+    if isinstance(node, ast.UnaryOp):
+        value = _eval(node.operand, slots)
+        if isinstance(node.op, ast.Not):
+            return not value
+        return None if value is None else -value
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, slots)
+        for op, right_node in zip(node.ops, node.comparators):
+            right = _eval(right_node, slots)
+            if isinstance(op, _ORDERING) and (left is None or right is None):
+                return False
+            try:
+                if not _COMPARE[type(op)](left, right):
+                    return False
+            except TypeError:
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_eval(e, slots) for e in node.elts]
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = _dotted(node) or ""
+        if name.lower() in _CONSTANTS:
+            return _CONSTANTS[name.lower()]
+        return get_slot(slots, name)
+    if isinstance(node, ast.Call):
+        func = node.func.id  # type: ignore[union-attr]
+        arg = node.args[0].value  # type: ignore[attr-defined]
+        if func == "present":
+            return get_slot(slots, f"symptoms.{arg}") is True
+        if func == "denied":
+            return get_slot(slots, f"symptoms.{arg}") is False
+        if func == "known":
+            return get_slot(slots, arg) is not None
+        return get_slot(slots, arg) is None
+    raise ExpressionError(f"cannot evaluate '{ast.unparse(node)}'")
