@@ -1,0 +1,65 @@
+"""One-time codes that link a staff account to a Telegram chat."""
+import datetime as dt
+
+import pytest
+
+from bot.db import Database, utcnow
+from integrations.telegram.linking import CODE_LENGTH, Linker, LinkError
+
+
+@pytest.fixture
+async def linker(tmp_path):
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'link.db'}")
+    await db.upgrade()
+    yield Linker(db, "secret-for-tests", dt.timedelta(minutes=15))
+    await db.close()
+
+
+async def test_a_code_links_the_chat_that_sends_it_to_the_staff_member(linker):
+    code = await linker.issue(7)
+    assert await linker.redeem(code.display, chat_id=555) == 7
+    assert await linker.staff_for_chat(555) == 7
+    assert await linker.chats_for_staff([7, 8]) == {7: 555}
+
+
+async def test_a_code_works_once(linker):
+    code = await linker.issue(7)
+    await linker.redeem(code.code, chat_id=555)
+    with pytest.raises(LinkError):
+        await linker.redeem(code.code, chat_id=666)
+    assert await linker.staff_for_chat(666) is None
+
+
+async def test_an_expired_code_is_refused(linker):
+    code = await linker.issue(7, now=utcnow() - dt.timedelta(minutes=16))
+    with pytest.raises(LinkError):
+        await linker.redeem(code.code, chat_id=555)
+
+
+async def test_a_new_code_replaces_the_unused_one(linker):
+    first = await linker.issue(7)
+    second = await linker.issue(7)
+    with pytest.raises(LinkError):
+        await linker.redeem(first.code, chat_id=555)
+    assert await linker.redeem(second.code, chat_id=555) == 7
+
+
+async def test_a_code_typed_in_lower_case_full_width_or_with_a_dash_is_understood(linker):
+    code = await linker.issue(7)
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in code.code.lower())  # full-width lower case
+    assert await linker.redeem(f" {typed[:4]}－{typed[4:]} ", chat_id=555) == 7
+
+
+@pytest.mark.parametrize("typed", ["", "ABC", "😀" * CODE_LENGTH, "A" * 10_000])
+async def test_malformed_codes_are_refused(linker, typed):
+    with pytest.raises(LinkError):
+        await linker.redeem(typed, chat_id=555)
+
+
+async def test_linking_again_moves_the_account_to_the_new_chat_and_frees_the_old(linker):
+    await linker.redeem((await linker.issue(7)).code, chat_id=555)
+    await linker.redeem((await linker.issue(7)).code, chat_id=777)
+    assert await linker.staff_for_chat(555) is None
+    assert await linker.chats_for_staff([7]) == {7: 777}
+    assert await linker.unlink_chat(777)
+    assert await linker.chats_for_staff([7]) == {}
