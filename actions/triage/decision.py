@@ -1,0 +1,84 @@
+"""Deciding a triage level from a conversation's slots with a rule set: the one place that decides."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.state import get_slot
+
+from actions.triage.ruleset import LEVELS, Modifier, Rule, Ruleset
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A triage decision: the level, every rule that fired, and the facts it was decided on."""
+
+    level: str
+    fired: tuple[Rule, ...]  # every rule whose evidence held, most urgent first
+    deciding: tuple[Rule, ...]  # the fired rules at the level before modifiers
+    raised_by: tuple[Modifier, ...]  # high-risk modifiers that raised the level (one step at most)
+    ruleset: str
+    facts: dict[str, Any]  # every known slot any rule reads, as the rules saw it
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in self.fired] + [m.id for m in self.raised_by]
+
+    def reasons(self, language: str = "zh") -> list[str]:
+        """The patient-facing reasons for this level (lower-level rules that also fired are left out)."""
+        found: list[str] = []
+        for item in (*self.deciding, *self.raised_by):
+            reason = item.reason_in(language)
+            if reason not in found:
+                found.append(reason)
+        return found
+
+    def to_contract(self, language: str = "zh") -> dict[str, Any]:
+        """The `custom.triage` object of CONTRACTS.md §2."""
+        return {"level": self.level, "reasons": self.reasons(language), "rules": self.rule_ids,
+                "ruleset": self.ruleset}
+
+    def to_event(self, language: str = "zh") -> dict[str, Any]:
+        """The `triage` event: the contract object plus the facts and each fired rule's level."""
+        return {
+            **self.to_contract(language),
+            "facts": self.facts,
+            "fired": [{"id": r.id, "level": r.level} for r in self.fired],
+        }
+
+
+def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:
+    """The slots, completed with what follows from them without asking (and only where missing)."""
+    facts = dict(slots)
+    age, months = facts.get("age"), facts.get("age_months")
+    if months is None and isinstance(age, int | float) and not isinstance(age, bool):
+        # Rounded so that "3个月" (0.25 years) is exactly 3 months, not 2.9999.
+        facts["age_months"] = round(age * 12, 2)
+    elif age is None and isinstance(months, int | float) and not isinstance(months, bool):
+        facts["age"] = round(months / 12, 4)
+    if facts.get("pregnant") is None:
+        if get_slot(facts, "conditions.pregnancy") is True or facts.get("pregnancy_weeks") is not None:
+            facts["pregnant"] = True
+    return facts
+
+
+def decide(ruleset: Ruleset, slots: dict[str, Any]) -> Decision:
+    """The most urgent firing rule wins; then one step up for a high-risk patient with an infection."""
+    facts = derive_facts(slots)
+    fired = tuple(r for r in ruleset.rules if r.when.evaluate(facts))
+    base = min((LEVELS.index(r.level) for r in fired), default=LEVELS.index("selfcare"))
+    raised_by: tuple[Modifier, ...] = ()
+    level = base
+    if LEVELS[base] in ("consult", "selfcare") and ruleset.modifier_context.evaluate(facts):
+        raised_by = tuple(m for m in ruleset.modifiers if m.when.evaluate(facts))
+        if raised_by:
+            level = base - 1
+    used = {name: get_slot(facts, name) for name in sorted(ruleset.names)}
+    return Decision(
+        level=LEVELS[level],
+        fired=fired,
+        deciding=tuple(r for r in fired if LEVELS.index(r.level) == base),
+        raised_by=raised_by,
+        ruleset=ruleset.version,
+        facts={name: value for name, value in used.items() if value is not None},
+    )
