@@ -1,0 +1,40 @@
+"""Live doctor sessions: staff and departments, rosters, and the consultation lifecycle and queue.
+
+The public face; see docs/consultations.md for the API, the events and the pub/sub topics.
+"""
+from bot.consultations.departments import Department, Departments, load_departments
+from bot.consultations.intake import IntakeSummary, build_intake
+from bot.consultations.lifecycle import (
+    ACTIVE,
+    CANCELLED,
+    CLOSED,
+    EXPIRED,
+    OPEN,
+    QUEUED,
+    REQUESTED,
+    STATUSES,
+    TRANSFERRED,
+    WAITING,
+)
+from bot.consultations.roster import Roster, RosterError, Session, parse_minute, parse_weekday
+from bot.consultations.service import (
+    Closing,
+    Consultation,
+    ConsultationError,
+    Consultations,
+    QueueEntry,
+    RequestOutcome,
+    Transition,
+    consultations,
+    topics,
+)
+from bot.consultations.staff import ROLES, SignIn, Staff, StaffDirectory, StaffError
+
+__all__ = [
+    "ACTIVE", "CANCELLED", "CLOSED", "EXPIRED", "OPEN", "QUEUED", "REQUESTED", "ROLES", "STATUSES",
+    "TRANSFERRED", "WAITING",
+    "Closing", "Consultation", "ConsultationError", "Consultations", "Department", "Departments",
+    "IntakeSummary", "QueueEntry", "RequestOutcome", "Roster", "RosterError", "Session", "SignIn", "Staff",
+    "StaffDirectory", "StaffError", "Transition",
+    "build_intake", "consultations", "load_departments", "parse_minute", "parse_weekday", "topics",
+]

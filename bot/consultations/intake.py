@@ -1,0 +1,126 @@
+"""The intake summary a doctor reads on accepting: who, symptoms present and absent, vitals, risks, triage.
+
+Built from the conversation the bot had (slots, latest triage, attachments in the event log);
+which vitals count as abnormal and which answers are risk factors is data (`intake.yml`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import events as ev
+from bot.config import PROJECT_ROOT
+from bot.events import Event
+from bot.expressions import compile_expression
+from bot.state import ConversationState
+
+RULES_FILE = Path(__file__).with_name("intake.yml")
+SLOTS_FILE = PROJECT_ROOT / "flows" / "slots.yml"
+# The shared vocabulary names every symptom and condition code in Chinese; a deployment without it
+# shows the codes.
+VOCABULARY_FILE = PROJECT_ROOT.parent / "shared" / "spec" / "vocabulary.yml"
+WHO = ("subject", "age", "sex", "pregnant", "pregnancy_weeks", "antigen_result", "vaccine_doses", "duration_hours")
+
+
+@dataclass(frozen=True)
+class Vital:
+    name: str
+    label: str
+    value: float
+    unit: str
+    abnormal: bool
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    label: str
+
+
+@dataclass
+class IntakeSummary:
+    """Everything on the doctor's first screen; `to_dict` is what the console API returns."""
+
+    patient: dict[str, Any]
+    symptoms_present: list[Item] = field(default_factory=list)
+    symptoms_absent: list[Item] = field(default_factory=list)
+    vitals: list[Vital] = field(default_factory=list)
+    risk_factors: list[Item] = field(default_factory=list)
+    medications: list[Item] = field(default_factory=list)
+    triage: dict[str, Any] | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "patient": self.patient,
+            "symptoms_present": [i.__dict__ for i in self.symptoms_present],
+            "symptoms_absent": [i.__dict__ for i in self.symptoms_absent],
+            "vitals": [v.__dict__ for v in self.vitals],
+            "risk_factors": [i.__dict__ for i in self.risk_factors],
+            "medications": [i.__dict__ for i in self.medications],
+            "triage": self.triage,
+            "attachments": self.attachments,
+        }
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, Any]:
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    for spec in data["vitals"].values():
+        spec["expression"] = compile_expression(spec["abnormal"])
+    for spec in data["risk_factors"].values():
+        spec["expression"] = compile_expression(spec["when"])
+    return data
+
+
+@lru_cache(maxsize=1)
+def _slot_labels() -> dict[str, str]:
+    data = yaml.safe_load(SLOTS_FILE.read_text(encoding="utf-8")) if SLOTS_FILE.exists() else {}
+    return {name: str(spec.get("label", name)) for name, spec in (data.get("slots") or {}).items()
+            if isinstance(spec, dict)}
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[str, dict[str, str]]:
+    if not VOCABULARY_FILE.exists():
+        return {}
+    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
+    return {group: {code: str(text).split("/")[0].strip() for code, text in (data.get(group) or {}).items()}
+            for group in ("symptoms", "conditions", "medications")}
+
+
+def _items(mapping: Any, group: str, want: bool) -> list[Item]:
+    names = _vocabulary().get(group, {})
+    if not isinstance(mapping, dict):
+        return []
+    return [Item(code, names.get(code, code)) for code, value in mapping.items() if bool(value) is want]
+
+
+def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
+    slots = state.slots
+    labels = _slot_labels()
+    rules = _rules()
+    patient = {name: {"label": labels.get(name, name), "value": slots[name]} for name in WHO
+               if slots.get(name) is not None}
+    vitals = [
+        Vital(name, labels.get(name, name), float(slots[name]), spec["unit"], spec["expression"].evaluate(slots))
+        for name, spec in rules["vitals"].items() if isinstance(slots.get(name), (int, float))
+    ]
+    risks = _items(slots.get("conditions"), "conditions", True)
+    risks += [Item(code, spec["label"]) for code, spec in rules["risk_factors"].items()
+              if spec["expression"].evaluate(slots)]
+    attachments = [a for e in events if e.type == ev.USER for a in (e.data.get("attachments") or [])]
+    return IntakeSummary(
+        patient=patient,
+        symptoms_present=_items(slots.get("symptoms"), "symptoms", True),
+        symptoms_absent=_items(slots.get("symptoms"), "symptoms", False),
+        vitals=vitals,
+        risk_factors=risks,
+        medications=_items(slots.get("medications"), "medications", True),
+        triage=state.latest_triage,
+        attachments=attachments,
+    )

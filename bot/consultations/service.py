@@ -1,0 +1,608 @@
+"""The consultation lifecycle: request, pay, queue, accept, relay, transfer, invite, close, cancel, expire.
+
+Stateless over SQL, so any worker may serve any step. Transitions a doctor (or the clock) makes
+are recorded in the patient's conversation at once (`engine.record`, type `handoff`) and the
+patient is told through their channel (`engine.push`). Transitions made during a patient's turn
+(`request`, `cancel`) return the event for the turn to emit, because the turn holds the
+conversation. Every change is also published on `runtime.pubsub` (see `topics`), which is how the
+console and the Telegram bot learn of it on every worker.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select, update
+
+from bot import events as ev
+from bot.consultations import lifecycle as lc
+from bot.consultations.departments import Department, Departments, load_departments
+from bot.consultations.models import ConsultationRow
+from bot.consultations.roster import DEFAULT_TIMEZONE, Roster, Session
+from bot.consultations.staff import LockoutPolicy, Staff, StaffDirectory
+from bot.db import utcnow
+from bot.jobs import job
+from bot.messages import BotMessage
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+LEVEL_PRIORITY = {"emergency": 0, "urgent": 1, "consult": 2, "selfcare": 3}
+EXPIRE_JOB = "consultation_expire"
+PRESENCE_SECONDS = 30  # a console or bot connection counts as present this long after its last heartbeat
+
+
+class ConsultationError(Exception):
+    """A consultation operation refused; `code` maps to HTTP (not_found 404, forbidden 403, conflict 409, invalid 422)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class topics:
+    """Pub/sub topic names. Every message is a dict with a `type` (see docs/consultations.md)."""
+
+    @staticmethod
+    def department(code: str) -> str:
+        return f"consult:dept:{code}"
+
+    @staticmethod
+    def staff(staff_id: int) -> str:
+        return f"consult:staff:{staff_id}"
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """One consultation as every caller sees it."""
+
+    id: str
+    conversation_id: str
+    department: str
+    department_name: str
+    status: str
+    level: str | None
+    priority: int
+    fee_fen: int
+    order_no: str | None
+    paid_at: dt.datetime | None
+    requested_at: dt.datetime
+    waiting_since: dt.datetime | None
+    session_starts_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    doctor_id: int | None
+    assigned_to: int | None
+    participants: tuple[int, ...]
+    closing: dict[str, Any] | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in lc.OPEN
+
+    def to_dict(self) -> dict[str, Any]:
+        def iso(value: dt.datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "department": self.department,
+            "department_name": self.department_name,
+            "status": self.status,
+            "level": self.level,
+            "fee_fen": self.fee_fen,
+            "order_no": self.order_no,
+            "paid_at": iso(self.paid_at),
+            "requested_at": iso(self.requested_at),
+            "waiting_since": iso(self.waiting_since),
+            "session_starts_at": iso(self.session_starts_at),
+            "expires_at": iso(self.expires_at),
+            "accepted_at": iso(self.accepted_at),
+            "ended_at": iso(self.ended_at),
+            "doctor_id": self.doctor_id,
+            "assigned_to": self.assigned_to,
+            "participants": list(self.participants),
+            "closing": self.closing,
+        }
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change of status and the `handoff` event that records it (who and when are the event's)."""
+
+    consultation: Consultation
+    event: dict[str, Any]
+    actor: str
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    consultation: Consultation
+    position: int  # 1 = next
+    wait_minutes: int  # estimate, from recent acceptance times
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.consultation.to_dict(), "position": self.position, "wait_minutes": self.wait_minutes}
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """What `request` did. `kind`:
+
+    - `queued`: waiting now (position and wait set);
+    - `payment_required`: created in `requested` until the order is paid (`consultation.order_no`);
+    - `off_hours`: nothing created; `next_session` says when the department opens (ask, then call
+      again with `queue_off_hours=True`);
+    - `no_session`: nobody is rostered in the next two weeks;
+    - `already_open`: the conversation already has an open consultation (returned).
+    """
+
+    kind: str
+    department: Department
+    consultation: Consultation | None = None
+    transition: Transition | None = None
+    position: int | None = None
+    wait_minutes: int | None = None
+    next_session: Session | None = None
+
+
+@dataclass(frozen=True)
+class Closing:
+    """What a doctor writes when closing; the patient receives all of it."""
+
+    summary: str
+    advice: str = ""
+    level: str | None = None  # overrides the bot's triage level when given
+    followup: str = ""  # the follow-up plan, in words
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "advice": self.advice, "level": self.level, "followup": self.followup}
+
+
+@dataclass
+class Settings:
+    """config.yml `consultations:` (see docs/consultations.md)."""
+
+    timezone: str = DEFAULT_TIMEZONE
+    fee_mode: str = "free"  # free | order
+    minutes_per_patient: float = 8.0  # the wait estimate before any acceptance has been seen
+    wait_sample: int = 10  # how many recent acceptances the estimate uses
+    wait_window_hours: float = 4.0
+    max_wait_hours: float = 12.0  # a queued patient expires by then even in a round-the-clock session
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+
+    @classmethod
+    def from_section(cls, section: dict[str, Any]) -> "Settings":
+        fee = section.get("fee") or {}
+        wait = section.get("wait") or {}
+        console = section.get("console") or {}
+        return cls(
+            timezone=str(section.get("timezone", DEFAULT_TIMEZONE)),
+            fee_mode=str(fee.get("mode", "free")),
+            minutes_per_patient=float(wait.get("minutes_per_patient", 8)),
+            wait_sample=int(wait.get("sample", 10)),
+            wait_window_hours=float(wait.get("window_hours", 4)),
+            max_wait_hours=float(wait.get("max_hours", 12)),
+            lockout=LockoutPolicy(int(console.get("max_failed_logins", 5)), int(console.get("lockout_minutes", 15))),
+        )
+
+
+class Consultations:
+    """The live-consultation domain for one runtime; get it with `consultations(runtime)`."""
+
+    def __init__(self, runtime: "Runtime") -> None:
+        self.runtime = runtime
+        self.settings = Settings.from_section(runtime.config.section("consultations"))
+        self.departments: Departments = load_departments(runtime.config)
+        self.roster = Roster(runtime.db, self.settings.timezone)
+        self.staff = StaffDirectory(runtime.db, self.departments.codes(), self.settings.lockout)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def _public(self, row: ConsultationRow) -> Consultation:
+        try:
+            name = self.departments.get(row.department).name
+        except KeyError:  # a department removed from config.yml still names its old consultations
+            name = row.department
+        return Consultation(
+            row.id, row.conversation_id, row.department, name, row.status, row.level, row.priority, row.fee_fen,
+            row.order_no, row.paid_at, row.requested_at, row.waiting_since, row.session_starts_at, row.expires_at,
+            row.accepted_at, row.ended_at, row.doctor_id, row.assigned_to, tuple(row.participants or ()), row.closing,
+        )
+
+    async def get(self, consultation_id: str) -> Consultation:
+        async with self.runtime.db.session() as s:
+            row = await s.get(ConsultationRow, consultation_id)
+        if row is None:
+            raise ConsultationError("not_found", "no such consultation")
+        return self._public(row)
+
+    async def open_for(self, conversation_id: str) -> Consultation | None:
+        """The conversation's open consultation (requested, waiting, transferred or active), if any."""
+        async with self.runtime.db.session() as s:
+            row = await s.scalar(select(ConsultationRow).where(
+                ConsultationRow.conversation_id == conversation_id, ConsultationRow.status.in_(lc.OPEN))
+                .order_by(ConsultationRow.requested_at.desc()).limit(1))
+        return None if row is None else self._public(row)
+
+    async def history(self, conversation_id: str, limit: int = 20) -> list[Consultation]:
+        async with self.runtime.db.session() as s:
+            rows = await s.scalars(select(ConsultationRow).where(ConsultationRow.conversation_id == conversation_id)
+                                   .order_by(ConsultationRow.requested_at.desc()).limit(limit))
+            return [self._public(r) for r in rows.all()]
+
+    async def queue(self, departments: list[str], assigned_to: int | None = None,
+                    now: dt.datetime | None = None) -> list[QueueEntry]:
+        """Waiting consultations of these departments (and those transferred to `assigned_to`), in order."""
+        now = now or utcnow()
+        async with self.runtime.db.session() as s:
+            query = select(ConsultationRow).where(ConsultationRow.status.in_(lc.QUEUED))
+            scope = [ConsultationRow.department.in_(departments)]
+            if assigned_to is not None:
+                scope.append(ConsultationRow.assigned_to == assigned_to)
+            rows = (await s.scalars(query.where(or_(*scope)).order_by(
+                ConsultationRow.priority, ConsultationRow.waiting_since, ConsultationRow.id))).all()
+        entries: list[QueueEntry] = []
+        per_department: dict[str, int] = {}
+        for row in rows:
+            position = per_department.get(row.department, 0) + 1
+            per_department[row.department] = position
+            entries.append(QueueEntry(self._public(row), position, await self.wait_minutes(row.department, position, now)))
+        return entries
+
+    async def active_for(self, staff_id: int) -> list[Consultation]:
+        """The sessions this person takes part in now."""
+        async with self.runtime.db.session() as s:
+            rows = (await s.scalars(select(ConsultationRow).where(ConsultationRow.status == lc.ACTIVE)
+                                    .order_by(ConsultationRow.accepted_at))).all()
+        return [self._public(r) for r in rows if staff_id in (r.participants or ())]
+
+    async def recent(self, departments: list[str], limit: int = 50) -> list[Consultation]:
+        """Recently ended consultations of these departments, newest first."""
+        async with self.runtime.db.session() as s:
+            rows = await s.scalars(select(ConsultationRow).where(
+                ConsultationRow.department.in_(departments), ConsultationRow.status.in_(lc.ENDED))
+                .order_by(ConsultationRow.ended_at.desc()).limit(limit))
+            return [self._public(r) for r in rows.all()]
+
+    async def position(self, consultation: Consultation) -> int:
+        """1 + how many in the same department's queue are seen before this one."""
+        if consultation.status not in lc.QUEUED or consultation.waiting_since is None:
+            return 0
+        async with self.runtime.db.session() as s:
+            ahead = await s.scalar(select(func.count()).select_from(ConsultationRow).where(
+                ConsultationRow.department == consultation.department,
+                ConsultationRow.status.in_(lc.QUEUED),
+                or_(ConsultationRow.priority < consultation.priority,
+                    (ConsultationRow.priority == consultation.priority)
+                    & (ConsultationRow.waiting_since < consultation.waiting_since))))
+        return int(ahead or 0) + 1
+
+    async def wait_minutes(self, department: str, position: int, now: dt.datetime | None = None) -> int:
+        """Estimated wait: position × the recent interval between acceptances in this department.
+
+        With fewer than two recent acceptances the configured minutes per patient stand in.
+        """
+        now = now or utcnow()
+        since = now - dt.timedelta(hours=self.settings.wait_window_hours)
+        async with self.runtime.db.session() as s:
+            times = sorted((await s.scalars(select(ConsultationRow.accepted_at).where(
+                ConsultationRow.department == department, ConsultationRow.accepted_at >= since)
+                .order_by(ConsultationRow.accepted_at.desc()).limit(self.settings.wait_sample))).all())
+        per_patient = self.settings.minutes_per_patient
+        if len(times) >= 2:
+            per_patient = (times[-1] - times[0]).total_seconds() / 60 / (len(times) - 1)
+        return max(1, round(position * per_patient))
+
+    # ---- who may do what -----------------------------------------------------------------
+
+    def can_view(self, staff: Staff, c: Consultation) -> bool:
+        return (staff.is_admin or c.department in staff.departments or staff.id in c.participants
+                or c.assigned_to == staff.id)
+
+    def _require_view(self, staff: Staff, c: Consultation) -> None:
+        if not self.can_view(staff, c):
+            raise ConsultationError("forbidden", "this consultation belongs to another department")
+
+    def _require_participant(self, staff: Staff, c: Consultation, primary: bool = False) -> None:
+        self._require_view(staff, c)
+        if c.status != lc.ACTIVE:
+            raise ConsultationError("conflict", f"the consultation is {c.status}, not active")
+        allowed = (c.doctor_id,) if primary else c.participants
+        if staff.id not in allowed:
+            raise ConsultationError("forbidden", "only the doctor in charge may do this" if primary
+                                    else "you are not taking part in this consultation")
+
+    # ---- patient side (inside the patient's turn) ----------------------------------------
+
+    async def request(
+        self,
+        conversation_id: str,
+        department: str | None = None,
+        *,
+        level: str | None = None,
+        queue_off_hours: bool = False,
+        now: dt.datetime | None = None,
+    ) -> RequestOutcome:
+        """A patient asks for a doctor. Emit `outcome.transition.event` (type handoff) in the turn."""
+        now = now or utcnow()
+        try:
+            dept = self.departments.get(department or self.departments.default)
+        except KeyError:
+            raise ConsultationError("invalid", f"unknown department {department!r}") from None
+        existing = await self.open_for(conversation_id)
+        if existing is not None:
+            return RequestOutcome("already_open", self.departments.get(existing.department)
+                                  if existing.department in self.departments else dept, existing,
+                                  position=await self.position(existing) or None,
+                                  wait_minutes=await self._wait_for(existing, now))
+        session = await self.roster.next_session(dept.code, now)
+        if session is None:
+            return RequestOutcome("no_session", dept)
+        if session.start > now and not queue_off_hours:
+            return RequestOutcome("off_hours", dept, next_session=session)
+        paying = self.settings.fee_mode == "order" and dept.fee_fen > 0
+        expires = self._expiry(session, now)
+        row = ConsultationRow(
+            id=secrets.token_hex(8), conversation_id=conversation_id, department=dept.code,
+            status=lc.REQUESTED if paying else lc.WAITING, level=level,
+            priority=LEVEL_PRIORITY.get(level or "", len(LEVEL_PRIORITY)), fee_fen=dept.fee_fen if paying else 0,
+            order_no=("WZ" + now.strftime("%Y%m%d") + secrets.token_hex(5).upper()) if paying else None,
+            requested_at=now, waiting_since=None if paying else now, session_starts_at=session.start,
+            expires_at=expires, participants=[],
+        )
+        async with self.runtime.db.transaction() as s:
+            s.add(row)
+        await self.runtime.jobs.schedule(EXPIRE_JOB, {"consultation_id": row.id}, expires,
+                                         key=f"consultation:{row.id}:expire")
+        c = self._public(row)
+        transition = Transition(c, self._event(c, fee_fen=c.fee_fen, order_no=c.order_no), "patient")
+        await self._publish(c, "requested")
+        if paying:
+            return RequestOutcome("payment_required", dept, c, transition, next_session=session)
+        position = await self.position(c)
+        return RequestOutcome("queued", dept, c, transition, position, await self.wait_minutes(dept.code, position, now),
+                              next_session=session)
+
+    async def cancel(self, consultation_id: str, actor: str = "patient") -> Transition:
+        """The patient withdraws. Emit the returned event in the patient's turn."""
+        c = await self._move(consultation_id, lc.CANCELLED, ended_at=utcnow())
+        await self.runtime.jobs.cancel(f"consultation:{c.id}:")
+        await self._publish(c, "cancelled")
+        return Transition(c, self._event(c), actor)
+
+    async def relay_from_patient(self, c: Consultation, text: str, attachments: list[dict[str, Any]],
+                                 alert: dict[str, Any] | None = None) -> bool:
+        """Hand a patient's message to the doctors of an active session; True if one of them is connected.
+
+        `alert` (a red-flag or emergency triage event's data) is sent to them highlighted.
+        """
+        message = {"type": "message", "consultation_id": c.id, "from": "patient", "text": text,
+                   "attachments": attachments, "at": utcnow().isoformat()}
+        for staff_id in c.participants:
+            await self.runtime.pubsub.publish(topics.staff(staff_id), message)
+            if alert is not None:
+                await self.runtime.pubsub.publish(topics.staff(staff_id), {
+                    "type": "alert", "consultation_id": c.id, "alert": alert, "text": text,
+                    "at": message["at"]})
+        return await self.anyone_present(c.participants)
+
+    # ---- doctor side (outside any patient turn) ------------------------------------------
+
+    async def accept(self, consultation_id: str, staff: Staff) -> Consultation:
+        c = await self.get(consultation_id)
+        self._require_view(staff, c)
+        if staff.is_admin:
+            raise ConsultationError("forbidden", "administrators do not take consultations")
+        if c.status not in lc.QUEUED:
+            raise ConsultationError("conflict", f"the consultation is {c.status}; it can no longer be accepted")
+        if c.assigned_to not in (None, staff.id):
+            raise ConsultationError("forbidden", "this consultation was transferred to another doctor")
+        now = utcnow()
+        async with self.runtime.db.transaction() as s:
+            # One UPDATE decides between doctors accepting at once, on any worker.
+            result = await s.execute(update(ConsultationRow).where(
+                ConsultationRow.id == c.id, ConsultationRow.status.in_(lc.QUEUED)).values(
+                status=lc.ACTIVE, doctor_id=staff.id, accepted_at=now, assigned_to=None, participants=[staff.id]))
+        if result.rowcount != 1:
+            raise ConsultationError("conflict", "another doctor accepted this consultation first")
+        await self.runtime.jobs.cancel(f"consultation:{c.id}:")
+        c = await self.get(c.id)
+        await self._announce(Transition(c, self._event(c, doctor=_doctor(staff)), staff.actor),
+                             "utter_consultation_accepted", doctor_name=staff.display_name,
+                             doctor_title=staff.title, department=c.department_name)
+        return c
+
+    async def send(self, consultation_id: str, staff: Staff, text: str) -> None:
+        """A doctor's message to the patient (and to the other doctors of the session)."""
+        text = text.strip()
+        if not text or len(text) > 4000:
+            raise ConsultationError("invalid", "a message has 1 to 4000 characters")
+        c = await self.get(consultation_id)
+        self._require_participant(staff, c)
+        await self.runtime.engine.push(c.conversation_id, [BotMessage(text=text)], actor=staff.actor)
+        message = {"type": "message", "consultation_id": c.id, "from": staff.actor, "name": staff.display_name,
+                   "text": text, "at": utcnow().isoformat()}
+        for staff_id in c.participants:
+            await self.runtime.pubsub.publish(topics.staff(staff_id), message)
+
+    async def transfer(self, consultation_id: str, staff: Staff, *, department: str | None = None,
+                       to_staff_id: int | None = None, note: str = "") -> Consultation:
+        """Hand the patient to another department's queue, or to a named doctor."""
+        c = await self.get(consultation_id)
+        self._require_participant(staff, c, primary=True)
+        target: Staff | None = None
+        if to_staff_id is not None:
+            target = await self.staff.get(to_staff_id)
+            if target is None or not target.active or target.role == "admin":
+                raise ConsultationError("invalid", "no such doctor")
+            if target.id == staff.id:
+                raise ConsultationError("invalid", "a consultation cannot be transferred to yourself")
+            department = department or (target.departments[0] if target.departments else c.department)
+        department = department or c.department
+        if department not in self.departments:
+            raise ConsultationError("invalid", f"unknown department {department!r}")
+        if target is None and department == c.department:
+            raise ConsultationError("invalid", "choose another department or a named doctor")
+        now = utcnow()
+        session = await self.roster.next_session(department, now)
+        expires = self._expiry(session, now) if session else now + dt.timedelta(hours=1)
+        c = await self._move(c.id, lc.TRANSFERRED, department=department, doctor_id=None,
+                             assigned_to=target.id if target else None, participants=[],
+                             expires_at=expires, session_starts_at=session.start if session else now)
+        await self.runtime.jobs.schedule(EXPIRE_JOB, {"consultation_id": c.id}, expires,
+                                         key=f"consultation:{c.id}:expire:{int(now.timestamp())}")
+        event = self._event(c, by=_doctor(staff), to_doctor=_doctor(target) if target else None, note=note)
+        await self._announce(Transition(c, event, staff.actor), "utter_consultation_transferred",
+                             department=c.department_name,
+                             doctor_name=target.display_name if target else "")
+        return c
+
+    async def invite(self, consultation_id: str, staff: Staff, invitee_id: int) -> Consultation:
+        """Bring a second doctor into an active session (a remote consultation)."""
+        c = await self.get(consultation_id)
+        self._require_participant(staff, c, primary=True)
+        invitee = await self.staff.get(invitee_id)
+        if invitee is None or not invitee.active or invitee.role == "admin":
+            raise ConsultationError("invalid", "no such doctor")
+        if invitee.id in c.participants:
+            raise ConsultationError("conflict", "already taking part")
+        c = await self._move(c.id, lc.ACTIVE, participants=[*c.participants, invitee.id])
+        await self.runtime.pubsub.publish(topics.staff(invitee.id), {
+            "type": "invited", "consultation_id": c.id, "by": _doctor(staff), "consultation": c.to_dict()})
+        await self._announce(Transition(c, self._event(c, doctor=_doctor(staff), invited=_doctor(invitee)),
+                                        staff.actor),
+                             "utter_consultation_invited", doctor_name=invitee.display_name,
+                             doctor_title=invitee.title)
+        return c
+
+    async def close(self, consultation_id: str, staff: Staff, closing: Closing) -> Consultation:
+        if not closing.summary.strip():
+            raise ConsultationError("invalid", "a closing needs a summary")
+        if closing.level is not None and closing.level not in LEVEL_PRIORITY:
+            raise ConsultationError("invalid", f"level must be one of {', '.join(LEVEL_PRIORITY)}")
+        c = await self.get(consultation_id)
+        self._require_participant(staff, c, primary=True)
+        c = await self._move(c.id, lc.CLOSED, ended_at=utcnow(), closing=closing.to_dict())
+        if closing.level is not None:
+            # The doctor's level supersedes the bot's: it becomes the conversation's latest triage.
+            await self.runtime.engine.record(c.conversation_id, ev.TRIAGE, {
+                "level": closing.level, "reasons": [closing.summary], "rules": ["doctor.override"],
+                "ruleset": f"consultation:{c.id}"}, staff.actor)
+        await self._announce(Transition(c, self._event(c, doctor=_doctor(staff), **closing.to_dict()), staff.actor),
+                             "utter_consultation_closed", summary=closing.summary,
+                             advice=closing.advice or "—", followup=closing.followup or "—",
+                             doctor_name=staff.display_name)
+        return c
+
+    async def mark_paid(self, consultation_id: str, actor: str, order_no: str | None = None) -> Consultation:
+        """The order was paid (payment providers call this later): the patient joins the queue."""
+        c = await self.get(consultation_id)
+        if order_no is not None and order_no != c.order_no:
+            raise ConsultationError("invalid", "the order number does not match")
+        now = utcnow()
+        c = await self._move(c.id, lc.WAITING, paid_at=now, waiting_since=now)
+        position = await self.position(c)
+        await self._announce(Transition(c, self._event(c, paid=True), actor), "utter_consultation_queued",
+                             department=c.department_name, position=position,
+                             wait_minutes=await self.wait_minutes(c.department, position, now))
+        return c
+
+    async def expire(self, consultation_id: str, now: dt.datetime | None = None) -> Consultation | None:
+        """End a consultation no doctor took before its session ended; the patient is told what next."""
+        now = now or utcnow()
+        c = await self.get(consultation_id)
+        if c.status not in (lc.REQUESTED, *lc.QUEUED) or (c.expires_at and c.expires_at > now):
+            return None
+        try:
+            c = await self._move(c.id, lc.EXPIRED, ended_at=now)
+        except ConsultationError:
+            return None  # accepted or cancelled meanwhile
+        upcoming = await self.roster.next_session(c.department, now + dt.timedelta(seconds=1))
+        next_start = (self.roster.local(upcoming.start).strftime("%m-%d %H:%M") if upcoming else "")
+        await self._announce(Transition(c, self._event(c, next_session=upcoming.start.isoformat() if upcoming else None),
+                                        "system"),
+                             "utter_consultation_expired" if upcoming else "utter_consultation_expired_no_session",
+                             department=c.department_name, next_start=next_start)
+        return c
+
+    # ---- presence ------------------------------------------------------------------------
+
+    async def heartbeat(self, staff_id: int) -> None:
+        """Called by a connected console or bot every few seconds."""
+        await self.runtime.cache.set(f"consult:presence:{staff_id}",
+                                     {"until": utcnow().timestamp() + PRESENCE_SECONDS})
+
+    async def anyone_present(self, staff_ids: tuple[int, ...] | list[int]) -> bool:
+        now = utcnow().timestamp()
+        for staff_id in staff_ids:
+            mark = await self.runtime.cache.get(f"consult:presence:{staff_id}")
+            if mark and mark.get("until", 0) > now:
+                return True
+        return False
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _expiry(self, session: Session, now: dt.datetime) -> dt.datetime:
+        return min(session.end, max(now, session.start) + dt.timedelta(hours=self.settings.max_wait_hours))
+
+    async def _wait_for(self, c: Consultation, now: dt.datetime) -> int | None:
+        position = await self.position(c)
+        return await self.wait_minutes(c.department, position, now) if position else None
+
+    async def _move(self, consultation_id: str, status: str, **values: Any) -> Consultation:
+        """Change status only from a state that allows it; a lost race is a conflict, never a double move."""
+        async with self.runtime.db.transaction() as s:
+            row = await s.get(ConsultationRow, consultation_id, with_for_update=True)
+            if row is None:
+                raise ConsultationError("not_found", "no such consultation")
+            if row.status != status and not lc.can_move(row.status, status):
+                raise ConsultationError("conflict", f"a {row.status} consultation cannot become {status}")
+            row.status = status
+            for key, value in values.items():
+                setattr(row, key, value)
+        return await self.get(consultation_id)
+
+    def _event(self, c: Consultation, **extra: Any) -> dict[str, Any]:
+        return {"status": c.status, "consultation_id": c.id, "department": c.department,
+                "department_name": c.department_name, **extra}
+
+    async def _announce(self, t: Transition, response_key: str, **variables: Any) -> None:
+        """Record the transition in the conversation, tell the patient, and publish it."""
+        await self.runtime.engine.record(t.consultation.conversation_id, ev.HANDOFF, t.event, t.actor)
+        state = await self.runtime.engine.state(t.consultation.conversation_id)
+        messages = self.runtime.responses.render(response_key, state, variables)
+        await self.runtime.engine.push(t.consultation.conversation_id, messages, actor=t.actor)
+        await self._publish(t.consultation, t.event["status"])
+
+    async def _publish(self, c: Consultation, change: str) -> None:
+        update_ = {"type": "consultation", "change": change, "consultation": c.to_dict()}
+        await self.runtime.pubsub.publish(topics.department(c.department), update_)
+        for staff_id in {*c.participants, *([c.assigned_to] if c.assigned_to else [])}:
+            await self.runtime.pubsub.publish(topics.staff(staff_id), update_)
+
+
+def _doctor(staff: Staff) -> dict[str, Any]:
+    return {"id": staff.id, "name": staff.display_name, "title": staff.title, "role": staff.role}
+
+
+_INSTANCES: "weakref.WeakKeyDictionary[Any, Consultations]" = weakref.WeakKeyDictionary()
+
+
+def consultations(runtime: "Runtime") -> Consultations:
+    """The one `Consultations` of this runtime (config is read once)."""
+    found = _INSTANCES.get(runtime)
+    if found is None:
+        found = _INSTANCES[runtime] = Consultations(runtime)
+    return found
+
+
+@job(EXPIRE_JOB)
+async def _expire_job(runtime: "Runtime", payload: dict[str, Any]) -> None:
+    await consultations(runtime).expire(str(payload["consultation_id"]))
