@@ -29,6 +29,7 @@ class Turn:
         self.parse = parse
         self.events: list[Event] = []
         self.replies: list[BotMessage] = []
+        self.filled_this_turn: set[str] = set()  # slots the patient's message itself filled
 
     def emit(self, type_: str, data: dict[str, Any] | None = None, actor: str = "bot") -> Event:
         event = Event(type_, dict(data or {}), actor=actor)

@@ -1,0 +1,1 @@
+"""Named actions that flows call: triage, guidance, handoff, follow-ups, cards, knowledge."""

@@ -1,0 +1,177 @@
+"""The `wenzhen` command: chat, serve, db, nlu, and the commands plugins add (staff, roster, broadcast, wechat)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import uuid
+import click
+
+from bot.config import Config, ConfigError, load_config
+
+
+class _Group(click.Group):
+    """Adds the plugins' commands lazily, so `--help` and bad configs fail with one clear line."""
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        try:
+            from bot.plugins import load_plugins
+
+            config = load_config(ctx.params.get("config_path"))
+            return {c.name: c for p in load_plugins(config.plugins) for c in p.commands if c.name}
+        except ConfigError:
+            return {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
+
+
+def fail(reason: str) -> None:
+    """Exit 2 with one line: what the command line tool says on bad input."""
+    click.echo(f"wenzhen: {reason}", err=True)
+    sys.exit(2)
+
+
+def config_from(ctx: click.Context) -> Config:
+    try:
+        return load_config(ctx.obj.get("config_path") if ctx.obj else None)
+    except ConfigError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+@click.group(cls=_Group)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="configuration file (default: $WENZHEN_CONFIG or ./config.yml)")
+@click.option("--log-level", default="WARNING", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+    """问诊 wenzhen: a triage and consultation bot for internet hospitals."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if config_path:
+        os.environ["WENZHEN_CONFIG"] = config_path
+
+
+@main.command()
+@click.option("--sender", default=None, help="conversation id (default: a new one)")
+@click.pass_context
+def chat(ctx: click.Context, sender: str | None) -> None:
+    """Chat with the bot in the terminal, as a patient."""
+    config = config_from(ctx)
+    asyncio.run(_chat(config, sender or f"cli-{uuid.uuid4().hex[:8]}"))
+
+
+async def _chat(config: Config, sender: str) -> None:
+    try:
+        import readline  # noqa: F401  (line editing and history for input())
+    except ImportError:
+        pass
+    from bot.messages import UserMessage
+    from bot.runtime import Runtime
+
+    runtime = Runtime(config)
+    await runtime.start()
+    click.echo(click.style("wenzhen 问诊 — 输入“你好”开始，Ctrl-D 退出。", fg="green"))
+    try:
+        while True:
+            try:
+                text = await asyncio.to_thread(input, "您> ")
+            except (EOFError, KeyboardInterrupt):
+                click.echo()
+                break
+            replies = await runtime.engine.handle(UserMessage(channel="cli", sender=sender, text=text))
+            for reply in replies:
+                if reply.text:
+                    click.echo(click.style("问诊> ", fg="cyan") + reply.text)
+                if reply.custom and "triage" in reply.custom:
+                    click.echo(click.style(f"      [分诊: {reply.custom['triage'].get('level')}]", fg="yellow"))
+                for i, button in enumerate(reply.buttons, 1):
+                    click.echo(f"      {i}. {button.title}")
+    finally:
+        await runtime.stop()
+
+
+@main.command()
+@click.option("--host", default=None, help="address to bind (default from config.yml server.host)")
+@click.option("--port", default=None, type=int, help="port (default from config.yml server.port)")
+@click.option("--workers", default=None, type=int, help="worker processes (several need DATABASE_URL and REDIS_URL)")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Start the HTTP server: channels, doctor console, health and metrics."""
+    import uvicorn
+
+    config = config_from(ctx)
+    host = host or str(config.get("server.host", "127.0.0.1"))
+    port = port if port is not None else int(config.get("server.port", 5005))
+    workers = workers or int(config.get("server.workers", 1))
+    if workers > 1 and config.embedded:
+        fail("several workers need shared state: set DATABASE_URL (PostgreSQL) and REDIS_URL")
+    if not 0 <= port <= 65535:
+        fail(f"port {port} is out of range")
+    if not config.embedded:
+        # Shared databases are migrated once, here, not by each worker at once.
+        from bot.db import Database
+
+        async def upgrade() -> None:
+            db = Database(config.database_url)
+            try:
+                await db.upgrade()
+            finally:
+                await db.close()
+
+        asyncio.run(upgrade())
+    uvicorn.run("bot.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or migrate the database to the newest schema (Alembic)."""
+    from bot.db import Database
+
+    config = config_from(ctx)
+
+    async def run() -> None:
+        database = Database(config.database_url)
+        try:
+            await database.upgrade()
+        finally:
+            await database.close()
+
+    try:
+        asyncio.run(run())
+    except OSError as exc:
+        fail(f"cannot reach the database: {exc}")
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Run background work only (scheduled jobs, the task queue), without HTTP."""
+    config = config_from(ctx)
+
+    async def run() -> None:
+        from bot.runtime import Runtime
+
+        runtime = Runtime(config)
+        await runtime.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runtime.stop()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,303 @@
+"""The engine: `handle(UserMessage) -> list[BotMessage]`, one conversation turn at a time.
+
+lock → load state → understand → fill slots → interceptors (safety screen, live relay) →
+flows → append the turn's events in one transaction → release. A failing turn is rolled back
+to the user's message plus an apology; nothing half-written is kept.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import unicodedata
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+
+from bot import events as ev
+from bot.actions import INTERCEPTORS, ActionContext
+from bot.events import Event
+from bot.flow_runner import EMPTY, FlowRunner
+from bot.messages import MAX_TEXT_CHARS, BotMessage, UserMessage, conversation_id_for
+from bot.metrics import MESSAGES, TURN_ERRORS, TURN_SECONDS
+from bot.responses import Responses
+from bot.state import ConversationState
+from bot.store import ConversationStore
+from bot.turn import Turn
+from nlu import Entity, Intent, Interpreter, ParseResult
+
+if TYPE_CHECKING:
+    from bot.flows import FlowSet
+    from bot.locks import Locks
+    from bot.runtime import Runtime
+
+log = logging.getLogger("wenzhen.engine")
+
+_PAYLOAD = re.compile(r"^/([A-Za-z_][\w\-]*)(.*)$", re.DOTALL)
+_BUTTON_NUMBER = re.compile(r"^\s*([1-9])\s*[.、)）]?\s*$")
+_CONTROL = {c for c in range(32) if c not in (9, 10)} | {127}
+
+
+class UnknownConversation(KeyError):
+    """Push/record/trigger named a conversation that has never started."""
+
+
+class OutputChannel(Protocol):
+    """How the engine reaches a patient outside a request/response cycle (doctor messages, follow-ups)."""
+
+    async def send(self, recipient_id: str, messages: list[BotMessage]) -> None: ...
+
+
+def clean_text(text: str) -> tuple[str, bool]:
+    """Normalise what a channel delivered: drop control characters, cut to MAX_TEXT_CHARS."""
+    cleaned = "".join(ch for ch in text if ord(ch) not in _CONTROL and unicodedata.category(ch) != "Cs")
+    return cleaned[:MAX_TEXT_CHARS], len(cleaned) > MAX_TEXT_CHARS
+
+
+def parse_payload(payload: str) -> tuple[str, dict[str, Any], bool]:
+    """`/intent{"slot": value}` → (intent, slots, json_ok)."""
+    match = _PAYLOAD.match(payload.strip())
+    if not match:
+        return "out_of_scope", {}, False
+    intent, rest = match.group(1), match.group(2).strip()
+    if not rest:
+        return intent, {}, True
+    try:
+        slots = json.loads(rest)
+    except (json.JSONDecodeError, RecursionError):
+        return intent, {}, False
+    return (intent, slots, True) if isinstance(slots, dict) else (intent, {}, False)
+
+
+class Engine:
+    def __init__(
+        self,
+        runtime: "Runtime",
+        store: ConversationStore,
+        locks: "Locks",
+        interpreter: Interpreter,
+        flows: "FlowSet",
+        responses: Responses,
+        runner: FlowRunner,
+        default_language: str = "zh",
+    ) -> None:
+        self.runtime = runtime
+        self.store = store
+        self.locks = locks
+        self.interpreter = interpreter
+        self.flows = flows
+        self.responses = responses
+        self.runner = runner
+        self.default_language = default_language
+        self.outputs: dict[str, OutputChannel] = {}
+
+    # ---- the public face -------------------------------------------------------------------
+
+    async def handle(self, message: UserMessage) -> list[BotMessage]:
+        """Answer one message. Messages of one conversation are handled one at a time, in order."""
+        return await self._handle(message, actor="patient")
+
+    async def trigger(self, conversation_id: str, payload: str, actor: str = "system") -> list[BotMessage]:
+        """Run a payload as a turn the system starts (a follow-up check-in); replies go out through the channel."""
+        state = await self.state(conversation_id)
+        if not state.channel:
+            raise UnknownConversation(conversation_id)
+        message = UserMessage(channel=state.channel, sender=state.sender, payload=payload)
+        replies = await self._handle(message, actor=actor)
+        await self._deliver(state.channel, state.sender, replies)
+        return replies
+
+    async def push(self, conversation_id: str, messages: list[BotMessage], actor: str) -> None:
+        """Add messages from outside the dialogue (a doctor's reply) and deliver them to the patient."""
+        events = [Event(ev.BOT, m.to_dict(), actor=actor) for m in messages]
+        state = await self._append(conversation_id, events)
+        await self._deliver(state.channel, state.sender, messages)
+
+    async def record(self, conversation_id: str, type_: str, data: dict[str, Any], actor: str) -> None:
+        """Append one event (a handoff status, a delivery receipt) to a conversation's log."""
+        await self._append(conversation_id, [Event(type_, data, actor=actor)])
+
+    async def state(self, conversation_id: str) -> ConversationState:
+        return await self.store.load(conversation_id)
+
+    async def events(self, conversation_id: str) -> list[Event]:
+        return await self.store.events(conversation_id)
+
+    def register_output(self, channel: str, output: OutputChannel) -> None:
+        self.outputs[channel] = output
+
+    # ---- inside a turn ---------------------------------------------------------------------
+
+    async def _handle(self, message: UserMessage, actor: str) -> list[BotMessage]:
+        started = time.perf_counter()
+        MESSAGES.labels(channel=message.channel).inc()
+        text, cut = clean_text(message.text or "")
+        message = replace(message, text=text)
+        cid = message.conversation_id
+        try:
+            async with self.locks.hold(cid):
+                for attempt in range(3):
+                    state = await self.store.load(cid, message.channel, message.sender)
+                    if message.message_id and message.message_id in state.message_ids:
+                        return await self.store.replies_to(cid, message.message_id)
+                    turn = await self._turn(state, message, cut, actor)
+                    try:
+                        await self.store.append(state, turn.events, turn.state)
+                        return turn.replies
+                    except IntegrityError:
+                        # Another writer got there first (a duplicate message id, or a lost lock): reload.
+                        await self.store.forget_cached(cid)
+                        if message.message_id:
+                            previous = await self.store.replies_to(cid, message.message_id)
+                            if previous:
+                                return previous
+                        log.warning("conversation %s: write conflict, retrying turn (%d)", cid, attempt + 1)
+                raise RuntimeError(f"conversation {cid}: could not store the turn")
+        finally:
+            TURN_SECONDS.observe(time.perf_counter() - started)
+
+    async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
+        parse, payload_slots, payload_ok = self._understand(state, message)
+        turn = self._open_turn(state, message, parse, cut, actor)
+        ctx = ActionContext(turn, self.runtime)
+        try:
+            if parse.intent.name == "restart":
+                turn.emit(ev.RESTARTED, {}, actor=actor)
+                turn.utter("utter_restarted")
+                return turn
+            corrected = self._fill_slots(turn, payload_slots)
+            if not payload_ok:
+                turn.utter("utter_payload_invalid")
+            for interceptor in INTERCEPTORS:
+                if await interceptor.func(ctx):
+                    self._emit_stack(state, turn)
+                    return turn
+            if corrected:
+                turn.utter("utter_corrected", corrected="、".join(self._describe(turn, n) for n in corrected))
+            await self.runner.respond(turn, ctx, parse.intent.name, corrected)
+            self._emit_stack(state, turn)
+            return turn
+        except Exception as exc:  # an action crashed: keep only the message, the error and an apology
+            TURN_ERRORS.inc()
+            log.exception("conversation %s: turn failed", state.conversation_id)
+            failed = self._open_turn(state, message, parse, cut, actor)
+            failed.emit(ev.ACTION, {"name": "turn", "ok": False, "error": exc.__class__.__name__}, actor="system")
+            failed.utter("utter_internal_error")
+            return failed
+
+    def _open_turn(self, state: ConversationState, message: UserMessage, parse: ParseResult, cut: bool, actor: str) -> Turn:
+        turn = Turn(state, self.responses, message, parse)
+        if not state.slots.get("language"):
+            turn.set_slot("language", self.default_language, actor="system")
+        data: dict[str, Any] = {
+            "text": message.text,
+            "payload": message.payload,
+            "intent": parse.intent.to_dict(),
+            "entities": [e.to_dict() for e in parse.entities],
+            "message_id": message.message_id,
+            "attachments": [a.to_dict() for a in message.attachments],
+            "metadata": message.metadata,
+        }
+        if cut:
+            data["truncated"] = True
+        turn.emit(ev.USER, data, actor=actor)
+        return turn
+
+    def _understand(self, state: ConversationState, message: UserMessage) -> tuple[ParseResult, dict[str, Any], bool]:
+        payload = message.payload
+        text = message.text.strip()
+        if payload is None and text.startswith("/"):
+            payload = text
+        if payload is None and state.last_buttons and not self._waiting_for_number(state):
+            match = _BUTTON_NUMBER.match(text)
+            if match and int(match.group(1)) <= len(state.last_buttons):
+                payload = state.last_buttons[int(match.group(1)) - 1]["payload"]
+        if payload is not None:
+            intent, slots, ok = parse_payload(payload)
+            return ParseResult(text=text or payload, intent=Intent(intent, 1.0), intent_ranking=[Intent(intent, 1.0)]), slots, ok
+        if not text:
+            if message.attachments:
+                return ParseResult(text="", intent=Intent("inform", 1.0)), {}, True
+            return ParseResult(text="", intent=Intent(EMPTY, 1.0)), {}, True
+        return self.interpreter.parse(text), {}, True
+
+    def _waiting_for_number(self, state: ConversationState) -> bool:
+        if not state.stack or not state.stack[-1].waiting_for:
+            return False
+        spec = self.flows.slot_spec(state.stack[-1].waiting_for)
+        return spec is not None and spec.type in ("float", "int")
+
+    def _fill_slots(self, turn: Turn, payload_slots: dict[str, Any]) -> list[str]:
+        """Set slots from the payload and from the message's entities; returns the corrected ones."""
+        found: dict[str, Any] = {}
+        for entity in turn.parse.entities if turn.parse else ():
+            for name, value in self._slot_values(entity):
+                found[name] = value
+        for name, value in payload_slots.items():
+            if isinstance(name, str):
+                found[name] = value
+        corrected = []
+        for name, value in found.items():
+            spec = self.flows.slot_spec(name)
+            if spec is None:
+                continue
+            ok, coerced = spec.coerce(value)
+            if not ok:
+                continue
+            previous = turn.state.slot(name)
+            turn.set_slot(name, coerced, actor="patient")
+            turn.filled_this_turn.add(name)
+            if previous is not None and previous != coerced and name != "language":
+                corrected.append(name)
+        return corrected
+
+    def _slot_values(self, entity: Entity) -> list[tuple[str, Any]]:
+        values = []
+        for spec in self.flows.by_entity(entity.entity):
+            if spec.type == "map":
+                values.append((f"{spec.name}.{entity.value}", not bool(entity.negated)))
+            elif spec.entity_value is not None:
+                value = spec.entity_value
+                values.append((spec.name, (not value) if entity.negated and isinstance(value, bool) else value))
+            elif spec.numbers_only:
+                if isinstance(entity.value, int | float) and not isinstance(entity.value, bool) and not entity.negated:
+                    values.append((spec.name, entity.value))
+            elif not entity.negated:
+                values.append((spec.name, entity.value))
+        return values
+
+    def _describe(self, turn: Turn, name: str) -> str:
+        spec = self.flows.slot_spec(name)
+        label = spec.label if spec else name
+        if "." in name:  # a map key: say which entry changed, e.g. 症状（cough）
+            return f"{label}（{name.partition('.')[2]}）"
+        return f"{label} {turn.state.slot(name)}"
+
+    @staticmethod
+    def _emit_stack(before: ConversationState, turn: Turn) -> None:
+        frames = [f.to_dict() for f in turn.state.stack]
+        if frames != [f.to_dict() for f in before.stack]:
+            turn.emit(ev.STACK, {"frames": frames}, actor="bot")
+
+    # ---- outside a turn --------------------------------------------------------------------
+
+    async def _append(self, conversation_id: str, events: list[Event]) -> ConversationState:
+        async with self.locks.hold(conversation_id):
+            state = await self.store.load(conversation_id)
+            if not state.channel or not await self.store.exists(conversation_id):
+                raise UnknownConversation(conversation_id)
+            after = state.copy()
+            for event in events:
+                after.apply(event)
+            await self.store.append(state, events, after)
+            return after
+
+    async def _deliver(self, channel: str, sender: str, messages: list[BotMessage]) -> None:
+        output = self.outputs.get(channel)
+        if output is not None and messages:
+            await output.send(sender, messages)
+
+
+__all__ = ["Engine", "OutputChannel", "UnknownConversation", "clean_text", "conversation_id_for", "parse_payload"]

@@ -1,0 +1,257 @@
+"""The flow runner: moves the dialogue stack through flows/*.yml for one turn.
+
+It applies the patterns every flow gets (cancel, help, correction, digression, fallback),
+fills the pending question from the answer, and runs steps until the bot must wait for the
+patient again or no flow is left.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot import events as ev
+from bot.actions import ACTIONS, ActionContext
+from bot.flows import END, Flow, FlowSet, SlotSpec, Step
+from bot.state import Frame
+from bot.turn import Turn
+
+log = logging.getLogger("wenzhen.flows")
+
+# Intents that answer a question rather than ask for something new.
+ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "out_of_scope"})
+EMPTY = "empty_message"  # what the engine calls a message with no text, payload or attachment
+_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+class FlowRunner:
+    def __init__(self, flows: FlowSet, max_steps: int = 100, reask_limit: int = 2) -> None:
+        self.flows = flows
+        self.max_steps = max_steps
+        self.reask_limit = reask_limit
+
+    # ---- the turn -------------------------------------------------------------------------
+
+    async def respond(self, turn: Turn, ctx: ActionContext, intent: str, corrected: list[str]) -> None:
+        """Decide and run the dialogue for one user message."""
+        stack = turn.state.stack
+        if intent == "cancel":
+            self._end_all(turn, "cancelled")
+            turn.utter("utter_cancelled")
+            return
+        if intent == EMPTY:
+            turn.utter("utter_empty_message")
+            self._reask_pending(turn, resume=False)
+            return
+        if intent == "help":
+            turn.utter("utter_help")
+            self._reask_pending(turn, resume=True)
+            return
+        if corrected:
+            self._rewind(turn, corrected)
+        top = stack[-1] if stack else None
+        if top is not None and top.waiting_for:
+            step = self._step(top)
+            if self._fill_pending(turn, top, step, intent):
+                top.waiting_for = None
+                top.asks = 0
+                top.step = self._after(self.flows.flows[top.flow], top.step, turn.state.slots)
+                await self._run(turn, ctx)
+                return
+            flow = self._triggered(intent, turn)
+            if flow is not None and flow.id != top.flow:
+                self._start(turn, flow, interrupt=not flow.digression)
+                await self._run(turn, ctx)
+                return
+            if corrected:
+                await self._run(turn, ctx)
+                return
+            self._reask(turn, top, step)
+            return
+        flow = self._triggered(intent, turn)
+        if flow is not None:
+            self._start(turn, flow, interrupt=False)
+            await self._run(turn, ctx)
+            return
+        if corrected or (stack and intent in ANSWER_INTENTS):
+            await self._run(turn, ctx)
+            return
+        turn.utter("utter_out_of_scope" if intent == "out_of_scope" else "utter_fallback")
+
+    async def run(self, turn: Turn, ctx: ActionContext) -> None:
+        """Continue the stack without a user answer (e.g. after a system trigger started a flow)."""
+        await self._run(turn, ctx)
+
+    def start(self, turn: Turn, flow_id: str) -> None:
+        self._start(turn, self.flows.flows[flow_id], interrupt=False)
+
+    # ---- filling the pending question ------------------------------------------------------
+
+    def _fill_pending(self, turn: Turn, frame: Frame, step: Step, intent: str) -> bool:
+        name = frame.waiting_for or ""
+        message = turn.message
+        if name in turn.filled_this_turn:
+            return True
+        spec = self.flows.slot_spec(name)
+        if spec is None:
+            return False
+        value = self._value_from_answer(spec, intent, message.text if message else "")
+        if value is None:
+            return False
+        ok, coerced = spec.coerce(value)
+        if not ok:
+            return False
+        turn.set_slot(name, coerced, actor="patient")
+        return True
+
+    @staticmethod
+    def _value_from_answer(spec: SlotSpec, intent: str, text: str) -> Any:
+        if spec.type == "bool":
+            return {"affirm": True, "deny": False}.get(intent)
+        if spec.type in ("float", "int"):
+            match = _NUMBER.match(text or "")
+            return float(match.group(1)) if match else None
+        if spec.type == "categorical":
+            stripped = (text or "").strip()
+            return stripped if stripped in spec.values else None
+        if spec.type == "text":
+            stripped = (text or "").strip()
+            return stripped or None
+        return None
+
+    # ---- running steps -----------------------------------------------------------------------
+
+    async def _run(self, turn: Turn, ctx: ActionContext) -> None:
+        stack = turn.state.stack
+        for _ in range(self.max_steps):
+            if not stack:
+                return
+            frame = stack[-1]
+            flow = self.flows.flows[frame.flow]
+            if frame.step >= len(flow.steps):
+                self._pop(turn, "completed")
+                if stack and stack[-1].waiting_for:
+                    self._reask_pending(turn, resume=True)
+                    return
+                continue
+            step = flow.steps[frame.step]
+            if step.when is not None and not step.when.evaluate(turn.state.slots):
+                frame.step += 1
+                continue
+            if step.kind == "collect":
+                name = str(step.arg)
+                frame.collected[name] = frame.step
+                if turn.state.slot(name) is None or (step.always_ask and name not in turn.filled_this_turn):
+                    frame.waiting_for = name
+                    frame.asks = 1
+                    turn.utter(step.ask or "")
+                    return
+            elif step.kind == "action":
+                await self._action(turn, ctx, str(step.arg))
+                if not stack or stack[-1] is not frame:
+                    continue  # the action changed the stack (ended flows, started one)
+            elif step.kind == "utter":
+                turn.utter(str(step.arg))
+            elif step.kind == "set_slots":
+                for name, value in step.arg.items():
+                    turn.set_slot(name, value)
+            elif step.kind == "call":
+                frame.step = self._after(flow, frame.step, turn.state.slots)
+                self._push(turn, self.flows.flows[step.arg])
+                continue
+            elif step.kind == "link":
+                self._pop(turn, "linked")
+                self._push(turn, self.flows.flows[step.arg])
+                continue
+            elif step.kind == "end":
+                self._pop(turn, "completed")
+                if stack and stack[-1].waiting_for:
+                    self._reask_pending(turn, resume=True)
+                    return
+                continue
+            frame.step = self._after(flow, frame.step, turn.state.slots)
+        log.error("conversation %s: more than %d steps in one turn; flows ended", turn.state.conversation_id, self.max_steps)
+        self._end_all(turn, "error")
+        turn.utter("utter_fallback")
+
+    async def _action(self, turn: Turn, ctx: ActionContext, name: str) -> None:
+        func = ACTIONS.get(name)
+        if func is None:
+            turn.utter(name)
+            return
+        await func(ctx)
+        turn.emit(ev.ACTION, {"name": name})
+
+    @staticmethod
+    def _after(flow: Flow, index: int, slots: dict[str, Any]) -> int:
+        """The index of the step after `index`, following its `next`."""
+        nxt = flow.steps[index].next
+        if nxt is None:
+            return index + 1
+        if isinstance(nxt, str):
+            return len(flow.steps) if nxt == END else flow.step_index[nxt]
+        for branch in nxt:
+            if branch.condition is None or branch.condition.evaluate(slots):
+                return len(flow.steps) if branch.target == END else flow.step_index[branch.target]
+        return index + 1
+
+    # ---- the stack -----------------------------------------------------------------------------
+
+    def _triggered(self, intent: str, turn: Turn) -> Flow | None:
+        if intent in ANSWER_INTENTS:
+            return None
+        return self.flows.triggered_by(intent, turn.state.slots)
+
+    def _start(self, turn: Turn, flow: Flow, interrupt: bool) -> None:
+        if interrupt:
+            self._end_all(turn, "interrupted")
+        if any(f.flow == flow.id for f in turn.state.stack):
+            # Asked again for a flow already running: go back to it rather than nesting a copy.
+            while turn.state.stack and turn.state.stack[-1].flow != flow.id:
+                self._pop(turn, "interrupted")
+            return
+        self._push(turn, flow)
+
+    def _push(self, turn: Turn, flow: Flow) -> None:
+        turn.state.stack.append(Frame(flow=flow.id))
+        turn.emit(ev.FLOW_STARTED, {"flow": flow.id})
+
+    def _pop(self, turn: Turn, reason: str) -> None:
+        frame = turn.state.stack.pop()
+        turn.emit(ev.FLOW_ENDED, {"flow": frame.flow, "reason": reason})
+
+    def _end_all(self, turn: Turn, reason: str) -> None:
+        while turn.state.stack:
+            self._pop(turn, reason)
+
+    def _step(self, frame: Frame) -> Step:
+        return self.flows.flows[frame.flow].steps[frame.step]
+
+    def _reask(self, turn: Turn, frame: Frame, step: Step) -> None:
+        frame.asks += 1
+        if frame.asks > self.reask_limit + 1:
+            turn.utter("utter_fallback_human")
+            return
+        if step.reask:
+            turn.utter(step.reask)
+        else:
+            turn.utter("utter_reask_generic")
+            turn.utter(step.ask or "")
+
+    def _reask_pending(self, turn: Turn, resume: bool) -> None:
+        stack = turn.state.stack
+        if not stack or not stack[-1].waiting_for:
+            return
+        if resume:
+            turn.utter("utter_resume")
+        turn.utter(self._step(stack[-1]).ask or "")
+
+    def _rewind(self, turn: Turn, corrected: list[str]) -> None:
+        """Go back to just after the step that collected a corrected slot, so what depends on it runs again."""
+        for frame in turn.state.stack:
+            flow = self.flows.flows[frame.flow]
+            targets = [frame.collected[n] for n in corrected if n in frame.collected and frame.collected[n] < frame.step]
+            if targets:
+                frame.step = self._after(flow, min(targets), turn.state.slots)
+                frame.waiting_for = None
+                frame.asks = 0

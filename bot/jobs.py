@@ -1,0 +1,179 @@
+"""Durable scheduled work: rows in SQL (so nothing is lost on restart), run through the taskiq broker.
+
+Every serve/chat/worker process polls for due rows and claims each atomically (one UPDATE that
+only one process can win); the claimed job is handed to the broker — InMemoryBroker when
+embedded, a Redis stream with REDIS_URL — whose receiver runs the handler registered for its kind.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import JobRow, utcnow
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("wenzhen.jobs")
+
+JobHandler = Callable[["Runtime", dict[str, Any]], Awaitable[None]]
+HANDLERS: dict[str, JobHandler] = {}
+MAX_ATTEMPTS = 5
+STALE_AFTER = dt.timedelta(minutes=10)  # a claimed job not finished by then is taken to have died
+
+
+def job(kind: str) -> Callable[[JobHandler], JobHandler]:
+    """Register the handler for scheduled jobs of `kind`."""
+
+    def register(func: JobHandler) -> JobHandler:
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+class Jobs:
+    """Schedule, cancel and run durable jobs for one runtime."""
+
+    def __init__(self, runtime: "Runtime", poll_seconds: float = 1.0) -> None:
+        self._runtime = runtime
+        self._poll = poll_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._kick: Callable[[int], Awaitable[Any]] | None = None
+        self._wake = asyncio.Event()
+
+    def bind(self, kick: Callable[[int], Awaitable[Any]]) -> None:
+        """How a claimed job id reaches the broker (set up by the runtime)."""
+        self._kick = kick
+
+    async def schedule(
+        self, kind: str, payload: dict[str, Any], due_at: dt.datetime | None = None, key: str | None = None
+    ) -> int | None:
+        """Add a job; with `key`, scheduling the same key twice keeps the first (returns None)."""
+        if kind not in HANDLERS:
+            raise ValueError(f"no handler for job kind {kind!r}")
+        due = due_at or utcnow()
+        if due.tzinfo is None:
+            raise ValueError("due_at must be timezone-aware")
+        try:
+            async with self._runtime.db.transaction() as session:
+                row = JobRow(kind=kind, key=key, payload=payload, due_at=due, status="pending", attempts=0)
+                session.add(row)
+                await session.flush()
+                job_id = row.id
+        except IntegrityError:
+            return None
+        if due <= utcnow():
+            self._wake.set()
+        return job_id
+
+    async def cancel(self, key_prefix: str) -> int:
+        """Cancel every pending job whose key starts with `key_prefix`; returns how many."""
+        async with self._runtime.db.transaction() as session:
+            result = await session.execute(
+                update(JobRow)
+                .where(JobRow.status == "pending", JobRow.key.startswith(key_prefix, autoescape=True))
+                .values(status="cancelled")
+            )
+            return result.rowcount or 0
+
+    async def pending(self, key_prefix: str = "") -> list[JobRow]:
+        async with self._runtime.db.session() as session:
+            rows = await session.scalars(
+                select(JobRow)
+                .where(JobRow.status == "pending", JobRow.key.startswith(key_prefix, autoescape=True))
+                .order_by(JobRow.due_at)
+            )
+            return list(rows)
+
+    async def run_due(self, now: dt.datetime | None = None, limit: int = 100) -> int:
+        """Claim the jobs due by `now` and hand them to the broker; returns how many were claimed."""
+        now = now or utcnow()
+        async with self._runtime.db.transaction() as session:
+            await session.execute(
+                update(JobRow)
+                .where(JobRow.status == "running", JobRow.claimed_at < now - STALE_AFTER)
+                .values(status="pending")
+            )
+        async with self._runtime.db.session() as session:
+            ids = list(
+                await session.scalars(
+                    select(JobRow.id)
+                    .where(JobRow.status == "pending", JobRow.due_at <= now)
+                    .order_by(JobRow.due_at)
+                    .limit(limit)
+                )
+            )
+        claimed = 0
+        for job_id in ids:
+            async with self._runtime.db.transaction() as session:
+                result = await session.execute(
+                    update(JobRow)
+                    .where(JobRow.id == job_id, JobRow.status == "pending")
+                    .values(status="running", claimed_at=utcnow())
+                )
+            if result.rowcount == 1:
+                claimed += 1
+                assert self._kick is not None, "Jobs.bind was not called"
+                await self._kick(job_id)
+        return claimed
+
+    async def execute(self, job_id: int) -> None:
+        """Run one claimed job (called by the broker's receiver); failures are retried with backoff."""
+        async with self._runtime.db.session() as session:
+            row = await session.get(JobRow, job_id)
+        if row is None or row.status != "running":
+            return
+        handler = HANDLERS.get(row.kind)
+        error: str | None = None
+        if handler is None:
+            error = f"no handler for kind {row.kind!r}"
+        else:
+            try:
+                await handler(self._runtime, dict(row.payload))
+            except Exception as exc:  # a failing job is retried, never lost
+                log.exception("job %s (%s) failed", job_id, row.kind)
+                error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        attempts = row.attempts + 1
+        if error is None:
+            values: dict[str, Any] = {"status": "done", "attempts": attempts, "last_error": None}
+        elif attempts >= MAX_ATTEMPTS or handler is None:
+            values = {"status": "failed", "attempts": attempts, "last_error": error}
+        else:
+            backoff = dt.timedelta(seconds=min(3600, 10 * 2**attempts))
+            values = {"status": "pending", "attempts": attempts, "last_error": error, "due_at": utcnow() + backoff}
+        async with self._runtime.db.transaction() as session:
+            await session.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status == "running").values(**values))
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="wenzhen-jobs")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("polling scheduled jobs failed; retrying")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            except asyncio.TimeoutError:
+                pass
+
+

@@ -1,0 +1,122 @@
+"""The bot's sentences: response files per language, variants, buttons and `{slot}` templating."""
+from __future__ import annotations
+
+import hashlib
+import string
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.messages import BotMessage, Button
+from bot.state import ConversationState
+
+DEFAULT_LANGUAGE = "zh"
+
+
+class ResponseError(ValueError):
+    """A response file is malformed; the message names the file and the key."""
+
+
+class _SlotValues(dict):
+    """Format mapping: `{symptoms.fever}` reads a map key; unknown names render empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+class _Formatter(string.Formatter):
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, str]:
+        head, _, key = field_name.partition(".")
+        value = kwargs.get(head, "")
+        if key:
+            value = value.get(key, "") if isinstance(value, dict) else ""
+        return ("" if value is None else value), field_name
+
+
+_FORMATTER = _Formatter()
+
+
+def _format(template: str, values: dict[str, Any]) -> str:
+    try:
+        return _FORMATTER.vformat(template, (), _SlotValues(values))
+    except (ValueError, IndexError, KeyError):
+        return template
+
+
+class Responses:
+    """All responses of all languages; `render` picks the conversation's language, then zh."""
+
+    def __init__(self, by_language: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
+        self._by_language = by_language
+
+    @classmethod
+    def load(cls, directory: Path) -> "Responses":
+        by_language: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        origin: dict[tuple[str, str], Path] = {}
+        for lang_dir in sorted(p for p in directory.iterdir() if p.is_dir()):
+            table = by_language.setdefault(lang_dir.name, {})
+            for path in sorted(lang_dir.glob("*.yml")):
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                if not isinstance(data, dict):
+                    raise ResponseError(f"{path}: the top level must map response keys to variants")
+                for key, variants in data.items():
+                    if (lang_dir.name, key) in origin:
+                        raise ResponseError(f"{path}: response '{key}' is already defined in {origin[(lang_dir.name, key)]}")
+                    origin[(lang_dir.name, key)] = path
+                    table[key] = _check_variants(path, key, variants)
+        if DEFAULT_LANGUAGE not in by_language:
+            raise ResponseError(f"{directory}: no '{DEFAULT_LANGUAGE}' responses")
+        return cls(by_language)
+
+    def has(self, key: str) -> bool:
+        return key in self._by_language[DEFAULT_LANGUAGE]
+
+    @property
+    def keys(self) -> set[str]:
+        return set(self._by_language[DEFAULT_LANGUAGE])
+
+    def variants(self, key: str, language: str) -> list[dict[str, Any]]:
+        table = self._by_language.get(language, {})
+        found = table.get(key) or self._by_language[DEFAULT_LANGUAGE].get(key)
+        if found is None:
+            raise KeyError(f"unknown response '{key}'")
+        return found
+
+    def render(
+        self, key: str, state: ConversationState, variables: dict[str, Any] | None = None, turn_seed: int = 0
+    ) -> list[BotMessage]:
+        variants = self.variants(key, state.language)
+        # A stable choice per conversation and position: varied for people, reproducible in tests.
+        digest = hashlib.blake2s(f"{state.conversation_id}:{state.seq}:{turn_seed}:{key}".encode()).digest()
+        chosen = variants[digest[0] % len(variants)]
+        values = {**state.slots, **(variables or {})}
+        return [
+            BotMessage(
+                text=_format(chosen["text"], values) if chosen.get("text") is not None else None,
+                buttons=tuple(Button(_format(b["title"], values), b["payload"]) for b in chosen.get("buttons", ())),
+                image=chosen.get("image"),
+                custom=chosen.get("custom"),
+            )
+        ]
+
+    def text(self, key: str, state: ConversationState, variables: dict[str, Any] | None = None) -> str:
+        return self.render(key, state, variables)[0].text or ""
+
+
+def _check_variants(path: Path, key: str, variants: Any) -> list[dict[str, Any]]:
+    if isinstance(variants, str):
+        variants = [{"text": variants}]
+    if not isinstance(variants, list) or not variants:
+        raise ResponseError(f"{path}: response '{key}' must be a list of variants")
+    checked = []
+    for v in variants:
+        if isinstance(v, str):
+            v = {"text": v}
+        if not isinstance(v, dict) or not ({"text", "image", "custom"} & set(v)):
+            raise ResponseError(f"{path}: a variant of '{key}' needs text, image or custom")
+        for b in v.get("buttons", []) or []:
+            if not isinstance(b, dict) or not isinstance(b.get("title"), str) or not isinstance(b.get("payload"), str):
+                raise ResponseError(f"{path}: a button of '{key}' needs a title and a payload")
+        checked.append(v)
+    return checked

@@ -1,0 +1,150 @@
+"""The runtime: everything one process needs, wired from the configuration, started and stopped once."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bot.actions import ACTIONS
+from bot.cache import Cache, MemoryCache, RedisCache
+from bot.config import PROJECT_ROOT, Config, ensure_secret_key
+from bot.db import Database
+from bot.engine import Engine, OutputChannel
+from bot.flow_runner import FlowRunner
+from bot.flows import load_flows
+from bot.jobs import Jobs
+from bot.locks import MemoryLocks, RedisLocks
+from bot.plugins import Plugin, load_plugins
+from bot.pubsub import MemoryPubSub, RedisPubSub
+from bot.responses import Responses
+from bot.store import ConversationStore
+from nlu import Interpreter, load_interpreter
+
+log = logging.getLogger("wenzhen.runtime")
+FLOWS_DIR = PROJECT_ROOT / "flows"
+
+
+class Runtime:
+    """Config, database, cache, locks, pub/sub, jobs, NLU, flows and the engine of one process."""
+
+    def __init__(self, config: Config, interpreter: Interpreter | None = None) -> None:
+        self.config = config
+        ensure_secret_key(config)
+        self.plugins: list[Plugin] = load_plugins(config.plugins)
+        self.db = Database(config.database_url)
+        self.redis: Any = None
+        self.redis_prefix = str(config.get("redis.prefix", "wenzhen:"))
+        lock_timeout = float(config.get("engine.lock_timeout_seconds", 30))
+        if config.redis_url:
+            import redis.asyncio as aioredis
+
+            self.redis = aioredis.from_url(config.redis_url, decode_responses=True)
+            self.cache: Cache = RedisCache(self.redis, self.redis_prefix)
+            self.locks: Any = RedisLocks(self.redis, self.redis_prefix, lock_timeout)
+            self.pubsub: Any = RedisPubSub(self.redis, self.redis_prefix)
+        else:
+            self.cache = MemoryCache()
+            self.locks = MemoryLocks(lock_timeout)
+            self.pubsub = MemoryPubSub()
+        self.interpreter: Interpreter = interpreter or load_interpreter(
+            config.resolve(config.get("nlu.model", "nlu/models/wenzhen.model")),
+            float(config.get("nlu.threshold", 0.45)),
+        )
+        self.responses = Responses.load(FLOWS_DIR / "responses")
+        self.flows = load_flows(FLOWS_DIR, ACTIONS.keys(), self.responses.keys)
+        runner = FlowRunner(
+            self.flows,
+            max_steps=int(config.get("engine.max_steps_per_turn", 100)),
+            reask_limit=int(config.get("engine.reask_limit", 2)),
+        )
+        self.store = ConversationStore(self.db, self.cache)
+        self.engine = Engine(
+            self, self.store, self.locks, self.interpreter, self.flows, self.responses, runner, config.language
+        )
+        self.jobs = Jobs(self, float(config.get("jobs.poll_seconds", 1.0)))
+        self._broker: Any = None
+        self._receiver: asyncio.Task[None] | None = None
+        self.started = False
+
+    def key(self, name: str) -> str:
+        """A Redis key in this deployment's namespace."""
+        return self.redis_prefix + name
+
+    def register_output(self, channel: str, output: OutputChannel) -> None:
+        self.engine.register_output(channel, output)
+
+    async def start(self, run_jobs: bool = True, upgrade: bool | None = None) -> None:
+        """Migrate (embedded SQLite always; others when asked), start the broker, jobs and plugins."""
+        if upgrade or (upgrade is None and self.db.is_sqlite):
+            await self.db.upgrade()
+        await self._start_broker(run_jobs)
+        if run_jobs:
+            self.jobs.start()
+        for plugin in self.plugins:
+            for hook in plugin.on_start:
+                await hook(self)
+        self.started = True
+
+    async def stop(self) -> None:
+        for plugin in reversed(self.plugins):
+            for hook in plugin.on_stop:
+                try:
+                    await hook(self)
+                except Exception:
+                    log.exception("plugin %s failed to stop cleanly", plugin.name)
+        await self.jobs.stop()
+        if self._receiver is not None:
+            self._receiver.cancel()
+            try:
+                await self._receiver
+            except (asyncio.CancelledError, Exception):
+                pass
+        if self._broker is not None:
+            await self._broker.shutdown()
+        await self.pubsub.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.db.close()
+        self.started = False
+
+    async def ready(self) -> dict[str, str]:
+        """What /readyz reports: each dependency 'ok' or the reason it is not."""
+        checks: dict[str, str] = {}
+        try:
+            await self.db.ping()
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {exc.__class__.__name__}"
+        if self.redis is not None:
+            try:
+                await self.redis.ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                checks["redis"] = f"error: {exc.__class__.__name__}"
+        checks["nlu"] = "ok" if self.interpreter is not None else "not loaded"
+        return checks
+
+    async def _start_broker(self, listen: bool) -> None:
+        """taskiq: in-memory when embedded; a Redis stream (acknowledged delivery) with REDIS_URL."""
+        if self.config.redis_url:
+            from taskiq.api import run_receiver_task
+            from taskiq_redis import RedisStreamBroker
+
+            broker = RedisStreamBroker(
+                self.config.redis_url, queue_name=self.key("jobs"), consumer_group_name=self.key("workers")
+            )
+        else:
+            from taskiq import InMemoryBroker
+
+            broker = InMemoryBroker()
+        jobs = self.jobs
+
+        @broker.task(task_name="wenzhen.run_job")
+        async def run_job(job_id: int) -> None:
+            await jobs.execute(job_id)
+
+        await broker.startup()
+        self._broker = broker
+        jobs.bind(run_job.kiq)
+        if listen and self.config.redis_url:
+            self._receiver = asyncio.create_task(run_receiver_task(broker), name="wenzhen-taskiq")

@@ -1,0 +1,130 @@
+"""Conversation persistence: the event log in SQL, with a state snapshot cached in front of it."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot import events as ev
+from bot.cache import Cache
+from bot.db import ConversationRow, Database, EventRow, utcnow
+from bot.events import Event
+from bot.messages import BotMessage
+from bot.state import ConversationState
+
+# How many message ids a cached state remembers for the fast duplicate check; older ones are
+# still caught by the database's unique constraint.
+REMEMBERED_MESSAGE_IDS = 200
+
+
+def _event(row: EventRow) -> Event:
+    return Event(type=row.type, data=dict(row.data), actor=row.actor, timestamp=row.timestamp, seq=row.seq)
+
+
+class ConversationStore:
+    def __init__(self, db: Database, cache: Cache) -> None:
+        self.db = db
+        self.cache = cache
+
+    async def load(self, conversation_id: str, channel: str = "", sender: str = "") -> ConversationState:
+        """The conversation's state: the cached snapshot caught up with any newer events in SQL."""
+        cached = await self.cache.get(conversation_id)
+        state = (
+            ConversationState.from_dict(cached)
+            if cached
+            else ConversationState(conversation_id=conversation_id, channel=channel, sender=sender)
+        )
+        async with self.db.session() as session:
+            if not state.channel:
+                row = await session.get(ConversationRow, conversation_id)
+                if row is not None:
+                    state.channel, state.sender = row.channel, row.sender
+            rows = await session.scalars(
+                select(EventRow)
+                .where(EventRow.conversation_id == conversation_id, EventRow.seq > state.seq)
+                .order_by(EventRow.seq)
+            )
+            for row in rows:
+                state.apply(_event(row))
+        if not state.channel:
+            state.channel, state.sender = channel, sender
+        return state
+
+    async def exists(self, conversation_id: str) -> bool:
+        async with self.db.session() as session:
+            return await session.get(ConversationRow, conversation_id) is not None
+
+    async def append(self, state: ConversationState, new_events: list[Event], after: ConversationState) -> list[Event]:
+        """Write the turn's events in one transaction (all or nothing), then refresh the cache."""
+        stored: list[Event] = []
+        async with self.db.transaction() as session:
+            row = await session.get(ConversationRow, state.conversation_id)
+            if row is None:
+                row = ConversationRow(
+                    id=state.conversation_id, channel=state.channel, sender=state.sender, last_seq=0, created_at=utcnow()
+                )
+                session.add(row)
+            seq = state.seq
+            for event in new_events:
+                seq += 1
+                session.add(
+                    EventRow(
+                        conversation_id=state.conversation_id,
+                        seq=seq,
+                        type=event.type,
+                        actor=event.actor,
+                        timestamp=event.timestamp,
+                        message_id=event.data.get("message_id") if event.type == ev.USER else None,
+                        data=event.data,
+                    )
+                )
+                stored.append(Event(event.type, event.data, event.actor, event.timestamp, seq))
+            row.last_seq = seq
+            row.updated_at = utcnow()
+        after.seq = state.seq + len(new_events)
+        if len(after.message_ids) > REMEMBERED_MESSAGE_IDS:
+            keep = sorted(after.message_ids.items(), key=lambda kv: kv[1])[-REMEMBERED_MESSAGE_IDS:]
+            after.message_ids = dict(keep)
+        await self.cache.set(state.conversation_id, after.to_dict())
+        return stored
+
+    async def forget_cached(self, conversation_id: str) -> None:
+        await self.cache.delete(conversation_id)
+
+    async def events(self, conversation_id: str, after_seq: int = 0) -> list[Event]:
+        async with self.db.session() as session:
+            rows = await session.scalars(
+                select(EventRow)
+                .where(EventRow.conversation_id == conversation_id, EventRow.seq > after_seq)
+                .order_by(EventRow.seq)
+            )
+            return [_event(r) for r in rows]
+
+    async def replies_to(self, conversation_id: str, message_id: str) -> list[BotMessage]:
+        """The bot messages that answered the user message with `message_id` (for duplicates)."""
+        async with self.db.session() as session:
+            user_seq = await session.scalar(
+                select(EventRow.seq).where(
+                    EventRow.conversation_id == conversation_id, EventRow.message_id == message_id
+                )
+            )
+        if user_seq is None:
+            return []
+        replies: list[BotMessage] = []
+        for event in await self.events(conversation_id, user_seq):
+            if event.type == ev.USER:
+                break
+            if event.type == ev.BOT:
+                replies.append(BotMessage.from_dict(event.data))
+        return replies
+
+    async def conversation_ids(self, channel: str | None = None) -> list[str]:
+        async with self.db.session() as session:
+            query = select(ConversationRow.id)
+            if channel:
+                query = query.where(ConversationRow.channel == channel)
+            return list(await session.scalars(query))
+
+
+def event_dicts(events: list[Event]) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in events]

@@ -1,0 +1,1 @@
+"""Edges to the outside: web (REST), WeChat, Telegram, the doctor console."""

@@ -1,0 +1,133 @@
+"""REST channel: `POST /webhooks/rest/webhook`, `GET /conversations/{sender}/tracker`, `POST /model/parse`."""
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from bot.engine import clean_text
+from bot.messages import UserMessage
+from bot.runtime import Runtime
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_SENDER_CHARS = 128
+
+_MESSAGE_SCHEMA = {
+    "type": "object",
+    "required": ["sender", "message"],
+    "properties": {
+        "sender": {"type": "string", "description": "conversation id", "maxLength": MAX_SENDER_CHARS},
+        "message": {"type": "string", "description": "text, or a payload starting with /"},
+        "metadata": {"type": "object"},
+    },
+}
+_PARSE_SCHEMA = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+
+
+def _problem(status: int, reason: str) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    """Read a JSON object body, refusing what is too large, not UTF-8 or not JSON — each with its reason."""
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(400, "body is not valid UTF-8") from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise BadRequest(400, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest(400, "body must be a JSON object")
+    return data
+
+
+def _valid_sender(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(400, "'sender' must be a non-empty string")
+    if len(value) > MAX_SENDER_CHARS or clean_text(value)[0] != value or ":" in value or "/" in value:
+        raise BadRequest(400, f"'sender' must be at most {MAX_SENDER_CHARS} printable characters without ':' or '/'")
+    return value
+
+
+def rest_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(tags=["rest channel"])
+    token = runtime.config.get("rest.auth_token") or None
+
+    @router.post("/webhooks/rest/webhook", openapi_extra={"requestBody": {"content": {"application/json": {"schema": _MESSAGE_SCHEMA}}, "required": True}})
+    async def webhook(request: Request) -> JSONResponse:
+        """Send one message as `sender`; returns the bot's messages (Rasa's REST channel shape)."""
+        try:
+            data = await _json_body(request)
+            sender = _valid_sender(data.get("sender"))
+            text = data.get("message", "")
+            if text is None:
+                text = ""
+            if not isinstance(text, str):
+                raise BadRequest(400, "'message' must be a string")
+            metadata = data.get("metadata") or {}
+            if not isinstance(metadata, dict):
+                raise BadRequest(400, "'metadata' must be an object")
+        except BadRequest as exc:
+            return _problem(exc.status, exc.reason)
+        message_id = metadata.get("message_id")
+        replies = await runtime.engine.handle(
+            UserMessage(
+                channel="rest",
+                sender=sender,
+                text=text,
+                metadata=metadata,
+                message_id=str(message_id)[:128] if message_id is not None else None,
+            )
+        )
+        return JSONResponse([{"recipient_id": sender, **r.to_dict()} for r in replies])
+
+    @router.get("/conversations/{sender}/tracker")
+    async def tracker(sender: str, request: Request) -> JSONResponse:
+        """The conversation's state: slots, active flow, latest triage, handoff and events."""
+        if ":" in sender:  # another channel's conversation: patients' data, only with the operator token
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not token or not secrets.compare_digest(given, str(token)):
+                return _problem(403, "conversations of other channels need the operator token")
+        if not await runtime.store.exists(sender):
+            return _problem(404, f"no conversation {sender!r}")
+        state = await runtime.engine.state(sender)
+        events = await runtime.engine.events(sender)
+        return JSONResponse(
+            {
+                "sender_id": sender,
+                "slots": state.slots,
+                "active_flow": state.active_flow,
+                "stack": [f.to_dict() for f in state.stack],
+                "latest_triage": state.latest_triage,
+                "handoff": state.handoff,
+                "events": [e.to_dict() for e in events],
+            }
+        )
+
+    @router.post("/model/parse", openapi_extra={"requestBody": {"content": {"application/json": {"schema": _PARSE_SCHEMA}}, "required": True}})
+    async def parse(request: Request) -> JSONResponse:
+        """Parse one text: intent, ranking and entities (CONTRACTS.md §3)."""
+        try:
+            data = await _json_body(request)
+        except BadRequest as exc:
+            return _problem(exc.status, exc.reason)
+        text = data.get("text")
+        if not isinstance(text, str):
+            return _problem(400, "'text' must be a string")
+        return JSONResponse(runtime.interpreter.parse(clean_text(text)[0]).to_dict())
+
+    return router
