@@ -175,3 +175,7 @@ def worker(ctx: click.Context) -> None:
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
+
+
+if __name__ == "__main__":
+    main()

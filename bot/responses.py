@@ -51,10 +51,12 @@ class Responses:
         self._by_language = by_language
 
     @classmethod
-    def load(cls, directory: Path) -> "Responses":
+    def load(cls, directories: list[Path]) -> "Responses":
+        """Read `<directory>/<language>/*.yml` for every directory; a key defined twice is an error."""
         by_language: dict[str, dict[str, list[dict[str, Any]]]] = {}
         origin: dict[tuple[str, str], Path] = {}
-        for lang_dir in sorted(p for p in directory.iterdir() if p.is_dir()):
+        lang_dirs = [p for d in directories for p in sorted(d.iterdir()) if p.is_dir()]
+        for lang_dir in lang_dirs:
             table = by_language.setdefault(lang_dir.name, {})
             for path in sorted(lang_dir.glob("*.yml")):
                 data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -66,7 +68,7 @@ class Responses:
                     origin[(lang_dir.name, key)] = path
                     table[key] = _check_variants(path, key, variants)
         if DEFAULT_LANGUAGE not in by_language:
-            raise ResponseError(f"{directory}: no '{DEFAULT_LANGUAGE}' responses")
+            raise ResponseError(f"{', '.join(map(str, directories))}: no '{DEFAULT_LANGUAGE}' responses")
         return cls(by_language)
 
     def has(self, key: str) -> bool:

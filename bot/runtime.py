@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.actions import ACTIONS
 from bot.cache import Cache, MemoryCache, RedisCache
-from bot.config import PROJECT_ROOT, Config, ensure_secret_key
+from bot.config import Config, ensure_secret_key
 from bot.db import Database
 from bot.engine import Engine, OutputChannel
 from bot.flow_runner import FlowRunner
@@ -21,7 +21,6 @@ from bot.store import ConversationStore
 from nlu import Interpreter, load_interpreter
 
 log = logging.getLogger("wenzhen.runtime")
-FLOWS_DIR = PROJECT_ROOT / "flows"
 
 
 class Runtime:
@@ -50,8 +49,10 @@ class Runtime:
             config.resolve(config.get("nlu.model", "nlu/models/wenzhen.model")),
             float(config.get("nlu.threshold", 0.45)),
         )
-        self.responses = Responses.load(FLOWS_DIR / "responses")
-        self.flows = load_flows(FLOWS_DIR, ACTIONS.keys(), self.responses.keys)
+        self.responses = Responses.load(
+            [config.resolve(d) for d in config.get("flows.response_dirs", ["flows/responses"])]
+        )
+        self.flows = load_flows(config.resolve(config.get("flows.dir", "flows")), ACTIONS.keys(), self.responses.keys)
         runner = FlowRunner(
             self.flows,
             max_steps=int(config.get("engine.max_steps_per_turn", 100)),
