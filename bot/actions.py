@@ -13,6 +13,7 @@ from bot.state import ConversationState
 from bot.turn import Turn
 
 if TYPE_CHECKING:
+    from bot.events import Event
     from bot.runtime import Runtime
     from nlu import ParseResult
 
@@ -47,6 +48,11 @@ class ActionContext:
     @property
     def parse(self) -> "ParseResult | None":
         return self._turn.parse
+
+    @property
+    def events(self) -> "list[Event]":
+        """The events of this turn so far (an interceptor sees what the safety screen emitted before it)."""
+        return list(self._turn.events)
 
     @property
     def slots(self) -> dict[str, Any]:
