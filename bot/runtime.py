@@ -87,6 +87,8 @@ class Runtime:
         self.started = True
 
     async def stop(self) -> None:
+        if not self.started:
+            return
         for plugin in reversed(self.plugins):
             for hook in plugin.on_stop:
                 try:
