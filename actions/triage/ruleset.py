@@ -25,7 +25,7 @@ DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yml")
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 _RULE_KEYS = {"id", "level", "when", "reason", "reason_en", "source", "advice"}
 _MODIFIER_KEYS = {"id", "when", "reason", "reason_en", "source"}
-_TOP_KEYS = {"version", "sources", "rules", "modifiers"}
+_TOP_KEYS = {"version", "sources", "extra_codes", "rules", "modifiers"}
 
 
 class RulesetError(ValueError):
@@ -111,7 +111,13 @@ def load_ruleset(
     sources = data.get("sources")
     if not isinstance(sources, dict) or not sources:
         raise RulesetError(f"{path.name}: `sources` must map source keys to document names")
-    checker = _Checker(path.name, slots, map_keys, sources)
+    extra = data.get("extra_codes") or {}
+    if not isinstance(extra, dict) or not all(isinstance(v, list) for v in extra.values()):
+        raise RulesetError(f"{path.name}: `extra_codes` must map a map slot to a list of codes")
+    known_keys = None
+    if map_keys is not None:
+        known_keys = {head: {*map_keys.get(head, ()), *map(str, extra.get(head, ()))} for head in {*map_keys, *extra}}
+    checker = _Checker(path.name, slots, known_keys, sources)
 
     raw_rules = data.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:

@@ -1,0 +1,27 @@
+"""Triage: the rule set (`rules.yml`), the decision, the `triage` action and the safety screen.
+
+Importing this plugin registers the action and the interceptor; starting it loads and checks the
+rule set, so a broken rule stops the server at start rather than mis-triaging a patient later.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.plugins import Plugin
+
+from actions.triage import action, screen  # noqa: F401  (registration)
+from actions.triage.active import ruleset_for
+from actions.triage.decision import Decision, decide
+from actions.triage.ruleset import LEVELS, Rule, Ruleset, RulesetError, load_ruleset
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+async def _check_rules(runtime: "Runtime") -> None:
+    ruleset_for(runtime)
+
+
+plugin = Plugin(name="triage", on_start=[_check_rules])
+
+__all__ = ["LEVELS", "Decision", "Rule", "Ruleset", "RulesetError", "decide", "load_ruleset", "plugin", "ruleset_for"]

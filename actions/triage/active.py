@@ -1,0 +1,34 @@
+"""The rule set a runtime uses: loaded once, checked against that runtime's slots, responses and lexicon."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nlu.lexicon import load_lexicon
+
+from actions.triage.ruleset import DEFAULT_RULES_PATH, Ruleset, load_ruleset
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+ADVICE_PREFIX = "utter_emergency_wait_"
+_loaded: dict[int, Ruleset] = {}  # keyed by the runtime's FlowSet: one check per set of slots
+
+
+def ruleset_for(runtime: "Runtime") -> Ruleset:
+    """The validated rule set; raises RulesetError (naming the rule) when the file is wrong."""
+    key = id(runtime.flows)
+    ruleset = _loaded.get(key)
+    if ruleset is None:
+        lexicon = load_lexicon()
+        ruleset = load_ruleset(
+            runtime.flows.slots,
+            DEFAULT_RULES_PATH,
+            map_keys={
+                "symptoms": set(lexicon.terms("symptom").values()),
+                "conditions": set(lexicon.terms("condition").values()),
+            },
+            advice={k.removeprefix(ADVICE_PREFIX) for k in runtime.responses.keys if k.startswith(ADVICE_PREFIX)},
+        )
+        _loaded.clear()
+        _loaded[key] = ruleset
+    return ruleset
