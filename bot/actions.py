@@ -74,6 +74,10 @@ class ActionContext:
     def emit(self, type_: str, data: dict[str, Any] | None = None, actor: str = "bot") -> None:
         self._turn.emit(type_, data, actor=actor)
 
+    def end_flows(self, reason: str) -> None:
+        """End every running flow, recording why (e.g. "emergency")."""
+        self._turn.end_flows(reason)
+
     def text(self, key: str, **variables: Any) -> str:
         """A response's text, rendered for this conversation, without sending it."""
         return self._turn.responses.text(key, self._turn.state, variables)

@@ -220,9 +220,9 @@ class FlowRunner:
         frame = turn.state.stack.pop()
         turn.emit(ev.FLOW_ENDED, {"flow": frame.flow, "reason": reason})
 
-    def _end_all(self, turn: Turn, reason: str) -> None:
-        while turn.state.stack:
-            self._pop(turn, reason)
+    @staticmethod
+    def _end_all(turn: Turn, reason: str) -> None:
+        turn.end_flows(reason)
 
     def _step(self, frame: Frame) -> Step:
         return self.flows.flows[frame.flow].steps[frame.step]

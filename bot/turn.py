@@ -45,6 +45,12 @@ class Turn:
         self.replies.append(message)
         self.emit(ev.BOT, message.to_dict())
 
+    def end_flows(self, reason: str) -> None:
+        """End every running flow (cancel, emergency, an interrupting flow), newest first."""
+        while self.state.stack:
+            frame = self.state.stack.pop()
+            self.emit(ev.FLOW_ENDED, {"flow": frame.flow, "reason": reason})
+
     def utter(self, key: str, **variables: Any) -> None:
         for message in self.responses.render(key, self.state, variables, turn_seed=len(self.events)):
             self.send(message)

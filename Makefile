@@ -1,0 +1,39 @@
+# The two commands of the README:  `make run`  (install, then serve on embedded defaults)
+#                                  `make test` (install, then the whole test suite)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MODEL  := nlu/models/wenzhen.model
+NLU_SOURCES := $(shell find nlu/data nlu/lexicon -type f 2>/dev/null)
+
+.PHONY: install model run chat test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The NLU model is trained from our own data (deterministic, well under a minute); nothing is downloaded.
+$(MODEL): $(STAMP) $(NLU_SOURCES)
+	$(BIN)/wenzhen nlu train
+
+model: $(MODEL)
+
+run: model
+	$(BIN)/wenzhen serve
+
+chat: model
+	$(BIN)/wenzhen chat
+
+test: model
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: model
+	$(BIN)/python bench/rest.py
+
+clean:
+	rm -rf $(VENV) $(MODEL) wenzhen.db* .wenzhen
