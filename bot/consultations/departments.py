@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Config, ConfigError
+from bot.expressions import Expression, ExpressionError, compile_expression
 
 # Used when config.yml names no departments: the clinics of the Fujian COVID internet hospitals.
 DEFAULT_DEPARTMENTS: tuple[dict[str, Any], ...] = (
@@ -74,3 +75,16 @@ def load_departments(config: Config) -> Departments:
     if default not in codes:
         raise ConfigError(f"{config.path}: consultations.default_department {default!r} is not a department")
     return Departments(tuple(items), default)
+
+
+def load_routing(config: Config, departments: Departments) -> list[tuple[Expression, str]]:
+    """`consultations.routing`: [{when: <condition over slots>, department: <code>}], first match wins."""
+    rules: list[tuple[Expression, str]] = []
+    for entry in config.section("consultations").get("routing") or []:
+        if not isinstance(entry, dict) or entry.get("department") not in departments:
+            raise ConfigError(f"{config.path}: every consultations.routing entry needs a known department")
+        try:
+            rules.append((compile_expression(str(entry.get("when", "true"))), str(entry["department"])))
+        except ExpressionError as exc:
+            raise ConfigError(f"{config.path}: consultations.routing: {exc}") from exc
+    return rules

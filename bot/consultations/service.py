@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select, update
 
 from bot import events as ev
 from bot.consultations import lifecycle as lc
-from bot.consultations.departments import Department, Departments, load_departments
+from bot.consultations.departments import Department, Departments, load_departments, load_routing
 from bot.consultations.models import ConsultationRow
 from bot.consultations.roster import DEFAULT_TIMEZONE, Roster, Session
 from bot.consultations.staff import LockoutPolicy, Staff, StaffDirectory
@@ -202,6 +202,17 @@ class Consultations:
         self.departments: Departments = load_departments(runtime.config)
         self.roster = Roster(runtime.db, self.settings.timezone)
         self.staff = StaffDirectory(runtime.db, self.departments.codes(), self.settings.lockout)
+        self.routing = load_routing(runtime.config, self.departments)
+
+    def department_for(self, slots: dict[str, Any]) -> Department:
+        """The department for what the bot knows: the patient's choice, else the first routing rule that holds."""
+        chosen = slots.get("consult_department")
+        if isinstance(chosen, str) and chosen in self.departments:
+            return self.departments.get(chosen)
+        for condition, code in self.routing:
+            if condition.evaluate(slots):
+                return self.departments.get(code)
+        return self.departments.get(self.departments.default)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -525,12 +536,17 @@ class Consultations:
         except ConsultationError:
             return None  # accepted or cancelled meanwhile
         upcoming = await self.roster.next_session(c.department, now + dt.timedelta(seconds=1))
-        next_start = (self.roster.local(upcoming.start).strftime("%m-%d %H:%M") if upcoming else "")
         await self._announce(Transition(c, self._event(c, next_session=upcoming.start.isoformat() if upcoming else None),
                                         "system"),
                              "utter_consultation_expired" if upcoming else "utter_consultation_expired_no_session",
-                             department=c.department_name, next_start=next_start)
+                             department=c.department_name, **(self.when(upcoming.start) if upcoming else {}))
         return c
+
+    def when(self, at: dt.datetime) -> dict[str, Any]:
+        """Template variables for a time patients are told (responses put them into words)."""
+        local = self.roster.local(at)
+        return {"next_month": local.month, "next_day": local.day, "next_time": local.strftime("%H:%M"),
+                "next_date": local.date().isoformat()}
 
     # ---- presence ------------------------------------------------------------------------
 
