@@ -1,0 +1,164 @@
+"""Medical-card (就诊卡) actions for flows/cards.yml: consent, checking each field, binding, choosing.
+
+Identifying answers arrive sealed by the channel (`bot.patients.seal_answer`) or, from a channel
+that does not seal, in clear; either way a slot only ever holds the sealed form, and the card
+is written encrypted. What the patient is shown back is masked.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from bot.actions import ActionContext, action
+from bot.crypto import FieldCipher, field_cipher
+from bot.messages import BotMessage, Button
+from bot.patients import (
+    CONSENT_VERSION,
+    CardError,
+    CardHolder,
+    Patients,
+    card_input,
+    normalise_name,
+    normalise_phone,
+    open_answer,
+    seal_answer,
+    valid_id_number,
+)
+
+CARD_SLOTS = ("card_name", "card_id_number", "card_phone", "card_relation")
+
+
+def _cipher(ctx: ActionContext) -> FieldCipher:
+    return field_cipher(ctx.runtime.config)
+
+
+def _clear(ctx: ActionContext) -> None:
+    for slot in CARD_SLOTS:
+        ctx.set_slot(slot, None)
+
+
+def _adopt(ctx: ActionContext, holder: CardHolder) -> None:
+    """The current card decides whose consultation it is: subject, age and sex follow it."""
+    ctx.set_slot("subject", holder.subject)
+    ctx.set_slot("age", holder.age_years())
+    ctx.set_slot("sex", holder.sex)
+
+
+@action("card_begin")
+async def card_begin(ctx: ActionContext) -> None:
+    """Start afresh; a patient who consented before is not asked again."""
+    _clear(ctx)
+    async with ctx.runtime.db.transaction() as session:
+        patient = await Patients(session, _cipher(ctx)).account(ctx.channel, ctx.sender)
+        consented = Patients.has_consented(patient)
+    ctx.set_slot("card_consent", True if consented else None)
+
+
+@action("card_record_consent")
+async def card_record_consent(ctx: ActionContext) -> None:
+    async with ctx.runtime.db.transaction() as session:
+        patients = Patients(session, _cipher(ctx))
+        patient = await patients.account(ctx.channel, ctx.sender)
+        if not Patients.has_consented(patient):
+            await patients.consent(patient)
+            ctx.emit("consent", {"scope": "medical_cards", "version": CONSENT_VERSION}, actor="patient")
+
+
+def _check(ctx: ActionContext, slot: str, valid: Callable[[str], bool], error: str) -> None:
+    """Open the answer, keep it (sealed) when valid; otherwise clear it so the question is asked again."""
+    value = ctx.slot(slot)
+    if value is None:
+        return
+    cipher = _cipher(ctx)
+    answer = open_answer(cipher, str(value)).strip()
+    if valid(answer):
+        ctx.set_slot(slot, seal_answer(cipher, answer))
+    else:
+        ctx.set_slot(slot, None)
+        ctx.utter(error)
+
+
+@action("card_check_name")
+async def card_check_name(ctx: ActionContext) -> None:
+    _check(ctx, "card_name", lambda v: normalise_name(v) is not None, "utter_card_invalid_name")
+
+
+@action("card_check_id_number")
+async def card_check_id_number(ctx: ActionContext) -> None:
+    _check(ctx, "card_id_number", valid_id_number, "utter_card_invalid_id_number")
+
+
+@action("card_check_phone")
+async def card_check_phone(ctx: ActionContext) -> None:
+    _check(ctx, "card_phone", lambda v: normalise_phone(v) is not None, "utter_card_invalid_phone")
+
+
+def _label(ctx: ActionContext, relation: str, masked_name: str) -> str:
+    return ctx.text("card_label", name=masked_name, relation=ctx.text(f"card_relation_{relation}"))
+
+
+@action("card_save")
+async def card_save(ctx: ActionContext) -> None:
+    cipher = _cipher(ctx)
+    try:
+        card = card_input(
+            str(ctx.slot("card_relation", "")),
+            open_answer(cipher, str(ctx.slot("card_name", ""))),
+            open_answer(cipher, str(ctx.slot("card_id_number", ""))),
+            open_answer(cipher, str(ctx.slot("card_phone", ""))),
+        )
+        async with ctx.runtime.db.transaction() as session:
+            patients = Patients(session, cipher)
+            patient = await patients.account(ctx.channel, ctx.sender)
+            row = await patients.add_card(patient, card)
+            holder = await patients.current_holder(patient)
+            view = next(v for v in await patients.cards(patient) if v.id == row.id)
+    except CardError as exc:
+        _clear(ctx)
+        ctx.utter(f"utter_card_error_{exc.code}")
+        return
+    _clear(ctx)
+    assert holder is not None
+    _adopt(ctx, holder)
+    ctx.emit("card_bound", {"card_id": row.id, "relation": card.relation}, actor="patient")
+    ctx.utter("utter_card_bound", card=_label(ctx, view.relation, view.name), id_number=view.id_number, phone=view.phone)
+
+
+@action("card_list")
+async def card_list(ctx: ActionContext) -> None:
+    """The patient's cards as buttons (masked); choosing one makes it current."""
+    async with ctx.runtime.db.transaction() as session:
+        patients = Patients(session, _cipher(ctx))
+        views = await patients.cards(await patients.account(ctx.channel, ctx.sender))
+    if not views:
+        ctx.utter("utter_card_none")
+        return
+    buttons = [
+        Button(
+            (ctx.text("card_current_mark") if v.current else "") + _label(ctx, v.relation, v.name),
+            f'/choose_card{{"card_choice": {v.id}}}',
+        )
+        for v in views
+    ]
+    buttons.append(Button(ctx.text("card_add_button"), "/bind_card"))
+    ctx.send(BotMessage(text=ctx.text("utter_card_list"), buttons=tuple(buttons)))
+
+
+@action("card_choose")
+async def card_choose(ctx: ActionContext) -> None:
+    choice = ctx.slot("card_choice")
+    try:
+        async with ctx.runtime.db.transaction() as session:
+            patients = Patients(session, _cipher(ctx))
+            patient = await patients.account(ctx.channel, ctx.sender)
+            await patients.choose(patient, int(choice) if choice is not None else -1)
+            holder = await patients.current_holder(patient)
+            view = next(v for v in await patients.cards(patient) if v.current)
+    except CardError as exc:
+        ctx.utter(f"utter_card_error_{exc.code}")
+        return
+    finally:
+        ctx.set_slot("card_choice", None)
+    assert holder is not None
+    _adopt(ctx, holder)
+    ctx.emit("card_chosen", {"card_id": view.id}, actor="patient")
+    ctx.utter("utter_card_chosen", card=_label(ctx, view.relation, view.name))
