@@ -70,7 +70,7 @@ def _check(node: ast.AST, names: set[str]) -> None:
             _check(elt, names)
     elif isinstance(node, ast.Name | ast.Attribute):
         name = _dotted(node)
-        if name is None or name.count(".") > 1:
+        if name is None or name.count(".") > 1 or any(part.startswith("_") for part in name.split(".")):
             raise ExpressionError(f"'{ast.unparse(node)}' is not a slot name")
         if name.lower() not in _CONSTANTS:
             names.add(name)
