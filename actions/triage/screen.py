@@ -17,12 +17,16 @@ from actions.triage.decision import Decision, decide
 
 # What a patient in an emergency may still do through the dialogue: reach a person, call 120, leave.
 PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "cancel", "goodbye", "thanks"})
-RED_FLAG_EVENT = "red_flag"  # {rules, reasons, text, in_session}: for the on-duty doctor and a live session
+RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}: the alert for doctors (actions/handoff.py)
 
 
 @interceptor("safety_screen", priority=10)
 async def safety_screen(ctx: ActionContext) -> bool:
-    """True when this message was answered as an emergency (the dialogue must not run)."""
+    """True when this message was answered as an emergency (the dialogue must not run).
+
+    In a live doctor session the emergency is announced all the same, then False lets the relay
+    (priority 20) carry the message to the doctor with the `red_flag` event as its alert.
+    """
     decision = decide(ruleset_for(ctx.runtime), ctx.slots)
     if decision.level != "emergency":
         return False
@@ -31,7 +35,7 @@ async def safety_screen(ctx: ActionContext) -> bool:
     announced = set(previous.get("rules") or ()) if previous.get("level") == "emergency" else set()
     if emergency_rules - announced:
         announce_emergency(ctx, decision)
-        return True
+        return not _in_session(ctx)
     # Already told: no more questions, but a way to a person or to 120, and the live session goes on.
     if _in_session(ctx) or _intent(ctx) in PASS_THROUGH_INTENTS:
         return False
@@ -54,6 +58,7 @@ def announce_emergency(ctx: ActionContext, decision: Decision) -> None:
     ctx.emit(
         RED_FLAG_EVENT,
         {
+            "level": decision.level,
             "rules": decision.rule_ids,
             "reasons": decision.reasons("zh"),
             "text": message.text if message else "",
