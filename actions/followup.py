@@ -1,0 +1,130 @@
+"""Follow-up check-ins: scheduling them as durable jobs, running them, and stopping them.
+
+A patient who agrees gets one job per day (config.yml `followup:`; default 09:00 Asia/Shanghai on
+each of the next 7 days). A job runs the payload /followup_checkin in the patient's conversation
+(flows/followup.yml), whose replies go out through the patient's channel. The jobs live in SQL
+(bot.jobs), so they survive restarts; recovered or 退订 cancels the rest by their key prefix.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.actions import ActionContext, action
+from bot.config import Config, ConfigError
+from bot.engine import UnknownConversation
+from bot.jobs import job
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("wenzhen.followup")
+
+JOB_KIND = "followup"
+CHECKIN_PAYLOAD = "/followup_checkin"
+EVENT = "followup"  # {status: scheduled | checkin | cancelled, ...}
+
+
+@dataclass(frozen=True)
+class FollowupSettings:
+    """When check-ins happen: a local time of day, in a time zone, on each of the next `days` days."""
+
+    time: dt.time
+    timezone: ZoneInfo
+    days: int
+
+    @classmethod
+    def from_config(cls, config: Config) -> "FollowupSettings":
+        section = config.section("followup")
+        raw_time = str(section.get("time", "09:00"))
+        try:
+            at = dt.time.fromisoformat(raw_time)
+        except ValueError:
+            raise ConfigError(f"followup.time must be HH:MM, not {raw_time!r}") from None
+        try:
+            zone = ZoneInfo(str(section.get("timezone", "Asia/Shanghai")))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"followup.timezone {section.get('timezone')!r} is not a known time zone") from None
+        days = section.get("days", 7)
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
+            raise ConfigError(f"followup.days must be a whole number from 1 to 90, not {days!r}")
+        return cls(time=at, timezone=zone, days=days)
+
+
+def checkin_times(now: dt.datetime, settings: FollowupSettings) -> list[dt.datetime]:
+    """The check-in moments (UTC): the configured local time on each of the days after today."""
+    today = now.astimezone(settings.timezone).date()
+    return [
+        dt.datetime.combine(today + dt.timedelta(days=n), settings.time, tzinfo=settings.timezone).astimezone(dt.timezone.utc)
+        for n in range(1, settings.days + 1)
+    ]
+
+
+def job_key_prefix(conversation_id: str) -> str:
+    """Every check-in job of one conversation has a key starting with this (the trailing ':' keeps
+    conversation 'u1' from matching 'u10')."""
+    return f"{JOB_KIND}:{conversation_id}:"
+
+
+async def schedule_checkins(runtime: "Runtime", conversation_id: str, now: dt.datetime) -> list[dt.datetime]:
+    """Schedule the check-ins of one conversation; scheduling the same days again adds nothing."""
+    times = checkin_times(now, FollowupSettings.from_config(runtime.config))
+    prefix = job_key_prefix(conversation_id)
+    for day, due in enumerate(times, start=1):
+        await runtime.jobs.schedule(
+            JOB_KIND,
+            {"conversation_id": conversation_id, "day": day},
+            due_at=due,
+            key=f"{prefix}{due.date().isoformat()}",
+        )
+    return times
+
+
+@action("followup_schedule")
+async def followup_schedule(ctx: ActionContext) -> None:
+    """Schedule the daily check-ins the patient agreed to, and say when the first one is."""
+    now = dt.datetime.now(dt.timezone.utc)
+    times = await schedule_checkins(ctx.runtime, ctx.conversation_id, now)
+    settings = FollowupSettings.from_config(ctx.runtime.config)
+    if ctx.slot("illness_onset_at") is None:
+        # The onset lets each check-in bring the illness's duration up to date (rules on "> 3 days").
+        hours = ctx.slot("duration_hours", 0.0)
+        ctx.set_slot("illness_onset_at", round(now.timestamp() - float(hours) * 3600))
+    ctx.set_slot("followup_active", True)
+    ctx.emit(EVENT, {"status": "scheduled", "times": [t.isoformat() for t in times]})
+    first = times[0].astimezone(settings.timezone)
+    ctx.utter("utter_followup_scheduled", days=settings.days, time=settings.time.strftime("%H:%M"), first=first.strftime("%m-%d"))
+
+
+@action("followup_cancel")
+async def followup_cancel(ctx: ActionContext) -> None:
+    """Cancel every check-in still to come for this conversation."""
+    cancelled = await ctx.runtime.jobs.cancel(job_key_prefix(ctx.conversation_id))
+    ctx.set_slot("followup_active", False)
+    ctx.emit(EVENT, {"status": "cancelled", "cancelled": cancelled})
+
+
+@action("followup_checkin_start")
+async def followup_checkin_start(ctx: ActionContext) -> None:
+    """Open a check-in: greet, and count the days of illness from the onset."""
+    onset = ctx.slot("illness_onset_at")
+    if onset is not None:
+        hours = max(0.0, (time.time() - float(onset)) / 3600)
+        ctx.set_slot("duration_hours", round(max(hours, float(ctx.slot("duration_hours", 0.0))), 1))
+    ctx.emit(EVENT, {"status": "checkin"})
+    ctx.utter("utter_followup_hello")
+
+
+@job(JOB_KIND)
+async def run_checkin(runtime: "Runtime", payload: dict[str, Any]) -> None:
+    """A due check-in: run /followup_checkin in the patient's conversation, delivered through its channel."""
+    conversation_id = str(payload.get("conversation_id", ""))
+    try:
+        await runtime.engine.trigger(conversation_id, CHECKIN_PAYLOAD)
+    except UnknownConversation:
+        # The conversation is gone (e.g. erased at the patient's request): nothing to retry.
+        log.warning("follow-up for unknown conversation %s dropped", conversation_id)
