@@ -131,3 +131,9 @@ def test_broken_yaml_is_refused_with_the_file_name(tmp_path: Path, slots: dict[s
     path.write_text("rules: [\n  - id: x", encoding="utf-8")
     with pytest.raises(RulesetError, match="rules.yml: not valid YAML"):
         load_ruleset(slots, path)
+
+
+def test_docs_list_every_rule_and_modifier(ruleset: Ruleset) -> None:
+    docs = (DEFAULT_RULES_PATH.parents[2] / "docs" / "triage.md").read_text(encoding="utf-8")
+    missing = [i for i in [r.id for r in ruleset.rules] + [m.id for m in ruleset.modifiers] if f"`{i}`" not in docs]
+    assert missing == []
