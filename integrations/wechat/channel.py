@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from wechatpy.messages import BaseMessage
 
@@ -61,8 +61,13 @@ class WeChatChannel:
 
     # ---- inbound ------------------------------------------------------------------------------
 
-    async def answer(self, inbound: Inbound) -> str:
-        """The HTTP body for one verified request: a passive reply, or `success`."""
+    async def answer(self, inbound: Inbound, gone: Callable[[], Awaitable[bool]] | None = None) -> str:
+        """The HTTP body for one verified request: a passive reply, or `success`.
+
+        `gone` tells whether WeChat has already hung up (it gives up after 5 s and retries,
+        and a retry is answered `success`): then a passive reply would be lost, so the
+        replies go through the customer-service API instead.
+        """
         key = message_key(inbound.message)
         if not await self.claims.claim(key):
             return "success"  # a retry or a twin: the first copy answers
@@ -77,7 +82,11 @@ class WeChatChannel:
             # Let WeChat's retry try again rather than lose the message.
             await self.claims.release(key)
             raise
-        passive, rest = passive_and_rest(await self._render(inbound.message.source, replies))
+        items = await self._render(inbound.message.source, replies)
+        if gone is not None and await gone():
+            self._spawn(self._send_items(inbound.message.source, items))
+            return "success"
+        passive, rest = passive_and_rest(items)
         if rest:
             self._spawn(self._send_items(inbound.message.source, rest))
         return render_reply(self.settings, inbound, None if passive is None else text_reply(inbound, passive))

@@ -42,10 +42,8 @@ class Contacts:
 
     async def _upsert(self, openid: str, values: dict[str, object]) -> None:
         insert = self._insert()
-        statement = insert(WeChatContact).values(  # type: ignore[operator]
-            openid=openid, subscribed=values.get("subscribed", True), changed_at=utcnow(),
-            sent_since_inbound=0, **{k: v for k, v in values.items() if k != "subscribed"},
-        )
+        row = {"openid": openid, "subscribed": True, "changed_at": utcnow(), "sent_since_inbound": 0, **values}
+        statement = insert(WeChatContact).values(**row)  # type: ignore[operator]
         statement = statement.on_conflict_do_update(index_elements=["openid"], set_=values)
         async with self.db.transaction() as session:
             await session.execute(statement)

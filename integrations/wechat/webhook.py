@@ -61,7 +61,7 @@ def webhook_router(runtime: "Runtime") -> APIRouter:
         except Rejected as exc:
             return _refuse(exc)
         try:
-            answer = await channel.answer(inbound)
+            answer = await channel.answer(inbound, request.is_disconnected)
         except Exception:
             log.exception("wechat: handling a message failed; WeChat will retry it")
             return PlainTextResponse("temporarily unavailable", status_code=503)
