@@ -1,10 +1,27 @@
-"""The interface the engine talks to, and the loader that picks the interpreter."""
+"""The interpreter the engine talks to: `parse(text)` → `ParseResult`, and how it is trained and loaded."""
 from __future__ import annotations
 
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Iterable, Protocol
 
-from nlu.result import ParseResult
+from nlu.classifier import IntentModel, TrainingSettings
+from nlu.pipeline import Pipeline
+from nlu.result import Intent, ParseResult
+from nlu.training_data import load_examples
+
+log = logging.getLogger(__name__)
+
+NLU_DIR = Path(__file__).parent
+DEFAULT_DATA = NLU_DIR / "data"
+DEFAULT_TEST_DATA = NLU_DIR / "data" / "test" / "nlu_test.yml"
+DEFAULT_MODEL = NLU_DIR / "models" / "wenzhen.model"
+OUT_OF_SCOPE = "out_of_scope"
+RANKING_SIZE = 10
 
 
 class Interpreter(Protocol):
@@ -13,8 +30,77 @@ class Interpreter(Protocol):
     def parse(self, text: str) -> ParseResult: ...
 
 
-def load_interpreter(model_path: Path | None = None, threshold: float = 0.5) -> Interpreter:
-    """Load the interpreter the engine uses."""
-    from nlu.phrases import PhraseInterpreter
+@lru_cache(maxsize=1)
+def shared_pipeline() -> Pipeline:
+    """One pipeline per process: jieba's dictionary is global, and building it takes a second."""
+    return Pipeline()
 
-    return PhraseInterpreter.from_file(Path(__file__).parent / "phrases.yml")
+
+class MedicalInterpreter:
+    """The trained intent classifier plus the rule-based entity extractors."""
+
+    def __init__(self, model: IntentModel, threshold: float, pipeline: Pipeline | None = None) -> None:
+        self.model = model
+        self.threshold = float(threshold)
+        self.pipeline = pipeline or shared_pipeline()
+
+    def parse(self, text: str) -> ParseResult:
+        """Intent and entities of one message; a failure inside becomes out_of_scope, never an exception."""
+        text = text if isinstance(text, str) else ""
+        try:
+            return self._parse(text)
+        except Exception:  # the engine must always get an answer; the failure is logged for us
+            log.exception("NLU failed on a message of %d characters", len(text))
+            return ParseResult(text=text, intent=Intent(OUT_OF_SCOPE, 0.0))
+
+    def _parse(self, text: str) -> ParseResult:
+        analysis = self.pipeline.analyse(text)
+        if not analysis.entities and not any(c.isalnum() for c in analysis.normal.text):
+            # Nothing to read (empty, emoji, punctuation only): not worth asking the classifier.
+            return ParseResult(text=text, intent=Intent(OUT_OF_SCOPE, 1.0), intent_ranking=[Intent(OUT_OF_SCOPE, 1.0)])
+        ranking = [Intent(name, p) for name, p in self.model.predict(analysis.features)[:RANKING_SIZE]]
+        best = ranking[0]
+        if best.confidence < self.threshold and best.name != OUT_OF_SCOPE:
+            best = Intent(OUT_OF_SCOPE, best.confidence)
+        return ParseResult(text=text, intent=best, intent_ranking=ranking, entities=analysis.entities)
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """What `train` did."""
+
+    model: IntentModel
+    examples: int
+    intents: int
+    seconds: float
+
+
+def train(data: Iterable[Path] = (DEFAULT_DATA,), model_path: Path | None = DEFAULT_MODEL,
+          settings: TrainingSettings = TrainingSettings()) -> TrainingRun:
+    """Train the intent classifier from Rasa nlu.yml files and save it (deterministic: no randomness)."""
+    began = time.perf_counter()
+    examples = load_examples(list(data))
+    if not examples:
+        raise ValueError("no training examples found")
+    pipeline = shared_pipeline()
+    samples = [pipeline.analyse(e.text).features for e in examples]
+    digest = hashlib.sha256("\n".join(f"{e.intent}\t{e.text}" for e in examples).encode()).hexdigest()[:16]
+    model = IntentModel.train(samples, [e.intent for e in examples], settings,
+                              meta={"examples": len(examples), "data_sha256": digest})
+    if model_path is not None:
+        model.save(model_path)
+    return TrainingRun(model, len(examples), len(model.labels), time.perf_counter() - began)
+
+
+def load_interpreter(model_path: Path | None = None, threshold: float = 0.45) -> MedicalInterpreter:
+    """The interpreter for the engine; trains the model from nlu/data first when the file is missing or stale."""
+    path = Path(model_path) if model_path is not None else DEFAULT_MODEL
+    try:
+        model = IntentModel.load(path)
+    except ValueError as exc:
+        if path.exists():
+            log.warning("retraining the NLU model: %s", exc)
+        else:
+            log.info("no NLU model at %s: training it from %s", path, DEFAULT_DATA)
+        model = train(model_path=path).model
+    return MedicalInterpreter(model, threshold)

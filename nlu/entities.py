@@ -1,0 +1,290 @@
+"""Entity extraction: lexicon words with negation scope, and the numbers (vitals, durations, ages, doses).
+
+Everything here reads the normalised views of `nlu.text`; every entity's offsets are mapped back
+to the text the patient typed. Values follow vocabulary.yml: °C, percent, per minute, hours, years.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from nlu.lexicon import Lexicon
+from nlu.result import Entity
+from nlu.text import MappedText
+
+_NUM = r"(\d{1,3}(?:\.\d{1,2})?)"
+# Between a vital's name and its number: a few words, and "per minute" (每分钟 / 一分钟 → 1分钟).
+_GAP = r"[^\d，,。.;；!！?？]{0,4}?(?:每?1?分钟)?[^\d，,。.;；!！?？]{0,4}?"
+_NOT_A_UNIT = r"(?!\s*[\d.]|\s*(?:天|个|小时|钟头|周|星期|礼拜|月|年|度|次|针|剂|%|°|岁|分|号|日|斤|公斤|片|粒|袋|ml|mg|毫))"
+
+_SPO2 = re.compile(r"(?:血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|血氧仪|血氧值|血氧|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
+_SPO2_PERCENT = re.compile(r"(?<![\d.])(\d{2,3})\s*%")
+_HEART_RATE = re.compile(r"(?:心率|心跳|脉搏|脉率|hr|pr)" + _GAP + r"(\d{2,3})(?:\s*(?:次|下|bpm))?")
+_RESP_RATE = re.compile(r"(?:呼吸频率|呼吸次数|呼吸|rr)" + _GAP + r"(\d{1,3})\s*(?:次|下)")
+_FAHRENHEIT = re.compile(r"华氏(?:度)?\s*(\d{2,3}(?:\.\d)?)\s*度?|(\d{2,3}(?:\.\d)?)\s*(?:华氏度|华氏|°f|℉|度f|f(?![a-z]))")
+_CELSIUS = re.compile(r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)\s*(?:°c|℃|摄氏度|度|°|c(?![a-z]))(?:(\d)(?![\d天个小时周岁次日年月%])|(半))?")
+_TEMP_CONTEXT = re.compile(
+    r"(?:体温|温度|烧到|烧了|发烧到|发热到|发烧|发热|高烧|低烧|量了|测了|最高到|最高|腋温|耳温|额温|肛温|口温|体温计|烧)"
+    + r"[^\d，,。;；!！?？]{0,4}?(?<![\d.])(\d{2}(?:\.\d{1,2})?)" + _NOT_A_UNIT)
+_BARE_TEMP = re.compile(r"(?<![\d.])((?:3[4-9]|4[0-2])\.\d)(?![\d%])" + _NOT_A_UNIT)
+_PREG_WEEKS = re.compile(r"(?:怀孕|孕期|怀了|孕)\s*了?\s*(\d{1,2})(?:\+\d)?\s*(?:周|个?星期|w)")
+_PREG_MONTHS = re.compile(r"(?:怀孕|怀了|孕)\s*了?\s*(\d{1,2})\s*个?月")
+_VACCINE = re.compile(
+    r"(?:打|接种|种)(?:了|过)?(?:新冠)?(?:疫苗)?\s*(?:第)?(\d{1,2})\s*(?:针|剂)"
+    r"|疫苗[^\d，,。;；]{0,5}?(?:第)?(\d{1,2})\s*(?:针|剂)"
+    r"|(\d{1,2})\s*(?:针|剂)(?:新冠)?疫苗")
+_NO_VACCINE = re.compile(
+    r"(?:没有?|未|从没|从来没有?|还没有?|[1一]针都?没|[1一]针也没)(?:有)?(?:打|接种)过?(?:任何)?(?:新冠)?疫苗"
+    r"|疫苗[^\d，,。;；]{0,3}?(?:没有?|未|都没有?|还没有?|[1一]针都没|[1一]针也没)(?:打|接种)")
+_BOOSTER = re.compile(r"(?:打了?|打过|接种了?|接种过)(?:新冠)?加强针")
+_AGE_YEARS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:多|来)?\s*(?:周岁|岁)(半)?")
+_AGE_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*个?(半)?月(?:大|龄|的宝宝|的孩子|的婴儿|的小孩|宝宝|婴儿)")
+_AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大|的宝宝|的婴儿|的新生儿)")
+_AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])(\d{1,3})\s*(?:多|来)?" + _NOT_A_UNIT)
+_AGE_ALONE = re.compile(r"^\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)?\s*[。.!！]?\s*$")
+_DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
+_DURATION = re.compile(
+    r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余)?|(半))"
+    r"\s*(个)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年)(半)?(?!\s*\d+\s*次)")
+_RELATIVE_ONSET = re.compile(
+    r"(?:从|打|自)?(大前天|前天|昨天|昨晚|昨夜|昨儿|上周|上个星期|上礼拜|上个礼拜)"
+    r"(?:晚上|下午|上午|早上|夜里|半夜|中午)?(?:开始|起|以来|就|到现在|一直|出现)")
+_SEX = re.compile(
+    r"性别\s*[:：]?\s*(男|女)|(男|女)(?=性|的|孩|宝|生|士|娃|患者|病人|婴)"
+    r"|(?:^|(?<=[，,\s。;；]))(男|女)(?=$|[，,\s。;；\d])")
+
+_HOURS = {"小时": 1.0, "钟头": 1.0, "分钟": 1 / 60, "天": 24.0, "日": 24.0, "周": 168.0, "星期": 168.0,
+          "礼拜": 168.0, "月": 720.0, "年": 8760.0}
+_RELATIVE_HOURS = {"大前天": 72, "前天": 48, "昨天": 24, "昨晚": 24, "昨夜": 24, "昨儿": 24,
+                   "上周": 168, "上个星期": 168, "上礼拜": 168, "上个礼拜": 168}
+_SEX_CODES = {"男": "male", "女": "female"}
+# Words after which a number of months is the patient's age, not how long they have been ill.
+_YOUNG = re.compile(r"(?:宝宝|孩子|婴儿|娃|小孩|儿子|女儿|闺女|宝贝|小宝)(?:才|刚|今年|现在|已经)?\s*$")
+_CLINICAL = frozenset({"symptom", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
+                       "condition", "medication", "pregnancy", "antigen_result", "vaccine_doses"})
+
+
+def _number(value: float) -> int | float:
+    """Whole numbers as int (72, not 72.0), others rounded to two places."""
+    rounded = round(value, 2)
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
+@dataclass
+class _Found:
+    entity: str
+    value: object
+    start: int  # offsets into the original text
+    end: int
+    negated: bool | None = None
+
+
+class EntityExtractor:
+    """Finds every entity type of vocabulary.yml in a message."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._lexicon = lexicon
+        fillers = "|".join(map(re.escape, sorted(lexicon.post_fillers, key=len, reverse=True)))
+        cues = "|".join(map(re.escape, sorted(lexicon.post_cues, key=len, reverse=True)))
+        self._post_negation = re.compile(rf"(?:{fillers})*(?:{cues})(?:了|啦|呢)?(?=$|[，,。.!！?？;；\s~])")
+        persons = sorted(lexicon.terms("subject"), key=len, reverse=True)
+        self._persons = re.compile("|".join(map(re.escape, persons)))
+
+    def extract(self, normal: MappedText, numeric: MappedText) -> list[Entity]:
+        """All entities, ordered by position, with offsets into the original text."""
+        found = self._lexical(normal)
+        found += self._numbers(numeric, found)
+        found += self._sex(normal)
+        self._pick_subject(found, len(normal.text.strip()))
+        found = _drop_corrected(found, normal.original)
+        found.sort(key=lambda f: (f.start, f.end, f.entity))
+        original = normal.original
+        return [Entity(f.entity, f.value, f.start, f.end, original[f.start:f.end], f.negated) for f in found]
+
+    def _lexical(self, normal: MappedText) -> list[_Found]:
+        """Lexicon words in one left-to-right pass; a cue denies every term up to the clause boundary."""
+        text = normal.text
+        found: list[_Found] = []
+        denying = False
+        for match in self._lexicon.scan(text):
+            kind = match.word.kind
+            if kind == "cue":
+                denying = True
+            elif kind == "boundary":
+                denying = False
+            elif kind in ("block", "pseudo"):
+                continue
+            else:
+                start, end = normal.span(match.start, match.end)
+                # "没了/好了" after a symptom says it is gone; after a medicine it says it ran out.
+                negated = denying or (kind == "symptom" and bool(self._post_negation.match(text, match.end)))
+                value: object = match.word.code
+                if kind == "antigen_result":
+                    # 不是阳性 is a negative result; the negative words (没阳, 阴性) already say so.
+                    value = "negative" if negated else value
+                    found.append(_Found(kind, value, start, end))
+                elif kind == "subject":
+                    found.append(_Found(kind, value, start, end))
+                elif kind == "condition" and value == "pregnancy" and not negated:
+                    # Being pregnant is its own entity (weeks when given, else true); the vocabulary
+                    # has no "negated" for it, so only a denial stays a (negated) condition.
+                    found.append(_Found("pregnancy", True, start, end))
+                else:
+                    found.append(_Found(kind, value, start, end, negated))
+        return found
+
+    def _numbers(self, numeric: MappedText, lexical: list[_Found]) -> list[_Found]:
+        """Vitals, pregnancy weeks, vaccine doses, ages and durations, most specific pattern first."""
+        text = numeric.text
+        taken = [False] * len(text)
+        found: list[_Found] = []
+
+        def claim(m: re.Match[str], entity: str, value: float | bool | None, whole: bool = True) -> None:
+            if value is None:
+                return
+            start, end = (m.start(), m.end()) if whole else m.span(m.lastindex or 0)
+            if start >= end or any(taken[start:end]):
+                return
+            taken[start:end] = [True] * (end - start)
+            o_start, o_end = numeric.span(start, end)
+            found.append(_Found(entity, value if isinstance(value, bool) else _number(value), o_start, o_end))
+
+        def each(pattern: re.Pattern[str], entity: str, value: Callable[[re.Match[str]], float | bool | None],
+                 whole: bool = True) -> None:
+            for m in pattern.finditer(text):
+                claim(m, entity, value(m), whole)
+
+        for m in _DATE.finditer(text):
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+        each(_SPO2, "spo2", lambda m: _within(float(m.group(1)), 50, 100))
+        each(_HEART_RATE, "heart_rate", lambda m: _within(float(m.group(1)), 20, 300))
+        each(_RESP_RATE, "respiratory_rate", lambda m: _within(float(m.group(1)), 4, 150))
+        each(_FAHRENHEIT, "temperature", _fahrenheit)
+        each(_CELSIUS, "temperature", _celsius)
+        each(_TEMP_CONTEXT, "temperature", lambda m: _within(float(m.group(1)), 34, 43), whole=False)
+        each(_PREG_WEEKS, "pregnancy", lambda m: _within(float(m.group(1)), 1, 45))
+        each(_PREG_MONTHS, "pregnancy", lambda m: _within(round(float(m.group(1)) * 4.33), 1, 45))
+        each(_NO_VACCINE, "vaccine_doses", lambda m: 0)
+        each(_BOOSTER, "vaccine_doses", lambda m: 3)
+        each(_VACCINE, "vaccine_doses", lambda m: _within(float(next(g for g in m.groups() if g)), 0, 10))
+        each(_AGE_YEARS, "age", lambda m: _within(float(m.group(1)) + (0.5 if m.group(2) else 0), 0, 120))
+        each(_AGE_MONTHS, "age", lambda m: (float(m.group(1)) + (0.5 if m.group(2) else 0)) / 12)
+        each(_AGE_DAYS, "age", lambda m: float(m.group(1)) / 365)
+        for m in _DURATION.finditer(text):
+            if m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()) \
+                    and not text.startswith("了", m.end()):
+                claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
+            else:
+                claim(m, "duration", _duration(m))
+        each(_RELATIVE_ONSET, "duration", lambda m: _RELATIVE_HOURS[m.group(1)])
+        each(_AGE_LABEL, "age", lambda m: _within(float(m.group(1)), 0, 120), whole=False)
+        self._subject_ages(text, claim)
+        each(_BARE_TEMP, "temperature", lambda m: float(m.group(1)), whole=False)
+        each(_SPO2_PERCENT, "spo2", lambda m: _within(float(m.group(1)), 50, 100))
+        if not found and not lexical:
+            each(_AGE_ALONE, "age", lambda m: _within(float(m.group(1)), 1, 120), whole=False)
+        if any(f.entity == "pregnancy" for f in found):
+            lexical[:] = [f for f in lexical if not (f.entity == "pregnancy" and f.value is True)]
+        for f in found:
+            if f.entity == "temperature":
+                f.value = float(f.value)  # type: ignore[arg-type]
+        return found
+
+    def _subject_ages(self, text: str, claim: Callable[..., None]) -> None:
+        """我妈65 / 老人家七十多了: a bare number right after a person word is their age."""
+        for term in self._persons.finditer(text):
+            m = _SUBJECT_AGE.match(text, term.end())
+            if m:
+                claim(m, "age", _within(float(m.group(1)), 1, 120), whole=False)
+
+    def _sex(self, normal: MappedText) -> list[_Found]:
+        out = []
+        for m in _SEX.finditer(normal.text):
+            group = next(i for i in (1, 2, 3) if m.group(i))
+            if normal.text.startswith(("男朋友", "女朋友", "男科", "妇女"), m.start(group)):
+                continue
+            start, end = normal.span(m.start(group), m.end(group))
+            out.append(_Found("sex", _SEX_CODES[m.group(group)], start, end))
+        return out
+
+    @staticmethod
+    def _pick_subject(found: list[_Found], length: int) -> None:
+        """"我" names the patient only when nobody else is named and the message is about health."""
+        subjects = [f for f in found if f.entity == "subject"]
+        others = [f for f in subjects if f.value != "self"]
+        clinical = any(f.entity in _CLINICAL for f in found)
+        explicit_self = False
+        for f in subjects:
+            if f.value != "self":
+                continue
+            if others or not (clinical or length <= 4):
+                found.remove(f)
+            elif explicit_self:
+                found.remove(f)  # one "self" is enough
+            else:
+                explicit_self = True
+        ages = [f.value for f in found if f.entity == "age"]
+        for f in others:
+            # 宝宝 is also what parents call a toddler: with an age of a year or more it is a child.
+            if f.value == "infant" and any(isinstance(a, (int, float)) and a >= 1 for a in ages):
+                f.value = "child"
+
+
+def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
+    """不是三天，是两天: a value said to be wrong is dropped when another of its type follows."""
+    kept = []
+    for f in found:
+        later = any(g.entity == f.entity and g.start >= f.end for g in found)
+        if later and original[max(0, f.start - 2):f.start] == "不是" and f.entity not in _LEXICAL:
+            continue
+        kept.append(f)
+    return kept
+
+
+_LEXICAL = frozenset({"symptom", "condition", "medication", "subject", "antigen_result"})
+_SUBJECT_AGE = re.compile(r"(?:今年|已经|都|也|快|有)?\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)?" + _NOT_A_UNIT)
+
+
+def _within(value: float, low: float, high: float) -> float | None:
+    return value if low <= value <= high else None
+
+
+def _celsius(m: re.Match[str]) -> float | None:
+    value = float(m.group(1))
+    if m.group(2):
+        if "." in m.group(1):
+            return None
+        value += int(m.group(2)) / 10
+    elif m.group(3):
+        value += 0.5
+    return _within(round(value, 1), 34, 43)
+
+
+def _fahrenheit(m: re.Match[str]) -> float | None:
+    value = float(m.group(1) or m.group(2))
+    return _within(round((value - 32) * 5 / 9, 1), 34, 43) if 93 <= value <= 113 else None
+
+
+def _duration(m: re.Match[str]) -> float | None:
+    number, upper, half_alone, ge, half_mid, unit, half_after = m.groups()
+    if unit == "月" and not ge and not (half_mid or half_after):
+        # 3月 is a date more often than three months; 3个月 is a duration.
+        after = m.string[m.end():m.end() + 1]
+        if after not in ("了", "多", "来", "余"):
+            return None
+    if unit == "年" and number and float(number) > 100:
+        return None
+    amount = 0.5 if half_alone else float(upper or number)
+    if half_mid or half_after:
+        amount += 0.5
+    return _within(amount * _HOURS[unit], 0, 87600)
+
+
+def iter_types(entities: list[Entity]) -> Iterator[str]:
+    """The entity types present, in order, once each."""
+    seen: set[str] = set()
+    for e in entities:
+        if e.entity not in seen:
+            seen.add(e.entity)
+            yield e.entity

@@ -1,0 +1,140 @@
+"""The medical lexicon (`nlu/lexicon/*.yml`): words → entity codes, negation cues and clause boundaries.
+
+The YAML files are the clinician-reviewable data; this module loads them into one longest-match
+table and checks them against the project vocabulary (`shared/spec/vocabulary.yml`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+
+# Kinds of words: the entity types, and the markers the negation scanner needs.
+ENTITY_KINDS = ("symptom", "condition", "medication", "subject", "antigen_result")
+MARKER_KINDS = ("block", "cue", "pseudo", "boundary")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One lexicon word: its kind (entity type or marker) and, for entities, its code."""
+
+    kind: str
+    code: str | None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A lexicon word found at `start..end` of the normalised text."""
+
+    start: int
+    end: int
+    word: Word
+
+
+class LexiconError(ValueError):
+    """The lexicon files contradict themselves (one word, two meanings)."""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All words, by their normalised spelling."""
+
+    words: dict[str, Word]
+    post_cues: tuple[str, ...]
+    post_fillers: tuple[str, ...]
+    overrides: dict[str, str]
+
+    @cached_property
+    def longest(self) -> int:
+        return max(len(w) for w in self.words)
+
+    def scan(self, text: str) -> Iterator[Match]:
+        """Left to right, the longest word starting at each position; unmatched characters are skipped."""
+        i, n, longest, words = 0, len(text), self.longest, self.words
+        while i < n:
+            for size in range(min(longest, n - i), 0, -1):
+                word = words.get(text[i:i + size])
+                if word is not None:
+                    yield Match(i, i + size, word)
+                    i += size
+                    break
+            else:
+                i += 1
+
+    def terms(self, kind: str) -> dict[str, str]:
+        """Word → code for one entity kind."""
+        return {t: w.code for t, w in self.words.items() if w.kind == kind and w.code}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
+    """Read every lexicon file; a word given two different meanings is an error."""
+    words: dict[str, Word] = {}
+
+    def add(term: Any, word: Word, source: str) -> None:
+        term = str(term).lower()
+        known = words.get(term)
+        if known is not None and known != word:
+            raise LexiconError(f"{source}: '{term}' is both {known.kind}:{known.code} and {word.kind}:{word.code}")
+        words[term] = word
+
+    symptoms = _read(directory / "symptoms.yml")
+    medical = _read(directory / "conditions.yml")
+    people = _read(directory / "people.yml")
+    negation = _read(directory / "negation.yml")
+    tables = [
+        ("symptom", symptoms.get("symptoms", {}), "symptoms.yml"),
+        ("condition", medical.get("conditions", {}), "conditions.yml"),
+        ("medication", medical.get("medications", {}), "conditions.yml"),
+        ("subject", people.get("subjects", {}), "people.yml"),
+        ("antigen_result", people.get("antigen_results", {}), "people.yml"),
+    ]
+    for kind, table, source in tables:
+        for code, terms in table.items():
+            for term in terms:
+                add(term, Word(kind, code), source)
+    for term in symptoms.get("not_symptoms", []) + people.get("not_results", []):
+        add(term, Word("block", None), "not_symptoms/not_results")
+    # Markers never override an entity word: 没劲 stays fatigue although it starts with the cue 没.
+    for kind, key in (("cue", "cues"), ("pseudo", "pseudo"), ("boundary", "boundaries")):
+        for term in negation.get(key, []):
+            if str(term) not in words:
+                add(term, Word(kind, None), "negation.yml")
+    return Lexicon(
+        words=words,
+        post_cues=tuple(str(t) for t in negation.get("post_cues", [])),
+        post_fillers=tuple(str(t) for t in negation.get("post_fillers", [])),
+        overrides={str(k): str(v) for k, v in (symptoms.get("vocabulary_overrides") or {}).items()},
+    )
+
+
+def check_against_vocabulary(lexicon: Lexicon, vocabulary: dict[str, Any]) -> list[str]:
+    """Disagreements between the lexicon and vocabulary.yml: missing or unknown codes, lost synonyms."""
+    problems: list[str] = []
+    sections = {"symptom": "symptoms", "condition": "conditions", "medication": "medications"}
+    for kind, section in sections.items():
+        expected: dict[str, str] = vocabulary.get(section, {})
+        terms = lexicon.terms(kind)
+        have = set(terms.values())
+        problems += [f"{kind} code '{c}' of vocabulary.yml has no words" for c in expected if c not in have]
+        problems += [f"{kind} code '{c}' is not in vocabulary.yml" for c in have if c not in expected]
+        for code, synonyms in expected.items():
+            for synonym in str(synonyms).split("/"):
+                synonym = synonym.strip().lower()
+                if synonym in lexicon.overrides:
+                    continue
+                if terms.get(synonym) != code:
+                    problems.append(f"'{synonym}' should mean {kind} {code}, lexicon says {terms.get(synonym)}")
+    subjects = vocabulary.get("entities", {}).get("subject", {}).get("value", "")
+    for code in str(subjects).split("—")[0].replace("|", " ").split():
+        if code not in set(lexicon.terms("subject").values()):
+            problems.append(f"subject '{code}' has no words")
+    return problems

@@ -1,0 +1,85 @@
+"""The analysis shared by training and parsing: normalise, segment (spaCy `zh` + jieba + lexicon),
+extract entities, and turn the message into the classifier's features.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import jieba
+import spacy
+from spacy.language import Language
+
+from nlu.entities import EntityExtractor
+from nlu.lexicon import ENTITY_KINDS, Lexicon, load_lexicon
+from nlu.result import Entity
+from nlu.text import MappedText, normalise, numeric_view
+
+# Entity types whose text says nothing about the intent beyond "a value was given": masked in the
+# n-grams by one placeholder each, so that 38度5 and 39度2 look the same to the classifier.
+_PLACEHOLDERS = {
+    "temperature": "\ue001", "spo2": "\ue002", "heart_rate": "\ue003", "respiratory_rate": "\ue004",
+    "duration": "\ue005", "age": "\ue006", "vaccine_doses": "\ue007", "pregnancy": "\ue008",
+}
+_LENGTHS = (1, 2, 4, 8, 16, 32)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the pipeline read in one message."""
+
+    normal: MappedText
+    entities: list[Entity]
+    features: list[str]
+
+
+def _blank_chinese(lexicon: Lexicon) -> Language:
+    """spaCy's Chinese language class with the jieba segmenter, taught the lexicon's words."""
+    jieba.setLogLevel(logging.WARNING)
+    for term, word in lexicon.words.items():
+        if word.kind in ENTITY_KINDS and len(term) > 1:
+            jieba.add_word(term, freq=20000)
+    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+
+
+class Pipeline:
+    """Stateless after construction; one per process is enough."""
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or load_lexicon()
+        self.extractor = EntityExtractor(self.lexicon)
+        self.nlp = _blank_chinese(self.lexicon)
+
+    def analyse(self, text: str) -> Analysis:
+        normal = normalise(text)
+        entities = self.extractor.extract(normal, numeric_view(normal))
+        return Analysis(normal, entities, self._features(normal, entities))
+
+    def _features(self, normal: MappedText, entities: list[Entity]) -> list[str]:
+        masked = _masked(normal, entities)
+        features = ["bias"]
+        padded = f"^{masked}$"
+        for n in (1, 2, 3):
+            features += [f"c{n}:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+        features += [f"w:{t.text}" for t in self.nlp(masked) if not t.is_space]
+        for e in entities:
+            features.append(f"e:{e.entity}")
+            if e.negated is not None:
+                features.append(f"e:{e.entity}:{'neg' if e.negated else 'pos'}")
+        size = len(masked.strip())
+        features.append(f"len:{next((b for b in _LENGTHS if size <= b), 'long')}")
+        return features
+
+
+def _masked(normal: MappedText, entities: list[Entity]) -> str:
+    """The normalised text with valued entities as placeholders and other digits as 0."""
+    spans = [(e.start, e.end, _PLACEHOLDERS[e.entity]) for e in entities if e.entity in _PLACEHOLDERS]
+    out: list[str] = []
+    for char, start in zip(normal.text, normal.starts):
+        mark = next((p for s, e, p in spans if s <= start < e), None)
+        if mark is not None:
+            if not out or out[-1] != mark:
+                out.append(mark)
+        else:
+            out.append("0" if char.isdigit() else char)
+    return "".join(out)

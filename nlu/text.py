@@ -1,0 +1,129 @@
+"""Normalised views of a message whose every character still knows where it came from in the original.
+
+Matching runs on a normalised copy (traditional → simplified, full-width → half-width, lower case,
+emoji and fillers dropped, Chinese numerals as digits), but entities must point into the text the
+patient typed; `MappedText` carries, for each character, the span of the original it stands for.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+import cn2an
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+
+# Hesitation sounds carry no meaning and split words apart in voice-input run-ons.
+_FILLERS = frozenset("嗯呃唔哦噢")
+# Emoji, pictographs, joiners, variation selectors, control and format characters, lone surrogates.
+_DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
+_KEPT_CONTROLS = frozenset("\n\t")
+# Symbols that carry meaning in a medical message (units), kept although they are "So".
+_KEPT_SYMBOLS = frozenset("°℃℉")
+# The one emoji with a meaning here: 🐑 (yáng) is how patients wrote 阳 (positive) in 2022-23.
+_EMOJI_WORDS = {"🐑": "羊"}
+
+
+@dataclass(frozen=True)
+class MappedText:
+    """A derived text; `starts[i]`/`ends[i]` are the original span that character `i` stands for."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    original: str
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span covered by the derived characters `start..end` (end exclusive)."""
+        return self.starts[start], self.ends[end - 1]
+
+    def replace(self, edits: Iterable[tuple[int, int, str]]) -> "MappedText":
+        """Replace non-overlapping derived spans; each replacement stands for the span it replaced."""
+        out: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        pos = 0
+        for start, end, replacement in sorted(edits):
+            out.append(self.text[pos:start])
+            starts.extend(self.starts[pos:start])
+            ends.extend(self.ends[pos:start])
+            out.append(replacement)
+            starts.extend([self.starts[start]] * len(replacement))
+            ends.extend([self.ends[end - 1]] * len(replacement))
+            pos = end
+        out.append(self.text[pos:])
+        starts.extend(self.starts[pos:])
+        ends.extend(self.ends[pos:])
+        return MappedText("".join(out), tuple(starts), tuple(ends), self.original)
+
+
+def _normal_char(char: str) -> str:
+    if char in _KEPT_CONTROLS:
+        return " "
+    if char in _EMOJI_WORDS:
+        return _EMOJI_WORDS[char]
+    if char in _FILLERS or (unicodedata.category(char) in _DROPPED_CATEGORIES and char not in _KEPT_SYMBOLS):
+        return ""
+    folded = unicodedata.normalize("NFKC", char).lower()
+    return "".join(c for c in folded if c in _KEPT_SYMBOLS or unicodedata.category(c) not in _DROPPED_CATEGORIES)
+
+
+def normalise(text: str) -> MappedText:
+    """Simplified, half-width, lower-case text without emoji, fillers or control characters."""
+    pieces = [_normal_char(c) for c in text]
+    joined = "".join(pieces)
+    converted = _T2S.convert(joined)
+    if len(converted) != len(joined):
+        # A phrase conversion changed the length: convert char by char so offsets stay exact.
+        pieces = [_T2S.convert(p) if p else p for p in pieces]
+    else:
+        it = iter(converted)
+        pieces = ["".join(next(it) for _ in p) for p in pieces]
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, piece in enumerate(pieces):
+        out.append(piece)
+        starts.extend([index] * len(piece))
+        ends.extend([index + 1] * len(piece))
+    return MappedText("".join(out), tuple(starts), tuple(ends), text)
+
+
+_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?")
+_PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十点\d.]+)")
+
+
+def _numeral_value(run: str) -> str | None:
+    """Digits for a Chinese numeral run; "两三" (a range) gives its upper end, "七八十" gives 80."""
+    if len(run) >= 2 and run[0] in _DIGIT and run[1] in _DIGIT and _DIGIT[run[1]] == _DIGIT[run[0]] + 1:
+        run = run[1:]
+    try:
+        value = cn2an.cn2an(run, "smart")
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    if isinstance(value, float) and value.is_integer() and "点" not in run:
+        value = int(value)
+    return str(value)
+
+
+def numeric_view(normal: MappedText) -> MappedText:
+    """The normalised text with Chinese numerals as Arabic digits and 百分之N as N%."""
+    edits: list[tuple[int, int, str]] = []
+    taken = [False] * len(normal.text)
+    for m in _PERCENT.finditer(normal.text):
+        number = m.group(1)
+        digits = number if re.fullmatch(r"[\d.]+", number) else _numeral_value(number)
+        if digits is not None:
+            edits.append((m.start(), m.end(), digits + "%"))
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+    for m in _NUMERAL_RUN.finditer(normal.text):
+        if taken[m.start()]:
+            continue
+        digits = _numeral_value(m.group())
+        if digits is not None:
+            edits.append((m.start(), m.end(), digits))
+    return normal.replace(edits)
