@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ class IntentModel:
             "labels": np.array(self.labels, dtype=str),
             "meta": np.array(json.dumps({"format": FORMAT_VERSION, **self.meta}, sort_keys=True)),
         }
-        tmp = path.with_name(path.name + ".tmp")
+        # Two processes may train at first start: each writes its own file, the rename is atomic.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, array in arrays.items():
                 buffer = io.BytesIO()
@@ -107,11 +109,13 @@ class IntentModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
-                if meta.get("format") != FORMAT_VERSION:
-                    raise ValueError(f"{path}: model format {meta.get('format')}, expected {FORMAT_VERSION}")
-                return cls(list(data["labels"]), list(data["features"]), data["weights"], data["bias"], meta)
-        except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a wenzhen NLU model ({exc})") from exc
+                arrays = (list(data["labels"]), list(data["features"]), data["weights"], data["bias"])
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{path}: not a wenzhen NLU model ({type(exc).__name__})") from exc
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{path}: model format {meta.get('format') if isinstance(meta, dict) else '?'}, "
+                             f"expected {FORMAT_VERSION}")
+        return cls(*arrays, meta)
 
 
 class _Adam:

@@ -12,7 +12,7 @@ from typing import Iterable, Protocol
 from nlu.classifier import IntentModel, TrainingSettings
 from nlu.pipeline import Pipeline
 from nlu.result import Intent, ParseResult
-from nlu.training_data import load_examples
+from nlu.training_data import Example, load_examples
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,14 @@ def train(data: Iterable[Path] = (DEFAULT_DATA,), model_path: Path | None = DEFA
           settings: TrainingSettings = TrainingSettings()) -> TrainingRun:
     """Train the intent classifier from Rasa nlu.yml files and save it (deterministic: no randomness)."""
     began = time.perf_counter()
-    examples = load_examples(list(data))
+    data = [Path(p) for p in data]
+    examples = load_examples(data)
     if not examples:
         raise ValueError("no training examples found")
     pipeline = shared_pipeline()
     samples = [pipeline.analyse(e.text).features for e in examples]
-    digest = hashlib.sha256("\n".join(f"{e.intent}\t{e.text}" for e in examples).encode()).hexdigest()[:16]
-    model = IntentModel.train(samples, [e.intent for e in examples], settings,
-                              meta={"examples": len(examples), "data_sha256": digest})
+    meta = {"examples": len(examples), "data_sha256": _digest(examples), "default_data": data == [DEFAULT_DATA]}
+    model = IntentModel.train(samples, [e.intent for e in examples], settings, meta=meta)
     if model_path is not None:
         model.save(model_path)
     return TrainingRun(model, len(examples), len(model.labels), time.perf_counter() - began)
@@ -97,6 +97,9 @@ def load_interpreter(model_path: Path | None = None, threshold: float = 0.45) ->
     path = Path(model_path) if model_path is not None else DEFAULT_MODEL
     try:
         model = IntentModel.load(path)
+        if model.meta.get("default_data") and model.meta.get("data_sha256") != _digest(load_examples([DEFAULT_DATA])):
+            # Trained from an older nlu/data: the shipped data changed (an update), so the model must too.
+            raise ValueError(f"{path} was trained from an older nlu/data")
     except ValueError as exc:
         if path.exists():
             log.warning("retraining the NLU model: %s", exc)
@@ -104,3 +107,7 @@ def load_interpreter(model_path: Path | None = None, threshold: float = 0.45) ->
             log.info("no NLU model at %s: training it from %s", path, DEFAULT_DATA)
         model = train(model_path=path).model
     return MedicalInterpreter(model, threshold)
+
+
+def _digest(examples: list[Example]) -> str:
+    return hashlib.sha256("\n".join(f"{e.intent}\t{e.text}" for e in examples).encode()).hexdigest()[:16]
