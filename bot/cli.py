@@ -74,7 +74,10 @@ async def _chat(config: Config, sender: str) -> None:
     from bot.messages import UserMessage
     from bot.runtime import Runtime
 
-    runtime = Runtime(config)
+    try:
+        runtime = Runtime(config)
+    except ConfigError as exc:
+        fail(str(exc))
     await runtime.start()
     click.echo(click.style("wenzhen 问诊 — 输入“你好”开始，Ctrl-D 退出。", fg="green"))
     try:
@@ -113,6 +116,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         fail("several workers need shared state: set DATABASE_URL (PostgreSQL) and REDIS_URL")
     if not 0 <= port <= 65535:
         fail(f"port {port} is out of range")
+    from bot.runtime import Runtime
+
+    try:  # fail here, with one line, rather than in every worker
+        Runtime(config)
+    except ConfigError as exc:
+        fail(str(exc))
     if not config.embedded:
         # Shared databases are migrated once, here, not by each worker at once.
         from bot.db import Database
@@ -164,7 +173,10 @@ def worker(ctx: click.Context) -> None:
     async def run() -> None:
         from bot.runtime import Runtime
 
-        runtime = Runtime(config)
+        try:
+            runtime = Runtime(config)
+        except ConfigError as exc:
+            fail(str(exc))
         await runtime.start()
         try:
             await asyncio.Event().wait()

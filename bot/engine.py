@@ -210,9 +210,9 @@ class Engine:
         text = message.text.strip()
         if payload is None and text.startswith("/"):
             payload = text
-        if payload is None and state.last_buttons and not self._waiting_for_number(state):
+        if payload is None and state.last_buttons:
             match = _BUTTON_NUMBER.match(text)
-            if match and int(match.group(1)) <= len(state.last_buttons):
+            if match and int(match.group(1)) <= len(state.last_buttons) and not self._answers_numeric_question(state, text):
                 payload = state.last_buttons[int(match.group(1)) - 1]["payload"]
         if payload is not None:
             intent, slots, ok = parse_payload(payload)
@@ -223,16 +223,24 @@ class Engine:
             return ParseResult(text="", intent=Intent(EMPTY, 1.0)), {}, True
         return self.interpreter.parse(text), {}, True
 
-    def _waiting_for_number(self, state: ConversationState) -> bool:
+    def _answers_numeric_question(self, state: ConversationState, text: str) -> bool:
+        """A bare number is a button's number unless it is a valid answer to the numeric question asked."""
         if not state.stack or not state.stack[-1].waiting_for:
             return False
         spec = self.flows.slot_spec(state.stack[-1].waiting_for)
-        return spec is not None and spec.type in ("float", "int")
+        if spec is None or spec.type not in ("float", "int"):
+            return False
+        return spec.coerce(text.strip().rstrip(".、)）"))[0]
 
     def _fill_slots(self, turn: Turn, payload_slots: dict[str, Any]) -> list[str]:
         """Set slots from the payload and from the message's entities; returns the corrected ones."""
         found: dict[str, Any] = {}
-        for entity in turn.parse.entities if turn.parse else ():
+        entities = turn.parse.entities if turn.parse else ()
+        if turn.message and self._answers_numeric_question(turn.state, turn.message.text or ""):
+            # A bare number answers the numeric question asked (SpO2 "92"); the NLU's context-free
+            # reading of it (an age) must not overwrite another slot.
+            entities = ()
+        for entity in entities:
             for name, value in self._slot_values(entity):
                 found[name] = value
         for name, value in payload_slots.items():

@@ -1,6 +1,8 @@
 """Loading and validating flows and slots from `flows/*.yml` (see docs/flows.md)."""
 from __future__ import annotations
 
+from bot.config import ConfigError
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -14,7 +16,7 @@ STEP_KINDS = ("collect", "action", "utter", "set_slots", "call", "link", "end")
 END = "END"
 
 
-class FlowError(ValueError):
+class FlowError(ConfigError):
     """A flow or slot file is invalid; the message names the file and line."""
 
 

@@ -1,6 +1,8 @@
 """The bot's sentences: response files per language, variants, buttons and `{slot}` templating."""
 from __future__ import annotations
 
+from bot.config import ConfigError
+
 import hashlib
 import string
 from pathlib import Path
@@ -14,7 +16,7 @@ from bot.state import ConversationState
 DEFAULT_LANGUAGE = "zh"
 
 
-class ResponseError(ValueError):
+class ResponseError(ConfigError):
     """A response file is malformed; the message names the file and the key."""
 
 

@@ -7,21 +7,14 @@ from pathlib import Path
 import pytest
 
 from bot import events as ev
-from bot.actions import ActionContext, action
 from bot.messages import UserMessage
 from bot.runtime import Runtime
 
 HERE = Path(__file__).parent
 FLOW_CONFIG = {
-    "plugins": ["integrations.web"],
+    "plugins": ["integrations.web", "tests.engine.plugin_for_tests"],
     "flows": {"dir": str(HERE / "flows"), "response_dirs": ["flows/responses", str(HERE / "flows" / "responses")]},
 }
-
-
-@action("crash_for_test")
-async def crash_for_test(ctx: ActionContext) -> None:
-    ctx.utter("utter_sub")
-    raise RuntimeError("the action failed")
 
 
 @pytest.fixture
@@ -213,3 +206,11 @@ async def test_concurrent_messages_of_one_conversation_are_handled_one_at_a_time
     # every user message is followed by its own answer before the next user message
     kinds = [e.type for e in events if e.type in (ev.USER, ev.BOT)]
     assert all(kinds[i] == ev.USER and kinds[i + 1] == ev.BOT for i in range(0, len(kinds), 2))
+
+
+async def test_a_bare_number_that_fits_the_numeric_question_is_an_answer_not_a_button(rt: Runtime) -> None:
+    assert await say(rt, "/conditional") == ["多大年纪？"]
+    await rt.engine.handle(UserMessage(channel="rest", sender="p1", text="/report_symptoms"))
+    # now waiting for the temperature, whose question has one button: "1" is no valid temperature → the button
+    assert await say(rt, "1") == ["咳嗽吗？"]
+    assert (await rt.engine.state("p1")).slot("temperature") == 36.5

@@ -35,7 +35,7 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-async def status_of(runtime, job_id: int, wanted: set[str], timeout: float = 10) -> JobRow:
+async def status_of(runtime, job_id: int, wanted: set[str], timeout: float = 60) -> JobRow:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         async with runtime.db.session() as session:

@@ -1,0 +1,8 @@
+"""A plugin only the engine tests load: an action that always fails, to test rollback."""
+from bot.actions import ActionContext, action
+
+
+@action("crash_for_test")
+async def crash_for_test(ctx: ActionContext) -> None:
+    ctx.utter("utter_t_sub")
+    raise RuntimeError("the action failed")
