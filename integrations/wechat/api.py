@@ -151,10 +151,13 @@ class WeChatAPI:
                 raise WeChatAPIError(-1, "timed out waiting for another worker to refresh the access token")
 
     async def _fetch_token(self) -> str:
-        response = await self._http.get(
-            f"{self.settings.api_base}/cgi-bin/token",
-            params={"grant_type": "client_credential", "appid": self.settings.app_id, "secret": self.settings.app_secret},
-        )
+        try:
+            response = await self._http.get(
+                f"{self.settings.api_base}/cgi-bin/token",
+                params={"grant_type": "client_credential", "appid": self.settings.app_id, "secret": self.settings.app_secret},
+            )
+        except httpx.HTTPError as exc:
+            raise WeChatAPIError(-1, f"WeChat API unreachable: {exc.__class__.__name__}") from exc
         data = _json(response)
         token = data.get("access_token")
         if not token:
@@ -170,13 +173,15 @@ class WeChatAPI:
         for attempt in (1, 2):
             query = {**(params or {}), "access_token": token}
             url = f"{self.settings.api_base}{path}"
-            if body is None:
-                response = await self._http.get(url, params=query)
-            else:
-                # WeChat wants UTF-8 JSON, not \u escapes, or Chinese text arrives escaped.
-                content = _dumps(body)
-                response = await self._http.post(url, params=query, content=content,
-                                                 headers={"Content-Type": "application/json; charset=utf-8"})
+            try:
+                if body is None:
+                    response = await self._http.get(url, params=query)
+                else:
+                    # WeChat wants UTF-8 JSON, not \u escapes, or Chinese text arrives escaped.
+                    response = await self._http.post(url, params=query, content=_dumps(body),
+                                                     headers={"Content-Type": "application/json; charset=utf-8"})
+            except httpx.HTTPError as exc:
+                raise WeChatAPIError(-1, f"WeChat API unreachable: {exc.__class__.__name__}") from exc
             data = _json(response)
             errcode = int(data.get("errcode", 0) or 0)
             if errcode in TOKEN_ERRORS and attempt == 1:

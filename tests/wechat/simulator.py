@@ -27,6 +27,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner, random_string
 
 TOKEN_TTL = 7200
+# MsgIds are unique across every platform object of a test run, as WeChat's are.
+_MSG_IDS = itertools.count(int(time.time() * 1000))
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
+    errcode: int = 0  # what the server answered: 0 when the call was accepted
 
 
 class WeChatAPIServer:
@@ -71,7 +74,10 @@ class WeChatAPIServer:
             def log_message(self, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # many workers call at once; the default backlog of 5 resets them
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -97,10 +103,12 @@ class WeChatAPIServer:
         with self._lock:
             self.valid_tokens.clear()
 
-    def received(self, path: str) -> list[Any]:
-        """The JSON bodies (or query, for GETs) received on one path, in order."""
+    def received(self, path: str, refused: bool = False) -> list[Any]:
+        """The JSON bodies (or query, for GETs) accepted on one path, in order (with `refused`, also
+        the calls answered with an error, e.g. an expired token)."""
         with self._lock:
-            return [c.body if c.method == "POST" else c.query for c in self.calls if c.path == path]
+            return [c.body if c.method == "POST" else c.query for c in self.calls
+                    if c.path == path and (refused or c.errcode == 0)]
 
     def customer_messages(self, openid: str | None = None) -> list[dict[str, Any]]:
         sent = self.received("/cgi-bin/message/custom/send")
@@ -117,25 +125,43 @@ class WeChatAPIServer:
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
-                return self._reply(request, {"errcode": 47001, "errmsg": "data format error"})
+                body = raw
+        call = Call(method, url.path, query, body)
         with self._lock:
-            self.calls.append(Call(method, url.path, query, body))
-            forced = self.fail_next.get(url.path)
+            self.calls.append(call)
+        answer = self._answer(call)
+        if isinstance(answer, tuple):
+            content, content_type = answer
+            request.send_response(200)
+            request.send_header("Content-Type", content_type)
+            request.send_header("Content-Length", str(len(content)))
+            request.end_headers()
+            request.wfile.write(content)
+            return
+        call.errcode = int(answer.get("errcode", 0))
+        self._reply(request, answer, status=404 if call.errcode == 404 else 200)
+
+    def _answer(self, call: Call) -> dict[str, Any] | tuple[bytes, str]:
+        if isinstance(call.body, bytes):
+            return {"errcode": 47001, "errmsg": "data format error"}
+        with self._lock:
+            forced = self.fail_next.get(call.path)
             if forced:
-                return self._reply(request, {"errcode": forced.pop(0), "errmsg": "forced by the test"})
-        if url.path == "/cgi-bin/token":
-            return self._reply(request, self._issue(query.get("appid"), query.get("secret")))
-        if url.path == "/cgi-bin/stable_token":
-            body = body or {}
-            return self._reply(request, self._issue(body.get("appid"), body.get("secret")))
-        if query.get("access_token") not in self.valid_tokens:
-            return self._reply(request, {"errcode": 42001, "errmsg": "access_token expired"})
-        if url.path == "/cgi-bin/media/get":
-            return self._media(request, query.get("media_id", ""))
-        handler = self._routes().get(url.path)
+                return {"errcode": forced.pop(0), "errmsg": "forced by the test"}
+        if call.path == "/cgi-bin/token":
+            return self._issue(call.query.get("appid"), call.query.get("secret"))
+        if call.path == "/cgi-bin/stable_token":
+            body = call.body or {}
+            return self._issue(body.get("appid"), body.get("secret"))
+        if call.query.get("access_token") not in self.valid_tokens:
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        if call.path == "/cgi-bin/media/get":
+            found = self.media.get(call.query.get("media_id", ""))
+            return found if found is not None else {"errcode": 40007, "errmsg": "invalid media_id"}
+        handler = self._routes().get(call.path)
         if handler is None:
-            return self._reply(request, {"errcode": 404, "errmsg": f"unknown api {url.path}"}, status=404)
-        return self._reply(request, handler(body or {}))
+            return {"errcode": 404, "errmsg": f"unknown api {call.path}"}
+        return handler(call.body or {})
 
     def _issue(self, app_id: str | None, secret: str | None) -> dict[str, Any]:
         if app_id != self.app_id:
@@ -188,17 +214,6 @@ class WeChatAPIServer:
     def _mass(self, body: dict[str, Any]) -> dict[str, Any]:
         msg_id = next(self._counter)
         return {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_id}
-
-    def _media(self, request: BaseHTTPRequestHandler, media_id: str) -> None:
-        found = self.media.get(media_id)
-        if found is None:
-            return self._reply(request, {"errcode": 40007, "errmsg": "invalid media_id"})
-        content, content_type = found
-        request.send_response(200)
-        request.send_header("Content-Type", content_type)
-        request.send_header("Content-Length", str(len(content)))
-        request.end_headers()
-        request.wfile.write(content)
 
     @staticmethod
     def _reply(request: BaseHTTPRequestHandler, data: dict[str, Any], status: int = 200) -> None:
@@ -259,7 +274,6 @@ class WeChatPlatform:
         self.account = account
         self.timeout = timeout
         self.tries = tries
-        self._msg_ids = itertools.count(int(time.time()) * 1000)
 
     # -- building what WeChat sends ----------------------------------------------------------------
 
@@ -272,7 +286,7 @@ class WeChatPlatform:
         }
         data.update(fields)
         if msg_type != "event" and "MsgId" not in data:
-            data["MsgId"] = next(self._msg_ids)
+            data["MsgId"] = next(_MSG_IDS)
         return data
 
     def text(self, openid: str, content: str, **fields: Any) -> dict[str, Any]:
