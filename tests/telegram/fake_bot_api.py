@@ -160,7 +160,11 @@ class FakeBotApi:
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(body)))
         request.end_headers()
-        request.wfile.write(body)
+        try:
+            request.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client gave up on a long poll (e.g. when it stops): nothing to answer
+
 
     def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
         chat_id = params.get("chat_id")

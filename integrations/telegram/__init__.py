@@ -1,0 +1,14 @@
+"""Telegram: patients chat with the bot, doctors take queued patients and chat with them (docs/telegram.md).
+
+On when WENZHEN_TELEGRAM_TOKEN is set; `telegram.mode` in config.yml chooses webhook (under
+`serve`) or long polling.
+"""
+from bot.plugins import Plugin
+from integrations.telegram.cli import telegram_cli
+from integrations.telegram.linking import LinkCode
+from integrations.telegram.service import TelegramDisabled, channel_for, issue_link_code, start, stop
+from integrations.telegram.webhook import telegram_router
+
+plugin = Plugin(name="telegram", routers=[telegram_router], commands=[telegram_cli], on_start=[start], on_stop=[stop])
+
+__all__ = ["LinkCode", "TelegramDisabled", "channel_for", "issue_link_code", "plugin"]
