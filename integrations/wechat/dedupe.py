@@ -18,7 +18,9 @@ def message_key(message: BaseMessage) -> str:
     """MsgId for messages; events have none, so WeChat's own rule applies: FromUserName + CreateTime."""
     if message.type != "event" and message.id:
         return f"msg:{message.id}"
-    return f"evt:{message.source}:{message.time}:{getattr(message, 'event', '')}"
+    # The event and its key are added: two different menu taps within one second are two events.
+    event_key = getattr(message, "key", None) or getattr(message, "scene_id", None) or ""
+    return f"evt:{message.source}:{message.time}:{getattr(message, 'event', '')}:{event_key}"
 
 
 class MemoryClaims:
