@@ -17,12 +17,10 @@ from bot.config import PROJECT_ROOT
 from bot.events import Event
 from bot.expressions import compile_expression
 from bot.state import ConversationState
+from nlu.lexicon import LEXICON_DIR
 
 RULES_FILE = Path(__file__).with_name("intake.yml")
 SLOTS_FILE = PROJECT_ROOT / "flows" / "slots.yml"
-# The shared vocabulary names every symptom and condition code in Chinese; a deployment without it
-# shows the codes.
-VOCABULARY_FILE = PROJECT_ROOT.parent / "shared" / "spec" / "vocabulary.yml"
 WHO = ("subject", "age", "sex", "pregnant", "pregnancy_weeks", "antigen_result", "vaccine_doses", "duration_hours")
 
 
@@ -85,16 +83,20 @@ def _slot_labels() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> dict[str, dict[str, str]]:
-    if not VOCABULARY_FILE.exists():
-        return {}
-    data = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8")) or {}
-    return {group: {code: str(text).split("/")[0].strip() for code, text in (data.get(group) or {}).items()}
-            for group in ("symptoms", "conditions", "medications")}
+def _names() -> dict[str, dict[str, str]]:
+    """Code -> the first (plainest) word the NLU lexicon lists for it: fever -> 发烧."""
+    names: dict[str, dict[str, str]] = {}
+    for path in sorted(LEXICON_DIR.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for group in ("symptoms", "conditions", "medications"):
+            for code, words in (data.get(group) or {}).items():
+                if isinstance(words, list) and words:
+                    names.setdefault(group, {})[code] = str(words[0])
+    return names
 
 
 def _items(mapping: Any, group: str, want: bool) -> list[Item]:
-    names = _vocabulary().get(group, {})
+    names = _names().get(group, {})
     if not isinstance(mapping, dict):
         return []
     return [Item(code, names.get(code, code)) for code, value in mapping.items() if bool(value) is want]

@@ -1,0 +1,45 @@
+"""The console's pages (Chinese HTML, no inline script) and their static files, under /console."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse, RedirectResponse
+
+from bot.runtime import Runtime
+
+STATIC = Path(__file__).with_name("static")
+PAGES = {"": "console.html", "login": "login.html", "admin": "admin.html"}
+ASSETS = {"common.js", "console.js", "login.js", "admin.js", "console.css"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def console_pages(_: Runtime) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/console/")
+    async def slash() -> RedirectResponse:
+        return RedirectResponse("/console", status_code=308)
+
+    @router.get("/console/static/{name}")
+    async def asset(name: str) -> FileResponse:
+        if name not in ASSETS:
+            raise HTTPException(404, "no such file")
+        return FileResponse(STATIC / name, headers=SECURITY_HEADERS)
+
+    @router.get("/console")
+    @router.get("/console/{page}")
+    async def page(page: str = "") -> FileResponse:
+        # Pages are public shells: every piece of data comes from the API, which checks the sign-in.
+        if page not in PAGES:
+            raise HTTPException(404, "no such page")
+        return FileResponse(STATIC / PAGES[page], media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+
+    return router

@@ -1,0 +1,74 @@
+// Shared by the console pages: JSON calls with the CSRF token, and small DOM helpers.
+"use strict";
+
+const Console = {
+  csrf: "",
+  errors: {
+    401: "登录已失效，请重新登录",
+    403: "没有权限（非本科室患者，或页面已过期请刷新）",
+    404: "找不到该记录",
+    409: "状态已变化（可能已被其他医生接诊），列表已刷新",
+    422: "填写的内容有误",
+    429: "登录失败次数过多，账号已暂时锁定，请稍后再试",
+  },
+
+  async api(method, path, body) {
+    const headers = { "Accept": "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET") headers["X-CSRF-Token"] = Console.csrf;
+    const response = await fetch(path, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 401 && !path.endsWith("/session")) {
+      window.location.assign("/console/login");
+      throw new Error(Console.errors[401]);
+    }
+    if (!response.ok) {
+      let detail = "";
+      try { const data = await response.json(); detail = typeof data.detail === "string" ? data.detail : ""; } catch (e) { /* no body */ }
+      const error = new Error(Console.errors[response.status] || ("请求失败（" + response.status + "）"));
+      error.status = response.status;
+      error.detail = detail;
+      throw error;
+    }
+    return response.status === 204 ? null : response.json();
+  },
+
+  async signedIn() {
+    const me = await Console.api("GET", "/api/console/me");
+    Console.csrf = me.csrf_token;
+    return me.staff;
+  },
+
+  el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("data-")) node.setAttribute(key, value);
+      else node[key] = value;
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  },
+
+  toast(text) {
+    const box = document.getElementById("toast");
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(Console.toastTimer);
+    Console.toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
+  },
+
+  time(iso) {
+    return iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Shanghai" }) : "";
+  },
+
+  levels: { emergency: "紧急", urgent: "尽快就医", consult: "需医生判断", selfcare: "居家观察" },
+  statuses: {
+    requested: "待支付", waiting: "待接诊", active: "接诊中", closed: "已结束",
+    transferred: "已转诊", cancelled: "已取消", expired: "已过期",
+  },
+};

@@ -1,0 +1,74 @@
+"""Live updates for the console: Server-Sent Events fed by `runtime.pubsub` (Redis across workers).
+
+One stream per open console page: the queue changes of the doctor's departments and everything
+addressed to the doctor (patient messages, alerts, invitations). Connecting also marks the doctor
+as present, which is how the relay knows whether anyone is watching.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, AsyncIterator
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+
+from bot.consultations import consultations, topics
+from bot.runtime import Runtime
+from integrations.console.auth import ConsoleAuth, ConsoleSession
+
+HEARTBEAT_SECONDS = 10.0
+
+
+def _frame(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def console_stream(runtime: Runtime) -> APIRouter:
+    service = consultations(runtime)
+    auth = ConsoleAuth(runtime)
+    router = APIRouter(prefix="/api/console", tags=["doctor console"])
+
+    @router.get("/stream", response_class=StreamingResponse,
+                responses={200: {"content": {"text/event-stream": {}},
+                                 "description": "events `ready`, `consultation`, `message`, `alert`, `invited` "
+                                                "(the pub/sub messages of docs/consultations.md)"}})
+    async def stream(request: Request, session: ConsoleSession = Depends(auth.current)) -> StreamingResponse:
+        """Server-Sent Events: queue changes of my departments and messages of my sessions, as they happen."""
+        staff = session.staff
+        codes = service.departments.codes() if staff.is_admin else list(staff.departments)
+        names = [topics.department(code) for code in codes] + [topics.staff(staff.id)]
+        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        subscribed = [asyncio.Event() for _ in names]
+
+        async def pump(topic: str, ready: asyncio.Event) -> None:
+            async with runtime.pubsub.subscribe(topic) as messages:
+                ready.set()
+                async for message in messages:
+                    inbox.put_nowait(message)
+
+        async def events() -> AsyncIterator[str]:
+            pumps = [asyncio.create_task(pump(t, r)) for t, r in zip(names, subscribed)]
+            try:
+                await asyncio.wait_for(asyncio.gather(*(r.wait() for r in subscribed)), 10)
+                await service.heartbeat(staff.id)
+                yield "retry: 2000\n\n" + _frame("ready", {"staff_id": staff.id, "departments": codes})
+                while True:
+                    try:
+                        message = await asyncio.wait_for(inbox.get(), HEARTBEAT_SECONDS)
+                    except asyncio.TimeoutError:
+                        if await request.is_disconnected():
+                            return
+                        await service.heartbeat(staff.id)
+                        yield ": ping\n\n"
+                        continue
+                    yield _frame(str(message.get("type", "message")), message)
+            finally:
+                for task in pumps:
+                    task.cancel()
+                await asyncio.gather(*pumps, return_exceptions=True)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    return router

@@ -1,0 +1,26 @@
+"""Fixtures of the console tests: an HTTPS client on the app (session cookies are Secure)."""
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.app import create_app
+from bot.runtime import Runtime
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """Like the project's `client`, over https://, so the browser-like cookie jar sends Secure cookies."""
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="https://wenzhen.test") as http:
+        yield http
+
+
+@pytest.fixture
+async def other_client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """A second browser: its own cookies, the same app."""
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="https://wenzhen.test") as http:
+        yield http
