@@ -138,6 +138,7 @@ CASES = [
     Case("cardiac.tachycardia", "129 at rest", {"heart_rate": 129, "age": 30}, False),
     Case("cardiac.tachycardia", "39 at rest", {"heart_rate": 39, "age": 30}, True),
     Case("cardiac.tachycardia", "a child's faster heart", {"heart_rate": 140, "age": 5}, False),
+    Case("cardiac.tachycardia", "age unknown takes the adult thresholds", {"heart_rate": 130}, True),
     Case("allergy.angioedema", "swollen lips", sx("facial_swelling"), True),
     Case("allergy.angioedema", "an itchy rash", sx("rash", "itching"), False),
     Case("gi.bloody_stool", "black stool", sx("bloody_stool"), True),
