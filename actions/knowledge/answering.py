@@ -1,0 +1,137 @@
+"""The actions that answer health questions from the knowledge base, and the free-question interceptor.
+
+`answer_question` serves the best reviewed, unexpired article as a short excerpt with its title
+and source, or says honestly that nothing fits and offers a doctor. Red flags never reach here:
+the safety screen (an interceptor with a lower priority) has already sent the patient to 120.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.actions import ActionContext, action, interceptor
+from bot.flow_runner import ANSWER_INTENTS
+from bot.messages import BotMessage, Button
+
+from actions.knowledge.articles import Article
+from actions.knowledge.retrieval import Answer, KnowledgeBase, Thresholds
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+# Expiry dates are the hospital's calendar dates (China Standard Time, no daylight saving).
+HOSPITAL_TZ = dt.timezone(dt.timedelta(hours=8))
+# Runs after the safety screen (10) and the live-session relay (20).
+FREE_QUESTION_PRIORITY = 60
+ARTICLE_SLOT = "kb_article"
+
+_BASES: dict[tuple[Path, Path | None, Thresholds], KnowledgeBase] = {}
+
+
+def today() -> dt.date:
+    return dt.datetime.now(HOSPITAL_TZ).date()
+
+
+def knowledge_base(runtime: "Runtime") -> KnowledgeBase:
+    """The runtime's knowledge base, loaded once per process (building the index takes about a second)."""
+    config = runtime.config
+    directory = config.resolve(config.get("knowledge.dir", "content/kb"))
+    lexicon = config.get("knowledge.lexicon_dir", "nlu/lexicon")
+    lexicon_dir = config.resolve(lexicon) if lexicon else None
+    defaults = Thresholds()
+    thresholds = Thresholds(
+        min_score=float(config.get("knowledge.min_score", defaults.min_score)),
+        min_coverage=float(config.get("knowledge.min_coverage", defaults.min_coverage)),
+    )
+    key = (directory, lexicon_dir, thresholds)
+    if key not in _BASES:
+        _BASES[key] = KnowledgeBase.load(directory, lexicon_dir, thresholds)
+    return _BASES[key]
+
+
+def _read_button(ctx: ActionContext, key: str, article: Article) -> Button:
+    payload = '/read_article{"%s": "%s"}' % (ARTICLE_SLOT, article.id)
+    return Button(ctx.text(key, title=article.title), payload)
+
+
+def _send_answer(ctx: ActionContext, answer: Answer) -> None:
+    article = answer.article
+    complete = answer.excerpt == "\n\n".join(article.paragraphs())
+    buttons = [] if complete else [_read_button(ctx, "utter_kb_button_full", article)]
+    buttons += [_read_button(ctx, "utter_kb_button_related", a) for a in answer.related[:2]]
+    buttons.append(Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"))
+    text = ctx.text("utter_kb_answer", title=article.title, excerpt=answer.excerpt, source=article.source)
+    ctx.send(BotMessage(text=text, buttons=tuple(buttons)))
+    ctx.emit(
+        "knowledge_answer",
+        {"article": article.id, "score": round(answer.score, 3), "coverage": round(answer.coverage, 3)},
+    )
+
+
+def _question(ctx: ActionContext) -> str:
+    """The typed question; empty for a button tap (a payload, typed `/intent` or a button's number)."""
+    if ctx.message is None or ctx.message.payload:
+        return ""
+    text = ctx.message.text.strip()
+    return "" if text.startswith("/") or text.isdigit() else text
+
+
+@action("answer_question")
+async def answer_question(ctx: ActionContext) -> None:
+    """Answer the patient's question from the knowledge base, or say that it has no answer.
+
+    A menu tap carries no question: the bot lists the topic's most asked articles instead.
+    """
+    kb = knowledge_base(ctx.runtime)
+    question = _question(ctx)
+    if not question.strip():
+        intent = ctx.parse.intent.name if ctx.parse is not None else ""
+        buttons = [_read_button(ctx, "utter_kb_button_topic", a) for a in kb.topics(intent, today())]
+        buttons.append(Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"))
+        ctx.send(BotMessage(text=ctx.text("utter_kb_topics"), buttons=tuple(buttons)))
+        return
+    answer = kb.answer(question, today())
+    if answer is None:
+        ctx.utter("utter_kb_no_answer")
+        ctx.emit("knowledge_answer", {"article": None})
+        return
+    _send_answer(ctx, answer)
+
+
+@action("show_article")
+async def show_article(ctx: ActionContext) -> None:
+    """Send a whole article (the patient tapped "看全文" or a related article)."""
+    article = knowledge_base(ctx.runtime).get(str(ctx.slot(ARTICLE_SLOT, "")))
+    if article is None or not article.servable(today()):
+        ctx.utter("utter_kb_article_unavailable")
+        return
+    ctx.utter(
+        "utter_kb_article",
+        title=article.title,
+        body="\n\n".join(article.paragraphs()),
+        source=article.source,
+        reviewed_by=article.reviewed_by,
+        review_date=article.review_date.isoformat(),
+    )
+    ctx.emit("knowledge_article", {"article": article.id})
+
+
+@interceptor("knowledge_free_question", FREE_QUESTION_PRIORITY)
+async def free_question(ctx: ActionContext) -> bool:
+    """A typed question the dialogue would not take up is answered when the knowledge base is confident.
+
+    That is a message whose intent starts no flow (out_of_scope, or an answer-like intent such as
+    a misread 对 = affirm) while no flow waits for an answer; without a confident answer the
+    dialogue's own fallback runs.
+    """
+    if ctx.parse is None or ctx.parse.intent.name not in ANSWER_INTENTS:
+        return False
+    question = _question(ctx)
+    if not question or (ctx.state.stack and ctx.state.stack[-1].waiting_for):
+        return False
+    answer = knowledge_base(ctx.runtime).answer(question, today())
+    if answer is None:
+        return False
+    _send_answer(ctx, answer)
+    return True
