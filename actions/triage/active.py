@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING
 
 from nlu.lexicon import load_lexicon
 
+from actions.triage.announce import ADVICE_PREFIX
 from actions.triage.ruleset import DEFAULT_RULES_PATH, Ruleset, load_ruleset
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-ADVICE_PREFIX = "utter_emergency_wait_"
 _loaded: dict[int, Ruleset] = {}  # keyed by the runtime's FlowSet: one check per set of slots
 
 

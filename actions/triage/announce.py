@@ -1,14 +1,52 @@
-"""Telling the patient a triage decision: the one `custom.triage` message and the `triage` event."""
+"""Telling the patient a triage decision, the same way from the action and from the safety screen.
+
+An emergency is said first, in one short message with the 120 button, then what to do while
+waiting; then comes the one message carrying `custom.triage`, and the `triage` event. An
+emergency also records a `red_flag` event: the alert that doctors' screens and a live session's
+relay pick up (actions/handoff.py).
+"""
 from __future__ import annotations
 
 from bot.actions import ActionContext
+from bot.consultations.lifecycle import ACTIVE
 from bot.messages import BotMessage
 
 from actions.triage.decision import Decision
 
+ADVICE_PREFIX = "utter_emergency_wait_"
+RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}
 
-def send_decision(ctx: ActionContext, decision: Decision) -> None:
-    """Set `triage_level`, send exactly one message carrying custom.triage, record the decision."""
+
+def announce(ctx: ActionContext, decision: Decision) -> None:
+    """Emergency first (if it is one), then the decision; set `triage_level`; record it all."""
+    emergency = decision.level == "emergency"
+    if emergency:
+        ctx.utter("utter_emergency_call")
+        advices = dict.fromkeys(r.advice for r in decision.fired if r.level == "emergency" and r.advice)
+        for advice in advices:
+            ctx.utter(f"{ADVICE_PREFIX}{advice}")
+    _send_decision(ctx, decision)
+    if emergency:
+        message = ctx.message
+        ctx.emit(
+            RED_FLAG_EVENT,
+            {
+                "level": decision.level,
+                "rules": decision.rule_ids,
+                "reasons": decision.reasons("zh"),
+                "text": message.text if message else "",
+                "in_session": in_session(ctx),
+            },
+        )
+
+
+def in_session(ctx: ActionContext) -> bool:
+    """A doctor is talking with the patient: the relay interceptor (priority 20) carries the messages."""
+    return (ctx.state.handoff or {}).get("status") == ACTIVE
+
+
+def _send_decision(ctx: ActionContext, decision: Decision) -> None:
+    """Set `triage_level`, send exactly one message carrying custom.triage, record the `triage` event."""
     language = ctx.state.language
     reasons = decision.reasons(language) or [ctx.text("triage_no_reason")]
     ctx.set_slot("triage_level", decision.level)

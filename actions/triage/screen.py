@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from bot import events as ev
 from bot.actions import ActionContext, interceptor
-from bot.consultations.lifecycle import ACTIVE
 
-from actions.triage.active import ADVICE_PREFIX, ruleset_for
-from actions.triage.announce import send_decision
-from actions.triage.decision import Decision, decide
+from actions.triage.active import ruleset_for
+from actions.triage.announce import announce, in_session
+from actions.triage.decision import decide
 
 # What a patient in an emergency may still do through the dialogue: reach a person, call 120, leave.
 PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "cancel", "goodbye", "thanks"})
-RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}: the alert for doctors (actions/handoff.py)
 
 
 @interceptor("safety_screen", priority=10)
@@ -34,42 +32,21 @@ async def safety_screen(ctx: ActionContext) -> bool:
     previous = ctx.state.latest_triage or {}
     announced = set(previous.get("rules") or ()) if previous.get("level") == "emergency" else set()
     if emergency_rules - announced:
-        announce_emergency(ctx, decision)
-        return not _in_session(ctx)
+        announce(ctx, decision)
+        _end_flows(ctx)
+        return not in_session(ctx)
     # Already told: no more questions, but a way to a person or to 120, and the live session goes on.
-    if _in_session(ctx) or _intent(ctx) in PASS_THROUGH_INTENTS:
+    if in_session(ctx) or _intent(ctx) in PASS_THROUGH_INTENTS:
         return False
     ctx.utter("utter_emergency_reminder")
     return True
 
 
-def announce_emergency(ctx: ActionContext, decision: Decision) -> None:
-    """Call 120 first, what to do while waiting, the decision; stop the flows; alert whoever watches."""
-    ctx.utter("utter_emergency_call")
-    advices = dict.fromkeys(r.advice for r in decision.fired if r.level == "emergency" and r.advice)
-    for advice in advices:
-        ctx.utter(f"{ADVICE_PREFIX}{advice}")
-    send_decision(ctx, decision)
+def _end_flows(ctx: ActionContext) -> None:
+    """Stop asking: every running flow ends (the runner's own way is private to it; this mirrors it)."""
     while ctx.state.stack:
-        # The runner's own way of ending flows is private to it; this mirrors it: pop, then record.
         frame = ctx.state.stack.pop()
         ctx.emit(ev.FLOW_ENDED, {"flow": frame.flow, "reason": "emergency"})
-    message = ctx.message
-    ctx.emit(
-        RED_FLAG_EVENT,
-        {
-            "level": decision.level,
-            "rules": decision.rule_ids,
-            "reasons": decision.reasons("zh"),
-            "text": message.text if message else "",
-            "in_session": _in_session(ctx),
-        },
-    )
-
-
-def _in_session(ctx: ActionContext) -> bool:
-    """A doctor is talking with the patient: the relay interceptor (priority 20) carries the messages."""
-    return (ctx.state.handoff or {}).get("status") == ACTIVE
 
 
 def _intent(ctx: ActionContext) -> str | None:

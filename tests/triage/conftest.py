@@ -12,7 +12,7 @@ from bot.flows import SlotSpec, load_flows
 from bot.responses import Responses
 from nlu.lexicon import load_lexicon
 
-from actions.triage.active import ADVICE_PREFIX
+from actions.triage.announce import ADVICE_PREFIX
 from actions.triage.ruleset import Ruleset, load_ruleset
 
 FLOWS = PROJECT_ROOT / "flows"

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from bot.app import create_app
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, load_config
 from bot.runtime import Runtime
+from tests.conftest import write_config
+from tests.services import redis_prefix
 
 DATA = Path(__file__).parent / "data"
 FLOW_FILES = ("slots.yml", "triage_slots.yml", "basics.yml")
@@ -28,7 +32,7 @@ class Chat:
 
     http: httpx.AsyncClient
     runtime: Runtime
-    sender: str = "patient-1"
+    sender: str
 
     async def say(self, text: str) -> list[dict[str, Any]]:
         response = await self.http.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": text})
@@ -47,20 +51,37 @@ class Chat:
         return [e for e in (await self.tracker())["events"] if e["event"] == type_]
 
 
-@pytest.fixture
-async def chat(make_runtime: Any, tmp_path: Path) -> AsyncIterator[Chat]:
-    flows = tmp_path / "flows"
+# One runtime for the module (starting one migrates a database); each test is its own patient.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def probe_runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runtime]:
+    tmp = tmp_path_factory.mktemp("screen")
+    flows = tmp / "flows"
     flows.mkdir()
     for name in FLOW_FILES:
         shutil.copy(PROJECT_ROOT / "flows" / name, flows / name)
     shutil.copy(DATA / "flows" / "probe.yml", flows / "probe.yml")
-    runtime = await make_runtime(
+    config = write_config(
+        tmp / "config.yml",
         plugins=["integrations.web", "actions.triage"],
         flows={"dir": str(flows), "response_dirs": [str(PROJECT_ROOT / "flows" / "responses"), str(DATA / "responses")]},
+        redis={"prefix": redis_prefix()},
     )
-    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+    env = {"DATABASE_URL": f"sqlite:///{tmp}/wenzhen.db", "WENZHEN_DATA_DIR": str(tmp / "data"),
+           "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32}
+    runtime = Runtime(load_config(config, env=env))
+    await runtime.start(upgrade=True)
+    yield runtime
+    await runtime.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def chat(probe_runtime: Runtime) -> AsyncIterator[Chat]:
+    transport = httpx.ASGITransport(app=create_app(runtime=probe_runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
-        yield Chat(http, runtime)
+        yield Chat(http, probe_runtime, sender=f"patient-{uuid.uuid4().hex[:12]}")
 
 
 def triage_messages(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -223,3 +244,11 @@ async def test_english_conversations_get_english_reasons(chat: Chat) -> None:
     replies = await chat.inform(spo2=91)
     assert "Call 120" in json.dumps(replies[0]["buttons"])
     assert triage_messages(replies)[0]["reasons"] == ["Resting oxygen saturation at or below 93%"]
+
+
+async def test_an_emergency_the_action_decides_is_said_with_120_first(chat: Chat) -> None:
+    replies = await chat.say("/probe_flagged")
+    assert_emergency_answer(replies, "neuro.seizure")
+    assert "等待急救时" in replies[1]["text"]
+    [alert] = await chat.events("red_flag")
+    assert alert["rules"] == ["neuro.seizure"]
