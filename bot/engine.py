@@ -167,7 +167,13 @@ class Engine:
                 turn.emit(ev.RESTARTED, {}, actor=actor)
                 turn.utter("utter_restarted")
                 return turn
-            corrected = self._fill_slots(turn, payload_slots)
+            # A plain answer fills the question asked before the safety screen reads the slots, so a
+            # bare "92" to the SpO2 question is screened at once; the NLU's context-free reading of a
+            # bare number (an age) must then not overwrite another slot.
+            answered = self.runner.fill_pending(turn, parse.intent.name)
+            answer_spec = self.flows.slot_spec(answered) if answered else None
+            numeric_answer = answer_spec is not None and answer_spec.type in ("float", "int")
+            corrected = self._fill_slots(turn, payload_slots, use_entities=not numeric_answer)
             if not payload_ok:
                 turn.utter("utter_payload_invalid")
             for interceptor in INTERCEPTORS:
@@ -232,15 +238,10 @@ class Engine:
             return False
         return spec.coerce(text.strip().rstrip(".、)）"))[0]
 
-    def _fill_slots(self, turn: Turn, payload_slots: dict[str, Any]) -> list[str]:
+    def _fill_slots(self, turn: Turn, payload_slots: dict[str, Any], use_entities: bool = True) -> list[str]:
         """Set slots from the payload and from the message's entities; returns the corrected ones."""
         found: dict[str, Any] = {}
-        entities = turn.parse.entities if turn.parse else ()
-        if turn.message and self._answers_numeric_question(turn.state, turn.message.text or ""):
-            # A bare number answers the numeric question asked (SpO2 "92"); the NLU's context-free
-            # reading of it (an age) must not overwrite another slot.
-            entities = ()
-        for entity in entities:
+        for entity in turn.parse.entities if turn.parse and use_entities else ():
             for name, value in self._slot_values(entity):
                 found[name] = value
         for name, value in payload_slots.items():

@@ -78,6 +78,18 @@ class FlowRunner:
             return
         turn.utter("utter_out_of_scope" if intent == "out_of_scope" else "utter_fallback")
 
+    def fill_pending(self, turn: Turn, intent: str) -> str | None:
+        """Fill the pending question from a plain answer ("92", "是的") before anything else reads the
+        slots (the safety screen runs before the dialogue); returns the slot filled, or None."""
+        stack = turn.state.stack
+        top = stack[-1] if stack else None
+        if top is None or not top.waiting_for or intent in ("cancel", "help"):
+            return None
+        if not self._fill_pending(turn, top, self._step(top), intent):
+            return None
+        turn.filled_this_turn.add(top.waiting_for)
+        return top.waiting_for
+
     async def run(self, turn: Turn, ctx: ActionContext) -> None:
         """Continue the stack without a user answer (e.g. after a system trigger started a flow)."""
         await self._run(turn, ctx)
