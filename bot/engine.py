@@ -295,7 +295,7 @@ class Engine:
     async def _append(self, conversation_id: str, events: list[Event]) -> ConversationState:
         async with self.locks.hold(conversation_id):
             state = await self.store.load(conversation_id)
-            if not state.channel or not await self.store.exists(conversation_id):
+            if state.seq == 0:
                 raise UnknownConversation(conversation_id)
             after = state.copy()
             for event in events:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from bot import events as ev
 from bot.cache import Cache
@@ -27,27 +27,25 @@ class ConversationStore:
         self.cache = cache
 
     async def load(self, conversation_id: str, channel: str = "", sender: str = "") -> ConversationState:
-        """The conversation's state: the cached snapshot caught up with any newer events in SQL."""
+        """The conversation's state: the cached snapshot, else a replay of its events from SQL.
+
+        The cache is written after every commit. If a process died between the two, the cached
+        snapshot is behind: the next append then collides on (conversation_id, seq), the engine
+        drops the snapshot and replays — so a hit needs no read from SQL.
+        """
         cached = await self.cache.get(conversation_id)
-        state = (
-            ConversationState.from_dict(cached)
-            if cached
-            else ConversationState(conversation_id=conversation_id, channel=channel, sender=sender)
-        )
+        if cached:
+            return ConversationState.from_dict(cached)
+        state = ConversationState(conversation_id=conversation_id, channel=channel, sender=sender)
         async with self.db.session() as session:
-            if not state.channel:
-                row = await session.get(ConversationRow, conversation_id)
-                if row is not None:
-                    state.channel, state.sender = row.channel, row.sender
+            row = await session.get(ConversationRow, conversation_id)
+            if row is not None:
+                state.channel, state.sender = row.channel, row.sender
             rows = await session.scalars(
-                select(EventRow)
-                .where(EventRow.conversation_id == conversation_id, EventRow.seq > state.seq)
-                .order_by(EventRow.seq)
+                select(EventRow).where(EventRow.conversation_id == conversation_id).order_by(EventRow.seq)
             )
-            for row in rows:
-                state.apply(_event(row))
-        if not state.channel:
-            state.channel, state.sender = channel, sender
+            for event_row in rows:
+                state.apply(_event(event_row))
         return state
 
     async def exists(self, conversation_id: str) -> bool:
@@ -56,32 +54,44 @@ class ConversationStore:
 
     async def append(self, state: ConversationState, new_events: list[Event], after: ConversationState) -> list[Event]:
         """Write the turn's events in one transaction (all or nothing), then refresh the cache."""
-        stored: list[Event] = []
+        stored = [Event(e.type, e.data, e.actor, e.timestamp, state.seq + i) for i, e in enumerate(new_events, 1)]
+        last_seq = state.seq + len(new_events)
         async with self.db.transaction() as session:
-            row = await session.get(ConversationRow, state.conversation_id)
-            if row is None:
-                row = ConversationRow(
-                    id=state.conversation_id, channel=state.channel, sender=state.sender, last_seq=0, created_at=utcnow()
-                )
-                session.add(row)
-            seq = state.seq
-            for event in new_events:
-                seq += 1
+            if state.seq == 0:
                 session.add(
-                    EventRow(
-                        conversation_id=state.conversation_id,
-                        seq=seq,
-                        type=event.type,
-                        actor=event.actor,
-                        timestamp=event.timestamp,
-                        message_id=event.data.get("message_id") if event.type == ev.USER else None,
-                        data=event.data,
+                    ConversationRow(
+                        id=state.conversation_id,
+                        channel=state.channel,
+                        sender=state.sender,
+                        last_seq=last_seq,
+                        created_at=utcnow(),
+                        updated_at=utcnow(),
                     )
                 )
-                stored.append(Event(event.type, event.data, event.actor, event.timestamp, seq))
-            row.last_seq = seq
-            row.updated_at = utcnow()
-        after.seq = state.seq + len(new_events)
+                await session.flush()
+            else:
+                await session.execute(
+                    update(ConversationRow)
+                    .where(ConversationRow.id == state.conversation_id)
+                    .values(last_seq=last_seq, updated_at=utcnow())
+                )
+            if stored:
+                await session.execute(
+                    insert(EventRow),
+                    [
+                        {
+                            "conversation_id": state.conversation_id,
+                            "seq": e.seq,
+                            "type": e.type,
+                            "actor": e.actor,
+                            "timestamp": e.timestamp,
+                            "message_id": e.data.get("message_id") if e.type == ev.USER else None,
+                            "data": e.data,
+                        }
+                        for e in stored
+                    ],
+                )
+        after.seq = last_seq
         if len(after.message_ids) > REMEMBERED_MESSAGE_IDS:
             keep = sorted(after.message_ids.items(), key=lambda kv: kv[1])[-REMEMBERED_MESSAGE_IDS:]
             after.message_ids = dict(keep)
