@@ -55,6 +55,22 @@ def parse_weekday(text: str) -> int:
     raise RosterError(f"not a weekday: {text!r} (use mon..sun or 1..7)")
 
 
+def parse_weekdays(text: str) -> list[int]:
+    """'mon-fri', 'sat,sun', 'daily', '周一-周五' or one weekday -> weekday numbers (Monday = 0)."""
+    text = text.strip().lower()
+    if text in ("daily", "every", "每天"):
+        return list(range(7))
+    days: list[int] = []
+    for part in re.split(r"[,，、]", text):
+        first, dash, last = part.partition("-")
+        start = parse_weekday(first)
+        end = parse_weekday(last) if dash else start
+        if end < start:
+            raise RosterError(f"a weekday range runs forward, Monday to Sunday: {part!r}")
+        days.extend(d for d in range(start, end + 1) if d not in days)
+    return days
+
+
 @dataclass(frozen=True)
 class Shift:
     id: int

@@ -10,7 +10,7 @@ import click
 from bot.cli import config_from, fail
 from bot.config import Config
 from bot.consultations import RosterError, StaffError, load_departments
-from bot.consultations.roster import WEEKDAYS, Roster, format_minute, parse_minute, parse_weekday
+from bot.consultations.roster import WEEKDAYS, Roster, format_minute, parse_minute, parse_weekdays
 from bot.consultations.service import Settings
 from bot.consultations.staff import ROLES, Staff, StaffDirectory
 from bot.db import Database, utcnow
@@ -142,20 +142,21 @@ def _department(config: Config, code: str) -> str:
 @roster.command("add")
 @click.argument("who")
 @click.argument("department")
-@click.argument("weekday")
+@click.argument("weekdays")
 @click.argument("start")
 @click.argument("end")
 @click.pass_context
-def roster_add(ctx: click.Context, who: str, department: str, weekday: str, start: str, end: str) -> None:
-    """A weekly shift: WHO serves DEPARTMENT on WEEKDAY (mon..sun, 1..7, 周一) from START to END (HH:MM)."""
-    async def work(directory: StaffDirectory, roster_: Roster, config: Config) -> Any:
+def roster_add(ctx: click.Context, who: str, department: str, weekdays: str, start: str, end: str) -> None:
+    """Weekly shifts: WHO serves DEPARTMENT on WEEKDAYS (mon, mon-fri, sat,sun, daily, 周一) from START to END (HH:MM)."""
+    async def work(directory: StaffDirectory, roster_: Roster, config: Config) -> list[Any]:
         member = await _find(directory, who)
-        return await roster_.add_shift(member.id, _department(config, department), parse_weekday(weekday),
-                                       parse_minute(start), parse_minute(end))
+        code = _department(config, department)
+        return [await roster_.add_shift(member.id, code, day, parse_minute(start), parse_minute(end))
+                for day in parse_weekdays(weekdays)]
 
-    shift = _run(ctx, work)
-    click.echo(f"shift {shift.id}: {who} {shift.department} {WEEKDAYS[shift.weekday]} "
-               f"{format_minute(shift.start_minute)}-{format_minute(shift.end_minute)}")
+    for shift in _run(ctx, work):
+        click.echo(f"shift {shift.id}: {who} {shift.department} {WEEKDAYS[shift.weekday]} "
+                   f"{format_minute(shift.start_minute)}-{format_minute(shift.end_minute)}")
 
 
 @roster.command("override")

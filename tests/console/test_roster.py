@@ -77,3 +77,14 @@ def test_sessions_are_in_shanghai_time_whatever_the_callers_zone() -> None:
     sessions = sessions_around("general", shifts, [], utc_now, SHANGHAI)
     assert any(s.contains(utc_now) for s in sessions)
     assert not any(s.contains(utc_now + dt.timedelta(hours=4)) for s in sessions)
+
+
+def test_weekday_lists_and_ranges_for_weekend_mornings_and_workdays() -> None:
+    from bot.consultations.roster import parse_weekdays
+
+    assert parse_weekdays("sat,sun") == [5, 6]
+    assert parse_weekdays("mon-fri") == [0, 1, 2, 3, 4]
+    assert parse_weekdays("周一-周三") == [0, 1, 2]
+    assert parse_weekdays("daily") == list(range(7))
+    with pytest.raises(RosterError):
+        parse_weekdays("fri-mon")

@@ -1,0 +1,154 @@
+"""End to end in a real browser: two server processes on PostgreSQL and Redis, the patient on one
+(REST channel), the doctors on the other (the console in Chromium) — queue, accept, chat, transfer, close."""
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main as wenzhen
+from tests.conftest import write_config
+from tests.console.helpers import PASSWORD
+from tests.services import create_postgres_database, drop_postgres_database, redis_prefix, require, REDIS_URL
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
+
+
+def eventually(check: Callable[[], Any], what: str, within: float = 20.0) -> Any:
+    """Poll until `check()` is truthy: the patient's side sees the doctor's action through its own worker."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"never happened: {what}")
+
+
+@pytest.fixture
+def shared_services(tmp_path: Path) -> Any:
+    require(REDIS_URL, "redis")
+    url = asyncio.run(create_postgres_database())
+    yield url, REDIS_URL, redis_prefix()
+    asyncio.run(drop_postgres_database(url))
+
+
+def cli(args: list[str], config: Path, database_url: str) -> str:
+    result = CliRunner().invoke(wenzhen, ["--config", str(config), *args], env={
+        "DATABASE_URL": database_url.replace("+asyncpg", ""), "WENZHEN_STAFF_PASSWORD": PASSWORD,
+        "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_colleague_closes(
+    tmp_path: Path, start_server: Callable[..., Any], shared_services: Any
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    database_url, redis_url, prefix = shared_services
+    config = write_config(tmp_path / "setup.yml", redis={"prefix": prefix})
+    asyncio.run(_upgrade(database_url))
+    cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"], config, database_url)
+    cli(["staff", "add", "dr.chen", "--name", "陈芳", "--title", "副主任医师", "--department", "fever"], config, database_url)
+    for who, department in [("dr.li", "general"), ("dr.chen", "fever")]:
+        cli(["roster", "add", who, department, "daily", "00:00", "24:00"], config, database_url)
+    assert "dr.li" in cli(["staff", "list"], config, database_url)
+
+    patient_side = start_server(database_url=database_url, redis_url=redis_url, redis={"prefix": prefix})
+    doctor_side = start_server(database_url=database_url, redis_url=redis_url, redis={"prefix": prefix})
+    patient = httpx.Client(base_url=patient_side.url, timeout=30)
+
+    def say(text: str) -> list[dict[str, Any]]:
+        response = patient.post("/webhooks/rest/webhook", json={"sender": "e2e-patient", "message": text})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def tracker() -> dict[str, Any]:
+        return patient.get("/conversations/e2e-patient/tracker").json()
+
+    def patient_saw(text: str) -> bool:
+        return any(e["event"] == "bot" and text in (e.get("text") or "") for e in tracker()["events"])
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        li = browser.new_context(locale="zh-CN").new_page()
+        li.goto(doctor_side.url + "/console/login")
+        li.fill("#username", "dr.li")
+        li.fill("#password", PASSWORD)
+        li.click("#sign-in")
+        expect(li.locator("#me")).to_contain_text("李明")
+        expect(li.locator("#connection")).to_have_attribute("data-state", "ready")
+        expect(li.locator("#queue-empty")).to_be_visible()
+
+        replies = say("/request_doctor")
+        assert "第 1 位" in "".join(r.get("text", "") for r in replies)
+        item = li.locator(".queue-item")
+        expect(item).to_have_count(1)  # pushed over Redis from the patient's worker
+        expect(item).to_contain_text("全科")
+        item.click()
+        expect(li.locator("#detail-status")).to_have_text("待接诊")
+        li.click("#accept")
+        expect(li.locator("#detail-status")).to_have_text("接诊中")
+        assert tracker()["handoff"]["status"] == "active"
+        assert eventually(lambda: patient_saw("李明主治医师已接诊"), "the patient is told who accepted")
+
+        assert say("医生您好，我还是有点喘") == []
+        expect(li.locator("#chat .line.patient").last).to_contain_text("医生您好，我还是有点喘")
+        li.fill("#message", "请您测一下血氧，告诉我数值")
+        li.click("#send")
+        expect(li.locator("#chat .line.doctor").last).to_contain_text("请您测一下血氧")
+        assert eventually(lambda: patient_saw("请您测一下血氧，告诉我数值"), "the doctor's message reaches the patient")
+
+        li.fill("#quick-text", "请多喝温水，注意休息")
+        li.click("#quick-save")
+        expect(li.locator("#quick-replies .quick-use")).to_have_text(["请多喝温水，注意休息"])
+
+        li.select_option("#transfer-department", "fever")
+        li.fill("#transfer-note", "持续发热，请发热门诊看")
+        li.click("#transfer")
+        assert eventually(lambda: tracker()["handoff"]["status"] == "transferred", "the transfer is recorded")
+        assert tracker()["handoff"]["department"] == "fever"
+
+        chen = browser.new_context(locale="zh-CN").new_page()
+        chen.goto(patient_side.url + "/console/login")  # the colleague works on the other worker
+        chen.fill("#username", "dr.chen")
+        chen.fill("#password", PASSWORD)
+        chen.click("#sign-in")
+        expect(chen.locator("#connection")).to_have_attribute("data-state", "ready")
+        chen.locator(".queue-item .accept-button").click()
+        expect(chen.locator("#detail-status")).to_have_text("接诊中")
+        expect(chen.locator("#chat")).to_contain_text("医生您好，我还是有点喘")
+        chen.fill("#close-summary", "新冠感染，轻度气促")
+        chen.fill("#close-advice", "今天到发热门诊复查血氧")
+        chen.select_option("#close-level", "urgent")
+        chen.fill("#close-followup", "明天上午电话随访")
+        chen.click("#close")
+        expect(chen.locator("#detail-status")).to_have_text("已结束")
+        browser.close()
+
+    state = tracker()
+    assert state["handoff"]["status"] == "closed" and state["latest_triage"]["level"] == "urgent"
+    assert patient_saw("明天上午电话随访") and patient_saw("新冠感染，轻度气促")
+    assert [e["status"] for e in state["events"] if e["event"] == "handoff"] == [
+        "waiting", "active", "transferred", "active", "closed"]
+
+
+async def _upgrade(database_url: str) -> None:
+    from bot.db import Database
+
+    db = Database(database_url)
+    try:
+        await db.upgrade()
+    finally:
+        await db.close()
