@@ -114,8 +114,9 @@ class WeChatChannel:
         openid = message.source
         key = f"wechat:{message_key(message)}"
         if message.type != "event":
-            await self.contacts.interacted(openid)
-            return await self._message(message, key)
+            # The window bookkeeping is independent of the turn: run both at once.
+            replies, _ = await asyncio.gather(self._message(message, key), self.contacts.interacted(openid))
+            return replies
         event = message.event
         if event in ("subscribe", "subscribe_scan"):
             await self.contacts.interacted(openid)

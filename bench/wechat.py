@@ -1,0 +1,104 @@
+"""Benchmark: the WeChat webhook in safe mode (decrypt → engine → encrypt), one worker.
+
+Starts a real `wenzhen serve` (one worker, embedded SQLite) with the WeChat channel pointed at
+the local WeChat API server, then plays WeChat: many followers each sending text messages,
+sealed (signed and AES-encrypted) before the clock starts. Prints throughput and p50/p99
+latency of the passive replies. Target: >= 300 msg/s, p99 <= 100 ms.
+Run: `.venv/bin/python bench/wechat.py --users 50 --messages 20`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.rest import start  # noqa: E402  (one way to start a server for every benchmark)
+from tests.wechat.simulator import WeChatAPIServer, WeChatPlatform  # noqa: E402
+
+TOKEN, APP_ID, SECRET = "bench_token", "wx_bench_app", "bench-secret"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+TEXTS = ["你好", "怎么用", "谢谢", "再见"]
+
+
+async def drive(url: str, users: int, messages: int) -> tuple[float, list[float], int]:
+    latencies: list[float] = []
+    passive = 0
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
+        platform = WeChatPlatform(http, TOKEN, APP_ID, AES_KEY, mode="safe", tries=1, timeout=30)
+
+        def sealed(user: str, count: int) -> list[tuple[dict[str, str], str]]:
+            return [platform.seal(platform.to_xml(platform.text(user, TEXTS[i % len(TEXTS)]))) for i in range(count)]
+
+        async def one(requests: list[tuple[dict[str, str], str]]) -> None:
+            nonlocal passive
+            for query, body in requests:
+                started = time.perf_counter()
+                delivery = await platform.post(query, body)
+                latencies.append(time.perf_counter() - started)
+                if delivery.status != 200:
+                    raise SystemExit(f"webhook answered {delivery.status}: {delivery.body[:200]}")
+                passive += delivery.reply is not None
+
+        warm = [sealed(f"o_warm_{u}", 4) for u in range(4)]
+        await asyncio.gather(*(one(r) for r in warm))
+        latencies.clear()
+        passive = 0
+        work = [sealed(f"o_bench_{u}", messages) for u in range(users)]
+        began = time.perf_counter()
+        await asyncio.gather(*(one(r) for r in work))
+        return time.perf_counter() - began, latencies, passive
+
+
+def report(elapsed: float, latencies: list[float], passive: int) -> None:
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    print(f"wechat safe mode, 1 worker: {len(latencies)} msgs  {len(latencies) / elapsed:.1f} msg/s  "
+          f"p50 {p(0.50):.1f} ms  p95 {p(0.95):.1f} ms  p99 {p(0.99):.1f} ms  "
+          f"mean {statistics.mean(latencies) * 1000:.1f} ms  passive replies {passive}/{len(latencies)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=50, help="followers writing at once")
+    parser.add_argument("--messages", type=int, default=20, help="messages each follower sends")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, WeChatAPIServer(APP_ID, SECRET) as api:
+        workdir = Path(tmp)
+        raw = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+        raw["wechat"] = {**raw.get("wechat", {}), "mode": "safe"}
+        (workdir / "config.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WENZHEN_", "DATABASE_URL", "REDIS_URL"))}
+        env.update(
+            PYTHONPATH=str(ROOT),
+            WENZHEN_CONFIG=str(workdir / "config.yml"),
+            DATABASE_URL=f"sqlite:///{workdir}/bench.db",
+            WENZHEN_DATA_DIR=str(workdir / "data"),
+            WENZHEN_SECRET_KEY="bench-secret-key-" + "x" * 32,
+            WENZHEN_WECHAT_TOKEN=TOKEN,
+            WENZHEN_WECHAT_APPID=APP_ID,
+            WENZHEN_WECHAT_SECRET=SECRET,
+            WENZHEN_WECHAT_AES_KEY=AES_KEY,
+            WENZHEN_WECHAT_API_BASE=api.base_url,
+        )
+        proc, url = start(env, workdir)
+        try:
+            report(*asyncio.run(drive(url, args.users, args.messages)))
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+if __name__ == "__main__":
+    main()
