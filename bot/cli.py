@@ -9,6 +9,7 @@ import uuid
 import click
 
 from bot.config import Config, ConfigError, load_config
+from nlu.cli import nlu as nlu_commands
 
 
 class _Group(click.Group):
@@ -135,6 +136,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
 
         asyncio.run(upgrade())
     uvicorn.run("bot.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+main.add_command(nlu_commands)
 
 
 @main.group()
