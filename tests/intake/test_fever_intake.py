@@ -1,0 +1,182 @@
+"""The fever / COVID-19 intake over the REST channel: what it asks, what it skips, corrections, outcomes."""
+from __future__ import annotations
+
+from tests.intake.conftest import Patient
+
+REACH = {"/request_doctor", "/call_120"}
+
+# A healthy 30-year-old man with a positive antigen test, 38.6 ℃ for two days, a cough, no red flags.
+MILD_ADULT = (
+    "/covid_positive",
+    '/inform{"subject": "self"}',
+    '/inform{"covid_test": "positive", "antigen_result": "positive"}',
+    '/inform{"symptoms.fever": true}',
+    "38.6",
+    '/inform{"duration_hours": 48}',
+    '/inform{"fever_persists_despite_medication": false}',
+    '/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}',
+    '/inform{"has_oximeter": false}',
+    '/inform{"symptoms.chest_pain": false}',
+    '/inform{"other_symptoms": "cough", "symptoms.cough": true}',
+    "30",
+    '/inform{"conditions_answer": "none"}',
+    '/inform{"pregnant": false, "sex": "male"}',
+)
+
+
+async def test_covid_positive_asks_the_fever_questions_in_order(patient) -> None:
+    p: Patient = patient("fever-order")
+    asked = []
+    for message in MILD_ADULT:
+        await p.say(message)
+        asked.extend(k for k in p.asked if k.startswith("utter_ask_"))
+    assert asked == [
+        "utter_ask_subject",
+        "utter_ask_covid_test",
+        "utter_ask_fever",
+        "utter_ask_temperature",
+        "utter_ask_duration",
+        "utter_ask_fever_persists",
+        "utter_ask_dyspnea",
+        "utter_ask_has_oximeter",
+        "utter_ask_chest_pain",
+        "utter_ask_other_symptoms",
+        "utter_ask_age",
+        "utter_ask_conditions",
+        "utter_ask_pregnant",
+        "utter_ask_vaccine_doses",
+    ]
+
+
+async def test_mild_adult_ends_in_selfcare_with_guidance_and_a_followup_offer(patient) -> None:
+    p: Patient = patient("fever-mild")
+    await p.answers(*MILD_ADULT, '/inform{"vaccine_doses": 3}')
+    assert p.decision["level"] == "selfcare"
+    assert "utter_outcome_selfcare" in p.asked and p.asked[-1] == "utter_ask_followup"
+    assert "对乙酰氨基酚" in p.texts and "布洛芬" in p.texts
+    assert "【出现以下任何一种情况，请立即就医或拨打120】" in p.texts
+    reach = [m for m in p.replies if REACH <= {b["payload"] for b in m.get("buttons", [])}]
+    assert reach, "the guidance keeps 转人工 and 120 one tap away"
+
+
+async def test_what_the_opening_already_said_is_not_asked_again(patient) -> None:
+    p: Patient = patient("fever-known")
+    await p.say('/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 24}')
+    assert p.asked == ["utter_ask_dyspnea"], "subject, test, fever, temperature and duration were given"
+
+
+async def test_a_family_member_child_gets_the_childrens_questions(patient) -> None:
+    p: Patient = patient("fever-child")
+    await p.answers("/covid_positive", '/inform{"subject": "child"}')
+    assert p.asked == ["utter_ask_child_age"]
+    await p.answers("4", '/inform{"covid_test": "positive", "antigen_result": "positive"}', '/inform{"symptoms.fever": true}')
+    assert p.asked == ["utter_ask_temperature"]
+    asked = []
+    for message in (
+        "39",
+        '/inform{"duration_hours": 24}',
+        '/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}',
+        '/inform{"has_oximeter": false}',
+        '/inform{"can_count_breaths": true}',
+        "28",
+        '/inform{"other_symptoms": "none"}',
+        "15",
+    ):
+        await p.say(message)
+        asked.extend(k for k in p.asked if k.startswith("utter_ask_"))
+    # Under 12: no chest-pain question, the breathing rate is asked, then the weight for dosing.
+    assert asked == [
+        "utter_ask_duration",
+        "utter_ask_dyspnea",
+        "utter_ask_has_oximeter",
+        "utter_ask_can_count_breaths",
+        "utter_ask_respiratory_rate",
+        "utter_ask_other_symptoms",
+        "utter_ask_weight",
+        "utter_ask_child_confusion",
+    ]
+
+
+async def test_a_child_with_fever_gets_weight_based_doses(patient) -> None:
+    p: Patient = patient("fever-child-dose")
+    await p.say(
+        '/covid_positive{"subject": "child", "age": 4, "antigen_result": "positive", "temperature": 38.8,'
+        ' "duration_hours": 24, "breathing_severity": "none", "symptoms.dyspnea": false, "has_oximeter": false,'
+        ' "respiratory_rate": 26, "other_symptoms": "none", "weight_kg": 16}'
+    )
+    assert p.asked == ["utter_ask_child_confusion"]
+    for key in ("confusion", "drowsiness", "seizure", "refusal_to_feed", "vomiting", "diarrhea", "decreased_urination"):
+        await p.say(f'/inform{{"symptoms.{key}": false}}')
+    await p.answers('/inform{"conditions_answer": "none"}')
+    assert p.decision["level"] == "selfcare"
+    assert "16 kg 的孩子每次 160–240 mg" in p.texts  # acetaminophen 10–15 mg/kg
+    assert "16 kg 的孩子每次 80–160 mg" in p.texts  # ibuprofen 5–10 mg/kg
+    assert "成人每次0.5 g" not in p.texts
+
+
+async def test_an_infant_is_asked_the_age_in_months(patient) -> None:
+    p: Patient = patient("fever-infant")
+    await p.answers("/covid_positive", '/inform{"subject": "infant"}')
+    assert p.asked == ["utter_ask_age_months"]
+    await p.say("5")
+    assert (await p.slots())["age_months"] == 5
+
+
+async def test_a_corrected_temperature_re_decides_the_question_that_depends_on_it(patient) -> None:
+    p: Patient = patient("fever-correct")
+    await p.answers("/covid_positive", '/inform{"subject": "self"}', '/inform{"covid_test": "not_tested"}',
+                    '/inform{"symptoms.fever": true}', "37.8", '/inform{"duration_hours": 96}')
+    # 37.8 ℃: the "still above 38.5 despite medicine" question does not apply.
+    assert p.asked == ["utter_ask_dyspnea"]
+    await p.say('/inform{"temperature": 39.2}')
+    assert "已更正" in p.texts and "39.2" in p.texts
+    assert (await p.slots())["temperature"] == 39.2
+    # The pending breathing questions finish, then the fever question that now applies is asked
+    # (before it would have gone straight on to chest pain).
+    await p.answers('/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}', '/inform{"has_oximeter": false}')
+    assert p.asked == ["utter_ask_fever_persists"]
+
+
+async def test_persistent_fever_for_three_days_is_urgent_with_the_doctor_offer(patient) -> None:
+    p: Patient = patient("fever-urgent")
+    await p.answers(
+        '/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 72,'
+        ' "fever_persists_despite_medication": true, "symptoms.dyspnea": false, "breathing_severity": "none",'
+        ' "has_oximeter": false, "symptoms.chest_pain": false, "other_symptoms": "none", "age": 40,'
+        ' "conditions_answer": "none", "pregnant": false, "vaccine_doses": 3}'
+    )
+    assert p.decision["level"] == "urgent" and "covid.persistent_fever" in p.decision["rules"]
+    assert p.asked[-1] == "utter_ask_wants_doctor_urgent"
+    assert "utter_outcome_urgent" in p.asked and "发热门诊" in p.texts
+    assert "【出现以下任何一种情况，请立即就医或拨打120】" in p.texts
+    await p.say('/inform{"wants_doctor": false}')
+    assert p.asked == ["utter_outcome_close"] and REACH <= set(p.last_payloads)
+
+
+async def test_consult_offers_a_live_doctor_and_a_yes_requests_one(patient) -> None:
+    p: Patient = patient("fever-consult")
+    # 65 and feverish: the age modifier raises selfcare to consult.
+    await p.say(
+        '/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0, "duration_hours": 24,'
+        ' "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": true, "spo2": 97,'
+        ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70, "conditions_answer": "none",'
+        ' "vaccine_doses": 3}'
+    )
+    assert p.decision["level"] == "consult" and "risk.age_65" in p.decision["rules"]
+    assert p.asked[-1] == "utter_ask_wants_doctor"
+    await p.say('/inform{"wants_doctor": true}')
+    events = (await p.tracker())["events"]
+    # The doctor-session flow takes over (whether a doctor is on duty is its business).
+    assert any(e["event"] == "flow_started" and e.get("flow") == "request_doctor" for e in events)
+    assert any(e["event"] == "action" and e.get("name") == "handoff" for e in events)
+
+
+async def test_a_red_flag_answer_stops_the_intake_with_the_emergency_answer(patient) -> None:
+    p: Patient = patient("fever-emergency")
+    await p.answers('/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 24}')
+    await p.answers('/inform{"symptoms.dyspnea": true, "breathing_severity": "mild"}', '/inform{"has_oximeter": true}')
+    assert p.asked == ["utter_ask_spo2"]
+    await p.say("92")
+    assert p.decision["level"] == "emergency"
+    assert "/call_120" in {b["payload"] for m in p.replies for b in m.get("buttons", [])}
+    assert (await p.tracker())["active_flow"] is None

@@ -1,0 +1,93 @@
+"""Psychological support: PHQ-2 / GAD-2 scoring, the suicide question on low mood, crisis lines."""
+from __future__ import annotations
+
+import pytest
+
+from actions.psych_screen import screen_scores
+from tests.intake.conftest import Patient
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ({"phq2_interest": 0, "phq2_mood": 0, "gad2_nervous": 0, "gad2_worry": 0}, {"phq2_score": 0, "gad2_score": 0}),
+        ({"phq2_interest": 1, "phq2_mood": 2, "gad2_nervous": 3, "gad2_worry": 3}, {"phq2_score": 3, "gad2_score": 6}),
+        ({"phq2_interest": 2, "phq2_mood": 0}, {"phq2_score": 2}),
+        ({"phq2_interest": 2, "phq2_mood": None, "gad2_nervous": 1, "gad2_worry": 1}, {"gad2_score": 2}),
+    ],
+)
+def test_each_screen_is_the_sum_of_its_two_items_once_both_are_answered(items: dict, expected: dict) -> None:
+    assert screen_scores(items) == expected
+
+
+def test_a_true_answer_is_not_counted_as_one() -> None:
+    assert screen_scores({"phq2_interest": True, "phq2_mood": 1}) == {}
+
+
+async def test_psych_support_asks_the_four_items_with_their_validated_wording(patient) -> None:
+    p: Patient = patient("psych-items")
+    await p.say("/psych_support")
+    asked = list(p.asked)
+    for answer in ("0", "0", "1"):
+        await p.say(answer)
+        asked.extend(p.asked)
+    assert asked == [
+        "utter_psych_intro",
+        "utter_ask_phq2_interest",
+        "utter_ask_phq2_mood",
+        "utter_ask_gad2_nervous",
+        "utter_ask_gad2_worry",
+    ]
+    assert "不能够停止或控制担忧" in p.texts
+
+
+async def test_a_positive_anxiety_screen_is_scored_and_offers_a_doctor(patient) -> None:
+    p: Patient = patient("psych-anxious")
+    await p.answers("/psych_support", "0", "0", "2", "2")
+    assert (await p.slots())["gad2_score"] == 4 and (await p.slots())["phq2_score"] == 0
+    assert p.decision["level"] == "consult" and "psych.anxiety_screen_positive" in p.decision["rules"]
+    assert p.asked[-1] == "utter_ask_wants_doctor"
+    assert "12356" in p.texts, "the mood red flags name the crisis lines"
+
+
+async def test_low_mood_brings_the_suicide_question(patient) -> None:
+    p: Patient = patient("psych-low")
+    await p.answers("/psych_support", "1", "2", "0")
+    await p.say("0")
+    assert p.asked == ["utter_ask_suicidal_thoughts"]
+    await p.say('/inform{"symptoms.suicidal_ideation": false}')
+    assert p.decision["level"] == "consult" and "psych.depression_screen_positive" in p.decision["rules"]
+
+
+async def test_no_low_mood_means_no_suicide_question(patient) -> None:
+    p: Patient = patient("psych-fine")
+    await p.answers("/psych_support", "0", "0", "0", "0")
+    assert "utter_ask_suicidal_thoughts" not in p.asked
+    assert p.decision["level"] == "selfcare"
+
+
+async def test_suicidal_thoughts_get_the_crisis_lines_at_once(patient) -> None:
+    p: Patient = patient("psych-risk")
+    await p.answers("/psych_support", "2", "3", "1", "1")
+    assert p.asked == ["utter_ask_suicidal_thoughts"]
+    await p.say('/inform{"symptoms.suicidal_ideation": true}')
+    assert p.decision["level"] == "emergency"
+    assert "12356" in p.texts and "400-161-9995" in p.texts
+    assert "/call_120" in {b["payload"] for m in p.replies for b in m.get("buttons", [])}
+
+
+async def test_low_mood_mentioned_during_a_fever_intake_brings_the_suicide_question_before_triage(patient) -> None:
+    p: Patient = patient("psych-fever")
+    await p.say(
+        '/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 38.0, "duration_hours": 24,'
+        ' "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false, "symptoms.chest_pain": false,'
+        ' "other_symptoms": "none", "age": 30, "conditions_answer": "none", "pregnant": false, "vaccine_doses": 3,'
+        ' "symptoms.low_mood": true}'
+    )
+    assert p.asked == ["utter_ask_suicidal_thoughts"] and p.decision is None
+
+
+async def test_a_screen_answer_out_of_range_is_asked_again_with_the_scale(patient) -> None:
+    p: Patient = patient("psych-range")
+    await p.answers("/psych_support", "7")
+    assert "utter_reask_screen_item" in p.asked
