@@ -101,8 +101,10 @@ async def make_wechat(
 ) -> AsyncIterator[SetupFactory]:
     made: list[tuple[LiveServer, httpx.AsyncClient, Runtime]] = []
 
-    async def make(mode: str = "compatible", **wechat: Any) -> WeChatSetup:
-        runtime = await make_runtime(wechat={"mode": mode, **wechat}, **{"jobs": {"poll_seconds": 3600}})
+    async def make(mode: str = "compatible", runtime_overrides: dict[str, Any] | None = None, **wechat: Any) -> WeChatSetup:
+        # Jobs run when the test says so (`settle`), not on a poller's schedule.
+        overrides = {"jobs": {"poll_seconds": 3600}, **(runtime_overrides or {})}
+        runtime = await make_runtime(wechat={"mode": mode, **wechat}, **overrides)
         server = await LiveServer(runtime).start()
         http = httpx.AsyncClient(base_url=server.url, timeout=30)
         made.append((server, http, runtime))
