@@ -55,6 +55,11 @@ def test_each_high_risk_group_raises_a_mild_infection(ruleset: Ruleset) -> None:
         assert (decision.level, decision.rule_ids) == ("consult", [rule_id]), rule_id
 
 
+def test_a_toddler_called_baby_is_not_raised_as_an_infant(ruleset: Ruleset) -> None:
+    assert decide(ruleset, {**sx("fever"), "subject": "infant", "age": 2, "temperature": 38.0}).level == "selfcare"
+    assert decide(ruleset, {**sx("fever"), "subject": "infant", "temperature": 38.0}).level == "consult"
+
+
 def test_modifiers_raise_consult_to_urgent(ruleset: Ruleset) -> None:
     decision = decide(ruleset, {**sx("fever"), "age": 70, "duration_hours": 96, "temperature": 38.0})
     assert decision.level == "urgent"

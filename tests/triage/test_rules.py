@@ -157,6 +157,7 @@ CASES = [
     Case("peds.drowsy", "a drowsy three-year-old", {**sx("drowsiness"), "age": 3}, True),
     Case("peds.drowsy", "a child by subject", {**sx("drowsiness"), "subject": "child"}, True),
     Case("peds.drowsy", "a tired adult", {**sx("drowsiness"), "age": 30}, False),
+    Case("peds.drowsy", "an adult son: the age decides", {**sx("drowsiness"), "subject": "child", "age": 30}, False),
     Case("peds.feeding_refusal", "a baby refusing feeds", {**sx("refusal_to_feed"), "age": 0.5}, True),
     Case("peds.feeding_refusal", "an adult off food", {**sx("refusal_to_feed"), "age": 40}, False),
     Case("peds.dehydration", "a toddler passing little urine", {**sx("decreased_urination"), "age": 2}, True),
