@@ -21,7 +21,7 @@ import time
 import weakref
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -655,9 +655,17 @@ def _delivery(
 class RateLimiter:
     """At most `rate` calls per second per method: across workers with Redis, else in this process."""
 
-    def __init__(self, redis: Any, prefix: str) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        prefix: str,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._clock = clock
+        self._sleep = sleep
         self._next: dict[str, float] = {}
         self._lock = asyncio.Lock()
 
@@ -665,23 +673,26 @@ class RateLimiter:
         if not rate or rate <= 0:
             return
         if self._redis is None:
+            # Each call books the next free slot 1/rate after the previous one, then sleeps until it.
             async with self._lock:
-                now = time.monotonic()
+                now = self._clock()
                 at = max(now, self._next.get(name, now))
                 self._next[name] = at + 1.0 / rate
-            await asyncio.sleep(at - now)
+            if at > now:
+                await self._sleep(at - now)
             return
         # Fixed one-second windows shared by every worker: INCR the window's counter, wait for
         # the next window when this one is full.
         while True:
-            second = int(time.time())
+            now = self._clock()
+            second = int(now)
             key = f"{self._prefix}broadcast:rate:{name}:{second}"
             count = await self._redis.incr(key)
             if count == 1:
                 await self._redis.expire(key, 5)
             if count <= rate:
                 return
-            await asyncio.sleep(max(0.0, second + 1 - time.time()))
+            await self._sleep(max(0.001, second + 1 - now))
 
 
 _LIMITERS: "weakref.WeakKeyDictionary[Any, RateLimiter]" = weakref.WeakKeyDictionary()

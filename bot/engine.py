@@ -22,7 +22,7 @@ from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
 from bot.messages import MAX_TEXT_CHARS, BotMessage, UserMessage, conversation_id_for
 from bot.metrics import MESSAGES, TURN_ERRORS, TURN_SECONDS
-from bot.responses import Responses
+from bot.responses import Responses, display_value
 from bot.state import ConversationState
 from bot.store import ConversationStore
 from bot.turn import Turn
@@ -159,8 +159,9 @@ class Engine:
             TURN_SECONDS.observe(time.perf_counter() - started)
 
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
-        parse, payload_slots, payload_ok = self._understand(state, message)
+        parse, payload_slots, payload_ok, from_payload = self._understand(state, message)
         turn = self._open_turn(state, message, parse, cut, actor)
+        turn.answer_text = "" if from_payload else message.text
         ctx = ActionContext(turn, self.runtime)
         try:
             if parse.intent.name == "restart":
@@ -211,7 +212,10 @@ class Engine:
         turn.emit(ev.USER, data, actor=actor)
         return turn
 
-    def _understand(self, state: ConversationState, message: UserMessage) -> tuple[ParseResult, dict[str, Any], bool]:
+    def _understand(
+        self, state: ConversationState, message: UserMessage
+    ) -> tuple[ParseResult, dict[str, Any], bool, bool]:
+        """(parse, the payload's slots, whether its JSON was valid, whether it was a payload)."""
         payload = message.payload
         text = message.text.strip()
         if payload is None and text.startswith("/"):
@@ -222,12 +226,12 @@ class Engine:
                 payload = state.last_buttons[int(match.group(1)) - 1]["payload"]
         if payload is not None:
             intent, slots, ok = parse_payload(payload)
-            return ParseResult(text=text or payload, intent=Intent(intent, 1.0), intent_ranking=[Intent(intent, 1.0)]), slots, ok
+            return ParseResult(text=text or payload, intent=Intent(intent, 1.0), intent_ranking=[Intent(intent, 1.0)]), slots, ok, True
         if not text:
             if message.attachments:
-                return ParseResult(text="", intent=Intent("inform", 1.0)), {}, True
-            return ParseResult(text="", intent=Intent(EMPTY, 1.0)), {}, True
-        return self.interpreter.parse(text), {}, True
+                return ParseResult(text="", intent=Intent("inform", 1.0)), {}, True, False
+            return ParseResult(text="", intent=Intent(EMPTY, 1.0)), {}, True, False
+        return self.interpreter.parse(text), {}, True, False
 
     def _answers_numeric_question(self, state: ConversationState, text: str) -> bool:
         """A bare number is a button's number unless it is a valid answer to the numeric question asked."""
@@ -282,7 +286,7 @@ class Engine:
         label = spec.label if spec else name
         if "." in name:  # a map key: say which entry changed, e.g. 症状（cough）
             return f"{label}（{name.partition('.')[2]}）"
-        return f"{label} {turn.state.slot(name)}"
+        return f"{label} {display_value(turn.state.slot(name))}"
 
     @staticmethod
     def _emit_stack(before: ConversationState, turn: Turn) -> None:

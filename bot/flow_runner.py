@@ -101,13 +101,12 @@ class FlowRunner:
 
     def _fill_pending(self, turn: Turn, frame: Frame, step: Step, intent: str) -> bool:
         name = frame.waiting_for or ""
-        message = turn.message
         if name in turn.filled_this_turn:
             return True
         spec = self.flows.slot_spec(name)
         if spec is None:
             return False
-        value = self._value_from_answer(spec, intent, message.text if message else "")
+        value = self._value_from_answer(spec, intent, turn.answer_text)
         if value is None:
             return False
         ok, coerced = spec.coerce(value)
@@ -240,6 +239,12 @@ class FlowRunner:
         return self.flows.flows[frame.flow].steps[frame.step]
 
     def _reask(self, turn: Turn, frame: Frame, step: Step) -> None:
+        if turn.filled_this_turn - {frame.waiting_for}:
+            # The patient told us something else worth keeping: say so, and ask again without
+            # counting it as a failed answer.
+            turn.utter("utter_noted")
+            turn.utter(step.ask or "")
+            return
         frame.asks += 1
         if frame.asks > self.reask_limit + 1:
             turn.utter("utter_fallback_human")

@@ -27,13 +27,22 @@ class _SlotValues(dict):
         return ""
 
 
+def display_value(value: Any) -> Any:
+    """How a slot value reads to a patient: 39.0 → 39, 38.5 → 38.5, None → empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class _Formatter(string.Formatter):
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, str]:
         head, _, key = field_name.partition(".")
         value = kwargs.get(head, "")
         if key:
             value = value.get(key, "") if isinstance(value, dict) else ""
-        return ("" if value is None else value), field_name
+        return display_value(value), field_name
 
 
 _FORMATTER = _Formatter()

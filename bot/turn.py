@@ -30,6 +30,7 @@ class Turn:
         self.events: list[Event] = []
         self.replies: list[BotMessage] = []
         self.filled_this_turn: set[str] = set()  # slots the patient's message itself filled
+        self.answer_text = message.text if message else ""  # what the patient typed ("" for a payload)
 
     def emit(self, type_: str, data: dict[str, Any] | None = None, actor: str = "bot") -> Event:
         event = Event(type_, dict(data or {}), actor=actor)

@@ -388,21 +388,26 @@ class Consultations:
         await self._publish(c, "cancelled")
         return Transition(c, self._event(c), actor)
 
-    async def relay_from_patient(self, c: Consultation, text: str, attachments: list[dict[str, Any]],
+    async def relay_from_patient(self, handoff: dict[str, Any], text: str, attachments: list[dict[str, Any]],
                                  alert: dict[str, Any] | None = None) -> bool:
-        """Hand a patient's message to the doctors of an active session; True if one of them is connected.
+        """Hand a patient's message to the doctors of the active session described by `handoff`.
 
-        `alert` (a red-flag or emergency triage event's data) is sent to them highlighted.
+        `handoff` is the conversation's state (`ConversationState.handoff`, the latest handoff event),
+        which names the session and its doctors, so relaying costs no query. `alert` (a red-flag or
+        emergency triage event's data) is sent highlighted; then the answer is whether any of the
+        doctors is connected (without an alert it is not asked, and True).
         """
-        message = {"type": "message", "consultation_id": c.id, "from": "patient", "text": text,
-                   "attachments": attachments, "at": utcnow().isoformat()}
-        for staff_id in c.participants:
+        participants = [int(i) for i in handoff.get("participants") or ()]
+        at = utcnow().isoformat()
+        message = {"type": "message", "consultation_id": handoff["consultation_id"], "from": "patient",
+                   "text": text, "attachments": attachments, "at": at}
+        for staff_id in participants:
             await self.runtime.pubsub.publish(topics.staff(staff_id), message)
             if alert is not None:
                 await self.runtime.pubsub.publish(topics.staff(staff_id), {
-                    "type": "alert", "consultation_id": c.id, "alert": alert, "text": text,
-                    "at": message["at"]})
-        return await self.anyone_present(c.participants)
+                    "type": "alert", "consultation_id": handoff["consultation_id"], "alert": alert,
+                    "text": text, "at": at})
+        return alert is None or await self.anyone_present(participants)
 
     # ---- doctor side (outside any patient turn) ------------------------------------------
 
@@ -587,7 +592,7 @@ class Consultations:
 
     def _event(self, c: Consultation, **extra: Any) -> dict[str, Any]:
         return {"status": c.status, "consultation_id": c.id, "department": c.department,
-                "department_name": c.department_name, **extra}
+                "department_name": c.department_name, "participants": list(c.participants), **extra}
 
     async def _announce(self, t: Transition, response_key: str, **variables: Any) -> None:
         """Record the transition in the conversation, tell the patient, and publish it."""

@@ -57,7 +57,7 @@ async def test_a_bare_number_answers_a_numeric_question(rt: Runtime) -> None:
 
 async def test_a_button_can_be_answered_by_its_number(rt: Runtime) -> None:
     await say(rt, '/report_symptoms{"temperature": 38}')
-    assert await say(rt, "2") == ["体温 38.0℃"]
+    assert await say(rt, "2") == ["体温 38℃"]
     assert (await rt.engine.state("p1")).slot("symptoms.cough") is False
 
 
@@ -73,7 +73,7 @@ async def test_correction_updates_the_slot_and_redecides_what_depends_on_it(rt: 
 async def test_a_digression_is_answered_and_the_flow_resumes(rt: Runtime) -> None:
     await say(rt, '/report_symptoms{"temperature": 38}')
     assert await say(rt, "/ask_medication") == ["吃药的回答", "我们接着刚才的问题：", "咳嗽吗？"]
-    assert await say(rt, "/affirm") == ["体温 38.0℃"]
+    assert await say(rt, "/affirm") == ["体温 38℃"]
 
 
 async def test_a_flow_that_is_not_a_digression_ends_the_running_flow(rt: Runtime) -> None:
@@ -174,7 +174,7 @@ async def test_a_flow_that_never_waits_is_stopped(rt: Runtime) -> None:
 
 async def test_english_responses_are_used_when_the_conversation_language_is_en(rt: Runtime) -> None:
     replies = await say(rt, '/report_symptoms{"temperature": 39, "symptoms.cough": true, "language": "en"}')
-    assert replies == ["High fever (39.0 °C)"]
+    assert replies == ["High fever (39 °C)"]
     # a key without an English text falls back to Chinese
     assert await say(rt, "/caller") == ["子流程", "回到调用方"]
 
@@ -214,3 +214,11 @@ async def test_a_bare_number_that_fits_the_numeric_question_is_an_answer_not_a_b
     # now waiting for the temperature, whose question has one button: "1" is no valid temperature → the button
     assert await say(rt, "1") == ["咳嗽吗？"]
     assert (await rt.engine.state("p1")).slot("temperature") == 36.5
+
+
+async def test_an_answer_that_tells_something_else_is_kept_and_the_question_asked_again(rt: Runtime) -> None:
+    await say(rt, "/names")
+    replies = await say(rt, '/inform{"age": 35}')
+    assert replies[0] in ("好的，您说的情况我都记下了。还需要确认一下：", "收到，这些信息已经记录。先请回答这个问题：")
+    assert replies[1] == "怎么称呼您？"
+    assert (await rt.engine.state("p1")).slot("age") == 35
