@@ -21,11 +21,12 @@ FORMAT_VERSION = 2
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """Optimiser settings; the defaults are what `wenzhen nlu train` uses."""
+    """Optimiser settings; the defaults are what `wenzhen nlu train` uses (chosen by 5-fold
+    cross-validation on the training data, never on the test file)."""
 
-    epochs: int = 250
-    learning_rate: float = 0.05
-    l2: float = 1e-5
+    epochs: int = 300
+    learning_rate: float = 0.2
+    l2: float = 1e-6
 
 
 class IntentModel:
@@ -67,6 +68,7 @@ class IntentModel:
         sample_weight = (1.0 / y.sum(axis=0))[np.argmax(y, axis=1)]
         sample_weight /= sample_weight.sum()
 
+        row_starts = np.concatenate(([0], np.cumsum([len(c) for c in cols_per_row])[:-1]))
         order = np.argsort(cols, kind="stable")
         sorted_cols = cols[order]
         present, first = np.unique(sorted_cols, return_index=True)
@@ -74,9 +76,8 @@ class IntentModel:
         b = np.zeros(len(classes))
         adam = _Adam(w.shape, len(classes), settings.learning_rate)
         for _ in range(settings.epochs):
-            scores = np.zeros((len(samples), len(classes)))
-            np.add.at(scores, rows, w[cols] * vals[:, None])
-            scores += b
+            # Rows are contiguous and never empty (every sample has the bias feature).
+            scores = np.add.reduceat(w[cols] * vals[:, None], row_starts, axis=0) + b
             grad_scores = (_softmax(scores) - y) * sample_weight[:, None]
             contrib = (grad_scores[rows] * vals[:, None])[order]
             grad_w = settings.l2 * w

@@ -96,7 +96,7 @@ class EntityExtractor:
         found = self._lexical(normal)
         found += self._numbers(numeric, found)
         found += self._sex(normal)
-        self._pick_subject(found, len(normal.text.strip()))
+        self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？"))
         found = _drop_corrected(found, normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
@@ -209,8 +209,9 @@ class EntityExtractor:
         return out
 
     @staticmethod
-    def _pick_subject(found: list[_Found], length: int) -> None:
-        """"我" names the patient only when nobody else is named and the message is about health."""
+    def _pick_subject(found: list[_Found], text: str) -> None:
+        """"我" names the patient only when nobody else is named and the message is about health,
+        or when it is the whole answer ("是我"); 自己 / 本人 always do."""
         subjects = [f for f in found if f.entity == "subject"]
         others = [f for f in subjects if f.value != "self"]
         clinical = any(f.entity in _CLINICAL for f in found)
@@ -218,7 +219,8 @@ class EntityExtractor:
         for f in subjects:
             if f.value != "self":
                 continue
-            if others or not (clinical or length <= 4):
+            bare_wo = f.end - f.start == 1
+            if others or (bare_wo and not clinical and text not in _SELF_ANSWERS):
                 found.remove(f)
             elif explicit_self:
                 found.remove(f)  # one "self" is enough
@@ -242,6 +244,7 @@ def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
     return kept
 
 
+_SELF_ANSWERS = frozenset({"我", "是我", "就是我", "给我", "给我问", "帮我问", "我的"})
 _LEXICAL = frozenset({"symptom", "condition", "medication", "subject", "antigen_result"})
 _SUBJECT_AGE = re.compile(r"(?:今年|已经|都|也|快|有)?\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)?" + _NOT_A_UNIT)
 

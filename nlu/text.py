@@ -16,8 +16,9 @@ import opencc
 
 _T2S = opencc.OpenCC("t2s")
 
-# Hesitation sounds carry no meaning and split words apart in voice-input run-ons.
-_FILLERS = frozenset("嗯呃唔哦噢")
+# Hesitation sounds that carry no meaning and split words apart in voice-input run-ons
+# (嗯 and 哦 are kept: on their own they answer "yes").
+_FILLERS = frozenset("呃唔")
 # Emoji, pictographs, joiners, variation selectors, control and format characters, lone surrogates.
 _DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _KEPT_CONTROLS = frozenset("\n\t")
