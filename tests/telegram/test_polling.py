@@ -6,51 +6,50 @@ import asyncio
 from bot import events as ev
 from bot.app import create_app
 
-PATIENT = 6161
 
 
 async def wait_for(bot_api, predicate):
     return await asyncio.to_thread(bot_api.wait_for, predicate)
 
 
-async def test_polling_fetches_updates_and_answers_them(telegram_env, make_runtime, bot_api, updates):
+async def test_polling_fetches_updates_and_answers_them(chat_id, telegram_env, make_runtime, bot_api, updates):
     runtime = await make_runtime(telegram={"mode": "polling", "poll_timeout_seconds": 1})
     assert bot_api.calls_of("deleteWebhook"), "polling must first remove any webhook, or Telegram refuses getUpdates"
-    bot_api.queue_update(updates.message(PATIENT, "你好"))
-    await wait_for(bot_api, lambda api: api.sent_to(PATIENT))
-    bot_api.queue_update(updates.callback(PATIENT, "/request_doctor"))
-    await wait_for(bot_api, lambda api: len(api.sent_to(PATIENT)) >= 2)
+    bot_api.queue_update(updates.message(chat_id, "你好"))
+    await wait_for(bot_api, lambda api: api.sent_to(chat_id))
+    bot_api.queue_update(updates.callback(chat_id, "/request_doctor"))
+    await wait_for(bot_api, lambda api: len(api.sent_to(chat_id)) >= 2)
     await wait_for(bot_api, lambda api: api.calls_of("answerCallbackQuery"))
-    events = await runtime.engine.events(f"telegram:{PATIENT}")
+    events = await runtime.engine.events(f"telegram:{chat_id}")
     assert [e.data["intent"]["name"] for e in events if e.type == ev.USER] == ["greet", "request_doctor"]
 
 
-async def test_stopping_confirms_handled_updates_so_telegram_does_not_send_them_again(telegram_env, make_runtime,
+async def test_stopping_confirms_handled_updates_so_telegram_does_not_send_them_again(chat_id, telegram_env, make_runtime,
                                                                                        bot_api, updates):
     runtime = await make_runtime(telegram={"mode": "polling", "poll_timeout_seconds": 1})
-    bot_api.queue_update(updates.message(PATIENT, "你好"))
-    await wait_for(bot_api, lambda api: api.sent_to(PATIENT))
+    bot_api.queue_update(updates.message(chat_id, "你好"))
+    await wait_for(bot_api, lambda api: api.sent_to(chat_id))
     await runtime.stop()
     assert bot_api.pending_updates() == 0
 
 
-async def test_an_update_delivered_again_after_a_restart_is_not_answered_twice(telegram_env, make_runtime,
+async def test_an_update_delivered_again_after_a_restart_is_not_answered_twice(chat_id, telegram_env, make_runtime,
                                                                                bot_api, updates):
     first = await make_runtime(telegram={"mode": "polling", "poll_timeout_seconds": 1})
-    update = updates.message(PATIENT, "你好")
+    update = updates.message(chat_id, "你好")
     bot_api.queue_update(update)
-    await wait_for(bot_api, lambda api: api.sent_to(PATIENT))
+    await wait_for(bot_api, lambda api: api.sent_to(chat_id))
     await first.stop()
     again = await make_runtime(telegram={"mode": "polling", "poll_timeout_seconds": 1},
                                database_url=first.config.database_url.replace("+aiosqlite", ""))
     bot_api.queue_update(update)  # e.g. the process died before confirming it
-    bot_api.queue_update(updates.message(PATIENT + 1, "你好"))
-    await wait_for(bot_api, lambda api: api.sent_to(PATIENT + 1))
-    assert len(bot_api.sent_to(PATIENT)) == 1
-    assert len([e for e in await again.engine.events(f"telegram:{PATIENT}") if e.type == ev.USER]) == 1
+    bot_api.queue_update(updates.message(chat_id + 1, "你好"))
+    await wait_for(bot_api, lambda api: api.sent_to(chat_id + 1))
+    assert len(bot_api.sent_to(chat_id)) == 1
+    assert len([e for e in await again.engine.events(f"telegram:{chat_id}") if e.type == ev.USER]) == 1
 
 
-async def test_in_polling_mode_there_is_no_webhook_route(telegram_env, make_runtime, bot_api):
+async def test_in_polling_mode_there_is_no_webhook_route(chat_id, telegram_env, make_runtime, bot_api):
     import httpx
 
     from integrations.telegram.service import channel_for

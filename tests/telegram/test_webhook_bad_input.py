@@ -5,19 +5,20 @@ import json
 
 import pytest
 
-PATIENT = 5151
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+PATIENT = 5151  # the chat of the update kinds the bot does not use
 
 
-async def test_a_wrong_secret_token_is_forbidden_and_nothing_is_handled(webhook, updates, bot_api):
-    response = await webhook.post(updates.message(PATIENT, "你好"), secret="not-the-secret")
+async def test_a_wrong_secret_token_is_forbidden_and_nothing_is_handled(chat_id, webhook, updates, bot_api):
+    response = await webhook.post(updates.message(chat_id, "你好"), secret="not-the-secret")
     assert response.status_code == 403
-    assert bot_api.sent_to(PATIENT) == []
+    assert bot_api.sent_to(chat_id) == []
 
 
-async def test_a_missing_secret_token_is_forbidden(webhook, updates, bot_api):
-    response = await webhook.http.post(webhook.path, json=updates.message(PATIENT, "你好"))
+async def test_a_missing_secret_token_is_forbidden(chat_id, webhook, updates, bot_api):
+    response = await webhook.http.post(webhook.path, json=updates.message(chat_id, "你好"))
     assert response.status_code == 403
-    assert bot_api.sent_to(PATIENT) == []
+    assert bot_api.sent_to(chat_id) == []
 
 
 async def test_a_wrong_secret_path_is_not_found(webhook, updates):
@@ -30,9 +31,10 @@ async def test_a_wrong_secret_path_is_not_found(webhook, updates):
 
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe\x00binary", b"", b"[" * 100_000 + b"]" * 100_000])
 async def test_malformed_json_is_a_400(webhook, body, bot_api):
+    sent = len(bot_api.calls_of("sendMessage"))
     response = await webhook.post(body)
     assert response.status_code == 400
-    assert bot_api.calls_of("sendMessage") == []
+    assert len(bot_api.calls_of("sendMessage")) == sent
 
 
 @pytest.mark.parametrize("update", [
@@ -45,9 +47,10 @@ async def test_malformed_json_is_a_400(webhook, body, bot_api):
     {"update_id": 12, "callback_query": {"id": "x"}},
 ])
 async def test_json_that_is_not_a_telegram_update_is_a_400(webhook, update, bot_api):
+    sent = len(bot_api.calls_of("sendMessage"))
     response = await webhook.post(json.dumps(update))
     assert response.status_code == 400, response.text
-    assert bot_api.calls_of("sendMessage") == []
+    assert len(bot_api.calls_of("sendMessage")) == sent
 
 
 async def test_a_huge_body_is_refused(webhook):
@@ -70,9 +73,10 @@ async def test_a_huge_body_is_refused(webhook):
     ("future_update_type_2030", {"anything": True}),
 ])
 async def test_update_types_the_bot_does_not_use_are_acknowledged_and_ignored(webhook, bot_api, kind, body, channel):
+    sent = len(bot_api.calls_of("sendMessage"))
     response = await webhook.post({"update_id": 77, kind: body})
     assert response.status_code == 200
-    assert bot_api.calls_of("sendMessage") == []
+    assert len(bot_api.calls_of("sendMessage")) == sent
     assert await channel.runtime.engine.events(f"telegram:{PATIENT}") == []
 
 
@@ -80,4 +84,4 @@ async def test_a_group_chat_message_is_ignored(webhook, updates, bot_api):
     update = updates.message(-100123, "大家好")
     update["message"]["chat"] = {"id": -100123, "type": "group", "title": "群"}
     assert (await webhook.post(update)).status_code == 200
-    assert bot_api.calls_of("sendMessage") == []
+    assert bot_api.sent_to(-100123) == []

@@ -1,0 +1,279 @@
+"""Doctors on Telegram, end to end: link once, get told of waiting patients, accept, chat, close.
+
+The patient talks through the REST channel or Telegram; the doctor only through the (fake) Bot API,
+driven by the real python-telegram-bot; the consultation domain and the relay are the real ones.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.app import create_app
+from bot.consultations import Closing, Staff, consultations
+from bot.runtime import Runtime
+from integrations.telegram import issue_link_code
+from tests.telegram.conftest import Webhook, webhook_for
+from tests.telegram.fake_bot_api import FakeBotApi, Updates
+
+DOCTOR_CHAT = 7001
+COLLEAGUE_CHAT = 7002
+OTHER_DEPT_CHAT = 7003
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class Hospital:
+    runtime: Runtime
+    api: FakeBotApi
+    updates: Updates
+    webhook: Webhook
+    rest: httpx.AsyncClient
+
+    async def doctor(self, username: str, name: str, department: str = "general") -> Staff:
+        service = consultations(self.runtime)
+        staff = await service.staff.add(username, PASSWORD, display_name=name, title="主治医师",
+                                        departments=[department])
+        for weekday in range(7):  # on duty round the clock, so "转人工" always queues
+            await service.roster.add_shift(staff.id, department, weekday, 0, 1440)
+        return staff
+
+    async def link(self, staff: Staff, chat_id: int) -> None:
+        code = await issue_link_code(self.runtime, staff.id)
+        assert (await self.webhook.post(self.updates.message(chat_id, f"/link {code.display}"))).status_code == 200
+
+    async def patient_says(self, sender: str, text: str) -> list[dict[str, Any]]:
+        response = await self.rest.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def tracker(self, sender: str) -> dict[str, Any]:
+        return (await self.rest.get(f"/conversations/{sender}/tracker")).json()
+
+    async def wait(self, predicate: Any) -> Any:
+        # The notification and relay run in the channel's pub/sub listeners: let the loop run them.
+        return await asyncio.to_thread(self.api.wait_for, predicate)
+
+    async def accept_button(self, chat_id: int) -> dict[str, Any]:
+        call = await self.wait(lambda api: next((c for c in api.sent_to(chat_id) if _accept_data(c)), None))
+        return {"data": _accept_data(call), "message_id": None}
+
+    async def tap(self, chat_id: int, data: str) -> None:
+        assert (await self.webhook.post(self.updates.callback(chat_id, data))).status_code == 200
+
+
+def _accept_data(call: Any) -> str | None:
+    rows = (call.params.get("reply_markup") or {}).get("inline_keyboard") or []
+    found = [b["callback_data"] for row in rows for b in row if b["callback_data"].startswith("accept:")]
+    return found[0] if found else None
+
+
+@pytest.fixture
+def bot_api():
+    """A fresh fake Bot API per test: the doctors' chats are the same numbers in every test."""
+    api = FakeBotApi().start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+async def hospital(telegram_env, make_runtime, bot_api, updates):
+    runtime = await make_runtime(telegram={"mode": "webhook"})
+    webhook = webhook_for(runtime)
+    app = create_app(runtime=runtime)
+    async with webhook.http, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as rest:
+        yield Hospital(runtime, bot_api, updates, webhook, rest)
+
+
+async def test_a_doctor_links_the_chat_with_the_one_time_code(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.link(wang, DOCTOR_CHAT)
+    assert "王医生" in hospital.api.texts_to(DOCTOR_CHAT)[-1]
+    assert await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT + 50, "/link AAAA-BBBB"))
+    assert "无效" in hospital.api.texts_to(DOCTOR_CHAT + 50)[-1]
+
+
+async def test_a_used_code_does_not_link_a_second_chat(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    code = await issue_link_code(hospital.runtime, wang.id)
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, f"/link {code.code}"))
+    await hospital.webhook.post(hospital.updates.message(COLLEAGUE_CHAT, f"/link {code.code}"))
+    assert "无效" in hospital.api.texts_to(COLLEAGUE_CHAT)[-1]
+    # The second chat stayed a patient's: its next message goes to the bot, not to a doctor's desk.
+    await hospital.webhook.post(hospital.updates.message(COLLEAGUE_CHAT, "你好"))
+    state = await hospital.runtime.engine.state(f"telegram:{COLLEAGUE_CHAT}")
+    assert state.seq > 0
+
+
+async def test_link_code_on_the_deep_link_start_command_links_too(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    code = await issue_link_code(hospital.runtime, wang.id)
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, f"/start {code.code}"))
+    assert "王医生" in hospital.api.texts_to(DOCTOR_CHAT)[-1]
+
+
+async def test_the_whole_path_with_the_patient_on_the_rest_channel(hospital):
+    wang = await hospital.doctor("wang", "王医生", department="fever")
+    await hospital.link(wang, DOCTOR_CHAT)
+    # What the intake would have gathered, set directly (the payload form of Rasa), then "转人工".
+    await hospital.patient_says("p1", '/inform{"temperature": 39.2, "symptoms.fever": true, "symptoms.cough": true, '
+                                      '"symptoms.dyspnea": false}')
+    await hospital.patient_says("p1", "/request_doctor")
+    tracker = await hospital.tracker("p1")
+    assert tracker["handoff"] is not None and tracker["handoff"]["status"] == "waiting", tracker
+    consultation_id = tracker["handoff"]["consultation_id"]
+
+    # 1. Notified, with an accept button for exactly this consultation.
+    button = await hospital.accept_button(DOCTOR_CHAT)
+    assert button["data"] == f"accept:{consultation_id}"
+    notice = [c for c in hospital.api.sent_to(DOCTOR_CHAT) if _accept_data(c)][0]
+    assert "发热门诊" in notice.params["text"]
+
+    # 2. Accepted: the intake summary comes first, then the patient is told who took them.
+    sent_before = len(hospital.api.sent_to(DOCTOR_CHAT))
+    await hospital.tap(DOCTOR_CHAT, button["data"])
+    after = hospital.api.texts_to(DOCTOR_CHAT)[sent_before:]
+    summary = "\n".join(after)
+    assert "发热" in summary or "发烧" in summary
+    assert "39" in summary
+    tracker = await hospital.tracker("p1")
+    assert tracker["handoff"]["status"] == "active"
+    assert tracker["handoff"]["doctor"]["name"] == "王医生"
+    assert any("王医生" in (e.get("text") or "") for e in tracker["events"] if e["event"] == "bot")
+
+    # 3. Patient → doctor.
+    await hospital.patient_says("p1", "医生，我现在头也有点疼")
+    relayed = await hospital.wait(lambda api: [t for t in api.texts_to(DOCTOR_CHAT) if "头也有点疼" in t])
+    assert relayed[0].startswith("患者")
+
+    # 4. Doctor → patient.
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "请多喝水，按时量体温"))
+    events = (await hospital.tracker("p1"))["events"]
+    from_doctor = [e for e in events if e["event"] == "bot" and e["actor"] == f"doctor:{wang.id}"]
+    assert from_doctor[-1]["text"] == "请多喝水，按时量体温"
+
+    # 5. /close with a summary: the patient receives it, the consultation is closed.
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/close 病毒性上呼吸道感染，居家观察"))
+    tracker = await hospital.tracker("p1")
+    assert tracker["handoff"]["status"] == "closed"
+    assert tracker["handoff"]["summary"] == "病毒性上呼吸道感染，居家观察"
+    assert any("病毒性上呼吸道感染" in (e.get("text") or "") for e in tracker["events"] if e["event"] == "bot")
+    assert (await consultations(hospital.runtime).get(consultation_id)).status == "closed"
+
+    # 6. After closing, the doctor's words go nowhere: they are told so, and the patient gets nothing.
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "还在吗"))
+    assert "没有进行中的问诊" in hospital.api.texts_to(DOCTOR_CHAT)[-1]
+    events = (await hospital.tracker("p1"))["events"]
+    assert not any(e.get("text") == "还在吗" for e in events)
+
+
+async def test_the_whole_path_with_the_patient_on_telegram(hospital):
+    patient_chat = 8801
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.webhook.post(hospital.updates.message(patient_chat, "转人工"))
+    button = await hospital.accept_button(DOCTOR_CHAT)
+    await hospital.tap(DOCTOR_CHAT, button["data"])
+    # The patient's Telegram chat is told a doctor accepted (pushed through the output channel).
+    assert any("王医生" in t for t in hospital.api.texts_to(patient_chat))
+
+    await hospital.webhook.post(hospital.updates.message(patient_chat, "我喉咙很痛"))
+    await hospital.wait(lambda api: [t for t in api.texts_to(DOCTOR_CHAT) if "我喉咙很痛" in t])
+
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "可以用淡盐水漱口"))
+    assert hospital.api.texts_to(patient_chat)[-1] == "可以用淡盐水漱口"
+
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/close 咽炎，对症处理"))
+    assert any("咽炎，对症处理" in t for t in hospital.api.texts_to(patient_chat))
+
+
+async def test_every_linked_doctor_of_the_department_is_told_and_the_others_see_who_took_the_patient(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    li = await hospital.doctor("li", "李医生")
+    zhao = await hospital.doctor("zhao", "赵医生", department="pediatrics")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.link(li, COLLEAGUE_CHAT)
+    await hospital.link(zhao, OTHER_DEPT_CHAT)
+    await hospital.patient_says("p2", "转人工")
+    wang_button = await hospital.accept_button(DOCTOR_CHAT)
+    li_button = await hospital.accept_button(COLLEAGUE_CHAT)
+    assert wang_button["data"] == li_button["data"]
+
+    await hospital.tap(DOCTOR_CHAT, wang_button["data"])
+    edited = await hospital.wait(lambda api: [c for c in api.calls_of("editMessageText")
+                                              if c.params["chat_id"] == COLLEAGUE_CHAT])
+    assert "王医生" in edited[0].params["text"]
+    assert "reply_markup" not in edited[0].params  # the dead button is gone
+
+    # Li taps the stale button anyway: told it is taken, nothing changes.
+    answers_before = len(hospital.api.calls_of("answerCallbackQuery"))
+    await hospital.tap(COLLEAGUE_CHAT, li_button["data"])
+    answer = hospital.api.calls_of("answerCallbackQuery")[answers_before]
+    assert answer.params.get("show_alert") is True and "无法接诊" in answer.params["text"]
+    tracker = await hospital.tracker("p2")
+    assert tracker["handoff"]["doctor"]["name"] == "王医生"
+
+    # The paediatrician was never told of a general-practice patient.
+    assert not any(_accept_data(c) for c in hospital.api.sent_to(OTHER_DEPT_CHAT))
+
+
+async def test_a_doctor_of_another_department_cannot_accept_even_with_the_callback_data(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    zhao = await hospital.doctor("zhao", "赵医生", department="pediatrics")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.link(zhao, OTHER_DEPT_CHAT)
+    await hospital.patient_says("p3", "转人工")
+    button = await hospital.accept_button(DOCTOR_CHAT)
+    await hospital.tap(OTHER_DEPT_CHAT, button["data"])
+    answer = hospital.api.calls_of("answerCallbackQuery")[-1]
+    assert "科室" in answer.params["text"]
+    assert (await hospital.tracker("p3"))["handoff"]["status"] == "waiting"
+
+
+async def test_a_session_closed_in_the_console_ends_the_telegram_relay(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.patient_says("p4", "转人工")
+    button = await hospital.accept_button(DOCTOR_CHAT)
+    await hospital.tap(DOCTOR_CHAT, button["data"])
+    consultation_id = button["data"].split(":", 1)[1]
+    await consultations(hospital.runtime).close(consultation_id, wang, Closing(summary="控制台结束"))
+    await hospital.wait(lambda api: [t for t in api.texts_to(DOCTOR_CHAT) if "已结束" in t])
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "还有问题吗"))
+    assert "没有进行中的问诊" in hospital.api.texts_to(DOCTOR_CHAT)[-1]
+
+
+async def test_a_red_flag_during_the_session_is_highlighted_to_the_doctor(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.patient_says("p5", "转人工")
+    await hospital.tap(DOCTOR_CHAT, (await hospital.accept_button(DOCTOR_CHAT))["data"])
+    await hospital.patient_says("p5", "我突然喘不上气，嘴唇发紫")
+    alert = await hospital.wait(lambda api: [t for t in api.texts_to(DOCTOR_CHAT) if t.startswith("⚠️")])
+    assert "120" in alert[0]
+
+
+async def test_close_without_a_summary_asks_for_one_and_keeps_the_session(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.patient_says("p6", "转人工")
+    await hospital.tap(DOCTOR_CHAT, (await hospital.accept_button(DOCTOR_CHAT))["data"])
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/close"))
+    assert "/close" in hospital.api.texts_to(DOCTOR_CHAT)[-1]
+    assert (await hospital.tracker("p6"))["handoff"]["status"] == "active"
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "再观察一天"))
+    events = (await hospital.tracker("p6"))["events"]
+    assert any(e.get("text") == "再观察一天" for e in events if e["event"] == "bot")
+
+
+async def test_an_unlinked_doctor_is_a_patient_again(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/unlink"))
+    await hospital.patient_says("p7", "转人工")
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "你好"))
+    assert (await hospital.runtime.engine.state(f"telegram:{DOCTOR_CHAT}")).seq > 0
+    assert not any(_accept_data(c) for c in hospital.api.sent_to(DOCTOR_CHAT))
