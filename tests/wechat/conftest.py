@@ -9,8 +9,10 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import func, select
 
 from bot.app import create_app
+from bot.db import JobRow, utcnow
 from bot.runtime import Runtime
 from integrations.wechat.channel import WeChatChannel, channel_for
 from tests.wechat.simulator import WeChatAPIServer, WeChatPlatform
@@ -80,11 +82,19 @@ class WeChatSetup:
         return WeChatPlatform(self.http, TOKEN, APP_ID, AES_KEY, mode=mode, **kwargs)
 
     async def settle(self) -> None:
-        """Let slow turns, customer-service deliveries and due jobs finish."""
+        """Let slow turns, customer-service deliveries and due jobs finish (the jobs' broker runs
+        them in the background, so wait until none is pending or running)."""
         await self.channel.drain()
-        while await self.runtime.jobs.run_due():
+        await self.runtime.jobs.run_due()
+        for _ in range(600):
+            async with self.runtime.db.session() as session:
+                busy = await session.scalar(
+                    select(func.count()).select_from(JobRow).where(JobRow.status.in_(("pending", "running")), JobRow.due_at <= utcnow())
+                )
+            if not busy:
+                break
             await asyncio.sleep(0.05)
-        await asyncio.sleep(0.05)
+            await self.runtime.jobs.run_due()
         await self.channel.drain()
 
     async def events(self, openid: str, type_: str | None = None) -> list[Any]:
