@@ -216,7 +216,8 @@ class WeChatChannel:
     async def _send_items(self, openid: str, items: list[Outgoing], messages: list[BotMessage] | None = None) -> None:
         contact = await self.contacts.get(openid)
         if contact is None or not contact.subscribed:
-            await self._record(openid, "wechat_undelivered", {"reason": "unsubscribed", "count": len(items)})
+            reason = "unknown_user" if contact is None else "unsubscribed"
+            await self._record(openid, "wechat_undelivered", {"reason": reason, "count": len(items)})
             return
         for index, item in enumerate(items):
             try:

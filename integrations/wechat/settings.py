@@ -61,6 +61,9 @@ def load_settings(config: Config, env: Mapping[str, str] | None = None) -> WeCha
         raise ConfigError(f"wechat.mode must be one of {', '.join(MODES)}, not {mode!r}")
     if mode != "plaintext" and (aes_key is None or len(aes_key) != 43):
         raise ConfigError(f"wechat.mode {mode} needs WENZHEN_WECHAT_AES_KEY (the 43-character EncodingAESKey)")
+    budget = float(section.get("reply_budget_seconds", 4.0))
+    if not 0 < budget < 5:
+        raise ConfigError("wechat.reply_budget_seconds must be between 0 and 5 (WeChat gives up after 5 s)")
     media = section.get("media") or {}
     cs = section.get("customer_service") or {}
     menu = section.get("menu") or []
@@ -73,7 +76,7 @@ def load_settings(config: Config, env: Mapping[str, str] | None = None) -> WeCha
         aes_key=aes_key,
         api_base=(env.get("WENZHEN_WECHAT_API_BASE") or DEFAULT_API_BASE).rstrip("/"),
         mode=mode,
-        reply_budget_seconds=float(section.get("reply_budget_seconds", 4.0)),
+        reply_budget_seconds=budget,
         timestamp_window_seconds=int(section.get("timestamp_window_seconds", 300)),
         max_body_bytes=int(section.get("max_body_bytes", 64 * 1024)),
         dedupe_ttl_seconds=int(section.get("dedupe_ttl_seconds", 600)),

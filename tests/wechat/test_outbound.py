@@ -173,3 +173,20 @@ async def test_a_long_answer_is_split_into_passive_reply_and_customer_service_me
     pieces = [m["text"]["content"] for m in wechat.api.customer_messages("o_long")]
     assert len(pieces) > 1 and all(len(p.encode()) <= 2000 for p in pieces)
     assert "\n".join(pieces) == long_text
+
+
+async def test_the_simulator_serves_tags_and_mass_sends_for_broadcasts(wechat_api: WeChatAPIServer) -> None:
+    api = WeChatAPI(settings_for(wechat_api), token_store(None, ""))
+    try:
+        tag = (await api.call("/cgi-bin/tags/create", {"tag": {"name": "发热随访"}}))["tag"]
+        await api.call("/cgi-bin/tags/members/batchtagging", {"openid_list": ["o_a", "o_b"], "tagid": tag["id"]})
+        members = await api.call("/cgi-bin/user/tag/get", {"tagid": tag["id"], "next_openid": ""})
+        assert members["data"]["openid"] == ["o_a", "o_b"]
+        sent = await api.call("/cgi-bin/message/mass/sendall", {
+            "filter": {"is_to_all": False, "tag_id": tag["id"]}, "msgtype": "text", "text": {"content": "科普：居家护理要点"}})
+        assert sent["msg_id"]
+        assert wechat_api.received("/cgi-bin/message/mass/sendall")[0]["text"]["content"] == "科普：居家护理要点"
+        with pytest.raises(WeChatAPIError):
+            await api.call("/cgi-bin/tags/members/batchtagging", {"openid_list": ["o_a"], "tagid": 999999})
+    finally:
+        await api.close()
