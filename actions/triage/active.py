@@ -11,6 +11,7 @@ from actions.triage.ruleset import DEFAULT_RULES_PATH, Ruleset, load_ruleset
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
+PLUGIN_MODULE = "actions.triage"
 _loaded: dict[int, Ruleset] = {}  # keyed by the runtime's FlowSet: one check per set of slots
 
 
@@ -32,3 +33,12 @@ def ruleset_for(runtime: "Runtime") -> Ruleset:
         _loaded.clear()
         _loaded[key] = ruleset
     return ruleset
+
+
+def triage_enabled(runtime: "Runtime") -> bool:
+    """Whether this runtime was configured with the triage plugin.
+
+    Interceptors are registered process-wide on import; a runtime started without this plugin
+    (a test's own flows, say) has not checked the rules against its slots and is not screened.
+    """
+    return PLUGIN_MODULE in runtime.config.plugins

@@ -18,6 +18,7 @@ import pytest_asyncio
 
 from bot.app import create_app
 from bot.config import PROJECT_ROOT, load_config
+from bot.messages import UserMessage
 from bot.runtime import Runtime
 from tests.conftest import write_config
 from tests.services import redis_prefix
@@ -252,3 +253,22 @@ async def test_an_emergency_the_action_decides_is_said_with_120_first(chat: Chat
     assert "等待急救时" in replies[1]["text"]
     [alert] = await chat.events("red_flag")
     assert alert["rules"] == ["neuro.seizure"]
+
+
+async def test_a_runtime_without_the_triage_plugin_is_not_screened(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    shutil.copy(PROJECT_ROOT / "flows" / "slots.yml", flows / "slots.yml")
+    config = write_config(tmp_path / "config.yml", plugins=["integrations.web"], flows={"dir": str(flows)},
+                          redis={"prefix": redis_prefix()})
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/wenzhen.db", "WENZHEN_DATA_DIR": str(tmp_path / "data"),
+           "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32}
+    runtime = Runtime(load_config(config, env=env))
+    await runtime.start(upgrade=True)
+    try:
+        replies = await runtime.engine.handle(UserMessage(channel="rest", sender="p", text='/inform{"spo2": 88}'))
+        failures = [e for e in await runtime.engine.events("p") if e.type == "action" and not e.data.get("ok")]
+    finally:
+        await runtime.stop()
+    assert failures == []  # the screen did not try rules this runtime's slots cannot check
+    assert triage_messages([r.to_dict() for r in replies]) == []
