@@ -96,8 +96,7 @@ class EntityExtractor:
         found = self._lexical(normal)
         found += self._numbers(numeric, found)
         found += self._sex(normal)
-        self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？"))
-        found = _drop_corrected(found, normal.original)
+        found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
         return [Entity(f.entity, f.value, f.start, f.end, original[f.start:f.end], f.negated) for f in found]
@@ -209,35 +208,36 @@ class EntityExtractor:
         return out
 
     @staticmethod
-    def _pick_subject(found: list[_Found], text: str) -> None:
+    def _pick_subject(found: list[_Found], text: str) -> list[_Found]:
         """"我" names the patient only when nobody else is named and the message is about health,
-        or when it is the whole answer ("是我"); 自己 / 本人 always do."""
-        subjects = [f for f in found if f.entity == "subject"]
-        others = [f for f in subjects if f.value != "self"]
+        or when it is the whole answer ("是我"); 自己 / 本人 always do. One "self" is enough."""
+        others = [f for f in found if f.entity == "subject" and f.value != "self"]
         clinical = any(f.entity in _CLINICAL for f in found)
-        explicit_self = False
-        for f in subjects:
-            if f.value != "self":
-                continue
-            bare_wo = f.end - f.start == 1
-            if others or (bare_wo and not clinical and text not in _SELF_ANSWERS):
-                found.remove(f)
-            elif explicit_self:
-                found.remove(f)  # one "self" is enough
-            else:
-                explicit_self = True
+        kept: list[_Found] = []
+        has_self = False
+        for f in found:
+            if f.entity == "subject" and f.value == "self":
+                bare_wo = f.end - f.start == 1
+                if has_self or others or (bare_wo and not clinical and text not in _SELF_ANSWERS):
+                    continue
+                has_self = True
+            kept.append(f)
         ages = [f.value for f in found if f.entity == "age"]
         for f in others:
             # 宝宝 is also what parents call a toddler: with an age of a year or more it is a child.
             if f.value == "infant" and any(isinstance(a, (int, float)) and a >= 1 for a in ages):
                 f.value = "child"
+        return kept
 
 
 def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
     """不是三天，是两天: a value said to be wrong is dropped when another of its type follows."""
+    last_start: dict[str, int] = {}
+    for f in found:
+        last_start[f.entity] = max(last_start.get(f.entity, -1), f.start)
     kept = []
     for f in found:
-        later = any(g.entity == f.entity and g.start >= f.end for g in found)
+        later = last_start[f.entity] >= f.end
         if later and original[max(0, f.start - 2):f.start] == "不是" and f.entity not in _LEXICAL:
             continue
         kept.append(f)

@@ -73,10 +73,13 @@ class Pipeline:
 
 def _masked(normal: MappedText, entities: list[Entity]) -> str:
     """The normalised text with valued entities as placeholders and other digits as 0."""
-    spans = [(e.start, e.end, _PLACEHOLDERS[e.entity]) for e in entities if e.entity in _PLACEHOLDERS]
+    marks: dict[int, str] = {}
+    for e in entities:
+        if e.entity in _PLACEHOLDERS:
+            marks.update(dict.fromkeys(range(e.start, e.end), _PLACEHOLDERS[e.entity]))
     out: list[str] = []
     for char, start in zip(normal.text, normal.starts):
-        mark = next((p for s, e, p in spans if s <= start < e), None)
+        mark = marks.get(start)
         if mark is not None:
             if not out or out[-1] != mark:
                 out.append(mark)
