@@ -37,6 +37,7 @@ log = logging.getLogger("wenzhen.engine")
 
 _PAYLOAD = re.compile(r"^/([A-Za-z_][\w\-]*)(.*)$", re.DOTALL)
 _BUTTON_NUMBER = re.compile(r"^\s*([1-9])\s*[.、)）]?\s*$")
+_BARE_NUMBER = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
 _CONTROL = {c for c in range(32) if c not in (9, 10)} | {127}
 
 
@@ -169,12 +170,12 @@ class Engine:
                 turn.utter("utter_restarted")
                 return turn
             # A plain answer fills the question asked before the safety screen reads the slots, so a
-            # bare "92" to the SpO2 question is screened at once; the NLU's context-free reading of a
-            # bare number (an age) must then not overwrite another slot.
-            answered = self.runner.fill_pending(turn, parse.intent.name)
-            answer_spec = self.flows.slot_spec(answered) if answered else None
-            numeric_answer = answer_spec is not None and answer_spec.type in ("float", "int")
-            corrected = self._fill_slots(turn, payload_slots, use_entities=not numeric_answer)
+            # bare "92" to the SpO2 question is screened at once. A bare number said to a numeric
+            # question answers it (or is refused and asked again): the NLU's context-free reading of
+            # it (an age) must never overwrite another slot.
+            bare_number = self._bare_number_to_numeric_question(turn.state, turn.answer_text)
+            self.runner.fill_pending(turn, parse.intent.name)
+            corrected = self._fill_slots(turn, payload_slots, use_entities=not bare_number)
             if not payload_ok:
                 turn.utter("utter_payload_invalid")
             for interceptor in INTERCEPTORS:
@@ -241,6 +242,12 @@ class Engine:
         if spec is None or spec.type not in ("float", "int"):
             return False
         return spec.coerce(text.strip().rstrip(".、)）"))[0]
+
+    def _bare_number_to_numeric_question(self, state: ConversationState, text: str) -> bool:
+        if not state.stack or not state.stack[-1].waiting_for or not _BARE_NUMBER.match(text or ""):
+            return False
+        spec = self.flows.slot_spec(state.stack[-1].waiting_for)
+        return spec is not None and spec.type in ("float", "int")
 
     def _fill_slots(self, turn: Turn, payload_slots: dict[str, Any], use_entities: bool = True) -> list[str]:
         """Set slots from the payload and from the message's entities; returns the corrected ones."""
