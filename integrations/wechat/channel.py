@@ -179,11 +179,15 @@ class WeChatChannel:
         return await self._turn(openid, key, payload=UNSUPPORTED_PAYLOAD)
 
     async def _sealed_if_sensitive(self, openid: str, text: str) -> str:
-        """An answer to an identifying question (ID-card number…) is sealed before the engine logs it."""
+        """An answer to an identifying question (ID-card number…) is sealed before the engine logs it.
+
+        Not when the text speaks of symptoms or vital signs ("胸口很痛喘不上气" typed where a
+        name was asked): the safety screen must read it in clear.
+        """
         state = await self.runtime.engine.state(conversation_id_for(CHANNEL, openid))
-        if awaits_sensitive_answer(state):
-            return seal_answer(field_cipher(self.runtime.config), text)
-        return text
+        if not awaits_sensitive_answer(state) or self.runtime.interpreter.parse(text).entities:
+            return text
+        return seal_answer(field_cipher(self.runtime.config), text)
 
     async def _turn(
         self, openid: str, message_id: str, text: str = "", payload: str | None = None,

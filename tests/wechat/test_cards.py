@@ -175,3 +175,14 @@ async def test_family_cards_and_choosing_whose_consultation_it_is(wechat: WeChat
     assert "本次问诊的就诊人是：王*（本人）" in chosen
     assert (await patient.slots())["subject"] == "self"
     assert "无需重复绑定" in await bind(patient, "2", "王芳", ID_ADULT, "13800138000")
+
+
+async def test_a_red_flag_typed_where_a_name_was_asked_still_reaches_the_safety_screen(wechat: WeChatSetup) -> None:
+    patient = Patient(wechat, "o_red_flag")
+    await patient.clicks("BIND_CARD")
+    await patient.says("1")
+    assert "姓名" in await patient.says("1")
+    answer = await patient.says("喘不上气，嘴唇发紫")
+    assert "120" in answer
+    [last] = (await wechat.events("o_red_flag", "user"))[-1:]
+    assert last.data["text"] == "喘不上气，嘴唇发紫"
