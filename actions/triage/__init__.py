@@ -11,6 +11,7 @@ from bot.plugins import Plugin
 
 from actions.triage import action, screen  # noqa: F401  (registration)
 from actions.triage.active import ruleset_for
+from actions.triage.cli import triage_group
 from actions.triage.decision import Decision, decide
 from actions.triage.ruleset import LEVELS, Rule, Ruleset, RulesetError, load_ruleset
 
@@ -22,6 +23,6 @@ async def _check_rules(runtime: "Runtime") -> None:
     ruleset_for(runtime)
 
 
-plugin = Plugin(name="triage", on_start=[_check_rules])
+plugin = Plugin(name="triage", commands=[triage_group], on_start=[_check_rules])
 
 __all__ = ["LEVELS", "Decision", "Rule", "Ruleset", "RulesetError", "decide", "load_ruleset", "plugin", "ruleset_for"]
