@@ -180,3 +180,40 @@ async def test_a_red_flag_answer_stops_the_intake_with_the_emergency_answer(pati
     assert p.decision["level"] == "emergency"
     assert "/call_120" in {b["payload"] for m in p.replies for b in m.get("buttons", [])}
     assert (await p.tracker())["active_flow"] is None
+
+
+async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
+    p: Patient = patient("fever-typed")
+    await p.say("我阳了，发烧39度两天了")
+    # 阳了, 39度 and 两天 were understood: straight to whether the fever resists medicine.
+    assert p.asked == ["utter_ask_fever_persists"]
+    asked = []
+    for answer in ("没有", "有点喘，爬楼梯会气短", "不是", "没有血氧仪", "不方便", "没有胸痛", "嗓子疼", "35岁", "没有", "不是"):
+        await p.say(answer)
+        asked.extend(k for k in p.asked if k.startswith("utter_ask_"))
+    assert asked == [
+        "utter_ask_dyspnea",
+        "utter_ask_breathless_at_rest",
+        "utter_ask_has_oximeter",
+        "utter_ask_can_count_breaths",
+        "utter_ask_chest_pain",
+        "utter_ask_other_symptoms",
+        "utter_ask_age",
+        "utter_ask_conditions",
+        "utter_ask_pregnant",
+        "utter_ask_vaccine_doses",
+    ]
+    slots = await p.slots()
+    assert slots["breathing_severity"] == "mild" and slots["symptoms"]["sore_throat"] is True
+    await p.say("3")
+    assert p.decision["level"] == "urgent" and "resp.dyspnea" in p.decision["rules"]
+
+
+async def test_breathless_at_rest_is_decided_at_once(patient) -> None:
+    p: Patient = patient("fever-at-rest")
+    await p.answers('/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 24}',
+                    "喘不上气")
+    assert p.asked == ["utter_ask_breathless_at_rest"]
+    await p.say("是的")
+    assert p.decision["level"] == "emergency" and "resp.severe_dyspnea" in p.decision["rules"]
+    assert (await p.tracker())["active_flow"] is None, "no question after an emergency"

@@ -116,7 +116,7 @@ async def test_feeling_worse_is_triaged_again_with_the_days_of_illness_brought_u
     await p.say(f'/inform{{"illness_onset_at": {four_days_ago}}}')
     await run_checkin(runtime, {"conversation_id": "fu-worse"})
     assert (await p.slots())["duration_hours"] >= 96
-    await p.say('/inform{"followup_status": "worse"}')
+    await p.say('/inform{"followup_answer": "worse", "followup_status": "worse"}')
     assert p.asked == ["utter_ask_fever_today"], "yesterday's answers are asked again"
     await p.answers('/inform{"symptoms.fever": true}', "39")
     assert p.asked == ["utter_ask_fever_persists"]
@@ -130,7 +130,7 @@ async def test_breathlessness_at_a_checkin_is_urgent(patient, runtime) -> None:
     p: Patient = patient("fu-breath")
     await agree_to_followup(p)
     await run_checkin(runtime, {"conversation_id": "fu-breath"})
-    await p.answers('/inform{"followup_status": "same"}', '/inform{"symptoms.fever": false}',
+    await p.answers('/inform{"followup_answer": "same", "followup_status": "same"}', '/inform{"symptoms.fever": false}',
                     '/inform{"symptoms.dyspnea": true, "breathing_severity": "mild"}',
                     '/inform{"can_count_breaths": false}', '/inform{"symptoms.chest_pain": false}',
                     '/inform{"other_symptoms": "none"}')
@@ -141,7 +141,7 @@ async def test_feeling_worse_without_red_flags_still_gets_a_doctor_offered(patie
     p: Patient = patient("fu-worse-mild")
     await agree_to_followup(p)
     await run_checkin(runtime, {"conversation_id": "fu-worse-mild"})
-    await p.answers('/inform{"followup_status": "worse"}', '/inform{"symptoms.fever": false}',
+    await p.answers('/inform{"followup_answer": "worse", "followup_status": "worse"}', '/inform{"symptoms.fever": false}',
                     '/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}', '/inform{"symptoms.chest_pain": false}')
     await p.say('/inform{"other_symptoms": "none", "symptoms.sore_throat": true}')
     assert p.decision["level"] == "selfcare"
@@ -152,7 +152,7 @@ async def test_recovered_cancels_the_remaining_checkins(patient, runtime) -> Non
     p: Patient = patient("fu-recovered")
     await agree_to_followup(p)
     await run_checkin(runtime, {"conversation_id": "fu-recovered"})
-    await p.say('/inform{"followup_status": "recovered"}')
+    await p.say('/inform{"followup_answer": "recovered", "followup_status": "recovered"}')
     assert p.asked == ["utter_followup_recovered"]
     assert await runtime.jobs.pending(job_key_prefix("fu-recovered")) == []
     assert (await p.slots())["followup_active"] is False
@@ -181,3 +181,25 @@ async def test_scheduled_checkins_survive_a_restart(make_runtime, tmp_path: Path
     assert await second.jobs.run_due(pending[0].due_at + dt.timedelta(minutes=1)) == 1
     await finished(second, job_key_prefix("fu-restart"))
     assert (await second.engine.state("fu-restart")).active_flow == "followup_checkin"
+
+
+async def test_a_typed_checkin_answer_is_clarified_with_yes_no_questions(patient, runtime) -> None:
+    p: Patient = patient("fu-typed")
+    await agree_to_followup(p)
+    await run_checkin(runtime, {"conversation_id": "fu-typed"})
+    await p.say("好多了，就是还有点咳嗽")
+    assert p.asked == ["utter_ask_followup_recovered"]
+    await p.say("还没有")
+    assert p.asked == ["utter_ask_followup_worse"]
+    await p.say("没有")
+    assert p.asked == ["utter_ask_fever_today"]
+    assert (await p.slots())["followup_status"] == "same"
+
+
+async def test_a_typed_recovered_ends_the_checkins(patient, runtime) -> None:
+    p: Patient = patient("fu-typed-ok")
+    await agree_to_followup(p)
+    await run_checkin(runtime, {"conversation_id": "fu-typed-ok"})
+    await p.answers("都好了", "是的")
+    assert p.asked == ["utter_followup_recovered"]
+    assert await runtime.jobs.pending(job_key_prefix("fu-typed-ok")) == []
