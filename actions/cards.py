@@ -15,6 +15,7 @@ from bot.patients import (
     CONSENT_VERSION,
     CardError,
     CardHolder,
+    CardView,
     Patients,
     card_input,
     normalise_name,
@@ -123,24 +124,65 @@ async def card_save(ctx: ActionContext) -> None:
     ctx.utter("utter_card_bound", card=_label(ctx, view.relation, view.name), id_number=view.id_number, phone=view.phone)
 
 
-@action("card_list")
-async def card_list(ctx: ActionContext) -> None:
-    """The patient's cards as buttons (masked); choosing one makes it current."""
+async def _views(ctx: ActionContext) -> list[CardView]:
     async with ctx.runtime.db.transaction() as session:
         patients = Patients(session, _cipher(ctx))
-        views = await patients.cards(await patients.account(ctx.channel, ctx.sender))
-    if not views:
-        ctx.utter("utter_card_none")
-        return
-    buttons = [
+        return await patients.cards(await patients.account(ctx.channel, ctx.sender))
+
+
+def _card_buttons(ctx: ActionContext, views: list[CardView], intent: str) -> list[Button]:
+    return [
         Button(
             (ctx.text("card_current_mark") if v.current else "") + _label(ctx, v.relation, v.name),
-            f'/choose_card{{"card_choice": {v.id}}}',
+            f'/{intent}{{"card_choice": {v.id}}}',
         )
         for v in views
     ]
+
+
+@action("card_list")
+async def card_list(ctx: ActionContext) -> None:
+    """The patient's cards as buttons (masked); choosing one makes it current."""
+    views = await _views(ctx)
+    if not views:
+        ctx.utter("utter_card_none")
+        return
+    buttons = _card_buttons(ctx, views, "choose_card")
     buttons.append(Button(ctx.text("card_add_button"), "/bind_card"))
+    buttons.append(Button(ctx.text("card_remove_button"), "/remove_card_menu"))
     ctx.send(BotMessage(text=ctx.text("utter_card_list"), buttons=tuple(buttons)))
+
+
+@action("card_list_for_removal")
+async def card_list_for_removal(ctx: ActionContext) -> None:
+    views = await _views(ctx)
+    if not views:
+        ctx.utter("utter_card_none")
+        return
+    ctx.send(BotMessage(text=ctx.text("utter_card_remove_which"), buttons=tuple(_card_buttons(ctx, views, "remove_card"))))
+
+
+@action("card_remove")
+async def card_remove(ctx: ActionContext) -> None:
+    """The card is switched off (the row stays, encrypted, for the records); the next one becomes current."""
+    choice = ctx.slot("card_choice")
+    ctx.set_slot("card_choice", None)
+    try:
+        async with ctx.runtime.db.transaction() as session:
+            patients = Patients(session, _cipher(ctx))
+            patient = await patients.account(ctx.channel, ctx.sender)
+            removed = next((v for v in await patients.cards(patient) if v.id == choice), None)
+            if removed is None:
+                raise CardError("unknown_card")
+            await patients.remove(patient, removed.id)
+            holder = await patients.current_holder(patient)
+    except CardError as exc:
+        ctx.utter(f"utter_card_error_{exc.code}")
+        return
+    if holder is not None:
+        _adopt(ctx, holder)
+    ctx.emit("card_removed", {"card_id": removed.id}, actor="patient")
+    ctx.utter("utter_card_removed", card=_label(ctx, removed.relation, removed.name))
 
 
 @action("card_choose")

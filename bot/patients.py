@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -255,7 +256,7 @@ class Patients:
         try:
             async with self.session.begin_nested():
                 self.session.add(patient)
-        except Exception:  # noqa: BLE001 - the unique constraint: the other request created it
+        except IntegrityError:  # the other request created it
             found = await self.session.scalar(
                 select(Patient).where(Patient.channel == channel, Patient.external_id == external_id)
             )

@@ -35,6 +35,7 @@ log = logging.getLogger("wenzhen.wechat")
 CHANNEL = "wechat"
 MEDIA_JOB = "wechat_media"
 MEDIA_KINDS = ("image", "voice", "video", "shortvideo")
+FETCHED_KINDS = ("image", "voice")  # the media kept for the doctor (antigen photos, reports, voice)
 # Payloads the channel itself starts turns with; flows/wechat.yml answers them.
 SUBSCRIBE_PAYLOAD = "/wechat_subscribe"
 UNKNOWN_MENU_PAYLOAD = "/help"
@@ -98,9 +99,18 @@ class WeChatChannel:
         return task
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Wait for turns and deliveries still running (on shutdown, and in tests)."""
+        """Wait for turns and deliveries still running (on shutdown, and in tests); a task that
+        outlives the timeout is cancelled and logged."""
+        deadline = asyncio.get_running_loop().time() + timeout
         while self._background:
-            await asyncio.wait(set(self._background), timeout=timeout)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                for task in list(self._background):
+                    log.error("wechat: cancelling a delivery still running at shutdown")
+                    task.cancel()
+                await asyncio.wait(set(self._background), timeout=1.0)
+                return
+            await asyncio.wait(set(self._background), timeout=remaining)
 
     async def _deliver_when_done(self, openid: str, turn: asyncio.Task[list[BotMessage]]) -> None:
         try:
@@ -160,6 +170,8 @@ class WeChatChannel:
             text = (message.recognition or "") if kind == "voice" else ""
             text = await self._sealed_if_sensitive(openid, text) if text else text
             replies = await self._turn(openid, key, text=text, attachments=(attachment,))
+            if attachment.kind not in FETCHED_KINDS:
+                return replies  # a video stays a reference: WeChat serves it as a link, not a file
             await self.runtime.jobs.schedule(
                 MEDIA_JOB,
                 {"openid": openid, "media_id": message.media_id, "kind": attachment.kind, "message_id": key},

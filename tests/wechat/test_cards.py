@@ -186,3 +186,16 @@ async def test_a_red_flag_typed_where_a_name_was_asked_still_reaches_the_safety_
     assert "120" in answer
     [last] = (await wechat.events("o_red_flag", "user"))[-1:]
     assert last.data["text"] == "喘不上气，嘴唇发紫"
+
+
+async def test_removing_a_card_makes_the_next_one_current(wechat: WeChatSetup) -> None:
+    patient = Patient(wechat, "o_remover")
+    await bind(patient, "1", "赵敏", ID_ADULT, "13800138000")
+    await bind(patient, "3", "赵小宝", ID_CHILD, "13800138000")
+    listing = await patient.clicks("MY_CARDS")
+    assert "4 删除就诊人" in listing
+    assert "请选择要删除的就诊人" in await patient.says("4")
+    assert "已删除就诊人：赵*宝（子女）" in await patient.says("2")
+    assert (await patient.slots())["subject"] == "self"
+    listing = await patient.clicks("MY_CARDS")
+    assert "赵*宝" not in listing and "【当前】赵*（本人）" in listing
