@@ -13,7 +13,7 @@ import asyncio
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 import pytest
@@ -29,6 +29,12 @@ MAX_TURNS = 40
 CONCURRENT = 6
 # Answers a patient gives to questions whose answer is not itself a triage fact.
 WHEN_NOT_IN_FACTS = {"subject": "self", "vaccine_doses": 3, "weight_kg": 15}
+# The intake's helper questions, answered from the facts they stand for.
+FOLLOWS_FROM_FACTS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "has_oximeter": lambda facts: "spo2" in facts,
+    "can_count_breaths": lambda facts: "respiratory_rate" in facts,
+    "breathless_at_rest": lambda facts: facts.get("breathing_severity") == "severe",
+}
 # A free-text question ("还有别的不舒服吗", "有什么基础病") is answered with what the patient knows
 # of these kinds that the bot has not heard yet, as the NLU would have read it from the words.
 TOLD_IN_FREE_TEXT = ("symptoms.", "conditions.", "antigen_result", "chief_complaint")
@@ -109,10 +115,8 @@ class Conversation:
         assert spec is not None, f"the bot waits for an undeclared slot {slot}"
         if slot in facts:
             value: Any = facts[slot]
-        elif slot == "has_oximeter":
-            value = "spo2" in facts
-        elif slot == "can_count_breaths":
-            value = "respiratory_rate" in facts
+        elif slot in FOLLOWS_FROM_FACTS:
+            value = FOLLOWS_FROM_FACTS[slot](facts)
         elif slot in WHEN_NOT_IN_FACTS:
             value = WHEN_NOT_IN_FACTS[slot]
         elif spec.type == "bool" or "." in slot:
