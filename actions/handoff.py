@@ -79,16 +79,13 @@ async def live_session_relay(ctx: ActionContext) -> bool:
         return False  # the common case costs no query
     if ctx.parse is not None and ctx.parse.intent.name in SESSION_CONTROL_INTENTS:
         return False
-    service = consultations(ctx.runtime)
-    current = await service.open_for(ctx.conversation_id)
-    if current is None or current.status != ACTIVE:
-        return False
     alert = next((e.data for e in ctx.events if e.type in ALERT_EVENTS and e.data.get("level") == "emergency"), None)
     message = ctx.message
     text = message.text if message else ""
     attachments = [a.to_dict() for a in message.attachments] if message else []
-    connected = await service.relay_from_patient(current, text, attachments, alert=alert)
-    if alert is not None and not connected and not any(e.type == ev.BOT for e in ctx.events):
+    # The conversation's handoff state names the session and its doctors: no query per message.
+    connected = await consultations(ctx.runtime).relay_from_patient(handoff_state, text, attachments, alert=alert)
+    if not connected and not any(e.type == ev.BOT for e in ctx.events):
         # Nobody is watching the screen: the patient must not wait for a doctor who cannot see this.
         ctx.utter("utter_consultation_emergency_no_doctor")
     return True

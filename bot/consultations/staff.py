@@ -132,9 +132,15 @@ class StaffDirectory:
         return await self.require(row.id)
 
     async def get(self, staff_id: int) -> Staff | None:
+        """One query (every console request signs in through here)."""
         async with self.db.session() as s:
-            row = await s.get(StaffRow, staff_id)
-            return None if row is None else await _load(s, row)
+            found = (await s.execute(
+                select(StaffRow, StaffDepartmentRow.department)
+                .outerjoin(StaffDepartmentRow, StaffDepartmentRow.staff_id == StaffRow.id)
+                .where(StaffRow.id == staff_id).order_by(StaffDepartmentRow.department))).all()
+        if not found:
+            return None
+        return _staff(found[0][0], tuple(d for _, d in found if d is not None))
 
     async def require(self, staff_id: int) -> Staff:
         staff = await self.get(staff_id)
@@ -270,9 +276,13 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def _staff(row: StaffRow, departments: tuple[str, ...]) -> Staff:
+    return Staff(row.id, row.username, row.display_name, row.title, row.role, departments,
+                 row.active, row.status, row.session_version)
+
+
 async def _load(session: object, row: StaffRow) -> Staff:
     departments = (await session.scalars(  # type: ignore[attr-defined]
         select(StaffDepartmentRow.department).where(StaffDepartmentRow.staff_id == row.id)
         .order_by(StaffDepartmentRow.department))).all()
-    return Staff(row.id, row.username, row.display_name, row.title, row.role, tuple(departments),
-                 row.active, row.status, row.session_version)
+    return _staff(row, tuple(departments))

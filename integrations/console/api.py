@@ -264,32 +264,27 @@ def console_api(runtime: Runtime) -> APIRouter:
     @router.post("/consultations/{consultation_id}/accept")
     async def accept(consultation_id: str, session: ConsoleSession = changing) -> dict[str, Any]:
         """Take the patient: the session starts and the patient is told who you are. 409 if taken already."""
-        await visible(consultation_id, session.staff)
         return await act(service.accept(consultation_id, session.staff))
 
     @router.post("/consultations/{consultation_id}/messages")
     async def send(consultation_id: str, body: MessageBody, session: ConsoleSession = changing) -> dict[str, Any]:
         """Write to the patient (delivered through their channel)."""
-        await visible(consultation_id, session.staff)
         return await act(service.send(consultation_id, session.staff, body.text))
 
     @router.post("/consultations/{consultation_id}/transfer")
     async def transfer(consultation_id: str, body: TransferBody, session: ConsoleSession = changing) -> dict[str, Any]:
         """Hand the patient to another department's queue, or to a named doctor."""
-        await visible(consultation_id, session.staff)
         return await act(service.transfer(consultation_id, session.staff, department=body.department,
                                           to_staff_id=body.doctor_id, note=body.note))
 
     @router.post("/consultations/{consultation_id}/invite")
     async def invite(consultation_id: str, body: InviteBody, session: ConsoleSession = changing) -> dict[str, Any]:
         """Bring a second doctor into the session (a remote consultation)."""
-        await visible(consultation_id, session.staff)
         return await act(service.invite(consultation_id, session.staff, body.doctor_id))
 
     @router.post("/consultations/{consultation_id}/close")
     async def close(consultation_id: str, body: CloseBody, session: ConsoleSession = changing) -> dict[str, Any]:
         """End the session with a summary, advice, an optional level and a follow-up plan; the patient receives them."""
-        await visible(consultation_id, session.staff)
         closing = Closing(body.summary, body.advice, body.level, body.followup)
         return await act(service.close(consultation_id, session.staff, closing))
 
