@@ -85,8 +85,8 @@ def test_command(model_path: Path, threshold: float, test_file: Path, out_dir: P
 @_THRESHOLD
 def parse_command(text: str, model_path: Path, threshold: float) -> None:
     """Parse one message and print the JSON of CONTRACTS §3 (trains the model first if it is missing)."""
-    if model_path.exists():
-        interpreter = MedicalInterpreter(_load_model(model_path), threshold)
+    if model_path == DEFAULT_MODEL:
+        interpreter = load_interpreter(model_path, threshold)  # the shipped model: trained when missing or stale
     else:
-        interpreter = load_interpreter(model_path, threshold)
+        interpreter = MedicalInterpreter(_load_model(model_path), threshold)
     click.echo(json.dumps(interpreter.parse(text).to_dict(), ensure_ascii=False))
