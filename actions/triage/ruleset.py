@@ -33,33 +33,34 @@ class RulesetError(ValueError):
 
 
 @dataclass(frozen=True)
-class Rule:
-    """One piece of triage evidence and the level it sets."""
+class Explained:
+    """What the patient is told about a rule or modifier: the reason, in Chinese and English."""
 
-    id: str
-    level: str
-    when: Expression
     reason: str
     reason_en: str
-    source: str  # the cited document, resolved from `sources`
-    advice: str | None = None  # emergency rules: what to do while waiting (response suffix)
 
     def reason_in(self, language: str) -> str:
         return self.reason_en if language == "en" and self.reason_en else self.reason
 
 
 @dataclass(frozen=True)
-class Modifier:
+class Rule(Explained):
+    """One piece of triage evidence and the level it sets."""
+
+    id: str
+    level: str
+    when: Expression
+    source: str  # the cited document, resolved from `sources`
+    advice: str | None = None  # emergency rules: what to do while waiting (response suffix)
+
+
+@dataclass(frozen=True)
+class Modifier(Explained):
     """A high-risk trait that raises a selfcare or consult decision by one level."""
 
     id: str
     when: Expression
-    reason: str
-    reason_en: str
     source: str
-
-    def reason_in(self, language: str) -> str:
-        return self.reason_en if language == "en" and self.reason_en else self.reason
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,10 @@ def load_ruleset(
     `map_keys` (e.g. {"symptoms": codes}) makes a misspelt symptom code an error; `advice`
     (the advice names that have responses) does the same for an emergency rule's advice.
     """
-    raw_bytes = path.read_bytes()
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise RulesetError(f"{path}: cannot read the rule file: {exc.strerror}") from None
     try:
         data = yaml.safe_load(raw_bytes.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -137,3 +137,8 @@ def test_docs_list_every_rule_and_modifier(ruleset: Ruleset) -> None:
     docs = (DEFAULT_RULES_PATH.parents[2] / "docs" / "triage.md").read_text(encoding="utf-8")
     missing = [i for i in [r.id for r in ruleset.rules] + [m.id for m in ruleset.modifiers] if f"`{i}`" not in docs]
     assert missing == []
+
+
+def test_a_missing_rule_file_is_a_clear_error(tmp_path: Path, slots: dict[str, SlotSpec]) -> None:
+    with pytest.raises(RulesetError, match="cannot read the rule file"):
+        load_ruleset(slots, tmp_path / "nowhere.yml")
