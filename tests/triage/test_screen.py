@@ -127,6 +127,12 @@ async def test_negated_red_flags_do_not_trigger(chat: Chat) -> None:
     assert slots["symptoms"]["chest_pain"] is False
 
 
+@pytest.mark.parametrize("text", ["我没有想死的念头，就是睡不好", "没有抽搐，也没晕倒", "不喘，血氧98"])
+async def test_denied_red_flags_of_every_kind_do_not_trigger(chat: Chat, text: str) -> None:
+    assert triage_messages(await chat.say(text)) == []
+    assert await chat.events("red_flag") == []
+
+
 async def test_red_flag_mid_flow_stops_the_flow_and_asks_nothing_more(chat: Chat) -> None:
     assert "体温" in (await chat.say("/probe"))[0]["text"]
     replies = await chat.say("39度，刚才孩子还抽搐了一次")
