@@ -24,18 +24,15 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Protocol
 
 from sqlalchemy import (
-    JSON,
     DateTime,
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     and_,
     delete,
     func,
     insert,
-    or_,
     select,
     tuple_,
     update,
@@ -207,7 +204,8 @@ class DeliveryMethod(Protocol):
         """Deliver to the recipients; outcomes by delivery id. Raises TransientDeliveryError to be retried."""
 
 
-TagSource = Any  # async (runtime) -> dict[tag, list[sender]]
+# How a channel lists its user tags: async (runtime) -> {tag: [sender, ...]}.
+TagSource = Callable[["Runtime"], Awaitable[dict[str, list[str]]]]
 METHODS: dict[str, DeliveryMethod] = {}
 TAG_SOURCES: dict[str, TagSource] = {}
 
@@ -348,13 +346,14 @@ async def profiles(runtime: "Runtime", channels: Iterable[str]) -> list[Profile]
                 facts["triage_level"] = current.latest_triage.get("level")
                 facts["days_since_triage"] = (now - at) / 86400 if at else None
 
-        async for cid, type_, data, timestamp in stream:
-            if state is None or state.conversation_id != cid:
-                close(state, triaged_at)
-                state, triaged_at = ConversationState(cid), None
-            state.apply(ev.Event(type_, data))
-            if type_ == ev.TRIAGE:
-                triaged_at = timestamp
+        async for rows_part in stream.partitions():
+            for cid, type_, data, timestamp in rows_part:
+                if state is None or state.conversation_id != cid:
+                    close(state, triaged_at)
+                    state, triaged_at = ConversationState(cid), None
+                state.apply(ev.Event(type_, data))
+                if type_ == ev.TRIAGE:
+                    triaged_at = timestamp
         close(state, triaged_at)
 
         last_contact = await session.execute(
