@@ -1,7 +1,6 @@
 """The triage wording: complete in both languages, 120 in every emergency text, crisis lines for suicide."""
 from __future__ import annotations
 
-
 import yaml
 
 from bot.config import PROJECT_ROOT
