@@ -110,6 +110,11 @@ def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_coll
         expect(li.locator("#chat .line.doctor").last).to_contain_text("请您测一下血氧")
         assert eventually(lambda: patient_saw("请您测一下血氧，告诉我数值"), "the doctor's message reaches the patient")
 
+        emergency = say("我妈嘴唇发紫，喘不上气")
+        assert "120" in "".join(r.get("text", "") for r in emergency)  # the bot still keeps watch
+        expect(li.locator(".alert-banner")).to_contain_text("危急提示")
+        expect(li.locator("#chat .line.patient").last).to_contain_text("嘴唇发紫")
+
         li.fill("#quick-text", "请多喝温水，注意休息")
         li.click("#quick-save")
         expect(li.locator("#quick-replies .quick-use")).to_have_text(["请多喝温水，注意休息"])
