@@ -99,6 +99,21 @@ ACTIONS: dict[str, ActionFunc] = {}
 INTERCEPTORS: list[Interceptor] = []
 
 
+def _within(func: Callable[..., Any], modules: list[str]) -> bool:
+    owner = func.__module__
+    return any(owner == m or owner.startswith(m + ".") for m in modules)
+
+
+def actions_of(modules: list[str]) -> dict[str, ActionFunc]:
+    """The actions registered by these plugin modules (registries are process-wide; runtimes are not)."""
+    return {name: func for name, func in ACTIONS.items() if _within(func, modules)}
+
+
+def interceptors_of(modules: list[str]) -> list[Interceptor]:
+    """The interceptors registered by these plugin modules, in priority order."""
+    return [i for i in INTERCEPTORS if _within(i.func, modules)]
+
+
 def action(name: str) -> Callable[[ActionFunc], ActionFunc]:
     """Register an action under `name`, the name flows use in `action:` steps."""
 

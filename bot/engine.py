@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
-from bot.actions import INTERCEPTORS, ActionContext
+from bot.actions import ActionContext
 from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
 from bot.messages import MAX_TEXT_CHARS, BotMessage, UserMessage, conversation_id_for
@@ -178,7 +178,7 @@ class Engine:
             corrected = self._fill_slots(turn, payload_slots, use_entities=not bare_number)
             if not payload_ok:
                 turn.utter("utter_payload_invalid")
-            for interceptor in INTERCEPTORS:
+            for interceptor in self.runtime.interceptors:
                 if await interceptor.func(ctx):
                     self._emit_stack(state, turn)
                     return turn

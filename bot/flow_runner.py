@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from bot import events as ev
-from bot.actions import ACTIONS, ActionContext
+from bot.actions import ActionContext, ActionFunc
 from bot.flows import END, Flow, FlowSet, SlotSpec, Step
 from bot.state import Frame
 from bot.turn import Turn
@@ -25,8 +25,9 @@ _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 class FlowRunner:
-    def __init__(self, flows: FlowSet, max_steps: int = 100, reask_limit: int = 2) -> None:
+    def __init__(self, flows: FlowSet, actions: dict[str, ActionFunc], max_steps: int = 100, reask_limit: int = 2) -> None:
         self.flows = flows
+        self.actions = actions
         self.max_steps = max_steps
         self.reask_limit = reask_limit
 
@@ -186,7 +187,7 @@ class FlowRunner:
         turn.utter("utter_fallback")
 
     async def _action(self, turn: Turn, ctx: ActionContext, name: str) -> None:
-        func = ACTIONS.get(name)
+        func = self.actions.get(name)
         if func is None:
             turn.utter(name)
             return

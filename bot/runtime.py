@@ -5,7 +5,7 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.actions import ACTIONS
+from bot.actions import actions_of, interceptors_of
 from bot.cache import Cache, MemoryCache, RedisCache
 from bot.config import Config, ensure_secret_key
 from bot.db import Database
@@ -52,9 +52,12 @@ class Runtime:
         self.responses = Responses.load(
             [config.resolve(d) for d in config.get("flows.response_dirs", ["flows/responses"])]
         )
-        self.flows = load_flows(config.resolve(config.get("flows.dir", "flows")), ACTIONS.keys(), self.responses.keys)
+        self.actions = actions_of(config.plugins)
+        self.interceptors = interceptors_of(config.plugins)
+        self.flows = load_flows(config.resolve(config.get("flows.dir", "flows")), self.actions.keys(), self.responses.keys)
         runner = FlowRunner(
             self.flows,
+            self.actions,
             max_steps=int(config.get("engine.max_steps_per_turn", 100)),
             reask_limit=int(config.get("engine.reask_limit", 2)),
         )

@@ -222,3 +222,13 @@ async def test_an_answer_that_tells_something_else_is_kept_and_the_question_aske
     assert replies[0] in ("好的，您说的情况我都记下了。还需要确认一下：", "收到，这些信息已经记录。先请回答这个问题：")
     assert replies[1] == "怎么称呼您？"
     assert (await rt.engine.state("p1")).slot("age") == 35
+
+
+async def test_interceptors_run_only_in_runtimes_configured_with_their_plugin(make_runtime) -> None:
+    import tests.engine.interceptor_plugin_for_tests  # noqa: F401  (registered process-wide on import)
+
+    without = await make_runtime(**FLOW_CONFIG)
+    assert await say(without, "/caller") == ["子流程", "回到调用方"]
+    plugins = FLOW_CONFIG["plugins"] + ["tests.engine.interceptor_plugin_for_tests"]
+    with_it = await make_runtime(**{**FLOW_CONFIG, "plugins": plugins})
+    assert await say(with_it, "/caller") == ["子流程"]

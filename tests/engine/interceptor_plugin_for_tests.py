@@ -1,0 +1,8 @@
+"""A plugin only some engine tests load: an interceptor that answers every message itself."""
+from bot.actions import ActionContext, interceptor
+
+
+@interceptor("answer_everything_for_test", priority=5)
+async def answer_everything(ctx: ActionContext) -> bool:
+    ctx.utter("utter_t_sub")
+    return True
