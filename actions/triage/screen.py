@@ -14,6 +14,8 @@ from actions.triage.active import ruleset_for, triage_enabled
 from actions.triage.announce import announce, in_session
 from actions.triage.decision import decide
 
+# "救命 / 快不行了 / 怎么叫救护车": the patient says it is an emergency (rule general.emergency_reported).
+EMERGENCY_INTENT = "emergency_help"
 # What a patient in an emergency may still do through the dialogue: reach a person, call 120, leave.
 PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "cancel", "goodbye", "thanks"})
 
@@ -27,6 +29,8 @@ async def safety_screen(ctx: ActionContext) -> bool:
     """
     if not triage_enabled(ctx.runtime):
         return False
+    if _intent(ctx) == EMERGENCY_INTENT:
+        ctx.set_slot("emergency_reported", True)
     decision = decide(ruleset_for(ctx.runtime), ctx.slots)
     if decision.level != "emergency":
         return False

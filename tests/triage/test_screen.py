@@ -180,6 +180,11 @@ async def test_the_120_button_still_works_during_an_emergency(chat: Chat) -> Non
     assert triage_messages(replies) == []
 
 
+@pytest.mark.parametrize("text", ["救命，我快不行了", "我爸快不行了，怎么叫救护车"])
+async def test_a_patient_who_says_it_is_an_emergency_gets_120_first(chat: Chat, text: str) -> None:
+    assert_emergency_answer(await chat.say(text), "general.emergency_reported")
+
+
 async def test_suicidal_thoughts_get_the_crisis_lines_at_once(chat: Chat) -> None:
     replies = await chat.say("活着太累了，我真的不想活了")
     assert_emergency_answer(replies, "psych.suicide_risk")
