@@ -61,6 +61,22 @@ async def drive(url: str, users: int, messages: int) -> tuple[float, list[float]
         return time.perf_counter() - began, latencies, passive
 
 
+def protocol_only(count: int = 2000) -> None:
+    """The channel's own work per message, without the engine: verify, decrypt, parse, encrypt the reply."""
+    from integrations.wechat.protocol import read_message, render_reply, text_reply
+    from integrations.wechat.settings import WeChatSettings
+
+    settings = WeChatSettings(token=TOKEN, app_id=APP_ID, app_secret=SECRET, aes_key=AES_KEY, mode="safe")
+    platform = WeChatPlatform(None, TOKEN, APP_ID, AES_KEY, mode="safe")  # type: ignore[arg-type]
+    sealed = [platform.seal(platform.to_xml(platform.text(f"o_{i}", "我发烧39度，咳嗽两天了"))) for i in range(count)]
+    began = time.perf_counter()
+    for query, body in sealed:
+        inbound = read_message(settings, query, body.encode())
+        render_reply(settings, inbound, text_reply(inbound, "请问您现在体温多少度？\n回复数字：\n1 没有发烧"))
+    elapsed = time.perf_counter() - began
+    print(f"protocol only (no engine): {count / elapsed:.0f} msg/s, {elapsed / count * 1e6:.0f} µs per message")
+
+
 def report(elapsed: float, latencies: list[float], passive: int) -> None:
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
@@ -74,6 +90,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="followers writing at once")
     parser.add_argument("--messages", type=int, default=20, help="messages each follower sends")
     args = parser.parse_args()
+    protocol_only()
     with tempfile.TemporaryDirectory() as tmp, WeChatAPIServer(APP_ID, SECRET) as api:
         workdir = Path(tmp)
         raw = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))

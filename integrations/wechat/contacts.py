@@ -16,6 +16,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.db import Base, Database, utcnow
 
 
+# How stale the window's start may be before an inbound message rewrites it.
+FRESH = dt.timedelta(minutes=1)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without their (UTC) zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
 class WeChatContact(Base):
     __tablename__ = "wechat_contacts"
 
@@ -49,8 +58,22 @@ class Contacts:
             await session.execute(statement)
 
     async def interacted(self, openid: str, at: dt.datetime | None = None) -> None:
-        """The user wrote or clicked: the window opens afresh, and they evidently follow us."""
-        await self._upsert(openid, {"last_inbound_at": at or utcnow(), "sent_since_inbound": 0, "subscribed": True})
+        """The user wrote or clicked: the window opens afresh, and they evidently follow us.
+
+        A user chatting along (nothing sent beyond passive replies, window opened under a minute
+        ago) needs no write: a read is enough, and keeps SQLite's single writer free for turns.
+        """
+        at = at or utcnow()
+        contact = await self.get(openid)
+        if (
+            contact is not None
+            and contact.subscribed
+            and contact.sent_since_inbound == 0
+            and contact.last_inbound_at is not None
+            and _aware(contact.last_inbound_at) >= at - FRESH
+        ):
+            return
+        await self._upsert(openid, {"last_inbound_at": at, "sent_since_inbound": 0, "subscribed": True})
 
     async def set_subscribed(self, openid: str, subscribed: bool) -> None:
         await self._upsert(openid, {"subscribed": subscribed, "changed_at": utcnow()})
