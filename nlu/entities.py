@@ -20,8 +20,9 @@ _NOT_A_UNIT = r"(?!\s*[\d.]|\s*(?:天|个|小时|钟头|周|星期|礼拜|月|�
 
 _SPO2 = re.compile(r"(?:血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|血氧仪|血氧值|血氧|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
 _SPO2_PERCENT = re.compile(r"(?<![\d.])(\d{2,3})\s*%")
-_HEART_RATE = re.compile(r"(?:心率|心跳|脉搏|脉率|hr|pr)" + _GAP + r"(\d{2,3})(?:\s*(?:次|下|bpm))?")
-_RESP_RATE = re.compile(r"(?:呼吸频率|呼吸次数|呼吸|rr)" + _GAP + r"(\d{1,3})\s*(?:次|下)")
+_PER_MINUTE = r"(?:\s*(?:/|每|1)\s*(?:分钟|分|min))?"
+_HEART_RATE = re.compile(r"(?:心率|心跳|脉搏|脉率|hr|pr)" + _GAP + r"(\d{2,3})(?:\s*(?:次|下|bpm))?" + _PER_MINUTE)
+_RESP_RATE = re.compile(r"(?:呼吸频率|呼吸次数|呼吸|rr)" + _GAP + r"(\d{1,3})\s*(?:次|下)" + _PER_MINUTE)
 _FAHRENHEIT = re.compile(r"华氏(?:度)?\s*(\d{2,3}(?:\.\d)?)\s*度?|(\d{2,3}(?:\.\d)?)\s*(?:华氏度|华氏|°f|℉|度f|f(?![a-z]))")
 _CELSIUS = re.compile(r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)\s*(?:°c|℃|摄氏度|度|°|c(?![a-z]))(?:(\d)(?![\d天个小时周岁次日年月%])|(半))?")
 _TEMP_CONTEXT = re.compile(
@@ -122,7 +123,8 @@ class EntityExtractor:
                 if kind == "antigen_result":
                     # 不是阳性 is a negative result; the negative words (没阳, 阴性) already say so.
                     value = "negative" if negated else value
-                    found.append(_Found(kind, value, start, end))
+                    if not (value == "negative" and _asks_about(text, match.start, match.end)):
+                        found.append(_Found(kind, value, start, end))
                 elif kind == "subject":
                     found.append(_Found(kind, value, start, end))
                 elif kind == "condition" and value == "pregnancy" and not negated:
@@ -174,7 +176,7 @@ class EntityExtractor:
             if m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()) \
                     and not text.startswith("了", m.end()):
                 claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
-            else:
+            elif not _is_frequency(m):
                 claim(m, "duration", _duration(m))
         each(_RELATIVE_ONSET, "duration", lambda m: _RELATIVE_HOURS[m.group(1)])
         each(_AGE_LABEL, "age", lambda m: _within(float(m.group(1)), 0, 120), whole=False)
@@ -230,6 +232,15 @@ class EntityExtractor:
         return kept
 
 
+_QUESTION_BEFORE = re.compile(r"(?:多久|几天|多少天|什么时候|啥时候|才能|能不能|会不会|怎么|能|会)\s*$")
+_QUESTION_AFTER = re.compile(r"^[^，,。.;；!！]{0,4}?(?:吗|\?|？|呢|没有)")
+
+
+def _asks_about(text: str, start: int, end: int) -> bool:
+    """多久能转阴 / 转阴了吗 ask about a result the patient does not have (yet)."""
+    return bool(_QUESTION_BEFORE.search(text[max(0, start - 6):start]) or _QUESTION_AFTER.match(text[end:end + 6]))
+
+
 def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
     """不是三天，是两天: a value said to be wrong is dropped when another of its type follows."""
     last_start: dict[str, int] = {}
@@ -267,6 +278,14 @@ def _celsius(m: re.Match[str]) -> float | None:
 def _fahrenheit(m: re.Match[str]) -> float | None:
     value = float(m.group(1) or m.group(2))
     return _within(round((value - 32) * 5 / 9, 1), 34, 43) if 93 <= value <= 113 else None
+
+
+_COUNT_AFTER = re.compile(r"[^，,。.;；!！?？\s\d]{0,4}\d+\s*(?:次|回|遍|下|趟)")
+
+
+def _is_frequency(m: re.Match[str]) -> bool:
+    """一天拉了七八次 counts events per day; it says nothing about how long the illness has lasted."""
+    return m.group(1) == "1" and m.group(6) in ("天", "日", "小时") and bool(_COUNT_AFTER.match(m.string, m.end()))
 
 
 def _duration(m: re.Match[str]) -> float | None:

@@ -170,3 +170,25 @@ def test_traditional_and_full_width_text_keeps_original_offsets(interpreter):
     parsed = interpreter.parse(text)
     assert [(e.entity, e.value, e.text) for e in parsed.entities] == [
         ("symptom", "fever", "發燒"), ("duration", 72, "３天"), ("temperature", 39.2, "３９．２℃")]
+
+
+def test_events_per_day_are_not_a_duration(interpreter):
+    parsed = interpreter.parse("昨天开始拉肚子，一天拉了七八次")
+    assert [e.value for e in parsed.entities_of("duration")] == [24]
+
+
+def test_per_minute_after_a_rate_is_part_of_the_rate(interpreter):
+    parsed = interpreter.parse("呼吸30次一分钟")
+    assert [e.value for e in parsed.entities_of("respiratory_rate")] == [30]
+    assert parsed.entities_of("duration") == []
+
+
+def test_asking_when_one_turns_negative_is_not_a_negative_result(interpreter):
+    assert found(interpreter, "多久能转阴", "antigen_result") == []
+    assert found(interpreter, "转阴了吗", "antigen_result") == []
+    assert found(interpreter, "今天转阴了", "antigen_result") == ["negative"]
+
+
+def test_one_sided_weakness_is_a_stroke_sign_not_tiredness(interpreter):
+    assert found(interpreter, "我妈突然说话不清楚 右手没力气", "symptom") == [
+        ("slurred_speech", False), ("limb_weakness", False)]
