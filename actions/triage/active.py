@@ -12,7 +12,6 @@ from actions.triage.ruleset import DEFAULT_RULES_PATH, Ruleset, load_ruleset
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-PLUGIN_MODULE = "actions.triage"
 # One check per runtime (its slots, responses and configured rule file), forgotten with it.
 _loaded: "weakref.WeakKeyDictionary[Runtime, Ruleset]" = weakref.WeakKeyDictionary()
 
@@ -36,12 +35,3 @@ def ruleset_for(runtime: "Runtime") -> Ruleset:
         )
         _loaded[runtime] = ruleset
     return ruleset
-
-
-def triage_enabled(runtime: "Runtime") -> bool:
-    """Whether this runtime was configured with the triage plugin.
-
-    Interceptors are registered process-wide on import; a runtime started without this plugin
-    (a test's own flows, say) has not checked the rules against its slots and is not screened.
-    """
-    return PLUGIN_MODULE in runtime.config.plugins

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot import events as ev
 from bot.actions import ActionContext, interceptor
 
-from actions.triage.active import ruleset_for, triage_enabled
+from actions.triage.active import ruleset_for
 from actions.triage.announce import announce, in_session
 from actions.triage.decision import decide
 
@@ -27,8 +27,6 @@ async def safety_screen(ctx: ActionContext) -> bool:
     In a live doctor session the emergency is announced all the same, then False lets the relay
     (priority 20) carry the message to the doctor with the `red_flag` event as its alert.
     """
-    if not triage_enabled(ctx.runtime):
-        return False
     if _intent(ctx) == EMERGENCY_INTENT:
         ctx.set_slot("emergency_reported", True)
     decision = decide(ruleset_for(ctx.runtime), ctx.slots)
