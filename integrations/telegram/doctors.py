@@ -8,9 +8,8 @@ notification and relay is claimed first (a unique row, or a Redis SET NX) and se
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
+import secrets
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from sqlalchemy import delete, select, update
@@ -40,6 +39,7 @@ log = logging.getLogger("wenzhen.telegram")
 
 ACCEPT_PREFIX = "accept:"
 HEARTBEAT_SECONDS = 10.0  # the domain counts a doctor present for 30 s after a heartbeat
+OWNER_SECONDS = 30  # a worker that stops heartbeating loses the doctors' topics it relays
 ENDED_CHANGES = ("closed", "cancelled", "expired")
 TRIAGE_LEVELS = ("emergency", "urgent", "consult", "selfcare")  # shared/spec/vocabulary.yml
 Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -111,6 +111,7 @@ class DoctorDesk:
         self.service = consultations(self.runtime)
         self.subscriptions = Subscriptions(self.runtime.pubsub, self._on_pubsub)
         self._heartbeat: asyncio.Task[None] | None = None
+        self.worker_id = secrets.token_hex(8)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -125,6 +126,10 @@ class DoctorDesk:
                 await self._heartbeat
             except (asyncio.CancelledError, Exception):
                 pass
+        try:
+            await self._renew_ownership(release=True)  # another worker takes over at once, not in 30 s
+        except Exception:
+            log.warning("telegram: relay ownership not released; it lapses by itself")
         await self.subscriptions.close()
 
     async def refresh(self) -> None:
@@ -139,6 +144,7 @@ class DoctorDesk:
                 for staff_id in await self._session_staff():
                     await self.service.heartbeat(staff_id)
                 await self.refresh()  # sessions opened or ended on other workers
+                await self._renew_ownership()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -397,7 +403,7 @@ class DoctorDesk:
             session = await s.scalar(select(TelegramSessionRow).where(
                 TelegramSessionRow.consultation_id == consultation_id, TelegramSessionRow.staff_id == staff_id,
                 TelegramSessionRow.ended_at.is_(None)))
-        if session is None or not await self._claim(topic, message):
+        if session is None or not await self._claim(topic):
             return
         department = (await self.service.get(consultation_id)).department_name
         if message["type"] == "alert":
@@ -417,13 +423,31 @@ class DoctorDesk:
             await self.channel.say(session.chat_id, "telegram_patient_attachment", department=department,
                                    kinds="、".join(kinds))
 
-    async def _claim(self, topic: str, message: dict[str, Any]) -> bool:
-        """True for the one worker that relays this pub/sub message (every worker hears it with Redis)."""
+    async def _claim(self, topic: str) -> bool:
+        """True when this worker relays the doctor's topic (every worker hears it with Redis).
+
+        One worker owns each doctor's topic and relays all of it, so messages reach the chat in the
+        order the patient sent them; ownership lapses if that worker dies, and another takes over.
+        """
         redis = self.runtime.redis
         if redis is None:
             return True  # in-process pub/sub: this is the only listener
-        digest = hashlib.sha256(f"{topic}|{json.dumps(message, sort_keys=True, ensure_ascii=False)}".encode()).hexdigest()
-        return bool(await redis.set(self.runtime.key(f"telegram:relayed:{digest}"), "1", nx=True, ex=86_400))
+        key = self.runtime.key(f"telegram:relay-owner:{topic}")
+        if await redis.set(key, self.worker_id, nx=True, ex=OWNER_SECONDS):
+            return True
+        if await redis.get(key) != self.worker_id:
+            return False
+        await redis.expire(key, OWNER_SECONDS)
+        return True
+
+    async def _renew_ownership(self, release: bool = False) -> None:
+        redis = self.runtime.redis
+        if redis is None:
+            return
+        for topic in self.subscriptions.topics:
+            key = self.runtime.key(f"telegram:relay-owner:{topic}")
+            if await redis.get(key) == self.worker_id:
+                await (redis.delete(key) if release else redis.expire(key, OWNER_SECONDS))
 
     # -- sessions ------------------------------------------------------------------------------
 

@@ -125,7 +125,8 @@ class FakeBotApi:
                 if remaining <= 0:
                     recent = [(c.method, c.params) for c in self.calls[-10:]]
                     raise AssertionError(f"the fake Bot API never saw what was awaited; last calls: {recent}")
-                self._changed.wait(remaining)
+                # Woken by every API call; also looks again now and then, for predicates on other state.
+                self._changed.wait(min(remaining, 0.05))
 
     def pending_updates(self) -> int:
         with self._changed:
