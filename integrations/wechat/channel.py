@@ -18,8 +18,8 @@ from wechatpy.messages import BaseMessage
 
 from bot.crypto import field_cipher
 from bot.engine import UnknownConversation
-from bot.patients import awaits_sensitive_answer, seal_answer
 from bot.messages import Attachment, BotMessage, UserMessage, conversation_id_for
+from bot.patients import awaits_sensitive_answer, seal_answer
 from integrations.wechat.api import WeChatAPI, WeChatAPIError, token_store
 from integrations.wechat.contacts import Contacts
 from integrations.wechat.dedupe import MemoryClaims, RedisClaims, message_key
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger("wenzhen.wechat")
+EventHandler = Callable[[BaseMessage], Awaitable[None]]
 
 CHANNEL = "wechat"
 MEDIA_JOB = "wechat_media"
@@ -59,6 +60,12 @@ class WeChatChannel:
         self.contacts = contacts
         self.claims = claims
         self._background: set[asyncio.Task[Any]] = set()
+        self._event_handlers: dict[str, EventHandler] = {}
+
+    def on_event(self, event: str, handler: EventHandler) -> None:
+        """Let another module take an event this channel does not handle (e.g. the broadcasts
+        module and MASSSENDJOBFINISH); `event` is wechatpy's lower-case event name."""
+        self._event_handlers[event] = handler
 
     # ---- inbound ------------------------------------------------------------------------------
 
@@ -123,6 +130,8 @@ class WeChatChannel:
         """Run what a message or event means; returns the bot's replies (maybe none)."""
         openid = message.source
         key = f"wechat:{message_key(message)}"
+        if message.type == "unknown" and "Event" in message._data:
+            return await self._other_event(str(message._data["Event"]).lower(), message)
         if message.type != "event":
             # The window bookkeeping is independent of the turn: run both at once.
             replies, _ = await asyncio.gather(self._message(message, key), self.contacts.interacted(openid))
@@ -150,11 +159,22 @@ class WeChatChannel:
             await self.contacts.interacted(openid)
             await self._record(openid, "wechat_menu_view", {"url": message.url})
         elif event == "location":
-            await self.contacts.located(openid, message.latitude, message.longitude)
+            try:
+                await self.contacts.located(openid, message.latitude, message.longitude)
+            except (TypeError, ValueError):
+                log.info("wechat LOCATION event without a usable position")
         elif event == "templatesendjobfinish":
             await self._record(openid, "wechat_template_status", {"msgid": message.id, "status": message.status})
         else:
+            return await self._other_event(event, message)
+        return []
+
+    async def _other_event(self, event: str, message: BaseMessage) -> list[BotMessage]:
+        handler = self._event_handlers.get(event)
+        if handler is None:
             log.info("wechat event %s ignored", event)
+        else:
+            await handler(message)
         return []
 
     async def _message(self, message: BaseMessage, key: str) -> list[BotMessage]:
@@ -179,7 +199,10 @@ class WeChatChannel:
             )
             return replies
         if kind == "location":
-            lat, lon = float(message.location_x), float(message.location_y)
+            try:
+                lat, lon = float(message.location_x), float(message.location_y)
+            except (TypeError, ValueError):
+                return await self._turn(openid, key, payload=UNSUPPORTED_PAYLOAD)
             await self.contacts.located(openid, lat, lon)
             attachment = Attachment(kind="location", data={"latitude": lat, "longitude": lon,
                                                            "label": message.label or "", "scale": message.scale})

@@ -261,3 +261,25 @@ async def test_odd_text_is_answered_not_refused(wechat: WeChatSetup) -> None:
     for i, text in enumerate(["😷🤒" * 50, "发烧" * 5000, "\u202e\u200b测试\ufeff", "<script>alert(1)</script>", "]]>"]):
         delivery = await platform.push(platform.text(f"o_odd_{i}", text))
         assert delivery.status == 200 and delivery.text, text
+
+
+async def test_other_modules_can_take_events_the_channel_does_not_handle(wechat: WeChatSetup) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def mass_send_finished(message: Any) -> None:
+        seen.append((message.source, message.status))
+
+    wechat.channel.on_event("masssendjobfinish", mass_send_finished)
+    platform = wechat.platform("safe")
+    delivery = await platform.push(platform.event("o_mass", "MASSSENDJOBFINISH", MsgID=1000001, Status="send success",
+                                                  TotalCount=100, FilterCount=80, SentCount=75, ErrorCount=5))
+    assert (delivery.status, delivery.body) == (200, "success")
+    unknown = await platform.push(platform.event("o_mass", "SOMETHING_NEW", create_time=int(time.time()) + 5))
+    assert (unknown.status, unknown.body) == (200, "success")
+    assert seen == [("o_mass", "send success")]
+
+
+async def test_a_location_without_numbers_is_answered_not_crashed(wechat: WeChatSetup) -> None:
+    platform = wechat.platform("safe")
+    delivery = await platform.push(platform.message("o_badloc", "location", Location_X="north", Location_Y="", Label="?"))
+    assert delivery.status == 200 and "暂时无法识别" in (delivery.text or "")
