@@ -166,3 +166,44 @@ async def test_a_cancelled_campaign_sends_nothing_more(wechat_runtime: Runtime, 
 async def test_an_expired_or_unknown_article_cannot_be_broadcast(wechat_runtime: Runtime) -> None:
     with pytest.raises(bc.BroadcastError, match="no article"):
         article_content(wechat_runtime, "no-such-article")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_on_postgresql_with_redis_a_campaign_is_delivered_exactly_once(
+    postgres_url: str, redis_url: str, make_runtime: object, wechat_env: dict[str, str], wechat: MassWeChat
+) -> None:
+    # postgres_url first: its database is dropped only after the runtimes made here have stopped.
+    from tests.broadcasts.conftest import FAST
+
+    runtime = await make_runtime(database_url=postgres_url, redis_url=redis_url,  # type: ignore[operator]
+                                 **{**FAST, "broadcasts": {**FAST["broadcasts"], "rate_limits": {"wechat_mass": 50}}})
+    channel = channel_for(runtime)
+    assert channel is not None
+    people = [f"pg{i}" for i in range(5)]
+    for openid in people:
+        await runtime.engine.handle(UserMessage("wechat", openid, payload='/inform{"age": 66}'))
+        await channel.contacts.interacted(openid)
+    await bc.record_opt_out(runtime, "wechat", "pg4", source="test")
+    report = await run_until_finished(runtime, await campaign(runtime, ["wechat_mass"], bc.Audience(groups=("elderly",))))
+    assert report.counts["sent"] == 4 and report.reasons["skipped"] == {bc.OPTED_OUT: 1}
+    assert [len(wechat.inbox[p]) for p in people] == [1, 1, 1, 1, 0]
+
+
+async def test_resume_queues_again_what_the_job_queue_gave_up_on(
+    wechat_runtime: Runtime, patient: Patient, wechat: MassWeChat
+) -> None:
+    await patient("patient-resumed", age=70)
+    wechat.fail_next["/cgi-bin/message/mass/sendall"] = [-1, -1, -1]
+    campaign_id = await campaign(wechat_runtime, ["wechat_mass"])
+
+    async def given_up() -> bool:
+        return bool(await wechat_runtime.jobs.pending("broadcast:")) and not wechat.fail_next["/cgi-bin/message/mass/sendall"]
+
+    await eventually(given_up)
+    with pytest.raises(bc.BroadcastError, match="still has 1 job"):
+        await bc.resume_campaign(wechat_runtime, campaign_id)  # never two workers on one batch
+    await wechat_runtime.jobs.cancel(f"broadcast:{campaign_id}:")  # as when the queue runs out of attempts
+    assert await bc.resume_campaign(wechat_runtime, campaign_id) == 1
+    report = await run_until_finished(wechat_runtime, campaign_id)
+    assert report.counts["sent"] == 1 and len(wechat.inbox["patient-resumed"]) == 1
