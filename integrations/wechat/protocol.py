@@ -119,6 +119,11 @@ def read_message(
         raise Rejected(400, "not a WeChat message") from None
     if not message.source or not message.target:
         raise Rejected(400, "FromUserName and ToUserName are required")
+    try:
+        # wechatpy converts fields when read; a message that cannot say its id and time is refused here.
+        int(message.id or 0), int(message.time or 0)
+    except (TypeError, ValueError):
+        raise Rejected(400, "MsgId and CreateTime must be numbers") from None
     return Inbound(message=message, encrypted=encrypted, nonce=nonce, timestamp=timestamp)
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 from wechatpy.crypto import WeChatCrypto
 
+from integrations.wechat.dedupe import message_key
 from integrations.wechat.protocol import Rejected, read_message, render_reply, text_reply, verify_url
 from integrations.wechat.settings import WeChatSettings
 from tests.wechat.conftest import AES_KEY, APP_ID, TOKEN
@@ -117,7 +121,9 @@ def test_entities_inside_the_encrypted_envelope_are_refused_too(payload: bytes) 
 
 
 @pytest.mark.parametrize("body", [b"", b"<xml><unclosed></xml>", b"\x00\xff\xfe binary", b"{\"json\": true}",
-                                  "<xml><ToUserName>😀</ToUserName></xml>".encode(), b"<notxml/>"])
+                                  "<xml><ToUserName>😀</ToUserName></xml>".encode(), b"<notxml/>",
+                                  b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1"
+                                  b"</CreateTime><MsgType>text</MsgType><MsgId>abc</MsgId></xml>"])
 def test_invalid_xml_is_refused_with_400(body: bytes) -> None:
     sim = platform("plaintext")
     assert refusal("compatible", sim.signed_query(), body).status == 400
@@ -140,3 +146,20 @@ def test_safe_mode_refuses_plaintext_and_plaintext_mode_refuses_ciphertext() -> 
 
 def test_missing_signature_parameters_are_refused_with_400() -> None:
     assert refusal("compatible", {}, "<xml/>").status == 400
+
+
+@given(st.one_of(st.binary(max_size=2000), st.text(max_size=500).map(lambda t: f"<xml>{t}</xml>".encode()),
+                 st.dictionaries(st.sampled_from(["MsgType", "FromUserName", "ToUserName", "Content", "MsgId",
+                                                  "Event", "CreateTime", "Encrypt"]),
+                                 st.text(max_size=40), max_size=8)
+                 .map(lambda d: WeChatPlatform.to_xml(d).encode())))
+@settings_(max_examples=300, deadline=None)
+def test_any_body_is_read_or_refused_with_a_4xx_never_an_error(body: bytes) -> None:
+    sim = platform("plaintext")
+    for mode, extra in (("compatible", {}), ("safe", {"encrypt_type": "aes", "msg_signature": "0" * 40})):
+        try:
+            inbound = read_message(settings(mode), {**sim.signed_query(), **extra}, body)
+        except Rejected as exc:
+            assert 400 <= exc.status < 500
+        else:
+            assert message_key(inbound.message)
