@@ -212,7 +212,7 @@ async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
 async def test_breathless_at_rest_is_decided_at_once(patient) -> None:
     p: Patient = patient("fever-at-rest")
     await p.answers('/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 24}',
-                    "喘不上气")
+                    "有点气短")
     assert p.asked == ["utter_ask_breathless_at_rest"]
     await p.say("是的")
     assert p.decision["level"] == "emergency" and "resp.severe_dyspnea" in p.decision["rules"]
