@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Awaitable, Iterable
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import Forbidden, InvalidToken, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.config import ConfigError
+from bot.locks import MemoryLocks
 from bot.messages import BotMessage
 from bot.state import ConversationState
 from integrations.telegram.doctors import DoctorDesk
@@ -39,6 +48,31 @@ def mask_chat(chat_id: int | str) -> str:
     return "…" + text[-3:]
 
 
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Updates of different chats are handled at once; those of one chat one after another, in order.
+
+    (PTB's default handles every update of the bot one at a time: one slow chat would hold up all.)
+    """
+
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats = MemoryLocks(timeout=300.0)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        async with self._chats.hold(str(chat.id)):
+            await coroutine
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 class TelegramChannel:
     """Owns the Application and routes each update to the patient chat or the doctor desk."""
 
@@ -50,6 +84,7 @@ class TelegramChannel:
             .token(settings.token)
             .base_url(settings.bot_base_url)
             .base_file_url(settings.file_base_url)
+            .concurrent_updates(ChatOrderedProcessor())
         )
         if settings.mode == "webhook":
             builder = builder.updater(None)

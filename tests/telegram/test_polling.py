@@ -59,3 +59,15 @@ async def test_in_polling_mode_there_is_no_webhook_route(chat_id, telegram_env, 
     app = create_app(runtime=runtime)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         assert (await http.post(path, json={"update_id": 1})).status_code == 404
+
+
+async def test_a_chats_messages_are_handled_in_order_while_other_chats_go_on(chat_id, telegram_env, make_runtime,
+                                                                             bot_api, updates):
+    runtime = await make_runtime(telegram={"mode": "polling", "poll_timeout_seconds": 1})
+    other = chat_id + 1
+    for i in range(6):
+        bot_api.queue_update(updates.message(chat_id, f"第{i}条"))
+        bot_api.queue_update(updates.message(other, f"另一位{i}"))
+    await wait_for(bot_api, lambda api: len(api.sent_to(chat_id)) >= 6 and len(api.sent_to(other)) >= 6)
+    texts = [e.data["text"] for e in await runtime.engine.events(f"telegram:{chat_id}") if e.type == ev.USER]
+    assert texts == [f"第{i}条" for i in range(6)]
