@@ -127,10 +127,10 @@ class EntityExtractor:
                         found.append(_Found(kind, value, start, end))
                 elif kind == "subject":
                     found.append(_Found(kind, value, start, end))
-                elif kind == "condition" and value == "pregnancy" and not negated:
-                    # Being pregnant is its own entity (weeks when given, else true); the vocabulary
-                    # has no "negated" for it, so only a denial stays a (negated) condition.
-                    found.append(_Found("pregnancy", True, start, end))
+                elif kind == "condition" and value == "pregnancy":
+                    # Being pregnant is its own entity (weeks when given, else true); a denial
+                    # (没有怀孕) carries negated, which the engine turns into pregnant = false.
+                    found.append(_Found("pregnancy", True, start, end, True if negated else None))
                 else:
                     found.append(_Found(kind, value, start, end, negated))
         return found
@@ -186,7 +186,7 @@ class EntityExtractor:
         if not found and not lexical:
             each(_AGE_ALONE, "age", lambda m: _within(float(m.group(1)), 1, 120), whole=False)
         if any(f.entity == "pregnancy" for f in found):
-            lexical[:] = [f for f in lexical if not (f.entity == "pregnancy" and f.value is True)]
+            lexical[:] = [f for f in lexical if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         for f in found:
             if f.entity == "temperature":
                 f.value = float(f.value)  # type: ignore[arg-type]

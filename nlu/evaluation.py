@@ -2,7 +2,7 @@
 a confusion matrix, and the list of mistakes.
 
 An entity counts as right when type, value and (for symptoms, conditions, medications) negation
-all agree and its span overlaps the annotated one.
+(also for pregnancy) all agree and its span overlaps the annotated one.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from nlu.interpreter import Interpreter
 from nlu.result import Entity
 from nlu.training_data import Annotation, Example
 
-NEGATABLE = frozenset({"symptom", "condition", "medication"})
+NEGATABLE = frozenset({"symptom", "condition", "medication", "pregnancy"})
 # Entity types whose value is a number: "exact-value accuracy" is reported for them.
 NUMERIC = ("temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age", "vaccine_doses")
 
