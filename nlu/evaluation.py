@@ -1,8 +1,8 @@
 """Evaluating the interpreter on annotated examples, like `rasa test nlu`: intent and entity scores,
 a confusion matrix, and the list of mistakes.
 
-An entity counts as right when type, value and (for symptoms, conditions, medications) negation
-(also for pregnancy) all agree and its span overlaps the annotated one.
+An entity counts as right when type, value and (for symptoms, conditions, medications and
+pregnancy) negation all agree and its span overlaps the annotated one.
 """
 from __future__ import annotations
 
