@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from integrations.wechat.api import WeChatAPI, WeChatAPIError, token_store
 from integrations.wechat.settings import WeChatSettings, load_settings
 
@@ -130,7 +130,11 @@ def _settings(ctx: click.Context) -> tuple[Config, WeChatSettings]:
     from bot.cli import config_from, fail
 
     config = config_from(ctx)
-    settings = load_settings(config)
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        fail(str(exc))
+        raise SystemExit(2) from exc
     if settings is None:
         fail("set WENZHEN_WECHAT_TOKEN, WENZHEN_WECHAT_APPID and WENZHEN_WECHAT_SECRET first")
         raise SystemExit(2)

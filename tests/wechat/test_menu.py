@@ -70,3 +70,12 @@ def test_menu_push_without_credentials_says_what_to_set(tmp_path: Path, monkeypa
     config = write_config(tmp_path / "config.yml")
     result = CliRunner().invoke(main, ["wechat", "menu", "push"], env={"WENZHEN_CONFIG": str(config)})
     assert result.exit_code == 2 and "WENZHEN_WECHAT_TOKEN" in result.output
+
+
+def test_a_configuration_error_is_one_line_and_exit_2(wechat_env: None, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WENZHEN_WECHAT_AES_KEY")
+    config = write_config(tmp_path / "config.yml", wechat={"mode": "safe"})
+    result = CliRunner().invoke(main, ["wechat", "menu", "show"], env={"WENZHEN_CONFIG": str(config)})
+    assert result.exit_code == 2
+    assert "needs WENZHEN_WECHAT_AES_KEY" in result.output and "Traceback" not in result.output
