@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 from nlu.lexicon import Lexicon
 from nlu.result import Entity
@@ -302,11 +302,3 @@ def _duration(m: re.Match[str]) -> float | None:
         amount += 0.5
     return _within(amount * _HOURS[unit], 0, 87600)
 
-
-def iter_types(entities: list[Entity]) -> Iterator[str]:
-    """The entity types present, in order, once each."""
-    seen: set[str] = set()
-    for e in entities:
-        if e.entity not in seen:
-            seen.add(e.entity)
-            yield e.entity

@@ -14,9 +14,9 @@ import yaml
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 
-# Kinds of words: the entity types, and the markers the negation scanner needs.
+# The entity types a lexicon word can be; the other kinds ("block", "cue", "pseudo", "boundary")
+# are markers for the negation scanner.
 ENTITY_KINDS = ("symptom", "condition", "medication", "subject", "antigen_result")
-MARKER_KINDS = ("block", "cue", "pseudo", "boundary")
 
 
 @dataclass(frozen=True)

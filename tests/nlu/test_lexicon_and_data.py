@@ -83,3 +83,11 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path):
     junk.write_bytes(b"not a model")
     with pytest.raises(ValueError, match="not a wenzhen NLU model"):
         IntentModel.load(junk)
+
+
+def test_the_segmenter_keeps_lexicon_words_whole():
+    from nlu.interpreter import shared_pipeline
+
+    tokens = [t.text for t in shared_pipeline().nlp("昨天开始刀片嗓还喘不上气")]
+    assert "刀片嗓" in tokens
+    assert "喘不上气" in tokens
