@@ -14,7 +14,8 @@ from actions.triage.active import ruleset_for
 from actions.triage.announce import announce, in_session
 from actions.triage.decision import decide
 
-# "救命 / 快不行了 / 怎么叫救护车": the patient says it is an emergency (rule general.emergency_reported).
+# "救命 / 快不行了 / 怎么叫救护车": a cry for help, answered with 120 at once, but not a triage decision
+# (nothing is known yet, and "累死了" can read the same): the patient is asked what happened.
 EMERGENCY_INTENT = "emergency_help"
 # What a patient in an emergency may still do through the dialogue: reach a person, call 120, leave.
 PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "cancel", "goodbye", "thanks"})
@@ -27,11 +28,9 @@ async def safety_screen(ctx: ActionContext) -> bool:
     In a live doctor session the emergency is announced all the same, then False lets the relay
     (priority 20) carry the message to the doctor with the `red_flag` event as its alert.
     """
-    if _intent(ctx) == EMERGENCY_INTENT:
-        ctx.set_slot("emergency_reported", True)
     decision = decide(ruleset_for(ctx.runtime), ctx.slots)
     if decision.level != "emergency":
-        return False
+        return _cry_for_help(ctx)
     emergency_rules = {r.id for r in decision.fired if r.level == "emergency"}
     previous = ctx.state.latest_triage or {}
     announced = set(previous.get("rules") or ()) if previous.get("level") == "emergency" else set()
@@ -44,6 +43,15 @@ async def safety_screen(ctx: ActionContext) -> bool:
         return False
     ctx.utter("utter_emergency_reminder")
     return True
+
+
+def _cry_for_help(ctx: ActionContext) -> bool:
+    """120 first and "what happened?"; the next message is screened and triaged as usual."""
+    if _intent(ctx) != EMERGENCY_INTENT:
+        return False
+    ctx.utter("utter_emergency_check")
+    _end_flows(ctx)
+    return not in_session(ctx)
 
 
 def _end_flows(ctx: ActionContext) -> None:

@@ -117,8 +117,6 @@ CASES = [
     Case("preg.reduced_fetal_movement", "movements normal", sx(reduced_fetal_movement=False), False),
     Case("preg.severe_abdominal_pain", "pregnant, pain 7", {**sx("abdominal_pain"), "pregnant": True, "pain_score": 7}, True),
     Case("preg.severe_abdominal_pain", "pregnant, pain 6", {**sx("abdominal_pain"), "pregnant": True, "pain_score": 6}, False),
-    Case("general.emergency_reported", "the patient says it is an emergency", {"emergency_reported": True}, True),
-    Case("general.emergency_reported", "not said", {}, False),
     # --- urgent
     Case("resp.dyspnea", "short of breath", sx("dyspnea"), True),
     Case("resp.dyspnea", "mild breathlessness", {"breathing_severity": "mild"}, True),

@@ -180,9 +180,20 @@ async def test_the_120_button_still_works_during_an_emergency(chat: Chat) -> Non
     assert triage_messages(replies) == []
 
 
-@pytest.mark.parametrize("text", ["救命，我快不行了", "我爸快不行了，怎么叫救护车"])
-async def test_a_patient_who_says_it_is_an_emergency_gets_120_first(chat: Chat, text: str) -> None:
-    assert_emergency_answer(await chat.say(text), "general.emergency_reported")
+async def test_a_cry_for_help_gets_120_at_once_and_is_asked_what_happened(chat: Chat) -> None:
+    await chat.say("/probe")
+    replies = await chat.say("救命，我爸快不行了")
+    assert "tel:120" in replies[0]["text"] and "发生了什么" in replies[0]["text"]
+    assert {"title": "拨打120", "payload": "/call_120"} in replies[0]["buttons"]
+    assert triage_messages(replies) == []
+    assert (await chat.tracker())["stack"] == []
+    assert_emergency_answer(await chat.say("他喘不上气，嘴唇发紫"), "resp.severe_dyspnea")
+
+
+async def test_a_cry_for_help_does_not_hold_the_conversation_in_emergency(chat: Chat) -> None:
+    await chat.say("救命啊")
+    replies = await chat.say("/probe")
+    assert replies[0]["text"] == "测试：体温多少度？"
 
 
 async def test_suicidal_thoughts_get_the_crisis_lines_at_once(chat: Chat) -> None:
