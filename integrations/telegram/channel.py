@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Awaitable, Iterable
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -98,6 +99,7 @@ class TelegramChannel:
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & _PRIVATE, self._on_message))
         app.add_error_handler(self._on_error)
         self.running = False
+        self._seen_updates: OrderedDict[int, None] = OrderedDict()  # without Redis: recent doctor updates
 
     @property
     def bot(self) -> Any:
@@ -195,7 +197,8 @@ class TelegramChannel:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
         staff_id = await self.linker.staff_for_chat(chat_id)
         if staff_id is not None:
-            await self.doctors.on_message(update, staff_id)
+            if await self.first_delivery(update.update_id):
+                await self.doctors.on_message(update, staff_id)
         else:
             await self.patients.on_message(update)
 
@@ -205,9 +208,26 @@ class TelegramChannel:
             return
         staff_id = await self.linker.staff_for_chat(query.message.chat.id)
         if staff_id is not None:
-            await self.doctors.on_callback(update, staff_id)
+            if await self.first_delivery(update.update_id):
+                await self.doctors.on_callback(update, staff_id)
         else:
             await self.patients.on_callback(update)
+
+    async def first_delivery(self, update_id: int) -> bool:
+        """False for an update seen before (a retried webhook, a re-polled batch).
+
+        Patients' turns are made idempotent by the engine; a doctor's message goes to the domain,
+        which would send it to the patient a second time, so doctors' updates are claimed here.
+        """
+        redis = self.runtime.redis
+        if redis is not None:
+            return bool(await redis.set(self.runtime.key(f"telegram:update:{update_id}"), "1", nx=True, ex=86_400))
+        if update_id in self._seen_updates:
+            return False
+        self._seen_updates[update_id] = None
+        while len(self._seen_updates) > 10_000:
+            self._seen_updates.popitem(last=False)
+        return True
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # A handler failed (the API went away mid-turn, a bug): log it; the next update is handled normally.
