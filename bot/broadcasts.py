@@ -511,10 +511,10 @@ def _job_key(campaign_id: int, generation: int, *parts: object) -> str:
 
 
 async def schedule_campaign(runtime: "Runtime", campaign_id: int, at: dt.datetime | None = None) -> dt.datetime:
-    """Schedule a draft campaign to start at `at` (now by default)."""
+    """Schedule a draft campaign to start at `at` (now by default; a time without a zone is China time)."""
     due = at or utcnow()
     if due.tzinfo is None:
-        raise BroadcastError("the start time needs a time zone")
+        due = due.replace(tzinfo=HOSPITAL_TZ)
     async with runtime.db.transaction() as session:
         result = await session.execute(
             update(CampaignRow)

@@ -7,10 +7,12 @@ the safety screen (an interceptor with a lower priority) has already sent the pa
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.actions import ActionContext, action, interceptor
+from bot.broadcasts import HOSPITAL_TZ
 from bot.flow_runner import ANSWER_INTENTS
 from bot.messages import BotMessage, Button
 
@@ -20,8 +22,6 @@ from actions.knowledge.retrieval import Answer, KnowledgeBase, Thresholds
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-# Expiry dates are the hospital's calendar dates (China Standard Time, no daylight saving).
-HOSPITAL_TZ = dt.timezone(dt.timedelta(hours=8))
 # Runs after the safety screen (10) and the live-session relay (20).
 FREE_QUESTION_PRIORITY = 60
 ARTICLE_SLOT = "kb_article"
@@ -30,6 +30,7 @@ _BASES: dict[tuple[Path, Path | None, Thresholds], KnowledgeBase] = {}
 
 
 def today() -> dt.date:
+    """Expiry dates are the hospital's calendar dates."""
     return dt.datetime.now(HOSPITAL_TZ).date()
 
 
@@ -51,7 +52,7 @@ def knowledge_base(runtime: "Runtime") -> KnowledgeBase:
 
 
 def _read_button(ctx: ActionContext, key: str, article: Article) -> Button:
-    payload = '/read_article{"%s": "%s"}' % (ARTICLE_SLOT, article.id)
+    payload = "/read_article" + json.dumps({ARTICLE_SLOT: article.id})
     return Button(ctx.text(key, title=article.title), payload)
 
 

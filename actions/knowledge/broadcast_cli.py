@@ -11,7 +11,6 @@ import click
 from bot import broadcasts as bc
 from bot.config import ConfigError
 
-from actions.knowledge.answering import HOSPITAL_TZ
 from actions.knowledge.campaigns import article_content, message_content
 
 T = TypeVar("T")
@@ -43,10 +42,9 @@ def _when(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     try:
-        at = dt.datetime.fromisoformat(value)
+        return dt.datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter("use ISO format, e.g. 2026-12-01T09:00 (China time unless an offset is given)")
-    return at if at.tzinfo else at.replace(tzinfo=HOSPITAL_TZ)
 
 
 def _show_preview(content: bc.Content, plan: bc.Plan) -> None:
@@ -118,9 +116,11 @@ def preview(ctx: click.Context, campaign_id: int) -> None:
 def schedule(ctx: click.Context, campaign_id: int, at: str | None, wait: bool) -> None:
     """Schedule a draft campaign; `wenzhen serve` or `wenzhen worker` delivers it."""
 
+    start_at = _when(at)
+
     async def work(runtime: Any) -> None:
-        due = await bc.schedule_campaign(runtime, campaign_id, _when(at))
-        click.echo(f"campaign {campaign_id} scheduled for {due.astimezone(HOSPITAL_TZ).isoformat()}")
+        due = await bc.schedule_campaign(runtime, campaign_id, start_at)
+        click.echo(f"campaign {campaign_id} scheduled for {due.astimezone(bc.HOSPITAL_TZ).isoformat()}")
         if wait:
             while (await bc.get_campaign(runtime, campaign_id)).status in ("scheduled", "running"):
                 await asyncio.sleep(1)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from actions.knowledge.answering import HOSPITAL_TZ, knowledge_base, today
+from actions.knowledge.answering import knowledge_base, today
 from actions.knowledge.campaigns import article_content, message_content
 from bot import broadcasts as bc
 from bot.plugins import Plugin
@@ -118,8 +118,7 @@ def broadcasts_api(runtime: Runtime) -> APIRouter:
 
     @router.post("/{campaign_id}/schedule")
     async def schedule(campaign_id: int, body: ScheduleBody, session: ConsoleSession = admin) -> dict[str, Any]:
-        at = body.at.replace(tzinfo=HOSPITAL_TZ) if body.at and body.at.tzinfo is None else body.at
-        await guarded(bc.schedule_campaign(runtime, campaign_id, at))
+        await guarded(bc.schedule_campaign(runtime, campaign_id, body.at))
         return _campaign_dict(await bc.get_campaign(runtime, campaign_id))
 
     @router.post("/{campaign_id}/cancel")
