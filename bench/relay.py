@@ -5,8 +5,9 @@ talk to the first through the REST channel, doctors to the second through the co
 live stream (SSE). With N simultaneous live sessions, each round is: the patient posts a message
 (worker A) → it appears on the doctor's stream (worker B, through Redis pub/sub) → the doctor
 replies (worker B) → the reply is stored in the patient's conversation (readable on worker A).
-Prints p50/p99 of each leg and of the whole round. Target: round p99 <= 100 ms.
-Run: `.venv/bin/python bench/relay.py --sessions 50 --rounds 20`.
+Each session pauses `--pause` seconds (±50 %) between rounds, as people do while typing; `--pause 0`
+turns it into a saturation test. Prints p50/p99 of each leg and of the whole round.
+Target: round p99 <= 100 ms. Run: `.venv/bin/python bench/relay.py --sessions 50 --rounds 20`.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -102,8 +104,11 @@ class Doctor:
         response.raise_for_status()
 
 
-async def drive(patient_url: str, doctor_url: str, sessions: int, doctors: int, rounds: int) -> dict[str, list[float]]:
-    limits = httpx.Limits(max_connections=sessions + doctors + 10, max_keepalive_connections=sessions + doctors + 10)
+async def drive(patient_url: str, doctor_url: str, sessions: int, doctors: int, rounds: int,
+                pause: float) -> dict[str, list[float]]:
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so none is reused as it closes.
+    limits = httpx.Limits(max_connections=sessions + doctors + 10, max_keepalive_connections=sessions + doctors + 10,
+                          keepalive_expiry=2.0)
     legs: dict[str, list[float]] = {"patient → doctor's screen": [], "doctor → patient's conversation": [], "round": []}
     async with httpx.AsyncClient(base_url=patient_url, timeout=30, limits=limits) as patients, \
             httpx.AsyncClient(base_url=doctor_url, timeout=30, limits=limits) as console:
@@ -123,6 +128,8 @@ async def drive(patient_url: str, doctor_url: str, sessions: int, doctors: int, 
         async def session(i: int, measure: bool) -> None:
             doctor, sender, cid = team[i % doctors], senders[i], consultation_ids[i]
             for r in range(rounds):
+                if pause:
+                    await asyncio.sleep(pause * random.uniform(0.5, 1.5))
                 text = f"第{r}轮 {uuid.uuid4().hex[:8]} 还是有点咳嗽"
                 arrived = doctor.expect(text)
                 began = time.perf_counter()
@@ -160,6 +167,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--doctors", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--pause", type=float, default=2.0, help="seconds between a session's rounds (0: flat out)")
     parser.add_argument("--redis", default=os.environ.get("WENZHEN_TEST_REDIS", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
     database_url = asyncio.run(create_postgres_database())
@@ -176,9 +184,11 @@ def main() -> None:
                        WENZHEN_DATA_DIR=str(workdir))
             servers = [start(env, workdir), start(env, workdir)]
             try:
-                print(f"{args.sessions} live sessions, {args.doctors} doctors, {args.rounds} rounds each; "
+                print(f"{args.sessions} live sessions, {args.doctors} doctors, {args.rounds} rounds each, "
+                      f"~{args.pause} s apart; "
                       f"patients on {servers[0][1]}, doctors on {servers[1][1]} (PostgreSQL + Redis)")
-                report(asyncio.run(drive(servers[0][1], servers[1][1], args.sessions, args.doctors, args.rounds)))
+                report(asyncio.run(drive(servers[0][1], servers[1][1], args.sessions, args.doctors, args.rounds,
+                                         args.pause)))
             finally:
                 for proc, _ in servers:
                     proc.terminate()
