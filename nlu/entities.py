@@ -43,7 +43,9 @@ _AGE_YEARS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:多|来)?\s*(?:周�
 _AGE_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*个?(半)?月(?:大|龄|的宝宝|的孩子|的婴儿|的小孩|宝宝|婴儿)")
 _AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大|的宝宝|的婴儿|的新生儿)")
 _AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])(\d{1,3})\s*(?:多|来)?" + _NOT_A_UNIT)
-_AGE_ALONE = re.compile(r"^\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)?\s*[。.!！]?\s*$")
+# 六十五了 alone answers "how old"; a bare 95 does not (it may be the SpO2 the bot asked for,
+# and the engine reads a bare number for whatever slot it is collecting).
+_AGE_ALONE = re.compile(r"^\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)\s*[。.!！]?\s*$")
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
 _DURATION = re.compile(
     r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余)?|(半))"

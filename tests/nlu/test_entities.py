@@ -192,3 +192,8 @@ def test_asking_when_one_turns_negative_is_not_a_negative_result(interpreter):
 def test_one_sided_weakness_is_a_stroke_sign_not_tiredness(interpreter):
     assert found(interpreter, "我妈突然说话不清楚 右手没力气", "symptom") == [
         ("slurred_speech", False), ("limb_weakness", False)]
+
+
+def test_a_bare_integer_is_no_entity_because_it_answers_whatever_was_asked(interpreter):
+    assert interpreter.parse("95").entities == []
+    assert interpreter.parse("72").entities == []

@@ -86,3 +86,8 @@ def test_the_test_file_has_ten_annotated_examples_per_intent_and_no_training_lin
     shared = {e.text for e in test} & training
     # The bare one-word answers (有 / 没有 / 转人工 …) are the only lines both files may hold.
     assert all(len(t) <= 3 for t in shared), shared
+
+
+def test_a_short_bare_number_is_an_answer_and_a_long_one_is_not(interpreter):
+    assert interpreter.parse("95").intent.name == "inform"
+    assert interpreter.parse("1234567").intent.name == "out_of_scope"
