@@ -195,9 +195,6 @@ class WeChatAPI:
     async def send_text(self, openid: str, content: str) -> None:
         await self.call("/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}})
 
-    async def send_image(self, openid: str, media_id: str) -> None:
-        await self.call("/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "image", "image": {"media_id": media_id}})
-
     async def send_news(self, openid: str, article: dict[str, str]) -> None:
         """A link card (WeChat now shows one article per customer-service news message)."""
         await self.call("/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "news", "news": {"articles": [article]}})
