@@ -1,13 +1,27 @@
-"""Talking to the bot as a patient over the REST channel, and naming what it asked by response key."""
+"""Talking to the bot as a patient over the REST channel, and naming what it asked by response key.
+
+One runtime (embedded SQLite, every plugin of config.yml) serves a whole test module: each test
+talks as its own patient, so conversations never meet, and the suite stays fast.
+"""
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from pathlib import Path
+from typing import Any, AsyncIterator
 
 import httpx
 import pytest
+import pytest_asyncio
 import yaml
 
-from bot.config import PROJECT_ROOT
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.config import PROJECT_ROOT, load_config
+from bot.db import JobRow
+from bot.runtime import Runtime
+from tests.conftest import write_config
+from tests.services import redis_prefix
 
 WEBHOOK = "/webhooks/rest/webhook"
 RESPONSE_FILES = sorted((PROJECT_ROOT / "flows" / "responses" / "zh").glob("*.yml"))
@@ -76,6 +90,28 @@ class Patient:
         return (await self.tracker())["slots"]
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runtime]:
+    tmp: Path = tmp_path_factory.mktemp("intake")
+    config = write_config(tmp / "config.yml", redis={"prefix": redis_prefix()})
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp}/wenzhen.db",
+        "WENZHEN_DATA_DIR": str(tmp / "data"),
+        "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32,
+    }
+    started = Runtime(load_config(config, env=env))
+    await started.start(upgrade=True)
+    yield started
+    await started.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
+        yield http
+
+
 @pytest.fixture
 def patient(client: httpx.AsyncClient):
     """`patient("u1")`: a conversation with the bot as the patient u1."""
@@ -84,3 +120,40 @@ def patient(client: httpx.AsyncClient):
         return Patient(client, sender)
 
     return make
+
+
+# A healthy 30-year-old man with a positive antigen test, 38.6 ℃ for two days, a cough, no red flags.
+MILD_ADULT = (
+    "/covid_positive",
+    '/inform{"subject": "self"}',
+    '/inform{"covid_test": "positive", "antigen_result": "positive"}',
+    '/inform{"symptoms.fever": true}',
+    "38.6",
+    '/inform{"duration_hours": 48}',
+    '/inform{"fever_persists_despite_medication": false}',
+    '/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}',
+    '/inform{"has_oximeter": false}',
+    '/inform{"symptoms.chest_pain": false}',
+    '/inform{"other_symptoms": "cough", "symptoms.cough": true}',
+    "30",
+    '/inform{"conditions_answer": "none"}',
+    '/inform{"pregnant": false, "sex": "male"}',
+)
+
+
+async def agree_to_followup(p: Patient) -> None:
+    """The mild adult's intake, ending with a yes to the daily check-ins."""
+    await p.answers(*MILD_ADULT, '/inform{"vaccine_doses": 3}')
+    assert p.asked[-1] == "utter_ask_followup"
+    await p.say('/inform{"followup_consent": true}')
+
+
+async def finished_jobs(runtime: Runtime, key_prefix: str) -> list[JobRow]:
+    """Wait until no claimed check-in of the conversation is still running; its rows."""
+    for _ in range(500):
+        async with runtime.db.session() as session:
+            rows = list(await session.scalars(select(JobRow).where(JobRow.key.startswith(key_prefix))))
+        if not any(r.status == "running" for r in rows):
+            return rows
+        await asyncio.sleep(0.02)
+    raise AssertionError("the check-in job never finished")

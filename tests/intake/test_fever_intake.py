@@ -1,27 +1,14 @@
 """The fever / COVID-19 intake over the REST channel: what it asks, what it skips, corrections, outcomes."""
 from __future__ import annotations
 
-from tests.intake.conftest import Patient
+import pytest
+
+from tests.intake.conftest import MILD_ADULT, Patient
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 REACH = {"/request_doctor", "/call_120"}
 
-# A healthy 30-year-old man with a positive antigen test, 38.6 ℃ for two days, a cough, no red flags.
-MILD_ADULT = (
-    "/covid_positive",
-    '/inform{"subject": "self"}',
-    '/inform{"covid_test": "positive", "antigen_result": "positive"}',
-    '/inform{"symptoms.fever": true}',
-    "38.6",
-    '/inform{"duration_hours": 48}',
-    '/inform{"fever_persists_despite_medication": false}',
-    '/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}',
-    '/inform{"has_oximeter": false}',
-    '/inform{"symptoms.chest_pain": false}',
-    '/inform{"other_symptoms": "cough", "symptoms.cough": true}',
-    "30",
-    '/inform{"conditions_answer": "none"}',
-    '/inform{"pregnant": false, "sex": "male"}',
-)
 
 
 async def test_covid_positive_asks_the_fever_questions_in_order(patient) -> None:
