@@ -8,6 +8,7 @@ each of the next 7 days). A job runs the payload /followup_checkin in the patien
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.actions import ActionContext, action
 from bot.config import Config, ConfigError
+from bot.consultations.lifecycle import ACTIVE
 from bot.engine import UnknownConversation
 from bot.jobs import job
 
@@ -123,8 +125,15 @@ async def followup_checkin_start(ctx: ActionContext) -> None:
 async def run_checkin(runtime: "Runtime", payload: dict[str, Any]) -> None:
     """A due check-in: run /followup_checkin in the patient's conversation, delivered through its channel."""
     conversation_id = str(payload.get("conversation_id", ""))
+    # Conversation ids carry channel user ids (WeChat openids): logs get a digest.
+    digest = hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
+    state = await runtime.engine.state(conversation_id)
+    if (state.handoff or {}).get("status") == ACTIVE:
+        # A doctor is talking with the patient right now: today's check-in would interrupt them.
+        log.info("follow-up day %s for conversation %s skipped: in a live consultation", payload.get("day"), digest)
+        return
     try:
         await runtime.engine.trigger(conversation_id, CHECKIN_PAYLOAD)
     except UnknownConversation:
         # The conversation is gone (e.g. erased at the patient's request): nothing to retry.
-        log.warning("follow-up for unknown conversation %s dropped", conversation_id)
+        log.warning("follow-up for unknown conversation %s dropped", digest)

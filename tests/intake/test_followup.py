@@ -128,3 +128,17 @@ async def test_a_typed_recovered_ends_the_checkins(patient, runtime) -> None:
     await p.answers("都好了", "是的")
     assert p.asked == ["utter_followup_recovered"]
     assert await runtime.jobs.pending(job_key_prefix("fu-typed-ok")) == []
+
+
+async def test_a_checkin_does_not_interrupt_a_live_consultation(patient, runtime) -> None:
+    p: Patient = patient("fu-live")
+    await agree_to_followup(p)
+    await runtime.engine.record("fu-live", "handoff", {"status": "active"}, actor="doctor:1")
+    before = len((await p.tracker())["events"])
+    await run_checkin(runtime, {"conversation_id": "fu-live", "day": 1})
+    assert len((await p.tracker())["events"]) == before
+
+
+async def test_a_checkin_for_a_conversation_that_is_gone_is_dropped_not_retried(runtime) -> None:
+    await run_checkin(runtime, {"conversation_id": "never-existed", "day": 1})
+    assert (await runtime.engine.state("never-existed")).seq == 0
