@@ -58,6 +58,7 @@ FINISHED = ("sent", "delivered", "failed", "skipped")
 OPTED_OUT = "opted_out"
 OVER_LIMIT = "over_limit"
 INTERRUPTED = "interrupted"  # a worker died during the call: outcome unknown, not re-sent
+ARTICLE_EXPIRED = "article_expired"
 _FOLDED_EVENTS = (ev.SLOT, ev.TRIAGE, ev.RESTARTED)
 
 
@@ -170,6 +171,10 @@ class Content:
     text: str
     source: str | None = None
     article_id: str | None = None
+    expires: str | None = None  # an article's expiry (ISO date): not sent after it
+
+    def expired(self, now: dt.datetime) -> bool:
+        return self.expires is not None and now.astimezone(HOSPITAL_TZ).date().isoformat() > self.expires
 
 
 @dataclass(frozen=True)
@@ -728,6 +733,14 @@ async def send_batch(runtime: "Runtime", campaign_id: int, method_name: str, bat
                 update(DeliveryRow)
                 .where(in_batch, DeliveryRow.status == "sending")
                 .values(status="failed", reason=INTERRUPTED, updated_at=utcnow())
+            )
+    if content.expired(utcnow()):
+        # The article's review lapsed while the campaign was under way: what is left is not sent.
+        async with runtime.db.transaction() as session:
+            await session.execute(
+                update(DeliveryRow)
+                .where(in_batch, DeliveryRow.status.in_(("pending", "sending")))
+                .values(status="skipped", reason=ARTICLE_EXPIRED, updated_at=utcnow())
             )
     claimable = ("pending", "sending") if method.idempotent else ("pending",)
     while True:

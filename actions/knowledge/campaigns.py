@@ -27,7 +27,10 @@ def article_content(runtime: "Runtime", article_id: str, language: str = "zh") -
         raise BroadcastError(f"article {article_id!r} expired on {article.expires.isoformat()}")
     excerpt = shorten(article.paragraphs()[0], EXCERPT_CHARS)
     text = _render(runtime, "broadcast_article", language, title=article.title, excerpt=excerpt, source=article.source)
-    return Content(title=article.title, text=text, source=article.source, article_id=article.id)
+    return Content(
+        title=article.title, text=text, source=article.source, article_id=article.id,
+        expires=article.expires.isoformat(),
+    )
 
 
 def message_content(runtime: "Runtime", title: str, message: str, language: str = "zh") -> Content:

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import jieba
 import yaml
 
+from actions.knowledge.articles import KnowledgeError
 from nlu.lexicon import ENTITY_KINDS, LexiconError, load_lexicon
 from nlu.text import normalise
 
@@ -74,8 +75,6 @@ class Terms:
         if synonyms_file is not None and synonyms_file.exists():
             loaded: Any = yaml.safe_load(synonyms_file.read_text(encoding="utf-8")) or {}
             if not isinstance(loaded, dict):
-                from actions.knowledge.articles import KnowledgeError
-
                 raise KnowledgeError(f"{synonyms_file}: must map a canonical word to a list of synonyms")
             synonyms = {str(k): [str(w) for w in (v or [])] for k, v in loaded.items()}
         lexicon = _lexicon_words(lexicon_dir) if lexicon_dir is not None and lexicon_dir.is_dir() else []

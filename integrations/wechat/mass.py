@@ -108,7 +108,6 @@ class MassByTag:
                 "filter": {"is_to_all": False, "tag_id": tag_id},
                 "msgtype": "text",
                 "text": {"content": content.text},
-                "send_ignore_reprint": 1,
                 "clientmsgid": key[:64],
             }
             try:

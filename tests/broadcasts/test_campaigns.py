@@ -207,3 +207,15 @@ async def test_resume_queues_again_what_the_job_queue_gave_up_on(
     assert await bc.resume_campaign(wechat_runtime, campaign_id) == 1
     report = await run_until_finished(wechat_runtime, campaign_id)
     assert report.counts["sent"] == 1 and len(wechat.inbox["patient-resumed"]) == 1
+
+
+async def test_an_article_that_expires_before_its_campaign_is_sent_is_not_sent(
+    wechat_runtime: Runtime, patient: Patient, wechat: MassWeChat
+) -> None:
+    await patient("too-late", age=70)
+    lapsed = bc.Content(title="旧指南", text="旧的建议。", article_id="old-guidance", expires="2023-06-30")
+    campaign_id = await bc.create_campaign(wechat_runtime, "旧指南", lapsed, EVERYONE, ["wechat_mass"], "admin:test")
+    await bc.schedule_campaign(wechat_runtime, campaign_id)
+    report = await run_until_finished(wechat_runtime, campaign_id)
+    assert report.reasons["skipped"] == {bc.ARTICLE_EXPIRED: 1}
+    assert wechat.inbox["too-late"] == []

@@ -9,7 +9,7 @@ const groupNames = { elderly: "老年人（65岁以上）", children: "儿童", 
 const methodNames = { wechat_mass: "微信群发", wechat_cs: "微信客服消息（48小时内互动过）",
   wechat_template: "微信模板消息", telegram: "Telegram" };
 const reasonNames = { opted_out: "已退订", unsubscribed: "已取关", outside_window: "超出48小时", over_limit: "超出月度上限",
-  interrupted: "中断（结果未知，不重发）", blocked_bot: "已屏蔽机器人", cancelled: "已取消" };
+  interrupted: "中断（结果未知，不重发）", blocked_bot: "已屏蔽机器人", cancelled: "已取消", article_expired: "文章已过期" };
 
 const list = (value) => value.split(/[,，]/).map((s) => s.trim()).filter(Boolean);
 const checked = (id) => [...$(id).querySelectorAll("input:checked")].map((i) => i.value);
