@@ -1,13 +1,21 @@
-"""`wenzhen telegram …`: link codes for doctors, unlinking, and the webhook address."""
+"""`wenzhen telegram …`: one-time link codes for doctors, unlinking, and the webhook address."""
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Awaitable, Callable
 
 import click
 
 from bot.cli import config_from, fail
 from bot.config import Config, ConfigError, ensure_secret_key
+from bot.consultations import Staff, StaffDirectory, load_departments
+from bot.db import Database
+from integrations.telegram.linking import Linker
+from integrations.telegram.settings import load_telegram_settings
+
+Work = Callable[[Linker, Staff], Awaitable[str]]
+
 
 
 @click.group("telegram")
@@ -15,12 +23,8 @@ def telegram_cli() -> None:
     """Telegram for doctors: link codes and the webhook."""
 
 
-async def _with_linker(config: Config, staff_id: int, action: str) -> str:
-    from bot.consultations import StaffDirectory, load_departments
-    from bot.db import Database
-    from integrations.telegram.linking import Linker
-    from integrations.telegram.settings import load_telegram_settings
-
+async def _with_linker(config: Config, staff_id: int, work: Work) -> str:
+    """Run `work(linker, staff)` against the configured database, for an existing staff member."""
     settings = load_telegram_settings(config)
     db = Database(config.database_url)
     try:
@@ -30,14 +34,18 @@ async def _with_linker(config: Config, staff_id: int, action: str) -> str:
         if staff is None:
             raise ConfigError(f"no staff member with id {staff_id}")
         linker = Linker(db, config.secret_key, dt.timedelta(minutes=settings.link_code_ttl_minutes))
-        if action == "issue":
-            code = await linker.issue(staff_id)
-            until = code.expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
-            return f"{staff.display_name}: send  /link {code.display}  to the bot before {until}"
-        unlinked = await linker.unlink_staff(staff_id)
-        return f"{staff.display_name}: " + ("unlinked" if unlinked else "was not linked")
+        return await work(linker, staff)
     finally:
         await db.close()
+
+
+def _run(ctx: click.Context, staff_id: int, work: Work) -> None:
+    config = config_from(ctx)
+    try:
+        ensure_secret_key(config)
+        click.echo(asyncio.run(_with_linker(config, staff_id, work)))
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 @telegram_cli.command("link-code")
@@ -45,12 +53,13 @@ async def _with_linker(config: Config, staff_id: int, action: str) -> str:
 @click.pass_context
 def link_code(ctx: click.Context, staff_id: int) -> None:
     """Print a one-time code that links STAFF_ID's Telegram chat (the doctor sends /link CODE)."""
-    config = config_from(ctx)
-    try:
-        ensure_secret_key(config)
-        click.echo(asyncio.run(_with_linker(config, staff_id, "issue")))
-    except ConfigError as exc:
-        fail(str(exc))
+
+    async def issue(linker: Linker, staff: Staff) -> str:
+        code = await linker.issue(staff.id)
+        until = code.expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        return f"{staff.display_name}: send  /link {code.display}  to the bot before {until}"
+
+    _run(ctx, staff_id, issue)
 
 
 @telegram_cli.command("unlink")
@@ -58,20 +67,17 @@ def link_code(ctx: click.Context, staff_id: int) -> None:
 @click.pass_context
 def unlink(ctx: click.Context, staff_id: int) -> None:
     """Unlink STAFF_ID's Telegram chat: no more notifications there."""
-    config = config_from(ctx)
-    try:
-        ensure_secret_key(config)
-        click.echo(asyncio.run(_with_linker(config, staff_id, "unlink")))
-    except ConfigError as exc:
-        fail(str(exc))
+
+    async def remove(linker: Linker, staff: Staff) -> str:
+        return f"{staff.display_name}: " + ("unlinked" if await linker.unlink_staff(staff.id) else "was not linked")
+
+    _run(ctx, staff_id, remove)
 
 
 @telegram_cli.command("webhook")
 @click.pass_context
 def webhook(ctx: click.Context) -> None:
-    """Print the webhook path and secret header to give Telegram (setWebhook runs at start when public_url is set)."""
-    from integrations.telegram.settings import load_telegram_settings
-
+    """Print the webhook path (setWebhook runs at start when telegram.public_url is set)."""
     config = config_from(ctx)
     try:
         ensure_secret_key(config)
