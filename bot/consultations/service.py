@@ -81,10 +81,6 @@ class Consultation:
     participants: tuple[int, ...]
     closing: dict[str, Any] | None
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in lc.OPEN
-
     def to_dict(self) -> dict[str, Any]:
         def iso(value: dt.datetime | None) -> str | None:
             return value.isoformat() if value else None
@@ -242,12 +238,6 @@ class Consultations:
                 .order_by(ConsultationRow.requested_at.desc()).limit(1))
         return None if row is None else self._public(row)
 
-    async def history(self, conversation_id: str, limit: int = 20) -> list[Consultation]:
-        async with self.runtime.db.session() as s:
-            rows = await s.scalars(select(ConsultationRow).where(ConsultationRow.conversation_id == conversation_id)
-                                   .order_by(ConsultationRow.requested_at.desc()).limit(limit))
-            return [self._public(r) for r in rows.all()]
-
     async def queue(self, departments: list[str], assigned_to: int | None = None,
                     now: dt.datetime | None = None) -> list[QueueEntry]:
         """Waiting consultations of these departments (and those transferred to `assigned_to`), in order."""
@@ -260,11 +250,13 @@ class Consultations:
             rows = (await s.scalars(query.where(or_(*scope)).order_by(
                 ConsultationRow.priority, ConsultationRow.waiting_since, ConsultationRow.id))).all()
         entries: list[QueueEntry] = []
-        per_department: dict[str, int] = {}
+        positions: dict[str, int] = {}
+        pace: dict[str, float] = {}
         for row in rows:
-            position = per_department.get(row.department, 0) + 1
-            per_department[row.department] = position
-            entries.append(QueueEntry(self._public(row), position, await self.wait_minutes(row.department, position, now)))
+            position = positions[row.department] = positions.get(row.department, 0) + 1
+            if row.department not in pace:
+                pace[row.department] = await self.minutes_per_patient(row.department, now)
+            entries.append(QueueEntry(self._public(row), position, max(1, round(position * pace[row.department]))))
         return entries
 
     async def active_for(self, staff_id: int) -> list[Consultation]:
@@ -296,20 +288,19 @@ class Consultations:
         return int(ahead or 0) + 1
 
     async def wait_minutes(self, department: str, position: int, now: dt.datetime | None = None) -> int:
-        """Estimated wait: position × the recent interval between acceptances in this department.
+        """Estimated wait: position × the recent interval between acceptances in this department."""
+        return max(1, round(position * await self.minutes_per_patient(department, now or utcnow())))
 
-        With fewer than two recent acceptances the configured minutes per patient stand in.
-        """
-        now = now or utcnow()
+    async def minutes_per_patient(self, department: str, now: dt.datetime) -> float:
+        """The mean interval between the department's recent acceptances; with fewer than two, the configured pace."""
         since = now - dt.timedelta(hours=self.settings.wait_window_hours)
         async with self.runtime.db.session() as s:
             times = sorted((await s.scalars(select(ConsultationRow.accepted_at).where(
                 ConsultationRow.department == department, ConsultationRow.accepted_at >= since)
                 .order_by(ConsultationRow.accepted_at.desc()).limit(self.settings.wait_sample))).all())
-        per_patient = self.settings.minutes_per_patient
-        if len(times) >= 2:
-            per_patient = (times[-1] - times[0]).total_seconds() / 60 / (len(times) - 1)
-        return max(1, round(position * per_patient))
+        if len(times) < 2:
+            return self.settings.minutes_per_patient
+        return (times[-1] - times[0]).total_seconds() / 60 / (len(times) - 1)
 
     # ---- who may do what -----------------------------------------------------------------
 
@@ -349,10 +340,11 @@ class Consultations:
             raise ConsultationError("invalid", f"unknown department {department!r}") from None
         existing = await self.open_for(conversation_id)
         if existing is not None:
-            return RequestOutcome("already_open", self.departments.get(existing.department)
-                                  if existing.department in self.departments else dept, existing,
-                                  position=await self.position(existing) or None,
-                                  wait_minutes=await self._wait_for(existing, now))
+            position = await self.position(existing)
+            return RequestOutcome(
+                "already_open", Department(existing.department, existing.department_name), existing,
+                position=position or None,
+                wait_minutes=await self.wait_minutes(existing.department, position, now) if position else None)
         session = await self.roster.next_session(dept.code, now)
         if session is None:
             return RequestOutcome("no_session", dept)
@@ -572,10 +564,6 @@ class Consultations:
 
     def _expiry(self, session: Session, now: dt.datetime) -> dt.datetime:
         return min(session.end, max(now, session.start) + dt.timedelta(hours=self.settings.max_wait_hours))
-
-    async def _wait_for(self, c: Consultation, now: dt.datetime) -> int | None:
-        position = await self.position(c)
-        return await self.wait_minutes(c.department, position, now) if position else None
 
     async def _move(self, consultation_id: str, status: str, **values: Any) -> Consultation:
         """Change status only from a state that allows it; a lost race is a conflict, never a double move."""

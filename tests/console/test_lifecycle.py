@@ -112,3 +112,45 @@ async def test_an_unaccepted_consultation_expires_at_the_end_of_the_session_and_
     assert state["handoff"]["status"] == "expired"
     last = [e for e in state["events"] if e["event"] == "bot"][-1]
     assert {"/choose_department", "/call_120"} <= {b["payload"] for b in last["buttons"]}
+
+
+async def test_the_wait_estimate_follows_the_recent_pace_of_acceptances(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    from sqlalchemy import update
+
+    from bot.consultations.models import ConsultationRow
+
+    doctor = await on_duty(runtime, "dr.li", ["general"])
+    service = consultations(runtime)
+    for sender in ("p1", "p2"):
+        await say(client, sender, "/request_doctor")
+        [entry] = await service.queue(["general"])
+        await service.accept(entry.consultation.id, doctor)
+        minutes_ago = 30 if sender == "p1" else 10
+        async with runtime.db.transaction() as s:
+            await s.execute(update(ConsultationRow).where(ConsultationRow.id == entry.consultation.id)
+                            .values(accepted_at=utcnow() - dt.timedelta(minutes=minutes_ago)))
+    await say(client, "p3", "/request_doctor")
+    replies = await say(client, "p4", "/request_doctor")
+    assert "第 2 位" in texts(replies) and "约 40 分钟" in texts(replies)  # one acceptance every 20 minutes
+    assert [e.wait_minutes for e in await service.queue(["general"])] == [20, 40]
+
+
+async def test_a_transfer_to_a_named_doctor_is_theirs_alone(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    li = await on_duty(runtime, "dr.li", ["general"])
+    wang = await on_duty(runtime, "dr.wang", ["general"], name="王医生")
+    zhao = await on_duty(runtime, "dr.zhao", ["general"], name="赵医生")
+    await say(client, "p1", "/request_doctor")
+    service = consultations(runtime)
+    [entry] = await service.queue(["general"])
+    await service.accept(entry.consultation.id, li)
+    await service.transfer(entry.consultation.id, li, to_staff_id=wang.id, note="请王医生看")
+    try:
+        await service.accept(entry.consultation.id, zhao)
+    except ConsultationError as exc:
+        assert exc.code == "forbidden"
+    else:
+        raise AssertionError("only the named doctor may take a consultation transferred to them")
+    accepted = await service.accept(entry.consultation.id, wang)
+    assert accepted.doctor_id == wang.id and accepted.participants == (wang.id,)
+    state = await tracker(client, "p1")
+    assert state["handoff"]["status"] == "active" and state["handoff"]["doctor"]["name"] == "王医生"
