@@ -102,10 +102,7 @@ def load_interpreter(model_path: Path | None = None, threshold: float = 0.45) ->
     """The interpreter for the engine; trains the model from nlu/data first when the file is missing or stale."""
     path = Path(model_path) if model_path is not None else DEFAULT_MODEL
     try:
-        model = IntentModel.load(path)
-        if model.meta.get("default_data") and model.meta.get("data_sha256") != _digest(load_examples([DEFAULT_DATA])):
-            # Trained from an older nlu/data: the shipped data changed (an update), so the model must too.
-            raise ValueError(f"{path} was trained from an older nlu/data")
+        model = _current_model(path)
     except ValueError as exc:
         if path.exists():
             log.warning("retraining the NLU model: %s", exc)
@@ -113,6 +110,31 @@ def load_interpreter(model_path: Path | None = None, threshold: float = 0.45) ->
             log.info("no NLU model at %s: training it from %s", path, DEFAULT_DATA)
         model = train(model_path=path).model
     return MedicalInterpreter(model, threshold)
+
+
+def _current_model(path: Path) -> IntentModel:
+    """The model at `path` if it is usable and up to date; ValueError otherwise."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror}") from exc
+    return _checked_model(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _checked_model(path: Path, mtime_ns: int, size: int) -> IntentModel:
+    # Keyed by the file's mtime and size: every runtime a process starts shares one loaded model
+    # (the model is read-only), and a retrained file is read again.
+    model = IntentModel.load(path)
+    if model.meta.get("default_data") and model.meta.get("data_sha256") != _shipped_data_digest():
+        # Trained from an older nlu/data: the shipped data changed (an update), so the model must too.
+        raise ValueError(f"{path} was trained from an older nlu/data")
+    return model
+
+
+@lru_cache(maxsize=1)
+def _shipped_data_digest() -> str:
+    return _digest(load_examples([DEFAULT_DATA]))
 
 
 def _digest(examples: list[Example]) -> str:

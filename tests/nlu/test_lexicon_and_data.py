@@ -91,3 +91,27 @@ def test_the_segmenter_keeps_lexicon_words_whole():
     tokens = [t.text for t in shared_pipeline().nlp("昨天开始刀片嗓还喘不上气")]
     assert "刀片嗓" in tokens
     assert "喘不上气" in tokens
+
+
+def test_a_model_from_older_shipped_data_is_retrained_but_a_custom_one_is_kept(tmp_path):
+    from nlu.interpreter import load_interpreter
+
+    stale = tmp_path / "stale.model"
+    IntentModel(["greet", "thanks"], ["w:你好"], np.zeros((1, 2)), np.zeros(2),
+                {"default_data": True, "data_sha256": "older"}).save(stale)
+    retrained = load_interpreter(stale, 0.45).model
+    assert retrained.meta["data_sha256"] != "older"
+    assert "report_symptoms" in IntentModel.load(stale).labels
+
+    custom = tmp_path / "custom.model"
+    IntentModel(["greet", "thanks"], ["w:你好"], np.zeros((1, 2)), np.zeros(2), {"default_data": False}).save(custom)
+    assert load_interpreter(custom, 0.45).model.labels == ["greet", "thanks"]
+
+
+def test_a_missing_model_is_trained_on_first_start(tmp_path):
+    from nlu.interpreter import load_interpreter
+
+    path = tmp_path / "models" / "first.model"
+    interpreter = load_interpreter(path, 0.45)
+    assert path.exists()
+    assert interpreter.parse("转人工").intent.name == "request_doctor"
