@@ -152,3 +152,35 @@ async def test_the_pages_are_chinese_and_forbid_framing(runtime: Runtime, client
     assert page.status_code == 200 and "医生工作台" in page.text
     assert page.headers["x-frame-options"] == "DENY" and "script-src" not in page.headers["content-security-policy"]
     assert (await client.get("/console/static/../api.py")).status_code == 404
+
+
+async def test_administrators_manage_staff_and_rosters_and_doctors_may_not(runtime: Runtime, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
+    await on_duty(runtime, "admin", [], role="admin", name="管理员", rostered=False)
+    await on_duty(runtime, "dr.li", ["general"])
+    doctor = {"X-CSRF-Token": await sign_in(other_client, "dr.li")}
+    assert (await other_client.get("/api/console/admin/staff")).status_code == 403
+    assert (await other_client.post("/api/console/admin/staff", headers=doctor, json={
+        "username": "dr.x", "password": PASSWORD, "display_name": "X"})).status_code == 403
+    admin = {"X-CSRF-Token": await sign_in(client, "admin")}
+    created = await client.post("/api/console/admin/staff", headers=admin, json={
+        "username": "dr.sun", "password": PASSWORD, "display_name": "孙医生", "title": "主治医师",
+        "departments": ["pediatrics"]})
+    assert created.status_code == 201, created.text
+    sun = created.json()["id"]
+    bad = await client.post("/api/console/admin/staff", headers=admin, json={
+        "username": "dr.y", "password": PASSWORD, "display_name": "Y", "departments": ["surgery"]})
+    assert bad.status_code == 422 and "surgery" in bad.json()["detail"]
+    shift = await client.post("/api/console/admin/roster/shifts", headers=admin, json={
+        "staff_id": sun, "department": "pediatrics", "weekday": "sat", "start": "08:00", "end": "12:00"})
+    assert shift.status_code == 201 and shift.json()["weekday"] == "sat"
+    wrong = await client.post("/api/console/admin/roster/shifts", headers=admin, json={
+        "staff_id": sun, "department": "pediatrics", "weekday": "sat", "start": "12:00", "end": "08:00"})
+    assert wrong.status_code == 422
+    off = await client.post("/api/console/admin/roster/overrides", headers=admin, json={
+        "staff_id": sun, "department": "pediatrics", "day": "2030-01-05"})
+    assert off.status_code == 201 and off.json()["start"] is None
+    roster = (await client.get("/api/console/admin/roster")).json()
+    assert [s["id"] for s in roster["shifts"] if s["staff_id"] == sun] == [shift.json()["id"]]
+    disabled = await client.patch(f"/api/console/admin/staff/{sun}", headers=admin, json={"active": False})
+    assert disabled.status_code == 200 and disabled.json()["active"] is False
+    assert (await client.get("/console/admin")).status_code == 200
