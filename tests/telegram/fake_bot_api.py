@@ -30,6 +30,7 @@ class ApiCall:
 
     method: str
     params: dict[str, Any]
+    received_at: float = field(default_factory=time.perf_counter)  # for benchmarks (bench/telegram_relay.py)
 
 
 @dataclass
