@@ -4,7 +4,7 @@ Starts a real `wenzhen serve` (one worker, embedded SQLite) with the WeChat chan
 the local WeChat API server, then plays WeChat: many followers each sending text messages,
 sealed (signed and AES-encrypted) before the clock starts. Prints throughput and p50/p99
 latency of the passive replies. Target: >= 300 msg/s, p99 <= 100 ms.
-Run: `.venv/bin/python bench/wechat.py --users 50 --messages 20`.
+Run: `.venv/bin/python bench/wechat.py --users 20 --messages 25 [--shared]`.
 """
 from __future__ import annotations
 
@@ -77,10 +77,10 @@ def protocol_only(count: int = 2000) -> None:
     print(f"protocol only (no engine): {count / elapsed:.0f} msg/s, {elapsed / count * 1e6:.0f} µs per message")
 
 
-def report(elapsed: float, latencies: list[float], passive: int) -> None:
+def report(name: str, elapsed: float, latencies: list[float], passive: int) -> None:
     latencies.sort()
     p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
-    print(f"wechat safe mode, 1 worker: {len(latencies)} msgs  {len(latencies) / elapsed:.1f} msg/s  "
+    print(f"wechat safe mode, 1 worker, {name}: {len(latencies)} msgs  {len(latencies) / elapsed:.1f} msg/s  "
           f"p50 {p(0.50):.1f} ms  p95 {p(0.95):.1f} ms  p99 {p(0.99):.1f} ms  "
           f"mean {statistics.mean(latencies) * 1000:.1f} ms  passive replies {passive}/{len(latencies)}")
 
@@ -89,12 +89,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50, help="followers writing at once")
     parser.add_argument("--messages", type=int, default=20, help="messages each follower sends")
+    parser.add_argument("--shared", action="store_true",
+                        help="also run on PostgreSQL + Redis (WENZHEN_TEST_POSTGRES / WENZHEN_TEST_REDIS)")
     args = parser.parse_args()
     protocol_only()
+    backends: list[tuple[str, dict[str, str]]] = [("sqlite (embedded)", {})]
+    database = None
+    if args.shared:
+        from tests.services import REDIS_URL, create_postgres_database
+
+        database = asyncio.run(create_postgres_database())
+        backends.append(("postgresql + redis", {"DATABASE_URL": database.replace("+asyncpg", ""), "REDIS_URL": REDIS_URL}))
+    try:
+        for name, extra in backends:
+            run(name, extra, args.users, args.messages)
+    finally:
+        if database is not None:
+            from tests.services import drop_postgres_database
+
+            asyncio.run(drop_postgres_database(database))
+
+
+def run(name: str, extra: dict[str, str], users: int, messages: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, WeChatAPIServer(APP_ID, SECRET) as api:
         workdir = Path(tmp)
         raw = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
         raw["wechat"] = {**raw.get("wechat", {}), "mode": "safe"}
+        raw["redis"] = {"prefix": f"wzbench:{os.getpid()}:"}
         (workdir / "config.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WENZHEN_", "DATABASE_URL", "REDIS_URL"))}
         env.update(
@@ -109,9 +130,10 @@ def main() -> None:
             WENZHEN_WECHAT_AES_KEY=AES_KEY,
             WENZHEN_WECHAT_API_BASE=api.base_url,
         )
+        env.update(extra)
         proc, url = start(env, workdir)
         try:
-            report(*asyncio.run(drive(url, args.users, args.messages)))
+            report(name, *asyncio.run(drive(url, users, messages)))
         finally:
             proc.terminate()
             proc.wait(20)
