@@ -294,3 +294,10 @@ async def test_a_runtime_without_the_triage_plugin_is_not_screened(tmp_path: Pat
         await runtime.stop()
     assert failures == []  # the screen did not try rules this runtime's slots cannot check
     assert triage_messages([r.to_dict() for r in replies]) == []
+
+
+async def test_correcting_the_red_flag_away_lets_the_conversation_go_on(chat: Chat) -> None:
+    await chat.inform(spo2=90)
+    replies = await chat.inform(spo2=98)
+    assert not any("tel:120" in (r.get("text") or "") for r in replies)
+    assert (await chat.say("/probe"))[0]["text"] == "测试：体温多少度？"
