@@ -97,8 +97,11 @@ class EntityExtractor:
     def extract(self, normal: MappedText, numeric: MappedText) -> list[Entity]:
         """All entities, ordered by position, with offsets into the original text."""
         found = self._lexical(normal)
-        found += self._numbers(numeric, found)
-        found += self._sex(normal)
+        numbers = self._numbers(numeric, found)
+        if any(f.entity == "pregnancy" for f in numbers):
+            # 怀孕20周 says more than 怀孕: the weeks replace the bare "true".
+            found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
+        found += numbers + self._sex(normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
@@ -187,8 +190,6 @@ class EntityExtractor:
         each(_SPO2_PERCENT, "spo2", lambda m: _within(float(m.group(1)), 50, 100))
         if not found and not lexical:
             each(_AGE_ALONE, "age", lambda m: _within(float(m.group(1)), 1, 120), whole=False)
-        if any(f.entity == "pregnancy" for f in found):
-            lexical[:] = [f for f in lexical if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         for f in found:
             if f.entity == "temperature":
                 f.value = float(f.value)  # type: ignore[arg-type]
