@@ -295,8 +295,37 @@ async def replace_user_tags(runtime: "Runtime", channel: str, tags: dict[str, li
 
 
 async def sync_tags(runtime: "Runtime") -> dict[str, int]:
-    """Pull every registered channel's user tags; returns pairs mirrored per channel."""
-    return {channel: await replace_user_tags(runtime, channel, await source(runtime)) for channel, source in TAG_SOURCES.items()}
+    """Pull every registered channel's user tags; returns pairs mirrored per channel (a channel that is
+    off or unreachable keeps its previous mirror)."""
+    synced: dict[str, int] = {}
+    for channel, source in TAG_SOURCES.items():
+        try:
+            tags = await source(runtime)
+        except TransientDeliveryError as exc:
+            log.warning("user tags of %s not synced: %s", channel, exc)
+            continue
+        synced[channel] = await replace_user_tags(runtime, channel, tags)
+    return synced
+
+
+TAG_SYNC_HOUR = 3  # local time of the daily tag sync, when few patients write
+
+
+async def schedule_tag_sync(runtime: "Runtime") -> None:
+    """Queue the next daily tag sync (one per day however many workers start: the key is the date)."""
+    local = utcnow().astimezone(HOSPITAL_TZ)
+    due = local.replace(hour=TAG_SYNC_HOUR, minute=0, second=0, microsecond=0)
+    if due <= local:
+        due += dt.timedelta(days=1)
+    await runtime.jobs.schedule(
+        "broadcast.sync_tags", {}, due.astimezone(dt.timezone.utc), key=f"broadcast-tags:{due.date().isoformat()}"
+    )
+
+
+@job("broadcast.sync_tags")
+async def _sync_tags_job(runtime: "Runtime", payload: dict[str, Any]) -> None:
+    await sync_tags(runtime)
+    await schedule_tag_sync(runtime)
 
 
 # ---- audiences -----------------------------------------------------------------------------------
@@ -520,6 +549,7 @@ async def schedule_campaign(runtime: "Runtime", campaign_id: int, at: dt.datetim
     due = at or utcnow()
     if due.tzinfo is None:
         due = due.replace(tzinfo=HOSPITAL_TZ)
+    due = due.astimezone(dt.timezone.utc)  # SQLite keeps wall-clock times: store every instant in UTC
     async with runtime.db.transaction() as session:
         result = await session.execute(
             update(CampaignRow)
@@ -801,7 +831,7 @@ async def _sent_this_month(
     if not rows:
         return {}
     local = now.astimezone(HOSPITAL_TZ)
-    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(dt.timezone.utc)
     counts: Counter[tuple[str, str]] = Counter()
     keys = list({(r.channel, r.sender) for r in rows})
     campaign_id = rows[0].campaign_id

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.broadcasts import schedule_tag_sync
 from bot.config import ConfigError
 from bot.plugins import Plugin
 
@@ -29,6 +30,6 @@ async def _load(runtime: "Runtime") -> None:
         raise ConfigError(f"knowledge base: {exc}") from exc
 
 
-plugin = Plugin(name="knowledge", commands=[broadcast_group], on_start=[_load])
+plugin = Plugin(name="knowledge", commands=[broadcast_group], on_start=[_load, schedule_tag_sync])
 
 __all__ = ["Answer", "Article", "KnowledgeBase", "KnowledgeError", "knowledge_base", "plugin"]

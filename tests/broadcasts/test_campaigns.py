@@ -219,3 +219,44 @@ async def test_an_article_that_expires_before_its_campaign_is_sent_is_not_sent(
     report = await run_until_finished(wechat_runtime, campaign_id)
     assert report.reasons["skipped"] == {bc.ARTICLE_EXPIRED: 1}
     assert wechat.inbox["too-late"] == []
+
+
+async def test_template_messages_use_the_configured_template_and_receipts_mark_them_delivered(
+    make_runtime: object, wechat_env: dict[str, str], wechat: MassWeChat
+) -> None:
+    from tests.broadcasts.conftest import FAST
+
+    template = {"id": "TPL-EDU-1", "fields": {"first": "title", "keyword1": "source", "remark": "text"}}
+    runtime = await make_runtime(**{**FAST, "broadcasts": {**FAST["broadcasts"], "wechat": {"template": template}}})  # type: ignore[operator]
+    await runtime.engine.handle(UserMessage("wechat", "templated", payload='/inform{"age": 70}'))
+    campaign_id = await campaign(runtime, ["wechat_template"], article="pulse-oximeter")
+    report = await run_until_finished(runtime, campaign_id)
+    assert report.counts["sent"] == 1
+    sent = wechat.received("/cgi-bin/message/template/send")
+    assert sent[0]["template_id"] == "TPL-EDU-1" and sent[0]["touser"] == "templated"
+    assert sent[0]["data"]["first"]["value"] == "血氧仪怎么用？血氧多少要去医院？"
+    assert "诊疗方案" in sent[0]["data"]["keyword1"]["value"]
+    msgid = (await bc.deliveries(runtime, campaign_id))[0].provider_id
+    assert msgid and await bc.mark_delivered(runtime, "wechat_template", msgid, ok=True) == 1
+    assert (await bc.report(runtime, campaign_id)).counts["delivered"] == 1
+
+
+async def test_the_daily_user_tag_sync_is_queued_once_per_day(wechat_runtime: Runtime) -> None:
+    await bc.schedule_tag_sync(wechat_runtime)  # as a second worker starting would
+    queued = await wechat_runtime.jobs.pending("broadcast-tags:")
+    assert len(queued) == 1 and queued[0].kind == "broadcast.sync_tags"
+    assert utc(queued[0].due_at).astimezone(bc.HOSPITAL_TZ).hour == bc.TAG_SYNC_HOUR
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+async def test_a_start_time_without_a_zone_is_china_time(wechat_runtime: Runtime) -> None:
+    content = bc.Content(title="通知", text="明早九点推送。")
+    campaign_id = await bc.create_campaign(wechat_runtime, "九点", content, EVERYONE, ["wechat_mass"], "admin:test")
+    tomorrow = (utcnow() + dt.timedelta(days=1)).astimezone(bc.HOSPITAL_TZ).date()
+    await bc.schedule_campaign(wechat_runtime, campaign_id, dt.datetime.combine(tomorrow, dt.time(9, 0)))
+    (job,) = await wechat_runtime.jobs.pending(f"broadcast:{campaign_id}:")
+    assert utc(job.due_at) == dt.datetime.combine(tomorrow, dt.time(1, 0), tzinfo=dt.timezone.utc)
