@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ class Ruleset:
     modifier_context: Expression
     modifiers: tuple[Modifier, ...]
 
-    @property
+    @cached_property
     def names(self) -> frozenset[str]:
         """Every slot any rule or modifier reads."""
         exprs = [r.when for r in self.rules] + [m.when for m in self.modifiers] + [self.modifier_context]
