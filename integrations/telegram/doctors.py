@@ -191,6 +191,9 @@ class DoctorDesk:
         if command == "/close":
             await self.close(chat_id, staff, rest.strip())
             return
+        if command == "/switch":
+            await self.switch(chat_id, rest.strip())
+            return
         if command:
             await self.channel.say(chat_id, "telegram_doctor_help")
             return
@@ -233,6 +236,21 @@ class DoctorDesk:
         await self.channel.say(chat_id, "telegram_closed")
         await self._announce_current(chat_id)
 
+    async def switch(self, chat_id: int, tag: str) -> None:
+        """Point the doctor's messages at another open session, named by its patient tag."""
+        async with self.runtime.db.session() as s:
+            sessions = (await s.scalars(select(TelegramSessionRow).where(
+                TelegramSessionRow.chat_id == chat_id, TelegramSessionRow.ended_at.is_(None))
+                .order_by(TelegramSessionRow.started_at))).all()
+        chosen = next((x for x in sessions if tag and patient_tag(x.consultation_id) == tag.lstrip("#").lower()), None)
+        if chosen is None:
+            tags = "、".join("#" + patient_tag(x.consultation_id) for x in sessions)
+            await self.channel.say(chat_id, "telegram_switch_usage" if sessions else "telegram_no_session", tags=tags)
+            return
+        async with self.runtime.db.transaction() as s:
+            await s.execute(update(TelegramSessionRow).where(TelegramSessionRow.id == chosen.id).values(focused_at=utcnow()))
+        await self._announce_current(chat_id)
+
     async def on_callback(self, update: Update, staff_id: int) -> None:
         query = update.callback_query
         assert query is not None and query.message is not None
@@ -263,7 +281,7 @@ class DoctorDesk:
             await _answer(query, self.channel.text(key), alert=True)
             return
         await _answer(query)
-        await self.channel.say(chat_id, "telegram_accepted_by_you", department=c.department_name)
+        await self.channel.say(chat_id, "telegram_accepted_by_you", department=c.department_name, tag=patient_tag(c.id))
         await self.channel.bot.send_message(chat_id, await self.summary_text(c))
         await self.channel.say(chat_id, "telegram_session_help")
 
@@ -275,8 +293,9 @@ class DoctorDesk:
                 await s.execute(delete(TelegramSessionRow).where(
                     TelegramSessionRow.consultation_id == consultation_id, TelegramSessionRow.chat_id == chat_id,
                     TelegramSessionRow.ended_at.is_not(None)))
+                now = utcnow()
                 row = TelegramSessionRow(chat_id=chat_id, staff_id=staff_id, consultation_id=consultation_id,
-                                         started_at=utcnow())
+                                         started_at=now, focused_at=now)
                 s.add(row)
                 await s.flush()
                 return row.id
@@ -387,7 +406,7 @@ class DoctorDesk:
                 TelegramSessionRow.ended_at.is_(None)))).all()
         for session in sessions:
             if await self._end_session(session):  # only one worker wins, and tells the doctor
-                await self.channel.say(session.chat_id, "telegram_ended_elsewhere",
+                await self.channel.say(session.chat_id, "telegram_ended_elsewhere", tag=patient_tag(session.consultation_id),
                                        department=data.get("department_name") or data.get("department"),
                                        status=self.channel.text(f"telegram_status_{change}"))
                 await self._announce_current(session.chat_id)
@@ -406,22 +425,24 @@ class DoctorDesk:
         if session is None or not await self._claim(topic):
             return
         department = (await self.service.get(consultation_id)).department_name
+        tag = patient_tag(consultation_id)
         if message["type"] == "alert":
             alert = message.get("alert") or {}
             reasons = "；".join(alert.get("reasons") or []) or self._level(alert.get("level"))
-            await self.channel.say(session.chat_id, "telegram_red_flag", department=department, reasons=reasons)
+            await self.channel.say(session.chat_id, "telegram_red_flag", department=department, reasons=reasons,
+                                   tag=tag)
             return
         text = str(message.get("text") or "")
         if sender != "patient":
             await self.channel.say(session.chat_id, "telegram_colleague_says", name=message.get("name", ""),
-                                   department=department, text=text)
+                                   department=department, text=text, tag=tag)
             return
         if text:
-            await self.channel.say(session.chat_id, "telegram_patient_says", department=department, text=text)
+            await self.channel.say(session.chat_id, "telegram_patient_says", department=department, text=text, tag=tag)
         kinds = sorted({str(a.get("kind")) for a in message.get("attachments") or [] if isinstance(a, dict)})
         if kinds:
             await self.channel.say(session.chat_id, "telegram_patient_attachment", department=department,
-                                   kinds="、".join(kinds))
+                                   kinds="、".join(kinds), tag=tag)
 
     async def _claim(self, topic: str) -> bool:
         """True when this worker relays the doctor's topic (every worker hears it with Redis).
@@ -452,11 +473,11 @@ class DoctorDesk:
     # -- sessions ------------------------------------------------------------------------------
 
     async def _current(self, chat_id: int) -> TelegramSessionRow | None:
-        """The session the doctor's messages go to: the most recently accepted one still open."""
+        """The session the doctor's messages go to: the open one accepted or switched to last."""
         async with self.runtime.db.session() as s:
             return await s.scalar(select(TelegramSessionRow).where(
                 TelegramSessionRow.chat_id == chat_id, TelegramSessionRow.ended_at.is_(None))
-                .order_by(TelegramSessionRow.started_at.desc(), TelegramSessionRow.id.desc()).limit(1))
+                .order_by(TelegramSessionRow.focused_at.desc(), TelegramSessionRow.id.desc()).limit(1))
 
     async def _end_session(self, session: TelegramSessionRow) -> bool:
         async with self.runtime.db.transaction() as s:
@@ -474,7 +495,8 @@ class DoctorDesk:
             return
         c = await self.service.get(session.consultation_id)
         started = self.service.roster.local(session.started_at).strftime("%H:%M")
-        await self.channel.say(chat_id, "telegram_now_current", department=c.department_name, started=started)
+        await self.channel.say(chat_id, "telegram_now_current", department=c.department_name, started=started,
+                               tag=patient_tag(c.id))
 
     async def _session_staff(self) -> set[int]:
         async with self.runtime.db.session() as s:
@@ -508,6 +530,11 @@ class DoctorDesk:
         state = await self.runtime.engine.state(conversation_id)
         summary = build_intake(state, [])
         return "、".join(i.label for i in summary.symptoms_present[:6])
+
+
+def patient_tag(consultation_id: str) -> str:
+    """A short name for a patient in the doctor's chat: tells sessions apart, identifies nobody."""
+    return consultation_id[-4:].lower()
 
 
 def level_name(level: Any, text: Callable[..., str]) -> str:

@@ -51,7 +51,7 @@ class TelegramNotificationRow(Base):
 
 
 class TelegramSessionRow(Base):
-    """A consultation a doctor works from Telegram; the newest open one receives the doctor's messages."""
+    """A consultation a doctor works from Telegram; the focused open one receives the doctor's messages."""
 
     __tablename__ = "telegram_sessions"
     __table_args__ = (UniqueConstraint("consultation_id", "chat_id", name="uq_telegram_sessions"),)
@@ -61,4 +61,6 @@ class TelegramSessionRow(Base):
     staff_id: Mapped[int] = mapped_column(Integer)
     consultation_id: Mapped[str] = mapped_column(String(32), index=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The session the doctor's messages go to is the one focused last (on accepting, or by /switch).
+    focused_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -289,3 +289,36 @@ async def test_a_doctors_message_telegram_delivers_twice_reaches_the_patient_onc
     await hospital.webhook.post(update)
     events = (await hospital.tracker("p8"))["events"]
     assert [e["text"] for e in events if e.get("text") == "请把体温告诉我"] == ["请把体温告诉我"]
+
+
+async def test_a_doctor_with_two_patients_tells_them_apart_by_tag_and_switches_between_them(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.link(wang, DOCTOR_CHAT)
+    tags = {}
+    for sender in ("p9", "p10"):
+        await hospital.patient_says(sender, "转人工")
+        data = await hospital.wait(lambda api: [_accept_data(c) for c in api.sent_to(DOCTOR_CHAT)
+                                                if _accept_data(c) and _accept_data(c)[-4:] not in tags.values()])
+        await hospital.tap(DOCTOR_CHAT, data[0])
+        tags[sender] = data[0][-4:]
+    assert tags["p9"] != tags["p10"]
+
+    await hospital.patient_says("p9", "我是先来的那位")
+    relayed = await hospital.wait(lambda api: [t for t in api.texts_to(DOCTOR_CHAT) if "我是先来的那位" in t])
+    assert f"#{tags['p9']}" in relayed[0]
+
+    # Messages go to the patient accepted last, until the doctor switches.
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "给后来的那位"))
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, f"/switch #{tags['p9']}"))
+    assert f"#{tags['p9']}" in hospital.api.texts_to(DOCTOR_CHAT)[-1]
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "给先来的那位"))
+
+    def doctor_texts(events: list[dict[str, Any]]) -> list[str]:
+        return [e["text"] for e in events if e["event"] == "bot" and e["actor"] == f"doctor:{wang.id}"]
+
+    assert doctor_texts((await hospital.tracker("p10"))["events"])[-1] == "给后来的那位"
+    assert doctor_texts((await hospital.tracker("p9"))["events"])[-1] == "给先来的那位"
+
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/switch zzzz"))
+    listing = hospital.api.texts_to(DOCTOR_CHAT)[-1]
+    assert f"#{tags['p9']}" in listing and f"#{tags['p10']}" in listing

@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("staff_id", sa.Integer, nullable=False),
         sa.Column("consultation_id", sa.String(32), nullable=False, index=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("focused_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("consultation_id", "chat_id", name="uq_telegram_sessions"),
     )
