@@ -41,6 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot import events as ev
 from bot.config import ConfigError
+from bot.consultations.models import ConsultationRow
 from bot.db import Base, BigId, ConversationRow, EventRow, JSONType, utcnow
 from bot.expressions import Expression, ExpressionError, compile_expression
 from bot.jobs import job
@@ -346,7 +347,7 @@ async def profiles(runtime: "Runtime", channels: Iterable[str]) -> list[Profile]
     """Every conversation on these channels, with its slots, latest triage, last contact, department and tags.
 
     Slots are derived the engine's way (`ConversationState.apply` over the slot, triage and restart
-    events), streamed in conversation order so memory stays flat however many events there are.
+    events), streamed in conversation order: only one conversation's events are held at a time.
     """
     channels = list(channels)
     now = time.time()
@@ -412,8 +413,6 @@ async def profiles(runtime: "Runtime", channels: Iterable[str]) -> list[Profile]
 
 async def _last_departments(session: Any, in_scope: Any) -> list[tuple[str, str]]:
     """The department of each conversation's most recent consultation."""
-    from bot.consultations.models import ConsultationRow
-
     latest = (
         select(ConsultationRow.conversation_id, func.max(ConsultationRow.requested_at).label("at"))
         .where(ConsultationRow.conversation_id.in_(in_scope))

@@ -75,3 +75,23 @@ async def test_an_unknown_group_or_method_is_refused_with_a_clear_reason(wechat_
         await bc.create_campaign(wechat_runtime, "x", content, bc.Audience(groups=("martians",)), ["wechat_mass"], "admin:t")
     with pytest.raises(bc.BroadcastError, match="unknown delivery method"):
         await bc.create_campaign(wechat_runtime, "x", content, bc.Audience(), ["carrier_pigeon"], "admin:t")
+
+
+async def test_the_department_of_the_last_consultation_selects_patients(wechat_runtime: Runtime, patient: Patient) -> None:
+    import datetime as dt
+
+    from bot.consultations.models import ConsultationRow
+
+    await patient("fever-then-resp", age=50)
+    await patient("resp-then-fever", age=50)
+    await patient("never-consulted", age=50)
+    day = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    async with wechat_runtime.db.transaction() as session:
+        for number, (cid, department, hours) in enumerate((
+            ("wechat:fever-then-resp", "fever", 0), ("wechat:fever-then-resp", "respiratory", 5),
+            ("wechat:resp-then-fever", "respiratory", 0), ("wechat:resp-then-fever", "fever", 5),
+        )):
+            session.add(ConsultationRow(id=f"c{number}", conversation_id=cid, department=department, status="closed",
+                                        requested_at=day + dt.timedelta(hours=hours), participants=[]))
+    assert await recipients(wechat_runtime, departments=("fever",)) == {"resp-then-fever"}
+    assert await recipients(wechat_runtime, departments=("fever", "respiratory")) == {"fever-then-resp", "resp-then-fever"}
