@@ -424,7 +424,8 @@ class DoctorDesk:
                 TelegramSessionRow.ended_at.is_(None)))
         if session is None or not await self._claim(topic):
             return
-        department = (await self.service.get(consultation_id)).department_name
+        consultation = await self.service.get(consultation_id)
+        department = consultation.department_name
         tag = patient_tag(consultation_id)
         if message["type"] == "alert":
             alert = message.get("alert") or {}
@@ -439,7 +440,17 @@ class DoctorDesk:
             return
         if text:
             await self.channel.say(session.chat_id, "telegram_patient_says", department=department, text=text, tag=tag)
-        kinds = sorted({str(a.get("kind")) for a in message.get("attachments") or [] if isinstance(a, dict)})
+        attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
+        if consultation.conversation_id.startswith("telegram:"):
+            # The patient's photos are files of this same bot: the doctor sees them right here.
+            photos = [a for a in attachments if a.get("kind") == "image" and a.get("media_id")]
+            for photo in photos:
+                try:
+                    await self.channel.bot.send_photo(session.chat_id, photo["media_id"], caption=f"#{tag}")
+                except TelegramError as exc:
+                    log.warning("telegram: a patient's photo was not forwarded (%s)", exc.__class__.__name__)
+            attachments = [a for a in attachments if a not in photos]
+        kinds = sorted({str(a.get("kind")) for a in attachments})
         if kinds:
             await self.channel.say(session.chat_id, "telegram_patient_attachment", department=department,
                                    kinds="、".join(kinds), tag=tag)

@@ -322,3 +322,16 @@ async def test_a_doctor_with_two_patients_tells_them_apart_by_tag_and_switches_b
     await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/switch zzzz"))
     listing = hospital.api.texts_to(DOCTOR_CHAT)[-1]
     assert f"#{tags['p9']}" in listing and f"#{tags['p10']}" in listing
+
+
+async def test_a_telegram_patients_photo_reaches_the_doctors_chat_as_a_photo_with_the_patient_tag(hospital):
+    patient_chat = 8802
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.webhook.post(hospital.updates.message(patient_chat, "转人工"))
+    await hospital.tap(DOCTOR_CHAT, (await hospital.accept_button(DOCTOR_CHAT))["data"])
+    photo = [{"file_id": "throat-photo", "file_unique_id": "t", "width": 800, "height": 600}]
+    await hospital.webhook.post(hospital.updates.message(patient_chat, None, photo=photo, caption="嗓子"))
+    sent = await hospital.wait(lambda api: [c for c in api.calls_of("sendPhoto") if c.params["chat_id"] == DOCTOR_CHAT])
+    assert sent[0].params["photo"] == "throat-photo"
+    assert sent[0].params["caption"].startswith("#")
