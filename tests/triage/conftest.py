@@ -7,16 +7,30 @@ from typing import Any
 
 import pytest
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, load_config
 from bot.flows import SlotSpec, load_flows
 from bot.responses import Responses
+from bot.runtime import Runtime
 from nlu.lexicon import load_lexicon
+from tests.conftest import write_config
+from tests.services import redis_prefix
 
 from actions.triage.announce import ADVICE_PREFIX
 from actions.triage.ruleset import Ruleset, load_ruleset
 
 FLOWS = PROJECT_ROOT / "flows"
 SLOT_FILES = ("slots.yml", "triage_slots.yml")
+
+
+def embedded_runtime(tmp: Path, **config: Any) -> Runtime:
+    """An embedded SQLite runtime (not started) with the project's config.yml plus `config`.
+
+    For tests that need a runtime for a whole module, or one that is expected not to start.
+    """
+    path = write_config(tmp / "config.yml", redis={"prefix": redis_prefix()}, **config)
+    env = {"DATABASE_URL": f"sqlite:///{tmp}/wenzhen.db", "WENZHEN_DATA_DIR": str(tmp / "data"),
+           "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32}
+    return Runtime(load_config(path, env=env))
 
 
 def declared_slots(tmp: Path) -> dict[str, SlotSpec]:

@@ -1,4 +1,4 @@
-"""`wenzhen triage check` and `wenzhen triage decide`, run through the real command line group."""
+"""`wenzhen triage check` and `decide` through the real command line group, and the check at start."""
 from __future__ import annotations
 
 import json
@@ -9,8 +9,9 @@ import yaml
 from click.testing import CliRunner
 
 from bot.cli import main
-from actions.triage.ruleset import DEFAULT_RULES_PATH
+from actions.triage.ruleset import DEFAULT_RULES_PATH, RulesetError
 from tests.conftest import write_config
+from tests.triage.conftest import embedded_runtime
 
 
 @pytest.fixture
@@ -53,3 +54,16 @@ def test_decide_prints_the_decision_for_given_facts(run) -> None:
 def test_decide_refuses_facts_that_are_not_a_json_object(run) -> None:
     assert run("decide", "spo2=92").exit_code == 2
     assert run("decide", "[1, 2]").exit_code == 2
+
+
+async def test_a_broken_rule_file_stops_the_runtime_at_start(tmp_path: Path) -> None:
+    document = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    document["rules"][0]["level"] = "critical"
+    broken = tmp_path / "broken-rules.yml"
+    broken.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    runtime = embedded_runtime(tmp_path, triage={"rules": str(broken)})
+    try:
+        with pytest.raises(RulesetError, match="rule 'resp.spo2_low': unknown level 'critical'"):
+            await runtime.start(upgrade=True)
+    finally:
+        await runtime.stop()

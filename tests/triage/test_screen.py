@@ -17,11 +17,10 @@ import pytest
 import pytest_asyncio
 
 from bot.app import create_app
-from bot.config import PROJECT_ROOT, load_config
+from bot.config import PROJECT_ROOT
 from bot.messages import UserMessage
 from bot.runtime import Runtime
-from tests.conftest import write_config
-from tests.services import redis_prefix
+from tests.triage.conftest import embedded_runtime
 
 DATA = Path(__file__).parent / "data"
 FLOW_FILES = ("slots.yml", "triage_slots.yml", "basics.yml")
@@ -64,15 +63,11 @@ async def probe_runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
     for name in FLOW_FILES:
         shutil.copy(PROJECT_ROOT / "flows" / name, flows / name)
     shutil.copy(DATA / "flows" / "probe.yml", flows / "probe.yml")
-    config = write_config(
-        tmp / "config.yml",
+    runtime = embedded_runtime(
+        tmp,
         plugins=["integrations.web", "actions.triage"],
         flows={"dir": str(flows), "response_dirs": [str(PROJECT_ROOT / "flows" / "responses"), str(DATA / "responses")]},
-        redis={"prefix": redis_prefix()},
     )
-    env = {"DATABASE_URL": f"sqlite:///{tmp}/wenzhen.db", "WENZHEN_DATA_DIR": str(tmp / "data"),
-           "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32}
-    runtime = Runtime(load_config(config, env=env))
     await runtime.start(upgrade=True)
     yield runtime
     await runtime.stop()
@@ -281,11 +276,7 @@ async def test_a_runtime_without_the_triage_plugin_is_not_screened(tmp_path: Pat
     flows = tmp_path / "flows"
     flows.mkdir()
     shutil.copy(PROJECT_ROOT / "flows" / "slots.yml", flows / "slots.yml")
-    config = write_config(tmp_path / "config.yml", plugins=["integrations.web"], flows={"dir": str(flows)},
-                          redis={"prefix": redis_prefix()})
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/wenzhen.db", "WENZHEN_DATA_DIR": str(tmp_path / "data"),
-           "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32}
-    runtime = Runtime(load_config(config, env=env))
+    runtime = embedded_runtime(tmp_path, plugins=["integrations.web"], flows={"dir": str(flows)})
     await runtime.start(upgrade=True)
     try:
         replies = await runtime.engine.handle(UserMessage(channel="rest", sender="p", text='/inform{"spo2": 88}'))
