@@ -170,7 +170,7 @@ async def test_an_expired_or_unknown_article_cannot_be_broadcast(wechat_runtime:
 
 @pytest.mark.postgres
 @pytest.mark.redis
-async def test_on_postgresql_with_redis_a_campaign_is_delivered_exactly_once(
+async def test_two_workers_on_postgresql_and_redis_deliver_a_campaign_exactly_once(
     postgres_url: str, redis_url: str, make_runtime: object, wechat_env: dict[str, str], wechat: MassWeChat
 ) -> None:
     # postgres_url first: its database is dropped only after the runtimes made here have stopped.
@@ -185,9 +185,12 @@ async def test_on_postgresql_with_redis_a_campaign_is_delivered_exactly_once(
         await runtime.engine.handle(UserMessage("wechat", openid, payload='/inform{"age": 66}'))
         await channel.contacts.interacted(openid)
     await bc.record_opt_out(runtime, "wechat", "pg4", source="test")
+    # A second worker on the same database and Redis takes its share of the batches.
+    await make_runtime(database_url=postgres_url, redis_url=redis_url, **FAST)  # type: ignore[operator]
     report = await run_until_finished(runtime, await campaign(runtime, ["wechat_mass"], bc.Audience(groups=("elderly",))))
     assert report.counts["sent"] == 4 and report.reasons["skipped"] == {bc.OPTED_OUT: 1}
     assert [len(wechat.inbox[p]) for p in people] == [1, 1, 1, 1, 0]
+    assert len(wechat.received("/cgi-bin/message/mass/sendall")) == 2  # batches of 3: each sent once
 
 
 async def test_resume_queues_again_what_the_job_queue_gave_up_on(
