@@ -26,7 +26,7 @@ from tests.triage.vignettes import NO_DECISION, Score, Vignette, load_vignettes
 
 VIGNETTE_LIST = load_vignettes()
 MAX_TURNS = 40
-CONCURRENT = 6
+CONCURRENT = 4
 # Answers a patient gives to questions whose answer is not itself a triage fact.
 WHEN_NOT_IN_FACTS = {"subject": "self", "vaccine_doses": 3, "weight_kg": 15}
 # The intake's helper questions, answered from the facts they stand for.
