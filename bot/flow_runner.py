@@ -218,9 +218,8 @@ class FlowRunner:
         if interrupt:
             self._end_all(turn, "interrupted")
         if any(f.flow == flow.id for f in turn.state.stack):
-            # Asked again for a flow already running: go back to it rather than nesting a copy.
-            while turn.state.stack and turn.state.stack[-1].flow != flow.id:
-                self._pop(turn, "interrupted")
+            # Asked again for a flow already running: carry on with it, neither nesting a copy nor
+            # dropping the flows it called (their questions are still to ask).
             return
         self._push(turn, flow)
 

@@ -204,3 +204,15 @@ async def test_breathless_at_rest_is_decided_at_once(patient) -> None:
     await p.say("是的")
     assert p.decision["level"] == "emergency" and "resp.severe_dyspnea" in p.decision["rules"]
     assert (await p.tracker())["active_flow"] is None, "no question after an emergency"
+
+
+async def test_a_new_symptom_mid_intake_keeps_the_questions_still_to_ask(patient) -> None:
+    p: Patient = patient("fever-midway")
+    await p.say('/covid_positive{"subject": "child", "age": 3, "antigen_result": "positive", "temperature": 38.5,'
+                ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
+                ' "can_count_breaths": false, "other_symptoms": "none"}')
+    assert p.asked == ["utter_ask_weight"]
+    # Not a weight, but a new complaint: it is kept, and the children's questions are not lost.
+    await p.say('/covid_positive{"symptoms.vomiting": true}')
+    assert p.asked[-1] == "utter_ask_weight"
+    assert (await p.slots())["symptoms"]["vomiting"] is True

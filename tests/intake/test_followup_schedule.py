@@ -65,6 +65,8 @@ async def test_scheduled_checkins_survive_a_restart(make_runtime, tmp_path: Path
     second = await make_runtime(database_url=database_url, jobs={"poll_seconds": 60})
     pending = await second.jobs.pending(job_key_prefix("fu-restart"))
     assert len(pending) == 7
-    assert await second.jobs.run_due(pending[0].due_at + dt.timedelta(minutes=1)) == 1
-    await finished_jobs(second, job_key_prefix("fu-restart"))
+    # Other plugins' scheduled work may fall due too; this conversation's first check-in must.
+    assert await second.jobs.run_due(pending[0].due_at + dt.timedelta(minutes=1)) >= 1
+    rows = await finished_jobs(second, job_key_prefix("fu-restart"))
+    assert sorted(r.status for r in rows) == ["done"] + ["pending"] * 6
     assert (await second.engine.state("fu-restart")).active_flow == "followup_checkin"
