@@ -1,6 +1,7 @@
 """Patients and medical cards: validation, masking, encryption at rest, and the bind_card flow over WeChat."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import time
@@ -199,3 +200,22 @@ async def test_removing_a_card_makes_the_next_one_current(wechat: WeChatSetup) -
     assert (await patient.slots())["subject"] == "self"
     listing = await patient.clicks("MY_CARDS")
     assert "赵*宝" not in listing and "【当前】赵*（本人）" in listing
+
+
+async def test_two_first_messages_at_once_make_one_patient_account(postgres_url: str, make_runtime: Any) -> None:
+    from bot.crypto import field_cipher
+    from bot.patients import Patient as PatientRow
+    from bot.patients import Patients
+
+    runtime = await make_runtime(database_url=postgres_url)
+    cipher = field_cipher(runtime.config)
+
+    async def first_sight() -> int:
+        async with runtime.db.transaction() as session:
+            return (await Patients(session, cipher).account("wechat", "o_twice_at_once")).id
+
+    ids = await asyncio.gather(*(first_sight() for _ in range(8)))
+    assert len(set(ids)) == 1
+    async with runtime.db.session() as session:
+        rows = (await session.scalars(select(PatientRow).where(PatientRow.external_id == "o_twice_at_once"))).all()
+    assert len(rows) == 1
