@@ -67,7 +67,7 @@ def test_modifiers_raise_consult_to_urgent(ruleset: Ruleset) -> None:
 
 
 def test_several_modifiers_raise_only_one_level(ruleset: Ruleset) -> None:
-    decision = decide(ruleset, {**sx("fever"), "age": 80, "conditions": {"diabetes": True, "cancer": True}})
+    decision = decide(ruleset, {**sx("cough"), "age": 80, "conditions": {"diabetes": True, "cancer": True}})
     assert decision.level == "consult"
     assert decision.rule_ids == ["risk.age_65", "risk.chronic_disease", "risk.immunosuppressed"]
 
