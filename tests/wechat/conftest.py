@@ -3,7 +3,6 @@ and a real uvicorn server on 127.0.0.1 serving the runtime's app."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
@@ -15,6 +14,7 @@ from bot.app import create_app
 from bot.db import JobRow, utcnow
 from bot.runtime import Runtime
 from integrations.wechat.channel import WeChatChannel, channel_for
+from tests.conftest import free_port
 from tests.wechat.simulator import WeChatAPIServer, WeChatPlatform
 
 TOKEN = "wenzhen_test_token"
@@ -42,9 +42,7 @@ class LiveServer:
     """uvicorn serving a runtime's app on a free loopback port, in this event loop."""
 
     def __init__(self, runtime: Runtime) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="off")
