@@ -56,15 +56,20 @@ async def test_redis_lock_serves_waiters_in_arrival_order_across_clients(redis_c
     other = aioredis.from_url(redis_url, decode_responses=True)
     prefix = redis_prefix()
     a, b = RedisLocks(redis_client, prefix), RedisLocks(other, prefix)
+    next_key = f"{prefix}lock:conv:next"
     order: list[int] = []
 
     async def worker(i: int) -> None:
-        await asyncio.sleep(i * 0.01)
         async with (a if i % 2 else b).hold("conv"):
             order.append(i)
-            await asyncio.sleep(0.015)
 
-    await asyncio.gather(*(worker(i) for i in range(10)))
+    async with a.hold("conv"):  # ticket 1: everybody else queues behind it
+        tasks = []
+        for i in range(10):
+            tasks.append(asyncio.create_task(worker(i)))
+            while int(await redis_client.get(next_key) or 0) < i + 2:  # worker i has taken its ticket
+                await asyncio.sleep(0.001)
+    await asyncio.gather(*tasks)
     await other.aclose()
     assert order == list(range(10))
 
