@@ -154,6 +154,12 @@ async def drive(patient_url: str, doctor_url: str, sessions: int, doctors: int, 
     return legs
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux), to show the cost apart from the machine's load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def report(legs: dict[str, list[float]]) -> None:
     for name, values in legs.items():
         values.sort()
@@ -187,8 +193,15 @@ def main() -> None:
                 print(f"{args.sessions} live sessions, {args.doctors} doctors, {args.rounds} rounds each, "
                       f"~{args.pause} s apart; "
                       f"patients on {servers[0][1]}, doctors on {servers[1][1]} (PostgreSQL + Redis)")
-                report(asyncio.run(drive(servers[0][1], servers[1][1], args.sessions, args.doctors, args.rounds,
-                                         args.pause)))
+                before = [cpu_seconds(proc.pid) for proc, _ in servers]
+                legs = asyncio.run(drive(servers[0][1], servers[1][1], args.sessions, args.doctors, args.rounds,
+                                         args.pause))
+                used = [cpu_seconds(proc.pid) - b for (proc, _), b in zip(servers, before)]
+                report(legs)
+                total = len(legs["round"]) + min(4, args.sessions) * args.rounds + args.sessions  # + warm-up, set-up
+                print(f"server CPU per round: patients' worker {used[0] / total * 1000:.1f} ms, "
+                      f"doctors' worker {used[1] / total * 1000:.1f} ms; load average {os.getloadavg()[0]:.1f} "
+                      f"on {os.cpu_count()} CPUs")
             finally:
                 for proc, _ in servers:
                     proc.terminate()
