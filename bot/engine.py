@@ -174,8 +174,9 @@ class Engine:
             # question answers it (or is refused and asked again): the NLU's context-free reading of
             # it (an age) must never overwrite another slot.
             bare_number = self._bare_number_to_numeric_question(turn.state, turn.answer_text)
-            self.runner.fill_pending(turn, parse.intent.name)
             corrected = self._fill_slots(turn, payload_slots, use_entities=not bare_number)
+            # After the entities: "不吃奶" fills "不肯吃奶吗？" with its symptom, not with its "不" (deny).
+            self.runner.fill_pending(turn, parse.intent.name)
             if not payload_ok:
                 turn.utter("utter_payload_invalid")
             for interceptor in self.runtime.interceptors:

@@ -216,3 +216,15 @@ async def test_a_new_symptom_mid_intake_keeps_the_questions_still_to_ask(patient
     await p.say('/covid_positive{"symptoms.vomiting": true}')
     assert p.asked[-1] == "utter_ask_weight"
     assert (await p.slots())["symptoms"]["vomiting"] is True
+
+
+async def test_a_typed_symptom_answers_its_question_whatever_its_negative_wording(patient) -> None:
+    p: Patient = patient("fever-feeding")
+    await p.say('/covid_positive{"subject": "child", "age": 1, "antigen_result": "positive", "temperature": 38.5,'
+                ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
+                ' "can_count_breaths": false, "other_symptoms": "none", "weight_kg": 10, "symptoms.confusion": false,'
+                ' "symptoms.drowsiness": false, "symptoms.seizure": false}')
+    assert p.asked == ["utter_ask_child_feeding"]
+    await p.say("不吃奶")
+    assert (await p.slots())["symptoms"]["refusal_to_feed"] is True
+    assert "已更正" not in p.texts
