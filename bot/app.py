@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.config import Config, load_config
+from bot.locks import LockTimeout
 from bot.runtime import Runtime
 
 
@@ -51,6 +52,15 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     async def metrics() -> PlainTextResponse:
         """Prometheus text format."""
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(LockTimeout)
+    async def busy(_: Request, exc: LockTimeout) -> JSONResponse:
+        # The conversation stayed busy past the lock timeout: nothing was stored, the sender may retry.
+        return JSONResponse(
+            {"error": "conversation busy", "reason": "上一条消息还在处理中，请稍后再发"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -112,7 +112,15 @@ class RedisLocks:
         except BaseException:
             await self._release(keys=[served_key, alive], args=[ticket])
             raise
+        # While the turn runs, keep the ticket alive, so that only a dead holder is ever skipped.
+        heartbeat = asyncio.create_task(self._keep_alive(f"{alive}{ticket}", ttl_ms))
         try:
             yield
         finally:
+            heartbeat.cancel()
             await self._release(keys=[served_key, alive], args=[ticket])
+
+    async def _keep_alive(self, key: str, ttl_ms: int) -> None:
+        while True:
+            await asyncio.sleep(ttl_ms / 3000)
+            await self._redis.pexpire(key, ttl_ms)  # type: ignore[attr-defined]

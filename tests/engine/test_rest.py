@@ -124,3 +124,13 @@ async def test_health_readiness_and_metrics(client: httpx.AsyncClient) -> None:
 async def test_the_rest_api_is_described_in_openapi(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert {"/webhooks/rest/webhook", "/conversations/{sender}/tracker", "/model/parse", "/readyz"} <= set(paths)
+
+
+async def test_a_conversation_busy_past_the_lock_timeout_is_a_503_and_nothing_is_stored(client: httpx.AsyncClient, runtime) -> None:
+    await client.post(WEBHOOK, json={"sender": "stuck", "message": "/greet"})
+    runtime.locks.timeout = 0.2
+    async with runtime.locks.hold("stuck"):
+        response = await client.post(WEBHOOK, json={"sender": "stuck", "message": "还在吗"})
+    assert response.status_code == 503 and response.headers["retry-after"] == "2"
+    users = [e for e in (await client.get("/conversations/stuck/tracker")).json()["events"] if e["event"] == "user"]
+    assert [u["text"] for u in users] == ["/greet"]
