@@ -11,11 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.app import create_app
 from bot.consultations import Closing, Staff, consultations
 from bot.runtime import Runtime
 from integrations.telegram import issue_link_code
+from integrations.telegram.models import TelegramSessionRow
 from tests.telegram.conftest import Webhook, webhook_for
 from tests.telegram.fake_bot_api import FakeBotApi, Updates
 
@@ -156,7 +158,7 @@ async def test_the_whole_path_with_the_patient_on_the_rest_channel(hospital):
     assert from_doctor[-1]["text"] == "请多喝水，按时量体温"
 
     # 5. /close with a summary: the patient receives it, the consultation is closed.
-    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/close 病毒性上呼吸道感染，居家观察"))
+    await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/close\n病毒性上呼吸道感染，居家观察"))
     tracker = await hospital.tracker("p1")
     assert tracker["handoff"]["status"] == "closed"
     assert tracker["handoff"]["summary"] == "病毒性上呼吸道感染，居家观察"
@@ -269,14 +271,26 @@ async def test_close_without_a_summary_asks_for_one_and_keeps_the_session(hospit
     assert any(e.get("text") == "再观察一天" for e in events if e["event"] == "bot")
 
 
-async def test_an_unlinked_doctor_is_a_patient_again(hospital):
+async def test_an_unlinked_doctor_is_a_patient_again_and_their_sessions_stop_relaying_there(hospital):
     wang = await hospital.doctor("wang", "王医生")
     await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.patient_says("p11", "转人工")
+    await hospital.tap(DOCTOR_CHAT, (await hospital.accept_button(DOCTOR_CHAT))["data"])
     await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/unlink"))
+    async with hospital.runtime.db.session() as s:
+        still_open = (await s.scalars(select(TelegramSessionRow).where(
+            TelegramSessionRow.chat_id == DOCTOR_CHAT, TelegramSessionRow.ended_at.is_(None)))).all()
+    assert still_open == []
+    assert (await hospital.tracker("p11"))["handoff"]["status"] == "active"  # the console can go on
+    # A colleague still linked is told of the next patient; the unlinked chat is not (same notifying pass).
+    li = await hospital.doctor("li", "李医生")
+    await hospital.link(li, COLLEAGUE_CHAT)
+    notices_before = [c for c in hospital.api.sent_to(DOCTOR_CHAT) if _accept_data(c)]
     await hospital.patient_says("p7", "转人工")
+    await hospital.accept_button(COLLEAGUE_CHAT)
+    assert [c for c in hospital.api.sent_to(DOCTOR_CHAT) if _accept_data(c)] == notices_before
     await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "你好"))
     assert (await hospital.runtime.engine.state(f"telegram:{DOCTOR_CHAT}")).seq > 0
-    assert not any(_accept_data(c) for c in hospital.api.sent_to(DOCTOR_CHAT))
 
 
 async def test_a_doctors_message_telegram_delivers_twice_reaches_the_patient_once(hospital):
