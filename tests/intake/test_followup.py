@@ -142,3 +142,9 @@ async def test_a_checkin_does_not_interrupt_a_live_consultation(patient, runtime
 async def test_a_checkin_for_a_conversation_that_is_gone_is_dropped_not_retried(runtime) -> None:
     await run_checkin(runtime, {"conversation_id": "never-existed", "day": 1})
     assert (await runtime.engine.state("never-existed")).seq == 0
+
+
+async def test_unsubscribe_without_checkins_says_nothing_about_them(patient) -> None:
+    p: Patient = patient("fu-none")
+    await p.say("/unsubscribe")
+    assert "utter_followup_stopped" not in p.asked
