@@ -186,7 +186,8 @@ class DoctorDesk:
         command = words[0].split("@", 1)[0] if words and words[0].startswith("/") else ""
         rest = words[1] if command and len(words) > 1 else ""
         if command == "/unlink":
-            await self.unlink(chat_id)
+            await self.linker.unlink_chat(chat_id)  # the chat is a patient's again
+            await self.channel.say(chat_id, "telegram_unlinked")
             return
         if command == "/close":
             await self.close(chat_id, staff, rest.strip())
@@ -212,14 +213,6 @@ class DoctorDesk:
                 return
             await self._end_session(session)
             await self.channel.say(chat_id, "telegram_relay_failed")
-
-    async def unlink(self, chat_id: int) -> None:
-        """Open sessions stop relaying here (they go on in the console); the chat is a patient's again."""
-        async with self.runtime.db.transaction() as s:
-            await s.execute(update(TelegramSessionRow).where(
-                TelegramSessionRow.chat_id == chat_id, TelegramSessionRow.ended_at.is_(None)).values(ended_at=utcnow()))
-        await self.linker.unlink_chat(chat_id)
-        await self.channel.say(chat_id, "telegram_unlinked")
 
     async def close(self, chat_id: int, staff: Staff, summary: str) -> None:
         session = await self._current(chat_id)

@@ -12,10 +12,10 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from bot.db import Database, utcnow
-from integrations.telegram.models import TelegramLinkCodeRow, TelegramLinkRow
+from integrations.telegram.models import TelegramLinkCodeRow, TelegramLinkRow, TelegramSessionRow
 
 # No 0/O, 1/I/L: a doctor copies the code by eye from one screen to another.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -94,14 +94,17 @@ class Linker:
             return row.staff_id
 
     async def unlink_chat(self, chat_id: int) -> bool:
+        """Unlink a chat; its open sessions stop relaying there (they go on in the console)."""
         async with self.db.transaction() as s:
             result = await s.execute(delete(TelegramLinkRow).where(TelegramLinkRow.chat_id == chat_id))
+            await s.execute(update(TelegramSessionRow).where(
+                TelegramSessionRow.chat_id == chat_id, TelegramSessionRow.ended_at.is_(None)).values(ended_at=utcnow()))
             return bool(result.rowcount)
 
     async def unlink_staff(self, staff_id: int) -> bool:
-        async with self.db.transaction() as s:
-            result = await s.execute(delete(TelegramLinkRow).where(TelegramLinkRow.staff_id == staff_id))
-            return bool(result.rowcount)
+        async with self.db.session() as s:
+            chat_id = await s.scalar(select(TelegramLinkRow.chat_id).where(TelegramLinkRow.staff_id == staff_id))
+        return chat_id is not None and await self.unlink_chat(chat_id)
 
     async def staff_for_chat(self, chat_id: int) -> int | None:
         async with self.db.session() as s:
