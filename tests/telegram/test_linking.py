@@ -63,3 +63,18 @@ async def test_linking_again_moves_the_account_to_the_new_chat_and_frees_the_old
     assert await linker.chats_for_staff([7]) == {7: 777}
     assert await linker.unlink_chat(777)
     assert await linker.chats_for_staff([7]) == {}
+
+
+async def test_unlinking_a_staff_member_ends_the_sessions_their_chat_was_working(linker):
+    from sqlalchemy import select
+
+    from integrations.telegram.models import TelegramSessionRow
+
+    await linker.redeem((await linker.issue(7)).code, chat_id=555)
+    async with linker.db.transaction() as s:
+        s.add(TelegramSessionRow(chat_id=555, staff_id=7, consultation_id="c1", started_at=utcnow(), focused_at=utcnow()))
+    assert await linker.unlink_staff(7)
+    async with linker.db.session() as s:
+        [session] = (await s.scalars(select(TelegramSessionRow))).all()
+    assert session.ended_at is not None
+    assert not await linker.unlink_staff(7)
