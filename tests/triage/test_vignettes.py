@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from bot.runtime import Runtime
+from bot.state import get_slot
 
 from actions.triage.decision import decide
 from actions.triage.ruleset import LEVELS, Ruleset
@@ -133,9 +134,8 @@ class Conversation:
 
 
 def _known(slots: dict[str, Any], name: str) -> bool:
-    head, _, key = name.partition(".")
-    value = slots.get(head)
-    return (value.get(key) if isinstance(value, dict) else None) is not None if key else value is not None
+    """Whether the bot already holds a value for a slot (dotted for a map key)."""
+    return get_slot(slots, name) is not None
 
 
 async def test_vignettes_through_the_rest_channel(client: httpx.AsyncClient, runtime: Runtime) -> None:
