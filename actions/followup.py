@@ -72,9 +72,11 @@ def job_key_prefix(conversation_id: str) -> str:
     return f"{JOB_KIND}:{conversation_id}:"
 
 
-async def schedule_checkins(runtime: "Runtime", conversation_id: str, now: dt.datetime) -> list[dt.datetime]:
+async def schedule_checkins(
+    runtime: "Runtime", conversation_id: str, now: dt.datetime, settings: FollowupSettings
+) -> list[dt.datetime]:
     """Schedule the check-ins of one conversation; scheduling the same days again adds nothing."""
-    times = checkin_times(now, FollowupSettings.from_config(runtime.config))
+    times = checkin_times(now, settings)
     prefix = job_key_prefix(conversation_id)
     for day, due in enumerate(times, start=1):
         await runtime.jobs.schedule(
@@ -90,12 +92,11 @@ async def schedule_checkins(runtime: "Runtime", conversation_id: str, now: dt.da
 async def followup_schedule(ctx: ActionContext) -> None:
     """Schedule the daily check-ins the patient agreed to, and say when the first one is."""
     now = dt.datetime.now(dt.timezone.utc)
-    times = await schedule_checkins(ctx.runtime, ctx.conversation_id, now)
     settings = FollowupSettings.from_config(ctx.runtime.config)
-    if ctx.slot("illness_onset_at") is None:
-        # The onset lets each check-in bring the illness's duration up to date (rules on "> 3 days").
-        hours = ctx.slot("duration_hours", 0.0)
-        ctx.set_slot("illness_onset_at", round(now.timestamp() - float(hours) * 3600))
+    times = await schedule_checkins(ctx.runtime, ctx.conversation_id, now, settings)
+    # The onset of this illness lets each check-in bring its duration up to date (rules on "> 3 days").
+    hours = float(ctx.slot("duration_hours", 0.0))
+    ctx.set_slot("illness_onset_at", round(now.timestamp() - hours * 3600))
     ctx.set_slot("followup_active", True)
     ctx.emit(EVENT, {"status": "scheduled", "times": [t.isoformat() for t in times]})
     first = times[0].astimezone(settings.timezone)
