@@ -7,7 +7,6 @@ slots, which the engine has already filled from this message's entities and payl
 """
 from __future__ import annotations
 
-from bot import events as ev
 from bot.actions import ActionContext, interceptor
 
 from actions.triage.active import ruleset_for
@@ -36,7 +35,7 @@ async def safety_screen(ctx: ActionContext) -> bool:
     announced = set(previous.get("rules") or ()) if previous.get("level") == "emergency" else set()
     if emergency_rules - announced:
         announce(ctx, decision)
-        _end_flows(ctx)
+        ctx.end_flows("emergency")
         return not in_session(ctx)
     # Already told: no more questions, but a way to a person or to 120, and the live session goes on.
     if in_session(ctx) or _intent(ctx) in PASS_THROUGH_INTENTS:
@@ -50,15 +49,8 @@ def _cry_for_help(ctx: ActionContext) -> bool:
     if _intent(ctx) != EMERGENCY_INTENT:
         return False
     ctx.utter("utter_emergency_check")
-    _end_flows(ctx)
+    ctx.end_flows("emergency")
     return not in_session(ctx)
-
-
-def _end_flows(ctx: ActionContext) -> None:
-    """Stop asking: every running flow ends (the runner's own way is private to it; this mirrors it)."""
-    while ctx.state.stack:
-        frame = ctx.state.stack.pop()
-        ctx.emit(ev.FLOW_ENDED, {"flow": frame.flow, "reason": "emergency"})
 
 
 def _intent(ctx: ActionContext) -> str | None:
