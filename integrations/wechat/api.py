@@ -11,12 +11,13 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Awaitable, Callable, Protocol, TypeVar
 
 import httpx
 
 from integrations.wechat.settings import WeChatSettings
 
+T = TypeVar("T")
 # Error codes that mean "this access token is no longer good": refresh and retry once.
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 # Refresh this long before WeChat says the token expires, so no call races the expiry.
@@ -167,12 +168,24 @@ class WeChatAPI:
 
     # -- calls --------------------------------------------------------------------------------
 
+    async def _with_token(self, request: Callable[[str], Awaitable[T]]) -> T:
+        """Run `request(token)`; when WeChat calls the token expired, refresh it and try once more."""
+        token = await self.access_token()
+        try:
+            return await request(token)
+        except _StaleToken:
+            token = await self.access_token(stale=token)
+        try:
+            return await request(token)
+        except _StaleToken as exc:
+            raise WeChatAPIError(exc.errcode, "the access token was refused twice") from None
+
     async def call(self, path: str, body: dict[str, Any] | None = None, params: dict[str, str] | None = None) -> dict[str, Any]:
         """POST JSON (or GET without a body); an expired-token error is retried once after a refresh."""
-        token = await self.access_token()
-        for attempt in (1, 2):
+        url = f"{self.settings.api_base}{path}"
+
+        async def request(token: str) -> dict[str, Any]:
             query = {**(params or {}), "access_token": token}
-            url = f"{self.settings.api_base}{path}"
             try:
                 if body is None:
                     response = await self._http.get(url, params=query)
@@ -182,15 +195,9 @@ class WeChatAPI:
                                                      headers={"Content-Type": "application/json; charset=utf-8"})
             except httpx.HTTPError as exc:
                 raise WeChatAPIError(-1, f"WeChat API unreachable: {exc.__class__.__name__}") from exc
-            data = _json(response)
-            errcode = int(data.get("errcode", 0) or 0)
-            if errcode in TOKEN_ERRORS and attempt == 1:
-                token = await self.access_token(stale=token)
-                continue
-            if errcode:
-                raise WeChatAPIError(errcode, str(data.get("errmsg", "")))
-            return data
-        raise WeChatAPIError(-1, "the access token was refused twice")
+            return _checked(_json(response))
+
+        return await self._with_token(request)
 
     async def send_text(self, openid: str, content: str) -> None:
         await self.call("/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}})
@@ -217,34 +224,51 @@ class WeChatAPI:
 
     async def download_media(self, media_id: str) -> Media:
         """A temporary media file, streamed so that an oversized one is cut off early, never held whole."""
-        allowed = self.settings.media_content_types
+        url = f"{self.settings.api_base}/cgi-bin/media/get"
+
+        async def request(token: str) -> Media:
+            try:
+                async with self._http.stream("GET", url, params={"access_token": token, "media_id": media_id}) as response:
+                    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if content_type in ("application/json", "text/plain"):
+                        _checked(_json_bytes(await response.aread()), default_errcode=-1)
+                    return await self._media_body(response, content_type)
+            except httpx.HTTPError as exc:
+                raise WeChatAPIError(-1, f"WeChat API unreachable: {exc.__class__.__name__}") from exc
+
+        return await self._with_token(request)
+
+    async def _media_body(self, response: httpx.Response, content_type: str) -> Media:
         limit = self.settings.media_max_bytes
-        token = await self.access_token()
-        for attempt in (1, 2):
-            url = f"{self.settings.api_base}/cgi-bin/media/get"
-            async with self._http.stream("GET", url, params={"access_token": token, "media_id": media_id}) as response:
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                if content_type in ("application/json", "text/plain"):
-                    data = _json_bytes(await response.aread())
-                    errcode = int(data.get("errcode", -1))
-                    if errcode in TOKEN_ERRORS and attempt == 1:
-                        token = await self.access_token(stale=token)
-                        continue
-                    raise WeChatAPIError(errcode, str(data.get("errmsg", "")))
-                if content_type not in allowed:
-                    raise MediaRefused(f"content type {content_type or 'unknown'} is not accepted")
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > limit:
-                    raise MediaRefused(f"media is larger than {limit} bytes")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        raise MediaRefused(f"media is larger than {limit} bytes")
-                    chunks.append(chunk)
-                return Media(b"".join(chunks), content_type)
-        raise WeChatAPIError(-1, "the access token was refused twice")
+        if content_type not in self.settings.media_content_types:
+            raise MediaRefused(f"content type {content_type or 'unknown'} is not accepted")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise MediaRefused(f"media is larger than {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise MediaRefused(f"media is larger than {limit} bytes")
+            chunks.append(chunk)
+        return Media(b"".join(chunks), content_type)
+
+
+class _StaleToken(Exception):
+    def __init__(self, errcode: int) -> None:
+        super().__init__(errcode)
+        self.errcode = errcode
+
+
+def _checked(data: dict[str, Any], default_errcode: int = 0) -> dict[str, Any]:
+    """The answer, or the error it carries (a stale token as `_StaleToken`, for one retry)."""
+    errcode = int(data.get("errcode", default_errcode) or 0)
+    if errcode in TOKEN_ERRORS:
+        raise _StaleToken(errcode)
+    if errcode:
+        raise WeChatAPIError(errcode, str(data.get("errmsg", "")))
+    return data
 
 
 def _dumps(body: dict[str, Any]) -> bytes:
