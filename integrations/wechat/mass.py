@@ -101,9 +101,11 @@ class MassByTag:
             return outcomes
         tag_id = await self._tag(channel, key[:30])
         try:
-            for start in range(0, len(targets), TAGGING_CHUNK):
-                openids = [r.sender for r in targets[start : start + TAGGING_CHUNK]]
-                await _call(channel, "/cgi-bin/tags/members/batchtagging", {"openid_list": openids, "tagid": tag_id})
+            refused = await self._tag_members(channel, tag_id, targets)
+            outcomes.update(refused)
+            targets = [r for r in targets if r.delivery_id not in refused]
+            if not targets:
+                return outcomes
             body = {
                 "filter": {"is_to_all": False, "tag_id": tag_id},
                 "msgtype": "text",
@@ -122,6 +124,26 @@ class MassByTag:
             return outcomes
         finally:
             await self._drop_tag(channel, tag_id)
+
+    @staticmethod
+    async def _tag_members(channel: WeChatChannel, tag_id: int, targets: list[Recipient]) -> dict[int, Outcome]:
+        """Put the recipients under the batch tag, 50 per call; an openid WeChat refuses (e.g. 40003, not
+        a follower of this account) is found one by one and reported failed, the others still go."""
+        refused: dict[int, Outcome] = {}
+        for start in range(0, len(targets), TAGGING_CHUNK):
+            chunk = targets[start : start + TAGGING_CHUNK]
+            try:
+                await _call(channel, "/cgi-bin/tags/members/batchtagging",
+                            {"openid_list": [r.sender for r in chunk], "tagid": tag_id})
+                continue
+            except WeChatAPIError:
+                pass
+            for r in chunk:
+                try:
+                    await _call(channel, "/cgi-bin/tags/members/batchtagging", {"openid_list": [r.sender], "tagid": tag_id})
+                except WeChatAPIError as exc:
+                    refused[r.delivery_id] = Outcome("failed", f"wechat errcode {exc.errcode}")
+        return refused
 
     @staticmethod
     async def _tag(channel: WeChatChannel, name: str) -> int:

@@ -29,6 +29,7 @@ class MassWeChat(WeChatAPIServer):
         self.hold_mass_send: int | None = None  # the n-th accepted mass send answers only after `release`
         self.release = threading.Event()
         self.call_times: dict[str, list[float]] = defaultdict(list)
+        self.strangers: set[str] = set()  # openids that do not follow this account: tagging them fails
 
     def _answer(self, call: Any) -> Any:
         self.call_times[call.path].append(time.monotonic())
@@ -56,6 +57,8 @@ class MassWeChat(WeChatAPIServer):
         openids = body.get("openid_list") or []
         if len(openids) > TAGGING_LIMIT:
             return {"errcode": 40032, "errmsg": "invalid openid list size"}
+        if self.strangers & set(openids):
+            return {"errcode": 40003, "errmsg": "invalid openid"}
         with self._lock:
             if tag_id not in self.tags:
                 return {"errcode": 45159, "errmsg": "invalid tag id"}

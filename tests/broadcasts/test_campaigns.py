@@ -263,3 +263,14 @@ async def test_a_start_time_without_a_zone_is_china_time(wechat_runtime: Runtime
     await bc.schedule_campaign(wechat_runtime, campaign_id, dt.datetime.combine(tomorrow, dt.time(9, 0)))
     (job,) = await wechat_runtime.jobs.pending(f"broadcast:{campaign_id}:")
     assert utc(job.due_at) == dt.datetime.combine(tomorrow, dt.time(1, 0), tzinfo=dt.timezone.utc)
+
+
+async def test_an_openid_wechat_refuses_fails_alone_and_the_rest_of_the_batch_is_sent(
+    wechat_runtime: Runtime, patient: Patient, wechat: MassWeChat
+) -> None:
+    for name in ("fine-1", "stranger", "fine-2"):
+        await patient(name, age=70)
+    wechat.strangers.add("stranger")
+    report = await run_until_finished(wechat_runtime, await campaign(wechat_runtime, ["wechat_mass"]))
+    assert report.counts["sent"] == 2 and report.reasons["failed"] == {"wechat errcode 40003": 1}
+    assert len(wechat.inbox["fine-1"]) == 1 and len(wechat.inbox["fine-2"]) == 1 and wechat.inbox["stranger"] == []
