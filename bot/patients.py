@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, select, update
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -172,7 +172,8 @@ class MedicalCard(Base):
     id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
     phone_enc: Mapped[str] = mapped_column(String(512))
     phone_hash: Mapped[str] = mapped_column(String(64), index=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False once removed; rows are never deleted
+    # Set when the patient removes the person; the row stays (encrypted) for the records.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
 
@@ -276,7 +277,7 @@ class Patients:
 
     async def _cards(self, patient: Patient) -> list[MedicalCard]:
         rows = await self.session.scalars(
-            select(MedicalCard).where(MedicalCard.patient_id == patient.id, MedicalCard.active.is_(True)).order_by(MedicalCard.id)
+            select(MedicalCard).where(MedicalCard.patient_id == patient.id, MedicalCard.removed_at.is_(None)).order_by(MedicalCard.id)
         )
         return list(rows)
 
@@ -305,7 +306,7 @@ class Patients:
         row.id_number_hash = id_hash
         row.phone_enc = self.cipher.encrypt(card.phone, "medical_cards.phone")
         row.phone_hash = self.cipher.lookup_hash(card.phone)
-        row.active = True
+        row.removed_at = None
         await self.session.flush()
         patient.active_card_id = row.id
         await self.session.flush()
@@ -320,8 +321,8 @@ class Patients:
     async def remove(self, patient: Patient, card_id: int) -> None:
         result = await self.session.execute(
             update(MedicalCard)
-            .where(MedicalCard.id == card_id, MedicalCard.patient_id == patient.id, MedicalCard.active.is_(True))
-            .values(active=False)
+            .where(MedicalCard.id == card_id, MedicalCard.patient_id == patient.id, MedicalCard.removed_at.is_(None))
+            .values(removed_at=_utcnow())
         )
         if result.rowcount != 1:
             raise CardError("unknown_card")
@@ -364,4 +365,4 @@ class Patients:
         if patient.active_card_id is None:
             return None
         row = await self.session.get(MedicalCard, patient.active_card_id)
-        return None if row is None or not row.active else self._holder(row)
+        return None if row is None or row.removed_at is not None else self._holder(row)

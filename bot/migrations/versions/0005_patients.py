@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("id_number_hash", sa.String(64), nullable=False, index=True),
         sa.Column("phone_enc", sa.String(512), nullable=False),
         sa.Column("phone_hash", sa.String(64), nullable=False, index=True),
-        sa.Column("active", sa.Boolean, nullable=False),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("patient_id", "id_number_hash", name="uq_medical_cards_person"),
     )
