@@ -228,3 +228,24 @@ async def test_a_typed_symptom_answers_its_question_whatever_its_negative_wordin
     await p.say("不吃奶")
     assert (await p.slots())["symptoms"]["refusal_to_feed"] is True
     assert "已更正" not in p.texts
+
+
+async def test_a_chronic_condition_brings_the_question_whether_it_is_worsening(patient) -> None:
+    p: Patient = patient("fever-chronic")
+    await p.say('/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0, "duration_hours": 24,'
+                ' "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
+                ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 60}')
+    assert p.asked == ["utter_ask_conditions"]
+    await p.say("有糖尿病")
+    assert p.asked == ["utter_ask_underlying_worsening"]
+    await p.say("是的")
+    assert (await p.slots())["underlying_worsening"] is True
+
+
+async def test_no_chronic_condition_no_worsening_question(patient) -> None:
+    p: Patient = patient("fever-healthy")
+    await p.say('/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0, "duration_hours": 24,'
+                ' "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
+                ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 60}')
+    await p.say("没有")
+    assert p.asked == ["utter_ask_vaccine_doses"]
