@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actions.guidance.content import CONTENT_DIR, GuidanceContentError, load_content
 from actions.guidance.selection import select
+from bot.config import PROJECT_ROOT
 
 CONTENT = load_content()
 
@@ -166,3 +168,13 @@ def test_nobody_is_ever_told_to_take_two_products_with_the_same_ingredient(slots
     ingredients = [i for code in suggested for i in CONTENT.products[code].ingredients]
     assert len(ingredients) == len(set(ingredients)), suggested
     assert any(e.group == "red_flags" for e in guidance.entries), "every guidance names the red flags"
+
+
+def test_every_condition_reads_a_declared_slot_or_a_derived_fact() -> None:
+    declared: set[str] = set()
+    for path in (PROJECT_ROOT / "flows").glob("*.yml"):
+        declared |= set((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("slots") or {})
+    facts = set(select(CONTENT, {"weight_kg": 20, "age": 5}).facts)
+    for entry in CONTENT.entries:
+        for name in entry.when.names:
+            assert name in facts or name.partition(".")[0] in declared, f"{entry.id}: '{name}' is neither a slot nor a fact"
