@@ -41,7 +41,8 @@ async def main(sessions: int, rounds: int) -> None:
     from bot.config import load_config
     from bot.consultations import consultations
     from bot.runtime import Runtime
-    from integrations.telegram import channel_for, issue_link_code
+    from bot.staff_links import issue_link_code
+    from integrations.telegram import channel_for
 
     tmp = Path(tempfile.mkdtemp(prefix="wz-tg-bench-"))
     config = write_config(tmp / "config.yml", telegram={"mode": "webhook"})

@@ -5,10 +5,9 @@ On when WENZHEN_TELEGRAM_TOKEN is set; `telegram.mode` in config.yml chooses web
 """
 from bot.plugins import Plugin
 from integrations.telegram.cli import telegram_cli
-from integrations.telegram.linking import LinkCode
-from integrations.telegram.service import TelegramDisabled, channel_for, issue_link_code, start, stop
+from integrations.telegram.service import channel_for, start, stop
 from integrations.telegram.webhook import telegram_router
 
 plugin = Plugin(name="telegram", routers=[telegram_router], commands=[telegram_cli], on_start=[start], on_stop=[stop])
 
-__all__ = ["LinkCode", "TelegramDisabled", "channel_for", "issue_link_code", "plugin"]
+__all__ = ["channel_for", "plugin"]

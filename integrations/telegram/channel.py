@@ -6,7 +6,6 @@ polling; both end in `Application.process_update`, so the same handlers serve bo
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Awaitable, Iterable
@@ -26,9 +25,10 @@ from telegram.ext import (
 from bot.config import ConfigError
 from bot.locks import MemoryLocks
 from bot.messages import BotMessage
+from bot.staff_links import staff_links
 from bot.state import ConversationState
 from integrations.telegram.doctors import DoctorDesk
-from integrations.telegram.linking import Linker
+from integrations.telegram.linking import PROVIDER, ChatLinks
 from integrations.telegram.patients import PatientChat
 from integrations.telegram.rendering import to_telegram
 from integrations.telegram.settings import TelegramSettings
@@ -90,7 +90,7 @@ class TelegramChannel:
         if settings.mode == "webhook":
             builder = builder.updater(None)
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-        self.linker = Linker(runtime.db, runtime.config.secret_key, dt.timedelta(minutes=settings.link_code_ttl_minutes))
+        self.linker = ChatLinks(staff_links(runtime, PROVIDER))
         self.patients = PatientChat(self)
         self.doctors = DoctorDesk(self)
         app = self.application

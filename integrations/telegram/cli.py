@@ -11,10 +11,11 @@ from bot.cli import config_from, fail
 from bot.config import Config, ConfigError, ensure_secret_key
 from bot.consultations import Staff, StaffDirectory, load_departments
 from bot.db import Database
-from integrations.telegram.linking import Linker
+from bot.staff_links import StaffLinks
+from integrations.telegram.linking import PROVIDER, ChatLinks
 from integrations.telegram.settings import load_telegram_settings
 
-Work = Callable[[Linker, Staff], Awaitable[str]]
+Work = Callable[[ChatLinks, Staff], Awaitable[str]]
 
 
 
@@ -33,7 +34,7 @@ async def _with_linker(config: Config, staff_id: int, work: Work) -> str:
         staff = await StaffDirectory(db, load_departments(config).codes()).get(staff_id)
         if staff is None:
             raise ConfigError(f"no staff member with id {staff_id}")
-        linker = Linker(db, config.secret_key, dt.timedelta(minutes=settings.link_code_ttl_minutes))
+        linker = ChatLinks(StaffLinks(db, config.secret_key, PROVIDER, dt.timedelta(minutes=settings.link_code_ttl_minutes)))
         return await work(linker, staff)
     finally:
         await db.close()
@@ -54,7 +55,7 @@ def _run(ctx: click.Context, staff_id: int, work: Work) -> None:
 def link_code(ctx: click.Context, staff_id: int) -> None:
     """Print a one-time code that links STAFF_ID's Telegram chat (the doctor sends /link CODE)."""
 
-    async def issue(linker: Linker, staff: Staff) -> str:
+    async def issue(linker: ChatLinks, staff: Staff) -> str:
         code = await linker.issue(staff.id)
         until = code.expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
         return f"{staff.display_name}: send  /link {code.display}  to the bot before {until}"
@@ -68,7 +69,7 @@ def link_code(ctx: click.Context, staff_id: int) -> None:
 def unlink(ctx: click.Context, staff_id: int) -> None:
     """Unlink STAFF_ID's Telegram chat: no more notifications there."""
 
-    async def remove(linker: Linker, staff: Staff) -> str:
+    async def remove(linker: ChatLinks, staff: Staff) -> str:
         return f"{staff.display_name}: " + ("unlinked" if await linker.unlink_staff(staff.id) else "was not linked")
 
     _run(ctx, staff_id, remove)

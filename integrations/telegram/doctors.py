@@ -29,7 +29,7 @@ from bot.consultations import (
 )
 from bot.consultations.intake import IntakeSummary
 from bot.db import utcnow
-from integrations.telegram.linking import LinkError
+from bot.staff_links import LinkError
 from integrations.telegram.models import TelegramNotificationRow, TelegramSessionRow
 
 if TYPE_CHECKING:

@@ -1,7 +1,8 @@
-"""Tables of the Telegram channel: doctors' linked chats, one-time link codes, notifications, sessions.
+"""Tables of the Telegram channel: doctors' notifications and the sessions they work from Telegram.
 
-Staff ids are stored without a foreign key on purpose: this revision branches from the core, and
-the staff table lives on the consultations branch, which may be applied after it.
+(Which chat is whose is a staff link: bot/staff_links.py.) Staff ids carry no foreign key on
+purpose: this revision branches from the core, and the staff table lives on the consultations
+branch, which may be applied after it.
 """
 from __future__ import annotations
 
@@ -12,28 +13,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.consultations.models import UTCDateTime
 from bot.db import Base, BigId, utcnow
-
-
-class TelegramLinkRow(Base):
-    """A doctor's Telegram chat: one chat per staff account, one account per chat."""
-
-    __tablename__ = "telegram_links"
-
-    staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class TelegramLinkCodeRow(Base):
-    """A one-time code that links the chat that sends it to a staff account. Only its hash is kept."""
-
-    __tablename__ = "telegram_link_codes"
-
-    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    staff_id: Mapped[int] = mapped_column(Integer, index=True)
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TelegramNotificationRow(Base):

@@ -5,17 +5,12 @@ import weakref
 from typing import TYPE_CHECKING
 
 from integrations.telegram.channel import TelegramChannel
-from integrations.telegram.linking import LinkCode
 from integrations.telegram.settings import load_telegram_settings
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 _CHANNELS: "weakref.WeakKeyDictionary[Runtime, TelegramChannel | None]" = weakref.WeakKeyDictionary()
-
-
-class TelegramDisabled(RuntimeError):
-    """WENZHEN_TELEGRAM_TOKEN is not set, so there is no Telegram channel."""
 
 
 def channel_for(runtime: "Runtime") -> TelegramChannel | None:
@@ -37,10 +32,3 @@ async def stop(runtime: "Runtime") -> None:
     if channel is not None:
         await channel.stop()
 
-
-async def issue_link_code(runtime: "Runtime", staff_id: int) -> LinkCode:
-    """A one-time code for the console to show; the doctor sends `/link CODE` to the bot."""
-    channel = channel_for(runtime)
-    if channel is None:
-        raise TelegramDisabled("Telegram is off: set WENZHEN_TELEGRAM_TOKEN")
-    return await channel.linker.issue(staff_id)

@@ -12,7 +12,8 @@ from click.testing import CliRunner, Result
 from bot.cli import main
 from bot.consultations import StaffDirectory
 from bot.db import Database
-from integrations.telegram.linking import Linker
+from bot.staff_links import StaffLinks
+from integrations.telegram.linking import ChatLinks
 from tests.conftest import write_config
 from tests.telegram.fake_bot_api import TOKEN
 
@@ -50,14 +51,14 @@ def test_link_code_prints_a_code_that_links_the_staff_members_chat_and_unlink_un
     async def redeem(code: str) -> int:
         db = database(env)
         try:
-            return await Linker(db, SECRET, dt.timedelta(minutes=15)).redeem(code, chat_id=99)
+            return await ChatLinks(StaffLinks(db, SECRET, "telegram", dt.timedelta(minutes=15))).redeem(code, chat_id=99)
         finally:
             await db.close()
 
     async def linked() -> int | None:
         db = database(env)
         try:
-            return await Linker(db, SECRET, dt.timedelta(minutes=15)).staff_for_chat(99)
+            return await ChatLinks(StaffLinks(db, SECRET, "telegram", dt.timedelta(minutes=15))).staff_for_chat(99)
         finally:
             await db.close()
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.consultations import Closing, Staff, consultations
 from bot.runtime import Runtime
-from integrations.telegram import issue_link_code
+from bot.staff_links import issue_link_code
 from integrations.telegram.models import TelegramSessionRow
 from tests.telegram.conftest import Webhook, webhook_for
 from tests.telegram.fake_bot_api import FakeBotApi, Updates

@@ -1,17 +1,18 @@
-"""One-time codes that link a staff account to a Telegram chat."""
+"""One-time codes that link a staff account to a Telegram chat (bot/staff_links.py, integrations/telegram/linking.py)."""
 import datetime as dt
 
 import pytest
 
 from bot.db import Database, utcnow
-from integrations.telegram.linking import CODE_LENGTH, Linker, LinkError
+from bot.staff_links import CODE_LENGTH, LinkError, StaffLinks
+from integrations.telegram.linking import ChatLinks
 
 
 @pytest.fixture
 async def linker(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'link.db'}")
     await db.upgrade()
-    yield Linker(db, "secret-for-tests", dt.timedelta(minutes=15))
+    yield ChatLinks(StaffLinks(db, "secret-for-tests", "telegram", dt.timedelta(minutes=15)))
     await db.close()
 
 
@@ -31,7 +32,7 @@ async def test_a_code_works_once(linker):
 
 
 async def test_an_expired_code_is_refused(linker):
-    code = await linker.issue(7, now=utcnow() - dt.timedelta(minutes=16))
+    code = await linker.links.issue(7, now=utcnow() - dt.timedelta(minutes=16))
     with pytest.raises(LinkError):
         await linker.redeem(code.code, chat_id=555)
 
@@ -78,3 +79,19 @@ async def test_unlinking_a_staff_member_ends_the_sessions_their_chat_was_working
         [session] = (await s.scalars(select(TelegramSessionRow))).all()
     assert session.ended_at is not None
     assert not await linker.unlink_staff(7)
+
+
+async def test_a_code_of_one_provider_does_not_link_an_account_of_another(linker):
+    other = StaffLinks(linker.db, "secret-for-tests", "wecom", dt.timedelta(minutes=15))
+    code = await other.issue(7)
+    with pytest.raises(LinkError):
+        await linker.redeem(code.code, chat_id=555)
+    assert await other.redeem(code.code, "wecom-user-1") == 7
+    assert await linker.chats_for_staff([7]) == {}
+
+
+def test_a_link_code_shows_the_command_to_send():
+    from bot.staff_links import LinkCode
+
+    code = LinkCode("ABCDEFGH", 7, "telegram", utcnow())
+    assert code.to_dict()["command"] == "/link ABCD-EFGH"

@@ -10,7 +10,8 @@ import pytest
 
 from bot.app import create_app
 from bot.consultations import consultations
-from integrations.telegram import channel_for, issue_link_code
+from bot.staff_links import issue_link_code
+from integrations.telegram import channel_for
 from tests.services import redis_prefix
 from tests.telegram.conftest import webhook_for
 from tests.telegram.fake_bot_api import FakeBotApi

@@ -1,4 +1,4 @@
-"""Telegram channel: doctors' linked chats, one-time link codes, notifications and sessions.
+"""Staff links (a doctor's Telegram chat) and their one-time codes (bot/staff_links.py); Telegram notifications and sessions.
 
 Revision ID: 0007_telegram
 """
@@ -15,14 +15,17 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 def upgrade() -> None:
     op.create_table(
-        "telegram_links",
+        "staff_links",
+        sa.Column("provider", sa.String(32), primary_key=True),
         sa.Column("staff_id", sa.Integer, primary_key=True),
-        sa.Column("chat_id", sa.BigInteger, nullable=False, unique=True),
+        sa.Column("external_id", sa.String(128), nullable=False),
         sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("provider", "external_id", name="uq_staff_links_external"),
     )
     op.create_table(
-        "telegram_link_codes",
+        "staff_link_codes",
         sa.Column("code_hash", sa.String(64), primary_key=True),
+        sa.Column("provider", sa.String(32), nullable=False),
         sa.Column("staff_id", sa.Integer, nullable=False, index=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
@@ -54,5 +57,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("telegram_sessions")
     op.drop_table("telegram_notifications")
-    op.drop_table("telegram_link_codes")
-    op.drop_table("telegram_links")
+    op.drop_table("staff_link_codes")
+    op.drop_table("staff_links")
