@@ -2,7 +2,7 @@
 
 Named under `plugins:` in config.yml as `actions.knowledge`: registers the actions
 `answer_question`, `show_article`, `broadcast_opt_in`, the free-question and opt-out
-interceptors, and the `wenzhen broadcast` commands.
+interceptors, and the `wenzhen broadcast` and `wenzhen kb` commands.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from actions.knowledge import subscription  # noqa: F401  (registers the opt-out
 from actions.knowledge.answering import knowledge_base
 from actions.knowledge.articles import Article, KnowledgeError
 from actions.knowledge.broadcast_cli import broadcast_group
+from actions.knowledge.kb_cli import kb_group
 from actions.knowledge.retrieval import Answer, KnowledgeBase
 
 if TYPE_CHECKING:
@@ -30,6 +31,6 @@ async def _load(runtime: "Runtime") -> None:
         raise ConfigError(f"knowledge base: {exc}") from exc
 
 
-plugin = Plugin(name="knowledge", commands=[broadcast_group], on_start=[_load, schedule_tag_sync])
+plugin = Plugin(name="knowledge", commands=[broadcast_group, kb_group], on_start=[_load, schedule_tag_sync])
 
 __all__ = ["Answer", "Article", "KnowledgeBase", "KnowledgeError", "knowledge_base", "plugin"]

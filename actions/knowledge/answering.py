@@ -20,6 +20,7 @@ from actions.knowledge.articles import Article
 from actions.knowledge.retrieval import Answer, KnowledgeBase, Thresholds
 
 if TYPE_CHECKING:
+    from bot.config import Config
     from bot.runtime import Runtime
 
 # Runs after the safety screen (10) and the live-session relay (20).
@@ -34,20 +35,25 @@ def today() -> dt.date:
     return dt.datetime.now(HOSPITAL_TZ).date()
 
 
+def knowledge_settings(config: "Config") -> tuple[Path, Path | None, Thresholds]:
+    """The `knowledge:` section of config.yml: the folder, the lexicon folder, the thresholds."""
+    lexicon = config.get("knowledge.lexicon_dir", "nlu/lexicon")
+    defaults = Thresholds()
+    return (
+        config.resolve(config.get("knowledge.dir", "content/kb")),
+        config.resolve(lexicon) if lexicon else None,
+        Thresholds(
+            min_score=float(config.get("knowledge.min_score", defaults.min_score)),
+            min_coverage=float(config.get("knowledge.min_coverage", defaults.min_coverage)),
+        ),
+    )
+
+
 def knowledge_base(runtime: "Runtime") -> KnowledgeBase:
     """The runtime's knowledge base, loaded once per process (building the index takes about a second)."""
-    config = runtime.config
-    directory = config.resolve(config.get("knowledge.dir", "content/kb"))
-    lexicon = config.get("knowledge.lexicon_dir", "nlu/lexicon")
-    lexicon_dir = config.resolve(lexicon) if lexicon else None
-    defaults = Thresholds()
-    thresholds = Thresholds(
-        min_score=float(config.get("knowledge.min_score", defaults.min_score)),
-        min_coverage=float(config.get("knowledge.min_coverage", defaults.min_coverage)),
-    )
-    key = (directory, lexicon_dir, thresholds)
+    key = knowledge_settings(runtime.config)
     if key not in _BASES:
-        _BASES[key] = KnowledgeBase.load(directory, lexicon_dir, thresholds)
+        _BASES[key] = KnowledgeBase.load(*key)
     return _BASES[key]
 
 

@@ -82,3 +82,20 @@ def test_topics_may_only_name_existing_articles(write_kb: Callable[..., Path]) -
     folder = write_kb({"fever.md": article_text(), "topics.yml": "ask_medication: [fever, no-such-article]\n"})
     with pytest.raises(KnowledgeError, match="no-such-article"):
         KnowledgeBase.load(folder)
+
+
+def test_wenzhen_kb_check_validates_and_kb_ask_shows_the_answer(tmp_path: Path, write_kb: Callable[..., Path]) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from tests.conftest import write_config
+
+    env = {"WENZHEN_CONFIG": str(write_config(tmp_path / "config.yml")), "WENZHEN_DATA_DIR": str(tmp_path / "data")}
+    checked = CliRunner().invoke(main, ["kb", "check"], env=env)
+    assert checked.exit_code == 0 and f"{len(load_articles(KB_DIR))} articles valid" in checked.output
+    asked = CliRunner().invoke(main, ["kb", "ask", "美林和泰诺林可以换着吃吗"], env=env)
+    assert asked.exit_code == 0 and "不建议同时吃" in asked.output and "来源：" in asked.output
+    broken = write_kb({"bad.md": article_text(source=None)})
+    env["WENZHEN_CONFIG"] = str(write_config(tmp_path / "broken.yml", knowledge={"dir": str(broken)}))
+    refused = CliRunner().invoke(main, ["kb", "check"], env=env)
+    assert refused.exit_code == 2 and "'source' is missing" in refused.output
