@@ -1,7 +1,7 @@
 """A local HTTP server that speaks the Telegram Bot API, so tests drive the real python-telegram-bot against it.
 
 It answers the methods wenzhen uses (getMe, sendMessage, sendPhoto, editMessageText,
-editMessageReplyMarkup, answerCallbackQuery, setWebhook, deleteWebhook, getUpdates, ...),
+answerCallbackQuery, setWebhook, deleteWebhook, getUpdates) and 404s any other,
 records every call it receives, and hands out queued updates to long-polling clients.
 Bodies are read as PTB sends them (form-encoded, values JSON-encoded unless strings) or as JSON.
 """
@@ -39,7 +39,6 @@ class FakeBotApi:
 
     token: str = TOKEN
     calls: list[ApiCall] = field(default_factory=list)
-    webhook: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -194,21 +193,13 @@ class FakeBotApi:
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         return self._message(params, text=params.get("text", ""))
 
-    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
-        return self._message(params, text="")
-
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:  # noqa: N802
         return True
 
     def _api_setWebhook(self, params: dict[str, Any]) -> bool:  # noqa: N802
-        self.webhook = dict(params)
         return True
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:  # noqa: N802
-        self.webhook = {}
-        return True
-
-    def _api_setMyCommands(self, params: dict[str, Any]) -> bool:  # noqa: N802
         return True
 
     def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
