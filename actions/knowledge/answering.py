@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.actions import ActionContext, action, interceptor
-from bot.broadcasts import HOSPITAL_TZ
+from bot.broadcasts import HOSPITAL_TZ, Settings
 from bot.flow_runner import ANSWER_INTENTS
 from bot.messages import BotMessage, Button
 
@@ -76,6 +76,12 @@ def _send_answer(ctx: ActionContext, answer: Answer) -> None:
     )
 
 
+def _audiences(ctx: ActionContext) -> frozenset[str]:
+    """The groups this patient belongs to by what the conversation knows (the broadcast audiences'
+    conditions in config.yml, evaluated over the slots)."""
+    return frozenset(name for name, condition in Settings.of(ctx.runtime).audiences.items() if condition.evaluate(ctx.slots))
+
+
 def _question(ctx: ActionContext) -> str:
     """The typed question; empty for a button tap (a payload, typed `/intent` or a button's number)."""
     if ctx.message is None or ctx.message.payload:
@@ -98,7 +104,7 @@ async def answer_question(ctx: ActionContext) -> None:
         buttons.append(Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"))
         ctx.send(BotMessage(text=ctx.text("utter_kb_topics"), buttons=tuple(buttons)))
         return
-    answer = kb.answer(question, today())
+    answer = kb.answer(question, today(), _audiences(ctx))
     if answer is None:
         ctx.utter("utter_kb_no_answer")
         ctx.emit("knowledge_answer", {"article": None})
@@ -137,7 +143,7 @@ async def free_question(ctx: ActionContext) -> bool:
     question = _question(ctx)
     if not question or (ctx.state.stack and ctx.state.stack[-1].waiting_for):
         return False
-    answer = knowledge_base(ctx.runtime).answer(question, today())
+    answer = knowledge_base(ctx.runtime).answer(question, today(), _audiences(ctx))
     if answer is None:
         return False
     _send_answer(ctx, answer)

@@ -25,6 +25,9 @@ TITLE_WEIGHT = 3
 QUESTION_WEIGHT = 2
 TAG_WEIGHT = 2
 BODY_WEIGHT = 1
+# An article for particular groups only, for a patient known to be in one / not in any of them.
+AUDIENCE_MATCH = 1.25
+AUDIENCE_MISMATCH = 0.8
 K1 = 1.2
 B = 0.5
 EXCERPT_CHARS = 200
@@ -36,7 +39,7 @@ _PIECE_END = re.compile(r"(?<=[。！？；\n])")
 class Thresholds:
     """When a best match counts as an answer (see docs/knowledge.md for how they were chosen)."""
 
-    min_score: float = 4.0
+    min_score: float = 2.0
     min_coverage: float = 0.35
 
 
@@ -130,8 +133,15 @@ class KnowledgeBase:
         """The servable articles offered for an intent when the patient typed no question."""
         return [a for a in self._topics.get(intent, ()) if a.servable(today)]
 
-    def search(self, question: str, today: dt.date, limit: int = 3) -> list[Hit]:
-        """The best servable articles for a question, best first (expired articles never appear)."""
+    def search(
+        self, question: str, today: dt.date, limit: int = 3, audiences: frozenset[str] | None = None
+    ) -> list[Hit]:
+        """The best servable articles for a question, best first (expired articles never appear).
+
+        With `audiences` (the groups the patient is known to belong to, possibly none), an article
+        written for particular groups only (children, pregnant, …) ranks higher for those groups and
+        lower for everyone else, so a general question gets the general article.
+        """
         query = list(dict.fromkeys(self.terms.of(question)))
         if not query:
             return []
@@ -149,14 +159,16 @@ class KnowledgeBase:
                 idf = self._idf[term]
                 matched += idf
                 score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self._avg_length))
+            if score > 0 and audiences is not None and "all" not in article.audience:
+                score *= AUDIENCE_MATCH if audiences & set(article.audience) else AUDIENCE_MISMATCH
             if score > 0:
                 hits.append(Hit(article, score, matched / total_idf))
         hits.sort(key=lambda h: (-h.score, h.article.id))
         return hits[:limit]
 
-    def answer(self, question: str, today: dt.date) -> Answer | None:
+    def answer(self, question: str, today: dt.date, audiences: frozenset[str] | None = None) -> Answer | None:
         """The answer to serve, or None when nothing in the knowledge base fits well enough."""
-        hits = self.search(question, today)
+        hits = self.search(question, today, audiences=audiences)
         if not hits:
             return None
         best = hits[0]

@@ -123,3 +123,14 @@ async def test_english_conversations_get_english_framing_around_the_chinese_arti
     await say(client, "kb11", '/set_language{"language": "en"}')
     text = texts(await say(client, "kb11", "布洛芬和对乙酰氨基酚能一起吃吗"))
     assert "Source:" in text and "call 120" in text
+
+
+async def test_a_general_question_gets_the_article_for_who_the_patient_is(client: httpx.AsyncClient) -> None:
+    adult = texts(await say(client, "kb12", "发烧吃什么药"))
+    assert "【发烧了吃什么退烧药？】" in adult
+    await say(client, "kb13", '/inform{"subject": "child", "age": 3}')
+    child = texts(await say(client, "kb13", "发烧吃什么药"))
+    assert "【孩子发烧怎么用退烧药？】" in child
+    await say(client, "kb14", '/inform{"pregnant": true}')
+    pregnant = texts(await say(client, "kb14", "发烧吃什么药"))
+    assert "【孕妇、哺乳期妈妈阳了能吃药吗？】" in pregnant
