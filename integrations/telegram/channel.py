@@ -30,6 +30,7 @@ from bot.state import ConversationState
 from integrations.telegram.doctors import DoctorDesk
 from integrations.telegram.linking import PROVIDER, ChatLinks
 from integrations.telegram.patients import PatientChat
+from integrations.telegram.polling import Poller
 from integrations.telegram.rendering import to_telegram
 from integrations.telegram.settings import TelegramSettings
 
@@ -98,6 +99,7 @@ class TelegramChannel:
         app.add_handler(CallbackQueryHandler(self._on_callback))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & _PRIVATE, self._on_message))
         app.add_error_handler(self._on_error)
+        self.poller = Poller(self, ALLOWED_UPDATES) if settings.mode == "polling" else None
         self.running = False
         self._seen_updates: OrderedDict[int, None] = OrderedDict()  # without Redis: recent doctor updates
 
@@ -116,12 +118,8 @@ class TelegramChannel:
             raise ConfigError(f"the Telegram Bot API at {self.settings.api_base} cannot be reached: {exc}") from exc
         self.runtime.register_output("telegram", self.patients)
         await self.doctors.start()
-        if self.settings.mode == "polling":
-            await self.application.start()
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(
-                timeout=self.settings.poll_timeout_seconds, allowed_updates=ALLOWED_UPDATES
-            )
+        if self.poller is not None:
+            await self.poller.start()
         elif self.settings.webhook_url:
             await self.bot.set_webhook(
                 url=self.settings.webhook_url,
@@ -134,10 +132,8 @@ class TelegramChannel:
     async def stop(self) -> None:
         self.running = False
         await self.doctors.stop()
-        if self.settings.mode == "polling" and self.application.running:
-            assert self.application.updater is not None
-            await self.application.updater.stop()
-            await self.application.stop()
+        if self.poller is not None:
+            await self.poller.stop()
         await self.application.shutdown()
 
     async def process(self, data: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ from bot.consultations import (
 from bot.consultations.intake import IntakeSummary
 from bot.db import utcnow
 from bot.staff_links import LinkError
+from integrations.telegram import leases
 from integrations.telegram.models import TelegramNotificationRow, TelegramSessionRow
 
 if TYPE_CHECKING:
@@ -459,28 +460,24 @@ class DoctorDesk:
     async def _claim(self, topic: str) -> bool:
         """True when this worker relays the doctor's topic (every worker hears it with Redis).
 
-        One worker owns each doctor's topic and relays all of it, so messages reach the chat in the
-        order the patient sent them; ownership lapses if that worker dies, and another takes over.
+        One worker holds each doctor's topic and relays all of it, so messages reach the chat in the
+        order the patient sent them; the lease lapses if that worker dies, and another takes over.
         """
-        redis = self.runtime.redis
-        if redis is None:
-            return True  # in-process pub/sub: this is the only listener
-        key = self.runtime.key(f"telegram:relay-owner:{topic}")
-        if await redis.set(key, self.worker_id, nx=True, ex=OWNER_SECONDS):
-            return True
-        if await redis.get(key) != self.worker_id:
-            return False
-        await redis.expire(key, OWNER_SECONDS)
-        return True
+        return await leases.hold(self.runtime.redis, self._lease_key(topic), self.worker_id, OWNER_SECONDS)
+
+    def _lease_key(self, topic: str) -> str:
+        return self.runtime.key(f"telegram:relay-owner:{topic}")
 
     async def _renew_ownership(self, release: bool = False) -> None:
         redis = self.runtime.redis
         if redis is None:
             return
         for topic in self.subscriptions.topics:
-            key = self.runtime.key(f"telegram:relay-owner:{topic}")
-            if await redis.get(key) == self.worker_id:
-                await (redis.delete(key) if release else redis.expire(key, OWNER_SECONDS))
+            key = self._lease_key(topic)
+            if release:
+                await leases.release(redis, key, self.worker_id)
+            elif await redis.get(key) == self.worker_id:
+                await leases.hold(redis, key, self.worker_id, OWNER_SECONDS)
 
     # -- sessions ------------------------------------------------------------------------------
 
