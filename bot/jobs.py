@@ -60,6 +60,7 @@ class Jobs:
         due = due_at or utcnow()
         if due.tzinfo is None:
             raise ValueError("due_at must be timezone-aware")
+        due = due.astimezone(dt.timezone.utc)  # SQLite keeps the wall-clock time: store UTC everywhere
         try:
             async with self._runtime.db.transaction() as session:
                 row = JobRow(kind=kind, key=key, payload=payload, due_at=due, status="pending", attempts=0)

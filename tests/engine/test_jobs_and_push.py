@@ -185,3 +185,12 @@ async def test_push_record_and_trigger_refuse_an_unknown_conversation(make_runti
         await rt.engine.record("nobody", ev.HANDOFF, {"status": "waiting"}, actor="system")
     with pytest.raises(UnknownConversation):
         await rt.engine.trigger("nobody", "/caller")
+
+
+async def test_a_due_time_in_another_time_zone_means_the_same_instant(make_runtime) -> None:
+    rt = await make_runtime(jobs={"poll_seconds": 60}, **FLOW_CONFIG)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    due = (now() + dt.timedelta(minutes=30)).astimezone(shanghai)
+    await rt.jobs.schedule("test_record", {"n": 5}, due)
+    assert await rt.jobs.run_due(now() + dt.timedelta(minutes=29)) == 0
+    assert await rt.jobs.run_due(now() + dt.timedelta(minutes=31)) == 1
