@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.rest import start  # noqa: E402  (one way to start a server for every benchmark)
+from bench.rest import report, start  # noqa: E402  (one way to start and report for every benchmark)
 from tests.services import create_postgres_database, drop_postgres_database, redis_prefix  # noqa: E402
 
 PASSWORD = "bench password 123"
@@ -105,11 +104,11 @@ class Doctor:
 
 
 async def drive(patient_url: str, doctor_url: str, sessions: int, doctors: int, rounds: int,
-                pause: float) -> dict[str, list[float]]:
+                pause: float, pids: list[int]) -> tuple[float, dict[str, list[float]], list[float]]:
     # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so none is reused as it closes.
     limits = httpx.Limits(max_connections=sessions + doctors + 10, max_keepalive_connections=sessions + doctors + 10,
                           keepalive_expiry=2.0)
-    legs: dict[str, list[float]] = {"patient → doctor's screen": [], "doctor → patient's conversation": [], "round": []}
+    legs: dict[str, list[float]] = {"patient → doctor": [], "doctor → patient": [], "round trip": []}
     async with httpx.AsyncClient(base_url=patient_url, timeout=30, limits=limits) as patients, \
             httpx.AsyncClient(base_url=doctor_url, timeout=30, limits=limits) as console:
         team = [Doctor(console, f"bench{n}") for n in range(doctors)]
@@ -139,33 +138,29 @@ async def drive(patient_url: str, doctor_url: str, sessions: int, doctors: int, 
                 await doctor.reply(cid, f"收到：{text}")
                 done = time.perf_counter()
                 if measure:
-                    legs["patient → doctor's screen"].append(seen - began)
-                    legs["doctor → patient's conversation"].append(done - seen)
-                    legs["round"].append(done - began)
+                    legs["patient → doctor"].append(seen - began)
+                    legs["doctor → patient"].append(done - seen)
+                    legs["round trip"].append(done - began)
 
         await asyncio.gather(*(session(i, False) for i in range(min(4, sessions))))  # warm up
+        cpu_before = [cpu_seconds(pid) for pid in pids]
+        began = time.perf_counter()
         await asyncio.gather(*(session(i, True) for i in range(sessions)))
+        elapsed = time.perf_counter() - began
+        cpu_used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before)]
         last = (await patients.get(f"/conversations/{senders[-1]}/tracker")).json()["events"]
         assert any((e.get("text") or "").startswith("收到：") for e in last if e["event"] == "bot"), \
             "the doctor's replies must be in the patient's conversation"
         for doctor in team:
             if doctor.task:
                 doctor.task.cancel()
-    return legs
+    return elapsed, legs, cpu_used
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU a process has used (Linux), to show the cost apart from the machine's load."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def report(legs: dict[str, list[float]]) -> None:
-    for name, values in legs.items():
-        values.sort()
-        p = lambda q: values[min(len(values) - 1, int(q * len(values)))] * 1000  # noqa: E731
-        print(f"{name:<34} n={len(values):<5} p50 {p(0.50):7.1f} ms  p99 {p(0.99):7.1f} ms  "
-              f"mean {statistics.mean(values) * 1000:7.1f} ms")
 
 
 def main() -> None:
@@ -193,14 +188,13 @@ def main() -> None:
                 print(f"{args.sessions} live sessions, {args.doctors} doctors, {args.rounds} rounds each, "
                       f"~{args.pause} s apart; "
                       f"patients on {servers[0][1]}, doctors on {servers[1][1]} (PostgreSQL + Redis)")
-                before = [cpu_seconds(proc.pid) for proc, _ in servers]
-                legs = asyncio.run(drive(servers[0][1], servers[1][1], args.sessions, args.doctors, args.rounds,
-                                         args.pause))
-                used = [cpu_seconds(proc.pid) - b for (proc, _), b in zip(servers, before)]
-                report(legs)
-                total = len(legs["round"]) + min(4, args.sessions) * args.rounds + args.sessions  # + warm-up, set-up
-                print(f"server CPU per round: patients' worker {used[0] / total * 1000:.1f} ms, "
-                      f"doctors' worker {used[1] / total * 1000:.1f} ms; load average {os.getloadavg()[0]:.1f} "
+                elapsed, legs, used = asyncio.run(drive(servers[0][1], servers[1][1], args.sessions, args.doctors,
+                                                        args.rounds, args.pause, [proc.pid for proc, _ in servers]))
+                for name, values in legs.items():
+                    report(name, elapsed, values)
+                rounds = len(legs["round trip"])
+                print(f"server CPU per round: patients' worker {used[0] / rounds * 1000:.1f} ms, "
+                      f"doctors' worker {used[1] / rounds * 1000:.1f} ms; load average {os.getloadavg()[0]:.1f} "
                       f"on {os.cpu_count()} CPUs")
             finally:
                 for proc, _ in servers:
