@@ -290,7 +290,16 @@ def _validate(flow_set: FlowSet, actions: set[str], responses: set[str]) -> None
         if key is not None and key not in responses:
             raise FlowError(f"{where.where}: unknown response '{key}'")
 
+    unconditional: dict[str, Flow] = {}
     for flow in flow_set.flows.values():
+        for intent in flow.trigger_intents if flow.trigger_when is None else ():
+            if intent in unconditional:
+                other = unconditional[intent]
+                raise FlowError(
+                    f"{flow.file}:{flow.line}: intent '{intent}' starts both flow '{other.id}' ({other.file}:{other.line}) "
+                    f"and flow '{flow.id}'; give one of them a trigger condition"
+                )
+            unconditional[intent] = flow
         if flow.trigger_when is not None:
             for name in flow.trigger_when.names:
                 check_slot(flow, name)

@@ -112,6 +112,24 @@ async def answer_question(ctx: ActionContext) -> None:
     _send_answer(ctx, answer)
 
 
+@action("answer_question_if_confident")
+async def answer_question_if_confident(ctx: ActionContext) -> None:
+    """For flows that give their own answer (when to go to hospital, home care): add the reviewed
+    article when a typed question matches one confidently; say nothing otherwise."""
+    _answer_if_confident(ctx)
+
+
+def _answer_if_confident(ctx: ActionContext) -> bool:
+    question = _question(ctx)
+    if not question.strip():
+        return False
+    answer = knowledge_base(ctx.runtime).answer(question, today(), _audiences(ctx))
+    if answer is None:
+        return False
+    _send_answer(ctx, answer)
+    return True
+
+
 @action("show_article")
 async def show_article(ctx: ActionContext) -> None:
     """Send a whole article (the patient tapped "看全文" or a related article)."""
@@ -140,11 +158,6 @@ async def free_question(ctx: ActionContext) -> bool:
     """
     if ctx.parse is None or ctx.parse.intent.name not in ANSWER_INTENTS:
         return False
-    question = _question(ctx)
-    if not question or (ctx.state.stack and ctx.state.stack[-1].waiting_for):
+    if ctx.state.stack and ctx.state.stack[-1].waiting_for:
         return False
-    answer = knowledge_base(ctx.runtime).answer(question, today(), _audiences(ctx))
-    if answer is None:
-        return False
-    _send_answer(ctx, answer)
-    return True
+    return _answer_if_confident(ctx)

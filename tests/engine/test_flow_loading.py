@@ -84,3 +84,9 @@ def test_the_projects_own_flows_and_responses_are_valid(runtime) -> None:
     assert runtime.flows.flows and runtime.responses.has("utter_greet")
     for language in ("zh", "en"):
         assert runtime.responses.variants("utter_fallback", language)
+
+
+def test_two_flows_started_by_the_same_intent_without_a_condition_is_an_error(tmp_path: Path) -> None:
+    body = SLOTS + "flows:\n  a:\n    trigger: {intents: [greet]}\n    steps: [{utter: utter_t_done}]\n  b:\n    trigger: {intents: [greet]}\n    steps: [{utter: utter_t_done}]\n"
+    with pytest.raises(FlowError, match="intent 'greet' starts both flow 'a'"):
+        load_flows(write(tmp_path, body), set(), {"utter_t_done"})
