@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from bot.cli import main as wenzhen
 from tests.conftest import write_config
 from tests.console.helpers import PASSWORD
-from tests.services import create_postgres_database, drop_postgres_database, redis_prefix, require, REDIS_URL
+from tests.services import IN_CI, REDIS_URL, create_postgres_database, drop_postgres_database, redis_prefix, require
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -53,7 +53,8 @@ def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_coll
     tmp_path: Path, start_server: Callable[..., Any], shared_services: Any
 ) -> None:
     if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium")
+        missing = pytest.fail if IN_CI else pytest.skip
+        missing("Chromium is missing: apt-get install -y chromium")
     from playwright.sync_api import expect, sync_playwright
 
     database_url, redis_url, prefix = shared_services
