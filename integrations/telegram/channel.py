@@ -121,11 +121,15 @@ class TelegramChannel:
         if self.poller is not None:
             await self.poller.start()
         elif self.settings.webhook_url:
-            await self.bot.set_webhook(
-                url=self.settings.webhook_url,
-                secret_token=self.settings.webhook_header_secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            try:
+                await self.bot.set_webhook(
+                    url=self.settings.webhook_url,
+                    secret_token=self.settings.webhook_header_secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except TelegramError as exc:
+                # The public base only: the full URL carries the secret path.
+                raise ConfigError(f"Telegram refused the webhook under {self.settings.public_url}: {exc}") from exc
         self.running = True
         log.info("telegram channel started (%s mode)", self.settings.mode)
 

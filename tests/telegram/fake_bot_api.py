@@ -24,6 +24,10 @@ _JSON_FIELDS = {"reply_markup", "allowed_updates", "entities", "link_preview_opt
 _INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout"}
 
 
+class BadRequest(Exception):
+    """What Telegram answers 400 to; the message is its description."""
+
+
 @dataclass
 class ApiCall:
     """One request the bot made: the method and its decoded parameters."""
@@ -151,7 +155,11 @@ class FakeBotApi:
         if handler is None:
             self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
-        result = handler(params)
+        try:
+            result = handler(params)
+        except BadRequest as exc:
+            self._reply(request, 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"})
+            return
         self._reply(request, 200, {"ok": True, "result": result})
 
     @staticmethod
@@ -197,6 +205,8 @@ class FakeBotApi:
         return True
 
     def _api_setWebhook(self, params: dict[str, Any]) -> bool:  # noqa: N802
+        if not str(params.get("url", "")).startswith("https://"):
+            raise BadRequest("bad webhook: An HTTPS URL must be provided for webhook")
         return True
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:  # noqa: N802

@@ -90,3 +90,4 @@ async def test_with_several_workers_one_polls_and_another_takes_over_when_it_sto
     bot_api.queue_update(updates.message(chat_id, "你好"))
     await wait_for(bot_api, lambda api: api.sent_to(chat_id))
     assert any(e.type == ev.USER for e in await second.engine.events(f"telegram:{chat_id}"))
+
