@@ -3,7 +3,7 @@
 The public face; see docs/consultations.md for the API, the events and the pub/sub topics.
 """
 from bot.consultations.departments import Department, Departments, load_departments
-from bot.consultations.intake import IntakeSummary, build_intake
+from bot.consultations.intake import IntakeSummary, build_intake, patient_attachments
 from bot.consultations.lifecycle import (
     ACTIVE,
     CANCELLED,
@@ -36,5 +36,5 @@ __all__ = [
     "Closing", "Consultation", "ConsultationError", "Consultations", "Department", "Departments",
     "IntakeSummary", "QueueEntry", "RequestOutcome", "Roster", "RosterError", "Session", "SignIn", "Staff",
     "StaffDirectory", "StaffError", "Transition",
-    "build_intake", "consultations", "load_departments", "parse_minute", "parse_weekday", "topics",
+    "build_intake", "consultations", "load_departments", "patient_attachments", "parse_minute", "parse_weekday", "topics",
 ]

@@ -102,6 +102,19 @@ def _items(mapping: Any, group: str, want: bool) -> list[Item]:
     return [Item(code, names.get(code, code)) for code, value in mapping.items() if bool(value) is want]
 
 
+def patient_attachments(events: list[Event]) -> list[dict[str, Any]]:
+    """What the patient sent besides text, in order: files a channel fetched and stored (`attachment`
+    events, e.g. WeChat images) replace the bare references of the same media in the messages."""
+    stored = {e.data.get("media_id"): dict(e.data) for e in events if e.type == "attachment"}
+    found: list[dict[str, Any]] = []
+    for event in events:
+        if event.type == ev.USER:
+            found += [a for a in event.data.get("attachments") or [] if not a.get("media_id") or a["media_id"] not in stored]
+        elif event.type == "attachment":
+            found.append(dict(event.data))
+    return found
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()
@@ -115,7 +128,7 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
     risks = _items(slots.get("conditions"), "conditions", True)
     risks += [Item(code, spec["label"]) for code, spec in rules["risk_factors"].items()
               if spec["expression"].evaluate(slots)]
-    attachments = [a for e in events if e.type == ev.USER for a in (e.data.get("attachments") or [])]
+    attachments = patient_attachments(events)
     return IntakeSummary(
         patient=patient,
         symptoms_present=_items(slots.get("symptoms"), "symptoms", True),

@@ -24,6 +24,7 @@ from bot.consultations import (
     StaffError,
     build_intake,
     consultations,
+    patient_attachments,
     parse_minute,
     parse_weekday,
 )
@@ -244,13 +245,13 @@ def console_api(runtime: Runtime) -> APIRouter:
     async def attachment(consultation_id: str, index: int, session: ConsoleSession = signed_in) -> FileResponse:
         """A file the patient sent (an image), as stored by the channel."""
         c = await visible(consultation_id, session.staff)
-        events = await runtime.engine.events(c.conversation_id)
-        found = [a for e in events if e.type == ev.USER for a in (e.data.get("attachments") or [])]
+        found = patient_attachments(await runtime.engine.events(c.conversation_id))
         if not 0 <= index < len(found) or not found[index].get("path"):
             raise HTTPException(404, "no such attachment")
         path = Path(found[index]["path"]).resolve()
-        allowed = runtime.config.resolve(runtime.config.data_dir).resolve()
-        if not path.is_relative_to(allowed) or not path.is_file():
+        # Only files under the directories channels store media in are ever served.
+        roots = [runtime.config.data_dir, runtime.config.get("wechat.media.dir")]
+        if not any(path.is_relative_to(runtime.config.resolve(r).resolve()) for r in roots if r) or not path.is_file():
             raise HTTPException(404, "no such attachment")
         return FileResponse(path, media_type=found[index].get("content_type") or "application/octet-stream")
 

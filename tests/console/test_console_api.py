@@ -184,3 +184,23 @@ async def test_administrators_manage_staff_and_rosters_and_doctors_may_not(runti
     disabled = await client.patch(f"/api/console/admin/staff/{sun}", headers=admin, json={"active": False})
     assert disabled.status_code == 200 and disabled.json()["active"] is False
     assert (await client.get("/console/admin")).status_code == 200
+
+
+async def test_the_doctor_sees_the_images_the_patient_sent_and_nothing_else_on_disk(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await on_duty(runtime, "dr.li", ["general"])
+    cid = await queued(client, "p1")
+    media = runtime.config.data_dir / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "antigen.jpg").write_bytes(b"\xff\xd8\xff fake jpeg")
+    await runtime.engine.record("p1", "attachment", {"kind": "image", "media_id": "m1", "content_type": "image/jpeg",
+                                                     "path": str(media / "antigen.jpg")}, actor="system")
+    await runtime.engine.record("p1", "attachment", {"kind": "image", "media_id": "m2", "content_type": "image/jpeg",
+                                                     "path": "/etc/passwd"}, actor="system")
+    await sign_in(client, "dr.li")
+    attachments = (await client.get(f"/api/console/consultations/{cid}")).json()["intake"]["attachments"]
+    assert [a["media_id"] for a in attachments] == ["m1", "m2"]
+    image = await client.get(attachments[0]["href"])
+    assert image.status_code == 200 and image.content == b"\xff\xd8\xff fake jpeg"
+    assert image.headers["content-type"] == "image/jpeg"
+    assert (await client.get(attachments[1]["href"])).status_code == 404
+    assert (await client.get(f"/api/console/consultations/{cid}/attachments/7")).status_code == 404
