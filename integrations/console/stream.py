@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any, AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
@@ -52,17 +53,21 @@ def console_stream(runtime: Runtime) -> APIRouter:
             try:
                 await asyncio.wait_for(asyncio.gather(*(r.wait() for r in subscribed)), 10)
                 await service.heartbeat(staff.id)
+                last_beat = time.monotonic()
                 yield "retry: 2000\n\n" + _frame("ready", {"staff_id": staff.id, "departments": codes})
                 while True:
                     try:
                         message = await asyncio.wait_for(inbox.get(), HEARTBEAT_SECONDS)
+                        yield _frame(str(message.get("type", "message")), message)
                     except asyncio.TimeoutError:
-                        if await request.is_disconnected():
+                        # A lost subscription (Redis restarted) ends the stream: the browser reconnects.
+                        if await request.is_disconnected() or any(task.done() for task in pumps):
                             return
-                        await service.heartbeat(staff.id)
                         yield ": ping\n\n"
-                        continue
-                    yield _frame(str(message.get("type", "message")), message)
+                    # Present while connected, however busy the stream is.
+                    if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                        await service.heartbeat(staff.id)
+                        last_beat = time.monotonic()
             finally:
                 for task in pumps:
                     task.cancel()
