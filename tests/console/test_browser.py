@@ -42,8 +42,9 @@ def shared_services(tmp_path: Path) -> Any:
 
 
 def cli(args: list[str], config: Path, database_url: str) -> str:
+    # WENZHEN_CONFIG is listed so that the runner restores it: `--config` also sets it for the process.
     result = CliRunner().invoke(wenzhen, ["--config", str(config), *args], env={
-        "DATABASE_URL": database_url.replace("+asyncpg", ""), "WENZHEN_STAFF_PASSWORD": PASSWORD,
+        "WENZHEN_CONFIG": str(config), "DATABASE_URL": database_url.replace("+asyncpg", ""), "WENZHEN_STAFF_PASSWORD": PASSWORD,
         "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32})
     assert result.exit_code == 0, result.output
     return result.output

@@ -14,7 +14,8 @@ from tests.console.helpers import PASSWORD
 @pytest.fixture
 def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     config = write_config(tmp_path / "config.yml")
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "WENZHEN_DATA_DIR": str(tmp_path / "data"),
+    # WENZHEN_CONFIG is listed so that the runner restores it: `--config` also sets it for the process.
+    env = {"WENZHEN_CONFIG": str(config), "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "WENZHEN_DATA_DIR": str(tmp_path / "data"),
            "WENZHEN_STAFF_PASSWORD": PASSWORD, "REDIS_URL": ""}
 
     def invoke(*args: str, password: str | None = None) -> Result:
