@@ -101,7 +101,7 @@ class TelegramChannel:
         app.add_error_handler(self._on_error)
         self.poller = Poller(self, ALLOWED_UPDATES) if settings.mode == "polling" else None
         self.running = False
-        self._seen_updates: OrderedDict[int, None] = OrderedDict()  # without Redis: recent doctor updates
+        self._seen: OrderedDict[str, None] = OrderedDict()  # without Redis: recent `first_time` keys
 
     @property
     def bot(self) -> Any:
@@ -213,21 +213,25 @@ class TelegramChannel:
         else:
             await self.patients.on_callback(update)
 
+    async def first_time(self, key: str) -> bool:
+        """True once per key across all workers (Redis SET NX; in memory without Redis, one process)."""
+        redis = self.runtime.redis
+        if redis is not None:
+            return bool(await redis.set(self.runtime.key(f"telegram:once:{key}"), "1", nx=True, ex=86_400))
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > 10_000:
+            self._seen.popitem(last=False)
+        return True
+
     async def first_delivery(self, update_id: int) -> bool:
         """False for an update seen before (a retried webhook, a re-polled batch).
 
         Patients' turns are made idempotent by the engine; a doctor's message goes to the domain,
         which would send it to the patient a second time, so doctors' updates are claimed here.
         """
-        redis = self.runtime.redis
-        if redis is not None:
-            return bool(await redis.set(self.runtime.key(f"telegram:update:{update_id}"), "1", nx=True, ex=86_400))
-        if update_id in self._seen_updates:
-            return False
-        self._seen_updates[update_id] = None
-        while len(self._seen_updates) > 10_000:
-            self._seen_updates.popitem(last=False)
-        return True
+        return await self.first_time(f"update:{update_id}")
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # A handler failed (the API went away mid-turn, a bug): log it; the next update is handled normally.

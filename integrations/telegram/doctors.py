@@ -18,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot.consultations import (
+    ACTIVE,
     QUEUED,
     Closing,
     Consultation,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("wenzhen.telegram")
 
 ACCEPT_PREFIX = "accept:"
+JOIN_PREFIX = "join:"  # a doctor invited into a session joins it from Telegram
 HEARTBEAT_SECONDS = 10.0  # the domain counts a doctor present for 30 s after a heartbeat
 OWNER_SECONDS = 30  # a worker that stops heartbeating loses the doctors' topics it relays
 ENDED_CHANGES = ("closed", "cancelled", "expired")
@@ -258,12 +260,15 @@ class DoctorDesk:
         assert query is not None and query.message is not None
         chat_id = query.message.chat.id
         data = query.data or ""
-        if not data.startswith(ACCEPT_PREFIX):
+        if not data.startswith((ACCEPT_PREFIX, JOIN_PREFIX)):
             await _answer(query)
             return
         staff = await self._staff(chat_id, staff_id)
         if staff is None:
             await _answer(query)
+            return
+        if data.startswith(JOIN_PREFIX):
+            await self._join(query, chat_id, staff, data[len(JOIN_PREFIX):][:64])
             return
         consultation_id = data[len(ACCEPT_PREFIX):][:64]
         # The session exists and is listened to before the patient learns a doctor is there,
@@ -284,6 +289,27 @@ class DoctorDesk:
             return
         await _answer(query)
         await self.channel.say(chat_id, "telegram_accepted_by_you", department=c.department_name, tag=patient_tag(c.id))
+        await self._brief_doctor(chat_id, c)
+
+    async def _join(self, query: Any, chat_id: int, staff: Staff, consultation_id: str) -> None:
+        try:
+            c = await self.service.get(consultation_id)
+        except ConsultationError:
+            c = None
+        if c is None or c.status != ACTIVE or staff.id not in c.participants:
+            await _answer(query, self.channel.text("telegram_join_failed"), alert=True)
+            return
+        if await self._open_session(chat_id, staff.id, c.id) is None:
+            await _answer(query)  # already in it
+            return
+        await self.service.heartbeat(staff.id)
+        await self.subscriptions.add(topics.staff(staff.id))
+        await _answer(query)
+        await self.channel.say(chat_id, "telegram_joined", department=c.department_name, tag=patient_tag(c.id))
+        await self._brief_doctor(chat_id, c)
+
+    async def _brief_doctor(self, chat_id: int, c: Consultation) -> None:
+        """The intake summary, then how the chat works."""
         await self.channel.bot.send_message(chat_id, await self.summary_text(c))
         await self.channel.say(chat_id, "telegram_session_help")
 
@@ -328,6 +354,8 @@ class DoctorDesk:
             await self._notify(data, transferred=change == "transferred")
         elif change == "active" or change in ENDED_CHANGES:
             await self._settle(data, change)
+        if change == "active":
+            await self._offer_to_invited(data)
 
     async def _notify(self, data: dict[str, Any], transferred: bool) -> None:
         """Tell every linked doctor who may take this patient; each chat is told once, whichever worker wins."""
@@ -399,6 +427,20 @@ class DoctorDesk:
                 pass  # the doctor deleted the message, or it is too old to edit
             except TelegramError as exc:
                 log.warning("telegram: a notification could not be updated (%s)", exc.__class__.__name__)
+
+    async def _offer_to_invited(self, data: dict[str, Any]) -> None:
+        """A doctor invited into the session (a second opinion) may take part from Telegram: offer it once."""
+        consultation_id = str(data.get("id"))
+        invited = [int(p) for p in data.get("participants") or [] if p != data.get("doctor_id")]
+        for staff_id, chat_id in (await self.linker.chats_for_staff(invited)).items():
+            if not await self.channel.first_time(f"invite:{consultation_id}:{staff_id}"):
+                continue
+            keyboard = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(self.channel.text("telegram_join_button"),
+                                       callback_data=JOIN_PREFIX + consultation_id)]])
+            await self.channel.say(chat_id, "telegram_invited", keyboard=keyboard, tag=patient_tag(consultation_id),
+                                   department=data.get("department_name") or data.get("department"),
+                                   level=self._level(data.get("level")))
 
     async def _end_sessions(self, data: dict[str, Any], change: str) -> None:
         """Sessions worked from Telegram that ended or moved elsewhere (closed in the console, transferred, ...)."""

@@ -349,3 +349,41 @@ async def test_a_telegram_patients_photo_reaches_the_doctors_chat_as_a_photo_wit
     sent = await hospital.wait(lambda api: [c for c in api.calls_of("sendPhoto") if c.params["chat_id"] == DOCTOR_CHAT])
     assert sent[0].params["photo"] == "throat-photo"
     assert sent[0].params["caption"].startswith("#")
+
+
+async def test_a_doctor_invited_into_a_session_joins_from_telegram_and_hears_the_patient(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    li = await hospital.doctor("li", "李医生", department="respiratory")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.link(li, COLLEAGUE_CHAT)
+    await hospital.patient_says("p12", "转人工")
+    accept = (await hospital.accept_button(DOCTOR_CHAT))["data"]
+    await hospital.tap(DOCTOR_CHAT, accept)
+    consultation_id = accept.split(":", 1)[1]
+
+    await consultations(hospital.runtime).invite(consultation_id, wang, li.id)
+    invite = await hospital.wait(lambda api: next((c for c in api.sent_to(COLLEAGUE_CHAT) if _button(c, "join:")), None))
+    await hospital.tap(COLLEAGUE_CHAT, _button(invite, "join:"))
+    assert any("问诊摘要" in t for t in hospital.api.texts_to(COLLEAGUE_CHAT))
+
+    await hospital.patient_says("p12", "我胸口有点闷")
+    await hospital.wait(lambda api: [t for t in api.texts_to(COLLEAGUE_CHAT) if "我胸口有点闷" in t])
+    await hospital.wait(lambda api: [t for t in api.texts_to(DOCTOR_CHAT) if "我胸口有点闷" in t])
+
+    # The second doctor's words reach the patient, and the first doctor sees them too.
+    await hospital.webhook.post(hospital.updates.message(COLLEAGUE_CHAT, "建议查个血常规"))
+    events = (await hospital.tracker("p12"))["events"]
+    assert any(e.get("text") == "建议查个血常规" and e["actor"] == f"doctor:{li.id}" for e in events)
+    await hospital.wait(lambda api: [t for t in api.texts_to(DOCTOR_CHAT) if "建议查个血常规" in t and "李医生" in t])
+
+    # A doctor who was not invited cannot join with the same button data.
+    zhao = await hospital.doctor("zhao", "赵医生")
+    await hospital.link(zhao, OTHER_DEPT_CHAT)
+    await hospital.tap(OTHER_DEPT_CHAT, f"join:{consultation_id}")
+    assert "无法加入" in hospital.api.calls_of("answerCallbackQuery")[-1].params["text"]
+
+
+def _button(call: Any, prefix: str) -> str | None:
+    rows = (call.params.get("reply_markup") or {}).get("inline_keyboard") or []
+    found = [b["callback_data"] for row in rows for b in row if b["callback_data"].startswith(prefix)]
+    return found[0] if found else None
