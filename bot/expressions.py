@@ -42,9 +42,10 @@ class Expression:
     source: str
     tree: ast.expr
     names: frozenset[str]
+    run: "Evaluator"
 
     def evaluate(self, slots: dict[str, Any]) -> bool:
-        return bool(_eval(self.tree, slots))
+        return bool(self.run(slots))
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -97,53 +98,71 @@ def compile_expression(source: str) -> Expression:
         raise ExpressionError(f"cannot parse '{source}': {exc.msg}") from None
     names: set[str] = set()
     _check(tree, names)
-    return Expression(source, tree, frozenset(names))
+    return Expression(source, tree, frozenset(names), _compile(tree))
 
 
 def evaluate(source: str, slots: dict[str, Any]) -> bool:
     return compile_expression(source).evaluate(slots)
 
 
-def _eval(node: ast.expr, slots: dict[str, Any]) -> Any:
+Evaluator = Callable[[dict[str, Any]], Any]
+
+
+def _compile(node: ast.expr) -> Evaluator:
+    """Turn a checked tree into nested closures once, so evaluating is a few calls, not a tree walk."""
     if isinstance(node, ast.BoolOp):
+        parts = [_compile(v) for v in node.values]
         if isinstance(node.op, ast.And):
-            return all(_eval(v, slots) for v in node.values)
-        return any(_eval(v, slots) for v in node.values)
+            return lambda slots: all(p(slots) for p in parts)
+        return lambda slots: any(p(slots) for p in parts)
     if isinstance(node, ast.UnaryOp):
-        value = _eval(node.operand, slots)
+        operand = _compile(node.operand)
         if isinstance(node.op, ast.Not):
-            return not value
-        return None if value is None else -value
+            return lambda slots: not operand(slots)
+        return lambda slots: None if (v := operand(slots)) is None else -v
     if isinstance(node, ast.Compare):
-        left = _eval(node.left, slots)
-        for op, right_node in zip(node.ops, node.comparators):
-            right = _eval(right_node, slots)
-            if isinstance(op, _ORDERING) and (left is None or right is None):
+        return _compile_compare(node)
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return lambda slots: value
+    if isinstance(node, ast.List | ast.Tuple):
+        items = [_compile(e) for e in node.elts]
+        return lambda slots: [i(slots) for i in items]
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = _dotted(node) or ""
+        if name.lower() in _CONSTANTS:
+            constant = _CONSTANTS[name.lower()]
+            return lambda slots: constant
+        return lambda slots: get_slot(slots, name)
+    if isinstance(node, ast.Call):
+        func = node.func.id  # type: ignore[union-attr]
+        arg = node.args[0].value  # type: ignore[attr-defined]
+        if func == "present":
+            return lambda slots: get_slot(slots, f"symptoms.{arg}") is True
+        if func == "denied":
+            return lambda slots: get_slot(slots, f"symptoms.{arg}") is False
+        if func == "known":
+            return lambda slots: get_slot(slots, arg) is not None
+        return lambda slots: get_slot(slots, arg) is None
+    raise ExpressionError(f"cannot evaluate '{ast.unparse(node)}'")
+
+
+def _compile_compare(node: ast.Compare) -> Evaluator:
+    first = _compile(node.left)
+    steps = [(_COMPARE[type(op)], isinstance(op, _ORDERING), _compile(right)) for op, right in zip(node.ops, node.comparators)]
+
+    def compare(slots: dict[str, Any]) -> bool:
+        left = first(slots)
+        for test, ordering, right_of in steps:
+            right = right_of(slots)
+            if ordering and (left is None or right is None):
                 return False
             try:
-                if not _COMPARE[type(op)](left, right):
+                if not test(left, right):
                     return False
             except TypeError:
                 return False
             left = right
         return True
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.List | ast.Tuple):
-        return [_eval(e, slots) for e in node.elts]
-    if isinstance(node, ast.Name | ast.Attribute):
-        name = _dotted(node) or ""
-        if name.lower() in _CONSTANTS:
-            return _CONSTANTS[name.lower()]
-        return get_slot(slots, name)
-    if isinstance(node, ast.Call):
-        func = node.func.id  # type: ignore[union-attr]
-        arg = node.args[0].value  # type: ignore[attr-defined]
-        if func == "present":
-            return get_slot(slots, f"symptoms.{arg}") is True
-        if func == "denied":
-            return get_slot(slots, f"symptoms.{arg}") is False
-        if func == "known":
-            return get_slot(slots, arg) is not None
-        return get_slot(slots, arg) is None
-    raise ExpressionError(f"cannot evaluate '{ast.unparse(node)}'")
+
+    return compare

@@ -20,6 +20,9 @@ log = logging.getLogger("wenzhen.flows")
 
 # Intents that answer a question rather than ask for something new.
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "out_of_scope"})
+# Intents that are never an answer to the pending question: a patient can always stop, ask for
+# help, or reach a human, whatever the bot just asked.
+ESCAPE_INTENTS = frozenset({"cancel", "help", "request_doctor", "emergency_help"})
 EMPTY = "empty_message"  # what the engine calls a message with no text, payload or attachment
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -53,7 +56,7 @@ class FlowRunner:
         top = stack[-1] if stack else None
         if top is not None and top.waiting_for:
             step = self._step(top)
-            if self._fill_pending(turn, top, step, intent):
+            if intent not in ESCAPE_INTENTS and self._fill_pending(turn, top, step, intent):
                 top.waiting_for = None
                 top.asks = 0
                 top.step = self._after(self.flows.flows[top.flow], top.step, turn.state.slots)
@@ -84,7 +87,7 @@ class FlowRunner:
         slots (the safety screen runs before the dialogue); returns the slot filled, or None."""
         stack = turn.state.stack
         top = stack[-1] if stack else None
-        if top is None or not top.waiting_for or intent in ("cancel", "help"):
+        if top is None or not top.waiting_for or intent in ESCAPE_INTENTS:
             return None
         if not self._fill_pending(turn, top, self._step(top), intent):
             return None

@@ -232,3 +232,9 @@ async def test_interceptors_run_only_in_runtimes_configured_with_their_plugin(ma
     plugins = FLOW_CONFIG["plugins"] + ["tests.engine.interceptor_plugin_for_tests"]
     with_it = await make_runtime(**{**FLOW_CONFIG, "plugins": plugins})
     assert await say(with_it, "/caller") == ["子流程"]
+
+
+async def test_asking_for_a_human_is_never_taken_as_the_answer_to_a_question(rt: Runtime) -> None:
+    await say(rt, "/names")  # waits for free text: anything typed could be the answer
+    assert await say(rt, "转人工") == ["子流程", "我们接着刚才的问题：", "怎么称呼您？"]
+    assert (await rt.engine.state("p1")).slot("nickname") is None
