@@ -22,6 +22,8 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     def invoke(*args: str, **config: object):
         path = write_config(tmp_path / "config.yml", **config)
+        # `--config` sets WENZHEN_CONFIG for the whole process: let monkeypatch own it and undo it.
+        monkeypatch.setenv("WENZHEN_CONFIG", str(path))
         return CliRunner().invoke(main, ["--config", str(path), "triage", *args])
 
     return invoke
