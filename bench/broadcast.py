@@ -47,8 +47,7 @@ async def seed(runtime: Runtime, n: int) -> None:
         ids = range(start, min(n, start + 5000))
         async with runtime.db.transaction() as session:
             await session.execute(insert(ConversationRow), [
-                {"id": f"wechat:o{i}", "channel": "wechat", "sender": f"o{i}", "created_at": now, "updated_at": now,
-                 "last_seq": 2} for i in ids])
+                {"id": f"wechat:o{i}", "channel": "wechat", "sender": f"o{i}", "created_at": now} for i in ids])
             await session.execute(insert(EventRow), [
                 row for i in ids for row in (
                     {"conversation_id": f"wechat:o{i}", "seq": 1, "type": "user", "actor": "patient",

@@ -38,14 +38,14 @@ class Base(DeclarativeBase):
 
 
 class ConversationRow(Base):
+    """Who a conversation is with; everything else about it is in its events."""
+
     __tablename__ = "conversations"
 
     id: Mapped[str] = mapped_column(String(191), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(191))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EventRow(Base):

@@ -78,16 +78,23 @@ class Runtime:
         self.engine.register_output(channel, output)
 
     async def start(self, run_jobs: bool = True, upgrade: bool | None = None) -> None:
-        """Migrate (embedded SQLite always; others when asked), start the broker, jobs and plugins."""
-        if upgrade or (upgrade is None and self.db.is_sqlite):
-            await self.db.upgrade()
-        await self._start_broker(run_jobs)
-        if run_jobs:
-            self.jobs.start()
-        for plugin in self.plugins:
-            for hook in plugin.on_start:
-                await hook(self)
+        """Migrate (embedded SQLite always; others when asked), start the broker, jobs and plugins.
+
+        If any part fails, what was already started is stopped again before the error propagates.
+        """
         self.started = True
+        try:
+            if upgrade or (upgrade is None and self.db.is_sqlite):
+                await self.db.upgrade()
+            await self._start_broker(run_jobs)
+            if run_jobs:
+                self.jobs.start()
+            for plugin in self.plugins:
+                for hook in plugin.on_start:
+                    await hook(self)
+        except BaseException:
+            await self.stop()
+            raise
 
     async def stop(self) -> None:
         if not self.started:

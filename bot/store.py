@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from bot import events as ev
 from bot.cache import Cache
@@ -60,21 +60,10 @@ class ConversationStore:
             if state.seq == 0:
                 session.add(
                     ConversationRow(
-                        id=state.conversation_id,
-                        channel=state.channel,
-                        sender=state.sender,
-                        last_seq=last_seq,
-                        created_at=utcnow(),
-                        updated_at=utcnow(),
+                        id=state.conversation_id, channel=state.channel, sender=state.sender, created_at=utcnow()
                     )
                 )
                 await session.flush()
-            else:
-                await session.execute(
-                    update(ConversationRow)
-                    .where(ConversationRow.id == state.conversation_id)
-                    .values(last_seq=last_seq, updated_at=utcnow())
-                )
             if stored:
                 await session.execute(
                     insert(EventRow),

@@ -194,3 +194,15 @@ async def test_a_due_time_in_another_time_zone_means_the_same_instant(make_runti
     await rt.jobs.schedule("test_record", {"n": 5}, due)
     assert await rt.jobs.run_due(now() + dt.timedelta(minutes=29)) == 0
     assert await rt.jobs.run_due(now() + dt.timedelta(minutes=31)) == 1
+
+
+async def test_a_failed_start_stops_what_it_had_started(tmp_path: Path) -> None:
+    from bot.config import load_config
+    from bot.runtime import Runtime
+    from tests.conftest import write_config
+
+    config = write_config(tmp_path / "c.yml", **{**FLOW_CONFIG, "plugins": FLOW_CONFIG["plugins"] + ["tests.engine.failing_start_plugin"]})
+    rt = Runtime(load_config(config, env={"DATABASE_URL": f"sqlite:///{tmp_path}/f.db", "WENZHEN_DATA_DIR": str(tmp_path)}))
+    with pytest.raises(ConnectionRefusedError):
+        await rt.start()
+    assert rt.started is False and rt.jobs._task is None

@@ -22,8 +22,6 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(32), nullable=False),
         sa.Column("sender", sa.String(191), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seq", sa.Integer, nullable=False),
     )
     op.create_table(
         "events",
