@@ -56,17 +56,18 @@ class ConversationStore:
         """Write the turn's events in one transaction (all or nothing), then refresh the cache."""
         stored = [Event(e.type, e.data, e.actor, e.timestamp, state.seq + i) for i, e in enumerate(new_events, 1)]
         last_seq = state.seq + len(new_events)
-        async with self.db.transaction() as session:
+        # Core statements on a plain connection: this runs once per message, and the ORM's unit of
+        # work would cost more than the write itself.
+        async with self.db.engine.begin() as conn:
             if state.seq == 0:
-                session.add(
-                    ConversationRow(
+                await conn.execute(
+                    insert(ConversationRow.__table__).values(
                         id=state.conversation_id, channel=state.channel, sender=state.sender, created_at=utcnow()
                     )
                 )
-                await session.flush()
             if stored:
-                await session.execute(
-                    insert(EventRow),
+                await conn.execute(
+                    insert(EventRow.__table__),
                     [
                         {
                             "conversation_id": state.conversation_id,
