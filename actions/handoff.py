@@ -84,8 +84,11 @@ async def live_session_relay(ctx: ActionContext) -> bool:
     text = message.text if message else ""
     attachments = [a.to_dict() for a in message.attachments] if message else []
     # The conversation's handoff state names the session and its doctors: no query per message.
-    connected = await consultations(ctx.runtime).relay_from_patient(handoff_state, text, attachments, alert=alert)
-    if not connected and not any(e.type == ev.BOT for e in ctx.events):
+    # The doctors see the message once it is stored, never one that a failed turn rolled back.
+    service = consultations(ctx.runtime)
+    ctx.after_commit(lambda: service.relay_from_patient(handoff_state, text, attachments, alert=alert))
+    participants = [int(i) for i in handoff_state.get("participants") or ()]
+    if alert is not None and not await service.anyone_present(participants) and not any(e.type == ev.BOT for e in ctx.events):
         # Nobody is watching the screen: the patient must not wait for a doctor who cannot see this.
         ctx.utter("utter_consultation_emergency_no_doctor")
     return True

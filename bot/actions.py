@@ -74,6 +74,11 @@ class ActionContext:
     def emit(self, type_: str, data: dict[str, Any] | None = None, actor: str = "bot") -> None:
         self._turn.emit(type_, data, actor=actor)
 
+    def after_commit(self, func: Callable[[], Awaitable[Any]]) -> None:
+        """Run `func` once this turn's events are stored (and the conversation unlocked): for telling
+        others (a doctor's screen) about something that must not be seen if the turn is rolled back."""
+        self._turn.after_commit.append(func)
+
     def end_flows(self, reason: str) -> None:
         """End every running flow, recording why (e.g. "emergency")."""
         self._turn.end_flows(reason)

@@ -136,28 +136,40 @@ class Engine:
         MESSAGES.labels(channel=message.channel).inc()
         text, cut = clean_text(message.text or "")
         message = replace(message, text=text)
-        cid = message.conversation_id
         try:
-            async with self.locks.hold(cid):
-                for attempt in range(3):
-                    state = await self.store.load(cid, message.channel, message.sender)
-                    if message.message_id and message.message_id in state.message_ids:
-                        return await self.store.replies_to(cid, message.message_id)
-                    turn = await self._turn(state, message, cut, actor)
-                    try:
-                        await self.store.append(state, turn.events, turn.state)
-                        return turn.replies
-                    except IntegrityError:
-                        # Another writer got there first (a duplicate message id, or a lost lock): reload.
-                        await self.store.forget_cached(cid)
-                        if message.message_id:
-                            previous = await self.store.replies_to(cid, message.message_id)
-                            if previous:
-                                return previous
-                        log.warning("conversation %s: write conflict, retrying turn (%d)", cid, attempt + 1)
-                raise RuntimeError(f"conversation {cid}: could not store the turn")
+            turn = await self._locked_turn(message, cut, actor)
+            if turn is None or isinstance(turn, list):
+                return turn or []
+            for func in turn.after_commit:
+                try:
+                    await func()
+                except Exception:  # the turn is stored; a failed notification must not undo it
+                    log.exception("conversation %s: an after-commit task failed", message.conversation_id)
+            return turn.replies
         finally:
             TURN_SECONDS.observe(time.perf_counter() - started)
+
+    async def _locked_turn(self, message: UserMessage, cut: bool, actor: str) -> Turn | list[BotMessage]:
+        """Run and store the turn under the conversation's lock; a duplicate gets its first answer."""
+        cid = message.conversation_id
+        async with self.locks.hold(cid):
+            for attempt in range(3):
+                state = await self.store.load(cid, message.channel, message.sender)
+                if message.message_id and message.message_id in state.message_ids:
+                    return await self.store.replies_to(cid, message.message_id)
+                turn = await self._turn(state, message, cut, actor)
+                try:
+                    await self.store.append(state, turn.events, turn.state)
+                    return turn
+                except IntegrityError:
+                    # Another writer got there first (a duplicate message id, or a lost lock): reload.
+                    await self.store.forget_cached(cid)
+                    if message.message_id:
+                        previous = await self.store.replies_to(cid, message.message_id)
+                        if previous:
+                            return previous
+                    log.warning("conversation %s: write conflict, retrying turn (%d)", cid, attempt + 1)
+        raise RuntimeError(f"conversation {cid}: could not store the turn")
 
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
         parse, payload_slots, payload_ok, from_payload = self._understand(state, message)

@@ -1,7 +1,7 @@
 """One turn of a conversation: the working state and the events it adds, committed all or nothing."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from bot import events as ev
 from bot.events import Event
@@ -31,6 +31,7 @@ class Turn:
         self.replies: list[BotMessage] = []
         self.filled_this_turn: set[str] = set()  # slots the patient's message itself filled
         self.answer_text = message.text if message else ""  # what the patient typed ("" for a payload)
+        self.after_commit: list[Callable[[], Awaitable[Any]]] = []  # run once the turn is stored
 
     def emit(self, type_: str, data: dict[str, Any] | None = None, actor: str = "bot") -> Event:
         event = Event(type_, dict(data or {}), actor=actor)

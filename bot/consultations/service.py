@@ -381,13 +381,12 @@ class Consultations:
         return Transition(c, self._event(c), actor)
 
     async def relay_from_patient(self, handoff: dict[str, Any], text: str, attachments: list[dict[str, Any]],
-                                 alert: dict[str, Any] | None = None) -> bool:
+                                 alert: dict[str, Any] | None = None) -> None:
         """Hand a patient's message to the doctors of the active session described by `handoff`.
 
         `handoff` is the conversation's state (`ConversationState.handoff`, the latest handoff event),
         which names the session and its doctors, so relaying costs no query. `alert` (a red-flag or
-        emergency triage event's data) is sent highlighted; then the answer is whether any of the
-        doctors is connected (without an alert it is not asked, and True).
+        emergency triage event's data) is sent highlighted. Called after the patient's turn is stored.
         """
         participants = [int(i) for i in handoff.get("participants") or ()]
         at = utcnow().isoformat()
@@ -399,7 +398,6 @@ class Consultations:
                 await self.runtime.pubsub.publish(topics.staff(staff_id), {
                     "type": "alert", "consultation_id": handoff["consultation_id"], "alert": alert,
                     "text": text, "at": at})
-        return alert is None or await self.anyone_present(participants)
 
     # ---- doctor side (outside any patient turn) ------------------------------------------
 

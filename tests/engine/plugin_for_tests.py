@@ -6,3 +6,14 @@ from bot.actions import ActionContext, action
 async def crash_for_test(ctx: ActionContext) -> None:
     ctx.utter("utter_t_sub")
     raise RuntimeError("the action failed")
+
+
+NOTIFIED: list[str] = []
+
+
+@action("notify_for_test")
+async def notify_for_test(ctx: ActionContext) -> None:
+    async def tell() -> None:
+        NOTIFIED.append(ctx.conversation_id)
+
+    ctx.after_commit(tell)

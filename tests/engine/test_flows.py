@@ -238,3 +238,13 @@ async def test_asking_for_a_human_is_never_taken_as_the_answer_to_a_question(rt:
     await say(rt, "/names")  # waits for free text: anything typed could be the answer
     assert await say(rt, "转人工") == ["子流程", "我们接着刚才的问题：", "怎么称呼您？"]
     assert (await rt.engine.state("p1")).slot("nickname") is None
+
+
+async def test_after_commit_work_runs_once_the_turn_is_stored_and_never_for_a_rolled_back_turn(rt: Runtime) -> None:
+    from tests.engine.plugin_for_tests import NOTIFIED
+
+    NOTIFIED.clear()
+    assert await say(rt, "/notify") == ["完成"]
+    assert NOTIFIED == ["p1"]
+    await say(rt, "/notify_crash")
+    assert NOTIFIED == ["p1"]
