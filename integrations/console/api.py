@@ -29,6 +29,7 @@ from bot.consultations import (
     parse_weekday,
 )
 from bot.runtime import Runtime
+from bot.staff_links import issue_link_code
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 
 STATUS_FOR = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422}
@@ -43,6 +44,14 @@ class SignInBody(BaseModel):
 class SignedIn(BaseModel):
     staff: dict[str, Any]
     csrf_token: str = Field(description="send as X-CSRF-Token with every state-changing request")
+    telegram: bool = Field(False, description="whether this deployment's Telegram bot is on (doctors may link it)")
+
+
+class TelegramLinkCode(BaseModel):
+    provider: str
+    code: str
+    command: str = Field(description="what the doctor sends to the Telegram bot, e.g. /link ABCD-EFGH")
+    expires_at: str
 
 
 class StatusBody(BaseModel):
@@ -185,7 +194,19 @@ def console_api(runtime: Runtime) -> APIRouter:
     @router.get("/me", response_model=SignedIn)
     async def me(session: ConsoleSession = signed_in) -> Any:
         """Who is signed in, and the CSRF token of this sign-in."""
-        return SignedIn(staff=session.staff.to_dict(), csrf_token=session.csrf)
+        return SignedIn(staff=session.staff.to_dict(), csrf_token=session.csrf, telegram=telegram_on())
+
+    def telegram_on() -> bool:
+        # The Telegram plugin registers its output channel only when its token is configured.
+        return "telegram" in runtime.engine.outputs
+
+    @router.post("/me/telegram-link-code", response_model=TelegramLinkCode, responses={404: {}})
+    async def telegram_link_code(session: ConsoleSession = changing) -> Any:
+        """A one-time code that links the signed-in doctor's Telegram chat: send `/link CODE` to the bot."""
+        if not telegram_on():
+            raise HTTPException(404, "Telegram is not enabled in this deployment")
+        code = await issue_link_code(runtime, session.staff.id, "telegram")
+        return TelegramLinkCode(**code.to_dict())
 
     @router.put("/me/status", status_code=204)
     async def set_status(body: StatusBody, session: ConsoleSession = changing) -> Response:

@@ -204,3 +204,28 @@ async def test_the_doctor_sees_the_images_the_patient_sent_and_nothing_else_on_d
     assert image.headers["content-type"] == "image/jpeg"
     assert (await client.get(attachments[1]["href"])).status_code == 404
     assert (await client.get(f"/api/console/consultations/{cid}/attachments/7")).status_code == 404
+
+
+class _TelegramOutput:
+    """Stands for the Telegram plugin being on: it registers the `telegram` output channel."""
+
+    async def send(self, recipient_id: str, messages: list) -> None:
+        return None
+
+
+async def test_a_doctor_gets_a_one_time_telegram_link_code_only_when_telegram_is_on(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    from bot.staff_links import staff_links
+
+    staff = await on_duty(runtime, "dr.li", ["general"])
+    csrf = await sign_in(client, "dr.li")
+    assert (await client.get("/api/console/me")).json()["telegram"] is False
+    assert (await client.post("/api/console/me/telegram-link-code", headers={"X-CSRF-Token": csrf})).status_code == 404
+
+    runtime.register_output("telegram", _TelegramOutput())
+    assert (await client.get("/api/console/me")).json()["telegram"] is True
+    assert (await client.post("/api/console/me/telegram-link-code")).status_code == 403  # no CSRF token
+    code = (await client.post("/api/console/me/telegram-link-code", headers={"X-CSRF-Token": csrf})).json()
+    assert code["command"] == f"/link {code['code']}"
+    links = staff_links(runtime, "telegram")
+    assert await links.redeem(code["code"], "chat-42") == staff.id
+    assert await links.staff_for("chat-42") == staff.id

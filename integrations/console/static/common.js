@@ -38,6 +38,7 @@ const Console = {
   async signedIn() {
     const me = await Console.api("GET", "/api/console/me");
     Console.csrf = me.csrf_token;
+    Console.telegram = me.telegram;
     return me.staff;
   },
 

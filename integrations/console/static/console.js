@@ -235,6 +235,12 @@ function wire() {
     }, "问诊已结束，小结已发送给患者");
   });
   $("status").addEventListener("change", () => run(() => Console.api("PUT", "/api/console/me/status", { status: $("status").value })));
+  $("telegram-link").addEventListener("click", () => run(async () => {
+    const code = await Console.api("POST", "/api/console/me/telegram-link-code");
+    const until = Console.time(code.expires_at);
+    $("alerts").replaceChildren(el("div", { class: "alert" },
+      "在 Telegram 上给本院机器人发送：", el("code", {}, code.command), "（", until, " 前有效，只能用一次）"));
+  }));
   $("sign-out").addEventListener("click", () => run(async () => {
     await Console.api("DELETE", "/api/console/session");
     window.location.assign("/console/login");
@@ -243,6 +249,7 @@ function wire() {
 
 async function start() {
   state.me = await Console.signedIn();
+  $("telegram-link").hidden = !Console.telegram;
   $("me").textContent = state.me.display_name + " " + state.me.title;
   $("admin-link").hidden = state.me.role !== "admin";
   $("status").value = state.me.status === "away" ? "away" : "online";
