@@ -1,15 +1,15 @@
 """Medical-card (就诊卡) actions for flows/cards.yml: consent, checking each field, binding, choosing.
 
-Identifying answers arrive sealed by the channel (`bot.patients.seal_answer`) or, from a channel
-that does not seal, in clear; either way a slot only ever holds the sealed form, and the card
-is written encrypted. What the patient is shown back is masked.
+Identifying answers arrive sealed by the engine (their slots are marked `sensitive`), unless the
+patient typed symptoms there instead; either way a slot only ever holds the sealed form, and the
+card is written encrypted. What the patient is shown back is masked.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from bot.actions import ActionContext, action
-from bot.crypto import FieldCipher, field_cipher
+from bot.crypto import FieldCipher, field_cipher, open_answer, seal_answer
 from bot.messages import BotMessage, Button
 from bot.patients import (
     CONSENT_VERSION,
@@ -20,8 +20,6 @@ from bot.patients import (
     card_input,
     normalise_name,
     normalise_phone,
-    open_answer,
-    seal_answer,
     valid_id_number,
 )
 

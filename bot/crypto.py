@@ -72,3 +72,20 @@ class FieldCipher:
 def field_cipher(config: Config) -> FieldCipher:
     """The cipher for this deployment's secret key."""
     return FieldCipher(ensure_secret_key(config))
+
+
+# What a sealed answer is bound to: a sealed value cannot be passed off as any other encrypted field.
+_SEALED = "sensitive_answer"
+
+
+def seal_answer(cipher: FieldCipher, text: str) -> str:
+    """Encrypt the answer to an identifying question, so the event log never holds it in clear."""
+    return cipher.encrypt(text, _SEALED)
+
+
+def open_answer(cipher: FieldCipher, value: str) -> str:
+    """The answer in clear (a value that was never sealed is returned as it is)."""
+    try:
+        return cipher.decrypt(value, _SEALED)
+    except DecryptionError:
+        return value

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.actions import ActionContext
+from bot.crypto import field_cipher, seal_answer
 from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
 from bot.messages import MAX_TEXT_CHARS, BotMessage, UserMessage, conversation_id_for
@@ -93,6 +94,7 @@ class Engine:
         self.runner = runner
         self.default_language = default_language
         self.outputs: dict[str, OutputChannel] = {}
+        self.cipher = field_cipher(runtime.config)
 
     # ---- the public face -------------------------------------------------------------------
 
@@ -173,6 +175,10 @@ class Engine:
 
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
         parse, payload_slots, payload_ok, from_payload = self._understand(state, message)
+        if not from_payload and not parse.entities and self._awaits_sensitive_answer(state):
+            # An identifying answer (an ID-card number) is logged and kept only sealed. Not when the
+            # text names symptoms or vital signs: the safety screen must read those in clear.
+            message = replace(message, text=seal_answer(self.cipher, message.text))
         turn = self._open_turn(state, message, parse, cut, actor)
         turn.answer_text = "" if from_payload else message.text
         ctx = ActionContext(turn, self.runtime)
@@ -246,6 +252,12 @@ class Engine:
                 return ParseResult(text="", intent=Intent("inform", 1.0)), {}, True, False
             return ParseResult(text="", intent=Intent(EMPTY, 1.0)), {}, True, False
         return self.interpreter.parse(text), {}, True, False
+
+    def _awaits_sensitive_answer(self, state: ConversationState) -> bool:
+        if not state.stack or not state.stack[-1].waiting_for:
+            return False
+        spec = self.flows.slot_spec(state.stack[-1].waiting_for)
+        return spec is not None and spec.sensitive
 
     def _answers_numeric_question(self, state: ConversationState, text: str) -> bool:
         """A bare number is a button's number unless it is a valid answer to the numeric question asked."""

@@ -44,6 +44,7 @@ class SlotSpec:
     entity: str | None = None
     entity_value: Any = None  # a constant to set whenever the entity is found
     numbers_only: bool = False  # take the entity only when its value is a number
+    sensitive: bool = False  # an identifying answer: the engine stores it encrypted, never in clear
 
     def coerce(self, value: Any) -> tuple[bool, Any]:
         """Check a value against the slot's type: (ok, value converted)."""
@@ -189,6 +190,7 @@ def _slot_spec(file: str, name: str, spec: Any) -> SlotSpec:
         entity=spec.get("entity"),
         entity_value=spec.get("entity_value"),
         numbers_only=bool(spec.get("numbers_only", False)),
+        sensitive=bool(spec.get("sensitive", False)),
     )
 
 

@@ -17,9 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.crypto import DecryptionError, FieldCipher, normalise
+from bot.crypto import FieldCipher, normalise
 from bot.db import Base
-from bot.state import ConversationState
 
 # Relations a card can have to the account holder; they map onto the `subject` slot's values.
 RELATIONS = ("self", "parent", "child", "spouse", "other")
@@ -31,29 +30,6 @@ _ID_CHECK = "10X98765432"
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # Han names, and minority names written with the middle dot (阿卜杜拉·艾买提), or Latin names.
 _NAME = re.compile(r"[\u3400-\u9fff·•A-Za-z][\u3400-\u9fff·• A-Za-z]{0,29}")
-
-
-# The card questions whose answers identify a person. A channel seals the answer to one of these
-# (`seal_answer`) before handing it to the engine, so the event log never holds it in clear.
-SENSITIVE_SLOTS = frozenset({"card_name", "card_id_number", "card_phone"})
-_SEALED = "sensitive_answer"
-
-
-def awaits_sensitive_answer(state: ConversationState) -> bool:
-    """True when the conversation's pending question asks for an identifying field."""
-    return bool(state.stack) and state.stack[-1].waiting_for in SENSITIVE_SLOTS
-
-
-def seal_answer(cipher: FieldCipher, text: str) -> str:
-    return cipher.encrypt(text, _SEALED)
-
-
-def open_answer(cipher: FieldCipher, value: str) -> str:
-    """The answer in clear: sealed by a channel, or typed through a channel that does not seal."""
-    try:
-        return cipher.decrypt(value, _SEALED)
-    except DecryptionError:
-        return value
 
 
 class CardError(ValueError):

@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from wechatpy.messages import BaseMessage
 
-from bot.crypto import field_cipher
 from bot.engine import UnknownConversation
 from bot.messages import Attachment, BotMessage, UserMessage, conversation_id_for
-from bot.patients import awaits_sensitive_answer, seal_answer
 from integrations.wechat.api import WeChatAPI, WeChatAPIError, token_store
 from integrations.wechat.contacts import Contacts
 from integrations.wechat.dedupe import MemoryClaims, RedisClaims, message_key
@@ -181,14 +179,13 @@ class WeChatChannel:
         openid = message.source
         kind = message.type
         if kind == "text":
-            return await self._turn(openid, key, text=await self._sealed_if_sensitive(openid, message.content or ""))
+            return await self._turn(openid, key, text=message.content or "")
         if kind in MEDIA_KINDS:
             data = {"format": message.format} if kind == "voice" else {}
             attachment = Attachment(kind="video" if kind == "shortvideo" else kind, media_id=message.media_id,
                                     url=getattr(message, "image", None), data=data)
             # A voice note's text is WeChat's own speech recognition, when the account has it on.
             text = (message.recognition or "") if kind == "voice" else ""
-            text = await self._sealed_if_sensitive(openid, text) if text else text
             replies = await self._turn(openid, key, text=text, attachments=(attachment,))
             if attachment.kind not in FETCHED_KINDS:
                 return replies  # a video stays a reference: WeChat serves it as a link, not a file
@@ -212,17 +209,6 @@ class WeChatChannel:
                                                                       "description": message.description or ""})
             return await self._turn(openid, key, attachments=(attachment,))
         return await self._turn(openid, key, payload=UNSUPPORTED_PAYLOAD)
-
-    async def _sealed_if_sensitive(self, openid: str, text: str) -> str:
-        """An answer to an identifying question (ID-card number…) is sealed before the engine logs it.
-
-        Not when the text speaks of symptoms or vital signs ("胸口很痛喘不上气" typed where a
-        name was asked): the safety screen must read it in clear.
-        """
-        state = await self.runtime.engine.state(conversation_id_for(CHANNEL, openid))
-        if not awaits_sensitive_answer(state) or self.runtime.interpreter.parse(text).entities:
-            return text
-        return seal_answer(field_cipher(self.runtime.config), text)
 
     async def _turn(
         self, openid: str, message_id: str, text: str = "", payload: str | None = None,
