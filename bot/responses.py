@@ -55,6 +55,17 @@ def _format(template: str, values: dict[str, Any]) -> str:
         return template
 
 
+def _format_all(value: Any, values: dict[str, Any]) -> Any:
+    """Template every string inside a `custom` object (e.g. a WeChat template notice's data)."""
+    if isinstance(value, str):
+        return _format(value, values)
+    if isinstance(value, dict):
+        return {k: _format_all(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_format_all(v, values) for v in value]
+    return value
+
+
 class Responses:
     """All responses of all languages; `render` picks the conversation's language, then zh."""
 
@@ -109,7 +120,7 @@ class Responses:
                 text=_format(chosen["text"], values) if chosen.get("text") is not None else None,
                 buttons=tuple(Button(_format(b["title"], values), b["payload"]) for b in chosen.get("buttons", ())),
                 image=chosen.get("image"),
-                custom=chosen.get("custom"),
+                custom=_format_all(chosen["custom"], values) if chosen.get("custom") is not None else None,
             )
         ]
 

@@ -248,3 +248,8 @@ async def test_after_commit_work_runs_once_the_turn_is_stored_and_never_for_a_ro
     assert NOTIFIED == ["p1"]
     await say(rt, "/notify_crash")
     assert NOTIFIED == ["p1"]
+
+
+async def test_strings_inside_a_responses_custom_object_are_templated_too(rt: Runtime) -> None:
+    [reply] = await rt.engine.handle(UserMessage(channel="rest", sender="p1", text='/notice{"temperature": 38.5}'))
+    assert reply.custom == {"notice": {"name": "test_notice", "data": {"thing1": "38.5℃", "fixed": 3}}}

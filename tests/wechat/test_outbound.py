@@ -190,3 +190,17 @@ async def test_the_simulator_serves_tags_and_mass_sends_for_broadcasts(wechat_ap
             await api.call("/cgi-bin/tags/members/batchtagging", {"openid_list": ["o_a"], "tagid": 999999})
     finally:
         await api.close()
+
+
+async def test_a_followup_checkin_after_48_hours_goes_as_its_template_message(make_wechat: Any) -> None:
+    setup = await make_wechat("safe", templates={"followup_checkin": "TPL_FOLLOWUP_9"})
+    await open_conversation(setup, "o_checkin")
+    async with setup.runtime.db.transaction() as session:
+        await session.execute(
+            update(WeChatContact).where(WeChatContact.openid == "o_checkin")
+            .values(last_inbound_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=50))
+        )
+    await setup.runtime.engine.trigger("wechat:o_checkin", "/followup_checkin")
+    [template] = setup.api.received("/cgi-bin/message/template/send")
+    assert template["template_id"] == "TPL_FOLLOWUP_9" and template["touser"] == "o_checkin"
+    assert template["data"]["thing1"] == {"value": "新冠居家随访"}
