@@ -83,6 +83,8 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
             raise ConfigError(f"{cfg_path}: not valid YAML ({exc.__class__.__name__})") from exc
         if not isinstance(raw, dict):
             raise ConfigError(f"{cfg_path}: the top level must be a mapping")
+    if env.get("WENZHEN_REDIS_PREFIX"):  # several deployments (or a benchmark) sharing one Redis
+        raw["redis"] = {**(raw.get("redis") or {}), "prefix": env["WENZHEN_REDIS_PREFIX"]}
     data_dir = Path(env.get("WENZHEN_DATA_DIR") or raw.get("data_dir") or ".wenzhen")
     database_url = env.get("DATABASE_URL") or raw.get("database_url") or "sqlite:///wenzhen.db"
     plugins = raw.get("plugins") or []

@@ -1,6 +1,8 @@
 """Conversation persistence: the event log in SQL, with a state snapshot cached in front of it."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -25,6 +27,10 @@ class ConversationStore:
     def __init__(self, db: Database, cache: Cache) -> None:
         self.db = db
         self.cache = cache
+        # SQLite lets one connection write at a time and makes the others retry with growing sleeps
+        # (its busy handler): under load that turns into stalls of a second. Embedded, there is one
+        # process, so the turns queue here instead, in order and without sleeping.
+        self._sqlite_writes = asyncio.Lock() if db.is_sqlite else None
 
     async def load(self, conversation_id: str, channel: str = "", sender: str = "") -> ConversationState:
         """The conversation's state: the cached snapshot, else a replay of its events from SQL.
@@ -58,7 +64,7 @@ class ConversationStore:
         last_seq = state.seq + len(new_events)
         # Core statements on a plain connection: this runs once per message, and the ORM's unit of
         # work would cost more than the write itself.
-        async with self.db.engine.begin() as conn:
+        async with self._sqlite_writes or contextlib.nullcontext(), self.db.engine.begin() as conn:
             if state.seq == 0:
                 await conn.execute(
                     insert(ConversationRow.__table__).values(

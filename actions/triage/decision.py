@@ -1,6 +1,7 @@
 """Deciding a triage level from a conversation's slots with a rule set: the one place that decides."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,9 +63,30 @@ def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
+# The safety screen decides on every message, and most messages change none of the facts the
+# rules read (a greeting, a thank-you): a decision is a pure function of those facts, so the
+# recent ones are remembered.
+_RECENT: OrderedDict[tuple[Any, ...], "Decision"] = OrderedDict()
+_RECENT_SIZE = 4096
+
+
 def decide(ruleset: Ruleset, slots: dict[str, Any]) -> Decision:
     """The most urgent firing rule wins; then one step up for a high-risk patient with an infection."""
     facts = derive_facts(slots)
+    used = tuple(get_slot(facts, name) for name in ruleset.sorted_names)
+    key = (ruleset.version, repr(used))
+    decision = _RECENT.get(key)
+    if decision is None:
+        decision = _decide(ruleset, facts, used)
+        _RECENT[key] = decision
+        if len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    else:
+        _RECENT.move_to_end(key)
+    return decision
+
+
+def _decide(ruleset: Ruleset, facts: dict[str, Any], used: tuple[Any, ...]) -> Decision:
     fired = tuple(r for r in ruleset.rules if r.when.evaluate(facts))
     base = min((LEVELS.index(r.level) for r in fired), default=LEVELS.index("selfcare"))
     raised_by: tuple[Modifier, ...] = ()
@@ -73,12 +95,11 @@ def decide(ruleset: Ruleset, slots: dict[str, Any]) -> Decision:
         raised_by = tuple(m for m in ruleset.modifiers if m.when.evaluate(facts))
         if raised_by:
             level = base - 1
-    used = {name: get_slot(facts, name) for name in sorted(ruleset.names)}
     return Decision(
         level=LEVELS[level],
         fired=fired,
         deciding=tuple(r for r in fired if LEVELS.index(r.level) == base),
         raised_by=raised_by,
         ruleset=ruleset.version,
-        facts={name: value for name, value in used.items() if value is not None},
+        facts={name: value for name, value in zip(ruleset.sorted_names, used) if value is not None},
     )

@@ -79,6 +79,10 @@ class Ruleset:
         exprs = [r.when for r in self.rules] + [m.when for m in self.modifiers] + [self.modifier_context]
         return frozenset().union(*(e.names for e in exprs))
 
+    @cached_property
+    def sorted_names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.names))
+
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
             if rule.id == rule_id:
