@@ -48,6 +48,7 @@ class Lexicon:
     post_cues: tuple[str, ...]
     post_fillers: tuple[str, ...]
     overrides: dict[str, str]
+    added_codes: frozenset[str] = frozenset()  # codes the project adds beyond vocabulary.yml
 
     @cached_property
     def longest(self) -> int:
@@ -113,6 +114,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         post_cues=tuple(str(t) for t in negation.get("post_cues", [])),
         post_fillers=tuple(str(t) for t in negation.get("post_fillers", [])),
         overrides={str(k): str(v) for k, v in (symptoms.get("vocabulary_overrides") or {}).items()},
+        added_codes=frozenset(str(c) for c in (symptoms.get("added_codes") or {})),
     )
 
 
@@ -125,7 +127,9 @@ def check_against_vocabulary(lexicon: Lexicon, vocabulary: dict[str, Any]) -> li
         terms = lexicon.terms(kind)
         have = set(terms.values())
         problems += [f"{kind} code '{c}' of vocabulary.yml has no words" for c in expected if c not in have]
-        problems += [f"{kind} code '{c}' is not in vocabulary.yml" for c in have if c not in expected]
+        problems += [
+            f"{kind} code '{c}' is not in vocabulary.yml" for c in have if c not in expected and c not in lexicon.added_codes
+        ]
         for code, synonyms in expected.items():
             for synonym in str(synonyms).split("/"):
                 synonym = synonym.strip().lower()

@@ -2,12 +2,13 @@
 
 An emergency is said first, in one short message with the 120 button, then what to do while
 waiting; then comes the one message carrying `custom.triage`, and the `triage` event. An
-emergency also records a `red_flag` event: the alert that doctors' screens and a live session's
-relay pick up (actions/handoff.py).
+emergency also records a `red_flag` event: in a live session the relay (actions/handoff.py)
+alerts the session's doctors; outside one, the on-duty doctors of the patient's department are.
 """
 from __future__ import annotations
 
 from bot.actions import ActionContext
+from bot.consultations import consultations
 from bot.consultations.lifecycle import ACTIVE
 from bot.messages import BotMessage
 
@@ -28,16 +29,19 @@ def announce(ctx: ActionContext, decision: Decision) -> None:
     _send_decision(ctx, decision)
     if emergency:
         message = ctx.message
-        ctx.emit(
-            RED_FLAG_EVENT,
-            {
-                "level": decision.level,
-                "rules": decision.rule_ids,
-                "reasons": decision.reasons("zh"),
-                "text": message.text if message else "",
-                "in_session": in_session(ctx),
-            },
-        )
+        alert = {
+            "level": decision.level,
+            "rules": decision.rule_ids,
+            "reasons": decision.reasons("zh"),
+            "text": message.text if message else "",
+            "in_session": in_session(ctx),
+        }
+        ctx.emit(RED_FLAG_EVENT, alert)
+        if not alert["in_session"]:
+            # Outside a session nobody is watching this conversation: the doctors on duty for the
+            # patient's department are alerted (in a session the relay alerts the session's doctors).
+            service, cid, slots = consultations(ctx.runtime), ctx.conversation_id, dict(ctx.slots)
+            ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
 
 
 def in_session(ctx: ActionContext) -> bool:

@@ -399,6 +399,14 @@ class Consultations:
                     "type": "alert", "consultation_id": handoff["consultation_id"], "alert": alert,
                     "text": text, "at": at})
 
+    async def alert_department(self, conversation_id: str, slots: dict[str, Any], alert: dict[str, Any]) -> None:
+        """An emergency outside any session: every console open on the patient's department shows it."""
+        department = self.department_for(slots)
+        await self.runtime.pubsub.publish(topics.department(department.code), {
+            "type": "alert", "consultation_id": None, "conversation_id": conversation_id,
+            "department": department.code, "department_name": department.name, "alert": alert,
+            "text": alert.get("text", ""), "at": utcnow().isoformat()})
+
     # ---- doctor side (outside any patient turn) ------------------------------------------
 
     async def accept(self, consultation_id: str, staff: Staff) -> Consultation:

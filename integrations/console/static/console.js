@@ -132,9 +132,15 @@ async function accept(id) {
 }
 
 function showAlert(message) {
-  const banner = el("div", { class: "alert-banner", "data-id": message.consultation_id },
-    "⚠ 危急提示：", (message.alert.reasons || []).join("；") || "患者描述了危险症状", "（患者原话：", message.text, "）",
-    el("button", { type: "button", onclick: () => { banner.remove(); select(message.consultation_id); } }, "查看"));
+  // Outside a session there is no consultation to open: the bot has told the patient to call 120,
+  // and the doctors on duty see it happened.
+  const action = message.consultation_id
+    ? el("button", { type: "button", onclick: () => { banner.remove(); select(message.consultation_id); } }, "查看")
+    : el("button", { type: "button", onclick: () => banner.remove() }, "知道了");
+  const where = message.consultation_id ? "" : "（" + message.department_name + "，未在问诊中，已提示患者拨打120）";
+  const banner = el("div", { class: "alert-banner", "data-id": message.consultation_id || message.conversation_id },
+    "⚠ 危急提示：", (message.alert.reasons || []).join("；") || "患者描述了危险症状", where, "（患者原话：", message.text, "）",
+    action);
   $("alerts").prepend(banner);
   if (state.selected && state.selected.id === message.consultation_id) {
     appendChat({ from: "system", text: "⚠ 红旗征象：" + (message.alert.reasons || []).join("；"), at: message.at, alert: true });
