@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,37 +23,12 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import Request, closed_loop, paced, percentiles  # noqa: E402
+from tests.services import REDIS_URL, create_postgres_database, drop_postgres_database  # noqa: E402
 TEXTS = ["你好", "怎么用", "谢谢", "再见"]
 WEBHOOK = "/webhooks/rest/webhook"
-
-
-class LeanClient:
-    """One keep-alive HTTP/1.1 connection, requests written by hand: on a 2-core machine the load
-    generator shares the CPU with the server, so it must cost far less than the server does."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, path: str, payload: dict) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        self.writer.write(
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n".encode() + body
-        )
-        assert self.reader is not None
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = int(head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
-        return status, await self.reader.readexactly(length)
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            await self.writer.wait_closed()
 
 
 def free_port() -> int:
@@ -81,60 +55,36 @@ def start(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen[bytes], 
     raise SystemExit("server did not start")
 
 
+def conversations_of(prefix: str, count: int, turns: int) -> list[list[Request]]:
+    """`count` new conversations of `turns` messages each: greet, help, thanks, goodbye, …"""
+    senders = [f"{prefix}-{uuid.uuid4().hex[:8]}-{c}" for c in range(count)]
+    return [
+        [(WEBHOOK, json.dumps({"sender": sender, "message": TEXTS[t % len(TEXTS)]}, ensure_ascii=False).encode(),
+          "application/json") for t in range(turns)]
+        for sender in senders
+    ]
+
+
 async def drive(url: str, conversations: int, turns: int) -> tuple[float, list[float]]:
     """Closed loop: every conversation sends its next message as soon as the last is answered."""
-    latencies: list[float] = []
     host, port = url.removeprefix("http://").split(":")
-
-    async def one(c: int) -> None:
-        client = LeanClient(host, int(port))
-        sender = f"bench-{uuid.uuid4().hex[:8]}-{c}"
-        try:
-            for t in range(turns):
-                started = time.perf_counter()
-                status, body = await client.post(WEBHOOK, {"sender": sender, "message": TEXTS[t % len(TEXTS)]})
-                latencies.append(time.perf_counter() - started)
-                assert status == 200, body
-        finally:
-            await client.close()
-
-    await asyncio.gather(*(one(c) for c in range(min(conversations, 4))))  # warm up
-    latencies.clear()
-    began = time.perf_counter()
-    await asyncio.gather(*(one(c) for c in range(conversations)))
-    return time.perf_counter() - began, latencies
+    await closed_loop(host, int(port), conversations_of("warm", 4, 4))
+    elapsed, latencies, _ = await closed_loop(host, int(port), conversations_of("bench", conversations, turns))
+    return elapsed, latencies
 
 
-async def paced(url: str, conversations: int, rate: float, seconds: float) -> tuple[float, list[float]]:
-    """Open loop: messages fall due at `rate` per second, spread over the conversations; latency is
-    counted from when a message fell due (so a server that falls behind cannot hide it)."""
-    latencies: list[float] = []
-    total = int(rate * seconds)
+async def paced_run(url: str, conversations: int, rate: float, seconds: float) -> tuple[float, list[float]]:
+    """Open loop at `rate` messages per second for `seconds`."""
     host, port = url.removeprefix("http://").split(":")
-    began = time.perf_counter()
-
-    async def one(c: int) -> None:
-        client = LeanClient(host, int(port))
-        sender = f"paced-{uuid.uuid4().hex[:8]}-{c}"
-        try:
-            for k, i in enumerate(range(c, total, conversations)):
-                due = began + i / rate
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                status, body = await client.post(WEBHOOK, {"sender": sender, "message": TEXTS[k % len(TEXTS)]})
-                latencies.append(time.perf_counter() - due)
-                assert status == 200, body
-        finally:
-            await client.close()
-
-    await asyncio.gather(*(one(c) for c in range(conversations)))
-    return time.perf_counter() - began, latencies
+    turns = max(1, int(rate * seconds) // conversations)
+    elapsed, latencies, _ = await paced(host, int(port), conversations_of("paced", conversations, turns), rate)
+    return elapsed, latencies
 
 
 def report(name: str, elapsed: float, latencies: list[float]) -> None:
-    latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    p = percentiles(latencies)
     print(f"{name:<44} {len(latencies):>6} msgs  {len(latencies) / elapsed:8.1f} msg/s  "
-          f"p50 {p(0.50):6.1f} ms  p99 {p(0.99):6.1f} ms  mean {statistics.mean(latencies) * 1000:6.1f} ms")
+          f"p50 {p['p50']:6.1f} ms  p99 {p['p99']:6.1f} ms  mean {p['mean']:6.1f} ms")
 
 
 def main() -> None:
@@ -143,8 +93,6 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=20, help="messages per conversation, closed loop")
     parser.add_argument("--rate", type=float, default=300, help="messages per second, open loop")
     parser.add_argument("--seconds", type=float, default=10, help="how long the open loop runs")
-    parser.add_argument("--postgres", default=os.environ.get("WENZHEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis", default=os.environ.get("WENZHEN_TEST_REDIS", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("WENZHEN_", "DATABASE_URL", "REDIS_URL"))}
     base_env["WENZHEN_SECRET_KEY"] = "bench-secret-" + "x" * 32
@@ -154,35 +102,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         setups = [("sqlite (embedded)", {"DATABASE_URL": f"sqlite:///{workdir}/bench.db", "WENZHEN_DATA_DIR": str(workdir)})]
-        database = asyncio.run(fresh_database(args.postgres))
-        setups.append(("postgresql + redis", {"DATABASE_URL": database, "REDIS_URL": args.redis, "WENZHEN_DATA_DIR": str(workdir)}))
+        database = asyncio.run(create_postgres_database())  # a fresh database: empty schema, cold cache
+        setups.append(("postgresql + redis", {"DATABASE_URL": database.replace("+asyncpg", ""), "REDIS_URL": REDIS_URL,
+                                              "WENZHEN_DATA_DIR": str(workdir)}))
         try:
             run_all(setups, base_env, workdir, args)
         finally:
-            asyncio.run(drop_database(args.postgres, database))
-
-
-async def fresh_database(server_url: str) -> str:
-    """A new database on the server, so that every run starts from an empty schema and cache."""
-    import asyncpg
-
-    name = "wz_bench_" + uuid.uuid4().hex[:8]
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return server_url.rsplit("/", 1)[0] + "/" + name
-
-
-async def drop_database(server_url: str, database: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{database.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await conn.close()
+            asyncio.run(drop_postgres_database(database))
 
 
 def run_all(setups: list[tuple[str, dict[str, str]]], base_env: dict[str, str], workdir: Path, args: argparse.Namespace) -> None:
@@ -191,7 +117,7 @@ def run_all(setups: list[tuple[str, dict[str, str]]], base_env: dict[str, str], 
             try:
                 elapsed, latencies = asyncio.run(drive(url, args.conversations, args.turns))
                 report(f"{name}, as fast as answered", elapsed, latencies)
-                elapsed, latencies = asyncio.run(paced(url, args.conversations, args.rate, args.seconds))
+                elapsed, latencies = asyncio.run(paced_run(url, args.conversations, args.rate, args.seconds))
                 report(f"{name}, paced at {args.rate:.0f}/s", elapsed, latencies)
             except (AssertionError, OSError, asyncio.IncompleteReadError) as exc:
                 logs = "\n".join(p.read_text(errors="replace")[-4000:] for p in workdir.glob("server-*.log"))

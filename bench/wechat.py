@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import yaml
@@ -23,6 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.loadgen import Request, closed_loop, paced, percentiles  # noqa: E402
 from bench.rest import start  # noqa: E402  (one way to start a server for every benchmark)
 from tests.wechat.simulator import WeChatAPIServer, WeChatPlatform  # noqa: E402
 
@@ -31,34 +32,30 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 TEXTS = ["你好", "怎么用", "谢谢", "再见"]
 
 
-async def drive(url: str, users: int, messages: int) -> tuple[float, list[float], int]:
-    latencies: list[float] = []
-    passive = 0
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as http:
-        platform = WeChatPlatform(http, TOKEN, APP_ID, AES_KEY, mode="safe", tries=1, timeout=30)
+def followers(prefix: str, users: int, messages: int) -> list[list[Request]]:
+    """What WeChat would POST for `users` followers writing `messages` texts each, signed and encrypted."""
+    platform = WeChatPlatform(None, TOKEN, APP_ID, AES_KEY, mode="safe")  # type: ignore[arg-type]
+    scripts = []
+    for u in range(users):
+        requests = []
+        for i in range(messages):
+            query, body = platform.seal(platform.to_xml(platform.text(f"{prefix}_{u}", TEXTS[i % len(TEXTS)])))
+            requests.append((f"/webhooks/wechat?{urlencode(query)}", body.encode(), "text/xml"))
+        scripts.append(requests)
+    return scripts
 
-        def sealed(user: str, count: int) -> list[tuple[dict[str, str], str]]:
-            return [platform.seal(platform.to_xml(platform.text(user, TEXTS[i % len(TEXTS)]))) for i in range(count)]
 
-        async def one(requests: list[tuple[dict[str, str], str]]) -> None:
-            nonlocal passive
-            for query, body in requests:
-                started = time.perf_counter()
-                delivery = await platform.post(query, body)
-                latencies.append(time.perf_counter() - started)
-                if delivery.status != 200:
-                    raise SystemExit(f"webhook answered {delivery.status}: {delivery.body[:200]}")
-                passive += delivery.reply is not None
-
-        warm = [sealed(f"o_warm_{u}", 4) for u in range(4)]
-        await asyncio.gather(*(one(r) for r in warm))
-        latencies.clear()
-        passive = 0
-        work = [sealed(f"o_bench_{u}", messages) for u in range(users)]
-        began = time.perf_counter()
-        await asyncio.gather(*(one(r) for r in work))
-        return time.perf_counter() - began, latencies, passive
+def measure(url: str, users: int, messages: int, rate: float) -> list[tuple[str, float, list[float], int]]:
+    """A closed loop (as fast as answered), then an open loop paced at `rate`; replies that are not
+    `success` are passive replies (answered within WeChat's window, no customer-service message needed)."""
+    host, port = url.removeprefix("http://").split(":")
+    asyncio.run(closed_loop(host, int(port), followers("o_warm", 4, 4)))
+    results = []
+    elapsed, latencies, replies = asyncio.run(closed_loop(host, int(port), followers("o_bench", users, messages)))
+    results.append(("as fast as answered", elapsed, latencies, sum(r not in (b"", b"success") for r in replies)))
+    elapsed, latencies, replies = asyncio.run(paced(host, int(port), followers("o_paced", users, messages), rate))
+    results.append((f"paced at {rate:.0f}/s", elapsed, latencies, sum(r not in (b"", b"success") for r in replies)))
+    return results
 
 
 def protocol_only(count: int = 2000) -> None:
@@ -78,17 +75,17 @@ def protocol_only(count: int = 2000) -> None:
 
 
 def report(name: str, elapsed: float, latencies: list[float], passive: int) -> None:
-    latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    p = percentiles(latencies)
     print(f"wechat safe mode, 1 worker, {name}: {len(latencies)} msgs  {len(latencies) / elapsed:.1f} msg/s  "
-          f"p50 {p(0.50):.1f} ms  p95 {p(0.95):.1f} ms  p99 {p(0.99):.1f} ms  "
-          f"mean {statistics.mean(latencies) * 1000:.1f} ms  passive replies {passive}/{len(latencies)}")
+          f"p50 {p['p50']:.1f} ms  p95 {p['p95']:.1f} ms  p99 {p['p99']:.1f} ms  "
+          f"mean {p['mean']:.1f} ms  passive replies {passive}/{len(latencies)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50, help="followers writing at once")
     parser.add_argument("--messages", type=int, default=20, help="messages each follower sends")
+    parser.add_argument("--rate", type=float, default=300, help="messages per second of the paced run")
     parser.add_argument("--shared", action="store_true",
                         help="also run on PostgreSQL + Redis (WENZHEN_TEST_POSTGRES / WENZHEN_TEST_REDIS)")
     args = parser.parse_args()
@@ -102,7 +99,7 @@ def main() -> None:
         backends.append(("postgresql + redis", {"DATABASE_URL": database.replace("+asyncpg", ""), "REDIS_URL": REDIS_URL}))
     try:
         for name, extra in backends:
-            run(name, extra, args.users, args.messages)
+            run(name, extra, args.users, args.messages, args.rate)
     finally:
         if database is not None:
             from tests.services import drop_postgres_database
@@ -110,7 +107,7 @@ def main() -> None:
             asyncio.run(drop_postgres_database(database))
 
 
-def run(name: str, extra: dict[str, str], users: int, messages: int) -> None:
+def run(name: str, extra: dict[str, str], users: int, messages: int, rate: float) -> None:
     with tempfile.TemporaryDirectory() as tmp, WeChatAPIServer(APP_ID, SECRET) as api:
         workdir = Path(tmp)
         raw = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
@@ -133,7 +130,8 @@ def run(name: str, extra: dict[str, str], users: int, messages: int) -> None:
         env.update(extra)
         proc, url = start(env, workdir)
         try:
-            report(name, *asyncio.run(drive(url, users, messages)))
+            for how, elapsed, latencies, passive in measure(url, users, messages, rate):
+                report(f"{name}, {how}", elapsed, latencies, passive)
         finally:
             proc.terminate()
             proc.wait(20)

@@ -25,6 +25,7 @@ JobHandler = Callable[["Runtime", dict[str, Any]], Awaitable[None]]
 HANDLERS: dict[str, JobHandler] = {}
 MAX_ATTEMPTS = 5
 STALE_AFTER = dt.timedelta(minutes=10)  # a claimed job not finished by then is taken to have died
+STALE_CHECK_EVERY = dt.timedelta(minutes=1)
 
 
 def job(kind: str) -> Callable[[JobHandler], JobHandler]:
@@ -46,6 +47,7 @@ class Jobs:
         self._task: asyncio.Task[None] | None = None
         self._kick: Callable[[int], Awaitable[Any]] | None = None
         self._wake = asyncio.Event()
+        self._last_stale_check: dt.datetime | None = None
 
     def bind(self, kick: Callable[[int], Awaitable[Any]]) -> None:
         """How a claimed job id reaches the broker (set up by the runtime)."""
@@ -95,12 +97,15 @@ class Jobs:
     async def run_due(self, now: dt.datetime | None = None, limit: int = 100) -> int:
         """Claim the jobs due by `now` and hand them to the broker; returns how many were claimed."""
         now = now or utcnow()
-        async with self._runtime.db.transaction() as session:
-            await session.execute(
-                update(JobRow)
-                .where(JobRow.status == "running", JobRow.claimed_at < now - STALE_AFTER)
-                .values(status="pending")
-            )
+        if self._last_stale_check is None or now - self._last_stale_check >= STALE_CHECK_EVERY:
+            # A write, so not on every poll: on SQLite it would compete with the turns for the one writer.
+            self._last_stale_check = now
+            async with self._runtime.db.transaction() as session:
+                await session.execute(
+                    update(JobRow)
+                    .where(JobRow.status == "running", JobRow.claimed_at < now - STALE_AFTER)
+                    .values(status="pending")
+                )
         async with self._runtime.db.session() as session:
             ids = list(
                 await session.scalars(
