@@ -37,6 +37,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot import events as ev
@@ -599,16 +600,20 @@ async def resume_campaign(runtime: "Runtime", campaign_id: int) -> int:
             raise BroadcastError(f"campaign {campaign_id} still has {busy} job(s) queued or running")
         row.generation += 1
         generation = row.generation
-        batches = (
-            await session.execute(
-                select(DeliveryRow.method, DeliveryRow.batch)
-                .where(DeliveryRow.campaign_id == campaign_id, DeliveryRow.status.in_(("pending", "sending")))
-                .distinct()
-            )
-        ).all()
+        batches = await _open_batches(session, campaign_id)
     for method, batch in batches:
         await _schedule_batch(runtime, campaign_id, generation, method, batch)
     return len(batches)
+
+
+async def _open_batches(session: AsyncSession, campaign_id: int) -> list[tuple[str, int]]:
+    """The (method, batch) pairs of a campaign that still have deliveries to make."""
+    result = await session.execute(
+        select(DeliveryRow.method, DeliveryRow.batch)
+        .where(DeliveryRow.campaign_id == campaign_id, DeliveryRow.status.in_(("pending", "sending")))
+        .distinct()
+    )
+    return [(method, batch) for method, batch in result.all()]
 
 
 async def _schedule_batch(runtime: "Runtime", campaign_id: int, generation: int, method: str, batch: int) -> None:
@@ -653,13 +658,7 @@ async def start_campaign(runtime: "Runtime", campaign_id: int) -> None:
     if campaign.status != "running":
         return
     async with runtime.db.session() as session:
-        batches = (
-            await session.execute(
-                select(DeliveryRow.method, DeliveryRow.batch)
-                .where(DeliveryRow.campaign_id == campaign_id, DeliveryRow.status.in_(("pending", "sending")))
-                .distinct()
-            )
-        ).all()
+        batches = await _open_batches(session, campaign_id)
     for method, batch in batches:
         await _schedule_batch(runtime, campaign_id, campaign.generation, method, batch)
     await _finish_if_done(runtime, campaign_id)
