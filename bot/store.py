@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -130,7 +129,3 @@ class ConversationStore:
             if channel:
                 query = query.where(ConversationRow.channel == channel)
             return list(await session.scalars(query))
-
-
-def event_dicts(events: list[Event]) -> list[dict[str, Any]]:
-    return [e.to_dict() for e in events]
