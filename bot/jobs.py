@@ -97,6 +97,8 @@ class Jobs:
     async def run_due(self, now: dt.datetime | None = None, limit: int = 100) -> int:
         """Claim the jobs due by `now` and hand them to the broker; returns how many were claimed."""
         now = now or utcnow()
+        if now.tzinfo is None:  # a time read back from SQLite, which keeps UTC without its zone
+            now = now.replace(tzinfo=dt.timezone.utc)
         if self._last_stale_check is None or now - self._last_stale_check >= STALE_CHECK_EVERY:
             # A write, so not on every poll: on SQLite it would compete with the turns for the one writer.
             self._last_stale_check = now
