@@ -6,6 +6,8 @@ import logging
 import os
 import sys
 import uuid
+from typing import Any
+
 import click
 
 from bot.config import Config, ConfigError, load_config
@@ -72,7 +74,7 @@ async def _chat(config: Config, sender: str) -> None:
         import readline  # noqa: F401  (line editing and history for input())
     except ImportError:
         pass
-    from bot.messages import UserMessage
+    from bot.messages import UserMessage, conversation_id_for
     from bot.runtime import Runtime
 
     try:
@@ -80,20 +82,27 @@ async def _chat(config: Config, sender: str) -> None:
     except ConfigError as exc:
         fail(str(exc))
     await runtime.start()
-    click.echo(click.style("wenzhen 问诊 — 输入“你好”开始，Ctrl-D 退出。", fg="green"))
+    cid = conversation_id_for("cli", sender)
+
+    async def say(key: str, **variables: Any) -> str:
+        # The terminal's own words are responses too, in the conversation's language.
+        return runtime.responses.text(key, await runtime.engine.state(cid), variables)
+
+    click.echo(click.style(await say("cli_chat_banner"), fg="green"))
     try:
         while True:
             try:
-                text = await asyncio.to_thread(input, "您> ")
+                text = await asyncio.to_thread(input, await say("cli_chat_you"))
             except (EOFError, KeyboardInterrupt):
                 click.echo()
                 break
             replies = await runtime.engine.handle(UserMessage(channel="cli", sender=sender, text=text))
             for reply in replies:
                 if reply.text:
-                    click.echo(click.style("问诊> ", fg="cyan") + reply.text)
+                    click.echo(click.style(await say("cli_chat_bot"), fg="cyan") + reply.text)
                 if reply.custom and "triage" in reply.custom:
-                    click.echo(click.style(f"      [分诊: {reply.custom['triage'].get('level')}]", fg="yellow"))
+                    label = await say("cli_chat_triage", level=reply.custom["triage"].get("level"))
+                    click.echo(click.style("      " + label, fg="yellow"))
                 for i, button in enumerate(reply.buttons, 1):
                     click.echo(f"      {i}. {button.title}")
     finally:
