@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from bot.actions import ActionContext, action
+from bot.action_api import ActionContext, action
 from bot.crypto import FieldCipher, field_cipher, open_answer, seal_answer
 from bot.messages import BotMessage, Button
 from bot.patients import (

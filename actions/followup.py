@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.actions import ActionContext, action
+from bot.action_api import ActionContext, action
 from bot.config import Config, ConfigError
 from bot.consultations.lifecycle import ACTIVE
 from bot.engine import UnknownConversation

@@ -8,7 +8,7 @@ at once to call 120.
 from __future__ import annotations
 
 from bot import events as ev
-from bot.actions import ActionContext, action, interceptor
+from bot.action_api import ActionContext, action, interceptor
 from bot.consultations import ACTIVE, RequestOutcome, consultations
 from bot.messages import BotMessage, Button
 

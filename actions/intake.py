@@ -1,7 +1,7 @@
 """Small actions of the intake flows that are not guidance, scoring or follow-up."""
 from __future__ import annotations
 
-from bot.actions import ActionContext, action
+from bot.action_api import ActionContext, action
 
 
 @action("end_intake")

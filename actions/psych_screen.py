@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.actions import ActionContext, action
+from bot.action_api import ActionContext, action
 
 SCREENS: dict[str, tuple[str, str]] = {
     "phq2_score": ("phq2_interest", "phq2_mood"),

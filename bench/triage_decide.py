@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from actions.triage.decision import decide  # noqa: E402
 from actions.triage.ruleset import load_ruleset  # noqa: E402
-from bot.flows import load_flows  # noqa: E402
+from bot.flow_loader import load_flows  # noqa: E402
 from tests.triage.vignettes import load_vignettes  # noqa: E402
 
 

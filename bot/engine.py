@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
-from bot.actions import ActionContext
+from bot.action_api import ActionContext
 from bot.crypto import field_cipher, seal_answer
 from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
@@ -30,7 +30,7 @@ from bot.turn import Turn
 from nlu import Entity, Intent, Interpreter, ParseResult
 
 if TYPE_CHECKING:
-    from bot.flows import FlowSet
+    from bot.flow_loader import FlowSet
     from bot.locks import Locks
     from bot.runtime import Runtime
 

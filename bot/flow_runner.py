@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from bot import events as ev
-from bot.actions import ActionContext, ActionFunc
-from bot.flows import END, Flow, FlowSet, SlotSpec, Step
+from bot.action_api import ActionContext, ActionFunc
+from bot.flow_loader import END, Flow, FlowSet, SlotSpec, Step
 from bot.state import Frame
 from bot.turn import Turn
 

@@ -5,13 +5,13 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.actions import actions_of, interceptors_of
+from bot.action_api import actions_of, interceptors_of
 from bot.cache import Cache, MemoryCache, RedisCache
 from bot.config import Config, ensure_secret_key
 from bot.db import Database
 from bot.engine import Engine, OutputChannel
 from bot.flow_runner import FlowRunner
-from bot.flows import load_flows
+from bot.flow_loader import load_flows
 from bot.jobs import Jobs
 from bot.locks import MemoryLocks, RedisLocks
 from bot.plugins import Plugin, load_plugins

@@ -1,7 +1,7 @@
 """The guidance actions flows call: the full home-care guidance, or only the red flags to watch."""
 from __future__ import annotations
 
-from bot.actions import ActionContext, action
+from bot.action_api import ActionContext, action
 from bot.messages import BotMessage
 
 from actions.guidance.content import default_content

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.actions import ActionContext, action, interceptor
+from bot.action_api import ActionContext, action, interceptor
 from bot.broadcasts import HOSPITAL_TZ, Settings
 from bot.flow_runner import ANSWER_INTENTS
 from bot.messages import BotMessage, Button

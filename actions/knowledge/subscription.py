@@ -6,7 +6,7 @@ and the dialogue goes on.
 """
 from __future__ import annotations
 
-from bot.actions import ActionContext, action, interceptor
+from bot.action_api import ActionContext, action, interceptor
 from bot.broadcasts import record_opt_in, record_opt_out
 
 # After the safety screen (10) and the live-session relay (20); before the free-question answer (60).

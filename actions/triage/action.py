@@ -1,7 +1,7 @@
 """The `triage` action that flows call once the intake has asked its questions."""
 from __future__ import annotations
 
-from bot.actions import ActionContext, action
+from bot.action_api import ActionContext, action
 
 from actions.triage.active import ruleset_for
 from actions.triage.announce import announce

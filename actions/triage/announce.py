@@ -7,7 +7,7 @@ alerts the session's doctors; outside one, the on-duty doctors of the patient's 
 """
 from __future__ import annotations
 
-from bot.actions import ActionContext
+from bot.action_api import ActionContext
 from bot.consultations import consultations
 from bot.consultations.lifecycle import ACTIVE
 from bot.messages import BotMessage

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from bot.expressions import Expression, ExpressionError, compile_expression
-from bot.flows import SlotSpec
+from bot.flow_loader import SlotSpec
 
 # Most urgent first; the names are the contract's triage_levels (shared/spec/vocabulary.yml).
 LEVELS: tuple[str, ...] = ("emergency", "urgent", "consult", "selfcare")

@@ -7,7 +7,7 @@ slots, which the engine has already filled from this message's entities and payl
 """
 from __future__ import annotations
 
-from bot.actions import ActionContext, interceptor
+from bot.action_api import ActionContext, interceptor
 
 from actions.triage.active import ruleset_for
 from actions.triage.announce import announce, in_session

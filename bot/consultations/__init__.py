@@ -3,7 +3,7 @@
 The public face; see docs/consultations.md for the API, the events and the pub/sub topics.
 """
 from bot.consultations.departments import Department, Departments, load_departments
-from bot.consultations.intake import IntakeSummary, build_intake, patient_attachments
+from bot.consultations.summary import IntakeSummary, build_intake, patient_attachments
 from bot.consultations.lifecycle import (
     ACTIVE,
     CANCELLED,

@@ -28,7 +28,7 @@ from bot.consultations import (
     consultations,
     topics,
 )
-from bot.consultations.intake import IntakeSummary
+from bot.consultations.summary import IntakeSummary
 from bot.db import utcnow
 from bot.staff_links import LinkError
 from integrations.telegram import leases

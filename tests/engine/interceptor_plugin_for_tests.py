@@ -1,5 +1,5 @@
 """A plugin only some engine tests load: an interceptor that answers every message itself."""
-from bot.actions import ActionContext, interceptor
+from bot.action_api import ActionContext, interceptor
 
 
 @interceptor("answer_everything_for_test", priority=5)

@@ -1,5 +1,5 @@
 """A plugin only the engine tests load: an action that always fails, to test rollback."""
-from bot.actions import ActionContext, action
+from bot.action_api import ActionContext, action
 
 
 @action("crash_for_test")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows import FlowError, load_flows
+from bot.flow_loader import FlowError, load_flows
 from bot.responses import ResponseError, Responses
 
 RESPONSES = {"utter_ask", "utter_done"}

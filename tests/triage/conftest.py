@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.config import PROJECT_ROOT, load_config
-from bot.flows import SlotSpec, load_flows
+from bot.flow_loader import SlotSpec, load_flows
 from bot.responses import Responses
 from bot.runtime import Runtime
 from nlu.lexicon import load_lexicon

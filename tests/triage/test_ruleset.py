@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.flows import SlotSpec
+from bot.flow_loader import SlotSpec
 from actions.triage.ruleset import DEFAULT_RULES_PATH, LEVELS, Ruleset, RulesetError, load_ruleset
 
 VALID_RULE = {"id": "resp.spo2_low", "level": "emergency", "when": "spo2 <= 93", "reason": "血氧低",

@@ -1,7 +1,7 @@
 """The intake summary a doctor reads on accepting: who, symptoms present and absent, vitals, risks, triage.
 
 Built from the conversation the bot had (slots, latest triage, attachments in the event log);
-which vitals count as abnormal and which answers are risk factors is data (`intake.yml`).
+which vitals count as abnormal and which answers are risk factors is data (`summary.yml`).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from bot.expressions import compile_expression
 from bot.state import ConversationState
 from nlu.lexicon import LEXICON_DIR
 
-RULES_FILE = Path(__file__).with_name("intake.yml")
+RULES_FILE = Path(__file__).with_name("summary.yml")
 SLOTS_FILE = PROJECT_ROOT / "flows" / "slots.yml"
 WHO = ("subject", "age", "sex", "pregnant", "pregnancy_weeks", "antigen_result", "vaccine_doses", "duration_hours")
 
