@@ -1,28 +1,42 @@
-"""Publish/subscribe for live updates (queue changes, chat relay): in-process, or Redis across workers."""
+"""Publish/subscribe for live updates (queue changes, chat relay): in-process, or Redis across workers.
+
+Messages are frozen dataclasses registered with `bot.wire`; both implementations carry them through
+the same codec (JSON), so what a subscriber receives is the same typed message on one worker or many.
+"""
 from __future__ import annotations
 
 import asyncio
-import json
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Protocol
+
+from bot import wire
+
+
+class PubSub(Protocol):
+    async def publish(self, topic: str, message: Any) -> None: ...
+
+    def subscribe(self, topic: str) -> Any: ...  # an async context manager yielding an async iterator of messages
+
+    async def close(self) -> None: ...
 
 
 class MemoryPubSub:
     def __init__(self) -> None:
-        self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[str]]] = {}
 
-    async def publish(self, topic: str, message: dict[str, Any]) -> None:
+    async def publish(self, topic: str, message: Any) -> None:
+        data = wire.dumps(message)
         for queue in list(self._subscribers.get(topic, ())):
-            queue.put_nowait(message)
+            queue.put_nowait(data)
 
     @asynccontextmanager
-    async def subscribe(self, topic: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    async def subscribe(self, topic: str) -> AsyncIterator[AsyncIterator[Any]]:
+        queue: asyncio.Queue[str] = asyncio.Queue()
         self._subscribers.setdefault(topic, set()).add(queue)
 
-        async def messages() -> AsyncIterator[dict[str, Any]]:
+        async def messages() -> AsyncIterator[Any]:
             while True:
-                yield await queue.get()
+                yield wire.loads(await queue.get())
 
         try:
             yield messages()
@@ -40,19 +54,19 @@ class RedisPubSub:
         self._redis = redis
         self._prefix = prefix + "pubsub:"
 
-    async def publish(self, topic: str, message: dict[str, Any]) -> None:
-        await self._redis.publish(self._prefix + topic, json.dumps(message, ensure_ascii=False))
+    async def publish(self, topic: str, message: Any) -> None:
+        await self._redis.publish(self._prefix + topic, wire.dumps(message))
 
     @asynccontextmanager
-    async def subscribe(self, topic: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    async def subscribe(self, topic: str) -> AsyncIterator[AsyncIterator[Any]]:
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(self._prefix + topic)
 
-        async def messages() -> AsyncIterator[dict[str, Any]]:
+        async def messages() -> AsyncIterator[Any]:
             while True:
                 item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if item is not None and item.get("type") == "message":
-                    yield json.loads(item["data"])
+                    yield wire.loads(item["data"])
 
         try:
             yield messages()

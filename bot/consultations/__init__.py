@@ -17,9 +17,19 @@ from bot.consultations.lifecycle import (
     WAITING,
 )
 from bot.consultations.roster import Roster, RosterError, Session, parse_minute, parse_weekday
+from bot.consultations.notices import (
+    ChatLine,
+    ConsultationChanged,
+    DepartmentAlert,
+    DoctorRef,
+    Invited,
+    Notice,
+    RedFlag,
+    SessionAlert,
+)
+from bot.consultations.record import Consultation
 from bot.consultations.service import (
     Closing,
-    Consultation,
     ConsultationError,
     Consultations,
     QueueEntry,
@@ -33,7 +43,8 @@ from bot.consultations.staff import ROLES, SignIn, Staff, StaffDirectory, StaffE
 __all__ = [
     "ACTIVE", "CANCELLED", "CLOSED", "EXPIRED", "OPEN", "QUEUED", "REQUESTED", "ROLES", "STATUSES",
     "TRANSFERRED", "WAITING",
-    "Closing", "Consultation", "ConsultationError", "Consultations", "Department", "Departments",
+    "ChatLine", "Closing", "Consultation", "ConsultationChanged", "ConsultationError", "DepartmentAlert", "DoctorRef",
+    "Invited", "Notice", "RedFlag", "SessionAlert", "Consultations", "Department", "Departments",
     "IntakeSummary", "QueueEntry", "RequestOutcome", "Roster", "RosterError", "Session", "SignIn", "Staff",
     "StaffDirectory", "StaffError", "Transition",
     "build_intake", "consultations", "load_departments", "patient_attachments", "parse_minute", "parse_weekday", "topics",

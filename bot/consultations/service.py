@@ -21,6 +21,17 @@ from bot import events as ev
 from bot.consultations import lifecycle as lc
 from bot.consultations.departments import Department, Departments, load_departments, load_routing
 from bot.consultations.models import ConsultationRow
+from bot.consultations.notices import (
+    ChatLine,
+    ConsultationChanged,
+    DepartmentAlert,
+    DoctorRef,
+    Invited,
+    RedFlag,
+    SessionAlert,
+    topics,
+)
+from bot.consultations.record import Consultation
 from bot.consultations.roster import DEFAULT_TIMEZONE, Roster, Session
 from bot.consultations.staff import LockoutPolicy, Staff, StaffDirectory
 from bot.db import utcnow
@@ -42,70 +53,6 @@ class ConsultationError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-class topics:
-    """Pub/sub topic names. Every message is a dict with a `type` (see docs/consultations.md)."""
-
-    @staticmethod
-    def department(code: str) -> str:
-        return f"consult:dept:{code}"
-
-    @staticmethod
-    def staff(staff_id: int) -> str:
-        return f"consult:staff:{staff_id}"
-
-
-@dataclass(frozen=True)
-class Consultation:
-    """One consultation as every caller sees it."""
-
-    id: str
-    conversation_id: str
-    department: str
-    department_name: str
-    status: str
-    level: str | None
-    priority: int
-    fee_fen: int
-    order_no: str | None
-    paid_at: dt.datetime | None
-    requested_at: dt.datetime
-    waiting_since: dt.datetime | None
-    session_starts_at: dt.datetime | None
-    expires_at: dt.datetime | None
-    accepted_at: dt.datetime | None
-    ended_at: dt.datetime | None
-    doctor_id: int | None
-    assigned_to: int | None
-    participants: tuple[int, ...]
-    closing: dict[str, Any] | None
-
-    def to_dict(self) -> dict[str, Any]:
-        def iso(value: dt.datetime | None) -> str | None:
-            return value.isoformat() if value else None
-
-        return {
-            "id": self.id,
-            "conversation_id": self.conversation_id,
-            "department": self.department,
-            "department_name": self.department_name,
-            "status": self.status,
-            "level": self.level,
-            "fee_fen": self.fee_fen,
-            "order_no": self.order_no,
-            "paid_at": iso(self.paid_at),
-            "requested_at": iso(self.requested_at),
-            "waiting_since": iso(self.waiting_since),
-            "session_starts_at": iso(self.session_starts_at),
-            "expires_at": iso(self.expires_at),
-            "accepted_at": iso(self.accepted_at),
-            "ended_at": iso(self.ended_at),
-            "doctor_id": self.doctor_id,
-            "assigned_to": self.assigned_to,
-            "participants": list(self.participants),
-            "closing": self.closing,
-        }
 
 
 @dataclass(frozen=True)
@@ -389,23 +336,19 @@ class Consultations:
         emergency triage event's data) is sent highlighted. Called after the patient's turn is stored.
         """
         participants = [int(i) for i in handoff.get("participants") or ()]
-        at = utcnow().isoformat()
-        message = {"type": "message", "consultation_id": handoff["consultation_id"], "from": "patient",
-                   "text": text, "attachments": attachments, "at": at}
+        at = utcnow()
+        message = ChatLine(handoff["consultation_id"], "patient", text, at, attachments=tuple(attachments))
         for staff_id in participants:
             await self.runtime.pubsub.publish(topics.staff(staff_id), message)
             if alert is not None:
-                await self.runtime.pubsub.publish(topics.staff(staff_id), {
-                    "type": "alert", "consultation_id": handoff["consultation_id"], "alert": alert,
-                    "text": text, "at": at})
+                await self.runtime.pubsub.publish(topics.staff(staff_id), SessionAlert(
+                    handoff["consultation_id"], RedFlag.of(alert), text, at))
 
     async def alert_department(self, conversation_id: str, slots: dict[str, Any], alert: dict[str, Any]) -> None:
         """An emergency outside any session: every console open on the patient's department shows it."""
         department = self.department_for(slots)
-        await self.runtime.pubsub.publish(topics.department(department.code), {
-            "type": "alert", "consultation_id": None, "conversation_id": conversation_id,
-            "department": department.code, "department_name": department.name, "alert": alert,
-            "text": alert.get("text", ""), "at": utcnow().isoformat()})
+        await self.runtime.pubsub.publish(topics.department(department.code), DepartmentAlert(
+            conversation_id, department.code, department.name, RedFlag.of(alert), str(alert.get("text", "")), utcnow()))
 
     # ---- doctor side (outside any patient turn) ------------------------------------------
 
@@ -441,8 +384,7 @@ class Consultations:
         c = await self.get(consultation_id)
         self._require_participant(staff, c)
         await self.runtime.engine.push(c.conversation_id, [BotMessage(text=text)], actor=staff.actor)
-        message = {"type": "message", "consultation_id": c.id, "from": staff.actor, "name": staff.display_name,
-                   "text": text, "at": utcnow().isoformat()}
+        message = ChatLine(c.id, staff.actor, text, utcnow(), name=staff.display_name)
         for staff_id in c.participants:
             await self.runtime.pubsub.publish(topics.staff(staff_id), message)
 
@@ -488,8 +430,7 @@ class Consultations:
         if invitee.id in c.participants:
             raise ConsultationError("conflict", "already taking part")
         c = await self._move(c.id, lc.ACTIVE, participants=[*c.participants, invitee.id])
-        await self.runtime.pubsub.publish(topics.staff(invitee.id), {
-            "type": "invited", "consultation_id": c.id, "by": _doctor(staff), "consultation": c.to_dict()})
+        await self.runtime.pubsub.publish(topics.staff(invitee.id), Invited(c.id, DoctorRef(**_doctor(staff)), c))
         await self._announce(Transition(c, self._event(c, doctor=_doctor(staff), invited=_doctor(invitee)),
                                         staff.actor),
                              "utter_consultation_invited", doctor_name=invitee.display_name,
@@ -597,7 +538,7 @@ class Consultations:
         await self._publish(t.consultation, t.event["status"])
 
     async def _publish(self, c: Consultation, change: str) -> None:
-        update_ = {"type": "consultation", "change": change, "consultation": c.to_dict()}
+        update_ = ConsultationChanged(change, c)
         await self.runtime.pubsub.publish(topics.department(c.department), update_)
         for staff_id in {*c.participants, *([c.assigned_to] if c.assigned_to else [])}:
             await self.runtime.pubsub.publish(topics.staff(staff_id), update_)

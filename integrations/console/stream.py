@@ -14,7 +14,9 @@ from typing import Any, AsyncIterator
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from bot.consultations import consultations, topics
+from bot import wire
+from bot.consultations import Notice, consultations, topics
+from bot.consultations.notices import event_name
 from bot.runtime import Runtime
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 
@@ -39,7 +41,7 @@ def console_stream(runtime: Runtime) -> APIRouter:
         staff = session.staff
         codes = service.departments.codes() if staff.is_admin else list(staff.departments)
         names = [topics.department(code) for code in codes] + [topics.staff(staff.id)]
-        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        inbox: asyncio.Queue[Notice] = asyncio.Queue()
         subscribed = [asyncio.Event() for _ in names]
 
         async def pump(topic: str, ready: asyncio.Event) -> None:
@@ -58,7 +60,7 @@ def console_stream(runtime: Runtime) -> APIRouter:
                 while True:
                     try:
                         message = await asyncio.wait_for(inbox.get(), HEARTBEAT_SECONDS)
-                        yield _frame(str(message.get("type", "message")), message)
+                        yield _frame(event_name(message), wire.encode(message))
                     except asyncio.TimeoutError:
                         # A lost subscription (Redis restarted) ends the stream: the browser reconnects.
                         if await request.is_disconnected() or any(task.done() for task in pumps):

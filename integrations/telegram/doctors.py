@@ -20,9 +20,14 @@ from telegram.error import BadRequest, TelegramError
 from bot.consultations import (
     ACTIVE,
     QUEUED,
+    ChatLine,
     Closing,
     Consultation,
+    ConsultationChanged,
     ConsultationError,
+    DepartmentAlert,
+    Notice,
+    SessionAlert,
     Staff,
     build_intake,
     consultations,
@@ -45,7 +50,7 @@ HEARTBEAT_SECONDS = 10.0  # the domain counts a doctor present for 30 s after a 
 OWNER_SECONDS = 30  # a worker that stops heartbeating loses the doctors' topics it relays
 ENDED_CHANGES = ("closed", "cancelled", "expired")
 TRIAGE_LEVELS = ("emergency", "urgent", "consult", "selfcare")  # shared/spec/vocabulary.yml
-Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
+Handler = Callable[[str, Notice], Awaitable[None]]
 
 
 class Subscriptions:
@@ -338,33 +343,34 @@ class DoctorDesk:
 
     # -- what the domain publishes -------------------------------------------------------------
 
-    async def _on_pubsub(self, topic: str, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "consultation" and topic.startswith(topics.department("")):
-            await self._on_queue_change(message)
-        elif kind in ("message", "alert"):  # only staff topics carry these
-            await self._relay(topic, message)
+    async def _on_pubsub(self, topic: str, message: Notice) -> None:
+        if isinstance(message, ConsultationChanged):
+            if topic.startswith(topics.DEPARTMENT):
+                await self._on_queue_change(message.change, message.consultation)
+        elif isinstance(message, DepartmentAlert):
+            await self._alert_department(message)
+        elif isinstance(message, ChatLine | SessionAlert):
+            staff_id = topics.staff_id(topic)
+            if staff_id is not None:  # only staff topics carry these
+                await self._relay(topic, staff_id, message)
 
-    async def _on_queue_change(self, message: dict[str, Any]) -> None:
-        data = message.get("consultation") or {}
-        change = message.get("change")
+    async def _on_queue_change(self, change: str, c: Consultation) -> None:
         if change in (*ENDED_CHANGES, "transferred"):
-            await self._end_sessions(data, change)
-        if data.get("status") in QUEUED and change in ("requested", "waiting", "transferred"):
-            await self._notify(data, transferred=change == "transferred")
+            await self._end_sessions(c, change)
+        if c.status in QUEUED and change in ("requested", "waiting", "transferred"):
+            await self._notify(c, transferred=change == "transferred")
         elif change == "active" or change in ENDED_CHANGES:
-            await self._settle(data, change)
+            await self._settle(c, change)
         if change == "active":
-            await self._offer_to_invited(data)
+            await self._offer_to_invited(c)
 
-    async def _notify(self, data: dict[str, Any], transferred: bool) -> None:
+    async def _notify(self, c: Consultation, transferred: bool) -> None:
         """Tell every linked doctor who may take this patient; each chat is told once, whichever worker wins."""
-        consultation_id = str(data.get("id"))
-        department = str(data.get("department"))
-        if data.get("assigned_to"):
-            candidates = [s for s in [await self.service.staff.get(int(data["assigned_to"]))] if s is not None]
+        consultation_id = c.id
+        if c.assigned_to:
+            candidates = [s for s in [await self.service.staff.get(c.assigned_to)] if s is not None]
         else:
-            candidates = await self.service.staff.list(department)
+            candidates = await self.service.staff.list(c.department)
         staff_ids = [s.id for s in candidates if s.active and s.role != "admin"]
         chats = await self.linker.chats_for_staff(staff_ids)
         if transferred:
@@ -376,18 +382,28 @@ class DoctorDesk:
             row_id = await self._claim_notification(consultation_id, chat_id)
             if row_id is None:
                 continue
-            key = "telegram_transferred_to_you" if data.get("assigned_to") else "telegram_new_patient"
+            key = "telegram_transferred_to_you" if c.assigned_to else "telegram_new_patient"
             keyboard = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(self.channel.text("telegram_accept_button"),
                                        callback_data=ACCEPT_PREFIX + consultation_id)]])
             sent = await self.channel.say(chat_id, key, keyboard=keyboard,
-                                          department=data.get("department_name") or department,
-                                          level=self._level(data.get("level")),
-                                          brief=await self._brief(str(data.get("conversation_id") or "")))
+                                          department=c.department_name or c.department,
+                                          level=self._level(c.level),
+                                          brief=await self._brief(c.conversation_id or ""))
             if sent is not None:
                 async with self.runtime.db.transaction() as s:
                     await s.execute(update(TelegramNotificationRow).where(TelegramNotificationRow.id == row_id)
                                     .values(message_id=sent.message_id))
+
+    async def _alert_department(self, message: DepartmentAlert) -> None:
+        """An emergency outside any session: every linked doctor of the department is told, once per chat."""
+        staff = await self.service.staff.list(message.department)
+        chats = await self.linker.chats_for_staff([s.id for s in staff if s.active and s.role != "admin"])
+        reasons = "；".join(message.alert.reasons) or self._level(message.alert.level)
+        for chat_id in chats.values():
+            if await self.channel.first_time(f"dept-alert:{message.conversation_id}:{message.at.isoformat()}:{chat_id}"):
+                await self.channel.say(chat_id, "telegram_department_alert", department=message.department_name,
+                                       reasons=reasons)
 
     async def _claim_notification(self, consultation_id: str, chat_id: int) -> int | None:
         try:
@@ -400,16 +416,16 @@ class DoctorDesk:
         except IntegrityError:
             return None  # another worker (or an earlier message) already told this chat
 
-    async def _settle(self, data: dict[str, Any], change: str) -> None:
+    async def _settle(self, c: Consultation, change: str) -> None:
         """Edit the notifications of a patient no longer waiting, so nobody taps a dead button."""
-        consultation_id = str(data.get("id"))
+        consultation_id = c.id
         async with self.runtime.db.session() as s:
             rows = (await s.scalars(select(TelegramNotificationRow).where(
                 TelegramNotificationRow.consultation_id == consultation_id,
                 TelegramNotificationRow.settled.is_(False)))).all()
-        department = data.get("department_name") or data.get("department")
+        department = c.department_name or c.department
         if change == "active":
-            doctor = await self.service.staff.get(int(data["doctor_id"])) if data.get("doctor_id") else None
+            doctor = await self.service.staff.get(c.doctor_id) if c.doctor_id else None
             text = self.channel.text("telegram_notice_accepted_by_other", department=department,
                                      doctor=doctor.display_name if doctor else "")
         else:
@@ -428,10 +444,10 @@ class DoctorDesk:
             except TelegramError as exc:
                 log.warning("telegram: a notification could not be updated (%s)", exc.__class__.__name__)
 
-    async def _offer_to_invited(self, data: dict[str, Any]) -> None:
+    async def _offer_to_invited(self, c: Consultation) -> None:
         """A doctor invited into the session (a second opinion) may take part from Telegram: offer it once."""
-        consultation_id = str(data.get("id"))
-        invited = [int(p) for p in data.get("participants") or [] if p != data.get("doctor_id")]
+        consultation_id = c.id
+        invited = [p for p in c.participants if p != c.doctor_id]
         for staff_id, chat_id in (await self.linker.chats_for_staff(invited)).items():
             if not await self.channel.first_time(f"invite:{consultation_id}:{staff_id}"):
                 continue
@@ -439,27 +455,26 @@ class DoctorDesk:
                 [[InlineKeyboardButton(self.channel.text("telegram_join_button"),
                                        callback_data=JOIN_PREFIX + consultation_id)]])
             await self.channel.say(chat_id, "telegram_invited", keyboard=keyboard, tag=patient_tag(consultation_id),
-                                   department=data.get("department_name") or data.get("department"),
-                                   level=self._level(data.get("level")))
+                                   department=c.department_name or c.department,
+                                   level=self._level(c.level))
 
-    async def _end_sessions(self, data: dict[str, Any], change: str) -> None:
+    async def _end_sessions(self, c: Consultation, change: str) -> None:
         """Sessions worked from Telegram that ended or moved elsewhere (closed in the console, transferred, ...)."""
         async with self.runtime.db.session() as s:
             sessions = (await s.scalars(select(TelegramSessionRow).where(
-                TelegramSessionRow.consultation_id == str(data.get("id")),
+                TelegramSessionRow.consultation_id == c.id,
                 TelegramSessionRow.ended_at.is_(None)))).all()
         for session in sessions:
             if await self._end_session(session):  # only one worker wins, and tells the doctor
                 await self.channel.say(session.chat_id, "telegram_ended_elsewhere", tag=patient_tag(session.consultation_id),
-                                       department=data.get("department_name") or data.get("department"),
+                                       department=c.department_name or c.department,
                                        status=self.channel.text(f"telegram_status_{change}"))
                 await self._announce_current(session.chat_id)
 
-    async def _relay(self, topic: str, message: dict[str, Any]) -> None:
+    async def _relay(self, topic: str, staff_id: int, message: ChatLine | SessionAlert) -> None:
         """A patient's message (or a red flag, or a colleague's message) to the doctor's Telegram chat."""
-        staff_id = int(topic.rsplit(":", 1)[1])
-        consultation_id = str(message.get("consultation_id"))
-        sender = str(message.get("from") or "")
+        consultation_id = message.consultation_id
+        sender = message.sender if isinstance(message, ChatLine) else "patient"
         if sender.endswith(f":{staff_id}"):
             return  # the doctor's own message, echoed to every participant
         async with self.runtime.db.session() as s:
@@ -471,20 +486,19 @@ class DoctorDesk:
         consultation = await self.service.get(consultation_id)
         department = consultation.department_name
         tag = patient_tag(consultation_id)
-        if message["type"] == "alert":
-            alert = message.get("alert") or {}
-            reasons = "；".join(alert.get("reasons") or []) or self._level(alert.get("level"))
+        if isinstance(message, SessionAlert):
+            reasons = "；".join(message.alert.reasons) or self._level(message.alert.level)
             await self.channel.say(session.chat_id, "telegram_red_flag", department=department, reasons=reasons,
                                    tag=tag)
             return
-        text = str(message.get("text") or "")
+        text = message.text
         if sender != "patient":
-            await self.channel.say(session.chat_id, "telegram_colleague_says", name=message.get("name", ""),
+            await self.channel.say(session.chat_id, "telegram_colleague_says", name=message.name,
                                    department=department, text=text, tag=tag)
             return
         if text:
             await self.channel.say(session.chat_id, "telegram_patient_says", department=department, text=text, tag=tag)
-        attachments = [a for a in message.get("attachments") or [] if isinstance(a, dict)]
+        attachments = [a for a in message.attachments if isinstance(a, dict)]
         if consultation.conversation_id.startswith("telegram:"):
             # The patient's photos are files of this same bot: the doctor sees them right here.
             photos = [a for a in attachments if a.get("kind") == "image" and a.get("media_id")]

@@ -6,7 +6,7 @@ from contextlib import AsyncExitStack
 
 import httpx
 
-from bot.consultations import consultations, topics
+from bot.consultations import DepartmentAlert, SessionAlert, consultations, topics
 from bot.runtime import Runtime
 
 
@@ -23,9 +23,9 @@ async def test_an_emergency_outside_a_session_is_published_to_the_departments_co
                 continue
     assert len(alerts) == 1
     [alert] = alerts
-    assert alert["type"] == "alert" and alert["conversation_id"] == "e-alert" and alert["consultation_id"] is None
-    assert alert["alert"]["level"] == "emergency" and alert["alert"]["reasons"]
-    assert alert["text"] == "我爸突然胸口剧痛，出了一身冷汗，喘不上气"
+    assert isinstance(alert, DepartmentAlert) and alert.conversation_id == "e-alert" and alert.consultation_id is None
+    assert alert.alert.level == "emergency" and alert.alert.reasons
+    assert alert.text == "我爸突然胸口剧痛，出了一身冷汗，喘不上气"
 
 
 async def test_no_alert_for_a_message_without_red_flags(runtime: Runtime, client: httpx.AsyncClient) -> None:
@@ -38,4 +38,4 @@ async def test_no_alert_for_a_message_without_red_flags(runtime: Runtime, client
                 message = await asyncio.wait_for(anext(stream), 0.2)
             except asyncio.TimeoutError:
                 continue
-            assert message.get("type") != "alert"
+            assert not isinstance(message, DepartmentAlert | SessionAlert)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import httpx
 
-from bot.consultations import Closing, ConsultationError, consultations
+from bot.consultations import ChatLine, Closing, ConsultationError, consultations
 from bot.db import utcnow
 from bot.runtime import Runtime
 from tests.console.helpers import on_duty, say, texts, tracker
@@ -60,9 +60,9 @@ async def test_a_live_session_relays_both_ways_and_closes_with_the_doctors_summa
         assert "李明副主任医师已接诊" in texts([e for e in state["events"] if e["event"] == "bot"])
         assert await say(client, "p1", "我还是有点喘") == []
         relayed = await anext(inbox)
-        while relayed["type"] != "message":
+        while not isinstance(relayed, ChatLine):
             relayed = await anext(inbox)
-        assert relayed["text"] == "我还是有点喘" and relayed["from"] == "patient"
+        assert relayed.text == "我还是有点喘" and relayed.sender == "patient"
     await service.send(entry.consultation.id, doctor, "请测一下血氧")
     events = (await tracker(client, "p1"))["events"]
     assert any(e["event"] == "bot" and e["actor"] == f"doctor:{doctor.id}" and e["text"] == "请测一下血氧" for e in events)

@@ -6,15 +6,15 @@ from typing import Any, AsyncIterator
 
 import httpx
 
-from bot.consultations import Closing, ConsultationError, consultations
+from bot.consultations import ChatLine, Closing, ConsultationError, Invited, Notice, SessionAlert, consultations
 from bot.runtime import Runtime
 from tests.console.helpers import on_duty, say, texts, tracker
 
 
-async def next_of(inbox: AsyncIterator[dict[str, Any]], kind: str) -> dict[str, Any]:
-    async def find() -> dict[str, Any]:
+async def next_of(inbox: AsyncIterator[Notice], kind: type[Any]) -> Any:
+    async def find() -> Any:
         async for message in inbox:
-            if message["type"] == kind:
+            if isinstance(message, kind):
                 return message
         raise AssertionError("the subscription ended")
 
@@ -35,10 +35,10 @@ async def test_a_red_flag_in_a_live_session_reaches_the_doctor_highlighted(runti
     await service.heartbeat(doctor.id)  # the doctor's console is open
     async with runtime.pubsub.subscribe(f"consult:staff:{doctor.id}") as inbox:
         replies = await say(client, "p1", "我妈嘴唇发紫，喘不上气")
-        message = await next_of(inbox, "message")
-        alert = await next_of(inbox, "alert")
-    assert message["text"] == "我妈嘴唇发紫，喘不上气"
-    assert alert["alert"]["level"] == "emergency" and alert["alert"]["rules"]
+        message = await next_of(inbox, ChatLine)
+        alert = await next_of(inbox, SessionAlert)
+    assert message.text == "我妈嘴唇发紫，喘不上气" and message.sender == "patient"
+    assert alert.alert.level == "emergency" and alert.alert.rules
     assert "120" in texts(replies)  # the patient is never left waiting on an emergency
     assert (await tracker(client, "p1"))["handoff"]["status"] == "active"  # and the session goes on
 
@@ -62,9 +62,9 @@ async def test_an_invited_doctor_joins_the_chat_but_only_the_doctor_in_charge_cl
     expert = await on_duty(runtime, "dr.zhou", ["respiratory"], name="周教授", title="主任医师")
     async with runtime.pubsub.subscribe(f"consult:staff:{expert.id}") as inbox:
         await service.invite(cid, doctor, expert.id)
-        assert (await next_of(inbox, "invited"))["consultation_id"] == cid
+        assert (await next_of(inbox, Invited)).consultation_id == cid
         await say(client, "p1", "两位医生好")
-        assert (await next_of(inbox, "message"))["text"] == "两位医生好"
+        assert (await next_of(inbox, ChatLine)).text == "两位医生好"
     await service.send(cid, expert, "请把胸片发过来")
     try:
         await service.close(cid, expert, Closing("x"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import pytest
 import redis.asyncio as aioredis
@@ -9,6 +10,7 @@ import redis.asyncio as aioredis
 from bot.cache import MemoryCache, RedisCache
 from bot.locks import LockTimeout, MemoryLocks, RedisLocks
 from bot.pubsub import MemoryPubSub, RedisPubSub
+from bot.wire import wire
 from tests.services import redis_prefix
 
 
@@ -123,6 +125,13 @@ async def test_memory_cache_evicts_the_least_recently_used() -> None:
     assert await cache.get("b") is None and await cache.get("a") == {"v": 1}
 
 
+@wire("test.queue_event")
+@dataclass(frozen=True)
+class QueueEvent:
+    event: str
+    name: str
+
+
 @pytest.mark.parametrize("kind", ["memory", "redis"])
 async def test_pubsub_delivers_to_every_subscriber_of_the_topic(kind: str, request) -> None:
     client = None
@@ -133,9 +142,9 @@ async def test_pubsub_delivers_to_every_subscriber_of_the_topic(kind: str, reque
         bus = MemoryPubSub()
     async with bus.subscribe("queue") as first, bus.subscribe("queue") as second, bus.subscribe("other") as other:
         await asyncio.sleep(0.05)
-        await bus.publish("queue", {"event": "waiting", "名字": "张三"})
+        await bus.publish("queue", QueueEvent("waiting", "张三"))
         got = await asyncio.wait_for(asyncio.gather(anext(first), anext(second)), 5)
-        assert got == [{"event": "waiting", "名字": "张三"}] * 2
+        assert got == [QueueEvent("waiting", "张三")] * 2  # the same typed message, through the codec
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(anext(other), 0.2)
     if client is not None:

@@ -222,6 +222,29 @@ async def test_every_linked_doctor_of_the_department_is_told_and_the_others_see_
     assert not any(_accept_data(c) for c in hospital.api.sent_to(OTHER_DEPT_CHAT))
 
 
+async def test_an_emergency_outside_a_session_reaches_the_departments_telegram_doctors(hospital):
+    """The department alert the consoles show also reaches doctors who work only from Telegram."""
+    wang = await hospital.doctor("wang", "王医生")
+    li = await hospital.doctor("li", "李医生")
+    zhao = await hospital.doctor("zhao", "赵医生", department="pediatrics")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.link(li, COLLEAGUE_CHAT)
+    await hospital.link(zhao, OTHER_DEPT_CHAT)
+    before = {chat: len(hospital.api.sent_to(chat)) for chat in (DOCTOR_CHAT, COLLEAGUE_CHAT, OTHER_DEPT_CHAT)}
+
+    replies = await hospital.patient_says("e1", "我爸突然胸口剧痛，出了一身冷汗，喘不上气")
+    assert any("120" in (r.get("text") or "") for r in replies)  # the patient is told to call 120 first
+
+    for chat in (DOCTOR_CHAT, COLLEAGUE_CHAT):
+        alert = await hospital.wait(lambda api, chat=chat: next(
+            (t for t in api.texts_to(chat)[before[chat]:] if "危急提示" in t), None))
+        assert "全科" in alert and "胸" in alert and "120" in alert
+    await asyncio.sleep(0.3)  # every worker's listener has had its turn: still one alert per chat
+    assert sum("危急提示" in t for t in hospital.api.texts_to(DOCTOR_CHAT)) == 1
+    # The paediatrician is not alerted of a general-practice patient.
+    assert not any("危急提示" in t for t in hospital.api.texts_to(OTHER_DEPT_CHAT)[before[OTHER_DEPT_CHAT]:])
+
+
 async def test_a_doctor_of_another_department_cannot_accept_even_with_the_callback_data(hospital):
     wang = await hospital.doctor("wang", "王医生")
     zhao = await hospital.doctor("zhao", "赵医生", department="pediatrics")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.app import create_app
-from bot.consultations import consultations
+from bot.consultations import ChatLine, consultations
 from bot.staff_links import issue_link_code
 from integrations.telegram import channel_for
 from tests.services import redis_prefix
@@ -32,14 +32,14 @@ class Spy:
     """Counts what one worker's listener finished handling, so the test knows both workers are done."""
 
     def __init__(self, desk: Any, name: str) -> None:
-        self.seen: list[dict[str, Any]] = []
+        self.seen: list[tuple[Any, ...]] = []  # the arguments of each finished call
         original = getattr(desk, name)
 
         async def spied(*args: Any) -> None:
             try:
                 await original(*args)
             finally:
-                self.seen.append(args[-1] if isinstance(args[-1], dict) else args[0])
+                self.seen.append(args)
 
         setattr(desk, name, spied)
 
@@ -67,7 +67,7 @@ async def test_notifications_and_relays_go_out_once_with_two_workers(
         # The patient asks on worker A; both workers hear the queue change and race to notify.
         await rest_a.post("/webhooks/rest/webhook", json={"sender": "mw1", "message": "转人工"})
         await asyncio.to_thread(bot_api.wait_for, lambda api: all(
-            any(m.get("change") == "requested" for m in s.seen) for s in queue_spies))
+            any(change == "requested" for change, _ in s.seen) for s in queue_spies))
         notices = [c for c in bot_api.sent_to(DOCTOR_CHAT) if c.params.get("reply_markup")]
         assert len(notices) == 1
         accept = notices[0].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
@@ -80,7 +80,7 @@ async def test_notifications_and_relays_go_out_once_with_two_workers(
         for i in range(5):
             await rest_a.post("/webhooks/rest/webhook", json={"sender": "mw1", "message": f"第{i}条：还是咳嗽"})
         await asyncio.to_thread(bot_api.wait_for, lambda api: all(
-            sum(1 for m in s.seen if m.get("type") == "message" and "第4条" in m.get("text", "")) for s in relay_spies))
+            sum(1 for *_, m in s.seen if isinstance(m, ChatLine) and "第4条" in m.text) for s in relay_spies))
         relayed = [t for t in bot_api.texts_to(DOCTOR_CHAT) if "还是咳嗽" in t]
         assert [t.split("：", 1)[1] for t in relayed] == [f"第{i}条：还是咳嗽" for i in range(5)]
 
