@@ -1,7 +1,7 @@
 """The bot on Telegram: one python-telegram-bot Application, its handlers, and webhook or polling mode.
 
 Patients chat with the engine (`patients.py`); linked doctors get the queue and live sessions
-(`doctors.py`). Updates arrive through the webhook route under `serve` (`webhook.py`) or by long
+(`doctors/`). Updates arrive through the webhook route under `serve` (`webhook.py`) or by long
 polling; both end in `Application.process_update`, so the same handlers serve both modes.
 """
 from __future__ import annotations

@@ -51,8 +51,8 @@ async def test_notifications_and_relays_go_out_once_with_two_workers(
     worker_a = await make_runtime(database_url=postgres_url, redis_url=redis_url, **shared)
     worker_b = await make_runtime(database_url=postgres_url, redis_url=redis_url, **shared)
     desks = [channel_for(w).doctors for w in (worker_a, worker_b)]
-    queue_spies = [Spy(d, "_on_queue_change") for d in desks]
-    relay_spies = [Spy(d, "_relay") for d in desks]
+    queue_spies = [Spy(d.queue, "_on_queue_change") for d in desks]
+    relay_spies = [Spy(d.relay, "_relay") for d in desks]
 
     service = consultations(worker_a)
     wang = await service.staff.add("wang", "correct-horse-battery", display_name="王医生", departments=["general"])

@@ -1,0 +1,150 @@
+"""The doctors' queue on Telegram: a notice with an accept button per waiting patient (told once per
+chat, whichever worker wins), notices settled when the patient is taken, invitations, and the
+department's emergency alerts."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, TelegramError
+
+from bot.consultations import QUEUED, Consultation, DepartmentAlert
+from bot.db import utcnow
+from integrations.telegram.doctors.text import patient_tag
+from integrations.telegram.models import TelegramNotificationRow, TelegramSessionRow
+
+if TYPE_CHECKING:
+    from integrations.telegram.doctors.desk import DoctorDesk
+
+log = logging.getLogger("wenzhen.telegram")
+
+ACCEPT_PREFIX = "accept:"
+JOIN_PREFIX = "join:"  # a doctor invited into a session joins it from Telegram
+ENDED_CHANGES = ("closed", "cancelled", "expired")
+
+
+class QueueNotices:
+    """What a department's queue changes mean for its linked doctors' chats."""
+
+    def __init__(self, desk: "DoctorDesk") -> None:
+        self.desk = desk
+
+    async def _on_queue_change(self, change: str, c: Consultation) -> None:
+        if change in (*ENDED_CHANGES, "transferred"):
+            await self._end_sessions(c, change)
+        if c.status in QUEUED and change in ("requested", "waiting", "transferred"):
+            await self._notify(c, transferred=change == "transferred")
+        elif change == "active" or change in ENDED_CHANGES:
+            await self._settle(c, change)
+        if change == "active":
+            await self._offer_to_invited(c)
+
+    async def _notify(self, c: Consultation, transferred: bool) -> None:
+        """Tell every linked doctor who may take this patient; each chat is told once, whichever worker wins."""
+        consultation_id = c.id
+        if c.assigned_to:
+            candidates = [s for s in [await self.desk.service.staff.get(c.assigned_to)] if s is not None]
+        else:
+            candidates = await self.desk.service.staff.list(c.department)
+        staff_ids = [s.id for s in candidates if s.active and s.role != "admin"]
+        chats = await self.desk.linker.chats_for_staff(staff_ids)
+        if transferred:
+            # A patient back in a queue may be announced again to those told the first time.
+            async with self.desk.runtime.db.transaction() as s:
+                await s.execute(delete(TelegramNotificationRow).where(
+                    TelegramNotificationRow.consultation_id == consultation_id, TelegramNotificationRow.settled.is_(True)))
+        for chat_id in chats.values():
+            row_id = await self._claim_notification(consultation_id, chat_id)
+            if row_id is None:
+                continue
+            key = "telegram_transferred_to_you" if c.assigned_to else "telegram_new_patient"
+            keyboard = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(self.desk.channel.text("telegram_accept_button"),
+                                       callback_data=ACCEPT_PREFIX + consultation_id)]])
+            sent = await self.desk.channel.say(chat_id, key, keyboard=keyboard,
+                                          department=c.department_name or c.department,
+                                          level=self.desk._level(c.level),
+                                          brief=await self.desk._brief(c.conversation_id or ""))
+            if sent is not None:
+                async with self.desk.runtime.db.transaction() as s:
+                    await s.execute(update(TelegramNotificationRow).where(TelegramNotificationRow.id == row_id)
+                                    .values(message_id=sent.message_id))
+
+    async def _alert_department(self, message: DepartmentAlert) -> None:
+        """An emergency outside any session: every linked doctor of the department is told, once per chat."""
+        staff = await self.desk.service.staff.list(message.department)
+        chats = await self.desk.linker.chats_for_staff([s.id for s in staff if s.active and s.role != "admin"])
+        reasons = "；".join(message.alert.reasons) or self.desk._level(message.alert.level)
+        for chat_id in chats.values():
+            if await self.desk.channel.first_time(f"dept-alert:{message.conversation_id}:{message.at.isoformat()}:{chat_id}"):
+                await self.desk.channel.say(chat_id, "telegram_department_alert", department=message.department_name,
+                                       reasons=reasons)
+
+    async def _claim_notification(self, consultation_id: str, chat_id: int) -> int | None:
+        try:
+            async with self.desk.runtime.db.transaction() as s:
+                row = TelegramNotificationRow(consultation_id=consultation_id, chat_id=chat_id, settled=False,
+                                              created_at=utcnow())
+                s.add(row)
+                await s.flush()
+                return row.id
+        except IntegrityError:
+            return None  # another worker (or an earlier message) already told this chat
+
+    async def _settle(self, c: Consultation, change: str) -> None:
+        """Edit the notifications of a patient no longer waiting, so nobody taps a dead button."""
+        consultation_id = c.id
+        async with self.desk.runtime.db.session() as s:
+            rows = (await s.scalars(select(TelegramNotificationRow).where(
+                TelegramNotificationRow.consultation_id == consultation_id,
+                TelegramNotificationRow.settled.is_(False)))).all()
+        department = c.department_name or c.department
+        if change == "active":
+            doctor = await self.desk.service.staff.get(c.doctor_id) if c.doctor_id else None
+            text = self.desk.channel.text("telegram_notice_accepted_by_other", department=department,
+                                     doctor=doctor.display_name if doctor else "")
+        else:
+            text = self.desk.channel.text("telegram_notice_ended", department=department,
+                                     status=self.desk.channel.text(f"telegram_status_{change}"))
+        for row in rows:
+            async with self.desk.runtime.db.transaction() as s:
+                won = await s.execute(update(TelegramNotificationRow).where(
+                    TelegramNotificationRow.id == row.id, TelegramNotificationRow.settled.is_(False)).values(settled=True))
+            if won.rowcount != 1 or row.message_id is None:
+                continue
+            try:
+                await self.desk.channel.bot.edit_message_text(text, chat_id=row.chat_id, message_id=row.message_id)
+            except BadRequest:
+                pass  # the doctor deleted the message, or it is too old to edit
+            except TelegramError as exc:
+                log.warning("telegram: a notification could not be updated (%s)", exc.__class__.__name__)
+
+    async def _offer_to_invited(self, c: Consultation) -> None:
+        """A doctor invited into the session (a second opinion) may take part from Telegram: offer it once."""
+        consultation_id = c.id
+        invited = [p for p in c.participants if p != c.doctor_id]
+        for staff_id, chat_id in (await self.desk.linker.chats_for_staff(invited)).items():
+            if not await self.desk.channel.first_time(f"invite:{consultation_id}:{staff_id}"):
+                continue
+            keyboard = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(self.desk.channel.text("telegram_join_button"),
+                                       callback_data=JOIN_PREFIX + consultation_id)]])
+            await self.desk.channel.say(chat_id, "telegram_invited", keyboard=keyboard, tag=patient_tag(consultation_id),
+                                   department=c.department_name or c.department,
+                                   level=self.desk._level(c.level))
+
+    async def _end_sessions(self, c: Consultation, change: str) -> None:
+        """Sessions worked from Telegram that ended or moved elsewhere (closed in the console, transferred, ...)."""
+        async with self.desk.runtime.db.session() as s:
+            sessions = (await s.scalars(select(TelegramSessionRow).where(
+                TelegramSessionRow.consultation_id == c.id,
+                TelegramSessionRow.ended_at.is_(None)))).all()
+        for session in sessions:
+            if await self.desk.sessions._end_session(session):  # only one worker wins, and tells the doctor
+                await self.desk.channel.say(session.chat_id, "telegram_ended_elsewhere", tag=patient_tag(session.consultation_id),
+                                       department=c.department_name or c.department,
+                                       status=self.desk.channel.text(f"telegram_status_{change}"))
+                await self.desk._announce_current(session.chat_id)

@@ -1,0 +1,52 @@
+"""How the doctors' chat words things: patient tags, triage levels, the intake summary as text."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from telegram.error import TelegramError
+
+from bot.consultations.summary import IntakeSummary
+
+TRIAGE_LEVELS = ("emergency", "urgent", "consult", "selfcare")  # shared/spec/vocabulary.yml
+
+
+def patient_tag(consultation_id: str) -> str:
+    """A short name for a patient in the doctor's chat: tells sessions apart, identifies nobody."""
+    return consultation_id[-4:].lower()
+
+
+def level_name(level: Any, text: Callable[..., str]) -> str:
+    """A triage level as doctors read it (telegram.yml), "not triaged" for anything else."""
+    return text(f"telegram_level_{level if level in TRIAGE_LEVELS else 'unknown'}")
+
+
+def render_summary(summary: IntakeSummary, text: Callable[..., str]) -> str:
+    """Plain-text intake summary; `text(key, **vars)` renders a response of telegram.yml."""
+    lines: list[str] = []
+    if summary.patient:
+        items = "；".join(f"{v['label']} {v['value']}" for v in summary.patient.values())
+        lines.append(text("telegram_summary_patient", items=items))
+    for key, group in (("telegram_summary_present", summary.symptoms_present),
+                       ("telegram_summary_absent", summary.symptoms_absent)):
+        if group:
+            lines.append(text(key, items="、".join(i.label for i in group)))
+    if summary.vitals:
+        items = "；".join(f"{'⚠️' if v.abnormal else ''}{v.label} {v.value:g}{v.unit}" for v in summary.vitals)
+        lines.append(text("telegram_summary_vitals", items=items))
+    for key, group in (("telegram_summary_risks", summary.risk_factors),
+                       ("telegram_summary_medications", summary.medications)):
+        if group:
+            lines.append(text(key, items="、".join(i.label for i in group)))
+    if summary.triage:
+        lines.append(text("telegram_summary_triage", level=level_name(summary.triage.get("level"), text),
+                          reasons="；".join(summary.triage.get("reasons") or []) or "—"))
+    if summary.attachments:
+        lines.append(text("telegram_summary_attachments", count=len(summary.attachments)))
+    return "\n".join(lines) if lines else text("telegram_summary_empty")
+
+
+async def answer_callback(query: Any, text: str | None = None, alert: bool = False) -> None:
+    try:
+        await query.answer(text=text, show_alert=alert)
+    except TelegramError:
+        pass  # the tap is older than Telegram keeps callbacks for: nothing to stop spinning
