@@ -12,123 +12,36 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field
 
 from bot import events as ev
 from bot.consultations import (
     Closing,
     Consultation,
     ConsultationError,
-    RosterError,
     Staff,
     StaffError,
     build_intake,
     consultations,
     patient_attachments,
-    parse_minute,
-    parse_weekday,
 )
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
 from integrations.console.auth import ConsoleAuth, ConsoleSession
+from integrations.console.http import act, refused
+from integrations.console.schemas import (
+    CloseBody,
+    InviteBody,
+    MessageBody,
+    PaidBody,
+    QuickReplyBody,
+    SignedIn,
+    SignInBody,
+    StatusBody,
+    TelegramLinkCode,
+    TransferBody,
+)
 
-STATUS_FOR = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422}
 TRANSCRIPT_LIMIT = 300  # the newest events a consultation page shows
-
-
-class SignInBody(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class SignedIn(BaseModel):
-    staff: dict[str, Any]
-    csrf_token: str = Field(description="send as X-CSRF-Token with every state-changing request")
-    telegram: bool = Field(False, description="whether this deployment's Telegram bot is on (doctors may link it)")
-
-
-class TelegramLinkCode(BaseModel):
-    provider: str
-    code: str
-    command: str = Field(description="what the doctor sends to the Telegram bot, e.g. /link ABCD-EFGH")
-    expires_at: str
-
-
-class StatusBody(BaseModel):
-    status: Literal["online", "away"]
-
-
-class MessageBody(BaseModel):
-    text: str = Field(min_length=1, max_length=4000)
-
-
-class TransferBody(BaseModel):
-    department: str | None = Field(None, max_length=32, description="department code")
-    doctor_id: int | None = Field(None, description="a named doctor; only they may accept")
-    note: str = Field("", max_length=2000)
-
-
-class InviteBody(BaseModel):
-    doctor_id: int
-
-
-class CloseBody(BaseModel):
-    summary: str = Field(min_length=1, max_length=4000)
-    advice: str = Field("", max_length=4000)
-    level: Literal["emergency", "urgent", "consult", "selfcare"] | None = Field(
-        None, description="overrides the bot's triage level")
-    followup: str = Field("", max_length=2000, description="the follow-up plan the patient receives")
-
-
-class PaidBody(BaseModel):
-    order_no: str | None = Field(None, max_length=64)
-
-
-class QuickReplyBody(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
-
-
-class StaffBody(BaseModel):
-    username: str = Field(min_length=2, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-    display_name: str = Field(min_length=1, max_length=64)
-    role: Literal["doctor", "pharmacist", "admin"] = "doctor"
-    title: str = Field("", max_length=64)
-    departments: list[str] = Field(default_factory=list, max_length=20)
-
-
-class StaffPatch(BaseModel):
-    display_name: str | None = Field(None, max_length=64)
-    title: str | None = Field(None, max_length=64)
-    role: Literal["doctor", "pharmacist", "admin"] | None = None
-    departments: list[str] | None = Field(None, max_length=20)
-    active: bool | None = None
-
-
-class PasswordBody(BaseModel):
-    password: str = Field(min_length=1, max_length=256)
-
-
-class ShiftBody(BaseModel):
-    staff_id: int
-    department: str = Field(max_length=32)
-    weekday: str = Field(max_length=8, description="mon..sun, 1..7 or 周一..周日")
-    start: str = Field(max_length=5, description="HH:MM, Asia/Shanghai")
-    end: str = Field(max_length=5, description="HH:MM; 24:00 is midnight")
-
-
-class OverrideBody(BaseModel):
-    staff_id: int
-    department: str = Field(max_length=32)
-    day: dt.date
-    start: str | None = Field(None, max_length=5, description="omit start and end: off that day")
-    end: str | None = Field(None, max_length=5)
-
-
-def _refused(exc: ConsultationError | StaffError | RosterError) -> HTTPException:
-    if isinstance(exc, ConsultationError):
-        return HTTPException(STATUS_FOR.get(exc.code, 400), exc.message)
-    return HTTPException(422, str(exc))
 
 
 def _transcript(events: list[ev.Event], since: float) -> list[dict[str, Any]]:
@@ -161,7 +74,7 @@ def console_api(runtime: Runtime) -> APIRouter:
         try:
             c = await service.get(consultation_id)
         except ConsultationError as exc:
-            raise _refused(exc) from None
+            raise refused(exc) from None
         if not service.can_view(staff, c):
             raise HTTPException(403, "this consultation belongs to another department")
         return c
@@ -280,7 +193,7 @@ def console_api(runtime: Runtime) -> APIRouter:
         try:
             result = await operation
         except (ConsultationError, StaffError) as exc:
-            raise _refused(exc) from None
+            raise refused(exc) from None
         return result.to_dict() if result is not None else {"ok": True}
 
     @router.post("/consultations/{consultation_id}/accept")
@@ -328,84 +241,12 @@ def console_api(runtime: Runtime) -> APIRouter:
         try:
             return (await service.staff.add_quick_reply(session.staff.id, body.text)).__dict__
         except StaffError as exc:
-            raise _refused(exc) from None
+            raise refused(exc) from None
 
     @router.delete("/quick-replies/{reply_id}", status_code=204)
     async def remove_quick_reply(reply_id: int, session: ConsoleSession = changing) -> Response:
         if not await service.staff.remove_quick_reply(session.staff.id, reply_id):
             raise HTTPException(404, "no such quick reply")
-        return Response(status_code=204)
-
-    # ---- administration: staff and rosters ------------------------------------------------
-
-    @router.get("/admin/staff")
-    async def list_staff(session: ConsoleSession = admin) -> list[dict[str, Any]]:
-        """Every account (administrators)."""
-        return [s.to_dict() for s in await service.staff.list()]
-
-    @router.post("/admin/staff", status_code=201)
-    async def add_staff(body: StaffBody, session: ConsoleSession = admin) -> dict[str, Any]:
-        """Create an account (administrators)."""
-        return await act(service.staff.add(body.username, body.password, display_name=body.display_name,
-                                           role=body.role, title=body.title, departments=body.departments))
-
-    @router.patch("/admin/staff/{staff_id}")
-    async def update_staff(staff_id: int, body: StaffPatch, session: ConsoleSession = admin) -> dict[str, Any]:
-        """Change name, title, role, departments, or disable an account (administrators)."""
-        return await act(service.staff.update(staff_id, **body.model_dump(exclude_unset=True)))
-
-    @router.put("/admin/staff/{staff_id}/password", status_code=204)
-    async def set_password(staff_id: int, body: PasswordBody, session: ConsoleSession = admin) -> Response:
-        """Set a new password; the person's sessions end (administrators)."""
-        await act(service.staff.set_password(staff_id, body.password))
-        return Response(status_code=204)
-
-    @router.get("/admin/roster")
-    async def roster(department: str | None = None, session: ConsoleSession = admin) -> dict[str, Any]:
-        """Weekly shifts and upcoming overrides (administrators)."""
-        today = service.roster.local(dt.datetime.now(dt.timezone.utc)).date()
-        return {"shifts": [s.to_dict() for s in await service.roster.shifts(department)],
-                "overrides": [o.to_dict() for o in await service.roster.overrides(department, today)]}
-
-    async def checked_staff(staff_id: int, department: str) -> None:
-        if department not in service.departments:
-            raise HTTPException(422, f"unknown department {department!r}")
-        if await service.staff.get(staff_id) is None:
-            raise HTTPException(422, "no such staff member")
-
-    @router.post("/admin/roster/shifts", status_code=201)
-    async def add_shift(body: ShiftBody, session: ConsoleSession = admin) -> dict[str, Any]:
-        """Add a weekly shift (administrators)."""
-        await checked_staff(body.staff_id, body.department)
-        try:
-            shift = await service.roster.add_shift(body.staff_id, body.department, parse_weekday(body.weekday),
-                                                   parse_minute(body.start), parse_minute(body.end))
-        except RosterError as exc:
-            raise _refused(exc) from None
-        return shift.to_dict()
-
-    @router.delete("/admin/roster/shifts/{shift_id}", status_code=204)
-    async def remove_shift(shift_id: int, session: ConsoleSession = admin) -> Response:
-        if not await service.roster.remove_shift(shift_id):
-            raise HTTPException(404, "no such shift")
-        return Response(status_code=204)
-
-    @router.post("/admin/roster/overrides", status_code=201)
-    async def add_override(body: OverrideBody, session: ConsoleSession = admin) -> dict[str, Any]:
-        """Other hours on one date, or off that day (administrators)."""
-        await checked_staff(body.staff_id, body.department)
-        try:
-            override = await service.roster.add_override(
-                body.staff_id, body.department, body.day,
-                parse_minute(body.start) if body.start else None, parse_minute(body.end) if body.end else None)
-        except RosterError as exc:
-            raise _refused(exc) from None
-        return override.to_dict()
-
-    @router.delete("/admin/roster/overrides/{override_id}", status_code=204)
-    async def remove_override(override_id: int, session: ConsoleSession = admin) -> Response:
-        if not await service.roster.remove_override(override_id):
-            raise HTTPException(404, "no such override")
         return Response(status_code=204)
 
     return router
