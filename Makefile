@@ -36,4 +36,4 @@ bench: model
 	$(BIN)/python bench/rest.py
 
 clean:
-	rm -rf $(VENV) $(MODEL) wenzhen.db* .wenzhen
+	rm -rf $(VENV) $(MODEL) build dist *.egg-info
