@@ -1,5 +1,6 @@
 # The two commands of the README:  `make run`  (install, then serve on embedded defaults)
 #                                  `make test` (install, then the whole test suite)
+# and the house rules: `make lint` (ruff, then mypy; configured in pyproject.toml, see CONTRIBUTING.md)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 MODEL  := nlu/models/wenzhen.model
 NLU_SOURCES := $(shell find nlu/data nlu/lexicon -type f 2>/dev/null)
 
-.PHONY: install model run chat test bench clean
+.PHONY: install model run chat test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +33,12 @@ chat: model
 test: model
 	$(BIN)/pytest -q -p no:cacheprovider
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 bench: model
 	$(BIN)/python bench/rest.py
 
 clean:
-	rm -rf $(VENV) $(MODEL) wenzhen.db* .wenzhen
+	rm -rf $(VENV) $(MODEL) build dist *.egg-info

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,7 +30,29 @@ class _Group(click.Group):
         return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands(ctx)))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
+        command = super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
+        return with_config_option(command) if command is not None else None
+
+
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        root = ctx.find_root()
+        root.ensure_object(dict)
+        root.obj["config_path"] = value
+        os.environ["WENZHEN_CONFIG"] = value  # for uvicorn workers and commands that load it themselves
+
+
+def with_config_option(command: click.Command) -> click.Command:
+    """Accept `--config` on a subcommand too (`wenzhen serve --config X`), meaning what it means on `wenzhen`."""
+    if not any(param.name == "config_path" for param in command.params):
+        command.params.append(click.Option(
+            ["--config", "config_path"], type=click.Path(dir_okay=False), expose_value=False, is_eager=True,
+            callback=_remember_config, help="configuration file (default: $WENZHEN_CONFIG or ./config.yml)",
+        ))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_config_option(sub)
+    return command
 
 
 def fail(reason: str) -> None:
@@ -113,10 +135,13 @@ async def _chat(config: Config, sender: str) -> None:
 @click.option("--host", default=None, help="address to bind (default from config.yml server.host)")
 @click.option("--port", default=None, type=int, help="port (default from config.yml server.port)")
 @click.option("--workers", default=None, type=int, help="worker processes (several need DATABASE_URL and REDIS_URL)")
+@click.option("--access-log", is_flag=True, help="log one line per HTTP request")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, access_log: bool) -> None:
     """Start the HTTP server: channels, doctor console, health and metrics."""
     import uvicorn
+
+    from bot.startup import StartupError, check_port, log_config, prepare, serve_one
 
     config = config_from(ctx)
     host = host or str(config.get("server.host", "127.0.0.1"))
@@ -126,25 +151,22 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         fail("several workers need shared state: set DATABASE_URL (PostgreSQL) and REDIS_URL")
     if not 0 <= port <= 65535:
         fail(f"port {port} is out of range")
-    from bot.runtime import Runtime
+    try:  # fail here, with one line, rather than in uvicorn or in every worker
+        check_port(host, port)
+        asyncio.run(prepare(config))
+        if workers == 1:
+            serve_one(config, host, port, access_log)
+            return
+        from bot.runtime import Runtime
 
-    try:  # fail here, with one line, rather than in every worker
         Runtime(config)
-    except ConfigError as exc:
+    except (StartupError, ConfigError) as exc:
         fail(str(exc))
-    if not config.embedded:
-        # Shared databases are migrated once, here, not by each worker at once.
-        from bot.db import Database
-
-        async def upgrade() -> None:
-            db = Database(config.database_url)
-            try:
-                await db.upgrade()
-            finally:
-                await db.close()
-
-        asyncio.run(upgrade())
-    uvicorn.run("bot.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    os.environ.update(WENZHEN_SERVE_ADDRESS=f"{host}:{port}", WENZHEN_SERVE_WORKERS=str(workers))
+    uvicorn.run(
+        "bot.startup:serving_app", factory=True, host=host, port=port, workers=workers,
+        log_config=log_config(access_log), access_log=access_log,
+    )
 
 
 main.add_command(nlu_commands)
@@ -201,6 +223,9 @@ def worker(ctx: click.Context) -> None:
     except KeyboardInterrupt:
         pass
 
+
+for _command in main.commands.values():
+    with_config_option(_command)
 
 if __name__ == "__main__":
     main()

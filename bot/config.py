@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The shipped configuration: config.yml of a checkout, or its copy inside an installed wheel (setup.py).
+PACKAGED_CONFIG = Path(__file__).with_name("default_config.yml")
 
 
 class ConfigError(ValueError):
@@ -27,7 +30,7 @@ class Config:
     secret_key: str = ""
     plugins: list[str] = field(default_factory=list)
     language: str = "zh"
-    data_dir: Path = Path(".wenzhen")
+    data_dir: Path = field(default_factory=lambda: user_data_dir(dict(os.environ)))
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.raw.get(name) or {}
@@ -44,9 +47,18 @@ class Config:
         return node
 
     def resolve(self, path: str | Path) -> Path:
-        """A path from the configuration: relative paths are relative to the project root."""
-        p = Path(path)
+        """A content path from the configuration (flows, rules, knowledge base, lexicon, model).
+
+        Relative paths are relative to the installed package root (the checkout when developing),
+        where the content ships as package data; local files belong under `data_dir` instead.
+        """
+        p = Path(path).expanduser()
         return p if p.is_absolute() else PROJECT_ROOT / p
+
+    def data_path(self, path: str | Path) -> Path:
+        """A local-file path from the configuration (media): relative paths are under `data_dir`."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.data_dir / p
 
     @property
     def embedded(self) -> bool:
@@ -64,14 +76,32 @@ def async_database_url(url: str) -> str:
     return url
 
 
+def user_data_dir(env: dict[str, str]) -> Path:
+    """Where local files live unless WENZHEN_DATA_DIR says otherwise: a per-user folder, never the current one."""
+    if env.get("WENZHEN_DATA_DIR"):
+        return Path(env["WENZHEN_DATA_DIR"]).expanduser().absolute()
+    home = Path(env.get("HOME") or Path.home())
+    if sys.platform == "win32":
+        base = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = Path(env.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return (base / "wenzhen").absolute()
+
+
+def default_config_path() -> Path | None:
+    """The configuration used when none is named: ./config.yml, the checkout's, or the packaged one."""
+    for candidate in (Path("config.yml"), PROJECT_ROOT / "config.yml", PACKAGED_CONFIG):
+        if candidate.exists():
+            return candidate
+    return None
+
+
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Read the configuration file (if any) and the environment."""
     env = dict(os.environ if env is None else env)
-    chosen = path or env.get("WENZHEN_CONFIG")
-    if chosen is None and Path("config.yml").exists():
-        chosen = "config.yml"
-    if chosen is None and (PROJECT_ROOT / "config.yml").exists():
-        chosen = PROJECT_ROOT / "config.yml"
+    chosen = path or env.get("WENZHEN_CONFIG") or default_config_path()
     raw: dict[str, Any] = {}
     cfg_path = Path(chosen) if chosen else None
     if cfg_path is not None:
@@ -85,8 +115,13 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
             raise ConfigError(f"{cfg_path}: the top level must be a mapping")
     if env.get("WENZHEN_REDIS_PREFIX"):  # several deployments (or a benchmark) sharing one Redis
         raw["redis"] = {**(raw.get("redis") or {}), "prefix": env["WENZHEN_REDIS_PREFIX"]}
-    data_dir = Path(env.get("WENZHEN_DATA_DIR") or raw.get("data_dir") or ".wenzhen")
-    database_url = env.get("DATABASE_URL") or raw.get("database_url") or "sqlite:///wenzhen.db"
+    if raw.get("data_dir") and not env.get("WENZHEN_DATA_DIR"):
+        # A relative data_dir in a config file is relative to that file, not to where the command started.
+        data_dir = (cfg_path.parent if cfg_path else Path.cwd()) / Path(str(raw["data_dir"])).expanduser()
+        data_dir = data_dir.absolute()
+    else:
+        data_dir = user_data_dir(env)
+    database_url = env.get("DATABASE_URL") or raw.get("database_url") or f"sqlite:///{data_dir / 'wenzhen.db'}"
     plugins = raw.get("plugins") or []
     if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
         raise ConfigError(f"{cfg_path}: 'plugins' must be a list of module names")

@@ -44,7 +44,7 @@ def _when(value: str | None) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use ISO format, e.g. 2026-12-01T09:00 (China time unless an offset is given)")
+        raise click.BadParameter("use ISO format, e.g. 2026-12-01T09:00 (China time unless an offset is given)") from None
 
 
 def _show_preview(content: bc.Content, plan: bc.Plan) -> None:

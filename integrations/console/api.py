@@ -185,7 +185,7 @@ def console_api(runtime: Runtime) -> APIRouter:
         path = Path(found[index]["path"]).resolve()
         # Only files under the directories channels store media in are ever served.
         roots = [runtime.config.data_dir, runtime.config.get("wechat.media.dir")]
-        if not any(path.is_relative_to(runtime.config.resolve(r).resolve()) for r in roots if r) or not path.is_file():
+        if not any(path.is_relative_to(runtime.config.data_path(r).resolve()) for r in roots if r) or not path.is_file():
             raise HTTPException(404, "no such attachment")
         return FileResponse(path, media_type=found[index].get("content_type") or "application/octet-stream")
 

@@ -34,7 +34,7 @@ class WeChatSettings:
     click_payloads: dict[str, str] = field(default_factory=dict)  # menu key -> payload
     scene_payloads: dict[str, str] = field(default_factory=dict)  # QR scene key -> payload
     menu: list[dict[str, Any]] = field(default_factory=list)
-    media_dir: Path = Path(".wenzhen/media")
+    media_dir: Path = Path("media")
     media_max_bytes: int = 10 * 1024 * 1024
     media_content_types: tuple[str, ...] = ("image/jpeg", "image/png", "audio/amr", "audio/mpeg", "audio/speex")
 
@@ -87,7 +87,7 @@ def load_settings(config: Config, env: Mapping[str, str] | None = None) -> WeCha
         click_payloads=_mapping(section, "click"),
         scene_payloads=_mapping(section, "scenes"),
         menu=menu,
-        media_dir=config.resolve(media.get("dir") or (config.data_dir / "media")),
+        media_dir=config.data_path(media.get("dir") or "media"),
         media_max_bytes=int(media.get("max_bytes", 10 * 1024 * 1024)),
         media_content_types=tuple(media.get("content_types") or WeChatSettings.media_content_types),
     )

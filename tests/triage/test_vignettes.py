@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import httpx
-import pytest
 
 from bot.runtime import Runtime
 from bot.state import get_slot
