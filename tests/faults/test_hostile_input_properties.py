@@ -56,6 +56,18 @@ plausible = st.sampled_from(PLAUSIBLE)
 field_values = st.one_of(plausible, plausible, json_values)
 
 
+def typed_values(spec: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values of the type the schema names (hostile within that type), to get past type checks."""
+    kinds = {spec.get("type")} | {s.get("type") for s in spec.get("anyOf", [])}
+    if "object" in kinds:
+        return st.dictionaries(texts, json_values, max_size=4)
+    if "integer" in kinds:
+        return st.one_of(st.sampled_from([1, 2, 3]), numbers.filter(lambda n: isinstance(n, int)))
+    if "array" in kinds:
+        return st.lists(st.one_of(plausible, texts), max_size=3)
+    return st.one_of(plausible.filter(lambda v: isinstance(v, str)), texts)
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -111,9 +123,9 @@ def hostile_request(draw: st.DrawFn, route: Route) -> tuple[str, str, bytes | No
             body = draw(st.binary(max_size=64))
         else:
             if kind == "shaped" and route.body_schema:
-                names = list((route.body_schema.get("properties") or {}).keys())
-                value: Any = {name: draw(field_values)
-                              for name in names if draw(st.integers(0, 4))}
+                properties = route.body_schema.get("properties") or {}
+                value: Any = {name: draw(st.one_of(typed_values(spec), field_values))
+                              for name, spec in properties.items() if draw(st.integers(0, 4))}
             else:
                 value = draw(json_values)
             body = json.dumps(value, allow_nan=True).encode("utf-8", "surrogatepass")
