@@ -4,11 +4,12 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.config import Config, load_config
+from bot.http_input import guard_request
 from bot.locks import LockTimeout
 from bot.runtime import Runtime
 
@@ -72,7 +73,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     for plugin in runtime.plugins:
         for factory in plugin.routers:
-            app.include_router(factory(runtime))
+            app.include_router(factory(runtime), dependencies=[Depends(guard_request)])
     return app
 
 

@@ -46,6 +46,8 @@ class ConversationRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(191))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The fencing token of the lock lease that stored the newest turn (bot/locks.py).
+    fence: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class EventRow(Base):

@@ -21,6 +21,7 @@ from bot.action_api import ActionContext
 from bot.crypto import field_cipher, seal_answer
 from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
+from bot.locks import LeaseLost
 from bot.messages import MAX_TEXT_CHARS, BotMessage, UserMessage, conversation_id_for
 from bot.metrics import MESSAGES, TURN_ERRORS, TURN_SECONDS
 from bot.responses import Responses, display_value
@@ -139,7 +140,11 @@ class Engine:
         text, cut = clean_text(message.text or "")
         message = replace(message, text=text)
         try:
-            turn = await self._locked_turn(message, cut, actor)
+            try:
+                turn = await self._locked_turn(message, cut, actor)
+            except LeaseLost:  # the lease lapsed mid-turn (a stalled worker): nothing was stored, so queue again
+                log.warning("conversation %s: lock lease lost before the commit; running the turn again", message.conversation_id)
+                turn = await self._locked_turn(message, cut, actor)
             if turn is None or isinstance(turn, list):
                 return turn or []
             for func in turn.after_commit:
@@ -154,14 +159,14 @@ class Engine:
     async def _locked_turn(self, message: UserMessage, cut: bool, actor: str) -> Turn | list[BotMessage]:
         """Run and store the turn under the conversation's lock; a duplicate gets its first answer."""
         cid = message.conversation_id
-        async with self.locks.hold(cid):
+        async with self.locks.hold(cid) as lease:
             for attempt in range(3):
                 state = await self.store.load(cid, message.channel, message.sender)
                 if message.message_id and message.message_id in state.message_ids:
                     return await self.store.replies_to(cid, message.message_id)
                 turn = await self._turn(state, message, cut, actor)
                 try:
-                    await self.store.append(state, turn.events, turn.state)
+                    await self.store.append(state, turn.events, turn.state, lease)
                     return turn
                 except IntegrityError:
                     # Another writer got there first (a duplicate message id, or a lost lock): reload.
@@ -329,14 +334,14 @@ class Engine:
     # ---- outside a turn --------------------------------------------------------------------
 
     async def _append(self, conversation_id: str, events: list[Event]) -> ConversationState:
-        async with self.locks.hold(conversation_id):
+        async with self.locks.hold(conversation_id) as lease:
             state = await self.store.load(conversation_id)
             if state.seq == 0:
                 raise UnknownConversation(conversation_id)
             after = state.copy()
             for event in events:
                 after.apply(event)
-            await self.store.append(state, events, after)
+            await self.store.append(state, events, after, lease)
             return after
 
     async def _deliver(self, channel: str, sender: str, messages: list[BotMessage]) -> None:

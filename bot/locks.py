@@ -1,18 +1,51 @@
-"""Per-conversation locks: one turn at a time, in arrival order — in-process, or across workers with Redis."""
+"""Per-conversation locks: one turn at a time, in arrival order — in-process, or across workers with Redis.
+
+Across workers a holder keeps its lease alive with a heartbeat; a holder that died (`kill -9`)
+stops beating and is skipped within `lease` seconds. Every lease carries a fencing token, larger
+than any earlier one, which the store checks when the turn commits, so that a holder that lost
+its lease (frozen, cut off) cannot write over the turn of the one that took over.
+"""
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Protocol
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
+
+import redis as sync_redis
+
+from bot.log_limits import log_limited
+
+log = logging.getLogger("wenzhen.locks")
 
 
 class LockTimeout(RuntimeError):
     """The conversation stayed busy longer than the lock timeout."""
 
 
+class LeaseLost(LockTimeout):
+    """The holder's lease ran out before its turn was stored: nothing was written; the turn may be retried."""
+
+
+@dataclass
+class Lease:
+    """What a holder has: its fencing token (None in-process, where no other worker can take over)."""
+
+    key: str
+    token: int | None = None
+    _still_held: Callable[[], Awaitable[bool]] | None = field(default=None, repr=False)
+
+    async def verify(self) -> None:
+        """Raise LeaseLost unless the lease is still this holder's (called just before a commit)."""
+        if self._still_held is not None and not await self._still_held():
+            raise LeaseLost(self.key)
+
+
 class Locks(Protocol):
-    def hold(self, key: str) -> "AsyncIterator[None]": ...
+    def hold(self, key: str) -> "AsyncIterator[Lease]": ...
 
 
 class MemoryLocks:
@@ -23,7 +56,7 @@ class MemoryLocks:
         self.timeout = timeout
 
     @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
+    async def hold(self, key: str) -> AsyncIterator[Lease]:
         lock, users = self._locks.get(key, (None, 0))
         if lock is None:
             lock = asyncio.Lock()
@@ -34,7 +67,7 @@ class MemoryLocks:
             except asyncio.TimeoutError:
                 raise LockTimeout(key) from None
             try:
-                yield
+                yield Lease(key)
             finally:
                 lock.release()
         finally:
@@ -46,7 +79,7 @@ class MemoryLocks:
 
 
 # A fair ticket lock in Redis. Arrival = the moment INCR hands out a ticket; tickets are served in
-# order. A waiter whose process died stops refreshing its `alive` key, and is skipped.
+# order. A waiter or holder whose process died stops refreshing its `alive` key, and is skipped.
 _TAKE = """
 local t = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], 86400000)
@@ -70,57 +103,138 @@ end
 redis.call('DEL', KEYS[2] .. ARGV[1])
 return 1
 """
+# The next fencing token of the deployment. Seeded from the Redis clock in microseconds when the
+# counter is missing (a Redis that came back empty), so tokens keep growing past every stored one.
+_FENCE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', KEYS[1], now[1] .. string.format('%06d', now[2]))
+end
+return redis.call('INCR', KEYS[1])
+"""
+# Still the holder: our ticket is the one being served and our alive key is still there.
+_HELD = """
+local served = tonumber(redis.call('GET', KEYS[1]) or '0')
+if served == tonumber(ARGV[1]) - 1 and redis.call('EXISTS', KEYS[2] .. ARGV[1]) == 1 then
+  return 1
+end
+return 0
+"""
+
+
+class _Heartbeat:
+    """Renews the alive keys of this process's tickets from a thread of its own.
+
+    A thread, not a task: a turn may keep the event loop busy (parsing, a slow query) for longer
+    than a lease, and a busy worker is not a dead one. Only a dead process stops beating.
+    """
+
+    def __init__(self, redis: Any, ttl_ms: int) -> None:
+        kwargs = redis.connection_pool.connection_kwargs
+        self._client = sync_redis.Redis(
+            **{k: kwargs[k] for k in ("host", "port", "db", "username", "password") if kwargs.get(k) is not None},
+            socket_timeout=max(0.2, ttl_ms / 3000), socket_connect_timeout=max(0.2, ttl_ms / 3000),
+        )
+        self._ttl_ms = ttl_ms
+        self._keys: set[str] = set()
+        self._guard = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, key: str) -> None:
+        with self._guard:
+            self._keys.add(key)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wenzhen-lock-heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, key: str) -> None:
+        with self._guard:
+            self._keys.discard(key)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self._ttl_ms / 3000)
+            with self._guard:
+                keys = list(self._keys)
+                if not keys:  # nothing held or awaited: stop; the next hold starts a new beat
+                    self._thread = None
+                    return
+            try:
+                pipe = self._client.pipeline(transaction=False)
+                for key in keys:
+                    pipe.pexpire(key, self._ttl_ms)
+                pipe.execute()
+            except Exception as exc:  # Redis away: the commit's lease check decides
+                log_limited(log, "lock-heartbeat", "lock heartbeat failed (%s)", exc.__class__.__name__)
 
 
 class RedisLocks:
-    """Per-conversation FIFO across processes: a ticket lock in Redis."""
+    """Per-conversation FIFO across processes: a ticket lock in Redis with short, beating leases.
 
-    def __init__(self, redis: "object", prefix: str, timeout: float = 30.0) -> None:
+    `timeout`: how long a message waits for a live holder before giving up (LockTimeout).
+    `lease`: how long a silent holder or waiter keeps its place; the heartbeat renews it every
+    third of that, so a dead one is skipped within `lease` seconds.
+    """
+
+    def __init__(self, redis: Any, prefix: str, timeout: float = 30.0, lease: float = 1.5) -> None:
         self._redis = redis
         self._prefix = prefix
         self.timeout = timeout
-        self._take = redis.register_script(_TAKE)  # type: ignore[attr-defined]
-        self._skip = redis.register_script(_SKIP)  # type: ignore[attr-defined]
-        self._release = redis.register_script(_RELEASE)  # type: ignore[attr-defined]
+        self.lease = lease
+        self._take = redis.register_script(_TAKE)
+        self._skip = redis.register_script(_SKIP)
+        self._release = redis.register_script(_RELEASE)
+        self._fence = redis.register_script(_FENCE)
+        self._held = redis.register_script(_HELD)
+        self._heartbeat = _Heartbeat(redis, max(1, int(lease * 1000)))
 
     def _keys(self, key: str) -> tuple[str, str, str]:
         base = f"{self._prefix}lock:{key}:"
         return base + "next", base + "served", base + "alive:"
 
     @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
+    async def hold(self, key: str) -> AsyncIterator[Lease]:
         next_key, served_key, alive = self._keys(key)
-        ttl_ms = int(self.timeout * 1000)
+        ttl_ms = max(1, int(self.lease * 1000))
         ticket = int(await self._take(keys=[next_key, served_key, alive], args=[ttl_ms]))
+        self._heartbeat.add(f"{alive}{ticket}")
         deadline = time.monotonic() + self.timeout
         delay = 0.001
-        last_refresh = time.monotonic()
         try:
             while True:
-                served = int(await self._redis.get(served_key) or 0)  # type: ignore[attr-defined]
-                if served >= ticket - 1:
+                served = int(await self._redis.get(served_key) or 0)
+                if served == ticket - 1:
                     break
+                if served >= ticket:  # this waiter fell silent past its lease and was skipped: queue again
+                    self._heartbeat.discard(f"{alive}{ticket}")
+                    ticket = int(await self._take(keys=[next_key, served_key, alive], args=[ttl_ms]))
+                    self._heartbeat.add(f"{alive}{ticket}")
+                    continue
                 if time.monotonic() > deadline:
                     raise LockTimeout(key)
                 if await self._skip(keys=[served_key, alive], args=[served]):
                     continue
-                if time.monotonic() - last_refresh > self.timeout / 3:
-                    await self._redis.pexpire(f"{alive}{ticket}", ttl_ms)  # type: ignore[attr-defined]
-                    last_refresh = time.monotonic()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.02)
+            token = int(await self._fence(keys=[f"{self._prefix}lock:fence"]))
         except BaseException:
-            await self._release(keys=[served_key, alive], args=[ticket])
+            await self._give_back(key, served_key, alive, ticket)
             raise
-        # While the turn runs, keep the ticket alive, so that only a dead holder is ever skipped.
-        heartbeat = asyncio.create_task(self._keep_alive(f"{alive}{ticket}", ttl_ms))
-        try:
-            yield
-        finally:
-            heartbeat.cancel()
-            await self._release(keys=[served_key, alive], args=[ticket])
 
-    async def _keep_alive(self, key: str, ttl_ms: int) -> None:
-        while True:
-            await asyncio.sleep(ttl_ms / 3000)
-            await self._redis.pexpire(key, ttl_ms)  # type: ignore[attr-defined]
+        async def still_held() -> bool:
+            return bool(await self._held(keys=[served_key, alive], args=[ticket]))
+
+        try:
+            yield Lease(key, token, still_held)
+        finally:
+            await self._give_back(key, served_key, alive, ticket)
+
+    async def _give_back(self, key: str, served_key: str, alive: str, ticket: int) -> None:
+        # A release that cannot reach Redis must not turn a stored turn into a failed one: the
+        # ticket's alive key expires by itself and the next waiter skips it within one lease.
+        self._heartbeat.discard(f"{alive}{ticket}")
+        try:
+            await self._release(keys=[served_key, alive], args=[ticket])
+        except Exception as exc:
+            log_limited(log, "lock-release", "conversation lock %s not released (%s); it lapses by itself",
+                        key, exc.__class__.__name__)

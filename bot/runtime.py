@@ -39,7 +39,9 @@ class Runtime:
 
             self.redis = aioredis.from_url(config.redis_url, decode_responses=True)
             self.cache: Cache = RedisCache(self.redis, self.redis_prefix)
-            self.locks: Any = RedisLocks(self.redis, self.redis_prefix, lock_timeout)
+            self.locks: Any = RedisLocks(
+                self.redis, self.redis_prefix, lock_timeout, float(config.get("engine.lock_lease_seconds", 1.5))
+            )
             self.pubsub: Any = RedisPubSub(self.redis, self.redis_prefix)
         else:
             self.cache = MemoryCache()

@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import events as ev
 from bot.cache import Cache
 from bot.db import ConversationRow, Database, EventRow, utcnow
 from bot.events import Event
+from bot.locks import Lease, LeaseLost
+from bot.log_limits import log_limited
 from bot.messages import BotMessage
 from bot.state import ConversationState
+
+log = logging.getLogger("wenzhen.store")
 
 # How many message ids a cached state remembers for the fast duplicate check; older ones are
 # still caught by the database's unique constraint.
@@ -20,6 +26,18 @@ REMEMBERED_MESSAGE_IDS = 200
 
 def _event(row: EventRow) -> Event:
     return Event(type=row.type, data=dict(row.data), actor=row.actor, timestamp=row.timestamp, seq=row.seq)
+
+
+async def fence_conversation(conn: AsyncConnection, conversation_id: str, lease: Lease) -> None:
+    """Record the lease's token on the conversation, refusing (LeaseLost) if a newer lease stored a turn."""
+    table = ConversationRow.__table__
+    result = await conn.execute(
+        update(table)
+        .where(table.c.id == conversation_id, or_(table.c.fence.is_(None), table.c.fence <= lease.token))
+        .values(fence=lease.token)
+    )
+    if result.rowcount != 1:
+        raise LeaseLost(conversation_id)
 
 
 class ConversationStore:
@@ -57,8 +75,14 @@ class ConversationStore:
         async with self.db.session() as session:
             return await session.get(ConversationRow, conversation_id) is not None
 
-    async def append(self, state: ConversationState, new_events: list[Event], after: ConversationState) -> list[Event]:
-        """Write the turn's events in one transaction (all or nothing), then refresh the cache."""
+    async def append(
+        self, state: ConversationState, new_events: list[Event], after: ConversationState, lease: Lease | None = None
+    ) -> list[Event]:
+        """Write the turn's events in one transaction (all or nothing), then refresh the cache.
+
+        With a `lease` that carries a fencing token, the commit goes through only while the lease is
+        still held and no turn of a newer lease is stored (else LeaseLost, nothing written).
+        """
         stored = [Event(e.type, e.data, e.actor, e.timestamp, state.seq + i) for i, e in enumerate(new_events, 1)]
         last_seq = state.seq + len(new_events)
         # Core statements on a plain connection: this runs once per message, and the ORM's unit of
@@ -67,7 +91,8 @@ class ConversationStore:
             if state.seq == 0:
                 await conn.execute(
                     insert(ConversationRow.__table__).values(
-                        id=state.conversation_id, channel=state.channel, sender=state.sender, created_at=utcnow()
+                        id=state.conversation_id, channel=state.channel, sender=state.sender, created_at=utcnow(),
+                        fence=lease.token if lease else None,
                     )
                 )
             if stored:
@@ -86,11 +111,22 @@ class ConversationStore:
                         for e in stored
                     ],
                 )
+            if lease is not None and lease.token is not None and state.seq > 0:
+                # After the events: a snapshot of a conversation SQL does not have fails on their
+                # foreign key first (an IntegrityError, which reloads), not here.
+                await fence_conversation(conn, state.conversation_id, lease)
+            if lease is not None:
+                await lease.verify()  # the last moment before the commit: still ours?
         after.seq = last_seq
         if len(after.message_ids) > REMEMBERED_MESSAGE_IDS:
             keep = sorted(after.message_ids.items(), key=lambda kv: kv[1])[-REMEMBERED_MESSAGE_IDS:]
             after.message_ids = dict(keep)
-        await self.cache.set(state.conversation_id, after.to_dict())
+        try:
+            await self.cache.set(state.conversation_id, after.to_dict())
+        except Exception as exc:
+            # The turn is committed: a cache that cannot be written must not report it as failed. A
+            # snapshot left behind is caught by the next append's (conversation_id, seq) conflict.
+            log_limited(log, "cache-write", "state cache not written (%s); SQL has the turn", exc.__class__.__name__)
         return stored
 
     async def forget_cached(self, conversation_id: str) -> None:

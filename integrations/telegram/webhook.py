@@ -6,12 +6,12 @@ Two secrets guard it: the path (unguessable, derived from the secret key) and th
 from __future__ import annotations
 
 import hmac
-import json
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from bot.http_input import Refused, clean, read_json
 from integrations.telegram.service import channel_for
 
 if TYPE_CHECKING:
@@ -42,9 +42,9 @@ def telegram_router(runtime: "Runtime") -> APIRouter:
         if len(body) > MAX_UPDATE_BYTES:
             raise HTTPException(413, "update too large")
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise HTTPException(400, "body is not JSON") from None
+            data = clean(read_json(body))  # names and texts end up in SQL: no NUL, no lone surrogate
+        except Refused as exc:
+            raise HTTPException(400, exc.reason) from None
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             raise HTTPException(400, "not a Telegram update: an object with an integer update_id is expected")
         try:

@@ -1,7 +1,6 @@
 """REST channel: `POST /webhooks/rest/webhook`, `GET /conversations/{sender}/tracker`, `POST /model/parse`."""
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
@@ -9,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.engine import clean_text
+from bot.http_input import Refused, clean, read_json
 from bot.messages import UserMessage
 from bot.runtime import Runtime
 
@@ -43,13 +43,9 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if len(body) > MAX_BODY_BYTES:
         raise BadRequest(413, f"body larger than {MAX_BODY_BYTES} bytes")
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest(400, "body is not valid UTF-8") from None
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        raise BadRequest(400, "body is not valid JSON") from None
+        data = read_json(body)
+    except Refused as exc:
+        raise BadRequest(exc.status, exc.reason) from None
     if not isinstance(data, dict):
         raise BadRequest(400, "body must be a JSON object")
     return data
@@ -81,6 +77,7 @@ def rest_router(runtime: Runtime) -> APIRouter:
             metadata = data.get("metadata") or {}
             if not isinstance(metadata, dict):
                 raise BadRequest(400, "'metadata' must be an object")
+            metadata = clean(metadata)  # stored with the message: no NUL or lone surrogate may reach the JSON column
         except BadRequest as exc:
             return _problem(exc.status, exc.reason)
         message_id = metadata.get("message_id")

@@ -23,6 +23,9 @@ from wechatpy.utils import check_signature
 from integrations.wechat.settings import WeChatSettings
 
 
+MAX_ACCOUNT_ID_CHARS = 64
+
+
 class Rejected(Exception):
     """The request is refused; `status` is the HTTP status to answer with."""
 
@@ -119,6 +122,10 @@ def read_message(
         raise Rejected(400, "not a WeChat message") from None
     if not message.source or not message.target:
         raise Rejected(400, "FromUserName and ToUserName are required")
+    if len(message.source) > MAX_ACCOUNT_ID_CHARS or len(message.target) > MAX_ACCOUNT_ID_CHARS:
+        # An OpenID is 28 characters and an account id about 15: a longer one is not from WeChat,
+        # and refusing it with 400 stops WeChat retrying what a 5xx would make it retry.
+        raise Rejected(400, f"FromUserName and ToUserName have at most {MAX_ACCOUNT_ID_CHARS} characters")
     try:
         # wechatpy converts fields when read; a message that cannot say its id and time is refused here.
         int(message.id or 0), int(message.time or 0)
