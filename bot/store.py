@@ -1,9 +1,6 @@
 """Conversation persistence: the event log in SQL, with a state snapshot cached in front of it."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from sqlalchemy import insert, select
 
 from bot import events as ev
@@ -12,6 +9,7 @@ from bot.db import ConversationRow, Database, EventRow, utcnow
 from bot.events import Event
 from bot.messages import BotMessage
 from bot.state import ConversationState
+from bot.supervision.audit import AuditTrail, event_entry
 
 # How many message ids a cached state remembers for the fast duplicate check; older ones are
 # still caught by the database's unique constraint.
@@ -23,13 +21,14 @@ def _event(row: EventRow) -> Event:
 
 
 class ConversationStore:
-    def __init__(self, db: Database, cache: Cache) -> None:
+    def __init__(self, db: Database, cache: Cache, audit: AuditTrail | None = None) -> None:
         self.db = db
         self.cache = cache
+        # Every stored event is vouched for by an entry of the audit chain, in the same transaction.
         # SQLite lets one connection write at a time and makes the others retry with growing sleeps
         # (its busy handler): under load that turns into stalls of a second. Embedded, there is one
-        # process, so the turns queue here instead, in order and without sleeping.
-        self._sqlite_writes = asyncio.Lock() if db.is_sqlite else None
+        # process, so the turns queue in the trail's lock instead, in order and without sleeping.
+        self.audit = audit or AuditTrail(db)
 
     async def load(self, conversation_id: str, channel: str = "", sender: str = "") -> ConversationState:
         """The conversation's state: the cached snapshot, else a replay of its events from SQL.
@@ -63,7 +62,7 @@ class ConversationStore:
         last_seq = state.seq + len(new_events)
         # Core statements on a plain connection: this runs once per message, and the ORM's unit of
         # work would cost more than the write itself.
-        async with self._sqlite_writes or contextlib.nullcontext(), self.db.engine.begin() as conn:
+        async with self.audit.writing() as conn:
             if state.seq == 0:
                 await conn.execute(
                     insert(ConversationRow.__table__).values(
@@ -86,6 +85,7 @@ class ConversationStore:
                         for e in stored
                     ],
                 )
+                await self.audit.append(conn, [event_entry(state.conversation_id, e) for e in stored])
         after.seq = last_seq
         if len(after.message_ids) > REMEMBERED_MESSAGE_IDS:
             keep = sorted(after.message_ids.items(), key=lambda kv: kv[1])[-REMEMBERED_MESSAGE_IDS:]
