@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 from bot.engine import clean_text
 from bot.messages import UserMessage
 from bot.runtime import Runtime
+from integrations.web.rest_auth import RestAuth
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_SENDER_CHARS = 128
@@ -65,7 +65,7 @@ def _valid_sender(value: Any) -> str:
 
 def rest_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["rest channel"])
-    token = runtime.config.get("rest.auth_token") or None
+    auth = RestAuth(runtime.config)
 
     @router.post("/webhooks/rest/webhook", openapi_extra={"requestBody": {"content": {"application/json": {"schema": _MESSAGE_SCHEMA}}, "required": True}})
     async def webhook(request: Request) -> JSONResponse:
@@ -83,6 +83,8 @@ def rest_router(runtime: Runtime) -> APIRouter:
                 raise BadRequest(400, "'metadata' must be an object")
         except BadRequest as exc:
             return _problem(exc.status, exc.reason)
+        if not auth.may_act_as(request, sender):
+            return _problem(401, "send the deployment token or this sender's token as 'Authorization: Bearer …'")
         message_id = metadata.get("message_id")
         replies = await runtime.engine.handle(
             UserMessage(
@@ -99,9 +101,10 @@ def rest_router(runtime: Runtime) -> APIRouter:
     async def tracker(sender: str, request: Request) -> JSONResponse:
         """The conversation's state: slots, active flow, latest triage, handoff and events."""
         if ":" in sender:  # another channel's conversation: patients' data, only with the operator token
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            if not token or not secrets.compare_digest(given, str(token)):
+            if not auth.operator(request):
                 return _problem(403, "conversations of other channels need the operator token")
+        elif not auth.may_act_as(request, sender):
+            return _problem(401, "send the deployment token or this sender's token as 'Authorization: Bearer …'")
         if not await runtime.store.exists(sender):
             return _problem(404, f"no conversation {sender!r}")
         state = await runtime.engine.state(sender)
