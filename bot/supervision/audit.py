@@ -180,15 +180,16 @@ class AuditTrail:
                 await asyncio.sleep(0.01 * (attempt + 1))
 
     async def entries(self, subject: str | None = None, actions: tuple[str, ...] = (), after_id: int = 0,
-                      limit: int = 500) -> list[AuditEntry]:
-        """Entries in chain order, optionally of one conversation and some actions."""
+                      limit: int = 500, newest_first: bool = False) -> list[AuditEntry]:
+        """Entries in chain order (or newest first), optionally of one conversation and some actions."""
         query = select(AuditRow).where(AuditRow.id > after_id)
         if subject is not None:
             query = query.where(AuditRow.subject == subject)
         if actions:
             query = query.where(AuditRow.action.in_(actions))
         async with self.db.session() as session:
-            rows = await session.scalars(query.order_by(AuditRow.id).limit(limit))
+            order = AuditRow.id.desc() if newest_first else AuditRow.id
+            rows = await session.scalars(query.order_by(order).limit(limit))
             return [_entry(r) for r in rows]
 
     async def verify(self) -> Verification:

@@ -2,8 +2,10 @@
 `wenzhen staff` / `wenzhen roster` commands."""
 from bot.plugins import Plugin
 from integrations.console.api import console_api
+from integrations.console.audit_trail import ConsoleAuditMiddleware
 from integrations.console.cli import roster, staff
 from integrations.console.pages import console_pages
 from integrations.console.stream import console_stream
 
-plugin = Plugin(name="console", routers=[console_api, console_stream, console_pages], commands=[staff, roster])
+plugin = Plugin(name="console", routers=[console_api, console_stream, console_pages], commands=[staff, roster],
+                middleware=[ConsoleAuditMiddleware])
