@@ -31,6 +31,7 @@ from bot.consultations import (
 from bot.consultations.intake import IntakeSummary
 from bot.db import utcnow
 from bot.staff_links import LinkError
+from bot.supervision import AuditEntry
 from integrations.telegram import leases
 from integrations.telegram.models import TelegramNotificationRow, TelegramSessionRow
 
@@ -289,7 +290,7 @@ class DoctorDesk:
             return
         await _answer(query)
         await self.channel.say(chat_id, "telegram_accepted_by_you", department=c.department_name, tag=patient_tag(c.id))
-        await self._brief_doctor(chat_id, c)
+        await self._brief_doctor(chat_id, c, staff)
 
     async def _join(self, query: Any, chat_id: int, staff: Staff, consultation_id: str) -> None:
         try:
@@ -306,10 +307,13 @@ class DoctorDesk:
         await self.subscriptions.add(topics.staff(staff.id))
         await _answer(query)
         await self.channel.say(chat_id, "telegram_joined", department=c.department_name, tag=patient_tag(c.id))
-        await self._brief_doctor(chat_id, c)
+        await self._brief_doctor(chat_id, c, staff)
 
-    async def _brief_doctor(self, chat_id: int, c: Consultation) -> None:
-        """The intake summary, then how the chat works."""
+    async def _brief_doctor(self, chat_id: int, c: Consultation, staff: Staff) -> None:
+        """The intake summary, then how the chat works. Showing it opens the patient's record: audited."""
+        await self.runtime.audit.record(AuditEntry(
+            actor=staff.actor, action="record.open", object_type="consultation", object_id=c.id,
+            subject=c.conversation_id, detail={"channel": "telegram"}))
         await self.channel.bot.send_message(chat_id, await self.summary_text(c))
         await self.channel.say(chat_id, "telegram_session_help")
 
