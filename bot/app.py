@@ -74,6 +74,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     for plugin in runtime.plugins:
         for factory in plugin.routers:
             app.include_router(factory(runtime), dependencies=[Depends(guard_request)])
+        for middleware in plugin.middleware:
+            app.add_middleware(middleware, runtime=runtime)
     return app
 
 

@@ -180,11 +180,13 @@ class Engine:
 
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
         parse, payload_slots, payload_ok, from_payload = self._understand(state, message)
-        if not from_payload and not parse.entities and self._awaits_sensitive_answer(state):
-            # An identifying answer (an ID-card number) is logged and kept only sealed. Not when the
-            # text names symptoms or vital signs: the safety screen must read those in clear.
+        sealed = not from_payload and self._awaits_sensitive_answer(state)
+        if sealed:
+            # The answer to an identifying question is logged and kept only sealed, whatever the NLU
+            # found in it ("我妈，王秀英" carries a subject). The parse was made from the clear text,
+            # so symptoms and vital signs in it still fill their slots for the safety screen.
             message = replace(message, text=seal_answer(self.cipher, message.text))
-        turn = self._open_turn(state, message, parse, cut, actor)
+        turn = self._open_turn(state, message, parse, cut, actor, sealed)
         turn.answer_text = "" if from_payload else message.text
         ctx = ActionContext(turn, self.runtime)
         try:
@@ -214,12 +216,13 @@ class Engine:
         except Exception as exc:  # an action crashed: keep only the message, the error and an apology
             TURN_ERRORS.inc()
             log.exception("conversation %s: turn failed", state.conversation_id)
-            failed = self._open_turn(state, message, parse, cut, actor)
+            failed = self._open_turn(state, message, parse, cut, actor, sealed)
             failed.emit(ev.ACTION, {"name": "turn", "ok": False, "error": exc.__class__.__name__}, actor="system")
             failed.utter("utter_internal_error")
             return failed
 
-    def _open_turn(self, state: ConversationState, message: UserMessage, parse: ParseResult, cut: bool, actor: str) -> Turn:
+    def _open_turn(self, state: ConversationState, message: UserMessage, parse: ParseResult, cut: bool, actor: str,
+                   sealed: bool = False) -> Turn:
         turn = Turn(state, self.responses, message, parse)
         if not state.slots.get("language"):
             turn.set_slot("language", self.default_language, actor="system")
@@ -227,7 +230,8 @@ class Engine:
             "text": message.text,
             "payload": message.payload,
             "intent": parse.intent.to_dict(),
-            "entities": [e.to_dict() for e in parse.entities],
+            # An entity quotes the text it was found in: a sealed answer keeps none of them.
+            "entities": [] if sealed else [e.to_dict() for e in parse.entities],
             "message_id": message.message_id,
             "attachments": [a.to_dict() for a in message.attachments],
             "metadata": message.metadata,

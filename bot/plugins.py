@@ -25,6 +25,7 @@ class Plugin:
     commands: list[Any] = field(default_factory=list)  # click commands/groups added to `wenzhen`
     on_start: list[Hook] = field(default_factory=list)  # run when a runtime starts (serve, chat)
     on_stop: list[Hook] = field(default_factory=list)
+    middleware: list[Any] = field(default_factory=list)  # ASGI middleware classes, built with `runtime=`
 
 
 def load_plugins(names: list[str]) -> list[Plugin]:

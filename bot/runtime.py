@@ -18,6 +18,7 @@ from bot.plugins import Plugin, load_plugins
 from bot.pubsub import MemoryPubSub, RedisPubSub
 from bot.responses import Responses
 from bot.store import ConversationStore
+from bot.supervision import AuditTrail
 from nlu import Interpreter, load_interpreter
 
 log = logging.getLogger("wenzhen.runtime")
@@ -63,7 +64,8 @@ class Runtime:
             max_steps=int(config.get("engine.max_steps_per_turn", 100)),
             reask_limit=int(config.get("engine.reask_limit", 2)),
         )
-        self.store = ConversationStore(self.db, self.cache)
+        self.audit = AuditTrail(self.db)
+        self.store = ConversationStore(self.db, self.cache, self.audit)
         self.engine = Engine(
             self, self.store, self.locks, self.interpreter, self.flows, self.responses, runner, config.language
         )

@@ -1,8 +1,6 @@
 """Conversation persistence: the event log in SQL, with a state snapshot cached in front of it."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from sqlalchemy import insert, or_, select, update
@@ -16,6 +14,7 @@ from bot.locks import Lease, LeaseLost
 from bot.log_limits import log_limited
 from bot.messages import BotMessage
 from bot.state import ConversationState
+from bot.supervision.audit import AuditTrail, event_entry
 
 log = logging.getLogger("wenzhen.store")
 
@@ -41,13 +40,14 @@ async def fence_conversation(conn: AsyncConnection, conversation_id: str, lease:
 
 
 class ConversationStore:
-    def __init__(self, db: Database, cache: Cache) -> None:
+    def __init__(self, db: Database, cache: Cache, audit: AuditTrail | None = None) -> None:
         self.db = db
         self.cache = cache
+        # Every stored event is vouched for by an entry of the audit chain, in the same transaction.
         # SQLite lets one connection write at a time and makes the others retry with growing sleeps
         # (its busy handler): under load that turns into stalls of a second. Embedded, there is one
-        # process, so the turns queue here instead, in order and without sleeping.
-        self._sqlite_writes = asyncio.Lock() if db.is_sqlite else None
+        # process, so the turns queue in the trail's lock instead, in order and without sleeping.
+        self.audit = audit or AuditTrail(db)
 
     async def load(self, conversation_id: str, channel: str = "", sender: str = "") -> ConversationState:
         """The conversation's state: the cached snapshot, else a replay of its events from SQL.
@@ -87,7 +87,7 @@ class ConversationStore:
         last_seq = state.seq + len(new_events)
         # Core statements on a plain connection: this runs once per message, and the ORM's unit of
         # work would cost more than the write itself.
-        async with self._sqlite_writes or contextlib.nullcontext(), self.db.engine.begin() as conn:
+        async with self.audit.writing() as conn:
             if state.seq == 0:
                 await conn.execute(
                     insert(ConversationRow.__table__).values(
@@ -111,6 +111,7 @@ class ConversationStore:
                         for e in stored
                     ],
                 )
+                await self.audit.append(conn, [event_entry(state.conversation_id, e) for e in stored])
             if lease is not None and lease.token is not None and state.seq > 0:
                 # After the events: a snapshot of a conversation SQL does not have fails on their
                 # foreign key first (an IntegrityError, which reloads), not here.

@@ -16,6 +16,7 @@ import yaml
 from bot.app import create_app
 from bot.config import PROJECT_ROOT, load_config
 from bot.runtime import Runtime
+from integrations.web.rest_auth import RestAuth
 from tests.services import (
     POSTGRES_URL,
     REDIS_URL,
@@ -50,6 +51,9 @@ async def make_runtime(tmp_path: Path) -> AsyncIterator[RuntimeFactory]:
 
     async def make(database_url: str | None = None, redis_url: str | None = None, **overrides: Any) -> Runtime:
         overrides.setdefault("redis", {"prefix": redis_prefix()})
+        # Tests that build their own HTTP clients talk to Rasa's open REST channel; the `runtime` and
+        # `client` fixtures (and tests/supervision) use the shipped default, token authentication.
+        overrides.setdefault("rest", {"auth": "open"})
         config_path = write_config(tmp_path / f"config-{len(made)}.yml", **overrides)
         env = {
             "DATABASE_URL": database_url or f"sqlite:///{tmp_path}/wenzhen-{len(made)}.db",
@@ -71,15 +75,16 @@ async def make_runtime(tmp_path: Path) -> AsyncIterator[RuntimeFactory]:
 @pytest.fixture
 async def runtime(make_runtime: RuntimeFactory) -> Runtime:
     """An embedded runtime (SQLite file, in-process cache/locks/pub-sub) with every plugin of config.yml."""
-    return await make_runtime()
+    return await make_runtime(rest={"auth": "token"})
 
 
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the app of `runtime` (no network)."""
+    """An HTTP client on the app of `runtime` (no network), carrying the deployment's REST token."""
     app = create_app(runtime=runtime)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
+    headers = {"Authorization": f"Bearer {RestAuth(runtime.config).deployment_token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test", headers=headers) as http:
         yield http
 
 
@@ -145,6 +150,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     servers: list[ServerProcess] = []
 
     def start(database_url: str | None = None, redis_url: str | None = None, workers: int = 1, **overrides: Any) -> ServerProcess:
+        overrides.setdefault("rest", {"auth": "open"})
         config_path = write_config(tmp_path / f"server-config-{len(servers)}.yml", **overrides)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WENZHEN_", "DATABASE_URL", "REDIS_URL"))}
         env.update(

@@ -26,6 +26,7 @@ from bot.consultations import (
 )
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
+from bot.supervision.access import treating_card
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.http import act, refused
 from integrations.console.schemas import (
@@ -165,6 +166,7 @@ def console_api(runtime: Runtime) -> APIRouter:
         state = await runtime.engine.state(c.conversation_id)
         events = await runtime.engine.events(c.conversation_id)
         intake = build_intake(state, events).to_dict()
+        intake["card"] = await treating_card(runtime, c, session.staff)  # the treating doctor's only
         for index, attachment in enumerate(intake["attachments"]):
             if attachment.get("path"):
                 attachment["href"] = f"/api/console/consultations/{c.id}/attachments/{index}"

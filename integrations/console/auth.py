@@ -61,6 +61,7 @@ class ConsoleAuth:
         staff = await self.service.staff.get(staff_id)
         if staff is None or not staff.active or staff.session_version != version:
             raise HTTPException(401, "the sign-in has expired or ended; sign in again")
+        request.state.console_staff = staff  # who the audit trail names (integrations/console/audit_trail.py)
         return ConsoleSession(staff, csrf)
 
     async def changing(self, request: Request) -> ConsoleSession:

@@ -1,7 +1,6 @@
 """REST channel: `POST /webhooks/rest/webhook`, `GET /conversations/{sender}/tracker`, `POST /model/parse`."""
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +10,7 @@ from bot.engine import clean_text
 from bot.http_input import Refused, clean, read_json
 from bot.messages import UserMessage
 from bot.runtime import Runtime
+from integrations.web.rest_auth import RestAuth
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_SENDER_CHARS = 128
@@ -61,7 +61,7 @@ def _valid_sender(value: Any) -> str:
 
 def rest_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["rest channel"])
-    token = runtime.config.get("rest.auth_token") or None
+    auth = RestAuth(runtime.config)
 
     @router.post("/webhooks/rest/webhook", openapi_extra={"requestBody": {"content": {"application/json": {"schema": _MESSAGE_SCHEMA}}, "required": True}})
     async def webhook(request: Request) -> JSONResponse:
@@ -80,6 +80,8 @@ def rest_router(runtime: Runtime) -> APIRouter:
             metadata = clean(metadata)  # stored with the message: no NUL or lone surrogate may reach the JSON column
         except BadRequest as exc:
             return _problem(exc.status, exc.reason)
+        if not auth.may_act_as(request, sender):
+            return _problem(401, "send the deployment token or this sender's token as 'Authorization: Bearer …'")
         message_id = metadata.get("message_id")
         replies = await runtime.engine.handle(
             UserMessage(
@@ -96,9 +98,10 @@ def rest_router(runtime: Runtime) -> APIRouter:
     async def tracker(sender: str, request: Request) -> JSONResponse:
         """The conversation's state: slots, active flow, latest triage, handoff and events."""
         if ":" in sender:  # another channel's conversation: patients' data, only with the operator token
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            if not token or not secrets.compare_digest(given, str(token)):
+            if not auth.operator(request):
                 return _problem(403, "conversations of other channels need the operator token")
+        elif not auth.may_act_as(request, sender):
+            return _problem(401, "send the deployment token or this sender's token as 'Authorization: Bearer …'")
         if not await runtime.store.exists(sender):
             return _problem(404, f"no conversation {sender!r}")
         state = await runtime.engine.state(sender)

@@ -42,7 +42,8 @@ async def test_unknown_conversation_tracker_is_404(client: httpx.AsyncClient) ->
 
 
 async def test_another_channels_conversation_needs_the_operator_token(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/conversations/wechat:o123/tracker")).status_code == 403
+    headers = {"Authorization": "Bearer not-the-operator-token"}
+    assert (await client.get("/conversations/wechat:o123/tracker", headers=headers)).status_code == 403
 
 
 async def test_malformed_json_is_a_400_with_a_reason(client: httpx.AsyncClient) -> None:

@@ -32,6 +32,7 @@ from bot.consultations import (
 )
 from bot.db import utcnow
 from bot.staff_links import LinkError
+from bot.supervision import AuditEntry
 from integrations.telegram.doctors.queue import ACCEPT_PREFIX, JOIN_PREFIX, QueueNotices
 from integrations.telegram.doctors.relay import Relay
 from integrations.telegram.doctors.sessions import Sessions
@@ -229,7 +230,7 @@ class DoctorDesk:
             return
         await answer_callback(query)
         await self.channel.say(chat_id, "telegram_accepted_by_you", department=c.department_name, tag=patient_tag(c.id))
-        await self._brief_doctor(chat_id, c)
+        await self._brief_doctor(chat_id, c, staff)
 
     async def _join(self, query: Any, chat_id: int, staff: Staff, consultation_id: str) -> None:
         try:
@@ -246,10 +247,13 @@ class DoctorDesk:
         await self.subscriptions.add(topics.staff(staff.id))
         await answer_callback(query)
         await self.channel.say(chat_id, "telegram_joined", department=c.department_name, tag=patient_tag(c.id))
-        await self._brief_doctor(chat_id, c)
+        await self._brief_doctor(chat_id, c, staff)
 
-    async def _brief_doctor(self, chat_id: int, c: Consultation) -> None:
-        """The intake summary, then how the chat works."""
+    async def _brief_doctor(self, chat_id: int, c: Consultation, staff: Staff) -> None:
+        """The intake summary, then how the chat works. Showing it opens the patient's record: audited."""
+        await self.runtime.audit.record(AuditEntry(
+            actor=staff.actor, action="record.open", object_type="consultation", object_id=c.id,
+            subject=c.conversation_id, detail={"channel": "telegram"}))
         await self.channel.bot.send_message(chat_id, await self.summary_text(c))
         await self.channel.say(chat_id, "telegram_session_help")
 

@@ -1,0 +1,119 @@
+"""Every console request that opens a patient's record or changes anything leaves an audit entry.
+
+An ASGI middleware, so that every route — today's and those added later (prescriptions, their
+review) — is covered without each handler remembering to: after the handler answered, the request
+is matched against `RULES` and recorded with who (the signed-in staff member), what and on what.
+Reads are recorded when they succeeded; a sign-in is recorded whatever its outcome.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from bot.consultations import ConsultationError, consultations
+from bot.runtime import Runtime
+from bot.supervision import AuditEntry
+
+PREFIX = "/api/console/"
+SIGN_IN = "/api/console/session"
+MAX_SIGN_IN_BODY = 4096
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True)
+class Rule:
+    methods: tuple[str, ...]
+    pattern: re.Pattern[str]
+    action: str  # may name a group of the pattern: "consultation.{verb}"
+    object_type: str
+
+
+def _rule(methods: tuple[str, ...], pattern: str, action: str, object_type: str) -> Rule:
+    return Rule(methods, re.compile("^" + PREFIX.rstrip("/") + pattern + "$"), action, object_type)
+
+
+# First match wins. The routes of this area (export, audit) record richer entries themselves.
+RULES = (
+    _rule(("DELETE",), "/session", "staff.sign_out", "staff"),
+    _rule(("GET",), r"/consultations/(?P<id>[^/]+)", "record.open", "consultation"),
+    _rule(("GET",), r"/consultations/(?P<id>[^/]+)/attachments/(?P<index>\d+)", "attachment.open", "consultation"),
+    _rule(WRITES, r"/consultations/(?P<id>[^/]+)/(?P<verb>[a-z_]+)", "consultation.{verb}", "consultation"),
+    _rule(WRITES, r"/admin/staff(?:/(?P<id>\d+))?(?:/[a-z_]+)?", "staff.change", "staff"),
+    _rule(WRITES, r"/admin/roster/(?P<kind>shifts|overrides)(?:/(?P<id>\d+))?", "roster.change", "roster"),
+    _rule(("GET",), r"/admin/(?:export|audit)(?:/.*)?", "", ""),  # recorded by the routes themselves
+    _rule(WRITES, r"/(?P<path>.+)", "console.change", "console"),
+)
+
+
+def match(method: str, path: str) -> tuple[Rule, dict[str, str]] | None:
+    for rule in RULES:
+        if method in rule.methods:
+            found = rule.pattern.match(path)
+            if found:
+                return rule, {k: v for k, v in found.groupdict().items() if v is not None}
+    return None
+
+
+class ConsoleAuditMiddleware:
+    def __init__(self, app: Callable[..., Any], runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        sign_in = method == "POST" and path == SIGN_IN
+        found = None if sign_in else match(method, path)
+        if not sign_in and (found is None or not found[0].action):
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        body = bytearray()
+
+        async def capture_receive() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "http.request" and len(body) < MAX_SIGN_IN_BODY:
+                body.extend(message.get("body", b"")[:MAX_SIGN_IN_BODY])
+            return message
+
+        async def capture_send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, capture_receive if sign_in else receive, capture_send)
+        if sign_in:
+            await self._sign_in(bytes(body), status)
+        elif found is not None and status < 400:
+            staff = (scope.get("state") or {}).get("console_staff")
+            if staff is not None:
+                await self._record(found[0], found[1], staff)
+
+    async def _sign_in(self, body: bytes, status: int) -> None:
+        try:
+            username = str(json.loads(body.decode("utf-8")).get("username", ""))[:64]
+        except (ValueError, AttributeError):
+            return  # refused as malformed before any password was checked
+        staff = await consultations(self.runtime).staff.by_username(username) if username else None
+        outcome = "ok" if status < 400 else "locked" if status == 429 else "refused"
+        await self.runtime.audit.record(AuditEntry(
+            actor=staff.actor if staff else "unknown", action="staff.sign_in", object_type="staff",
+            object_id=str(staff.id) if staff else "", detail={"outcome": outcome, "channel": "console"}))
+
+    async def _record(self, rule: Rule, groups: dict[str, str], staff: Any) -> None:
+        object_id = groups.get("id") or groups.get("path") or ""
+        subject = None
+        if rule.object_type == "consultation":
+            try:
+                subject = (await consultations(self.runtime).get(object_id)).conversation_id
+            except ConsultationError:
+                subject = None
+        detail = {k: v for k, v in groups.items() if k in ("index", "kind")}
+        await self.runtime.audit.record(AuditEntry(
+            actor=staff.actor, action=rule.action.format(**groups), object_type=rule.object_type,
+            object_id=object_id, subject=subject, detail=detail))
