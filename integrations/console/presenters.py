@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Callable
@@ -96,6 +96,10 @@ class Labels:
         hours, rest = divmod(int(minutes), 60)
         text = self.duration(hours) + (self.units["minutes"].format(n=rest) if rest and hours < 24 else "")
         return self.units["waiting"].format(time=text)
+
+    def answered_before(self, value: Any) -> str:
+        """A symptom's earlier answer, shown beside its tag when the patient changed it (否认)."""
+        return "" if value is None else self.data["was_present" if value else "was_denied"]
 
     def display_name(self, card_name: str | None, conversation_id: str) -> str:
         """The masked name on the patient's card, else 患者 and the last 4 characters of the conversation."""
@@ -279,7 +283,9 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
               for v in intake["vitals"]]
 
     def items(key: str, group: str) -> list[Fact]:
-        return [Fact(words.code(i["code"], i["label"]), "", f"{group}.{i['code']}" in history.changed)
+        # A tag is its label; its value is only compared, to say what the patient answered before.
+        return [replace(history.fact(f"{group}.{i['code']}", words.code(i["code"], i["label"]),
+                                     (slots.get(group) or {}).get(i["code"]), words.answered_before), value="")
                 for i in intake[key]]
 
     # A risk factor from the age or a pregnancy is not a `conditions` key: its newness is not tracked.
