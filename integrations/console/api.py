@@ -31,7 +31,7 @@ from bot.consultations import (
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
 from integrations.console.auth import ConsoleAuth, ConsoleSession
-from integrations.console.presenters import consultation_cards, consultation_view, queue_cards
+from integrations.console.presenters import button_titles, consultation_cards, consultation_view, queue_cards
 
 STATUS_FOR = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422}
 TRANSCRIPT_LIMIT = 300  # the newest events a consultation page shows
@@ -260,7 +260,7 @@ def console_api(runtime: Runtime) -> APIRouter:
             "consultation": c.to_dict(),
             "position": await service.position(c) or None,
             "intake": intake,
-            "messages": _transcript(events, c.requested_at.timestamp()),
+            "messages": button_titles(events, _transcript(events, c.requested_at.timestamp())),
             "view": (await consultation_view(runtime, c, state, events, intake)).to_dict(),
         }
 

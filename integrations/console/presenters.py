@@ -298,6 +298,22 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
         attachments=intake["attachments"])
 
 
+def button_titles(events: list[Event], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Transcript lines with a tapped button shown as the words on it (转人工医生), not its payload."""
+    titles: dict[str, str] = {}
+    for event in events:
+        if event.type != ev.BOT:
+            continue
+        for button in event.data.get("buttons") or ():
+            if isinstance(button, dict) and button.get("payload"):
+                titles[str(button["payload"])] = str(button.get("title") or "")
+    for line in lines:
+        text = line.get("text") or ""
+        if line.get("from") == "patient" and text.startswith("/"):
+            line["text"] = titles.get(text) or labels().data["tapped_button"]
+    return lines
+
+
 async def queue_cards(runtime: Runtime, entries: list[QueueEntry]) -> list[dict[str, Any]]:
     """The queue as the API returns it: each entry with its patient card."""
     now = dt.datetime.now(dt.timezone.utc)

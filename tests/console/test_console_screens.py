@@ -115,7 +115,7 @@ def test_on_a_phone_the_doctor_works_in_tabs_and_sees_a_red_flag_raise_the_level
     expect(card.locator(".patient-name")).to_have_text("患者0417")
     expect(card.locator(".patient-who")).to_have_text("男 · 45岁")
     expect(card.locator(".complaint")).to_have_text("发热")
-    expect(card).to_contain_text("刚刚")
+    expect(card).to_contain_text("刚排队")
     expect(page.locator("#tab-queue-count")).to_have_text("1")
     assert no_horizontal_scroll(page)
     shot(page, "phone-1-queue")
@@ -133,6 +133,7 @@ def test_on_a_phone_the_doctor_works_in_tabs_and_sees_a_red_flag_raise_the_level
     assert not RAW_VALUES.search(page.locator("#detail").inner_text())
     assert no_horizontal_scroll(page)
     shot(page, "phone-2-intake")
+    assert "/request_doctor" not in page.locator("#chat").text_content()  # the tapped button, in words
 
     page.click("#accept")
     expect(page.locator("#tab-chat")).to_have_attribute("aria-selected", "true")

@@ -52,9 +52,19 @@ function setTab(name) {
 
 // ---- the queue and my sessions --------------------------------------------------------------
 
+function selectedClass(id) {
+  return state.selected && state.selected.id === id ? " selected" : "";
+}
+
+function markSelected() {
+  for (const item of document.querySelectorAll(".queue-item, .active-item")) {
+    item.classList.toggle("selected", Boolean(state.selected) && item.dataset.id === state.selected.id);
+  }
+}
+
 function queueItem(entry) {
   const p = entry.patient;
-  const item = el("li", { class: "queue-item edge-" + (p.level || "none"), "data-id": entry.id },
+  const item = el("li", { class: "queue-item edge-" + (p.level || "none") + selectedClass(entry.id), "data-id": entry.id },
     el("div", { class: "qi-head" }, levelBadge(p.level, p.level_label),
       el("strong", { class: "patient-name" }, p.display_name),
       el("span", { class: "patient-who" }, patientLine(p))),
@@ -69,7 +79,8 @@ function queueItem(entry) {
 
 function activeItem(c) {
   const p = c.patient;
-  const item = el("li", { class: "active-item" + (state.unread.has(c.id) ? " unread" : ""), "data-id": c.id },
+  const item = el("li", { class: "active-item edge-" + (p.level || "none") + (state.unread.has(c.id) ? " unread" : "") + selectedClass(c.id),
+    "data-id": c.id },
     el("div", { class: "qi-head" }, levelBadge(p.level, p.level_label),
       el("strong", { class: "patient-name" }, p.display_name), el("span", { class: "patient-who" }, patientLine(p))),
     el("div", { class: "muted" }, c.department_name, " · 接诊于 ", Console.time(c.accepted_at),
@@ -196,15 +207,20 @@ function showDetail(detail) {
   $("composer-hint").hidden = mine;
   $("session-actions").hidden = !(mine && c.doctor_id === state.me.id);
   renderView(c, detail.view);
+  markSelected();
+}
+
+function showChat(detail) {
+  $("chat").replaceChildren(...detail.messages.map(chatLine));
+  $("chat").scrollTop = $("chat").scrollHeight;
 }
 
 async function select(id, tab) {
   const detail = await fetchDetail(id);
-  // The chat is read before the view: speaker names need the patient's display name.
+  // The view is kept before the chat is drawn: speaker names need the patient's display name.
   state.view = detail.view;
   showDetail(detail);
-  $("chat").replaceChildren(...detail.messages.map(chatLine));
-  $("chat").scrollTop = $("chat").scrollHeight;
+  showChat(detail);
   fillDoctorChoices();
   setTab(tab || "intake");
 }
@@ -212,11 +228,19 @@ async function select(id, tab) {
 // A patient's message may carry a red flag or a new reading: the open intake follows it, the
 // chat keeps its lines (they arrive over the stream), and the doctor stays where they are.
 let refreshTimer = null;
-function refreshSelected() {
+let refreshChat = false;
+function refreshSelected(withChat) {
   clearTimeout(refreshTimer);
+  refreshChat = refreshChat || Boolean(withChat);
   refreshTimer = setTimeout(async () => {
     if (!state.selected) return;
-    try { showDetail(await fetchDetail(state.selected.id)); } catch (e) { /* shown on the next action */ }
+    const chatToo = refreshChat;
+    refreshChat = false;
+    try {
+      const detail = await fetchDetail(state.selected.id);
+      showDetail(detail);
+      if (chatToo) showChat(detail);
+    } catch (e) { /* shown on the next action */ }
   }, 150);
 }
 
@@ -303,9 +327,16 @@ function showAlert(message) {
     ? el("button", { type: "button", onclick: () => { banner.remove(); select(message.consultation_id, "intake"); } }, "查看")
     : el("button", { type: "button", onclick: () => banner.remove() }, "知道了");
   const where = message.consultation_id ? "" : "（" + message.department_name + "，未在问诊中，已提示患者拨打120）";
-  const banner = el("div", { class: "alert-banner", "data-id": message.consultation_id || message.conversation_id },
-    "⚠ 危急提示：", (message.alert.reasons || []).join("；") || "患者描述了危险症状", where, "（患者原话：", message.text, "）",
+  const id = message.consultation_id || message.conversation_id;
+  const who = state.selected && state.selected.id === message.consultation_id && state.view ? state.view.patient.display_name + " " : "";
+  const banner = el("div", { class: "alert-banner", "data-id": id },
+    el("span", { class: "alert-text" }, "⚠ 危急提示：", who, (message.alert.reasons || []).join("；") || "患者描述了危险症状",
+      where, "（患者原话：", message.text, "）"),
     action);
+  // One banner per patient: the newest red flag replaces the one before.
+  for (const old of document.querySelectorAll("#alerts .alert-banner")) {
+    if (old.dataset.id === id) old.remove();
+  }
   $("alerts").prepend(banner);
   if (state.selected && state.selected.id === message.consultation_id) {
     appendChat({ from: "system", text: "⚠ 红旗征象：" + (message.alert.reasons || []).join("；"), at: message.at, alert: true });
@@ -329,8 +360,10 @@ function connect() {
   source.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     if (state.selected && message.consultation_id === state.selected.id) {
-      appendChat(message);
-      if (message.from === "patient") refreshSelected();
+      // A tapped button arrives as its payload: the transcript names it in words.
+      const tapped = message.from === "patient" && (message.text || "").startsWith("/");
+      if (!tapped) appendChat(message);
+      if (message.from === "patient") refreshSelected(tapped);
     } else { state.unread.add(message.consultation_id); loadLists(); }
   });
   source.addEventListener("alert", (event) => showAlert(JSON.parse(event.data)));
