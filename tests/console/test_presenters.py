@@ -5,6 +5,8 @@ import re
 
 import httpx
 
+from bot.crypto import field_cipher
+from bot.patients import Patients, card_input
 from bot.runtime import Runtime
 from integrations.console.presenters import labels
 from tests.console.helpers import on_duty, say
@@ -81,3 +83,18 @@ async def test_the_queue_card_and_the_detail_speak_chinese_and_mark_what_the_pat
     assert not RAW.search(str([v for item in shown for v in (item.values() if isinstance(item, dict) else item)
                                if isinstance(v, str)]))
     assert not any(m["text"].startswith("/") for m in detail["messages"] if m["from"] == "patient")
+
+
+async def test_a_patient_with_a_card_is_shown_by_the_masked_name_on_it(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await on_duty(runtime, "dr.li", ["general"])
+    await say(client, "p-card", "你好")
+    async with runtime.db.transaction() as session:
+        patients = Patients(session, field_cipher(runtime.config))
+        account = await patients.account("rest", "p-card")
+        await patients.consent(account)
+        await patients.add_card(account, card_input("parent", "王小英", "11010519491231002X", "13800138000"))
+    await queued(client, "p-card")
+    await sign_in(client, "dr.li")
+    [card] = (await client.get("/api/console/queue")).json()
+    assert card["patient"]["display_name"] == "王*英"
+    assert "王小英" not in str(card)
