@@ -41,6 +41,7 @@ from integrations.console.schemas import (
     TelegramLinkCode,
     TransferBody,
 )
+from integrations.console.presenters import button_titles, consultation_cards, consultation_view, queue_cards
 
 TRANSCRIPT_LIMIT = 300  # the newest events a consultation page shows
 
@@ -146,8 +147,8 @@ def console_api(runtime: Runtime) -> APIRouter:
         """Waiting patients of my departments and those transferred to me, in the order to see them."""
         staff = session.staff
         scope = service.departments.codes() if staff.is_admin else list(staff.departments)
-        return [e.to_dict() for e in await service.queue(scope, assigned_to=staff.id)
-                if e.consultation.assigned_to in (None, staff.id) or staff.is_admin]
+        return await queue_cards(runtime, [e for e in await service.queue(scope, assigned_to=staff.id)
+                                           if e.consultation.assigned_to in (None, staff.id) or staff.is_admin])
 
     @router.get("/consultations")
     async def my_consultations(scope: Literal["active", "recent"] = "active",
@@ -155,9 +156,9 @@ def console_api(runtime: Runtime) -> APIRouter:
         """`active`: the sessions I take part in; `recent`: ended consultations of my departments."""
         staff = session.staff
         if scope == "active":
-            return [c.to_dict() for c in await service.active_for(staff.id)]
+            return await consultation_cards(runtime, await service.active_for(staff.id))
         codes = service.departments.codes() if staff.is_admin else list(staff.departments)
-        return [c.to_dict() for c in await service.recent(codes)]
+        return await consultation_cards(runtime, await service.recent(codes))
 
     @router.get("/consultations/{consultation_id}")
     async def consultation(consultation_id: str, session: ConsoleSession = signed_in) -> dict[str, Any]:
@@ -174,7 +175,8 @@ def console_api(runtime: Runtime) -> APIRouter:
             "consultation": c.to_dict(),
             "position": await service.position(c) or None,
             "intake": intake,
-            "messages": _transcript(events, c.requested_at.timestamp()),
+            "messages": button_titles(events, _transcript(events, c.requested_at.timestamp())),
+            "view": (await consultation_view(runtime, c, state, events, intake)).to_dict(),
         }
 
     @router.get("/consultations/{consultation_id}/attachments/{index}", response_class=FileResponse)

@@ -117,12 +117,14 @@ def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_coll
         expect(li.locator(".alert-banner")).to_contain_text("危急提示")
         expect(li.locator("#chat .line.patient").last).to_contain_text("嘴唇发紫")
 
+        li.locator(".quick summary").click()
         li.fill("#quick-text", "请多喝温水，注意休息")
         li.click("#quick-save")
         expect(li.locator("#quick-replies .quick-use")).to_have_text(["请多喝温水，注意休息"])
 
+        li.locator("#session-actions summary", has_text="转诊").click()
         li.select_option("#transfer-department", "fever")
-        li.fill("#transfer-note", "持续发热，请发热门诊看")
+        li.fill("#transfer-note-input", "持续发热，请发热门诊看")
         li.click("#transfer")
         assert eventually(lambda: tracker()["handoff"]["status"] == "transferred", "the transfer is recorded")
         assert tracker()["handoff"]["department"] == "fever"
@@ -136,6 +138,8 @@ def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_coll
         chen.locator(".queue-item .accept-button").click()
         expect(chen.locator("#detail-status")).to_have_text("接诊中")
         expect(chen.locator("#chat")).to_contain_text("医生您好，我还是有点喘")
+        expect(chen.locator("#transfer-text")).to_have_text("持续发热，请发热门诊看")
+        chen.locator("#session-actions summary", has_text="结束问诊").click()
         chen.fill("#close-summary", "新冠感染，轻度气促")
         chen.fill("#close-advice", "今天到发热门诊复查血氧")
         chen.select_option("#close-level", "urgent")

@@ -1,13 +1,15 @@
 // The doctor's workbench: live queue, intake summary, chat, transfer, invite and close.
+// Every word shown for a code or value comes from the API (integrations/console/presenters.py).
 "use strict";
 
-const state = { me: null, selected: null, departments: [], doctors: [], unread: new Set() };
+const state = { me: null, selected: null, view: null, departments: [], doctors: [], unread: new Set(), invited: new Map() };
 const $ = (id) => document.getElementById(id);
 const el = Console.el;
-const subjects = { self: "本人", child: "孩子", infant: "婴儿", parent: "父母", spouse: "配偶", other: "其他" };
+const QUEUE_REFRESH_MS = 30000; // waiting times move on even when nothing else happens
+const NARROW = window.matchMedia("(max-width: 899px)");
 
 function speaker(from) {
-  if (from === "patient") return "患者";
+  if (from === "patient") return state.view ? state.view.patient.display_name : "患者";
   if (from === "bot") return "智能助手";
   if (from.startsWith("doctor:") || from.startsWith("pharmacist:")) {
     const id = Number(from.split(":")[1]);
@@ -22,52 +24,153 @@ function departmentName(code) {
   return found ? found.name : code;
 }
 
+function doctorName(id) {
+  const doctor = state.doctors.find((d) => d.id === id);
+  return doctor ? doctor.display_name + " " + doctor.title : "医生";
+}
+
+function levelBadge(level, label) {
+  return el("span", { class: "level level-" + (level || "none") }, label);
+}
+
+function patientLine(p) {
+  return [p.sex, p.age].join(" · ");
+}
+
+// ---- tabs (one column below 900 px) ---------------------------------------------------------
+
+function setTab(name) {
+  $("layout").dataset.tab = name;
+  for (const tab of document.querySelectorAll(".tabs [role=tab]")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  }
+  if (name === "chat") {
+    $("tab-chat-unread").hidden = true;
+    $("chat").scrollTop = $("chat").scrollHeight;
+  }
+}
+
+// ---- the queue and my sessions --------------------------------------------------------------
+
+function selectedClass(id) {
+  return state.selected && state.selected.id === id ? " selected" : "";
+}
+
+function markSelected() {
+  for (const item of document.querySelectorAll(".queue-item, .active-item")) {
+    item.classList.toggle("selected", Boolean(state.selected) && item.dataset.id === state.selected.id);
+  }
+}
+
+function queueItem(entry) {
+  const p = entry.patient;
+  const item = el("li", { class: "queue-item edge-" + (p.level || "none") + selectedClass(entry.id), "data-id": entry.id },
+    el("div", { class: "qi-head" }, levelBadge(p.level, p.level_label),
+      el("strong", { class: "patient-name" }, p.display_name),
+      el("span", { class: "patient-who" }, patientLine(p))),
+    el("div", { class: "complaint" }, p.complaint),
+    el("div", { class: "muted qi-meta" },
+      entry.department_name, " · 第", entry.position, "位 · ", el("span", { class: "waited" }, p.waited),
+      entry.status === "transferred" ? el("span", { class: "tag transfer" }, "转诊") : null),
+    el("button", { type: "button", class: "accept-button", onclick: (e) => { e.stopPropagation(); accept(entry.id); } }, "接诊"));
+  item.addEventListener("click", () => select(entry.id));
+  return item;
+}
+
+function activeItem(c) {
+  const p = c.patient;
+  const item = el("li", { class: "active-item edge-" + (p.level || "none") + (state.unread.has(c.id) ? " unread" : "") + selectedClass(c.id),
+    "data-id": c.id },
+    el("div", { class: "qi-head" }, levelBadge(p.level, p.level_label),
+      el("strong", { class: "patient-name" }, p.display_name), el("span", { class: "patient-who" }, patientLine(p))),
+    el("div", { class: "muted" }, c.department_name, " · 接诊于 ", Console.time(c.accepted_at),
+      c.doctor_id !== state.me.id ? " · 会诊" : ""));
+  item.addEventListener("click", () => select(c.id));
+  return item;
+}
+
 async function loadLists() {
   const [queue, active] = await Promise.all([
     Console.api("GET", "/api/console/queue"),
     Console.api("GET", "/api/console/consultations?scope=active"),
   ]);
-  const list = $("queue");
-  list.replaceChildren(...queue.map((entry) => {
-    const level = entry.level ? el("span", { class: "level level-" + entry.level }, Console.levels[entry.level]) : null;
-    const item = el("li", { class: "queue-item", "data-id": entry.id },
-      el("div", {}, level, " ", entry.department_name, " · 第", entry.position, "位"),
-      el("div", { class: "muted" }, "排队自 ", Console.time(entry.waiting_since), "，预计 ", entry.wait_minutes, " 分钟",
-        entry.status === "transferred" ? "（转诊）" : ""),
-      el("button", { type: "button", class: "accept-button", onclick: (e) => { e.stopPropagation(); accept(entry.id); } }, "接诊"));
-    item.addEventListener("click", () => select(entry.id));
-    return item;
-  }));
+  $("queue").replaceChildren(...queue.map(queueItem));
   $("queue-count").textContent = String(queue.length);
+  $("tab-queue-count").textContent = String(queue.length);
   $("queue-empty").hidden = queue.length > 0;
-  $("active").replaceChildren(...active.map((c) => {
-    const item = el("li", { class: "active-item" + (state.unread.has(c.id) ? " unread" : ""), "data-id": c.id },
-      c.department_name, " · 接诊于 ", Console.time(c.accepted_at));
-    item.addEventListener("click", () => select(c.id));
-    return item;
-  }));
+  const mine = active.filter((c) => !Invitations.declined(c.id));
+  $("active").replaceChildren(...mine.map(activeItem));
+  $("active-empty").hidden = mine.length > 0;
+  Invitations.sync(mine);
 }
 
-function renderIntake(intake) {
-  $("intake-patient").replaceChildren(...Object.values(intake.patient).flatMap((f) => [
-    el("dt", {}, f.label), el("dd", {}, subjects[f.value] || (f.value === true ? "是" : f.value === false ? "否" : f.value)),
-  ]));
-  const triage = intake.triage;
+// ---- the detail: header, transfer note, intake ----------------------------------------------
+
+function newMark(fact) {
+  return fact.new ? [el("span", { class: "new", title: "问诊中新补充" }, "新"),
+    fact.before ? el("span", { class: "before" }, "（原为", fact.before, "）") : null] : [];
+}
+
+function factRows(facts) {
+  return facts.flatMap((f) => [
+    el("dt", {}, f.label),
+    el("dd", { class: (f.abnormal ? "abnormal" : "") + (f.new ? " is-new" : "") }, f.value, f.abnormal ? " ↑异常" : "", ...newMark(f)),
+  ]);
+}
+
+function tags(items, cls) {
+  return items.map((i) => el("span", { class: "tag " + cls + (i.new ? " is-new" : "") }, i.label, ...newMark(i)));
+}
+
+function none(node, text) {
+  if (!node.childElementCount) node.replaceChildren(el("span", { class: "muted" }, text));
+}
+
+function renderView(c, view) {
+  state.view = view;
+  const p = view.patient;
+  $("detail-title").textContent = p.display_name;
+  $("detail-level").className = "level level-" + (p.level || "none");
+  $("detail-level").textContent = p.level_label;
+  $("detail-meta").textContent = [patientLine(p), p.complaint, c.department_name].join(" · ");
+  $("chat-title").textContent = p.display_name;
+  $("chat-level").hidden = false;
+  $("chat-level").className = "level level-" + (p.level || "none");
+  $("chat-level").textContent = p.level_label;
+
+  const note = view.transfer;
+  $("transfer-note").hidden = !note;
+  if (note) {
+    $("transfer-from").textContent = "由 " + note.by + " 转至" + (note.to ? " " + note.to : note.department_name)
+      + "（" + Console.time(note.at) + "）";
+    $("transfer-text").textContent = note.note || "（未填写说明）";
+  }
+
+  const triage = view.triage;
   $("intake-triage").replaceChildren(triage
-    ? el("div", {}, el("span", { class: "level level-" + triage.level }, Console.levels[triage.level] || triage.level),
-        el("ul", {}, ...(triage.reasons || []).map((r) => el("li", {}, r))),
-        el("div", { class: "muted" }, "规则：", (triage.rules || []).join("、") || "无"))
+    ? el("div", { class: "triage" + (triage.new ? " is-new" : "") },
+        levelBadge(triage.level, triage.level_label), triage.new ? el("span", { class: "new" }, "新") : null,
+        el("ul", { class: "reasons" }, ...triage.reasons.map((r) => el("li", {}, r))))
     : el("span", { class: "muted" }, "尚未分诊"));
-  $("intake-vitals").replaceChildren(...intake.vitals.map((v) =>
-    el("li", { class: v.abnormal ? "abnormal" : "" }, v.label, "：", v.value, " ", v.unit, v.abnormal ? " ↑异常" : "")));
-  const tags = (items, cls) => items.map((i) => el("span", { class: "tag " + cls }, i.label));
-  $("intake-present").replaceChildren(...tags(intake.symptoms_present, "present"));
-  $("intake-absent").replaceChildren(...tags(intake.symptoms_absent, "absent"));
-  $("intake-risks").replaceChildren(...tags(intake.risk_factors, "risk"));
-  $("intake-medications").replaceChildren(...tags(intake.medications, ""));
-  $("intake-attachments").replaceChildren(...intake.attachments.map((a) => a.href && a.kind === "image"
+  $("intake-facts").replaceChildren(
+    el("dt", {}, "性别"), el("dd", {}, p.sex), el("dt", {}, "年龄"), el("dd", {}, p.age),
+    el("dt", {}, "主要不适"), el("dd", {}, p.complaint), ...factRows(view.facts));
+  $("intake-vitals").replaceChildren(...factRows(view.vitals));
+  none($("intake-vitals"), "未测量");
+  $("intake-present").replaceChildren(...tags(view.symptoms_present, "present"));
+  none($("intake-present"), "无");
+  $("intake-absent").replaceChildren(...tags(view.symptoms_absent, "absent"));
+  none($("intake-absent"), "无");
+  $("intake-answers").replaceChildren(...factRows(view.answers));
+  none($("intake-answers"), "无");
+  $("intake-risks").replaceChildren(...tags(view.risk_factors, "risk"));
+  none($("intake-risks"), "无");
+  $("intake-medications").replaceChildren(...tags(view.medications, ""));
+  none($("intake-medications"), "未提及");
+  $("intake-attachments").replaceChildren(...view.attachments.map((a) => a.href && a.kind === "image"
     ? el("a", { href: a.href, target: "_blank", rel: "noopener" }, el("img", { src: a.href, alt: "患者上传的图片", class: "thumb" }))
-    : el("div", {}, a.kind, a.url ? "：" + a.url : "")));
+    : el("div", {}, a.kind === "image" ? "图片" : "文件", a.url ? "：" + a.url : "")));
+  none($("intake-attachments"), "无");
 }
 
 function chatLine(line) {
@@ -75,34 +178,70 @@ function chatLine(line) {
   return el("li", { class: "line " + who + (line.in_session === false ? " history" : "") + (line.alert ? " alert" : "") },
     el("span", { class: "who" }, speaker(line.from), " ", Console.time(line.at)),
     el("span", { class: "text" }, line.text || ""),
-    ...(line.attachments || []).map((a) => el("span", { class: "muted" }, "［", a.kind, "］")));
+    ...(line.attachments || []).map((a) => el("span", { class: "muted" }, a.kind === "image" ? "［图片］" : "［文件］")));
 }
 
 function appendChat(line) {
   const chat = $("chat");
   chat.append(chatLine(line));
   chat.scrollTop = chat.scrollHeight;
+  if (NARROW.matches && $("layout").dataset.tab !== "chat") $("tab-chat-unread").hidden = false;
 }
 
-async function select(id) {
-  const detail = await Console.api("GET", "/api/console/consultations/" + encodeURIComponent(id));
+async function fetchDetail(id) {
+  return Console.api("GET", "/api/console/consultations/" + encodeURIComponent(id));
+}
+
+function showDetail(detail) {
   const c = detail.consultation;
   state.selected = c;
   state.unread.delete(c.id);
   $("placeholder").hidden = true;
   $("detail").hidden = false;
   $("detail").dataset.id = c.id;
-  $("detail-title").textContent = c.department_name + " · " + c.id;
   $("detail-status").textContent = Console.statuses[c.status] || c.status;
   $("detail-status").dataset.status = c.status;
   const mine = c.status === "active" && c.participants.includes(state.me.id);
   $("accept").hidden = !["waiting", "transferred"].includes(c.status);
   $("composer").hidden = !mine;
+  $("composer-hint").hidden = mine;
   $("session-actions").hidden = !(mine && c.doctor_id === state.me.id);
-  renderIntake(detail.intake);
+  renderView(c, detail.view);
+  markSelected();
+}
+
+function showChat(detail) {
   $("chat").replaceChildren(...detail.messages.map(chatLine));
   $("chat").scrollTop = $("chat").scrollHeight;
+}
+
+async function select(id, tab) {
+  const detail = await fetchDetail(id);
+  // The view is kept before the chat is drawn: speaker names need the patient's display name.
+  state.view = detail.view;
+  showDetail(detail);
+  showChat(detail);
   fillDoctorChoices();
+  setTab(tab || "intake");
+}
+
+// A patient's message may carry a red flag or a new reading: the open intake follows it, the
+// chat keeps its lines (they arrive over the stream), and the doctor stays where they are.
+let refreshTimer = null;
+let refreshChat = false;
+function refreshSelected(withChat) {
+  clearTimeout(refreshTimer);
+  refreshChat = refreshChat || Boolean(withChat);
+  refreshTimer = setTimeout(async () => {
+    if (!state.selected) return;
+    const chatToo = refreshChat;
+    refreshChat = false;
+    try {
+      const detail = await fetchDetail(state.selected.id);
+      showDetail(detail);
+      if (chatToo) showChat(detail);
+    } catch (e) { /* shown on the next action */ }
+  }, 150);
 }
 
 function fillDoctorChoices() {
@@ -127,24 +266,83 @@ async function accept(id) {
   await run(async () => {
     await Console.api("POST", "/api/console/consultations/" + encodeURIComponent(id) + "/accept");
     await loadLists();
-    await select(id);
+    await select(id, "chat");
   }, "已接诊");
 }
+
+// ---- invitations: visible until answered, also after a reload ----------------------------------
+
+const Invitations = {
+  key() { return "wenzhen.invitations." + state.me.id; },
+  answers() {
+    try { return JSON.parse(localStorage.getItem(Invitations.key()) || "{}"); } catch (e) { return {}; }
+  },
+  answer(id, how) {
+    const all = Invitations.answers();
+    all[id] = how;
+    localStorage.setItem(Invitations.key(), JSON.stringify(all));
+    state.invited.delete(id);
+    const banner = document.querySelector('#invitations [data-id="' + CSS.escape(id) + '"]');
+    if (banner) banner.remove();
+  },
+  declined(id) { return Invitations.answers()[id] === "declined"; },
+
+  // An active session I take part in but do not lead, and have not answered, is an open invitation.
+  sync(active) {
+    const answers = Invitations.answers();
+    const open = active.filter((c) => c.doctor_id !== state.me.id && !answers[c.id]);
+    for (const c of open) {
+      if (!document.querySelector('#invitations [data-id="' + CSS.escape(c.id) + '"]')) Invitations.show(c);
+    }
+    for (const banner of document.querySelectorAll("#invitations .invitation")) {
+      if (!open.some((c) => c.id === banner.dataset.id)) banner.remove();
+    }
+  },
+
+  show(c) {
+    const p = c.patient;
+    const by = state.invited.get(c.id) || doctorName(c.doctor_id);
+    const banner = el("div", { class: "invitation", "data-id": c.id },
+      el("div", { class: "invitation-text" }, el("strong", {}, by), " 邀请您会诊：",
+        levelBadge(p.level, p.level_label), " ", el("strong", {}, p.display_name), "（", patientLine(p), " · ", p.complaint, "）"),
+      el("div", { class: "invitation-actions" },
+        el("button", { type: "button", class: "invitation-accept", onclick: () => {
+          Invitations.answer(c.id, "accepted");
+          select(c.id, "chat");
+        } }, "接受并查看"),
+        el("button", { type: "button", class: "invitation-decline secondary", onclick: () => {
+          Invitations.answer(c.id, "declined");
+          loadLists();
+        } }, "拒绝")));
+    $("invitations").append(banner);
+  },
+};
+
+// ---- red flags -----------------------------------------------------------------------------
 
 function showAlert(message) {
   // Outside a session there is no consultation to open: the bot has told the patient to call 120,
   // and the doctors on duty see it happened.
   const action = message.consultation_id
-    ? el("button", { type: "button", onclick: () => { banner.remove(); select(message.consultation_id); } }, "查看")
+    ? el("button", { type: "button", onclick: () => { banner.remove(); select(message.consultation_id, "intake"); } }, "查看")
     : el("button", { type: "button", onclick: () => banner.remove() }, "知道了");
   const where = message.consultation_id ? "" : "（" + message.department_name + "，未在问诊中，已提示患者拨打120）";
-  const banner = el("div", { class: "alert-banner", "data-id": message.consultation_id || message.conversation_id },
-    "⚠ 危急提示：", (message.alert.reasons || []).join("；") || "患者描述了危险症状", where, "（患者原话：", message.text, "）",
+  const id = message.consultation_id || message.conversation_id;
+  const who = state.selected && state.selected.id === message.consultation_id && state.view ? state.view.patient.display_name + " " : "";
+  const banner = el("div", { class: "alert-banner", "data-id": id },
+    el("span", { class: "alert-text" }, "⚠ 危急提示：", who, (message.alert.reasons || []).join("；") || "患者描述了危险症状",
+      where, "（患者原话：", message.text, "）"),
     action);
+  // One banner per patient: the newest red flag replaces the one before.
+  for (const old of document.querySelectorAll("#alerts .alert-banner")) {
+    if (old.dataset.id === id) old.remove();
+  }
   $("alerts").prepend(banner);
   if (state.selected && state.selected.id === message.consultation_id) {
     appendChat({ from: "system", text: "⚠ 红旗征象：" + (message.alert.reasons || []).join("；"), at: message.at, alert: true });
+    refreshSelected();
   }
+  loadLists();
 }
 
 function connect() {
@@ -157,17 +355,21 @@ function connect() {
   source.addEventListener("consultation", (event) => {
     const update = JSON.parse(event.data);
     loadLists();
-    if (state.selected && update.consultation.id === state.selected.id) select(state.selected.id);
+    if (state.selected && update.consultation.id === state.selected.id) refreshSelected();
   });
   source.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
-    if (state.selected && message.consultation_id === state.selected.id) appendChat(message);
-    else { state.unread.add(message.consultation_id); loadLists(); }
+    if (state.selected && message.consultation_id === state.selected.id) {
+      // A tapped button arrives as its payload: the transcript names it in words.
+      const tapped = message.from === "patient" && (message.text || "").startsWith("/");
+      if (!tapped) appendChat(message);
+      if (message.from === "patient") refreshSelected(tapped);
+    } else { state.unread.add(message.consultation_id); loadLists(); }
   });
   source.addEventListener("alert", (event) => showAlert(JSON.parse(event.data)));
   source.addEventListener("invited", (event) => {
     const message = JSON.parse(event.data);
-    Console.toast(message.by.name + " 邀请您参加会诊");
+    state.invited.set(message.consultation_id, message.by.name + " " + (message.by.title || ""));
     loadLists();
   });
   source.onerror = () => {
@@ -191,6 +393,9 @@ async function loadQuickReplies() {
 }
 
 function wire() {
+  for (const tab of document.querySelectorAll(".tabs [role=tab]")) {
+    tab.addEventListener("click", () => setTab(tab.dataset.tab));
+  }
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("message").value.trim();
@@ -216,10 +421,11 @@ function wire() {
   });
   $("transfer-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const body = { department: $("transfer-department").value || null, note: $("transfer-note").value };
+    const body = { department: $("transfer-department").value || null, note: $("transfer-note-input").value };
     if ($("transfer-doctor").value) body.doctor_id = Number($("transfer-doctor").value);
     run(async () => {
       await Console.api("POST", selectedPath("/transfer"), body);
+      $("transfer-form").reset();
       await loadLists();
       await select(state.selected.id);
     }, "已转诊");
@@ -265,6 +471,7 @@ async function start() {
   $("transfer-department").append(...state.departments.map((d) => el("option", { value: d.code }, d.name)));
   wire();
   await Promise.all([loadLists(), loadQuickReplies()]);
+  setInterval(() => loadLists().catch(() => {}), QUEUE_REFRESH_MS);
   connect();
 }
 

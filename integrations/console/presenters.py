@@ -1,0 +1,328 @@
+"""What the doctor console shows: every code and value in Chinese words, in one place for the API and the page.
+
+The words come from `labels.yml` (values, units), the NLU lexicon (symptoms, conditions, medicines,
+through `build_intake`), the slot labels of the flows and the triage rules' patient-facing reasons.
+The page only lays out what this module says.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from sqlalchemy import select
+
+from actions.triage.active import ruleset_for
+from bot import events as ev
+from bot.consultations import Consultation, QueueEntry, build_intake
+from bot.crypto import DecryptionError, field_cipher
+from bot.events import Event
+from bot.patients import Patient, Patients, mask_name
+from bot.responses import display_value
+from bot.runtime import Runtime
+from bot.state import ConversationState
+
+LABELS_FILE = Path(__file__).with_name("labels.yml")
+TITLE_SLOTS = ("age", "sex")  # shown beside the name; the rest of who the patient is follows as facts
+
+
+class Labels:
+    """`labels.yml` read once: the words for levels, values, durations, ages and waiting times."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.units: dict[str, str] = data["units"]
+
+    def level(self, code: str | None) -> str:
+        return self.data["levels"].get(code, self.data["unclear"]) if code else self.data["unassessed"]
+
+    def slot_label(self, name: str, default: str) -> str:
+        return self.data["slot_labels"].get(name, default or name)
+
+    def code(self, code: str, default: str) -> str:
+        """A symptom or condition code: the lexicon's word, else ours, else the code is unknown to us."""
+        if default and default != code:
+            return default
+        return self.data["codes"].get(code, self.data["unclear"])
+
+    def value(self, slot: str, value: Any) -> str:
+        """Any slot value as a doctor reads it: 阳性, 3天, 2岁6个月, 是, 未回答."""
+        if value is None or value == "":
+            return self.data["unanswered"]
+        if isinstance(value, bool):
+            return self.data["booleans"][value]
+        if slot == "duration_hours" and isinstance(value, (int, float)):
+            return self.duration(float(value))
+        if slot in ("age", "age_months") and isinstance(value, (int, float)):
+            return self.age(float(value) / 12 if slot == "age_months" else float(value))
+        if slot in self.data["values"]:
+            return self.data["values"][slot].get(str(value), self.data["unclear"])
+        if isinstance(value, (int, float)):
+            number = str(display_value(float(value)))
+            return self.data["numbers"].get(slot, "{n}").format(n=number)
+        return str(value)
+
+    def duration(self, hours: float) -> str:
+        """72 → 3天, 30 → 1天6小时, 5 → 5小时, 0.5 → 30分钟."""
+        if hours < 1:
+            minutes = round(hours * 60)
+            return self.units["minutes"].format(n=minutes) if minutes else self.units["under_an_hour"]
+        days, rest = divmod(round(hours), 24)
+        parts = [self.units["days"].format(n=days)] if days else []
+        if rest or not days:
+            parts.append(self.units["hours"].format(n=rest))
+        return "".join(parts)
+
+    def age(self, years: float) -> str:
+        """34.6 → 34岁, 2.5 → 2岁6个月, 0.5 → 6个月."""
+        months = math.floor(years * 12 + 1e-6)
+        if months < 12:
+            return self.units["months"].format(n=months) if months else self.units["under_a_month"]
+        whole, extra = divmod(months, 12)
+        text = self.units["years"].format(n=whole)
+        return text + self.units["months"].format(n=extra) if whole < 3 and extra else text
+
+    def waited(self, minutes: float) -> str:
+        """How long a patient has waited: 刚刚, 已等12分钟, 已等1小时5分钟."""
+        if minutes < 1:
+            return self.units["just_now"]
+        if minutes < 60:
+            return self.units["waiting"].format(time=self.units["minutes"].format(n=int(minutes)))
+        hours, rest = divmod(int(minutes), 60)
+        text = self.duration(hours) + (self.units["minutes"].format(n=rest) if rest and hours < 24 else "")
+        return self.units["waiting"].format(time=text)
+
+    def answered_before(self, value: Any) -> str:
+        """A symptom's earlier answer, shown beside its tag when the patient changed it (否认)."""
+        return "" if value is None else self.data["was_present" if value else "was_denied"]
+
+    def display_name(self, card_name: str | None, conversation_id: str) -> str:
+        """The masked name on the patient's card, else 患者 and the last 4 characters of the conversation."""
+        if card_name:
+            return card_name
+        tail = re.sub(r"[^0-9A-Za-z]", "", conversation_id)[-4:] or conversation_id[-4:]
+        return self.data["patient"] + tail
+
+
+@lru_cache(maxsize=1)
+def labels() -> Labels:
+    return Labels(yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class PatientCard:
+    """Who is waiting, in a line: the queue card and the detail title."""
+
+    display_name: str
+    level: str | None
+    level_label: str
+    age: str
+    sex: str
+    complaint: str
+    waited: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One shown value; `new` when the patient gave it during the consultation, `before` what it replaced."""
+
+    label: str
+    value: str
+    new: bool = False
+    before: str | None = None
+    abnormal: bool = False
+
+
+@dataclass(frozen=True)
+class TransferNote:
+    """What the transferring doctor wrote to the receiving one."""
+
+    by: str
+    department_name: str
+    to: str
+    note: str
+    at: str
+
+
+@dataclass
+class ConsultationView:
+    """The detail pane: title line, intake in words (new facts marked), triage reasons, transfer note."""
+
+    patient: PatientCard
+    facts: list[Fact]
+    answers: list[Fact]
+    vitals: list[Fact]
+    symptoms_present: list[Fact]
+    symptoms_absent: list[Fact]
+    risk_factors: list[Fact]
+    medications: list[Fact]
+    triage: dict[str, Any] | None
+    transfer: TransferNote | None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SlotHistory:
+    """Each slot's value before a moment and whether the patient changed it after (dotted keys for maps)."""
+
+    def __init__(self, events: list[Event], since: float) -> None:
+        self.before: dict[str, Any] = {}
+        self.changed: set[str] = set()
+        for event in events:
+            if event.type == ev.RESTARTED:
+                self.before.clear()
+                self.changed.clear()
+            if event.type != ev.SLOT:
+                continue
+            name, value = str(event.data.get("name")), event.data.get("value")
+            pairs = [(f"{name}.{k}", v) for k, v in value.items()] if isinstance(value, dict) else [(name, value)]
+            for key, item in pairs:
+                if event.timestamp < since:
+                    self.before[key] = item
+                elif self.before.get(key) != item:
+                    self.changed.add(key)
+
+    def fact(self, key: str, label: str, value: Any, show: Callable[[Any], str], abnormal: bool = False) -> Fact:
+        new = key in self.changed
+        old = self.before.get(key)
+        before = show(old) if new and old is not None and old != value else None
+        return Fact(label, show(value), new, before, abnormal)
+
+
+async def card_name(runtime: Runtime, state: ConversationState) -> str | None:
+    """The masked name of the card the patient chose (王*英), or None without one."""
+    if not state.channel or not state.sender:
+        return None
+    async with runtime.db.transaction() as session:
+        patient = await session.scalar(select(Patient).where(
+            Patient.channel == state.channel, Patient.external_id == state.sender))
+        if patient is None or patient.active_card_id is None:
+            return None
+        try:
+            holder = await Patients(session, field_cipher(runtime.config)).current_holder(patient)
+        except DecryptionError:
+            return None  # a card sealed with a retired key: the fallback name still tells patients apart
+    return mask_name(holder.name) if holder else None
+
+
+async def patient_card(runtime: Runtime, c: Consultation, state: ConversationState,
+                       now: dt.datetime | None = None) -> PatientCard:
+    words = labels()
+    slots = state.slots
+    level = (state.latest_triage or {}).get("level") or c.level
+    complaint = slots.get("chief_complaint")
+    if complaint:
+        complaint_text = words.value("chief_complaint", complaint)
+    else:
+        present = build_intake(state, []).symptoms_present[:3]
+        complaint_text = "、".join(words.code(i.code, i.label) for i in present) or words.value("chief_complaint", None)
+    since = c.waiting_since or c.requested_at
+    minutes = ((now or dt.datetime.now(dt.timezone.utc)) - since).total_seconds() / 60
+    return PatientCard(
+        display_name=words.display_name(await card_name(runtime, state), c.conversation_id),
+        level=level, level_label=words.level(level),
+        age=words.value("age", slots.get("age") if slots.get("age") is not None else
+                        (slots["age_months"] / 12 if isinstance(slots.get("age_months"), (int, float)) else None)),
+        sex=words.value("sex", slots.get("sex")), complaint=complaint_text, waited=words.waited(minutes))
+
+
+def transfer_note(events: list[Event], consultation_id: str) -> TransferNote | None:
+    """The latest transfer of this consultation, as the receiving doctor reads it."""
+    for event in reversed(events):
+        data = event.data
+        if event.type == ev.HANDOFF and data.get("consultation_id") == consultation_id and data.get("status") == "transferred":
+            by, to = data.get("by") or {}, data.get("to_doctor") or {}
+            return TransferNote(
+                by=" ".join(filter(None, [by.get("name"), by.get("title")])), department_name=str(data.get("department_name", "")),
+                to=" ".join(filter(None, [to.get("name"), to.get("title")])), note=str(data.get("note") or ""),
+                at=dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc).isoformat())
+    return None
+
+
+def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event], since: float) -> dict[str, Any] | None:
+    """The latest level with its reasons in the patient-facing words of the rules (never rule ids)."""
+    if not triage:
+        return None
+    words = labels()
+    ruleset = ruleset_for(runtime)
+    explained = {r.id: r.reason for r in ruleset.rules} | {m.id: m.reason for m in ruleset.modifiers}
+    reasons = list(triage.get("reasons") or [])
+    for rule_id in triage.get("rules") or []:
+        reason = explained.get(rule_id) or words.data["rules"].get(rule_id)
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    latest = next((e for e in reversed(events) if e.type == ev.TRIAGE), None)
+    return {"level": triage.get("level"), "level_label": words.level(triage.get("level")), "reasons": reasons,
+            "new": latest is not None and latest.timestamp >= since}
+
+
+def _measured(value: Any, unit: str) -> str:
+    return f"{display_value(float(value))} {unit}".strip() if isinstance(value, (int, float)) else labels().value("", value)
+
+
+async def consultation_view(runtime: Runtime, c: Consultation, state: ConversationState, events: list[Event],
+                            intake: dict[str, Any]) -> ConsultationView:
+    """The detail pane of one consultation; `intake` is `build_intake(...).to_dict()` as the API returns it."""
+    words = labels()
+    since = (c.accepted_at or c.requested_at).timestamp()
+    history = SlotHistory(events, since)
+    slots = state.slots
+    spec = runtime.flows.slots
+    facts = [history.fact(name, words.slot_label(name, shown["label"]), shown["value"], partial(words.value, name))
+             for name, shown in intake["patient"].items() if name not in TITLE_SLOTS]
+    answers = [history.fact(name, words.slot_label(name, spec[name].label), slots[name], partial(words.value, name))
+               for name in words.data["answers"] if name in spec and slots.get(name) is not None]
+    vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"]), v["abnormal"])
+              for v in intake["vitals"]]
+
+    def items(key: str, group: str) -> list[Fact]:
+        # A tag is its label; its value is only compared, to say what the patient answered before.
+        return [replace(history.fact(f"{group}.{i['code']}", words.code(i["code"], i["label"]),
+                                     (slots.get(group) or {}).get(i["code"]), words.answered_before), value="")
+                for i in intake[key]]
+
+    # A risk factor from the age or a pregnancy is not a `conditions` key: its newness is not tracked.
+    risks = items("risk_factors", "conditions")
+    return ConsultationView(
+        patient=await patient_card(runtime, c, state), facts=facts, answers=answers, vitals=vitals,
+        symptoms_present=items("symptoms_present", "symptoms"), symptoms_absent=items("symptoms_absent", "symptoms"),
+        risk_factors=risks, medications=items("medications", "medications"),
+        triage=_triage(runtime, intake["triage"], events, since), transfer=transfer_note(events, c.id),
+        attachments=intake["attachments"])
+
+
+def button_titles(events: list[Event], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Transcript lines with a tapped button shown as the words on it (转人工医生), not its payload."""
+    titles: dict[str, str] = {}
+    for event in events:
+        if event.type != ev.BOT:
+            continue
+        for button in event.data.get("buttons") or ():
+            if isinstance(button, dict) and button.get("payload"):
+                titles[str(button["payload"])] = str(button.get("title") or "")
+    for line in lines:
+        text = line.get("text") or ""
+        if line.get("from") == "patient" and text.startswith("/"):
+            line["text"] = titles.get(text) or labels().data["tapped_button"]
+    return lines
+
+
+async def queue_cards(runtime: Runtime, entries: list[QueueEntry]) -> list[dict[str, Any]]:
+    """The queue as the API returns it: each entry with its patient card."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return [{**e.to_dict(), "patient": asdict(await patient_card(
+        runtime, e.consultation, await runtime.engine.state(e.consultation.conversation_id), now))}
+        for e in entries]
+
+
+async def consultation_cards(runtime: Runtime, found: list[Consultation]) -> list[dict[str, Any]]:
+    """A list of consultations (my sessions, recent ones) with each patient's card."""
+    return [{**c.to_dict(), "patient": asdict(await patient_card(
+        runtime, c, await runtime.engine.state(c.conversation_id)))} for c in found]
