@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import yaml
 
@@ -34,6 +34,7 @@ class Match:
     start: int
     end: int
     word: Word
+    negated: bool = False  # denied inside the match itself (嘴唇不紫): set by the grammar
 
 
 class LexiconError(ValueError):
@@ -49,23 +50,39 @@ class Lexicon:
     post_fillers: tuple[str, ...]
     overrides: dict[str, str]
     added_codes: frozenset[str] = frozenset()  # codes the project adds beyond vocabulary.yml
+    conditional: tuple[str, ...] = ()  # 如果 / 万一 … before a symptom: nobody is said to have it
+    generic_questions: tuple[str, ...] = ()  # 吃什么药 / 几度 … in a message about no one in particular
 
     @cached_property
     def longest(self) -> int:
         return max(len(w) for w in self.words)
 
-    def scan(self, text: str) -> Iterator[Match]:
-        """Left to right, the longest word starting at each position; unmatched characters are skipped."""
+    def scan(self, text: str, extra: Mapping[int, Match] | None = None) -> Iterator[Match]:
+        """Left to right, the longest word starting at each position; unmatched characters are skipped.
+
+        `extra` offers other readings by start position (the grammar's, typo corrections); one wins
+        over the lexicon's word only when it is strictly longer, so a listed phrase keeps its meaning."""
         i, n, longest, words = 0, len(text), self.longest, self.words
+        extra = extra or {}
         while i < n:
+            best: Match | None = None
             for size in range(min(longest, n - i), 0, -1):
                 word = words.get(text[i:i + size])
                 if word is not None:
-                    yield Match(i, i + size, word)
-                    i += size
+                    best = Match(i, i + size, word)
                     break
-            else:
+            other = extra.get(i)
+            if other is not None and (best is None or other.end > best.end):
+                best = other
+            if best is None:
                 i += 1
+                continue
+            yield best
+            i = best.end
+
+    def markers(self, kind: str) -> frozenset[str]:
+        """The words of one marker kind ("cue", "pseudo", "boundary", "block")."""
+        return frozenset(t for t, w in self.words.items() if w.kind == kind)
 
     def terms(self, kind: str) -> dict[str, str]:
         """Word → code for one entity kind."""
@@ -114,7 +131,9 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         post_cues=tuple(str(t) for t in negation.get("post_cues", [])),
         post_fillers=tuple(str(t) for t in negation.get("post_fillers", [])),
         overrides={str(k): str(v) for k, v in (symptoms.get("vocabulary_overrides") or {}).items()},
-        added_codes=frozenset(str(c) for c in (symptoms.get("added_codes") or {})),
+        added_codes=frozenset(str(c) for table in (symptoms, medical) for c in (table.get("added_codes") or {})),
+        conditional=tuple(str(t) for t in negation.get("conditional") or []),
+        generic_questions=tuple(str(t) for t in negation.get("generic_questions") or []),
     )
 
 
