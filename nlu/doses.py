@@ -62,6 +62,8 @@ class DoseReader:
         self.parts = parts
         many = [str(w) for w in spec.get("many_words") or []]
         self.taken = re.compile("|".join(map(re.escape, sorted(map(str, spec.get("taken") or []), key=len, reverse=True))))
+        self.poisons = re.compile("|".join(map(re.escape, sorted(map(str, spec.get("poisons") or []), key=len, reverse=True))))
+        self.accidental = re.compile("(?:" + "|".join(map(re.escape, map(str, spec.get("accidental") or []))) + ")[^，,。.！!？?；;]{0,10}?药")
         over = spec.get("overdose") or {}
         self.containers = frozenset(over.get("containers") or [])
         self.tablets = {str(k): float(v) for k, v in (over.get("tablets") or {}).items()}
@@ -96,7 +98,20 @@ class DoseReader:
             if said_taken and self._is_overdose(found.amount, med.ingredients if med else ()):
                 overdoses.append(Overdose(min(start, said_taken.start()), end))
         overdoses += self._stacked(original, medicines)
+        overdoses += self._swallowed_poison(numeric.text, numeric)
         return overdoses
+
+    def _swallowed_poison(self, text: str, numeric: MappedText) -> list[Overdose]:
+        """喝了半瓶敌敌畏 / 把洗衣液喝了一口 / 误吃了奶奶的降糖药: a poison and a verb of taking it, one clause."""
+        out = [Overdose(*numeric.span(m.start(), m.end())) for m in self.accidental.finditer(text)]
+        for m in self.poisons.finditer(text):
+            left, right = _clause(text, m.start(), m.end())
+            verbs = list(self.taken.finditer(text, left, right))
+            if verbs:
+                start = min(m.start(), verbs[0].start())
+                end = max(m.end(), verbs[-1].end())
+                out.append(Overdose(*numeric.span(start, end)))
+        return out
 
     def _amounts(self, numeric: MappedText) -> list[_Found]:
         out = []

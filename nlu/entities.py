@@ -123,7 +123,7 @@ class EntityExtractor:
         """如果发烧 / 烧到几度必须去医院 / 发烧吃什么药好: nobody is said to have the symptom, so none is read."""
         text = normal.text
         index = {start: i for i, start in reversed(list(enumerate(normal.starts)))}
-        generic = (any(w in text for w in self._lexicon.generic_questions)
+        generic = (any(w in text for w in self._lexicon.generic_questions) and bool(_QUESTION.search(text))
                    and not any(f.entity in _PERSONAL for f in found)
                    and not any(f.amount for f in found))
         kept = []
@@ -321,6 +321,7 @@ def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
 # Whose illness, or values of it: a message with these is about someone, not a generic question.
 _PERSONAL = frozenset({"subject", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
                        "pregnancy", "antigen_result"})
+_QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥")
 _CLAUSE_MARKS = frozenset("，,。.！!？?；;\n")
 # Said to be had: 烧了 / 咳得 / 疼过 after the symptom, 一直 / 还在 / 老是 before it.
 _HAD_IT = re.compile(r"(?:了|过|着|得|的厉害|好几)")

@@ -8,6 +8,7 @@ cue inside the gap (嘴唇不紫) denies the symptom. The YAML is the reviewable
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from nlu.lexicon import LEXICON_DIR, Match, Word
 
 # Where a severity word said after the finding stops belonging to it.
 _CLAUSE_END = frozenset("，,。.！!？?；;：:~～…\n ")
-_MAX_GAP = 8  # characters of fillers between part and finding
+_MAX_GAP = 10  # characters of fillers between part and finding
+# A comparison between part and finding: 像针扎一样 / 像被人打了一棍似的 (its severity words count).
+_SIMILE = re.compile(r"(?:就像|好像|像是|像|跟|如同)[^，,。.！!？?；;\s]{1,10}?(?:一样|似的|一般|的样子)(?:的|地)?")
 _TAIL = 12  # characters after the finding searched for a severity word
 _HEAD = 6  # characters before the part searched for one
 
@@ -31,6 +34,7 @@ class GrammarError(ValueError):
 class _Rule:
     code: str
     severe: str | None
+    denies: bool = False  # the finding says the symptom is absent (叫得醒: not unrousable)
 
 
 def _longest(table: dict[str, Any], text: str, i: int, longest: int) -> str | None:
@@ -67,10 +71,10 @@ class SymptomGrammar:
                 for f in findings:
                     if p not in part_groups or f not in finding_groups:
                         raise GrammarError(f"grammar rule {rule} names an unknown group {p if p not in part_groups else f}")
-                    self.rules[(p, f)] = _Rule(str(rule["code"]), rule.get("severe"))
+                    self.rules[(p, f)] = _Rule(str(rule["code"]), rule.get("severe"), bool(rule.get("denies")))
         self._part_len = max(map(len, self.parts), default=0)
         self._finding_len = max(map(len, self.findings), default=0)
-        self._gap_len = max(map(len, self.fillers | self.cues), default=0)
+        self._gap_len = max(map(len, self.fillers | self.cues | self.severe), default=0)
         self._severe_len = max(map(len, self.severe), default=0)
 
     def codes(self) -> set[str]:
@@ -81,40 +85,51 @@ class SymptomGrammar:
         """The longest grammar reading starting at each position of the normalised text."""
         found: dict[int, Match] = {}
         for i in range(len(text)):
-            part = _longest(self.parts, text, i, self._part_len)
-            if part is None:
-                continue
-            match = self._read_from(text, i, part)
-            if match is not None:
-                found[match.start] = match if match.start not in found or \
-                    match.end > found[match.start].end else found[match.start]
+            for size in range(min(self._part_len, len(text) - i), 0, -1):
+                part = text[i:i + size]
+                if part not in self.parts:
+                    continue
+                match = self._read_from(text, i, part)
+                if match is not None:
+                    if match.start not in found or match.end > found[match.start].end:
+                        found[match.start] = match
+                    break
         return found
 
     def _read_from(self, text: str, i: int, part: str) -> Match | None:
-        found = self._walk(text, i + len(part), self.parts[part], 0, False)
+        found = self._walk(text, i + len(part), self.parts[part], 0, False, False)
         if found is None:
             return None
-        rule, end, negated = found
+        rule, end, negated, severe = found
         start, code = i, rule.code
         if rule.severe:
             tail_end = self._severity_after(text, end)
             head_start = self._severity_before(text, i)
-            if tail_end is not None or head_start is not None:
+            if severe or tail_end is not None or head_start is not None:
                 code = rule.severe
                 end = tail_end or end
                 start = head_start if head_start is not None else i
-        return Match(start, end, Word("symptom", code), negated)
+        return Match(start, end, Word("symptom", code), negated != rule.denies)
 
-    def _walk(self, text: str, j: int, groups: set[str], gap: int, negated: bool) -> tuple[_Rule, int, bool] | None:
-        """The finding after fillers and cues; tries every way of reading the gap (it is short)."""
+    def _walk(self, text: str, j: int, groups: set[str], gap: int, negated: bool,
+              severe: bool) -> tuple[_Rule, int, bool, bool] | None:
+        """The finding after fillers, cues, severity words and similes (像…一样); tries every reading of the gap."""
         rule, size = self._finding_at(text, j, groups)
         if rule is not None:
-            return rule, j + size, negated
+            return rule, j + size, negated, severe
+        simile = _SIMILE.match(text, j)
+        if simile is not None and gap + len(simile.group()) <= _MAX_GAP + 8:
+            inner = simile.group()
+            said_severe = any(w in inner for w in self.severe)
+            found = self._walk(text, simile.end(), groups, gap + len(inner), negated, severe or said_severe)
+            if found is not None:
+                return found
         for size in range(min(self._gap_len, len(text) - j, _MAX_GAP - gap), 0, -1):
             word = text[j:j + size]
-            for table, denies in ((self.fillers, False), (self.cues, True)):
+            for table, denies, intense in ((self.fillers, False, False), (self.cues, True, False),
+                                           (self.severe, False, True)):
                 if word in table:
-                    found = self._walk(text, j + size, groups, gap + size, negated or denies)
+                    found = self._walk(text, j + size, groups, gap + size, negated or denies, severe or intense)
                     if found is not None:
                         return found
         return None
@@ -134,8 +149,11 @@ class SymptomGrammar:
         """End of a severity word in the rest of the clause (疼得像要裂开), or None."""
         stop = min(len(text), end + _TAIL)
         for k in range(end, stop):
-            if text[k] in _CLAUSE_END or (k > end and _longest(self.parts, text, k, self._part_len)):
+            if text[k] in _CLAUSE_END:
                 return None
+            part = _longest(self.parts, text, k, self._part_len)
+            if part is not None and self._walk(text, k + len(part), self.parts[part], 0, False, False):
+                return None  # the next symptom begins: what follows is said of it
             word = _longest(self.severe, text, k, self._severe_len)
             if word is not None:
                 return k + len(word)

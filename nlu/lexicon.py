@@ -17,6 +17,7 @@ LEXICON_DIR = Path(__file__).parent / "lexicon"
 # The entity types a lexicon word can be; the other kinds ("block", "cue", "pseudo", "boundary")
 # are markers for the negation scanner.
 ENTITY_KINDS = ("symptom", "condition", "medication", "subject", "antigen_result")
+_MARKERS = frozenset({"cue", "pseudo", "boundary"})
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,29 @@ class Lexicon:
             if best is None:
                 i += 1
                 continue
+            if best.word.kind in _MARKERS:
+                inner = self._entity_inside(text, best, extra)
+                if inner is not None:
+                    # 也不想活了: the cue 也不 must not eat the 不 of 不想活了; what is left of it is read on its own.
+                    head = words.get(text[i:inner])
+                    if head is not None and head.kind in _MARKERS:
+                        yield Match(i, inner, head)
+                    i = inner
+                    continue
             yield best
             i = best.end
+
+    def _entity_inside(self, text: str, marker: Match, extra: Mapping[int, Match]) -> int | None:
+        """Where an entity word starts inside `marker` and runs past its end, if one does."""
+        for k in range(marker.start + 1, marker.end):
+            other = extra.get(k)
+            if other is not None and other.end > marker.end:
+                return k
+            for size in range(min(self.longest, len(text) - k), marker.end - k, -1):
+                word = self.words.get(text[k:k + size])
+                if word is not None and word.kind in ENTITY_KINDS:
+                    return k
+        return None
 
     def markers(self, kind: str) -> frozenset[str]:
         """The words of one marker kind ("cue", "pseudo", "boundary", "block")."""

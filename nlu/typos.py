@@ -3,7 +3,8 @@
 Phone keyboards (pinyin input) and voice input replace a character by another with the same or a
 near sound. Where the exact reading found nothing, a window of 2–4 characters whose readings match a
 symptom word's (tones ignored; then, failing that, the near sounds of southern Mandarin: zh/z, ch/c,
-sh/s, n/l, -ng/-n) is read as that word. Never on medicine names (they are not indexed, and windows
+sh/s, n/l, -ng/-n; then the same keys of the nine-key phone keyboard) is read as that word, provided it
+keeps at least one of the word's characters in place. Never on medicine names (they are not indexed, and windows
 over a found medicine are skipped), digits or numerals, and never when the window is a common word of
 its own (jieba's dictionary) or cuts one in two.
 """
@@ -30,12 +31,13 @@ _FUZZY = ((re.compile(r"^zh"), "z"), (re.compile(r"^ch"), "c"), (re.compile(r"^s
 
 @lru_cache(maxsize=8192)
 def _readings(char: str) -> frozenset[str]:
-    """Toneless pinyin readings of one character (every reading of a polyphone); empty for non-Han."""
+    """The toneless pinyin of one character's common reading (a polyphone's rare readings — 吃 qī,
+    包 páo — would make false friends); empty for non-Han characters."""
     raw = pinyin_dict.get(ord(char))
     if not raw:
         return frozenset()
     out = set()
-    for reading in raw.split(","):
+    for reading in raw.split(",")[:1]:
         plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
         out.add(plain.replace("ü", "v"))
     return frozenset(out)
@@ -47,18 +49,37 @@ def _fuzzy(syllable: str) -> str:
     return syllable
 
 
+def _near_key(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(map(_fuzzy, key))
+
+
+# The nine-key phone keyboard: letters on one key are one typo apart (发绕 for 发骚/发烧: r and s share 7).
+_KEYPAD = {c: d for d, letters in {"2": "abc", "3": "def", "4": "ghi", "5": "jkl", "6": "mno", "7": "pqrs",
+                                    "8": "tuv", "9": "wxyz"}.items() for c in letters}
+
+
+def _key_digits(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("".join(_KEYPAD.get(c, c) for c in _fuzzy(s)) for s in key)
+
+
+def _shares_char(term: str, window: str) -> bool:
+    return len(term) == len(window) and any(a == b for a, b in zip(term, window))
+
+
 class TypoReader:
     """Symptom words indexed by their sound."""
 
     def __init__(self, words: dict[str, Word]) -> None:
         self.exact: dict[tuple[str, ...], tuple[str, Word]] = {}
         self.near: dict[tuple[str, ...], tuple[str, Word]] = {}
+        self.keys: dict[tuple[str, ...], tuple[str, Word]] = {}
         for term, word in sorted(words.items()):
             if word.kind != "symptom" or not 2 <= len(term) <= max(_SIZES) or not all(_readings(c) for c in term):
                 continue
             for key in itertools.product(*(sorted(_readings(c)) for c in term)):
                 self.exact.setdefault(key, (term, word))
-                self.near.setdefault(tuple(map(_fuzzy, key)), (term, word))
+                self.near.setdefault(_near_key(key), (term, word))
+                self.keys.setdefault(_key_digits(key), (term, word))
 
     def matches(self, text: str, covered: Iterable[tuple[int, int]]) -> dict[int, Match]:
         """Corrections for windows of `text` outside `covered` (what the exact reading already found)."""
@@ -90,10 +111,11 @@ class TypoReader:
         options = [sorted(_readings(c)) for c in window]
         if any(len(o) > 3 for o in options):
             options = [o[:3] for o in options]
-        for table, key_of in ((self.exact, tuple), (self.near, lambda k: tuple(map(_fuzzy, k)))):
+        for table, key_of in ((self.exact, tuple), (self.near, _near_key), (self.keys, _key_digits)):
             for key in itertools.product(*options):
                 entry = table.get(key_of(key))
-                if entry is not None and entry[0] != window:
+                # A typo keeps some of the word: at least one character must be the word's own.
+                if entry is not None and entry[0] != window and _shares_char(entry[0], window):
                     return entry[1]
         return None
 
