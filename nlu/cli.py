@@ -9,7 +9,7 @@ from typing import NoReturn
 import click
 
 from nlu.classifier import IntentModel
-from nlu.evaluation import write_reports, evaluate
+from nlu.evaluation import evaluate, vocabulary_codes_only, write_reports
 from nlu.interpreter import DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_TEST_DATA, MedicalInterpreter, load_interpreter, train
 from nlu.training_data import TrainingDataError, load_examples
 
@@ -59,23 +59,35 @@ def train_command(data: tuple[Path, ...], model_path: Path) -> None:
               help="annotated test examples (nlu.yml)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/nlu"),
               show_default=True, help="directory for the reports")
-def test_command(model_path: Path, threshold: float, test_file: Path, out_dir: Path) -> None:
-    """Evaluate on annotated examples: intent and entity scores, confusion matrix, errors."""
+@click.option("--vocabulary-only", is_flag=True,
+              help="score only vocabulary.yml's codes (for sets annotated outside the project, e.g. the blind set)")
+def test_command(model_path: Path, threshold: float, test_file: Path, out_dir: Path, vocabulary_only: bool) -> None:
+    """Evaluate on annotated examples: intent and entity scores, red flags, confusion matrix, errors."""
     try:
         examples = load_examples([test_file])
     except TrainingDataError as exc:
         _fail(str(exc))
     if not examples:
         _fail(f"{test_file}: no examples")
-    report = evaluate(MedicalInterpreter(_load_model(model_path), threshold), examples)
+    interpreter = MedicalInterpreter(_load_model(model_path), threshold)
+    keep = vocabulary_codes_only(interpreter.pipeline.lexicon) if vocabulary_only else None
+    report = evaluate(interpreter, examples, keep)
     write_reports(report, out_dir)
-    click.echo(f"intent accuracy {report.intent_accuracy:.4f}, macro-F1 {report.intent_macro_f1:.4f} "
-               f"on {report.examples} examples")
+    click.echo(f"{test_file}: intent accuracy {report.intent_accuracy:.4f}, macro-F1 {report.intent_macro_f1:.4f} "
+               f"on {report.examples} examples" + (" (vocabulary codes only)" if vocabulary_only else ""))
+    click.echo(f"red-flag symptom recall {report.red_flag_recall:.4f}; values exact {report.values_exact:.4f}")
     for name, scores in report.entities.items():
         click.echo(f"  {name:<18} P {scores.precision:.3f}  R {scores.recall:.3f}  F1 {scores.f1:.3f}  "
                    f"(n={scores.support})")
     for name, accuracy in report.value_accuracy.items():
         click.echo(f"  {name:<18} exact value {accuracy:.3f}")
+    click.echo("symptoms by code (negation counted):")
+    for name, scores in report.symptoms.items():
+        click.echo(f"  {name:<24} P {scores.precision:.3f}  R {scores.recall:.3f}  F1 {scores.f1:.3f}  "
+                   f"(n={scores.support})")
+    click.echo("red flags, gold → read as:")
+    for gold, row in report.red_flag_confusion.items():
+        click.echo(f"  {gold:<24} " + ", ".join(f"{read} {n}" for read, n in row.items()))
     click.echo(f"{len(report.errors)} errors; reports in {out_dir}")
 
 

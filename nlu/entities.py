@@ -9,8 +9,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from nlu.lexicon import Lexicon
-from nlu.result import Entity
+from nlu.doses import Medicine, load_doses
+from nlu.grammar import load_grammar
+from nlu.lexicon import Lexicon, Match
+from nlu.typos import TypoReader
+from nlu.result import Amount, Entity
 from nlu.text import MappedText
 
 _NUM = r"(\d{1,3}(?:\.\d{1,2})?)"
@@ -81,6 +84,9 @@ class _Found:
     start: int  # offsets into the original text
     end: int
     negated: bool | None = None
+    term: str = ""  # the lexicon word (medications: it names the product, hence the ingredients)
+    amount: Amount | None = None
+    ingredients: tuple[str, ...] = ()
 
 
 class EntityExtractor:
@@ -93,6 +99,9 @@ class EntityExtractor:
         self._post_negation = re.compile(rf"(?:{fillers})*(?:{cues})(?:了|啦|呢)?(?=$|[，,。.!！?？;；\s~])")
         persons = sorted(lexicon.terms("subject"), key=len, reverse=True)
         self._persons = re.compile("|".join(map(re.escape, persons)))
+        self._grammar = load_grammar(lexicon.markers("cue"), lexicon.markers("pseudo"))
+        self._typos = TypoReader(lexicon.words)
+        self._doses = load_doses()
 
     def extract(self, normal: MappedText, numeric: MappedText) -> list[Entity]:
         """All entities, ordered by position, with offsets into the original text."""
@@ -101,18 +110,55 @@ class EntityExtractor:
         if any(f.entity == "pregnancy" for f in numbers):
             # 怀孕20周 says more than 怀孕: the weeks replace the bare "true".
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
+        found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
+        found = self._drop_hypothetical(found, normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
-        return [Entity(f.entity, f.value, f.start, f.end, original[f.start:f.end], f.negated) for f in found]
+        return [Entity(f.entity, f.value, f.start, f.end, original[f.start:f.end], f.negated, f.amount, f.ingredients)
+                for f in found]
+
+    def _drop_hypothetical(self, found: list[_Found], normal: MappedText) -> list[_Found]:
+        """如果发烧 / 烧到几度必须去医院 / 发烧吃什么药好: nobody is said to have the symptom, so none is read."""
+        text = normal.text
+        index = {start: i for i, start in reversed(list(enumerate(normal.starts)))}
+        generic = (any(w in text for w in self._lexicon.generic_questions) and bool(_QUESTION.search(text))
+                   and not any(f.entity in _PERSONAL for f in found)
+                   and not any(f.amount for f in found))
+        kept = []
+        for f in found:
+            if f.entity == "symptom" and f.value != "poisoning":
+                at = index.get(f.start, 0)
+                clause_start = max((i + 1 for i, c in enumerate(text[:at]) if c in _CLAUSE_MARKS), default=0)
+                before = text[clause_start:at]
+                end = index.get(f.end, len(text))
+                had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
+                if any(w in before for w in self._lexicon.conditional) or (generic and not had):
+                    continue
+            kept.append(f)
+        return kept
+
+    def _medicine_amounts(self, numeric: MappedText, found: list[_Found]) -> list[_Found]:
+        """Amounts and ingredients onto the medications; a stated overdose as the symptom poisoning."""
+        pairs = [(f, Medicine(f.start, f.end, f.term, str(f.value), bool(f.negated)))
+                 for f in found if f.entity == "medication"]
+        overdoses = self._doses.read(numeric, [m for _, m in pairs])
+        for f, med in pairs:
+            f.amount, f.ingredients = med.amount, med.ingredients
+        poisoned = [f for f in found if f.entity == "symptom" and f.value == "poisoning"]
+        out: list[_Found] = []
+        for o in overdoses:
+            if not any(p.start < o.end and o.start < p.end for p in poisoned + out):
+                out.append(_Found("symptom", "poisoning", o.start, o.end, False))
+        return out
 
     def _lexical(self, normal: MappedText) -> list[_Found]:
         """Lexicon words in one left-to-right pass; a cue denies every term up to the clause boundary."""
         text = normal.text
         found: list[_Found] = []
         denying = False
-        for match in self._lexicon.scan(text):
+        for match in self._readings(text):
             kind = match.word.kind
             if kind == "cue":
                 denying = True
@@ -123,7 +169,8 @@ class EntityExtractor:
             else:
                 start, end = normal.span(match.start, match.end)
                 # "没了/好了" after a symptom says it is gone; after a medicine it says it ran out.
-                negated = denying or (kind == "symptom" and bool(self._post_negation.match(text, match.end)))
+                negated = denying or match.negated or (
+                    kind == "symptom" and bool(self._post_negation.match(text, match.end)))
                 value: object = match.word.code
                 if kind == "antigen_result":
                     # 不是阳性 is a negative result; the negative words (没阳, 阴性) already say so.
@@ -137,8 +184,21 @@ class EntityExtractor:
                     # (没有怀孕) carries negated, which the engine turns into pregnant = false.
                     found.append(_Found("pregnancy", True, start, end, True if negated else None))
                 else:
-                    found.append(_Found(kind, value, start, end, negated))
+                    found.append(_Found(kind, value, start, end, negated, term=text[match.start:match.end]))
         return found
+
+    def _readings(self, text: str) -> list[Match]:
+        """Lexicon words and grammar readings; where they found nothing, pinyin typo corrections."""
+        extra = self._grammar.matches(text)
+        matches = list(self._lexicon.scan(text, extra))
+        covered = [(m.start, m.end) for m in matches if m.word.kind in _TYPO_PROOF]
+        typos = self._typos.matches(text, covered)
+        if not typos:
+            return matches
+        for start, match in typos.items():
+            if start not in extra or match.end > extra[start].end:
+                extra[start] = match
+        return list(self._lexicon.scan(text, extra))
 
     def _numbers(self, numeric: MappedText, lexical: list[_Found]) -> list[_Found]:
         """Vitals, pregnancy weeks, vaccine doses, ages and durations, most specific pattern first."""
@@ -258,9 +318,21 @@ def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
     return kept
 
 
+# Whose illness, or values of it: a message with these is about someone, not a generic question.
+_PERSONAL = frozenset({"subject", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
+                       "pregnancy", "antigen_result"})
+_QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥")
+_CLAUSE_MARKS = frozenset("，,。.！!？?；;\n")
+# Said to be had: 烧了 / 咳得 / 疼过 after the symptom, 一直 / 还在 / 老是 before it.
+_HAD_IT = re.compile(r"(?:了|过|着|得|的厉害|好几)")
+_HAD_IT_BEFORE = re.compile(r"一直|还在|老是|总是|有点|已经|又|反复|还是")
+# What the exact reading found that a typo correction may not overlap (a cue or filler it may).
+_TYPO_PROOF = frozenset({"symptom", "condition", "medication", "subject", "antigen_result", "block"})
 _SELF_ANSWERS = frozenset({"我", "是我", "就是我", "给我", "给我问", "帮我问", "我的"})
 _LEXICAL = frozenset({"symptom", "condition", "medication", "subject", "antigen_result"})
-_SUBJECT_AGE = re.compile(r"(?:今年|已经|都|也|快|有)?\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)?" + _NOT_A_UNIT)
+# 我妈65 / 我妈七十多了; not 我妈一侧… (a single digit read from 一 before a word is not an age).
+_SUBJECT_AGE = re.compile(r"(?:今年|已经|都|也|快|有)?\s*(\d{2,3}|\d(?=\s*(?:多|来|了|啦|岁|$|[，,。.!！?？;；\s])))"
+                          r"\s*(?:多|来)?\s*(?:了|啦)?" + _NOT_A_UNIT)
 
 
 def _within(value: float, low: float, high: float) -> float | None:

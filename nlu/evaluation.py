@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from nlu.interpreter import Interpreter
+from nlu.lexicon import Lexicon
 from nlu.result import Entity
 from nlu.training_data import Annotation, Example
 
 NEGATABLE = frozenset({"symptom", "condition", "medication", "pregnancy"})
 # Entity types whose value is a number: "exact-value accuracy" is reported for them.
 NUMERIC = ("temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age", "vaccine_doses")
+# The clinically important symptoms of issue 11 (a miss can cost a life): recall and confusion reported.
+RED_FLAGS = ("cyanosis", "chest_pain", "dyspnea", "confusion", "seizure", "facial_droop", "slurred_speech",
+             "limb_weakness", "poisoning", "suicidal_ideation", "bloody_stool", "severe_headache", "stiff_neck")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,10 @@ class EvaluationReport:
     labels: list[str]
     confusion: list[list[int]]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    symptoms: dict[str, Scores] = field(default_factory=dict)  # per symptom code, negation counted
+    red_flag_recall: float = 0.0
+    red_flag_confusion: dict[str, dict[str, int]] = field(default_factory=dict)  # gold code -> read as -> n
+    values_exact: float = 0.0  # all numeric types together
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -57,6 +65,8 @@ class EvaluationReport:
             "intent_accuracy": self.intent_accuracy,
             "intent_macro_f1": self.intent_macro_f1,
             "symptom_f1": self.entities.get("symptom", Scores(0, 0, 0, 0)).f1,
+            "red_flag_recall": self.red_flag_recall,
+            "values_exact": self.values_exact,
             "value_accuracy": self.value_accuracy,
         }
 
@@ -83,15 +93,36 @@ def _matches(gold: Annotation, found: Entity) -> bool:
             and _negated(gold) == _negated(found))
 
 
-def evaluate(interpreter: Interpreter, examples: Sequence[Example]) -> EvaluationReport:
-    """Parse every example and compare with its annotations."""
+def vocabulary_codes_only(lexicon: Lexicon) -> Callable[[Entity], bool]:
+    """A `keep` filter without the codes the project added to vocabulary.yml (declared in the lexicon)."""
+    return lambda e: not (e.entity in ("symptom", "condition", "medication") and e.value in lexicon.added_codes)
+
+
+def _read_as(gold: Annotation, found: list[Entity]) -> str:
+    """What the interpreter made of a gold symptom: its code (prefixed "no " when denied) or "missed"."""
+    over = [f for f in found if f.entity == "symptom" and _overlap(gold, f)]
+    best = next((f for f in over if f.value == gold.value), over[0] if over else None)
+    if best is None:
+        return "missed"
+    return f"no {best.value}" if best.negated else str(best.value)
+
+
+def evaluate(interpreter: Interpreter, examples: Sequence[Example],
+             keep: Callable[[Entity], bool] | None = None) -> EvaluationReport:
+    """Parse every example and compare with its annotations.
+
+    `keep` filters what the interpreter found before scoring: a set annotated with vocabulary.yml's
+    codes only is scored without the codes the project added (which its gold cannot contain)."""
     labels = sorted({e.intent for e in examples})
     predictions = []
     entity_counts: dict[str, list[int]] = {}  # type -> [tp, fp, fn]
     value_hits: dict[str, list[int]] = {}  # type -> [right value, gold count]
     errors: list[dict[str, Any]] = []
+    symptom_counts: dict[str, list[int]] = {}
+    red_confusion: dict[str, dict[str, int]] = {}
     for example in examples:
         result = interpreter.parse(example.text)
+        found = [e for e in result.entities if keep is None or keep(e)]
         predicted = result.intent.name
         predictions.append(predicted)
         if predicted not in labels:
@@ -99,24 +130,35 @@ def evaluate(interpreter: Interpreter, examples: Sequence[Example]) -> Evaluatio
         if predicted != example.intent:
             errors.append({"kind": "intent", "text": example.text, "expected": example.intent,
                            "predicted": predicted, "confidence": round(result.intent.confidence, 4)})
-        unmatched = list(result.entities)
+        unmatched = list(found)
         missed = []
         for gold in example.entities:
             counts = entity_counts.setdefault(gold.entity, [0, 0, 0])
             hit = next((f for f in unmatched if _matches(gold, f)), None)
+            code_counts = symptom_counts.setdefault(str(gold.value), [0, 0, 0]) if gold.entity == "symptom" else None
             if hit is None:
                 counts[2] += 1
                 missed.append(asdict(gold))
             else:
                 counts[0] += 1
                 unmatched.remove(hit)
+            if code_counts is not None:
+                code_counts[0 if hit is not None else 2] += 1
+                if gold.value in RED_FLAGS:
+                    read = _read_as(gold, found) if hit is None else str(gold.value) if not gold.negated \
+                        else f"no {gold.value}"
+                    key = f"no {gold.value}" if gold.negated else str(gold.value)
+                    red_confusion.setdefault(key, {}).setdefault(read, 0)
+                    red_confusion[key][read] += 1
             if gold.entity in NUMERIC:
                 seen = value_hits.setdefault(gold.entity, [0, 0])
                 seen[1] += 1
                 seen[0] += any(f.entity == gold.entity and _overlap(gold, f) and _same_value(gold.value, f.value)
-                               for f in result.entities)
+                               for f in found)
         for extra in unmatched:
             entity_counts.setdefault(extra.entity, [0, 0, 0])[1] += 1
+            if extra.entity == "symptom":
+                symptom_counts.setdefault(str(extra.value), [0, 0, 0])[1] += 1
         if missed or unmatched:
             errors.append({"kind": "entities", "text": example.text, "missing": missed,
                            "unexpected": [e.to_dict() for e in unmatched]})
@@ -144,7 +186,17 @@ def evaluate(interpreter: Interpreter, examples: Sequence[Example]) -> Evaluatio
         labels=labels,
         confusion=confusion,
         errors=errors,
+        symptoms={c: Scores.of(*n) for c, n in sorted(symptom_counts.items())},
+        red_flag_recall=_recall(red_confusion),
+        red_flag_confusion={k: dict(sorted(v.items(), key=lambda kv: -kv[1])) for k, v in sorted(red_confusion.items())},
+        values_exact=round(sum(h for h, _ in value_hits.values()) / max(1, sum(n for _, n in value_hits.values())), 4),
     )
+
+
+def _recall(confusion: dict[str, dict[str, int]]) -> float:
+    total = sum(sum(row.values()) for row in confusion.values())
+    right = sum(row.get(code, 0) for code, row in confusion.items())
+    return round(right / total, 4) if total else 0.0
 
 
 def write_reports(report: EvaluationReport, out_dir: Path) -> list[Path]:
@@ -160,7 +212,10 @@ def write_reports(report: EvaluationReport, out_dir: Path) -> list[Path]:
         "intent_report.json": {k: asdict(v) for k, v in report.intents.items()}
         | {"accuracy": report.intent_accuracy, "macro_f1": report.intent_macro_f1},
         "entity_report.json": {k: asdict(v) for k, v in report.entities.items()}
-        | {"value_accuracy": report.value_accuracy},
+        | {"value_accuracy": report.value_accuracy, "values_exact": report.values_exact,
+           "symptoms": {k: asdict(v) for k, v in report.symptoms.items()}},
+        "red_flags.json": {"recall": report.red_flag_recall, "codes": list(RED_FLAGS),
+                           "confusion": report.red_flag_confusion},
         "confusion_matrix.json": {"labels": report.labels, "matrix": report.confusion},
         "errors.json": report.errors,
     }

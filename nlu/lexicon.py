@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import yaml
 
@@ -17,6 +17,7 @@ LEXICON_DIR = Path(__file__).parent / "lexicon"
 # The entity types a lexicon word can be; the other kinds ("block", "cue", "pseudo", "boundary")
 # are markers for the negation scanner.
 ENTITY_KINDS = ("symptom", "condition", "medication", "subject", "antigen_result")
+_MARKERS = frozenset({"cue", "pseudo", "boundary"})
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Match:
     start: int
     end: int
     word: Word
+    negated: bool = False  # denied inside the match itself (嘴唇不紫): set by the grammar
 
 
 class LexiconError(ValueError):
@@ -49,23 +51,60 @@ class Lexicon:
     post_fillers: tuple[str, ...]
     overrides: dict[str, str]
     added_codes: frozenset[str] = frozenset()  # codes the project adds beyond vocabulary.yml
+    conditional: tuple[str, ...] = ()  # 如果 / 万一 … before a symptom: nobody is said to have it
+    generic_questions: tuple[str, ...] = ()  # 吃什么药 / 几度 … in a message about no one in particular
 
     @cached_property
     def longest(self) -> int:
         return max(len(w) for w in self.words)
 
-    def scan(self, text: str) -> Iterator[Match]:
-        """Left to right, the longest word starting at each position; unmatched characters are skipped."""
+    def scan(self, text: str, extra: Mapping[int, Match] | None = None) -> Iterator[Match]:
+        """Left to right, the longest word starting at each position; unmatched characters are skipped.
+
+        `extra` offers other readings by start position (the grammar's, typo corrections); one wins
+        over the lexicon's word only when it is strictly longer, so a listed phrase keeps its meaning."""
         i, n, longest, words = 0, len(text), self.longest, self.words
+        extra = extra or {}
         while i < n:
+            best: Match | None = None
             for size in range(min(longest, n - i), 0, -1):
                 word = words.get(text[i:i + size])
                 if word is not None:
-                    yield Match(i, i + size, word)
-                    i += size
+                    best = Match(i, i + size, word)
                     break
-            else:
+            other = extra.get(i)
+            if other is not None and (best is None or other.end > best.end):
+                best = other
+            if best is None:
                 i += 1
+                continue
+            if best.word.kind in _MARKERS:
+                inner = self._entity_inside(text, best, extra)
+                if inner is not None:
+                    # 也不想活了: the cue 也不 must not eat the 不 of 不想活了; what is left of it is read on its own.
+                    head = words.get(text[i:inner])
+                    if head is not None and head.kind in _MARKERS:
+                        yield Match(i, inner, head)
+                    i = inner
+                    continue
+            yield best
+            i = best.end
+
+    def _entity_inside(self, text: str, marker: Match, extra: Mapping[int, Match]) -> int | None:
+        """Where an entity word starts inside `marker` and runs past its end, if one does."""
+        for k in range(marker.start + 1, marker.end):
+            other = extra.get(k)
+            if other is not None and other.end > marker.end:
+                return k
+            for size in range(min(self.longest, len(text) - k), marker.end - k, -1):
+                word = self.words.get(text[k:k + size])
+                if word is not None and word.kind in ENTITY_KINDS:
+                    return k
+        return None
+
+    def markers(self, kind: str) -> frozenset[str]:
+        """The words of one marker kind ("cue", "pseudo", "boundary", "block")."""
+        return frozenset(t for t, w in self.words.items() if w.kind == kind)
 
     def terms(self, kind: str) -> dict[str, str]:
         """Word → code for one entity kind."""
@@ -114,7 +153,9 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         post_cues=tuple(str(t) for t in negation.get("post_cues", [])),
         post_fillers=tuple(str(t) for t in negation.get("post_fillers", [])),
         overrides={str(k): str(v) for k, v in (symptoms.get("vocabulary_overrides") or {}).items()},
-        added_codes=frozenset(str(c) for c in (symptoms.get("added_codes") or {})),
+        added_codes=frozenset(str(c) for table in (symptoms, medical) for c in (table.get("added_codes") or {})),
+        conditional=tuple(str(t) for t in negation.get("conditional") or []),
+        generic_questions=tuple(str(t) for t in negation.get("generic_questions") or []),
     )
 
 

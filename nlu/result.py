@@ -17,6 +17,18 @@ class Intent:
 
 
 @dataclass(frozen=True)
+class Amount:
+    """How much of a medicine: `value` in `unit` (tablet, sachet, blister, bottle, box, mg, g, ml, handful)."""
+
+    value: float
+    unit: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "unit": self.unit, "text": self.text}
+
+
+@dataclass(frozen=True)
 class Entity:
     """One entity found in the text; `start`/`end` are character offsets into the original text."""
 
@@ -26,12 +38,20 @@ class Entity:
     end: int
     text: str
     negated: bool | None = None
+    # Medications only (extensions of CONTRACTS §3; absent from the JSON when empty): the amount
+    # said to be taken, and the active ingredients, so a combination cold remedy shows its acetaminophen.
+    amount: Amount | None = None
+    ingredients: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"entity": self.entity, "value": self.value}
         if self.negated is not None:
             data["negated"] = self.negated
         data.update(start=self.start, end=self.end, text=self.text)
+        if self.amount is not None:
+            data["amount"] = self.amount.to_dict()
+        if self.ingredients:
+            data["ingredients"] = list(self.ingredients)
         return data
 
 

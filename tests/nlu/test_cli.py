@@ -33,12 +33,31 @@ def test_test_writes_every_report(model_file, tmp_path):
     assert "intent accuracy" in result.output
     names = {p.name for p in out.iterdir()}
     assert names == {"summary.json", "intent_report.json", "entity_report.json", "confusion_matrix.json",
-                     "confusion_matrix.png", "errors.json"}
+                     "confusion_matrix.png", "errors.json", "red_flags.json"}
     assert (out / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     matrix = json.loads((out / "confusion_matrix.json").read_text(encoding="utf-8"))
     assert len(matrix["labels"]) == len(matrix["matrix"])
     intents = json.loads((out / "intent_report.json").read_text(encoding="utf-8"))
     assert set(intents["report_symptoms"]) == {"precision", "recall", "f1", "support"}
+
+
+def test_test_scores_any_file_with_red_flags_and_per_code_symptoms(model_file, tmp_path):
+    data = tmp_path / "mine.yml"
+    data.write_text('version: "3.1"\nnlu:\n- intent: report_symptoms\n  examples: |\n'
+                    '    - [嘴唇有点发紫]{"entity": "symptom", "value": "cyanosis"}\n'
+                    '    - [胸口一阵阵地疼]{"entity": "symptom", "value": "chest_pain"}，出了一身冷汗\n', encoding="utf-8")
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(nlu, ["test", "--model", str(model_file), "--data", str(data), "--out", str(out),
+                                      "--vocabulary-only"])
+    assert result.exit_code == 0, result.output
+    assert "red-flag symptom recall 1.0000" in result.output
+    assert "(vocabulary codes only)" in result.output
+    red = json.loads((out / "red_flags.json").read_text(encoding="utf-8"))
+    assert red["confusion"] == {"chest_pain": {"chest_pain": 1}, "cyanosis": {"cyanosis": 1}}
+    entities = json.loads((out / "entity_report.json").read_text(encoding="utf-8"))
+    # 一身冷汗 is the project's own code `sweating`: not counted against a vocabulary-only set.
+    assert entities["symptom"]["precision"] == 1.0
+    assert set(entities["symptoms"]) == {"chest_pain", "cyanosis"}
 
 
 def test_test_with_a_missing_file_exits_2(model_file, tmp_path):

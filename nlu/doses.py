@@ -1,0 +1,184 @@
+"""Amounts of medicine and overdoses (`nlu/lexicon/doses.yml`).
+
+吃了十片泰诺林 / 一口气吃了一整瓶安眠药 / 泰诺林吃了十片: the amount joins the medicine it is said
+of, in the same clause; the medicine's ingredients come from the YAML. Taken amounts at or past the
+overdose line, whole containers, and two products with one ingredient both taken add the symptom
+`poisoning`, so triage sees the overdose even when no one wrote 中毒.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlu.lexicon import LEXICON_DIR
+from nlu.result import Amount
+from nlu.text import MappedText
+
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;\n]")
+_NEAR = 8  # characters between an amount and the medicine it is said of
+
+
+@dataclass
+class Medicine:
+    """A medication found by the lexicon: original offsets, its word, its code; filled in here."""
+
+    start: int
+    end: int
+    term: str
+    code: str
+    negated: bool
+    amount: Amount | None = None
+    ingredients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Overdose:
+    """Where the message says an overdose was taken (original offsets)."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Found:
+    start: int  # original offsets
+    end: int
+    amount: Amount
+    generic: bool  # "…药" with no named medicine
+
+
+class DoseReader:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        ingredients = spec.get("ingredients") or {}
+        self.by_code = {str(k): tuple(v) for k, v in (ingredients.get("by_code") or {}).items()}
+        self.by_word = {str(k).lower(): tuple(v) for k, v in (ingredients.get("by_word") or {}).items()}
+        self.units = {str(w): str(u) for u, words in (spec.get("units") or {}).items() for w in words}
+        whole = [str(w) for w in spec.get("whole_words") or []]
+        parts = {str(k): float(v) for k, v in (spec.get("part_words") or {}).items()}
+        self.parts = parts
+        many = [str(w) for w in spec.get("many_words") or []]
+        self.taken = re.compile("|".join(map(re.escape, sorted(map(str, spec.get("taken") or []), key=len, reverse=True))))
+        self.poisons = re.compile("|".join(map(re.escape, sorted(map(str, spec.get("poisons") or []), key=len, reverse=True))))
+        self.accidental = re.compile("(?:" + "|".join(map(re.escape, map(str, spec.get("accidental") or []))) + ")[^，,。.！!？?；;]{0,10}?药")
+        over = spec.get("overdose") or {}
+        self.containers = frozenset(over.get("containers") or [])
+        self.tablets = {str(k): float(v) for k, v in (over.get("tablets") or {}).items()}
+        self.mg = {str(k): float(v) for k, v in (over.get("mg") or {}).items()}
+        alt = lambda words: "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # noqa: E731
+        self.pattern = re.compile(
+            rf"(?:(?P<num>\d+(?:\.\d+)?)(?P<approx>[几多来余])?\s*(?:{alt(whole)})?|(?P<part>{alt(parts)})"
+            rf"|(?P<many>{alt(many)})|(?P<whole>{alt(whole)}))\s*个?\s*(?P<unit>{alt(self.units)}|把)"
+            rf"(?P<drug>的?药(?![a-z\u4e00-\u9fff]{{0,1}}(?:片|水|膏)))?")
+
+    def ingredients_of(self, term: str, code: str) -> tuple[str, ...]:
+        return self.by_word.get(term) or self.by_code.get(code, ())
+
+    def read(self, numeric: MappedText, medicines: list[Medicine]) -> list[Overdose]:
+        """Fill in the medicines' ingredients and amounts; return the overdoses the message states."""
+        for med in medicines:
+            med.ingredients = self.ingredients_of(med.term, med.code)
+        original = numeric.original
+        overdoses: list[Overdose] = []
+        for found in self._amounts(numeric):
+            med = None if found.generic else _nearest(found, medicines, original)
+            if med is None and not found.generic:
+                continue
+            if med is not None:
+                if med.negated:
+                    continue
+                med.amount = med.amount or found.amount
+            start = min(found.start, med.start) if med else found.start
+            end = max(found.end, med.end) if med else found.end
+            clause = _clause(original, start, end)
+            said_taken = self.taken.search(original, clause[0], clause[1])
+            if said_taken and self._is_overdose(found.amount, med.ingredients if med else ()):
+                overdoses.append(Overdose(min(start, said_taken.start()), end))
+        overdoses += self._stacked(original, medicines)
+        overdoses += self._swallowed_poison(numeric.text, numeric)
+        return overdoses
+
+    def _swallowed_poison(self, text: str, numeric: MappedText) -> list[Overdose]:
+        """喝了半瓶敌敌畏 / 把洗衣液喝了一口 / 误吃了奶奶的降糖药: a poison and a verb of taking it, one clause."""
+        out = [Overdose(*numeric.span(m.start(), m.end())) for m in self.accidental.finditer(text)]
+        for m in self.poisons.finditer(text):
+            left, right = _clause(text, m.start(), m.end())
+            verbs = list(self.taken.finditer(text, left, right))
+            if verbs:
+                start = min(m.start(), verbs[0].start())
+                end = max(m.end(), verbs[-1].end())
+                out.append(Overdose(*numeric.span(start, end)))
+        return out
+
+    def _amounts(self, numeric: MappedText) -> list[_Found]:
+        out = []
+        for m in self.pattern.finditer(numeric.text):
+            unit = "handful" if m.group("unit") == "把" else self.units[m.group("unit")]
+            if unit == "handful" and not m.group("drug"):
+                continue  # 一把 is also "a moment" or a measure of anything
+            if m.group("num"):
+                value: float | None = float(m.group("num"))
+            elif m.group("part"):
+                value = self.parts[m.group("part")]
+            elif m.group("whole"):
+                value = 1.0
+            else:
+                value = None  # 好几 / 好多: many, no number
+            end = m.end("unit") if not m.group("drug") else m.end()
+            start, o_end = numeric.span(m.start(), end)
+            text = numeric.original[start:numeric.span(m.start(), m.end("unit"))[1]]
+            value = int(value) if value is not None and value.is_integer() else value
+            out.append(_Found(start, o_end, Amount(value, unit, text), bool(m.group("drug"))))
+        return out
+
+    def _is_overdose(self, amount: Amount, ingredients: tuple[str, ...]) -> bool:
+        if amount.unit in self.containers or amount.unit == "handful":
+            return True
+        if amount.value is None:
+            return amount.unit in ("tablet", "sachet")  # 好几片 / 好多粒 taken at once
+        if amount.unit == "tablet":
+            limits = [self.tablets[i] for i in ingredients if i in self.tablets] or [self.tablets.get("default", 10)]
+            return amount.value >= min(limits)
+        mg = amount.value * (1000 if amount.unit == "g" else 1) if amount.unit in ("mg", "g") else None
+        return mg is not None and any(i in self.mg and mg > self.mg[i] for i in ingredients)
+
+    def _stacked(self, original: str, medicines: list[Medicine]) -> list[Overdose]:
+        """泰诺林 and 白加黑 both taken: two products, one ingredient (acetaminophen) twice."""
+        taken = [m for m in medicines if not m.negated]
+        out = []
+        for i, a in enumerate(taken):
+            for b in taken[i + 1:]:
+                if a.term != b.term and set(a.ingredients) & set(b.ingredients) and _both_taken(original, a, b, self.taken):
+                    out.append(Overdose(a.start, b.end))
+        return out
+
+
+def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str]) -> bool:
+    """吃了泰诺林又吃了白加黑 / 泰诺林和白加黑都吃了 — not 泰诺林和白加黑能一起吃吗."""
+    between = original[a.end:b.start]
+    before_a = original[max(0, a.start - 6):a.start]
+    after_b = original[b.end:b.end + 6]
+    return bool(taken.search(before_a) and (taken.search(between) or "和" in between or "、" in between)) \
+        or bool(taken.search(after_b) and re.search("都|也|又|一起|同时", after_b))
+
+
+def _nearest(found: _Found, medicines: list[Medicine], original: str) -> Medicine | None:
+    """The medicine the amount is said of: right after it (十片泰诺林), else right before (泰诺林吃了十片)."""
+    after = [m for m in medicines if 0 <= m.start - found.end <= _NEAR and not _CLAUSE_END.search(original, found.end, m.start)]
+    if after:
+        return min(after, key=lambda m: m.start)
+    before = [m for m in medicines if 0 <= found.start - m.end <= _NEAR and not _CLAUSE_END.search(original, m.end, found.start)]
+    return max(before, key=lambda m: m.end) if before else None
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = _CLAUSE_END.search(text, end)
+    return left, right.start() if right else len(text)
+
+
+def load_doses(path: Path = LEXICON_DIR / "doses.yml") -> DoseReader:
+    return DoseReader(yaml.safe_load(path.read_text(encoding="utf-8")) or {})

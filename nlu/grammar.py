@@ -1,0 +1,175 @@
+"""Compositional symptom reading: body part × fillers × finding × severity (`nlu/lexicon/grammar.yml`).
+
+The phrase lexicon knows "嘴唇发紫"; patients write "嘴唇有点发紫", "胸口一阵阵地疼", "脖子硬邦邦的".
+The grammar reads a body part, skips the words allowed between (degree, rhythm, hedges, laterality),
+and takes the finding; a rule turns the pair into a vocabulary code. A severity word said before the
+part or after the finding (剧烈的头痛, 头疼得像要裂开) selects the rule's `severe` code. A negation
+cue inside the gap (嘴唇不紫) denies the symptom. The YAML is the reviewable source; this is the reader.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlu.lexicon import LEXICON_DIR, Match, Word
+
+# Where a severity word said after the finding stops belonging to it.
+_CLAUSE_END = frozenset("，,。.！!？?；;：:~～…\n ")
+_MAX_GAP = 10  # characters of fillers between part and finding
+# A comparison between part and finding: 像针扎一样 / 像被人打了一棍似的 (its severity words count).
+_SIMILE = re.compile(r"(?:就像|好像|像是|像|跟|如同)[^，,。.！!？?；;\s]{1,10}?(?:一样|似的|一般|的样子)(?:的|地)?")
+_TAIL = 12  # characters after the finding searched for a severity word
+_HEAD = 6  # characters before the part searched for one
+
+
+class GrammarError(ValueError):
+    """grammar.yml names a group that does not exist, or a rule without a code."""
+
+
+@dataclass(frozen=True)
+class _Rule:
+    code: str
+    severe: str | None
+    denies: bool = False  # the finding says the symptom is absent (叫得醒: not unrousable)
+
+
+def _longest(table: dict[str, Any], text: str, i: int, longest: int) -> str | None:
+    for size in range(min(longest, len(text) - i), 0, -1):
+        if text[i:i + size] in table:
+            return text[i:i + size]
+    return None
+
+
+class SymptomGrammar:
+    """Reads part × finding combinations; `matches(text)` gives the longest reading at each start."""
+
+    def __init__(self, spec: dict[str, Any], cues: frozenset[str], pseudo: frozenset[str]) -> None:
+        self.parts: dict[str, set[str]] = {}
+        for group, words in (spec.get("parts") or {}).items():
+            for w in words:
+                self.parts.setdefault(str(w), set()).add(str(group))
+        self.findings: dict[str, set[str]] = {}
+        for group, words in (spec.get("findings") or {}).items():
+            for w in words:
+                self.findings.setdefault(str(w), set()).add(str(group))
+        self.fillers = {str(w) for w in spec.get("fillers") or []} | set(pseudo)
+        self.cues = set(cues) - self.fillers
+        self.severe = {str(w) for w in (spec.get("severity") or {}).get("severe") or []}
+        self.rules: dict[tuple[str, str], _Rule] = {}
+        part_groups = set((spec.get("parts") or {}))
+        finding_groups = set((spec.get("findings") or {}))
+        for rule in spec.get("rules") or []:
+            if not rule.get("code"):
+                raise GrammarError(f"grammar rule without a code: {rule}")
+            parts = rule["part"] if isinstance(rule["part"], list) else [rule["part"]]
+            findings = rule["finding"] if isinstance(rule["finding"], list) else [rule["finding"]]
+            for p in parts:
+                for f in findings:
+                    if p not in part_groups or f not in finding_groups:
+                        raise GrammarError(f"grammar rule {rule} names an unknown group {p if p not in part_groups else f}")
+                    self.rules[(p, f)] = _Rule(str(rule["code"]), rule.get("severe"), bool(rule.get("denies")))
+        self._part_len = max(map(len, self.parts), default=0)
+        self._finding_len = max(map(len, self.findings), default=0)
+        self._gap_len = max(map(len, self.fillers | self.cues | self.severe), default=0)
+        self._severe_len = max(map(len, self.severe), default=0)
+
+    def codes(self) -> set[str]:
+        """Every code a rule can give (checked against the vocabulary by the lexicon tests)."""
+        return {r.code for r in self.rules.values()} | {r.severe for r in self.rules.values() if r.severe}
+
+    def matches(self, text: str) -> dict[int, Match]:
+        """The longest grammar reading starting at each position of the normalised text."""
+        found: dict[int, Match] = {}
+        for i in range(len(text)):
+            for size in range(min(self._part_len, len(text) - i), 0, -1):
+                part = text[i:i + size]
+                if part not in self.parts:
+                    continue
+                match = self._read_from(text, i, part)
+                if match is not None:
+                    if match.start not in found or match.end > found[match.start].end:
+                        found[match.start] = match
+                    break
+        return found
+
+    def _read_from(self, text: str, i: int, part: str) -> Match | None:
+        found = self._walk(text, i + len(part), self.parts[part], 0, False, False)
+        if found is None:
+            return None
+        rule, end, negated, severe = found
+        start, code = i, rule.code
+        if rule.severe:
+            tail_end = self._severity_after(text, end)
+            head_start = self._severity_before(text, i)
+            if severe or tail_end is not None or head_start is not None:
+                code = rule.severe
+                end = tail_end or end
+                start = head_start if head_start is not None else i
+        return Match(start, end, Word("symptom", code), negated != rule.denies)
+
+    def _walk(self, text: str, j: int, groups: set[str], gap: int, negated: bool,
+              severe: bool) -> tuple[_Rule, int, bool, bool] | None:
+        """The finding after fillers, cues, severity words and similes (像…一样); tries every reading of the gap."""
+        rule, size = self._finding_at(text, j, groups)
+        if rule is not None:
+            return rule, j + size, negated, severe
+        simile = _SIMILE.match(text, j)
+        if simile is not None and gap + len(simile.group()) <= _MAX_GAP + 8:
+            inner = simile.group()
+            said_severe = any(w in inner for w in self.severe)
+            found = self._walk(text, simile.end(), groups, gap + len(inner), negated, severe or said_severe)
+            if found is not None:
+                return found
+        for size in range(min(self._gap_len, len(text) - j, _MAX_GAP - gap), 0, -1):
+            word = text[j:j + size]
+            for table, denies, intense in ((self.fillers, False, False), (self.cues, True, False),
+                                           (self.severe, False, True)):
+                if word in table:
+                    found = self._walk(text, j + size, groups, gap + size, negated or denies, severe or intense)
+                    if found is not None:
+                        return found
+        return None
+
+    def _finding_at(self, text: str, j: int, groups: set[str]) -> tuple[_Rule | None, int]:
+        for size in range(min(self._finding_len, len(text) - j), 0, -1):
+            kinds = self.findings.get(text[j:j + size])
+            if kinds:
+                for g in sorted(groups):
+                    for k in sorted(kinds):
+                        rule = self.rules.get((g, k))
+                        if rule is not None:
+                            return rule, size
+        return None, 0
+
+    def _severity_after(self, text: str, end: int) -> int | None:
+        """End of a severity word in the rest of the clause (疼得像要裂开), or None."""
+        stop = min(len(text), end + _TAIL)
+        for k in range(end, stop):
+            if text[k] in _CLAUSE_END:
+                return None
+            part = _longest(self.parts, text, k, self._part_len)
+            if part is not None and self._walk(text, k + len(part), self.parts[part], 0, False, False):
+                return None  # the next symptom begins: what follows is said of it
+            word = _longest(self.severe, text, k, self._severe_len)
+            if word is not None:
+                return k + len(word)
+        return None
+
+    def _severity_before(self, text: str, start: int) -> int | None:
+        """Start of a severity word just before the part (突然剧烈的头痛), or None."""
+        for k in range(start - 1, max(-1, start - _HEAD - 1), -1):
+            if text[k] in _CLAUSE_END:
+                return None
+            word = _longest(self.severe, text, k, self._severe_len)
+            if word is not None and k + len(word) <= start:
+                return k
+        return None
+
+
+def load_grammar(cues: frozenset[str], pseudo: frozenset[str], path: Path = LEXICON_DIR / "grammar.yml") -> SymptomGrammar:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return SymptomGrammar(spec, cues, pseudo)
