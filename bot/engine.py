@@ -175,6 +175,7 @@ class Engine:
 
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
         parse, payload_slots, payload_ok, from_payload = self._understand(state, message)
+        parse = parse if from_payload else self.runner.read_intent(parse, message.text)
         if not from_payload and not parse.entities and self._awaits_sensitive_answer(state):
             # An identifying answer (an ID-card number) is logged and kept only sealed. Not when the
             # text names symptoms or vital signs: the safety screen must read those in clear.
@@ -292,11 +293,18 @@ class Engine:
             if not ok:
                 continue
             previous = turn.state.slot(name)
+            changed = previous is not None and previous != coerced and name != "language"
+            if changed and not payload_slots.get(name) == value and not self.runner.accepts_change(turn, name, previous, coerced):
+                continue  # a stray reading never silently rewrites what the patient said before
             turn.set_slot(name, coerced, actor="patient")
             turn.filled_this_turn.add(name)
-            if previous is not None and previous != coerced and name != "language":
+            if changed and previous != "unknown" and not self._answers_pending(turn, name):
                 corrected.append(name)
         return corrected
+
+    @staticmethod
+    def _answers_pending(turn: Turn, name: str) -> bool:
+        return bool(turn.state.stack) and turn.state.stack[-1].waiting_for == name
 
     def _slot_values(self, entity: Entity) -> list[tuple[str, Any]]:
         values = []
