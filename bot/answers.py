@@ -79,10 +79,15 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
     )
 
 
+def fold(text: str) -> str:
+    """Lower case, simplified characters, no spaces; punctuation kept."""
+    table = words().traditional
+    return "".join(table.get(ch, ch) for ch in (text or "").lower() if not ch.isspace())
+
+
 def normal(text: str) -> str:
     """Lower case, simplified, no spaces or punctuation."""
-    table = words().traditional
-    return _STRIP.sub("", "".join(table.get(ch, ch) for ch in (text or "").lower()))
+    return _STRIP.sub("", fold(text))
 
 
 def _has(text: str, phrases: tuple[str, ...]) -> bool:
