@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import opencc
 import yaml
 
 from bot.flows import UNKNOWN, SlotSpec
@@ -30,6 +31,9 @@ _MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?月")
 _WEEKS = re.compile(r"(\d+(?:\.\d+)?)(?:周|个?星期|个?礼拜)")
 _DAYS = re.compile(r"(\d+(?:\.\d+)?)(?:天|日)")
 _HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?(?:小时|钟头)")
+_T2S = opencc.OpenCC("t2s")  # answers typed on Hong Kong / Taiwan phones
+_PUNCT = re.compile(r"[,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
+_HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
 _SENTINEL = "\u2060"  # marks removed exception words so that their characters are not read again
 
 
@@ -48,8 +52,8 @@ class AnswerWords:
     frequency_words: tuple[tuple[int, tuple[str, ...]], ...]
     human: tuple[str, ...]
     question_marks: tuple[str, ...]
-    slot_words: dict[str, dict[str, tuple[str, ...]]]
-    traditional: dict[str, str]
+    slot_words: dict[str, dict[str, Any]]
+    symptom_yes: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +63,6 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
     def ranked(key: str, cast: type) -> tuple[tuple[Any, tuple[str, ...]], ...]:
         return tuple((cast(k), tuple(v)) for k, v in raw[key].items())
 
-    pairs = raw["traditional"]
     return AnswerWords(
         unknown=tuple(raw["unknown"]),
         unknown_means_no_for=frozenset(raw["unknown_means_no_for"]),
@@ -74,15 +77,15 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         frequency_words=ranked("frequency_words", int),
         human=tuple(raw["human"]),
         question_marks=tuple(raw["question_marks"]),
-        slot_words={k: {kind: tuple(v) for kind, v in table.items()} for k, table in raw["slot_words"].items()},
-        traditional={pairs[i]: pairs[i + 1] for i in range(0, len(pairs) - 1, 2)},
+        slot_words={k: {kind: (v if kind == "threshold" else tuple(v)) for kind, v in table.items()}
+                    for k, table in raw["slot_words"].items()},
+        symptom_yes=tuple(raw["symptom_yes"]),
     )
 
 
 def fold(text: str) -> str:
     """Lower case, simplified characters, no spaces; punctuation kept."""
-    table = words().traditional
-    return "".join(table.get(ch, ch) for ch in (text or "").lower() if not ch.isspace())
+    return _T2S.convert("".join(ch for ch in (text or "").lower() if not ch.isspace()))
 
 
 def normal(text: str) -> str:
@@ -121,11 +124,13 @@ def arabic(text: str) -> str:
         return m.group(0) if value is None else f"{value:g}"
 
     converted = _CN_NUMBER.sub(sub, text)
+    converted = _HALF.sub(lambda m: f"{float(m.group(1)) + 0.5:g}" + m.group(0)[len(m.group(1)):-1], converted)
     return _DEGREE_TENTHS.sub(lambda m: f"{m.group(1)}.{m.group(2)}度", converted)
 
 
 def numbers(text: str) -> list[float]:
-    return [float(n) for n in _ARABIC.findall(arabic(normal(text)))]
+    """The numbers in an answer, in order ("九十一、九十二" are two numbers, not one)."""
+    return [float(n) for n in _ARABIC.findall(arabic(_PUNCT.sub(" ", fold(text))))]
 
 
 def is_unknown(text: str) -> bool:
@@ -142,10 +147,7 @@ def says_no(text: str) -> bool:
 
 def says_yes(text: str) -> bool:
     clean = normal(text)
-    for phrase in words().no_exceptions:
-        if phrase in clean:
-            return True  # "受不了", "退不下去": an emphatic yes
-    return _has(clean, words().yes)
+    return says_yes_emphatic(clean) or _has(clean, words().yes)  # "受不了", "退不下去": an emphatic yes
 
 
 def wants_human(text: str) -> bool:
@@ -213,7 +215,8 @@ def read_answer(spec: SlotSpec, answer: AnswerContext) -> Any:
 def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     text = answer.text
     head, _, code = spec.name.partition(".")
-    if head == "symptoms":
+    symptom = head == "symptoms"
+    if symptom:
         # The NLU's reading of the very symptom asked wins: "不咳嗽，但是喘" to "喘吗？" is yes.
         for entity in answer.entities:
             if entity.entity == "symptom" and entity.value == code:
@@ -224,19 +227,40 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         return False
     if _has(clean, table.get("yes", ())):
         return True
-    if spec.threshold is not None:
-        near = [n for n in numbers(text) if abs(n - spec.threshold) <= 6]
+    threshold = spec.threshold if spec.threshold is not None else table.get("threshold")
+    if threshold is not None:
+        near = [n for n in numbers(text) if abs(n - threshold) <= 6]
         if near:
-            return max(near) >= spec.threshold
+            return max(near) >= threshold
+    gate = spec.name in words().unknown_means_no_for
+    if gate and numbers(text) and not says_no(text):
+        return True  # "九十七" to "家里有血氧仪吗？": the reading itself says yes
     if is_unknown(text):
-        return False if spec.name in words().unknown_means_no_for else UNKNOWN
+        return False if gate else UNKNOWN
     if says_no(text):
         return False
-    if head == "symptoms" and _has(clean, words().fine):
-        return False
+    if symptom:
+        if _is_fine(clean):
+            return False
+        if _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
+            return True
+        # A description of the symptom ("一股一股往外流", "一上午才动了两三下") says it is there.
+        return True if len(clean) >= 4 else {"affirm": True, "deny": False}.get(answer.intent)
     if says_yes(text):
         return True
     return {"affirm": True, "deny": False}.get(answer.intent)
+
+
+_NOT_FINE = re.compile(r"(不|没那么|不太|不怎么)好|好(?=[厉难疼痛累喘晕痒烫热冷多几像大重差晕吓怕])")
+
+
+def _is_fine(clean: str) -> bool:
+    """"精神挺好", "人清楚", "手脚能动": the asked symptom is not there ("不好", "好疼" are not fine)."""
+    return _has(_NOT_FINE.sub(_SENTINEL, clean), words().fine)
+
+
+def says_yes_emphatic(clean: str) -> bool:
+    return any(phrase in clean for phrase in words().no_exceptions)
 
 
 def _read_number(spec: SlotSpec, text: str) -> Any:
@@ -247,6 +271,8 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         score = pain_from_words(text)
         if score is not None:
             return score
+        if not says_no(text) and _has(normal(text), ("疼", "痛")):
+            return 5  # pain said without how bad: the middle of the scale, never "mild"
     elif spec.scale == "frequency":
         clean = normal(text)
         found = [n for n in numbers(text) if 0 <= n <= 3]
@@ -261,13 +287,18 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
             return hours
     elif spec.scale == "years":
         clean = arabic(normal(text))
-        months = _MONTHS.search(clean)
+        months, weeks = _MONTHS.search(clean), _WEEKS.search(clean)
         if months and "岁" not in clean:
             return round(float(months.group(1)) / 12, 2)
+        if weeks and "岁" not in clean:
+            return round(float(weeks.group(1)) / 52, 3)
     elif spec.scale == "months":
         clean = arabic(normal(text))
+        weeks = _WEEKS.search(clean)
         if "岁" in clean and (found := numbers(text)):
             return found[0] * 12
+        if weeks and not _MONTHS.search(clean):
+            return round(float(weeks.group(1)) / 4.345, 2)
     if is_unknown(text):
         return UNKNOWN
     for n in numbers(text):

@@ -40,6 +40,9 @@ _PAYLOAD = re.compile(r"^/([A-Za-z_][\w\-]*)(.*)$", re.DOTALL)
 _BUTTON_NUMBER = re.compile(r"^\s*([1-9])\s*[.、)）]?\s*$")
 _BARE_NUMBER = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
 _CONTROL = {c for c in range(32) if c not in (9, 10)} | {127}
+# Interceptors from this priority on answer free questions (the knowledge base); they yield to
+# the intake when a message describes an illness.
+ANSWERING_PRIORITY = 50
 
 
 class UnknownConversation(KeyError):
@@ -199,6 +202,8 @@ class Engine:
             if not payload_ok:
                 turn.utter("utter_payload_invalid")
             for interceptor in self.runtime.interceptors:
+                if interceptor.priority >= ANSWERING_PRIORITY and self.runner.reports_illness(turn):
+                    break  # an illness described is taken up by the intake, not by a knowledge answer
                 if await interceptor.func(ctx):
                     self._emit_stack(state, turn)
                     return turn

@@ -26,6 +26,9 @@ ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "out_of_scope"})
 # help, or reach a human, whatever the bot just asked.
 ESCAPE_INTENTS = frozenset({"cancel", "help", "request_doctor", "emergency_help"})
 EMPTY = "empty_message"  # what the engine calls a message with no text, payload or attachment
+# A message that reports an illness starts the flow of this intent, whatever its own intent.
+REPORT_INTENT = "report_symptoms"
+_READINGS = frozenset({"temperature", "spo2", "respiratory_rate", "heart_rate"})
 # Vital signs a patient reports again as they change: a new, worse reading replaces the old one.
 _WORSE_WHEN_HIGHER = frozenset({"temperature", "respiratory_rate", "heart_rate"})
 _WORSE_WHEN_LOWER = frozenset({"spo2"})
@@ -78,8 +81,14 @@ class FlowRunner:
                 await self._run(turn, ctx)
             return
         flow = self._triggered(intent, turn)
+        intake = self._intake_for(turn, intent, flow)
+        if intake is not None:
+            # Someone describes an illness (perhaps with a question, "烧了五天了，正常吗？"): the
+            # intake starts, and a health question is answered first, as a digression on top of it.
+            self._start(turn, intake, interrupt=False)
         if flow is not None:
             self._start(turn, flow, interrupt=False)
+        if flow is not None or intake is not None:
             await self._run(turn, ctx)
             return
         if corrected or (stack and intent in ANSWER_INTENTS):
@@ -98,6 +107,24 @@ class FlowRunner:
             return None
         turn.filled_this_turn.add(top.waiting_for)
         return top.waiting_for
+
+    def reports_illness(self, turn: Turn) -> bool:
+        """Whether this message told us a symptom or a reading (filled this turn) while no flow runs."""
+        if turn.state.stack:
+            return False
+        for name in turn.filled_this_turn:
+            if name in _READINGS or (name.startswith("symptoms.") and turn.state.slot(name) is True):
+                return True
+        return False
+
+    def _intake_for(self, turn: Turn, intent: str, flow: Flow | None) -> Flow | None:
+        """The intake to start for a message that reports an illness but whose intent starts none."""
+        if flow is not None and not flow.digression:
+            return None
+        if intent in ESCAPE_INTENTS or not self.reports_illness(turn):
+            return None
+        intake = self.flows.triggered_by(REPORT_INTENT, turn.state.slots)
+        return intake if intake is not None and intake is not flow else None
 
     @staticmethod
     def read_intent(parse: ParseResult, text: str) -> ParseResult:

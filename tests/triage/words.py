@@ -62,8 +62,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "other_symptoms": ("other",),
     "medicines_taken": ("medicines",),
     "pain_score": ("pain",),
-    "travel_history": ("travel",),
-    "exposure_history": ("exposure",),
+    "exposure_answer": ("travel+exposure",),
+    "travel_malaria": ("travel",),
+    "tick_grass_exposure": ("exposure",),
     "recent_immobility": ("recent_immobility",),
     "eating_drinking": ("eating_drinking",),
     "symptoms.decreased_urination": ("symptoms.decreased_urination", "urine"),
@@ -110,6 +111,9 @@ def _fact(facts: dict[str, Any], topic: str) -> str | None:
     if topic == "medicines+temperature":
         parts = [str(facts[k]) for k in ("medicines", "temperature") if facts.get(k)]
         return "，".join(parts) or None
+    if topic == "travel+exposure":
+        parts = [str(facts[k]) for k in ("travel", "exposure") if facts.get(k)]
+        return "，".join(parts) or None
     if topic == "pain":
         symptoms = facts.get("symptoms") or {}
         for code in PAIN_CODES:
@@ -127,6 +131,11 @@ def _fact(facts: dict[str, Any], topic: str) -> str | None:
     return None if value is None else str(value)
 
 
+# Yes/no questions about a finding (not a symptom code) that the format lists as facts topics: the
+# writer was told to put every positive finding in the facts, so an absent one is a "no".
+FINDINGS = frozenset({"recent_immobility", "travel_malaria", "tick_grass_exposure"})
+
+
 def answer_for(slot: str, facts: dict[str, Any]) -> str:
     """What the simulated patient says when the bot waits for `slot`."""
     for topic in TOPICS.get(slot, (slot,)):
@@ -135,7 +144,7 @@ def answer_for(slot: str, facts: dict[str, Any]) -> str:
             return said
     if slot in DEFAULTS:
         return DEFAULTS[slot]
-    return SYMPTOM_NO if slot.startswith("symptoms.") else OTHER_UNKNOWN
+    return SYMPTOM_NO if slot.startswith("symptoms.") or slot in FINDINGS else OTHER_UNKNOWN
 
 
 @dataclass
