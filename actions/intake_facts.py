@@ -49,11 +49,12 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
 def read_facts(text: str) -> dict[str, Any]:
     """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
     table = fact_table()
-    clean = arabic(fold(text))
+    # Both spellings of the numbers: "一串水泡" as written, "吃了20片" with digits.
+    views = (fold(text), arabic(fold(text)))
     found: dict[str, Any] = {}
     for fact in table.facts:
         for pattern in fact.patterns:
-            match = pattern.search(clean)
+            clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
             if not match:
                 continue
             negated = bool(table.negation.search(clean[max(0, match.start() - 6):match.start()])) or bool(

@@ -54,6 +54,7 @@ class AnswerWords:
     question_marks: tuple[str, ...]
     slot_words: dict[str, dict[str, Any]]
     symptom_yes: tuple[str, ...]
+    strict: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +81,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         slot_words={k: {kind: (v if kind == "threshold" else tuple(v)) for kind, v in table.items()}
                     for k, table in raw["slot_words"].items()},
         symptom_yes=tuple(raw["symptom_yes"]),
+        strict=frozenset(raw["strict"]),
     )
 
 
@@ -220,13 +222,15 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         # The NLU's reading of the very symptom asked wins: "不咳嗽，但是喘" to "喘吗？" is yes.
         for entity in answer.entities:
             if entity.entity == "symptom" and entity.value == code:
+                after = normal(text[entity.end:entity.end + 4])
+                if not entity.negated and any(after.startswith(w) for w in words().fine):
+                    return False  # "喘气正常": the symptom named, then said to be fine
                 return not entity.negated
     table = words().slot_words.get(spec.name, {})
     clean = normal(text)
-    if _has(clean, table.get("no", ())):
-        return False
-    if _has(clean, table.get("yes", ())):
-        return True
+    said = _longest_of(clean, table)
+    if said is not None:
+        return said
     threshold = spec.threshold if spec.threshold is not None else table.get("threshold")
     if threshold is not None:
         near = [n for n in numbers(text) if abs(n - threshold) <= 6]
@@ -244,11 +248,25 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
             return False
         if _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
             return True
-        # A description of the symptom ("一股一股往外流", "一上午才动了两三下") says it is there.
-        return True if len(clean) >= 4 else {"affirm": True, "deny": False}.get(answer.intent)
-    if says_yes(text):
+        # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
+        return {"affirm": True, "deny": False}.get(answer.intent)
+    if spec.name in words().strict:
+        # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts.
+        if len(clean) <= 3 and says_yes(text):
+            return True
+    elif says_yes(text):
         return True
     return {"affirm": True, "deny": False}.get(answer.intent)
+
+
+def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:
+    """The question's own yes/no words: the longest match wins ("不会褪色" over "会褪色")."""
+    best, length = None, 0
+    for kind, value in (("yes", True), ("no", False)):
+        for phrase in table.get(kind, ()):
+            if phrase in clean and len(phrase) > length:
+                best, length = value, len(phrase)
+    return best
 
 
 _NOT_FINE = re.compile(r"(不|没那么|不太|不怎么)好|好(?=[厉难疼痛累喘晕痒烫热冷多几像大重差晕吓怕])")

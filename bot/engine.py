@@ -178,7 +178,7 @@ class Engine:
 
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
         parse, payload_slots, payload_ok, from_payload = self._understand(state, message)
-        parse = parse if from_payload else self.runner.read_intent(parse, message.text)
+        parse = parse if from_payload else self.runner.read_intent(parse, message.text, state)
         if not from_payload and not parse.entities and self._awaits_sensitive_answer(state):
             # An identifying answer (an ID-card number) is logged and kept only sealed. Not when the
             # text names symptoms or vital signs: the safety screen must read those in clear.
@@ -285,7 +285,7 @@ class Engine:
         found: dict[str, Any] = {}
         for entity in turn.parse.entities if turn.parse and use_entities else ():
             for name, value in self._slot_values(entity):
-                found[name] = value
+                found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():
             if isinstance(name, str):
                 found[name] = value

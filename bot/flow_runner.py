@@ -126,13 +126,34 @@ class FlowRunner:
         intake = self.flows.triggered_by(REPORT_INTENT, turn.state.slots)
         return intake if intake is not None and intake is not flow else None
 
-    @staticmethod
-    def read_intent(parse: ParseResult, text: str) -> ParseResult:
-        """"转人工" anywhere in a message asks for a person, whatever else it says ("我发烧39度，转人工");
-        its entities still fill the slots, so the safety screen reads them first."""
+    def read_intent(self, parse: ParseResult, text: str, state: Any) -> ParseResult:
+        """The intent the dialogue acts on.
+
+        "转人工" anywhere in a message asks for a person, whatever else it says ("我发烧39度，转人工");
+        its entities still fill the slots, so the safety screen reads them first. A plain denial
+        of the pending symptom question ("呼吸不快" to "喘吗？") is an answer, never a cry for help.
+        """
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
+        top = state.stack[-1] if state.stack else None
+        if parse.intent.name == "emergency_help" and text and top is not None and top.waiting_for:
+            spec = self.flows.slot_spec(top.waiting_for)
+            answer = AnswerContext(text=text, intent="inform", entities=tuple(parse.entities))
+            if spec is not None and spec.type == "bool" and read_answer(spec, answer) is False:
+                return replace(parse, intent=Intent("deny", parse.intent.confidence))
         return parse
+
+    @staticmethod
+    def combine(name: str, first: Any, second: Any) -> Any:
+        """Two readings of one slot in one message: the longest duration, the worst vital sign,
+        otherwise the later one ("烧了四天……只能退一两个小时" lasted four days)."""
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (first, second)):
+            return second
+        if name == "duration_hours" or name in _WORSE_WHEN_HIGHER:
+            return max(first, second)
+        if name in _WORSE_WHEN_LOWER:
+            return min(first, second)
+        return second
 
     def accepts_change(self, turn: Turn, name: str, previous: Any, value: Any) -> bool:
         """Whether a value read from a message may replace a different one already known.

@@ -153,6 +153,7 @@ class Talk:
 
     vignette: WordVignette
     decided: str = NO_DECISION
+    rules: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
 
@@ -182,7 +183,7 @@ class WordsPatient:
         for _ in range(MAX_TURNS):
             decided = _decided(replies)
             if decided is not None:
-                self.talk.decided = decided
+                self.talk.decided, self.talk.rules = decided
                 return self.talk
             tracker = (await self.http.get(f"/conversations/{self.sender}/tracker")).json()
             if (tracker.get("handoff") or {}).get("status"):
@@ -202,11 +203,11 @@ class WordsPatient:
         return self.talk
 
 
-def _decided(replies: list[dict[str, Any]]) -> str | None:
+def _decided(replies: list[dict[str, Any]]) -> tuple[str, list[str]] | None:
     for reply in replies:
         triage = (reply.get("custom") or {}).get("triage")
         if triage:
-            return str(triage["level"])
+            return str(triage["level"]), list(triage.get("rules") or ())
     return None
 
 
@@ -268,7 +269,7 @@ class WordsScore:
             for t in self.talks:
                 if t.decided != t.vignette.expected:
                     lines.append(f"  {t.vignette.id} expected {t.vignette.expected}, got {t.decided} "
-                                 f"[{t.vignette.condition}] asked: {', '.join(t.asked) or 'nothing'}")
+                                 f"[{t.vignette.condition}] rules {t.rules} asked: {', '.join(t.asked) or 'nothing'}")
         return "\n".join(lines)
 
 
