@@ -65,6 +65,11 @@ class ActionContext:
     def set_slot(self, name: str, value: Any) -> None:
         self._turn.set_slot(name, value)
 
+    def note_fact(self, name: str, value: Any) -> None:
+        """Set a slot from what the patient's message said (it may answer the pending question)."""
+        self._turn.set_slot(name, value, actor="patient")
+        self._turn.filled_this_turn.add(name)
+
     def utter(self, key: str, **variables: Any) -> None:
         self._turn.utter(key, **variables)
 

@@ -41,6 +41,9 @@ _PAYLOAD = re.compile(r"^/([A-Za-z_][\w\-]*)(.*)$", re.DOTALL)
 _BUTTON_NUMBER = re.compile(r"^\s*([1-9])\s*[.、)）]?\s*$")
 _BARE_NUMBER = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
 _CONTROL = {c for c in range(32) if c not in (9, 10)} | {127}
+# Interceptors from this priority on answer free questions (the knowledge base); they yield to
+# the intake when a message describes an illness.
+ANSWERING_PRIORITY = 50
 
 
 class UnknownConversation(KeyError):
@@ -180,6 +183,7 @@ class Engine:
 
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
         parse, payload_slots, payload_ok, from_payload = self._understand(state, message)
+        parse = parse if from_payload else self.runner.read_intent(parse, message.text, state)
         sealed = not from_payload and self._awaits_sensitive_answer(state)
         if sealed:
             # The answer to an identifying question is logged and kept only sealed, whatever the NLU
@@ -205,6 +209,8 @@ class Engine:
             if not payload_ok:
                 turn.utter("utter_payload_invalid")
             for interceptor in self.runtime.interceptors:
+                if interceptor.priority >= ANSWERING_PRIORITY and self.runner.reports_illness(turn):
+                    break  # an illness described is taken up by the intake, not by a knowledge answer
                 if await interceptor.func(ctx):
                     self._emit_stack(state, turn)
                     return turn
@@ -288,7 +294,7 @@ class Engine:
         found: dict[str, Any] = {}
         for entity in turn.parse.entities if turn.parse and use_entities else ():
             for name, value in self._slot_values(entity):
-                found[name] = value
+                found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():
             if isinstance(name, str):
                 found[name] = value
@@ -301,11 +307,18 @@ class Engine:
             if not ok:
                 continue
             previous = turn.state.slot(name)
+            changed = previous is not None and previous != coerced and name != "language"
+            if changed and not payload_slots.get(name) == value and not self.runner.accepts_change(turn, name, previous, coerced):
+                continue  # a stray reading never silently rewrites what the patient said before
             turn.set_slot(name, coerced, actor="patient")
             turn.filled_this_turn.add(name)
-            if previous is not None and previous != coerced and name != "language":
+            if changed and previous != "unknown" and not self._answers_pending(turn, name):
                 corrected.append(name)
         return corrected
+
+    @staticmethod
+    def _answers_pending(turn: Turn, name: str) -> bool:
+        return bool(turn.state.stack) and turn.state.stack[-1].waiting_for == name
 
     def _slot_values(self, entity: Entity) -> list[tuple[str, Any]]:
         values = []

@@ -14,6 +14,11 @@ from bot.expressions import Expression, ExpressionError, compile_expression
 SLOT_TYPES = ("text", "float", "int", "bool", "categorical", "map", "list", "any")
 STEP_KINDS = ("collect", "action", "utter", "set_slots", "call", "link", "end")
 END = "END"
+# The value of a slot whose question was asked but not answered (after two re-asks, or "不清楚"):
+# known to be unknown, so it is not asked again, and it never satisfies a threshold or equals
+# true/false. Rules read it explicitly (`slot == 'unknown'`); docs/flows.md.
+UNKNOWN = "unknown"
+SCALES = ("pain", "frequency", "hours", "years", "months", "count")
 
 
 class FlowError(ConfigError):
@@ -45,10 +50,16 @@ class SlotSpec:
     entity_value: Any = None  # a constant to set whenever the entity is found
     numbers_only: bool = False  # take the entity only when its value is a number
     sensitive: bool = False  # an identifying answer: the engine stores it encrypted, never in clear
+    # How a typed answer is read (bot/answers.py): a yes/no question compared with a number
+    # ("still above 38.5 ℃?" takes "还是39度" as yes), what a number means (pain 0–10, how often
+    # 0–3, hours, years, months, a count), and a categorical slot's values by meaning.
+    threshold: float | None = None
+    scale: str | None = None
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def coerce(self, value: Any) -> tuple[bool, Any]:
         """Check a value against the slot's type: (ok, value converted)."""
-        if value is None or self.type == "any":
+        if value is None or self.type == "any" or value == UNKNOWN:
             return True, value
         if self.type in ("float", "int"):
             if isinstance(value, bool):
@@ -180,6 +191,11 @@ def _slot_spec(file: str, name: str, spec: Any) -> SlotSpec:
         raise FlowError(f"{file}:{line}: slot '{name}' has type {type_!r}; use one of {', '.join(SLOT_TYPES)}")
     if type_ == "categorical" and not spec.get("values"):
         raise FlowError(f"{file}:{line}: categorical slot '{name}' needs values")
+    if spec.get("scale") is not None and spec["scale"] not in SCALES:
+        raise FlowError(f"{file}:{line}: slot '{name}' has scale {spec['scale']!r}; use one of {', '.join(SCALES)}")
+    choices = spec.get("choices") or {}
+    if any(value not in (spec.get("values") or ()) for value in choices if value != "__line__"):
+        raise FlowError(f"{file}:{line}: slot '{name}' has choices for values it does not declare")
     return SlotSpec(
         name=name,
         type=type_,
@@ -191,6 +207,9 @@ def _slot_spec(file: str, name: str, spec: Any) -> SlotSpec:
         entity_value=spec.get("entity_value"),
         numbers_only=bool(spec.get("numbers_only", False)),
         sensitive=bool(spec.get("sensitive", False)),
+        threshold=spec.get("threshold"),
+        scale=spec.get("scale"),
+        choices={k: tuple(str(p) for p in v) for k, v in choices.items() if k != "__line__"},
     )
 
 

@@ -7,14 +7,16 @@ patient again or no flow is left.
 from __future__ import annotations
 
 import logging
-import re
+from dataclasses import replace
 from typing import Any
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.flow_loader import END, Flow, FlowSet, SlotSpec, Step
+from bot.answers import AnswerContext, asks_question, is_correction, read_answer, wants_human
+from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, SlotSpec, Step
 from bot.state import Frame
 from bot.turn import Turn
+from nlu import Intent, ParseResult
 
 log = logging.getLogger("wenzhen.flows")
 
@@ -24,7 +26,12 @@ ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "out_of_scope"})
 # help, or reach a human, whatever the bot just asked.
 ESCAPE_INTENTS = frozenset({"cancel", "help", "request_doctor", "emergency_help"})
 EMPTY = "empty_message"  # what the engine calls a message with no text, payload or attachment
-_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*$")
+# A message that reports an illness starts the flow of this intent, whatever its own intent.
+REPORT_INTENT = "report_symptoms"
+_READINGS = frozenset({"temperature", "spo2", "respiratory_rate", "heart_rate"})
+# Vital signs a patient reports again as they change: a new, worse reading replaces the old one.
+_WORSE_WHEN_HIGHER = frozenset({"temperature", "respiratory_rate", "heart_rate"})
+_WORSE_WHEN_LOWER = frozenset({"spo2"})
 
 
 class FlowRunner:
@@ -63,18 +70,25 @@ class FlowRunner:
                 await self._run(turn, ctx)
                 return
             flow = self._triggered(intent, turn)
-            if flow is not None and flow.id != top.flow:
+            if flow is not None and flow.id != top.flow and self._leaves_question(turn, intent, flow):
                 self._start(turn, flow, interrupt=not flow.digression)
                 await self._run(turn, ctx)
                 return
             if corrected:
                 await self._run(turn, ctx)
                 return
-            self._reask(turn, top, step)
+            if self._reask(turn, top, step):
+                await self._run(turn, ctx)
             return
         flow = self._triggered(intent, turn)
+        intake = self._intake_for(turn, intent, flow)
+        if intake is not None:
+            # Someone describes an illness (perhaps with a question, "烧了五天了，正常吗？"): the
+            # intake starts, and a health question is answered first, as a digression on top of it.
+            self._start(turn, intake, interrupt=False)
         if flow is not None:
             self._start(turn, flow, interrupt=False)
+        if flow is not None or intake is not None:
             await self._run(turn, ctx)
             return
         if corrected or (stack and intent in ANSWER_INTENTS):
@@ -94,6 +108,72 @@ class FlowRunner:
         turn.filled_this_turn.add(top.waiting_for)
         return top.waiting_for
 
+    def reports_illness(self, turn: Turn) -> bool:
+        """Whether this message told us a symptom or a reading (filled this turn) while no flow runs."""
+        if turn.state.stack:
+            return False
+        for name in turn.filled_this_turn:
+            if name in _READINGS or (name.startswith("symptoms.") and turn.state.slot(name) is True):
+                return True
+        return False
+
+    def _intake_for(self, turn: Turn, intent: str, flow: Flow | None) -> Flow | None:
+        """The intake to start for a message that reports an illness but whose intent starts none."""
+        if flow is not None and not flow.digression:
+            return None
+        if intent in ESCAPE_INTENTS or not self.reports_illness(turn):
+            return None
+        intake = self.flows.triggered_by(REPORT_INTENT, turn.state.slots)
+        return intake if intake is not None and intake is not flow else None
+
+    def read_intent(self, parse: ParseResult, text: str, state: Any) -> ParseResult:
+        """The intent the dialogue acts on.
+
+        "转人工" anywhere in a message asks for a person, whatever else it says ("我发烧39度，转人工");
+        its entities still fill the slots, so the safety screen reads them first. A plain denial
+        of the pending symptom question ("呼吸不快" to "喘吗？") is an answer, never a cry for help.
+        """
+        if text and parse.intent.name != "request_doctor" and wants_human(text):
+            return replace(parse, intent=Intent("request_doctor", 1.0))
+        top = state.stack[-1] if state.stack else None
+        if parse.intent.name == "emergency_help" and text and top is not None and top.waiting_for:
+            spec = self.flows.slot_spec(top.waiting_for)
+            answer = AnswerContext(text=text, intent="inform", entities=tuple(parse.entities))
+            if spec is not None and spec.type == "bool" and read_answer(spec, answer) is False:
+                return replace(parse, intent=Intent("deny", parse.intent.confidence))
+        return parse
+
+    @staticmethod
+    def combine(name: str, first: Any, second: Any) -> Any:
+        """Two readings of one slot in one message: the longest duration, the worst vital sign,
+        otherwise the later one ("烧了四天……只能退一两个小时" lasted four days)."""
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (first, second)):
+            return second
+        if name == "duration_hours" or name in _WORSE_WHEN_HIGHER:
+            return max(first, second)
+        if name in _WORSE_WHEN_LOWER:
+            return min(first, second)
+        return second
+
+    def accepts_change(self, turn: Turn, name: str, previous: Any, value: Any) -> bool:
+        """Whether a value read from a message may replace a different one already known.
+
+        Only when the patient corrects (改一下, 不对, 说错了, 是…不是…), when the slot was unknown,
+        when it is the pending question's own answer, or when it is news that can only make things
+        more urgent (a symptom now present, a worse reading); never from a stray numeral
+        ("孩子一直在哭" is not an age of 1).
+        """
+        top = turn.state.stack[-1] if turn.state.stack else None
+        if previous == UNKNOWN or (top is not None and top.waiting_for == name):
+            return True
+        if is_correction(turn.answer_text):
+            return True
+        if name.startswith("symptoms.") and previous is False and value is True:
+            return True
+        if isinstance(previous, int | float) and isinstance(value, int | float):
+            return (name in _WORSE_WHEN_HIGHER and value > previous) or (name in _WORSE_WHEN_LOWER and value < previous)
+        return False
+
     async def run(self, turn: Turn, ctx: ActionContext) -> None:
         """Continue the stack without a user answer (e.g. after a system trigger started a flow)."""
         await self._run(turn, ctx)
@@ -110,7 +190,16 @@ class FlowRunner:
         spec = self.flows.slot_spec(name)
         if spec is None:
             return False
-        value = self._value_from_answer(spec, intent, turn.answer_text)
+        if turn.answer_text:
+            answer = AnswerContext(
+                text=turn.answer_text,
+                intent=intent,
+                entities=tuple(turn.parse.entities) if turn.parse else (),
+                buttons=tuple(turn.state.last_buttons),
+            )
+            value = read_answer(spec, answer)
+        else:  # a payload without the slot: only its affirm/deny says anything
+            value = {"affirm": True, "deny": False}.get(intent) if spec.type == "bool" else None
         if value is None:
             return False
         ok, coerced = spec.coerce(value)
@@ -120,19 +209,16 @@ class FlowRunner:
         return True
 
     @staticmethod
-    def _value_from_answer(spec: SlotSpec, intent: str, text: str) -> Any:
-        if spec.type == "bool":
-            return {"affirm": True, "deny": False}.get(intent)
-        if spec.type in ("float", "int"):
-            match = _NUMBER.match(text or "")
-            return float(match.group(1)) if match else None
-        if spec.type == "categorical":
-            stripped = (text or "").strip()
-            return stripped if stripped in spec.values else None
-        if spec.type == "text":
-            stripped = (text or "").strip()
-            return stripped or None
-        return None
+    def _leaves_question(turn: Turn, intent: str, flow: Flow) -> bool:
+        """Whether a message that did not answer the pending question starts another flow.
+
+        A way out (a human, help, cancel, 120) always does; a digression (a health question)
+        only when the message asks something, so an answer that merely mentions 血氧仪 is
+        never taken for a question about oximeters; anything else is another try at the answer.
+        """
+        if intent in ESCAPE_INTENTS or not turn.answer_text:
+            return True
+        return flow.digression and asks_question(turn.answer_text)
 
     # ---- running steps -----------------------------------------------------------------------
 
@@ -241,22 +327,28 @@ class FlowRunner:
     def _step(self, frame: Frame) -> Step:
         return self.flows.flows[frame.flow].steps[frame.step]
 
-    def _reask(self, turn: Turn, frame: Frame, step: Step) -> None:
-        if turn.filled_this_turn - {frame.waiting_for}:
-            # The patient told us something else worth keeping: say so, and ask again without
-            # counting it as a failed answer.
-            turn.utter("utter_noted")
-            turn.utter(step.ask or "")
-            return
+    def _reask(self, turn: Turn, frame: Frame, step: Step) -> bool:
+        """Ask again, at most `reask_limit` times on every path; then the answer is `unknown` and the
+        flow moves on (returns True: run on). A give-up is never a dead end."""
         frame.asks += 1
         if frame.asks > self.reask_limit + 1:
-            turn.utter("utter_fallback_human")
-            return
-        if step.reask:
+            name = frame.waiting_for or ""
+            turn.set_slot(name, UNKNOWN, actor="bot")
+            turn.utter("utter_answer_unknown")
+            frame.waiting_for = None
+            frame.asks = 0
+            frame.step = self._after(self.flows.flows[frame.flow], frame.step, turn.state.slots)
+            return True
+        if turn.filled_this_turn - {frame.waiting_for}:
+            # The patient told us something else worth keeping: say so, and ask again.
+            turn.utter("utter_noted")
+            turn.utter(step.ask or "")
+        elif step.reask:
             turn.utter(step.reask)
         else:
             turn.utter("utter_reask_generic")
             turn.utter(step.ask or "")
+        return False
 
     def _reask_pending(self, turn: Turn, resume: bool) -> None:
         stack = turn.state.stack

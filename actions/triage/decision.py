@@ -5,6 +5,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from bot.flow_loader import UNKNOWN
 from bot.state import get_slot
 
 from actions.triage.ruleset import LEVELS, Modifier, Rule, Ruleset
@@ -48,6 +49,20 @@ class Decision:
         }
 
 
+# Answers that stay `unknown` but are not warning signs: who the patient is and how long it has
+# lasted. Every other unknown answer a rule reads (a symptom, a reading, "still above 38.5 ℃?",
+# a suicide plan) is an unconfirmed red flag: the intake ends no lower than consult.
+NOT_RED_FLAGS = frozenset({"age", "age_months", "sex", "subject", "vaccine_doses", "duration_hours",
+                           "pregnancy_weeks", "weight_kg", "antigen_result", "has_oximeter", "can_count_breaths",
+                           "pregnant", "wants_doctor"})
+
+
+def unknown_red_flags(slots: dict[str, Any]) -> int:
+    symptoms = slots.get("symptoms") if isinstance(slots.get("symptoms"), dict) else {}
+    named = sum(1 for name, value in slots.items() if value == UNKNOWN and name not in NOT_RED_FLAGS)
+    return named + sum(1 for value in symptoms.values() if value == UNKNOWN)
+
+
 def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:
     """The slots, completed with what follows from them without asking (and only where missing)."""
     facts = dict(slots)
@@ -57,6 +72,7 @@ def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:
         facts["age_months"] = round(age * 12, 2)
     elif age is None and isinstance(months, int | float) and not isinstance(months, bool):
         facts["age"] = round(months / 12, 4)
+    facts["unknown_red_flags"] = unknown_red_flags(facts)
     if facts.get("pregnant") is None:
         if get_slot(facts, "conditions.pregnancy") is True or facts.get("pregnancy_weeks") is not None:
             facts["pregnant"] = True

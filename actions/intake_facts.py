@@ -1,0 +1,68 @@
+"""Facts in a patient's words that the NLU does not read: exposures, general-medicine discriminators.
+
+The table is data (actions/intake_facts.yml). The `intake_facts` interceptor (actions/intake.py)
+reads every typed message with it before the safety screen, so "吃了一整瓶安眠药" or "腿肿，上周刚做完手术" count at once, in an opening as
+in an answer to any question. It only adds: a fact already known stays, except that a symptom
+may turn from denied to present (news that can only raise the level).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.answers import arabic, fold
+
+FACTS_FILE = Path(__file__).with_name("intake_facts.yml")
+# "头不疼", "没拉血": a negation inside the matched words denies them.
+_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是)?(疼|痛|肿|红|酸|胀|硬|麻|血|黑|歪|斜|咬|叮|蛰|蜇)")
+
+
+@dataclass(frozen=True)
+class FactPattern:
+    slot: str
+    value: Any
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class FactTable:
+    negation: re.Pattern[str]
+    facts: tuple[FactPattern, ...]
+
+
+@lru_cache(maxsize=1)
+def fact_table(path: Path = FACTS_FILE) -> FactTable:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return FactTable(
+        negation=re.compile(raw["negation"]),
+        facts=tuple(
+            FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"])) for f in raw["facts"]
+        ),
+    )
+
+
+def read_facts(text: str) -> dict[str, Any]:
+    """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
+    table = fact_table()
+    # Both spellings of the numbers: "一串水泡" as written, "吃了20片" with digits.
+    views = (fold(text), arabic(fold(text)))
+    found: dict[str, Any] = {}
+    for fact in table.facts:
+        for pattern in fact.patterns:
+            clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
+            if not match:
+                continue
+            negated = bool(table.negation.search(clean[max(0, match.start() - 6):match.start()])) or bool(
+                _INNER_NEGATION.search(match.group(0)))
+            value = (not fact.value) if negated and isinstance(fact.value, bool) else fact.value
+            # A present reading anywhere in the message wins over a denied one.
+            if found.get(fact.slot) is not True:
+                found[fact.slot] = value
+            if value is True:
+                break
+    return found

@@ -1,0 +1,366 @@
+"""Reading a typed answer to the pending question: one mechanism for every `collect` step (issue 10).
+
+The flow runner asks `read_answer` what an answer says about the slot it waits for. The answer
+is the NLU's parse (its entities for the asked symptom, its affirm/deny intent) plus the words
+of `flows/language/answers.yml`: "don't know" → `UNKNOWN`, a "no" with the negation anywhere, a
+number against the question's own threshold, a choice by meaning or a near-copy of a button's
+title, pain and frequency in words. `None` means the answer was not understood.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import opencc
+import yaml
+
+from bot.flow_loader import UNKNOWN, SlotSpec
+
+ANSWERS_FILE = Path(__file__).resolve().parents[1] / "flows" / "language" / "answers.yml"
+_STRIP = re.compile(r"[\s,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
+_ARABIC = re.compile(r"\d+(?:\.\d+)?")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?")
+# "38度5" / "三十八度五": the digit after 度 is tenths.
+_DEGREE_TENTHS = re.compile(r"(\d+)度(\d)(?!\d)")
+_MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?月")
+_WEEKS = re.compile(r"(\d+(?:\.\d+)?)(?:周|个?星期|个?礼拜)")
+_DAYS = re.compile(r"(\d+(?:\.\d+)?)(?:天|日)")
+_HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?(?:小时|钟头)")
+_T2S = opencc.OpenCC("t2s")  # answers typed on Hong Kong / Taiwan phones
+_PUNCT = re.compile(r"[,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
+_HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
+_SENTINEL = "\u2060"  # marks removed exception words so that their characters are not read again
+
+
+@dataclass(frozen=True)
+class AnswerWords:
+    unknown: tuple[str, ...]
+    unknown_means_no_for: frozenset[str]
+    no: tuple[str, ...]
+    no_exceptions: tuple[str, ...]
+    fine: tuple[str, ...]
+    yes: tuple[str, ...]
+    correction: tuple[str, ...]
+    correction_patterns: tuple[re.Pattern[str], ...]
+    pain_words: tuple[tuple[int, tuple[str, ...]], ...]
+    duration_words: tuple[tuple[float, tuple[str, ...]], ...]
+    frequency_words: tuple[tuple[int, tuple[str, ...]], ...]
+    human: tuple[str, ...]
+    question_marks: tuple[str, ...]
+    slot_words: dict[str, dict[str, Any]]
+    symptom_yes: tuple[str, ...]
+    strict: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def words(path: Path = ANSWERS_FILE) -> AnswerWords:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def ranked(key: str, cast: type) -> tuple[tuple[Any, tuple[str, ...]], ...]:
+        return tuple((cast(k), tuple(v)) for k, v in raw[key].items())
+
+    return AnswerWords(
+        unknown=tuple(raw["unknown"]),
+        unknown_means_no_for=frozenset(raw["unknown_means_no_for"]),
+        no=tuple(raw["no"]),
+        no_exceptions=tuple(sorted(raw["no_exceptions"], key=len, reverse=True)),
+        fine=tuple(raw["fine"]),
+        yes=tuple(raw["yes"]),
+        correction=tuple(raw["correction"]),
+        correction_patterns=tuple(re.compile(p) for p in raw["correction_patterns"]),
+        pain_words=ranked("pain_words", int),
+        duration_words=ranked("duration_words", float),
+        frequency_words=ranked("frequency_words", int),
+        human=tuple(raw["human"]),
+        question_marks=tuple(raw["question_marks"]),
+        slot_words={k: {kind: (v if kind == "threshold" else tuple(v)) for kind, v in table.items()}
+                    for k, table in raw["slot_words"].items()},
+        symptom_yes=tuple(raw["symptom_yes"]),
+        strict=frozenset(raw["strict"]),
+    )
+
+
+def fold(text: str) -> str:
+    """Lower case, simplified characters, no spaces; punctuation kept."""
+    return _T2S.convert("".join(ch for ch in (text or "").lower() if not ch.isspace()))
+
+
+def normal(text: str) -> str:
+    """Lower case, simplified, no spaces or punctuation."""
+    return _STRIP.sub("", fold(text))
+
+
+def _has(text: str, phrases: tuple[str, ...]) -> bool:
+    return any(p in text for p in phrases)
+
+
+def _cn_value(run: str) -> float | None:
+    whole, _, frac = run.partition("点")
+    total, current = 0, 0
+    for ch in whole:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    value = float(total + current)
+    if not whole:
+        return None
+    if frac:
+        value += float("0." + "".join(str(_CN_DIGITS[c]) for c in frac))
+    return value
+
+
+def arabic(text: str) -> str:
+    """Chinese numerals as Arabic digits ("三十九度二" → "39度2"), "38度5" as "38.5"."""
+    def sub(m: re.Match[str]) -> str:
+        value = _cn_value(m.group(0))
+        return m.group(0) if value is None else f"{value:g}"
+
+    converted = _CN_NUMBER.sub(sub, text)
+    converted = _HALF.sub(lambda m: f"{float(m.group(1)) + 0.5:g}" + m.group(0)[len(m.group(1)):-1], converted)
+    return _DEGREE_TENTHS.sub(lambda m: f"{m.group(1)}.{m.group(2)}度", converted)
+
+
+def numbers(text: str) -> list[float]:
+    """The numbers in an answer, in order ("九十一、九十二" are two numbers, not one)."""
+    return [float(n) for n in _ARABIC.findall(arabic(_PUNCT.sub(" ", fold(text))))]
+
+
+def is_unknown(text: str) -> bool:
+    return _has(normal(text), words().unknown)
+
+
+def says_no(text: str) -> bool:
+    """A negation anywhere in the answer, once the words that only look negative are set aside."""
+    clean = normal(text)
+    for phrase in words().no_exceptions:
+        clean = clean.replace(phrase, _SENTINEL)
+    return _has(clean, words().no)
+
+
+def says_yes(text: str) -> bool:
+    clean = normal(text)
+    return says_yes_emphatic(clean) or _has(clean, words().yes)  # "受不了", "退不下去": an emphatic yes
+
+
+def wants_human(text: str) -> bool:
+    return _has(normal(text), words().human)
+
+
+def asks_question(text: str) -> bool:
+    return _has((text or "").lower(), words().question_marks)
+
+
+def is_correction(text: str) -> bool:
+    clean = normal(text)
+    return _has(clean, words().correction) or any(p.search(clean) for p in words().correction_patterns)
+
+
+def pain_from_words(text: str) -> int | None:
+    clean = normal(text)
+    for score, phrases in words().pain_words:
+        if _has(clean, phrases):
+            return score
+    return None
+
+
+def hours_from_words(text: str) -> float | None:
+    clean = arabic(normal(text))
+    for pattern, factor in ((_MONTHS, 720.0), (_WEEKS, 168.0), (_DAYS, 24.0), (_HOURS, 1.0)):
+        match = pattern.search(clean)
+        if match:
+            return float(match.group(1)) * factor
+    for hours, phrases in words().duration_words:
+        if _has(clean, phrases):
+            return hours
+    return None
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """What the runner knows about the answer: the NLU's reading and the buttons on screen."""
+
+    text: str
+    intent: str
+    entities: tuple[Any, ...] = ()  # nlu.Entity
+    buttons: tuple[dict[str, str], ...] = ()
+
+
+def read_answer(spec: SlotSpec, answer: AnswerContext) -> Any:
+    """The value the answer gives the slot, `UNKNOWN`, or None when it was not understood."""
+    text = answer.text or ""
+    if not text.strip():
+        return None
+    chosen = _button_by_title(spec.name, answer)
+    if chosen is not None:
+        return chosen
+    if spec.type == "bool":
+        return _read_bool(spec, answer)
+    if spec.type in ("float", "int"):
+        return _read_number(spec, text)
+    if spec.type == "categorical":
+        return _read_choice(spec, text)
+    if spec.type == "text":
+        return text.strip()
+    return None
+
+
+def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
+    text = answer.text
+    head, _, code = spec.name.partition(".")
+    symptom = head == "symptoms"
+    if symptom:
+        # The NLU's reading of the very symptom asked wins: "不咳嗽，但是喘" to "喘吗？" is yes.
+        for entity in answer.entities:
+            if entity.entity == "symptom" and entity.value == code:
+                after = normal(text[entity.end:entity.end + 4])
+                if not entity.negated and any(after.startswith(w) for w in words().fine):
+                    return False  # "喘气正常": the symptom named, then said to be fine
+                return not entity.negated
+    table = words().slot_words.get(spec.name, {})
+    clean = normal(text)
+    said = _longest_of(clean, table)
+    if said is not None:
+        return said
+    threshold = spec.threshold if spec.threshold is not None else table.get("threshold")
+    if threshold is not None:
+        near = [n for n in numbers(text) if abs(n - threshold) <= 6]
+        if near:
+            return max(near) >= threshold
+    gate = spec.name in words().unknown_means_no_for
+    if gate and numbers(text) and not says_no(text):
+        return True  # "九十七" to "家里有血氧仪吗？": the reading itself says yes
+    if is_unknown(text):
+        return False if gate else UNKNOWN
+    if says_no(text):
+        return False
+    if symptom:
+        if _is_fine(clean):
+            return False
+        if _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
+            return True
+        # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
+        return {"affirm": True, "deny": False}.get(answer.intent)
+    if spec.name in words().strict:
+        # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts.
+        if len(clean) <= 3 and says_yes(text):
+            return True
+    elif says_yes(text):
+        return True
+    return {"affirm": True, "deny": False}.get(answer.intent)
+
+
+def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:
+    """The question's own yes/no words: the longest match wins ("不会褪色" over "会褪色")."""
+    best, length = None, 0
+    for kind, value in (("yes", True), ("no", False)):
+        for phrase in table.get(kind, ()):
+            if phrase in clean and len(phrase) > length:
+                best, length = value, len(phrase)
+    return best
+
+
+_NOT_FINE = re.compile(r"(不|没那么|不太|不怎么)好|好(?=[厉难疼痛累喘晕痒烫热冷多几像大重差晕吓怕])")
+
+
+def _is_fine(clean: str) -> bool:
+    """"精神挺好", "人清楚", "手脚能动": the asked symptom is not there ("不好", "好疼" are not fine)."""
+    return _has(_NOT_FINE.sub(_SENTINEL, clean), words().fine)
+
+
+def says_yes_emphatic(clean: str) -> bool:
+    return any(phrase in clean for phrase in words().no_exceptions)
+
+
+def _read_number(spec: SlotSpec, text: str) -> Any:
+    if spec.scale == "pain":
+        found = [n for n in numbers(text) if 0 <= n <= 10]
+        if found:
+            return found[0]
+        score = pain_from_words(text)
+        if score is not None:
+            return score
+        if not says_no(text) and _has(normal(text), ("疼", "痛")):
+            return 5  # pain said without how bad: the middle of the scale, never "mild"
+    elif spec.scale == "frequency":
+        clean = normal(text)
+        found = [n for n in numbers(text) if 0 <= n <= 3]
+        if found:
+            return found[0]
+        for score, phrases in sorted(words().frequency_words, key=lambda item: -item[0]):
+            if _has(clean, phrases):
+                return score
+    elif spec.scale == "hours":
+        hours = hours_from_words(text)
+        if hours is not None:
+            return hours
+    elif spec.scale == "years":
+        clean = arabic(normal(text))
+        months, weeks = _MONTHS.search(clean), _WEEKS.search(clean)
+        if months and "岁" not in clean:
+            return round(float(months.group(1)) / 12, 2)
+        if weeks and "岁" not in clean:
+            return round(float(weeks.group(1)) / 52, 3)
+    elif spec.scale == "months":
+        clean = arabic(normal(text))
+        weeks = _WEEKS.search(clean)
+        if "岁" in clean and (found := numbers(text)):
+            return found[0] * 12
+        if weeks and not _MONTHS.search(clean):
+            return round(float(weeks.group(1)) / 4.345, 2)
+    if is_unknown(text):
+        return UNKNOWN
+    for n in numbers(text):
+        if spec.coerce(n)[0]:
+            return n
+    if spec.scale == "count" and says_no(text):
+        return 0  # "没打过" to "打了几针疫苗？"
+    return None
+
+
+def _read_choice(spec: SlotSpec, text: str) -> Any:
+    clean = normal(text)
+    for value, phrases in spec.choices.items():
+        if _has(clean, tuple(normal(p) for p in phrases)):
+            return value
+    stripped = text.strip()
+    if stripped in spec.values:
+        return stripped
+    if is_unknown(text):
+        return UNKNOWN
+    return None
+
+
+def _button_by_title(slot: str, answer: AnswerContext) -> Any:
+    """A button's title typed out, or a near-copy of it ("休息的时候也喘" for "是，休息时也喘")."""
+    said = normal(answer.text)
+    best, best_score = None, 0.0
+    for button in answer.buttons:
+        title = normal(button.get("title", ""))
+        if not title or not said:
+            continue
+        if said == title:
+            score = 1.0
+        else:
+            common = sum(min(said.count(c), title.count(c)) for c in set(title))
+            score = common / max(len(title), len(said))
+        if score > best_score:
+            best, best_score = button, score
+    if best is None or best_score < 0.6:
+        return None
+    payload = str(best.get("payload", ""))
+    _, _, body = payload.partition("{")
+    try:
+        slots = json.loads("{" + body) if body else {}
+    except json.JSONDecodeError:
+        return None
+    return slots.get(slot) if isinstance(slots, dict) else None
