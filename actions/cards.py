@@ -2,14 +2,16 @@
 
 Identifying answers arrive sealed by the engine (their slots are marked `sensitive`), unless the
 patient typed symptoms there instead; either way a slot only ever holds the sealed form, and the
-card is written encrypted. What the patient is shown back is masked.
+card is written encrypted. What the patient is shown back is masked. Every read and write goes
+through the turn's own transaction (`ctx.transaction()`): a card is bound together with the turn's
+events, or not at all.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from bot.action_api import ActionContext, action
-from bot.crypto import FieldCipher, field_cipher, open_answer, seal_answer
+from bot.crypto import FieldCipher, open_answer, seal_answer
 from bot.messages import BotMessage, Button
 from bot.patients import (
     CONSENT_VERSION,
@@ -26,10 +28,6 @@ from bot.patients import (
 CARD_SLOTS = ("card_name", "card_id_number", "card_phone", "card_relation")
 
 
-def _cipher(ctx: ActionContext) -> FieldCipher:
-    return field_cipher(ctx.runtime.config)
-
-
 def _clear(ctx: ActionContext) -> None:
     for slot in CARD_SLOTS:
         ctx.set_slot(slot, None)
@@ -43,31 +41,30 @@ def _adopt(ctx: ActionContext, holder: CardHolder) -> None:
 
 
 @action("card_begin")
-async def card_begin(ctx: ActionContext) -> None:
+async def card_begin(ctx: ActionContext, cipher: FieldCipher) -> None:
     """Start afresh; a patient who consented before is not asked again."""
     _clear(ctx)
-    async with ctx.runtime.db.transaction() as session:
-        patient = await Patients(session, _cipher(ctx)).account(ctx.channel, ctx.sender)
-        consented = Patients.has_consented(patient)
+    session = await ctx.transaction()
+    patient = await Patients(session, cipher).account(ctx.channel, ctx.sender)
+    consented = Patients.has_consented(patient)
     ctx.set_slot("card_consent", True if consented else None)
 
 
 @action("card_record_consent")
-async def card_record_consent(ctx: ActionContext) -> None:
-    async with ctx.runtime.db.transaction() as session:
-        patients = Patients(session, _cipher(ctx))
-        patient = await patients.account(ctx.channel, ctx.sender)
-        if not Patients.has_consented(patient):
-            await patients.consent(patient)
-            ctx.emit("consent", {"scope": "medical_cards", "version": CONSENT_VERSION}, actor="patient")
+async def card_record_consent(ctx: ActionContext, cipher: FieldCipher) -> None:
+    session = await ctx.transaction()
+    patients = Patients(session, cipher)
+    patient = await patients.account(ctx.channel, ctx.sender)
+    if not Patients.has_consented(patient):
+        await patients.consent(patient)
+        ctx.emit("consent", {"scope": "medical_cards", "version": CONSENT_VERSION}, actor="patient")
 
 
-def _check(ctx: ActionContext, slot: str, valid: Callable[[str], bool], error: str) -> None:
+def _check(ctx: ActionContext, cipher: FieldCipher, slot: str, valid: Callable[[str], bool], error: str) -> None:
     """Open the answer, keep it (sealed) when valid; otherwise clear it so the question is asked again."""
     value = ctx.slot(slot)
     if value is None:
         return
-    cipher = _cipher(ctx)
     answer = open_answer(cipher, str(value)).strip()
     if valid(answer):
         ctx.set_slot(slot, seal_answer(cipher, answer))
@@ -77,18 +74,18 @@ def _check(ctx: ActionContext, slot: str, valid: Callable[[str], bool], error: s
 
 
 @action("card_check_name")
-async def card_check_name(ctx: ActionContext) -> None:
-    _check(ctx, "card_name", lambda v: normalise_name(v) is not None, "utter_card_invalid_name")
+async def card_check_name(ctx: ActionContext, cipher: FieldCipher) -> None:
+    _check(ctx, cipher, "card_name", lambda v: normalise_name(v) is not None, "utter_card_invalid_name")
 
 
 @action("card_check_id_number")
-async def card_check_id_number(ctx: ActionContext) -> None:
-    _check(ctx, "card_id_number", valid_id_number, "utter_card_invalid_id_number")
+async def card_check_id_number(ctx: ActionContext, cipher: FieldCipher) -> None:
+    _check(ctx, cipher, "card_id_number", valid_id_number, "utter_card_invalid_id_number")
 
 
 @action("card_check_phone")
-async def card_check_phone(ctx: ActionContext) -> None:
-    _check(ctx, "card_phone", lambda v: normalise_phone(v) is not None, "utter_card_invalid_phone")
+async def card_check_phone(ctx: ActionContext, cipher: FieldCipher) -> None:
+    _check(ctx, cipher, "card_phone", lambda v: normalise_phone(v) is not None, "utter_card_invalid_phone")
 
 
 def _label(ctx: ActionContext, relation: str, masked_name: str) -> str:
@@ -96,8 +93,7 @@ def _label(ctx: ActionContext, relation: str, masked_name: str) -> str:
 
 
 @action("card_save")
-async def card_save(ctx: ActionContext) -> None:
-    cipher = _cipher(ctx)
+async def card_save(ctx: ActionContext, cipher: FieldCipher) -> None:
     try:
         card = card_input(
             str(ctx.slot("card_relation", "")),
@@ -105,12 +101,12 @@ async def card_save(ctx: ActionContext) -> None:
             open_answer(cipher, str(ctx.slot("card_id_number", ""))),
             open_answer(cipher, str(ctx.slot("card_phone", ""))),
         )
-        async with ctx.runtime.db.transaction() as session:
-            patients = Patients(session, cipher)
-            patient = await patients.account(ctx.channel, ctx.sender)
-            row = await patients.add_card(patient, card)
-            holder = await patients.current_holder(patient)
-            view = next(v for v in await patients.cards(patient) if v.id == row.id)
+        session = await ctx.transaction()
+        patients = Patients(session, cipher)
+        patient = await patients.account(ctx.channel, ctx.sender)
+        row = await patients.add_card(patient, card)
+        holder = await patients.current_holder(patient)
+        view = next(v for v in await patients.cards(patient) if v.id == row.id)
     except CardError as exc:
         _clear(ctx)
         ctx.utter(f"utter_card_error_{exc.code}")
@@ -122,10 +118,10 @@ async def card_save(ctx: ActionContext) -> None:
     ctx.utter("utter_card_bound", card=_label(ctx, view.relation, view.name), id_number=view.id_number, phone=view.phone)
 
 
-async def _views(ctx: ActionContext) -> list[CardView]:
-    async with ctx.runtime.db.transaction() as session:
-        patients = Patients(session, _cipher(ctx))
-        return await patients.cards(await patients.account(ctx.channel, ctx.sender))
+async def _views(ctx: ActionContext, cipher: FieldCipher) -> list[CardView]:
+    session = await ctx.transaction()
+    patients = Patients(session, cipher)
+    return await patients.cards(await patients.account(ctx.channel, ctx.sender))
 
 
 def _card_buttons(ctx: ActionContext, views: list[CardView], intent: str) -> list[Button]:
@@ -139,9 +135,9 @@ def _card_buttons(ctx: ActionContext, views: list[CardView], intent: str) -> lis
 
 
 @action("card_list")
-async def card_list(ctx: ActionContext) -> None:
+async def card_list(ctx: ActionContext, cipher: FieldCipher) -> None:
     """The patient's cards as buttons (masked); choosing one makes it current."""
-    views = await _views(ctx)
+    views = await _views(ctx, cipher)
     if not views:
         ctx.utter("utter_card_none")
         return
@@ -152,8 +148,8 @@ async def card_list(ctx: ActionContext) -> None:
 
 
 @action("card_list_for_removal")
-async def card_list_for_removal(ctx: ActionContext) -> None:
-    views = await _views(ctx)
+async def card_list_for_removal(ctx: ActionContext, cipher: FieldCipher) -> None:
+    views = await _views(ctx, cipher)
     if not views:
         ctx.utter("utter_card_none")
         return
@@ -161,19 +157,19 @@ async def card_list_for_removal(ctx: ActionContext) -> None:
 
 
 @action("card_remove")
-async def card_remove(ctx: ActionContext) -> None:
+async def card_remove(ctx: ActionContext, cipher: FieldCipher) -> None:
     """The card is switched off (the row stays, encrypted, for the records); the next one becomes current."""
     choice = ctx.slot("card_choice")
     ctx.set_slot("card_choice", None)
     try:
-        async with ctx.runtime.db.transaction() as session:
-            patients = Patients(session, _cipher(ctx))
-            patient = await patients.account(ctx.channel, ctx.sender)
-            removed = next((v for v in await patients.cards(patient) if v.id == choice), None)
-            if removed is None:
-                raise CardError("unknown_card")
-            await patients.remove(patient, removed.id)
-            holder = await patients.current_holder(patient)
+        session = await ctx.transaction()
+        patients = Patients(session, cipher)
+        patient = await patients.account(ctx.channel, ctx.sender)
+        removed = next((v for v in await patients.cards(patient) if v.id == choice), None)
+        if removed is None:
+            raise CardError("unknown_card")
+        await patients.remove(patient, removed.id)
+        holder = await patients.current_holder(patient)
     except CardError as exc:
         ctx.utter(f"utter_card_error_{exc.code}")
         return
@@ -184,15 +180,15 @@ async def card_remove(ctx: ActionContext) -> None:
 
 
 @action("card_choose")
-async def card_choose(ctx: ActionContext) -> None:
+async def card_choose(ctx: ActionContext, cipher: FieldCipher) -> None:
     choice = ctx.slot("card_choice")
     try:
-        async with ctx.runtime.db.transaction() as session:
-            patients = Patients(session, _cipher(ctx))
-            patient = await patients.account(ctx.channel, ctx.sender)
-            await patients.choose(patient, int(choice) if choice is not None else -1)
-            holder = await patients.current_holder(patient)
-            view = next(v for v in await patients.cards(patient) if v.current)
+        session = await ctx.transaction()
+        patients = Patients(session, cipher)
+        patient = await patients.account(ctx.channel, ctx.sender)
+        await patients.choose(patient, int(choice) if choice is not None else -1)
+        holder = await patients.current_holder(patient)
+        view = next(v for v in await patients.cards(patient) if v.current)
     except CardError as exc:
         ctx.utter(f"utter_card_error_{exc.code}")
         return

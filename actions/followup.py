@@ -12,17 +12,14 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.action_api import ActionContext, action
 from bot.config import Config, ConfigError
 from bot.consultations.lifecycle import ACTIVE
-from bot.engine import UnknownConversation
-from bot.jobs import job
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.engine import Engine, UnknownConversation
+from bot.jobs import Jobs, job
+from bot.plugins import Plugin
 
 log = logging.getLogger("wenzhen.followup")
 
@@ -72,28 +69,31 @@ def job_key_prefix(conversation_id: str) -> str:
     return f"{JOB_KIND}:{conversation_id}:"
 
 
-async def schedule_checkins(
-    runtime: "Runtime", conversation_id: str, now: dt.datetime, settings: FollowupSettings
-) -> list[dt.datetime]:
+@dataclass(frozen=True)
+class Checkin:
+    """Job payload: one day's check-in of one conversation."""
+
+    conversation_id: str
+    day: int = 0
+
+
+async def schedule_checkins(jobs: Jobs, conversation_id: str, times: list[dt.datetime]) -> None:
     """Schedule the check-ins of one conversation; scheduling the same days again adds nothing."""
-    times = checkin_times(now, settings)
     prefix = job_key_prefix(conversation_id)
     for day, due in enumerate(times, start=1):
-        await runtime.jobs.schedule(
-            JOB_KIND,
-            {"conversation_id": conversation_id, "day": day},
-            due_at=due,
-            key=f"{prefix}{due.date().isoformat()}",
-        )
-    return times
+        await jobs.schedule(JOB_KIND, Checkin(conversation_id, day), due_at=due, key=f"{prefix}{due.date().isoformat()}")
 
 
 @action("followup_schedule")
-async def followup_schedule(ctx: ActionContext) -> None:
-    """Schedule the daily check-ins the patient agreed to, and say when the first one is."""
+async def followup_schedule(ctx: ActionContext, settings: FollowupSettings, jobs: Jobs) -> None:
+    """Schedule the daily check-ins the patient agreed to, and say when the first one is.
+
+    The jobs are written once the turn is stored (their keys make that idempotent): a turn that
+    fails schedules nothing."""
     now = dt.datetime.now(dt.timezone.utc)
-    settings = FollowupSettings.from_config(ctx.runtime.config)
-    times = await schedule_checkins(ctx.runtime, ctx.conversation_id, now, settings)
+    times = checkin_times(now, settings)
+    cid = ctx.conversation_id
+    ctx.after_commit(lambda: schedule_checkins(jobs, cid, times))
     # The onset of this illness lets each check-in bring its duration up to date (rules on "> 3 days").
     hours = float(ctx.slot("duration_hours", 0.0))
     ctx.set_slot("illness_onset_at", round(now.timestamp() - hours * 3600))
@@ -104,9 +104,9 @@ async def followup_schedule(ctx: ActionContext) -> None:
 
 
 @action("followup_cancel")
-async def followup_cancel(ctx: ActionContext) -> None:
-    """Cancel every check-in still to come for this conversation."""
-    cancelled = await ctx.runtime.jobs.cancel(job_key_prefix(ctx.conversation_id))
+async def followup_cancel(ctx: ActionContext, jobs: Jobs) -> None:
+    """Cancel every check-in still to come for this conversation (in the turn's transaction)."""
+    cancelled = await jobs.cancel(job_key_prefix(ctx.conversation_id), session=await ctx.transaction())
     ctx.set_slot("followup_active", False)
     ctx.emit(EVENT, {"status": "cancelled", "cancelled": cancelled})
 
@@ -123,18 +123,21 @@ async def followup_checkin_start(ctx: ActionContext) -> None:
 
 
 @job(JOB_KIND)
-async def run_checkin(runtime: "Runtime", payload: dict[str, Any]) -> None:
+async def run_checkin(payload: Checkin, engine: Engine) -> None:
     """A due check-in: run /followup_checkin in the patient's conversation, delivered through its channel."""
-    conversation_id = str(payload.get("conversation_id", ""))
+    conversation_id = payload.conversation_id
     # Conversation ids carry channel user ids (WeChat openids): logs get a digest.
     digest = hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
-    state = await runtime.engine.state(conversation_id)
+    state = await engine.state(conversation_id)
     if (state.handoff or {}).get("status") == ACTIVE:
         # A doctor is talking with the patient right now: today's check-in would interrupt them.
-        log.info("follow-up day %s for conversation %s skipped: in a live consultation", payload.get("day"), digest)
+        log.info("follow-up day %s for conversation %s skipped: in a live consultation", payload.day, digest)
         return
     try:
-        await runtime.engine.trigger(conversation_id, CHECKIN_PAYLOAD)
+        await engine.trigger(conversation_id, CHECKIN_PAYLOAD)
     except UnknownConversation:
         # The conversation is gone (e.g. erased at the patient's request): nothing to retry.
         log.warning("follow-up for unknown conversation %s dropped", digest)
+
+
+plugin = Plugin(name="followup", services=[FollowupSettings.from_config])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot import events as ev
 from bot.action_api import ActionContext, action, interceptor
-from bot.consultations import ACTIVE, RequestOutcome, consultations
+from bot.consultations import ACTIVE, Consultations, RequestOutcome
 from bot.messages import BotMessage, Button
 
 # Payloads the patient may still send to the bot during a live session.
@@ -17,8 +17,7 @@ SESSION_CONTROL_INTENTS = {"cancel_consultation"}
 ALERT_EVENTS = {"red_flag", ev.TRIAGE}
 
 
-def _variables(ctx: ActionContext, outcome: RequestOutcome) -> dict[str, object]:
-    service = consultations(ctx.runtime)
+def _variables(service: Consultations, outcome: RequestOutcome) -> dict[str, object]:
     values: dict[str, object] = {"department": outcome.department.name}
     if outcome.position is not None:
         values.update(position=outcome.position, wait_minutes=outcome.wait_minutes)
@@ -31,9 +30,8 @@ def _variables(ctx: ActionContext, outcome: RequestOutcome) -> dict[str, object]
 
 
 @action("handoff")
-async def handoff(ctx: ActionContext) -> None:
+async def handoff(ctx: ActionContext, service: Consultations) -> None:
     """Ask for a doctor: queue now, ask to pay, say when the department opens, or that it is closed."""
-    service = consultations(ctx.runtime)
     department = service.department_for(ctx.slots)
     queue_off_hours = bool(ctx.slot("consult_queue_off_hours"))
     if queue_off_hours:
@@ -46,22 +44,20 @@ async def handoff(ctx: ActionContext) -> None:
     )
     if outcome.transition is not None:
         ctx.emit(ev.HANDOFF, outcome.transition.event, actor=outcome.transition.actor)
-    ctx.utter(f"utter_consultation_{outcome.kind}", **_variables(ctx, outcome))
+    ctx.utter(f"utter_consultation_{outcome.kind}", **_variables(service, outcome))
 
 
 @action("handoff_departments")
-async def handoff_departments(ctx: ActionContext) -> None:
+async def handoff_departments(ctx: ActionContext, service: Consultations) -> None:
     """Offer every department as a button (the names come from config.yml)."""
-    service = consultations(ctx.runtime)
     buttons = tuple(Button(d.name, '/request_doctor{"consult_department": "%s"}' % d.code)
                     for d in service.departments.items)
     ctx.send(BotMessage(text=ctx.text("utter_consultation_choose_department"), buttons=buttons))
 
 
 @action("handoff_cancel")
-async def handoff_cancel(ctx: ActionContext) -> None:
+async def handoff_cancel(ctx: ActionContext, service: Consultations) -> None:
     """The patient withdraws from the queue or leaves the session."""
-    service = consultations(ctx.runtime)
     current = await service.open_for(ctx.conversation_id)
     if current is None:
         ctx.utter("utter_consultation_nothing_to_cancel")
@@ -72,7 +68,7 @@ async def handoff_cancel(ctx: ActionContext) -> None:
 
 
 @interceptor("live_session_relay", priority=20)
-async def live_session_relay(ctx: ActionContext) -> bool:
+async def live_session_relay(ctx: ActionContext, service: Consultations) -> bool:
     """In an active session, hand the message to the doctors instead of the dialogue."""
     handoff_state = ctx.state.handoff
     if not handoff_state or handoff_state.get("status") != ACTIVE:
@@ -85,7 +81,6 @@ async def live_session_relay(ctx: ActionContext) -> bool:
     attachments = [a.to_dict() for a in message.attachments] if message else []
     # The conversation's handoff state names the session and its doctors: no query per message.
     # The doctors see the message once it is stored, never one that a failed turn rolled back.
-    service = consultations(ctx.runtime)
     ctx.after_commit(lambda: service.relay_from_patient(handoff_state, text, attachments, alert=alert))
     participants = [int(i) for i in handoff_state.get("participants") or ()]
     if alert is not None and not await service.anyone_present(participants) and not any(e.type == ev.BOT for e in ctx.events):

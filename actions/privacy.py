@@ -14,7 +14,9 @@ from pathlib import Path
 import yaml
 
 from bot.action_api import ActionContext, interceptor
-from bot.consultations import consultations
+from bot.config import Config
+from bot.consultations import Consultations
+from bot.supervision import AuditTrail
 from bot.supervision.access import accesses
 
 PHRASES_FILE = Path(__file__).with_name("privacy.yml")
@@ -35,16 +37,15 @@ def asks_for_access_log(text: str) -> bool:
 
 
 @interceptor("access_log", ACCESS_LOG_PRIORITY)
-async def access_log(ctx: ActionContext) -> bool:
+async def access_log(ctx: ActionContext, config: Config, audit: AuditTrail, directory: Consultations) -> bool:
     asked = ctx.parse is not None and ctx.parse.intent.name == INTENT
     if not asked and not (ctx.message is not None and asks_for_access_log(ctx.message.text or "")):
         return False
-    found = await accesses(ctx.runtime, ctx.conversation_id, SHOWN)
+    found = await accesses(audit, ctx.conversation_id, SHOWN)
     if not found:
         ctx.utter("utter_access_log_empty")
         return True
-    show_names = bool(ctx.runtime.config.get("supervision.access_log.show_names", False))
-    directory = consultations(ctx.runtime)
+    show_names = bool(config.get("supervision.access_log.show_names", False))
     local = directory.roster.local
     lines = []
     for access in found:

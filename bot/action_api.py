@@ -13,17 +13,21 @@ from bot.state import ConversationState
 from bot.turn import Turn
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.events import Event
-    from bot.runtime import Runtime
     from nlu import ParseResult
 
 
 class ActionContext:
-    """What an action (or interceptor) may see and do during one turn."""
+    """What an action (or interceptor) may see and do during one turn.
 
-    def __init__(self, turn: Turn, runtime: "Runtime") -> None:
+    The services an action uses are not reached through here: it declares them as annotated
+    parameters after `ctx` (`async def card_save(ctx: ActionContext, cipher: FieldCipher)`), and
+    the runtime binds them once (bot/services.py)."""
+
+    def __init__(self, turn: Turn) -> None:
         self._turn = turn
-        self.runtime = runtime
 
     @property
     def state(self) -> ConversationState:
@@ -87,6 +91,15 @@ class ActionContext:
     def end_flows(self, reason: str) -> None:
         """End every running flow, recording why (e.g. "emergency")."""
         self._turn.end_flows(reason)
+
+    async def transaction(self) -> "AsyncSession":
+        """The turn's own database transaction: what an action writes here is committed together with
+        the turn's events, or not at all (a failed or conflicting turn rolls it back)."""
+        return await self._turn.transaction.session()
+
+    def render(self, key: str, **variables: Any) -> list[BotMessage]:
+        """A response rendered for this conversation, without sending it (to send it changed)."""
+        return self._turn.responses.render(key, self._turn.state, variables)
 
     def text(self, key: str, **variables: Any) -> str:
         """A response's text, rendered for this conversation, without sending it."""

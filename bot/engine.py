@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
-from bot.crypto import field_cipher, seal_answer
+from bot.crypto import FieldCipher, seal_answer
 from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
 from bot.locks import LeaseLost
@@ -31,9 +31,9 @@ from bot.turn import Turn
 from nlu import Entity, Intent, Interpreter, ParseResult
 
 if TYPE_CHECKING:
+    from bot.action_api import Interceptor
     from bot.flow_loader import FlowSet
     from bot.locks import Locks
-    from bot.runtime import Runtime
 
 log = logging.getLogger("wenzhen.engine")
 
@@ -80,16 +80,16 @@ def parse_payload(payload: str) -> tuple[str, dict[str, Any], bool]:
 class Engine:
     def __init__(
         self,
-        runtime: "Runtime",
         store: ConversationStore,
         locks: "Locks",
         interpreter: Interpreter,
         flows: "FlowSet",
         responses: Responses,
         runner: FlowRunner,
+        interceptors: "list[Interceptor]",
+        cipher: FieldCipher,
         default_language: str = "zh",
     ) -> None:
-        self.runtime = runtime
         self.store = store
         self.locks = locks
         self.interpreter = interpreter
@@ -98,7 +98,8 @@ class Engine:
         self.runner = runner
         self.default_language = default_language
         self.outputs: dict[str, OutputChannel] = {}
-        self.cipher = field_cipher(runtime.config)
+        self.interceptors = interceptors  # bound to their services, in priority order
+        self.cipher = cipher
 
     # ---- the public face -------------------------------------------------------------------
 
@@ -169,7 +170,7 @@ class Engine:
                     return await self.store.replies_to(cid, message.message_id)
                 turn = await self._turn(state, message, cut, actor)
                 try:
-                    await self.store.append(state, turn.events, turn.state, lease)
+                    await self.store.append(state, turn.events, turn.state, lease, turn.transaction)
                     return turn
                 except IntegrityError:
                     # Another writer got there first (a duplicate message id, or a lost lock): reload.
@@ -192,7 +193,7 @@ class Engine:
             message = replace(message, text=seal_answer(self.cipher, message.text))
         turn = self._open_turn(state, message, parse, cut, actor, sealed)
         turn.answer_text = "" if from_payload else message.text
-        ctx = ActionContext(turn, self.runtime)
+        ctx = ActionContext(turn)
         try:
             if parse.intent.name == "restart":
                 turn.emit(ev.RESTARTED, {}, actor=actor)
@@ -208,7 +209,7 @@ class Engine:
             self.runner.fill_pending(turn, parse.intent.name)
             if not payload_ok:
                 turn.utter("utter_payload_invalid")
-            for interceptor in self.runtime.interceptors:
+            for interceptor in self.interceptors:
                 if interceptor.priority >= ANSWERING_PRIORITY and self.runner.reports_illness(turn):
                     break  # an illness described is taken up by the intake, not by a knowledge answer
                 if await interceptor.func(ctx):
@@ -220,16 +221,20 @@ class Engine:
             self._emit_stack(state, turn)
             return turn
         except Exception as exc:  # an action crashed: keep only the message, the error and an apology
+            await turn.transaction.discard()
             TURN_ERRORS.inc()
             log.exception("conversation %s: turn failed", state.conversation_id)
             failed = self._open_turn(state, message, parse, cut, actor, sealed)
             failed.emit(ev.ACTION, {"name": "turn", "ok": False, "error": exc.__class__.__name__}, actor="system")
             failed.utter("utter_internal_error")
             return failed
+        except BaseException:  # cancelled mid-turn: what the actions wrote is undone, the writer freed
+            await turn.transaction.discard()
+            raise
 
     def _open_turn(self, state: ConversationState, message: UserMessage, parse: ParseResult, cut: bool, actor: str,
                    sealed: bool = False) -> Turn:
-        turn = Turn(state, self.responses, message, parse)
+        turn = Turn(state, self.responses, message, parse, self.store.begin_turn())
         if not state.slots.get("language"):
             turn.set_slot("language", self.default_language, actor="system")
         data: dict[str, Any] = {

@@ -13,7 +13,7 @@ from typing import Any
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
 from bot.answers import AnswerContext, asks_question, is_correction, read_answer, wants_human
-from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, SlotSpec, Step
+from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
 from bot.turn import Turn
 from nlu import Intent, ParseResult

@@ -3,25 +3,34 @@
 Every serve/chat/worker process polls for due rows and claims each atomically (one UPDATE that
 only one process can win); the claimed job is handed to the broker — InMemoryBroker when
 embedded, a Redis stream with REDIS_URL — whose receiver runs the handler registered for its kind.
+
+A job's payload is a frozen dataclass (stored through the one codec, `bot.wire`); its handler takes
+it first, then the services it declares: `async def run(payload: Checkin, engine: Engine)`.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import inspect
 import logging
+import typing
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import JobRow, utcnow
+from bot import wire
+from bot.db import Database, JobRow, utcnow
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.services import Services
 
 log = logging.getLogger("wenzhen.jobs")
 
-JobHandler = Callable[["Runtime", dict[str, Any]], Awaitable[None]]
+JobHandler = Callable[..., Awaitable[None]]  # (payload, *the services it declares)
 HANDLERS: dict[str, JobHandler] = {}
 MAX_ATTEMPTS = 5
 STALE_AFTER = dt.timedelta(minutes=10)  # a claimed job not finished by then is taken to have died
@@ -41,31 +50,40 @@ def job(kind: str) -> Callable[[JobHandler], JobHandler]:
 class Jobs:
     """Schedule, cancel and run durable jobs for one runtime."""
 
-    def __init__(self, runtime: "Runtime", poll_seconds: float = 1.0) -> None:
-        self._runtime = runtime
+    def __init__(self, db: Database, poll_seconds: float = 1.0) -> None:
+        self._db = db
+        self._services: "Services | None" = None
+        self._bound: dict[str, JobHandler] = {}
         self._poll = poll_seconds
         self._task: asyncio.Task[None] | None = None
         self._kick: Callable[[int], Awaitable[Any]] | None = None
         self._wake = asyncio.Event()
         self._last_stale_check: dt.datetime | None = None
 
+    def bind_services(self, services: "Services") -> None:
+        """Where handlers find the services they declare (set up by the runtime)."""
+        self._services = services
+
     def bind(self, kick: Callable[[int], Awaitable[Any]]) -> None:
         """How a claimed job id reaches the broker (set up by the runtime)."""
         self._kick = kick
 
     async def schedule(
-        self, kind: str, payload: dict[str, Any], due_at: dt.datetime | None = None, key: str | None = None
+        self, kind: str, payload: Any, due_at: dt.datetime | None = None, key: str | None = None
     ) -> int | None:
         """Add a job; with `key`, scheduling the same key twice keeps the first (returns None)."""
         if kind not in HANDLERS:
             raise ValueError(f"no handler for job kind {kind!r}")
+        expected = payload_type(HANDLERS[kind])
+        if not isinstance(payload, expected):
+            raise TypeError(f"job {kind!r} takes a {expected.__name__} payload, not {type(payload).__name__}")
         due = due_at or utcnow()
         if due.tzinfo is None:
             raise ValueError("due_at must be timezone-aware")
         due = due.astimezone(dt.timezone.utc)  # SQLite keeps the wall-clock time: store UTC everywhere
         try:
-            async with self._runtime.db.transaction() as session:
-                row = JobRow(kind=kind, key=key, payload=payload, due_at=due, status="pending", attempts=0)
+            async with self._db.transaction() as session:
+                row = JobRow(kind=kind, key=key, payload=wire.to_data(payload), due_at=due, status="pending", attempts=0)
                 session.add(row)
                 await session.flush()
                 job_id = row.id
@@ -75,18 +93,22 @@ class Jobs:
             self._wake.set()
         return job_id
 
-    async def cancel(self, key_prefix: str) -> int:
-        """Cancel every pending job whose key starts with `key_prefix`; returns how many."""
-        async with self._runtime.db.transaction() as session:
-            result = await session.execute(
-                update(JobRow)
-                .where(JobRow.status == "pending", JobRow.key.startswith(key_prefix, autoescape=True))
-                .values(status="cancelled")
-            )
-            return result.rowcount or 0
+    async def cancel(self, key_prefix: str, session: "AsyncSession | None" = None) -> int:
+        """Cancel every pending job whose key starts with `key_prefix`; returns how many.
+
+        With `session` (a turn's transaction) the cancelling commits, or not, with it."""
+        statement = (
+            update(JobRow)
+            .where(JobRow.status == "pending", JobRow.key.startswith(key_prefix, autoescape=True))
+            .values(status="cancelled")
+        )
+        if session is not None:
+            return (await session.execute(statement)).rowcount or 0
+        async with self._db.transaction() as own:
+            return (await own.execute(statement)).rowcount or 0
 
     async def pending(self, key_prefix: str = "") -> list[JobRow]:
-        async with self._runtime.db.session() as session:
+        async with self._db.session() as session:
             rows = await session.scalars(
                 select(JobRow)
                 .where(JobRow.status == "pending", JobRow.key.startswith(key_prefix, autoescape=True))
@@ -102,13 +124,13 @@ class Jobs:
         if self._last_stale_check is None or now - self._last_stale_check >= STALE_CHECK_EVERY:
             # A write, so not on every poll: on SQLite it would compete with the turns for the one writer.
             self._last_stale_check = now
-            async with self._runtime.db.transaction() as session:
+            async with self._db.transaction() as session:
                 await session.execute(
                     update(JobRow)
                     .where(JobRow.status == "running", JobRow.claimed_at < now - STALE_AFTER)
                     .values(status="pending")
                 )
-        async with self._runtime.db.session() as session:
+        async with self._db.session() as session:
             ids = list(
                 await session.scalars(
                     select(JobRow.id)
@@ -119,7 +141,7 @@ class Jobs:
             )
         claimed = 0
         for job_id in ids:
-            async with self._runtime.db.transaction() as session:
+            async with self._db.transaction() as session:
                 result = await session.execute(
                     update(JobRow)
                     .where(JobRow.id == job_id, JobRow.status == "pending")
@@ -133,7 +155,7 @@ class Jobs:
 
     async def execute(self, job_id: int) -> None:
         """Run one claimed job (called by the broker's receiver); failures are retried with backoff."""
-        async with self._runtime.db.session() as session:
+        async with self._db.session() as session:
             row = await session.get(JobRow, job_id)
         if row is None or row.status != "running":
             return
@@ -143,7 +165,8 @@ class Jobs:
             error = f"no handler for kind {row.kind!r}"
         else:
             try:
-                await handler(self._runtime, dict(row.payload))
+                payload = wire.from_data(payload_type(handler), dict(row.payload))
+                await self._handler(row.kind, handler)(payload)
             except Exception as exc:  # a failing job is retried, never lost
                 log.exception("job %s (%s) failed", job_id, row.kind)
                 error = f"{exc.__class__.__name__}: {exc}"[:2000]
@@ -155,8 +178,14 @@ class Jobs:
         else:
             backoff = dt.timedelta(seconds=min(3600, 10 * 2**attempts))
             values = {"status": "pending", "attempts": attempts, "last_error": error, "due_at": utcnow() + backoff}
-        async with self._runtime.db.transaction() as session:
+        async with self._db.transaction() as session:
             await session.execute(update(JobRow).where(JobRow.id == job_id, JobRow.status == "running").values(**values))
+
+    def _handler(self, kind: str, handler: JobHandler) -> JobHandler:
+        if kind not in self._bound:
+            assert self._services is not None, "Jobs.bind_services was not called"
+            self._bound[kind] = self._services.bind(handler, edge=True)
+        return self._bound[kind]
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="wenzhen-jobs")
@@ -185,3 +214,12 @@ class Jobs:
                 pass
 
 
+
+
+def payload_type(handler: JobHandler) -> type[Any]:
+    """The dataclass a handler takes as its payload (its first parameter's annotation)."""
+    first = next(iter(inspect.signature(handler).parameters))
+    kind = typing.get_type_hints(handler).get(first)
+    if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
+        raise TypeError(f"job handler {handler.__qualname__}: its first parameter must be a payload dataclass")
+    return kind

@@ -26,6 +26,9 @@ class Plugin:
     on_start: list[Hook] = field(default_factory=list)  # run when a runtime starts (serve, chat)
     on_stop: list[Hook] = field(default_factory=list)
     middleware: list[Any] = field(default_factory=list)  # ASGI middleware classes, built with `runtime=`
+    # Factories of the services this plugin provides (bot/services.py): the return annotation is the
+    # type, the parameters are the services they need. Built once when the runtime is made.
+    services: list[Callable[..., Any]] = field(default_factory=list)
 
 
 def load_plugins(names: list[str]) -> list[Plugin]:

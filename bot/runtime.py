@@ -1,22 +1,31 @@
-"""The runtime: everything one process needs, wired from the configuration, started and stopped once."""
+"""The runtime: everything one process needs, wired from the configuration, started and stopped once.
+
+It is the composition root: it builds the core services and every plugin's services into one typed
+container (`self.services`, bot/services.py), binds each action and interceptor to the services it
+declares, and hands the engine only what the engine uses.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from bot.action_api import actions_of, interceptors_of
 from bot.cache import Cache, MemoryCache, RedisCache
+from bot.crypto import FieldCipher, field_cipher
 from bot.config import Config, ensure_secret_key
+from bot.consultations.service import build_consultations
 from bot.db import Database
 from bot.engine import Engine, OutputChannel
 from bot.flow_runner import FlowRunner
-from bot.flow_loader import load_flows
+from bot.flow_loader import FlowSet, load_flows
 from bot.jobs import Jobs
-from bot.locks import MemoryLocks, RedisLocks
+from bot.locks import Locks, MemoryLocks, RedisLocks
 from bot.plugins import Plugin, load_plugins
-from bot.pubsub import MemoryPubSub, RedisPubSub
+from bot.pubsub import MemoryPubSub, PubSub, RedisPubSub
 from bot.responses import Responses
+from bot.services import Services
 from bot.store import ConversationStore
 from bot.supervision import AuditTrail
 from nlu import Interpreter, load_interpreter
@@ -55,24 +64,52 @@ class Runtime:
         self.responses = Responses.load(
             [config.resolve(d) for d in config.get("flows.response_dirs", ["flows/responses"])]
         )
-        self.actions = actions_of(config.plugins)
-        self.interceptors = interceptors_of(config.plugins)
-        self.flows = load_flows(config.resolve(config.get("flows.dir", "flows")), self.actions.keys(), self.responses.keys)
+        registered = actions_of(config.plugins)
+        self.flows = load_flows(config.resolve(config.get("flows.dir", "flows")), registered.keys(), self.responses.keys)
+        # Filled below, once the plugins' services exist: the actions and interceptors need them, and
+        # some of those services (consultations) need the engine.
+        self.actions: dict[str, Any] = {}
+        self.interceptors: list[Any] = []
         runner = FlowRunner(
             self.flows,
             self.actions,
             max_steps=int(config.get("engine.max_steps_per_turn", 100)),
             reask_limit=int(config.get("engine.reask_limit", 2)),
         )
+        self.cipher = field_cipher(config)
         self.audit = AuditTrail(self.db)
         self.store = ConversationStore(self.db, self.cache, self.audit)
         self.engine = Engine(
-            self, self.store, self.locks, self.interpreter, self.flows, self.responses, runner, config.language
+            self.store, self.locks, self.interpreter, self.flows, self.responses, runner, self.interceptors,
+            self.cipher, config.language,
         )
-        self.jobs = Jobs(self, float(config.get("jobs.poll_seconds", 1.0)))
+        self.jobs = Jobs(self.db, float(config.get("jobs.poll_seconds", 1.0)))
+        self.services = self._services()
+        self.jobs.bind_services(self.services)
+        self.actions.update({name: self.services.bind(func) for name, func in registered.items()})
+        self.interceptors.extend(replace(i, func=self.services.bind(i.func)) for i in interceptors_of(config.plugins))
         self._broker: Any = None
         self._receiver: asyncio.Task[None] | None = None
         self.started = False
+
+    def _services(self) -> Services:
+        """The core services, then every plugin's factories: each built once, at `start` (a broken one fails it)."""
+        services = Services()
+        core: list[tuple[type[Any], Any]] = [
+            (Config, self.config), (Database, self.db), (Cache, self.cache), (Locks, self.locks),
+            (PubSub, self.pubsub), (Interpreter, self.interpreter), (Responses, self.responses),
+            (FlowSet, self.flows), (ConversationStore, self.store), (Engine, self.engine), (Jobs, self.jobs),
+            (FieldCipher, self.cipher), (AuditTrail, self.audit),
+        ]
+        for kind, instance in core:
+            services.add(kind, instance)
+        # The edges (channels, routers) are built from the whole runtime; actions may not ask for it.
+        services.add(Runtime, self, private=True)
+        services.provide(build_consultations)  # the domain every channel and the handoff share
+        for plugin in self.plugins:
+            for factory in plugin.services:
+                services.provide(factory)
+        return services
 
     def key(self, name: str) -> str:
         """A Redis key in this deployment's namespace."""
@@ -88,6 +125,7 @@ class Runtime:
         """
         self.started = True
         try:
+            self.services.build_all()
             if upgrade or (upgrade is None and self.db.is_sqlite):
                 await self.db.upgrade()
             await self._start_broker(run_jobs)

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import logging
 
+import asyncio
+
 from sqlalchemy import insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot import events as ev
 from bot.cache import Cache
@@ -39,6 +41,62 @@ async def fence_conversation(conn: AsyncConnection, conversation_id: str, lease:
         raise LeaseLost(conversation_id)
 
 
+class TurnTransaction:
+    """The database transaction of one turn, opened when an action first asks for it (`ctx.transaction()`).
+
+    The turn's events are then appended in it and everything commits at once, or nothing does: a
+    failed turn, or one that lost a write race and is run again, leaves no half of itself behind.
+    A turn that never asks costs nothing (its events go through the store's own short transaction).
+    """
+
+    def __init__(self, db: Database, write_lock: asyncio.Lock | None) -> None:
+        self._db = db
+        self._lock = write_lock
+        self._session: AsyncSession | None = None
+
+    @property
+    def open(self) -> bool:
+        return self._session is not None
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            if self._lock is not None:
+                await self._lock.acquire()  # embedded SQLite: this turn is now the one writer
+            try:
+                session = self._db.sessions()
+                await session.begin()
+            except BaseException:
+                if self._lock is not None:
+                    self._lock.release()
+                raise
+            self._session = session
+        return self._session
+
+    async def commit(self) -> None:
+        if self._session is not None:
+            try:
+                await self._session.commit()
+            finally:
+                await self._close()
+
+    async def discard(self) -> None:
+        """Roll back whatever the turn wrote (safe to call when nothing was opened)."""
+        if self._session is not None:
+            try:
+                await self._session.rollback()
+            finally:
+                await self._close()
+
+    async def _close(self) -> None:
+        session, self._session = self._session, None
+        try:
+            if session is not None:
+                await session.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+
 class ConversationStore:
     def __init__(self, db: Database, cache: Cache, audit: AuditTrail | None = None) -> None:
         self.db = db
@@ -71,53 +129,43 @@ class ConversationStore:
                 state.apply(_event(event_row))
         return state
 
+    def begin_turn(self) -> TurnTransaction:
+        """A transaction for one turn, opened only if an action asks for it."""
+        return TurnTransaction(self.db, self.audit.sqlite_lock)
+
     async def exists(self, conversation_id: str) -> bool:
         async with self.db.session() as session:
             return await session.get(ConversationRow, conversation_id) is not None
 
     async def append(
-        self, state: ConversationState, new_events: list[Event], after: ConversationState, lease: Lease | None = None
+        self,
+        state: ConversationState,
+        new_events: list[Event],
+        after: ConversationState,
+        lease: Lease | None = None,
+        transaction: TurnTransaction | None = None,
     ) -> list[Event]:
         """Write the turn's events in one transaction (all or nothing), then refresh the cache.
 
-        With a `lease` that carries a fencing token, the commit goes through only while the lease is
-        still held and no turn of a newer lease is stored (else LeaseLost, nothing written).
+        With an open `transaction` (an action wrote in the turn's transaction) the events join it
+        and it commits; on any error it is rolled back. With a `lease` that carries a fencing token,
+        the commit goes through only while the lease is still held and no turn of a newer lease is
+        stored (else LeaseLost, nothing written).
         """
         stored = [Event(e.type, e.data, e.actor, e.timestamp, state.seq + i) for i, e in enumerate(new_events, 1)]
         last_seq = state.seq + len(new_events)
-        # Core statements on a plain connection: this runs once per message, and the ORM's unit of
-        # work would cost more than the write itself.
-        async with self.audit.writing() as conn:
-            if state.seq == 0:
-                await conn.execute(
-                    insert(ConversationRow.__table__).values(
-                        id=state.conversation_id, channel=state.channel, sender=state.sender, created_at=utcnow(),
-                        fence=lease.token if lease else None,
-                    )
-                )
-            if stored:
-                await conn.execute(
-                    insert(EventRow.__table__),
-                    [
-                        {
-                            "conversation_id": state.conversation_id,
-                            "seq": e.seq,
-                            "type": e.type,
-                            "actor": e.actor,
-                            "timestamp": e.timestamp,
-                            "message_id": e.data.get("message_id") if e.type == ev.USER else None,
-                            "data": e.data,
-                        }
-                        for e in stored
-                    ],
-                )
-                await self.audit.append(conn, [event_entry(state.conversation_id, e) for e in stored])
-            if lease is not None and lease.token is not None and state.seq > 0:
-                # After the events: a snapshot of a conversation SQL does not have fails on their
-                # foreign key first (an IntegrityError, which reloads), not here.
-                await fence_conversation(conn, state.conversation_id, lease)
-            if lease is not None:
-                await lease.verify()  # the last moment before the commit: still ours?
+        if transaction is not None and transaction.open:
+            try:
+                await self._write(await transaction.session(), state, stored, lease)
+                await transaction.commit()
+            except BaseException:
+                await transaction.discard()
+                raise
+        else:
+            # Core statements on a plain connection: this runs once per message, and the ORM's unit of
+            # work would cost more than the write itself.
+            async with self.audit.writing() as conn:
+                await self._write(conn, state, stored, lease)
         after.seq = last_seq
         if len(after.message_ids) > REMEMBERED_MESSAGE_IDS:
             keep = sorted(after.message_ids.items(), key=lambda kv: kv[1])[-REMEMBERED_MESSAGE_IDS:]
@@ -129,6 +177,42 @@ class ConversationStore:
             # snapshot left behind is caught by the next append's (conversation_id, seq) conflict.
             log_limited(log, "cache-write", "state cache not written (%s); SQL has the turn", exc.__class__.__name__)
         return stored
+
+    async def _write(
+        self, conn: AsyncConnection | AsyncSession, state: ConversationState, stored: list[Event], lease: Lease | None
+    ) -> None:
+        """The conversation row (first turn), the events and their audit entries, on a connection or the
+        turn's session; then the fencing check."""
+        if state.seq == 0:
+            await conn.execute(
+                insert(ConversationRow.__table__).values(
+                    id=state.conversation_id, channel=state.channel, sender=state.sender, created_at=utcnow(),
+                    fence=lease.token if lease else None,
+                )
+            )
+        if stored:
+            await conn.execute(
+                insert(EventRow.__table__),
+                [
+                    {
+                        "conversation_id": state.conversation_id,
+                        "seq": e.seq,
+                        "type": e.type,
+                        "actor": e.actor,
+                        "timestamp": e.timestamp,
+                        "message_id": e.data.get("message_id") if e.type == ev.USER else None,
+                        "data": e.data,
+                    }
+                    for e in stored
+                ],
+            )
+            await self.audit.append(conn, [event_entry(state.conversation_id, e) for e in stored])
+        if lease is not None and lease.token is not None and state.seq > 0:
+            # After the events: a snapshot of a conversation SQL does not have fails on their
+            # foreign key first (an IntegrityError, which reloads), not here.
+            await fence_conversation(conn, state.conversation_id, lease)
+        if lease is not None:
+            await lease.verify()  # the last moment before the commit: still ours?
 
     async def forget_cached(self, conversation_id: str) -> None:
         await self.cache.delete(conversation_id)

@@ -10,6 +10,7 @@ from bot.state import ConversationState
 
 if TYPE_CHECKING:
     from bot.responses import Responses
+    from bot.store import TurnTransaction
     from nlu import ParseResult
 
 
@@ -22,6 +23,7 @@ class Turn:
         responses: "Responses",
         message: UserMessage | None = None,
         parse: "ParseResult | None" = None,
+        transaction: "TurnTransaction | None" = None,
     ) -> None:
         self.state = state.copy()
         self.responses = responses
@@ -32,6 +34,13 @@ class Turn:
         self.filled_this_turn: set[str] = set()  # slots the patient's message itself filled
         self.answer_text = message.text if message else ""  # what the patient typed ("" for a payload)
         self.after_commit: list[Callable[[], Awaitable[Any]]] = []  # run once the turn is stored
+        self._transaction = transaction
+
+    @property
+    def transaction(self) -> "TurnTransaction":
+        if self._transaction is None:
+            raise RuntimeError("this turn has no database transaction (made outside the engine)")
+        return self._transaction
 
     def emit(self, type_: str, data: dict[str, Any] | None = None, actor: str = "bot") -> Event:
         event = Event(type_, dict(data or {}), actor=actor)

@@ -19,8 +19,9 @@ from bot.messages import BotMessage, Button
 from actions.knowledge.articles import Article
 from actions.knowledge.retrieval import Answer, KnowledgeBase, Thresholds
 
+from bot.config import Config
+
 if TYPE_CHECKING:
-    from bot.config import Config
     from bot.runtime import Runtime
 
 # Runs after the safety screen (10) and the live-session relay (20).
@@ -35,7 +36,7 @@ def today() -> dt.date:
     return dt.datetime.now(HOSPITAL_TZ).date()
 
 
-def knowledge_settings(config: "Config") -> tuple[Path, Path | None, Thresholds]:
+def knowledge_settings(config: Config) -> tuple[Path, Path | None, Thresholds]:
     """The `knowledge:` section of config.yml: the folder, the lexicon folder, the thresholds."""
     lexicon = config.get("knowledge.lexicon_dir", "nlu/lexicon")
     defaults = Thresholds()
@@ -49,12 +50,18 @@ def knowledge_settings(config: "Config") -> tuple[Path, Path | None, Thresholds]
     )
 
 
-def knowledge_base(runtime: "Runtime") -> KnowledgeBase:
-    """The runtime's knowledge base, loaded once per process (building the index takes about a second)."""
-    key = knowledge_settings(runtime.config)
+def build_knowledge_base(config: Config) -> KnowledgeBase:
+    """The service factory: the configured knowledge base, loaded once per process and folder
+    (building the index takes about a second; every runtime of a test run shares it)."""
+    key = knowledge_settings(config)
     if key not in _BASES:
         _BASES[key] = KnowledgeBase.load(*key)
     return _BASES[key]
+
+
+def knowledge_base(runtime: "Runtime") -> KnowledgeBase:
+    """The runtime's knowledge base (for the edges that hold a runtime: commands, campaigns)."""
+    return runtime.services.get(KnowledgeBase)
 
 
 def _read_button(ctx: ActionContext, key: str, article: Article) -> Button:
@@ -76,10 +83,10 @@ def _send_answer(ctx: ActionContext, answer: Answer) -> None:
     )
 
 
-def _audiences(ctx: ActionContext) -> frozenset[str]:
+def _audiences(ctx: ActionContext, settings: Settings) -> frozenset[str]:
     """The groups this patient belongs to by what the conversation knows (the broadcast audiences'
     conditions in config.yml, evaluated over the slots)."""
-    return frozenset(name for name, condition in Settings.of(ctx.runtime).audiences.items() if condition.evaluate(ctx.slots))
+    return frozenset(name for name, condition in settings.audiences.items() if condition.evaluate(ctx.slots))
 
 
 def _question(ctx: ActionContext) -> str:
@@ -91,12 +98,11 @@ def _question(ctx: ActionContext) -> str:
 
 
 @action("answer_question")
-async def answer_question(ctx: ActionContext) -> None:
+async def answer_question(ctx: ActionContext, kb: KnowledgeBase, settings: Settings) -> None:
     """Answer the patient's question from the knowledge base, or say that it has no answer.
 
     A menu tap carries no question: the bot lists the topic's most asked articles instead.
     """
-    kb = knowledge_base(ctx.runtime)
     question = _question(ctx)
     if not question.strip():
         intent = ctx.parse.intent.name if ctx.parse is not None else ""
@@ -104,7 +110,7 @@ async def answer_question(ctx: ActionContext) -> None:
         buttons.append(Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"))
         ctx.send(BotMessage(text=ctx.text("utter_kb_topics"), buttons=tuple(buttons)))
         return
-    answer = kb.answer(question, today(), _audiences(ctx))
+    answer = kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
         ctx.utter("utter_kb_no_answer")
         ctx.emit("knowledge_answer", {"article": None})
@@ -113,17 +119,17 @@ async def answer_question(ctx: ActionContext) -> None:
 
 
 @action("answer_question_if_confident")
-async def answer_question_if_confident(ctx: ActionContext) -> None:
+async def answer_question_if_confident(ctx: ActionContext, kb: KnowledgeBase, settings: Settings) -> None:
     """For flows that give their own answer (when to go to hospital, home care): add the reviewed
     article when a typed question matches one confidently; say nothing otherwise."""
-    _answer_if_confident(ctx)
+    _answer_if_confident(ctx, kb, settings)
 
 
-def _answer_if_confident(ctx: ActionContext) -> bool:
+def _answer_if_confident(ctx: ActionContext, kb: KnowledgeBase, settings: Settings) -> bool:
     question = _question(ctx)
     if not question.strip():
         return False
-    answer = knowledge_base(ctx.runtime).answer(question, today(), _audiences(ctx))
+    answer = kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
         return False
     _send_answer(ctx, answer)
@@ -131,9 +137,9 @@ def _answer_if_confident(ctx: ActionContext) -> bool:
 
 
 @action("show_article")
-async def show_article(ctx: ActionContext) -> None:
+async def show_article(ctx: ActionContext, kb: KnowledgeBase) -> None:
     """Send a whole article (the patient tapped "看全文" or a related article)."""
-    article = knowledge_base(ctx.runtime).get(str(ctx.slot(ARTICLE_SLOT, "")))
+    article = kb.get(str(ctx.slot(ARTICLE_SLOT, "")))
     if article is None or not article.servable(today()):
         ctx.utter("utter_kb_article_unavailable")
         return
@@ -149,7 +155,7 @@ async def show_article(ctx: ActionContext) -> None:
 
 
 @interceptor("knowledge_free_question", FREE_QUESTION_PRIORITY)
-async def free_question(ctx: ActionContext) -> bool:
+async def free_question(ctx: ActionContext, kb: KnowledgeBase, settings: Settings) -> bool:
     """A typed question the dialogue would not take up is answered when the knowledge base is confident.
 
     That is a message whose intent starts no flow (out_of_scope, or an answer-like intent such as
@@ -160,4 +166,4 @@ async def free_question(ctx: ActionContext) -> bool:
         return False
     if ctx.state.stack and ctx.state.stack[-1].waiting_for:
         return False
-    return _answer_if_confident(ctx)
+    return _answer_if_confident(ctx, kb, settings)

@@ -7,7 +7,7 @@ and the dialogue goes on.
 from __future__ import annotations
 
 from bot.action_api import ActionContext, action, interceptor
-from bot.broadcasts import record_opt_in, record_opt_out
+from bot.broadcasts.opt_outs import opt_in, opt_out
 
 # After the safety screen (10) and the live-session relay (20); before the free-question answer (60).
 OPT_OUT_PRIORITY = 50
@@ -17,8 +17,9 @@ OPT_OUT_PRIORITY = 50
 async def broadcast_opt_out(ctx: ActionContext) -> bool:
     if ctx.parse is None or ctx.parse.intent.name != "unsubscribe":
         return False
-    # Recorded at once, outside the turn: an opt-out must hold even if the rest of the turn fails.
-    await record_opt_out(ctx.runtime, ctx.channel, ctx.sender, source="patient_message")
+    # In the turn's transaction: the opt-out is stored with the 退订 that asked for it. If a later
+    # step of the turn fails, the turn keeps the message and apologises, and 退订 is asked again.
+    await opt_out(await ctx.transaction(), ctx.channel, ctx.sender, source="patient_message")
     ctx.emit("broadcast_opt_out", {}, actor="patient")
     ctx.utter("utter_broadcast_unsubscribed")
     return False
@@ -26,6 +27,6 @@ async def broadcast_opt_out(ctx: ActionContext) -> bool:
 
 @action("broadcast_opt_in")
 async def broadcast_opt_in(ctx: ActionContext) -> None:
-    await record_opt_in(ctx.runtime, ctx.channel, ctx.sender)
+    await opt_in(await ctx.transaction(), ctx.channel, ctx.sender)
     ctx.emit("broadcast_opt_in", {}, actor="patient")
     ctx.utter("utter_broadcast_subscribed")

@@ -5,24 +5,14 @@ rule set, so a broken rule stops the server at start rather than mis-triaging a 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.plugins import Plugin
 
 from actions.triage import action, screen  # noqa: F401  (registration)
-from actions.triage.active import ruleset_for
+from actions.triage.active import build_ruleset, ruleset_for
 from actions.triage.cli import triage_group
 from actions.triage.decision import Decision, decide
 from actions.triage.ruleset import LEVELS, Rule, Ruleset, RulesetError, load_ruleset
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
-
-async def _check_rules(runtime: "Runtime") -> None:
-    ruleset_for(runtime)
-
-
-plugin = Plugin(name="triage", commands=[triage_group], on_start=[_check_rules])
+plugin = Plugin(name="triage", commands=[triage_group], services=[build_ruleset])
 
 __all__ = ["LEVELS", "Decision", "Rule", "Ruleset", "RulesetError", "decide", "load_ruleset", "plugin", "ruleset_for"]

@@ -8,7 +8,7 @@ alerts the session's doctors; outside one, the on-duty doctors of the patient's 
 from __future__ import annotations
 
 from bot.action_api import ActionContext
-from bot.consultations import consultations
+from bot.consultations import Consultations
 from bot.consultations.lifecycle import ACTIVE
 from bot.messages import BotMessage
 
@@ -18,7 +18,7 @@ ADVICE_PREFIX = "utter_emergency_wait_"
 RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}
 
 
-def announce(ctx: ActionContext, decision: Decision) -> None:
+def announce(ctx: ActionContext, decision: Decision, consultations: Consultations) -> None:
     """Emergency first (if it is one), then the decision; set `triage_level`; record it all."""
     emergency = decision.level == "emergency"
     if emergency:
@@ -40,7 +40,7 @@ def announce(ctx: ActionContext, decision: Decision) -> None:
         if not alert["in_session"]:
             # Outside a session nobody is watching this conversation: the doctors on duty for the
             # patient's department are alerted (in a session the relay alerts the session's doctors).
-            service, cid, slots = consultations(ctx.runtime), ctx.conversation_id, dict(ctx.slots)
+            service, cid, slots = consultations, ctx.conversation_id, dict(ctx.slots)
             ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
 
 
@@ -57,9 +57,7 @@ def _send_decision(ctx: ActionContext, decision: Decision) -> None:
     # Rendered through the response (for its text and, for emergencies, the 120 button), then
     # given the decision as its custom object.
     key = "triage_decision_emergency" if decision.level == "emergency" else "triage_decision"
-    template = ctx.runtime.responses.render(
-        key, ctx.state, {"level_name": ctx.text(f"triage_level_{decision.level}"), "reasons": "\n".join(reasons)}
-    )[0]
+    template = ctx.render(key, level_name=ctx.text(f"triage_level_{decision.level}"), reasons="\n".join(reasons))[0]
     contract = {**decision.to_contract(language), "reasons": reasons}
     ctx.send(BotMessage(text=template.text, buttons=template.buttons, custom={"triage": contract}))
     ctx.emit("triage", {**decision.to_event(language), "reasons": reasons})

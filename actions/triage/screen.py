@@ -8,10 +8,11 @@ slots, which the engine has already filled from this message's entities and payl
 from __future__ import annotations
 
 from bot.action_api import ActionContext, interceptor
+from bot.consultations import Consultations
 
-from actions.triage.active import ruleset_for
 from actions.triage.announce import announce, in_session
 from actions.triage.decision import decide
+from actions.triage.ruleset import Ruleset
 
 # "救命 / 快不行了 / 怎么叫救护车": a cry for help, answered with 120 at once, but not a triage decision
 # (nothing is known yet, and "累死了" can read the same): the patient is asked what happened.
@@ -21,20 +22,20 @@ PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "cancel", "goodb
 
 
 @interceptor("safety_screen", priority=10)
-async def safety_screen(ctx: ActionContext) -> bool:
+async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Consultations) -> bool:
     """True when this message was answered as an emergency (the dialogue must not run).
 
     In a live doctor session the emergency is announced all the same, then False lets the relay
     (priority 20) carry the message to the doctor with the `red_flag` event as its alert.
     """
-    decision = decide(ruleset_for(ctx.runtime), ctx.slots)
+    decision = decide(ruleset, ctx.slots)
     if decision.level != "emergency":
         return _cry_for_help(ctx)
     emergency_rules = {r.id for r in decision.fired if r.level == "emergency"}
     previous = ctx.state.latest_triage or {}
     announced = set(previous.get("rules") or ()) if previous.get("level") == "emergency" else set()
     if emergency_rules - announced:
-        announce(ctx, decision)
+        announce(ctx, decision, consultations)
         ctx.end_flows("emergency")
         return not in_session(ctx)
     # Already told: no more questions, but a way to a person or to 120, and the live session goes on.

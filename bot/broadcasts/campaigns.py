@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,9 +14,7 @@ from bot.broadcasts.settings import Settings
 from bot.broadcasts.tables import CampaignRow, DeliveryRow
 from bot.db import utcnow
 from bot.jobs import job
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.runtime import Runtime
 
 
 async def create_campaign(
@@ -67,6 +65,22 @@ async def list_campaigns(runtime: "Runtime") -> list[CampaignRow]:
         return list(await session.scalars(select(CampaignRow).order_by(CampaignRow.id.desc())))
 
 
+@dataclass(frozen=True)
+class StartCampaign:
+    """Job payload: write a scheduled campaign's deliveries and queue its batches."""
+
+    campaign: int
+
+
+@dataclass(frozen=True)
+class SendBatch:
+    """Job payload: deliver one batch of one method of a campaign."""
+
+    campaign: int
+    method: str
+    batch: int
+
+
 def _job_key(campaign_id: int, generation: int, *parts: object) -> str:
     return ":".join(["broadcast", str(campaign_id), f"g{generation}", *map(str, parts)])
 
@@ -87,7 +101,7 @@ async def schedule_campaign(runtime: "Runtime", campaign_id: int, at: dt.datetim
             row = await session.get(CampaignRow, campaign_id)
             raise BroadcastError(f"campaign {campaign_id} is {row.status if row else 'missing'}, not a draft")
         generation = (await session.get(CampaignRow, campaign_id)).generation  # type: ignore[union-attr]
-    await runtime.jobs.schedule("broadcast.start", {"campaign": campaign_id}, due, key=_job_key(campaign_id, generation, "start"))
+    await runtime.jobs.schedule("broadcast.start", StartCampaign(campaign_id), due, key=_job_key(campaign_id, generation, "start"))
     return due
 
 
@@ -146,14 +160,14 @@ async def _open_batches(session: AsyncSession, campaign_id: int) -> list[tuple[s
 async def _schedule_batch(runtime: "Runtime", campaign_id: int, generation: int, method: str, batch: int) -> None:
     await runtime.jobs.schedule(
         "broadcast.send",
-        {"campaign": campaign_id, "method": method, "batch": batch},
+        SendBatch(campaign_id, method, batch),
         key=_job_key(campaign_id, generation, method, batch),
     )
 
 
 @job("broadcast.start")
-async def _start_job(runtime: "Runtime", payload: dict[str, Any]) -> None:
-    await start_campaign(runtime, int(payload["campaign"]))
+async def _start_job(payload: StartCampaign, runtime: "Runtime") -> None:
+    await start_campaign(runtime, payload.campaign)
 
 
 async def start_campaign(runtime: "Runtime", campaign_id: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import delete, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcasts.tables import OptOutRow
 
@@ -11,16 +12,25 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
+async def opt_out(session: AsyncSession, channel: str, sender: str, source: str) -> None:
+    """Never broadcast to this person again (idempotent), in the caller's transaction (a turn's)."""
+    if await session.get(OptOutRow, (channel, sender)) is None:
+        session.add(OptOutRow(channel=channel, sender=sender, source=source))
+
+
+async def opt_in(session: AsyncSession, channel: str, sender: str) -> None:
+    await session.execute(delete(OptOutRow).where(OptOutRow.channel == channel, OptOutRow.sender == sender))
+
+
 async def record_opt_out(runtime: "Runtime", channel: str, sender: str, source: str) -> None:
-    """Never broadcast to this person again (idempotent)."""
+    """`opt_out` in a transaction of its own (a channel's unsubscribe event, outside any turn)."""
     async with runtime.db.transaction() as session:
-        if await session.get(OptOutRow, (channel, sender)) is None:
-            session.add(OptOutRow(channel=channel, sender=sender, source=source))
+        await opt_out(session, channel, sender, source)
 
 
 async def record_opt_in(runtime: "Runtime", channel: str, sender: str) -> None:
     async with runtime.db.transaction() as session:
-        await session.execute(delete(OptOutRow).where(OptOutRow.channel == channel, OptOutRow.sender == sender))
+        await opt_in(session, channel, sender)
 
 
 async def opted_out(session: Any, people: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:

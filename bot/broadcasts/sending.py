@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import weakref
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, func, select, tuple_, update
 
-from bot.broadcasts.campaigns import finish_if_done, get_campaign
+from bot.broadcasts.campaigns import SendBatch, finish_if_done, get_campaign
 from bot.broadcasts.model import (
     ARTICLE_EXPIRED,
     HOSPITAL_TZ,
@@ -31,25 +30,19 @@ from bot.broadcasts.settings import Settings
 from bot.broadcasts.tables import DeliveryRow
 from bot.db import utcnow
 from bot.jobs import job
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.runtime import Runtime
 
 log = logging.getLogger("wenzhen.broadcasts")
 
 
-_LIMITERS: "weakref.WeakKeyDictionary[Any, RateLimiter]" = weakref.WeakKeyDictionary()
-
-
-def _limiter(runtime: "Runtime") -> RateLimiter:
-    if runtime not in _LIMITERS:
-        _LIMITERS[runtime] = RateLimiter(runtime.redis, runtime.redis_prefix)
-    return _LIMITERS[runtime]
+def build_rate_limiter(runtime: "Runtime") -> RateLimiter:
+    """The service factory: one limiter per process, across workers through Redis when configured."""
+    return RateLimiter(runtime.redis, runtime.redis_prefix)
 
 
 @job("broadcast.send")
-async def _send_job(runtime: "Runtime", payload: dict[str, Any]) -> None:
-    await send_batch(runtime, int(payload["campaign"]), str(payload["method"]), int(payload["batch"]))
+async def _send_job(payload: SendBatch, runtime: "Runtime") -> None:
+    await send_batch(runtime, payload.campaign, payload.method, payload.batch)
 
 
 async def send_batch(runtime: "Runtime", campaign_id: int, method_name: str, batch: int) -> None:
@@ -171,7 +164,7 @@ async def _deliver(
     """One rate-limited call with in-job retries; outcomes recorded. Giving up leaves the rows pending."""
     delays = list(settings.retry_delays)
     while True:
-        await _limiter(runtime).wait(method.name, settings.rate_limits.get(method.name))
+        await runtime.services.get(RateLimiter).wait(method.name, settings.rate_limits.get(method.name))
         try:
             outcomes = await method.send(runtime, content, recipients, key)
             break

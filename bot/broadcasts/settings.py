@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.broadcasts.model import DeliveryMethod
-from bot.config import ConfigError
+from bot.config import Config, ConfigError
 from bot.expressions import Expression, ExpressionError, compile_expression
 
 if TYPE_CHECKING:
@@ -27,7 +27,12 @@ class Settings:
 
     @classmethod
     def of(cls, runtime: "Runtime") -> "Settings":
-        section = runtime.config.section("broadcasts")
+        return runtime.services.get(Settings)
+
+    @classmethod
+    def from_config(cls, config: Config) -> "Settings":
+        """Read once at start: the service factory the runtime registers."""
+        section = config.section("broadcasts")
         audiences: dict[str, Expression] = {}
         for name, source in (section.get("audiences") or {}).items():
             try:

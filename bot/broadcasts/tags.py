@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 from sqlalchemy import delete, insert
 
@@ -11,9 +11,7 @@ from bot.broadcasts.model import HOSPITAL_TZ, TAG_SOURCES, TransientDeliveryErro
 from bot.broadcasts.tables import UserTagRow
 from bot.db import utcnow
 from bot.jobs import job
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.runtime import Runtime
 
 log = logging.getLogger("wenzhen.broadcasts")
 
@@ -52,11 +50,16 @@ async def schedule_tag_sync(runtime: "Runtime") -> None:
     if due <= local:
         due += dt.timedelta(days=1)
     await runtime.jobs.schedule(
-        "broadcast.sync_tags", {}, due.astimezone(dt.timezone.utc), key=f"broadcast-tags:{due.date().isoformat()}"
+        "broadcast.sync_tags", SyncTags(), due.astimezone(dt.timezone.utc), key=f"broadcast-tags:{due.date().isoformat()}"
     )
 
 
+@dataclass(frozen=True)
+class SyncTags:
+    """Job payload: the daily tag sync (nothing to say)."""
+
+
 @job("broadcast.sync_tags")
-async def _sync_tags_job(runtime: "Runtime", payload: dict[str, Any]) -> None:
+async def _sync_tags_job(payload: SyncTags, runtime: "Runtime") -> None:
     await sync_tags(runtime)
     await schedule_tag_sync(runtime)

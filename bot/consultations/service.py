@@ -4,14 +4,13 @@ Stateless over SQL, so any worker may serve any step. Transitions a doctor (or t
 are recorded in the patient's conversation at once (`engine.record`, type `handoff`) and the
 patient is told through their channel (`engine.push`). Transitions made during a patient's turn
 (`request`, `cancel`) return the event for the turn to emit, because the turn holds the
-conversation. Every change is also published on `runtime.pubsub` (see `topics`), which is how the
+conversation. Every change is also published on pub/sub (see `topics`), which is how the
 console and the Telegram bot learn of it on every worker.
 """
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +33,14 @@ from bot.consultations.notices import (
 from bot.consultations.record import Consultation
 from bot.consultations.roster import DEFAULT_TIMEZONE, Roster, Session
 from bot.consultations.staff import LockoutPolicy, Staff, StaffDirectory
-from bot.db import utcnow
-from bot.jobs import job
+from bot.cache import Cache
+from bot.config import Config
+from bot.db import Database, utcnow
+from bot.engine import Engine
+from bot.jobs import Jobs, job
 from bot.messages import BotMessage
+from bot.pubsub import PubSub
+from bot.responses import Responses
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -137,15 +141,16 @@ class Settings:
 
 
 class Consultations:
-    """The live-consultation domain for one runtime; get it with `consultations(runtime)`."""
+    """The live-consultation domain of one process: a service (bot/services.py) built by `build_consultations`."""
 
-    def __init__(self, runtime: "Runtime") -> None:
-        self.runtime = runtime
-        self.settings = Settings.from_section(runtime.config.section("consultations"))
-        self.departments: Departments = load_departments(runtime.config)
-        self.roster = Roster(runtime.db, self.settings.timezone)
-        self.staff = StaffDirectory(runtime.db, self.departments.codes(), self.settings.lockout)
-        self.routing = load_routing(runtime.config, self.departments)
+    def __init__(self, config: Config, db: Database, cache: Cache, engine: Engine, jobs: Jobs, pubsub: PubSub,
+                 responses: Responses) -> None:
+        self.db, self.cache, self.engine, self.jobs, self.pubsub, self.responses = db, cache, engine, jobs, pubsub, responses
+        self.settings = Settings.from_section(config.section("consultations"))
+        self.departments: Departments = load_departments(config)
+        self.roster = Roster(db, self.settings.timezone)
+        self.staff = StaffDirectory(db, self.departments.codes(), self.settings.lockout)
+        self.routing = load_routing(config, self.departments)
 
     def department_for(self, slots: dict[str, Any]) -> Department:
         """The department for what the bot knows: the patient's choice, else the first routing rule that holds."""
@@ -171,7 +176,7 @@ class Consultations:
         )
 
     async def get(self, consultation_id: str) -> Consultation:
-        async with self.runtime.db.session() as s:
+        async with self.db.session() as s:
             row = await s.get(ConsultationRow, consultation_id)
         if row is None:
             raise ConsultationError("not_found", "no such consultation")
@@ -179,7 +184,7 @@ class Consultations:
 
     async def open_for(self, conversation_id: str) -> Consultation | None:
         """The conversation's open consultation (requested, waiting, transferred or active), if any."""
-        async with self.runtime.db.session() as s:
+        async with self.db.session() as s:
             row = await s.scalar(select(ConsultationRow).where(
                 ConsultationRow.conversation_id == conversation_id, ConsultationRow.status.in_(lc.OPEN))
                 .order_by(ConsultationRow.requested_at.desc()).limit(1))
@@ -189,7 +194,7 @@ class Consultations:
                     now: dt.datetime | None = None) -> list[QueueEntry]:
         """Waiting consultations of these departments (and those transferred to `assigned_to`), in order."""
         now = now or utcnow()
-        async with self.runtime.db.session() as s:
+        async with self.db.session() as s:
             query = select(ConsultationRow).where(ConsultationRow.status.in_(lc.QUEUED))
             scope = [ConsultationRow.department.in_(departments)]
             if assigned_to is not None:
@@ -208,14 +213,14 @@ class Consultations:
 
     async def active_for(self, staff_id: int) -> list[Consultation]:
         """The sessions this person takes part in now."""
-        async with self.runtime.db.session() as s:
+        async with self.db.session() as s:
             rows = (await s.scalars(select(ConsultationRow).where(ConsultationRow.status == lc.ACTIVE)
                                     .order_by(ConsultationRow.accepted_at))).all()
         return [self._public(r) for r in rows if staff_id in (r.participants or ())]
 
     async def recent(self, departments: list[str], limit: int = 50) -> list[Consultation]:
         """Recently ended consultations of these departments, newest first."""
-        async with self.runtime.db.session() as s:
+        async with self.db.session() as s:
             rows = await s.scalars(select(ConsultationRow).where(
                 ConsultationRow.department.in_(departments), ConsultationRow.status.in_(lc.ENDED))
                 .order_by(ConsultationRow.ended_at.desc()).limit(limit))
@@ -225,7 +230,7 @@ class Consultations:
         """1 + how many in the same department's queue are seen before this one."""
         if consultation.status not in lc.QUEUED or consultation.waiting_since is None:
             return 0
-        async with self.runtime.db.session() as s:
+        async with self.db.session() as s:
             ahead = await s.scalar(select(func.count()).select_from(ConsultationRow).where(
                 ConsultationRow.department == consultation.department,
                 ConsultationRow.status.in_(lc.QUEUED),
@@ -241,7 +246,7 @@ class Consultations:
     async def minutes_per_patient(self, department: str, now: dt.datetime) -> float:
         """The mean interval between the department's recent acceptances; with fewer than two, the configured pace."""
         since = now - dt.timedelta(hours=self.settings.wait_window_hours)
-        async with self.runtime.db.session() as s:
+        async with self.db.session() as s:
             times = sorted((await s.scalars(select(ConsultationRow.accepted_at).where(
                 ConsultationRow.department == department, ConsultationRow.accepted_at >= since)
                 .order_by(ConsultationRow.accepted_at.desc()).limit(self.settings.wait_sample))).all())
@@ -307,9 +312,9 @@ class Consultations:
             requested_at=now, waiting_since=None if paying else now, session_starts_at=session.start,
             expires_at=expires, participants=[],
         )
-        async with self.runtime.db.transaction() as s:
+        async with self.db.transaction() as s:
             s.add(row)
-        await self.runtime.jobs.schedule(EXPIRE_JOB, {"consultation_id": row.id}, expires,
+        await self.jobs.schedule(EXPIRE_JOB, ExpireConsultation(row.id), expires,
                                          key=f"consultation:{row.id}:expire")
         c = self._public(row)
         transition = Transition(c, self._event(c, fee_fen=c.fee_fen, order_no=c.order_no), "patient")
@@ -323,7 +328,7 @@ class Consultations:
     async def cancel(self, consultation_id: str, actor: str = "patient") -> Transition:
         """The patient withdraws. Emit the returned event in the patient's turn."""
         c = await self._move(consultation_id, lc.CANCELLED, ended_at=utcnow())
-        await self.runtime.jobs.cancel(f"consultation:{c.id}:")
+        await self.jobs.cancel(f"consultation:{c.id}:")
         await self._publish(c, "cancelled")
         return Transition(c, self._event(c), actor)
 
@@ -339,15 +344,15 @@ class Consultations:
         at = utcnow()
         message = ChatLine(handoff["consultation_id"], "patient", text, at, attachments=tuple(attachments))
         for staff_id in participants:
-            await self.runtime.pubsub.publish(topics.staff(staff_id), message)
+            await self.pubsub.publish(topics.staff(staff_id), message)
             if alert is not None:
-                await self.runtime.pubsub.publish(topics.staff(staff_id), SessionAlert(
+                await self.pubsub.publish(topics.staff(staff_id), SessionAlert(
                     handoff["consultation_id"], RedFlag.of(alert), text, at))
 
     async def alert_department(self, conversation_id: str, slots: dict[str, Any], alert: dict[str, Any]) -> None:
         """An emergency outside any session: every console open on the patient's department shows it."""
         department = self.department_for(slots)
-        await self.runtime.pubsub.publish(topics.department(department.code), DepartmentAlert(
+        await self.pubsub.publish(topics.department(department.code), DepartmentAlert(
             conversation_id, department.code, department.name, RedFlag.of(alert), str(alert.get("text", "")), utcnow()))
 
     # ---- doctor side (outside any patient turn) ------------------------------------------
@@ -362,14 +367,14 @@ class Consultations:
         if c.assigned_to not in (None, staff.id):
             raise ConsultationError("forbidden", "this consultation was transferred to another doctor")
         now = utcnow()
-        async with self.runtime.db.transaction() as s:
+        async with self.db.transaction() as s:
             # One UPDATE decides between doctors accepting at once, on any worker.
             result = await s.execute(update(ConsultationRow).where(
                 ConsultationRow.id == c.id, ConsultationRow.status.in_(lc.QUEUED)).values(
                 status=lc.ACTIVE, doctor_id=staff.id, accepted_at=now, assigned_to=None, participants=[staff.id]))
         if result.rowcount != 1:
             raise ConsultationError("conflict", "another doctor accepted this consultation first")
-        await self.runtime.jobs.cancel(f"consultation:{c.id}:")
+        await self.jobs.cancel(f"consultation:{c.id}:")
         c = await self.get(c.id)
         await self._announce(Transition(c, self._event(c, doctor=_doctor(staff)), staff.actor),
                              "utter_consultation_accepted", doctor_name=staff.display_name,
@@ -383,10 +388,10 @@ class Consultations:
             raise ConsultationError("invalid", "a message has 1 to 4000 characters")
         c = await self.get(consultation_id)
         self._require_participant(staff, c)
-        await self.runtime.engine.push(c.conversation_id, [BotMessage(text=text)], actor=staff.actor)
+        await self.engine.push(c.conversation_id, [BotMessage(text=text)], actor=staff.actor)
         message = ChatLine(c.id, staff.actor, text, utcnow(), name=staff.display_name)
         for staff_id in c.participants:
-            await self.runtime.pubsub.publish(topics.staff(staff_id), message)
+            await self.pubsub.publish(topics.staff(staff_id), message)
 
     async def transfer(self, consultation_id: str, staff: Staff, *, department: str | None = None,
                        to_staff_id: int | None = None, note: str = "") -> Consultation:
@@ -412,7 +417,7 @@ class Consultations:
         c = await self._move(c.id, lc.TRANSFERRED, department=department, doctor_id=None,
                              assigned_to=target.id if target else None, participants=[],
                              expires_at=expires, session_starts_at=session.start if session else now)
-        await self.runtime.jobs.schedule(EXPIRE_JOB, {"consultation_id": c.id}, expires,
+        await self.jobs.schedule(EXPIRE_JOB, ExpireConsultation(c.id), expires,
                                          key=f"consultation:{c.id}:expire:{int(now.timestamp())}")
         event = self._event(c, by=_doctor(staff), to_doctor=_doctor(target) if target else None, note=note)
         await self._announce(Transition(c, event, staff.actor), "utter_consultation_transferred",
@@ -430,7 +435,7 @@ class Consultations:
         if invitee.id in c.participants:
             raise ConsultationError("conflict", "already taking part")
         c = await self._move(c.id, lc.ACTIVE, participants=[*c.participants, invitee.id])
-        await self.runtime.pubsub.publish(topics.staff(invitee.id), Invited(c.id, DoctorRef(**_doctor(staff)), c))
+        await self.pubsub.publish(topics.staff(invitee.id), Invited(c.id, DoctorRef(**_doctor(staff)), c))
         await self._announce(Transition(c, self._event(c, doctor=_doctor(staff), invited=_doctor(invitee)),
                                         staff.actor),
                              "utter_consultation_invited", doctor_name=invitee.display_name,
@@ -447,7 +452,7 @@ class Consultations:
         c = await self._move(c.id, lc.CLOSED, ended_at=utcnow(), closing=closing.to_dict())
         if closing.level is not None:
             # The doctor's level supersedes the bot's: it becomes the conversation's latest triage.
-            await self.runtime.engine.record(c.conversation_id, ev.TRIAGE, {
+            await self.engine.record(c.conversation_id, ev.TRIAGE, {
                 "level": closing.level, "reasons": [closing.summary], "rules": ["doctor.override"],
                 "ruleset": f"consultation:{c.id}"}, staff.actor)
         await self._announce(Transition(c, self._event(c, doctor=_doctor(staff), **closing.to_dict()), staff.actor),
@@ -496,13 +501,13 @@ class Consultations:
 
     async def heartbeat(self, staff_id: int) -> None:
         """Called by a connected console or bot every few seconds."""
-        await self.runtime.cache.set(f"consult:presence:{staff_id}",
+        await self.cache.set(f"consult:presence:{staff_id}",
                                      {"until": utcnow().timestamp() + PRESENCE_SECONDS})
 
     async def anyone_present(self, staff_ids: tuple[int, ...] | list[int]) -> bool:
         now = utcnow().timestamp()
         for staff_id in staff_ids:
-            mark = await self.runtime.cache.get(f"consult:presence:{staff_id}")
+            mark = await self.cache.get(f"consult:presence:{staff_id}")
             if mark and mark.get("until", 0) > now:
                 return True
         return False
@@ -514,7 +519,7 @@ class Consultations:
 
     async def _move(self, consultation_id: str, status: str, **values: Any) -> Consultation:
         """Change status only from a state that allows it; a lost race is a conflict, never a double move."""
-        async with self.runtime.db.transaction() as s:
+        async with self.db.transaction() as s:
             row = await s.get(ConsultationRow, consultation_id, with_for_update=True)
             if row is None:
                 raise ConsultationError("not_found", "no such consultation")
@@ -531,34 +536,41 @@ class Consultations:
 
     async def _announce(self, t: Transition, response_key: str, **variables: Any) -> None:
         """Record the transition in the conversation, tell the patient, and publish it."""
-        await self.runtime.engine.record(t.consultation.conversation_id, ev.HANDOFF, t.event, t.actor)
-        state = await self.runtime.engine.state(t.consultation.conversation_id)
-        messages = self.runtime.responses.render(response_key, state, variables)
-        await self.runtime.engine.push(t.consultation.conversation_id, messages, actor=t.actor)
+        await self.engine.record(t.consultation.conversation_id, ev.HANDOFF, t.event, t.actor)
+        state = await self.engine.state(t.consultation.conversation_id)
+        messages = self.responses.render(response_key, state, variables)
+        await self.engine.push(t.consultation.conversation_id, messages, actor=t.actor)
         await self._publish(t.consultation, t.event["status"])
 
     async def _publish(self, c: Consultation, change: str) -> None:
         update_ = ConsultationChanged(change, c)
-        await self.runtime.pubsub.publish(topics.department(c.department), update_)
+        await self.pubsub.publish(topics.department(c.department), update_)
         for staff_id in {*c.participants, *([c.assigned_to] if c.assigned_to else [])}:
-            await self.runtime.pubsub.publish(topics.staff(staff_id), update_)
+            await self.pubsub.publish(topics.staff(staff_id), update_)
 
 
 def _doctor(staff: Staff) -> dict[str, Any]:
     return {"id": staff.id, "name": staff.display_name, "title": staff.title, "role": staff.role}
 
 
-_INSTANCES: "weakref.WeakKeyDictionary[Any, Consultations]" = weakref.WeakKeyDictionary()
+def build_consultations(config: Config, db: Database, cache: Cache, engine: Engine, jobs: Jobs, pubsub: PubSub,
+                        responses: Responses) -> Consultations:
+    """The service factory the runtime registers (config is read once, at start)."""
+    return Consultations(config, db, cache, engine, jobs, pubsub, responses)
 
 
 def consultations(runtime: "Runtime") -> Consultations:
-    """The one `Consultations` of this runtime (config is read once)."""
-    found = _INSTANCES.get(runtime)
-    if found is None:
-        found = _INSTANCES[runtime] = Consultations(runtime)
-    return found
+    """The runtime's `Consultations` service (for the edges that hold a runtime: routes, commands)."""
+    return runtime.services.get(Consultations)
+
+
+@dataclass(frozen=True)
+class ExpireConsultation:
+    """Job payload: a queued consultation whose time ran out."""
+
+    consultation_id: str
 
 
 @job(EXPIRE_JOB)
-async def _expire_job(runtime: "Runtime", payload: dict[str, Any]) -> None:
-    await consultations(runtime).expire(str(payload["consultation_id"]))
+async def _expire_job(payload: ExpireConsultation, consultations: Consultations) -> None:
+    await consultations.expire(payload.consultation_id)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.crypto import field_cipher
 from bot.patients import Patient, Patients, mask_id_number
-from bot.supervision.audit import AuditEntry
+from bot.supervision.audit import AuditEntry, AuditTrail
 
 if TYPE_CHECKING:
     from bot.consultations import Consultation, Staff
@@ -52,9 +52,9 @@ async def treating_card(runtime: "Runtime", consultation: "Consultation", staff:
             "sex": holder.sex, "relation": holder.relation}
 
 
-async def accesses(runtime: "Runtime", conversation_id: str, limit: int = 20) -> list[Access]:
+async def accesses(audit: AuditTrail, conversation_id: str, limit: int = 20) -> list[Access]:
     """The newest looks at this conversation's record, newest first."""
-    found = await runtime.audit.entries(subject=conversation_id, actions=ACCESS_ACTIONS, limit=limit, newest_first=True)
+    found = await audit.entries(subject=conversation_id, actions=ACCESS_ACTIONS, limit=limit, newest_first=True)
     return [
         Access(dt.datetime.fromtimestamp(e.at, dt.timezone.utc), e.role, e.action,
                int(e.actor.partition(":")[2]) if e.actor.partition(":")[2].isdigit() else None)

@@ -144,6 +144,11 @@ class AuditTrail:
         # Embedded SQLite has one process: this lock orders every write that appends to the chain.
         self._sqlite_lock = asyncio.Lock() if db.is_sqlite else None
 
+    @property
+    def sqlite_lock(self) -> asyncio.Lock | None:
+        """Embedded SQLite's one-writer lock: a turn's own transaction takes it too (never both at once)."""
+        return self._sqlite_lock
+
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that may append to the chain. On SQLite the lock is taken before any write, so a

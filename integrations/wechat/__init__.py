@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.plugins import Plugin
 from integrations.wechat import media  # noqa: F401  (registers the media-fetch job)
-from integrations.wechat.channel import WeChatChannel, channel_for
+from integrations.wechat.channel import WeChatChannel, build_wechat, channel_for
 from integrations.wechat.menu import wechat_group
 from integrations.wechat.webhook import webhook_router
 
@@ -35,6 +35,7 @@ plugin = Plugin(
     commands=[wechat_group],
     on_start=[_start],
     on_stop=[_stop],
+    services=[build_wechat],
 )
 
 __all__ = ["WeChatChannel", "channel_for", "plugin"]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import weakref
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
 
 from wechatpy.messages import BaseMessage
 
 from bot.engine import UnknownConversation
 from bot.messages import Attachment, BotMessage, UserMessage, conversation_id_for
+from bot.runtime import Runtime
 from integrations.wechat.api import WeChatAPI, WeChatAPIError, token_store
 from integrations.wechat.contacts import Contacts
 from integrations.wechat.dedupe import MemoryClaims, RedisClaims, message_key
@@ -25,14 +26,21 @@ from integrations.wechat.protocol import Inbound, render_reply, text_reply
 from integrations.wechat.rendering import Outgoing, passive_and_rest, render
 from integrations.wechat.settings import WeChatSettings, load_settings
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
 log = logging.getLogger("wenzhen.wechat")
 EventHandler = Callable[[BaseMessage], Awaitable[None]]
 
 CHANNEL = "wechat"
 MEDIA_JOB = "wechat_media"
+
+
+@dataclass(frozen=True)
+class FetchMedia:
+    """Job payload: a patient's image or voice to fetch before WeChat forgets it."""
+
+    openid: str
+    media_id: str
+    kind: str
+    message_id: str
 MEDIA_KINDS = ("image", "voice", "video", "shortvideo")
 FETCHED_KINDS = ("image", "voice")  # the media kept for the doctor (antigen photos, reports, voice)
 # Payloads the channel itself starts turns with; flows/wechat.yml answers them.
@@ -191,7 +199,7 @@ class WeChatChannel:
                 return replies  # a video stays a reference: WeChat serves it as a link, not a file
             await self.runtime.jobs.schedule(
                 MEDIA_JOB,
-                {"openid": openid, "media_id": message.media_id, "kind": attachment.kind, "message_id": key},
+                FetchMedia(openid=openid, media_id=message.media_id, kind=attachment.kind, message_id=key),
                 key=f"{MEDIA_JOB}:{message.media_id}",
             )
             return replies
@@ -286,13 +294,8 @@ class WeChatChannel:
 
 
 
-_CHANNELS: "weakref.WeakKeyDictionary[Runtime, WeChatChannel | None]" = weakref.WeakKeyDictionary()
-
-
-def channel_for(runtime: "Runtime") -> WeChatChannel | None:
-    """This runtime's channel, built on first use; None when WENZHEN_WECHAT_* are not set."""
-    if runtime in _CHANNELS:
-        return _CHANNELS[runtime]
+def build_wechat(runtime: Runtime) -> WeChatChannel | None:
+    """The service factory: the channel, or None when WENZHEN_WECHAT_* are not set."""
     settings = load_settings(runtime.config)
     channel: WeChatChannel | None = None
     if settings is not None:
@@ -305,5 +308,9 @@ def channel_for(runtime: "Runtime") -> WeChatChannel | None:
             claims = MemoryClaims(settings.dedupe_ttl_seconds)
         api = WeChatAPI(settings, token_store(runtime.redis, runtime.redis_prefix))
         channel = WeChatChannel(runtime, settings, api, contacts, claims)
-    _CHANNELS[runtime] = channel
     return channel
+
+
+def channel_for(runtime: Runtime) -> WeChatChannel | None:
+    """This runtime's channel; None when WENZHEN_WECHAT_* are not set."""
+    return runtime.services.find(WeChatChannel)

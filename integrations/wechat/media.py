@@ -11,15 +11,11 @@ import hashlib
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
+from bot.engine import Engine
 from bot.jobs import job
 from bot.messages import conversation_id_for
 from integrations.wechat.api import MediaRefused, WeChatAPIError
-from integrations.wechat.channel import CHANNEL, MEDIA_JOB, channel_for
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from integrations.wechat.channel import CHANNEL, MEDIA_JOB, FetchMedia, WeChatChannel
 
 log = logging.getLogger("wenzhen.wechat")
 
@@ -42,24 +38,23 @@ def store_file(directory: Path, content: bytes, content_type: str) -> Path:
 
 
 @job(MEDIA_JOB)
-async def fetch_media(runtime: "Runtime", payload: dict[str, Any]) -> None:
-    channel = channel_for(runtime)
+async def fetch_media(payload: FetchMedia, engine: Engine, channel: WeChatChannel | None) -> None:
     if channel is None:
         raise RuntimeError("a WeChat media job ran with the WeChat channel off")
-    cid = conversation_id_for(CHANNEL, payload["openid"])
-    base = {"channel": CHANNEL, "kind": payload["kind"], "media_id": payload["media_id"], "message_id": payload["message_id"]}
+    cid = conversation_id_for(CHANNEL, payload.openid)
+    base = {"channel": CHANNEL, "kind": payload.kind, "media_id": payload.media_id, "message_id": payload.message_id}
     try:
-        media = await channel.api.download_media(payload["media_id"])
+        media = await channel.api.download_media(payload.media_id)
     except MediaRefused as exc:
-        await runtime.engine.record(cid, "attachment_refused", {**base, "reason": str(exc)}, actor="system")
+        await engine.record(cid, "attachment_refused", {**base, "reason": str(exc)}, actor="system")
         return
     except WeChatAPIError as exc:
         if exc.errcode not in GONE:
             raise  # the job queue retries
-        await runtime.engine.record(cid, "attachment_refused", {**base, "reason": exc.errmsg}, actor="system")
+        await engine.record(cid, "attachment_refused", {**base, "reason": exc.errmsg}, actor="system")
         return
     path = store_file(channel.settings.media_dir, media.content, media.content_type)
-    await runtime.engine.record(
+    await engine.record(
         cid,
         "attachment",
         {**base, "path": str(path), "content_type": media.content_type, "size": len(media.content)},

@@ -3,31 +3,44 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot import events as ev
+from bot.config import Config
 from bot.db import JobRow
 from bot.engine import UnknownConversation
 from bot.jobs import job
 from bot.messages import BotMessage, UserMessage
 from tests.engine.test_flows import FLOW_CONFIG
 
-RUNS: list[tuple[str, dict]] = []
+@dataclass(frozen=True)
+class Record:
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class Flaky:
+    name: str
+    fail_times: int
+
+
+RUNS: list[tuple[str, Record]] = []
 FAILS: dict[str, int] = {}
 
 
 @job("test_record")
-async def record_job(runtime, payload: dict) -> None:
-    RUNS.append((runtime.config.database_url, payload))
+async def record_job(payload: Record, config: Config) -> None:
+    RUNS.append((config.database_url, payload))
 
 
 @job("test_flaky")
-async def flaky_job(runtime, payload: dict) -> None:
-    FAILS[payload["name"]] = FAILS.get(payload["name"], 0) + 1
-    if FAILS[payload["name"]] <= payload["fail_times"]:
+async def flaky_job(payload: Flaky) -> None:
+    FAILS[payload.name] = FAILS.get(payload.name, 0) + 1
+    if FAILS[payload.name] <= payload.fail_times:
         raise ConnectionError("the service is down")
 
 
@@ -53,16 +66,16 @@ def clear_runs() -> None:
 
 async def test_a_due_job_runs_once(make_runtime) -> None:
     rt = await make_runtime(jobs={"poll_seconds": 60}, **FLOW_CONFIG)
-    job_id = await rt.jobs.schedule("test_record", {"n": 1}, now() - dt.timedelta(seconds=1))
+    job_id = await rt.jobs.schedule("test_record", Record(1), now() - dt.timedelta(seconds=1))
     assert await rt.jobs.run_due() == 1
     assert (await status_of(rt, job_id, {"done"})).status == "done"
     assert await rt.jobs.run_due() == 0
-    assert [p for _, p in RUNS] == [{"n": 1}]
+    assert [p for _, p in RUNS] == [Record(1)]
 
 
 async def test_a_job_in_the_future_waits(make_runtime) -> None:
     rt = await make_runtime(jobs={"poll_seconds": 60}, **FLOW_CONFIG)
-    await rt.jobs.schedule("test_record", {"n": 2}, now() + dt.timedelta(hours=1))
+    await rt.jobs.schedule("test_record", Record(2), now() + dt.timedelta(hours=1))
     assert await rt.jobs.run_due() == 0
     assert await rt.jobs.run_due(now() + dt.timedelta(hours=2)) == 1
 
@@ -70,17 +83,17 @@ async def test_a_job_in_the_future_waits(make_runtime) -> None:
 async def test_the_same_key_is_scheduled_once_and_cancel_takes_a_prefix(make_runtime) -> None:
     rt = await make_runtime(jobs={"poll_seconds": 60}, **FLOW_CONFIG)
     later = now() + dt.timedelta(days=1)
-    assert await rt.jobs.schedule("test_record", {}, later, key="followup:c1:1") is not None
-    assert await rt.jobs.schedule("test_record", {}, later, key="followup:c1:1") is None
-    await rt.jobs.schedule("test_record", {}, later, key="followup:c1:2")
-    await rt.jobs.schedule("test_record", {}, later, key="followup:c2:1")
+    assert await rt.jobs.schedule("test_record", Record(), later, key="followup:c1:1") is not None
+    assert await rt.jobs.schedule("test_record", Record(), later, key="followup:c1:1") is None
+    await rt.jobs.schedule("test_record", Record(), later, key="followup:c1:2")
+    await rt.jobs.schedule("test_record", Record(), later, key="followup:c2:1")
     assert await rt.jobs.cancel("followup:c1:") == 2
     assert [j.key for j in await rt.jobs.pending("followup:")] == ["followup:c2:1"]
 
 
 async def test_a_failing_job_is_retried_with_backoff_and_then_succeeds(make_runtime) -> None:
     rt = await make_runtime(jobs={"poll_seconds": 60}, **FLOW_CONFIG)
-    job_id = await rt.jobs.schedule("test_flaky", {"name": "a", "fail_times": 1})
+    job_id = await rt.jobs.schedule("test_flaky", Flaky("a", 1))
     await rt.jobs.run_due()
     row = await status_of(rt, job_id, {"pending", "failed"})
     assert row.status == "pending" and row.attempts == 1 and "ConnectionError" in row.last_error
@@ -91,7 +104,7 @@ async def test_a_failing_job_is_retried_with_backoff_and_then_succeeds(make_runt
 
 async def test_a_job_that_keeps_failing_is_marked_failed_not_lost(make_runtime) -> None:
     rt = await make_runtime(jobs={"poll_seconds": 60}, **FLOW_CONFIG)
-    job_id = await rt.jobs.schedule("test_flaky", {"name": "b", "fail_times": 99})
+    job_id = await rt.jobs.schedule("test_flaky", Flaky("b", 99))
     for hour in range(6):
         await rt.jobs.run_due(now() + dt.timedelta(hours=2 * hour))
         await status_of(rt, job_id, {"pending", "failed"})
@@ -102,13 +115,15 @@ async def test_a_job_that_keeps_failing_is_marked_failed_not_lost(make_runtime) 
 async def test_scheduling_an_unknown_kind_is_refused(make_runtime) -> None:
     rt = await make_runtime(**FLOW_CONFIG)
     with pytest.raises(ValueError, match="no handler"):
-        await rt.jobs.schedule("nope", {})
+        await rt.jobs.schedule("nope", Record())
+    with pytest.raises(TypeError, match="Record payload"):
+        await rt.jobs.schedule("test_record", {"n": 1})  # a payload is its dataclass, never a dict
 
 
 async def test_scheduled_jobs_survive_a_restart(make_runtime, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/jobs.db"
     first = await make_runtime(database_url=url, jobs={"poll_seconds": 60}, **FLOW_CONFIG)
-    await first.jobs.schedule("test_record", {"n": 3}, now() + dt.timedelta(minutes=5))
+    await first.jobs.schedule("test_record", Record(3), now() + dt.timedelta(minutes=5))
     await first.stop()
     second = await make_runtime(database_url=url, jobs={"poll_seconds": 60}, **FLOW_CONFIG)
     assert await second.jobs.run_due(now() + dt.timedelta(minutes=6)) == 1
@@ -116,12 +131,12 @@ async def test_scheduled_jobs_survive_a_restart(make_runtime, tmp_path: Path) ->
         if RUNS:
             break
         await asyncio.sleep(0.02)
-    assert [p for _, p in RUNS] == [{"n": 3}]
+    assert [p for _, p in RUNS] == [Record(3)]  # the typed payload, back through the codec
 
 
 async def test_the_poller_runs_due_jobs_by_itself(make_runtime) -> None:
     rt = await make_runtime(jobs={"poll_seconds": 0.05}, **FLOW_CONFIG)
-    job_id = await rt.jobs.schedule("test_record", {"n": 4})
+    job_id = await rt.jobs.schedule("test_record", Record(4))
     assert (await status_of(rt, job_id, {"done"})).status == "done"
 
 
@@ -131,10 +146,10 @@ async def test_two_workers_on_postgres_and_redis_run_each_job_exactly_once(make_
     shared = {"redis": {"prefix": "wzt-jobs-" + postgres_url.rsplit("/", 1)[1] + ":"}, "jobs": {"poll_seconds": 0.05}}
     a = await make_runtime(database_url=postgres_url, redis_url=redis_url, **shared, **FLOW_CONFIG)
     b = await make_runtime(database_url=postgres_url, redis_url=redis_url, **shared, **FLOW_CONFIG)
-    ids = [await a.jobs.schedule("test_record", {"n": i}) for i in range(20)]
+    ids = [await a.jobs.schedule("test_record", Record(i)) for i in range(20)]
     for job_id in ids:
         assert (await status_of(b, job_id, {"done"}, timeout=20)).status == "done"
-    assert sorted(p["n"] for _, p in RUNS) == list(range(20))
+    assert sorted(p.n for _, p in RUNS) == list(range(20))
     async with a.db.session() as session:
         assert set(await session.scalars(select(JobRow.status))) == {"done"}
 
@@ -191,7 +206,7 @@ async def test_a_due_time_in_another_time_zone_means_the_same_instant(make_runti
     rt = await make_runtime(jobs={"poll_seconds": 60}, **FLOW_CONFIG)
     shanghai = dt.timezone(dt.timedelta(hours=8))
     due = (now() + dt.timedelta(minutes=30)).astimezone(shanghai)
-    await rt.jobs.schedule("test_record", {"n": 5}, due)
+    await rt.jobs.schedule("test_record", Record(5), due)
     assert await rt.jobs.run_due(now() + dt.timedelta(minutes=29)) == 0
     assert await rt.jobs.run_due(now() + dt.timedelta(minutes=31)) == 1
 

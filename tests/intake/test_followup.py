@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.followup import job_key_prefix, run_checkin
+from actions.followup import Checkin, job_key_prefix, run_checkin
 from tests.intake.conftest import MILD_ADULT, Patient, agree_to_followup, finished_jobs
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -54,7 +54,7 @@ async def test_feeling_worse_is_triaged_again_with_the_days_of_illness_brought_u
     # The illness began four days ago (the intake said two days; two more have passed).
     four_days_ago = dt.datetime.now(UTC).timestamp() - 4 * 24 * 3600
     await p.say(f'/inform{{"illness_onset_at": {four_days_ago}}}')
-    await run_checkin(runtime, {"conversation_id": "fu-worse"})
+    await run_checkin(Checkin("fu-worse"), runtime.engine)
     assert (await p.slots())["duration_hours"] >= 96
     await p.say('/inform{"followup_answer": "worse", "followup_status": "worse"}')
     assert p.asked == ["utter_ask_fever_today"], "yesterday's answers are asked again"
@@ -69,7 +69,7 @@ async def test_feeling_worse_is_triaged_again_with_the_days_of_illness_brought_u
 async def test_breathlessness_at_a_checkin_is_urgent(patient, runtime) -> None:
     p: Patient = patient("fu-breath")
     await agree_to_followup(p)
-    await run_checkin(runtime, {"conversation_id": "fu-breath"})
+    await run_checkin(Checkin("fu-breath"), runtime.engine)
     await p.answers('/inform{"followup_answer": "same", "followup_status": "same"}', '/inform{"symptoms.fever": false}',
                     '/inform{"symptoms.dyspnea": true, "breathing_severity": "mild"}',
                     '/inform{"can_count_breaths": false}', '/inform{"symptoms.chest_pain": false}',
@@ -80,7 +80,7 @@ async def test_breathlessness_at_a_checkin_is_urgent(patient, runtime) -> None:
 async def test_feeling_worse_without_red_flags_still_gets_a_doctor_offered(patient, runtime) -> None:
     p: Patient = patient("fu-worse-mild")
     await agree_to_followup(p)
-    await run_checkin(runtime, {"conversation_id": "fu-worse-mild"})
+    await run_checkin(Checkin("fu-worse-mild"), runtime.engine)
     await p.answers('/inform{"followup_answer": "worse", "followup_status": "worse"}', '/inform{"symptoms.fever": false}',
                     '/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}', '/inform{"symptoms.chest_pain": false}')
     await p.say('/inform{"other_symptoms": "none", "symptoms.sore_throat": true}')
@@ -91,7 +91,7 @@ async def test_feeling_worse_without_red_flags_still_gets_a_doctor_offered(patie
 async def test_recovered_cancels_the_remaining_checkins(patient, runtime) -> None:
     p: Patient = patient("fu-recovered")
     await agree_to_followup(p)
-    await run_checkin(runtime, {"conversation_id": "fu-recovered"})
+    await run_checkin(Checkin("fu-recovered"), runtime.engine)
     await p.say('/inform{"followup_answer": "recovered", "followup_status": "recovered"}')
     assert p.asked == ["utter_followup_recovered"]
     assert await runtime.jobs.pending(job_key_prefix("fu-recovered")) == []
@@ -111,7 +111,7 @@ async def test_unsubscribe_stops_the_checkins(patient, runtime) -> None:
 async def test_a_typed_checkin_answer_is_clarified_with_yes_no_questions(patient, runtime) -> None:
     p: Patient = patient("fu-typed")
     await agree_to_followup(p)
-    await run_checkin(runtime, {"conversation_id": "fu-typed"})
+    await run_checkin(Checkin("fu-typed"), runtime.engine)
     await p.say("好多了，就是还有点咳嗽")
     assert p.asked == ["utter_ask_followup_recovered"]
     await p.say("还没有")
@@ -124,7 +124,7 @@ async def test_a_typed_checkin_answer_is_clarified_with_yes_no_questions(patient
 async def test_a_typed_recovered_ends_the_checkins(patient, runtime) -> None:
     p: Patient = patient("fu-typed-ok")
     await agree_to_followup(p)
-    await run_checkin(runtime, {"conversation_id": "fu-typed-ok"})
+    await run_checkin(Checkin("fu-typed-ok"), runtime.engine)
     await p.answers("都好了", "是的")
     assert p.asked == ["utter_followup_recovered"]
     assert await runtime.jobs.pending(job_key_prefix("fu-typed-ok")) == []
@@ -135,12 +135,12 @@ async def test_a_checkin_does_not_interrupt_a_live_consultation(patient, runtime
     await agree_to_followup(p)
     await runtime.engine.record("fu-live", "handoff", {"status": "active"}, actor="doctor:1")
     before = len((await p.tracker())["events"])
-    await run_checkin(runtime, {"conversation_id": "fu-live", "day": 1})
+    await run_checkin(Checkin("fu-live", 1), runtime.engine)
     assert len((await p.tracker())["events"]) == before
 
 
 async def test_a_checkin_for_a_conversation_that_is_gone_is_dropped_not_retried(runtime) -> None:
-    await run_checkin(runtime, {"conversation_id": "never-existed", "day": 1})
+    await run_checkin(Checkin("never-existed", 1), runtime.engine)
     assert (await runtime.engine.state("never-existed")).seq == 0
 
 
