@@ -201,6 +201,20 @@ def db_upgrade(ctx: click.Context) -> None:
 
 @main.command()
 @click.pass_context
+def check(ctx: click.Context) -> None:
+    """Check the configuration and reach the database and Redis (a health check for `worker`)."""
+    from bot.startup import StartupError, check_services, redact
+
+    config = config_from(ctx)
+    try:
+        asyncio.run(check_services(config))
+    except StartupError as exc:
+        fail(str(exc))
+    click.echo(f"ok: database {redact(config.database_url)}, redis {redact(config.redis_url) if config.redis_url else 'off'}")
+
+
+@main.command()
+@click.pass_context
 def worker(ctx: click.Context) -> None:
     """Run background work only (scheduled jobs, the task queue), without HTTP."""
     config = config_from(ctx)
