@@ -129,6 +129,11 @@ class ServerProcess:
         self.stop()
         raise RuntimeError("server did not start in time")
 
+    def kill(self) -> None:
+        """kill -9: the process dies at once, holding whatever it held."""
+        self._proc.kill()
+        self._proc.wait()
+
     def stop(self) -> None:
         if self._proc.poll() is None:
             self._proc.terminate()
