@@ -39,6 +39,15 @@ def fail(reason: str) -> None:
     sys.exit(2)
 
 
+def fail_if_unreachable(config: Config) -> None:
+    """Exit 2 with one line when Redis or the shared database does not answer."""
+    from bot.reachability import unreachable
+
+    reason = unreachable(config)
+    if reason:
+        fail(reason)
+
+
 def config_from(ctx: click.Context) -> Config:
     try:
         return load_config(ctx.obj.get("config_path") if ctx.obj else None)
@@ -132,6 +141,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         Runtime(config)
     except ConfigError as exc:
         fail(str(exc))
+    fail_if_unreachable(config)
     if not config.embedded:
         # Shared databases are migrated once, here, not by each worker at once.
         from bot.db import Database
@@ -182,6 +192,7 @@ def db_upgrade(ctx: click.Context) -> None:
 def worker(ctx: click.Context) -> None:
     """Run background work only (scheduled jobs, the task queue), without HTTP."""
     config = config_from(ctx)
+    fail_if_unreachable(config)
 
     async def run() -> None:
         from bot.runtime import Runtime

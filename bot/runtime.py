@@ -67,7 +67,7 @@ class Runtime:
         self.engine = Engine(
             self, self.store, self.locks, self.interpreter, self.flows, self.responses, runner, config.language
         )
-        self.jobs = Jobs(self, float(config.get("jobs.poll_seconds", 1.0)))
+        self.jobs = Jobs(self, float(config.get("jobs.poll_seconds", 1.0)), config.get("jobs.lease_seconds"))
         self._broker: Any = None
         self._receiver: asyncio.Task[None] | None = None
         self.started = False
@@ -143,9 +143,10 @@ class Runtime:
         """taskiq: in-memory when embedded; a Redis stream (acknowledged delivery) with REDIS_URL."""
         if self.config.redis_url:
             from taskiq.api import run_receiver_task
-            from taskiq_redis import RedisStreamBroker
 
-            broker = RedisStreamBroker(
+            from bot.job_broker import ResilientStreamBroker
+
+            broker = ResilientStreamBroker(
                 self.config.redis_url, queue_name=self.key("jobs"), consumer_group_name=self.key("workers")
             )
         else:
