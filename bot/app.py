@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import draining
 from bot.config import Config, load_config
 from bot.http_input import guard_request
 from bot.locks import LockTimeout
@@ -24,6 +25,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         owned = not runtime.started
         if owned:
             await runtime.start()
+        draining.install()
         try:
             yield
         finally:

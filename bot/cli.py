@@ -154,7 +154,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
                 await db.close()
 
         asyncio.run(upgrade())
-    uvicorn.run("bot.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    # Open responses get 8 s to finish after SIGTERM (event streams end at once, see bot/draining.py).
+    uvicorn.run("bot.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning",
+                timeout_graceful_shutdown=8)
 
 
 main.add_command(nlu_commands)

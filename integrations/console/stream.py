@@ -14,6 +14,7 @@ from typing import Any, AsyncIterator
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from bot import draining
 from bot.consultations import consultations, topics
 from bot.runtime import Runtime
 from integrations.console.auth import ConsoleAuth, ConsoleSession
@@ -50,6 +51,7 @@ def console_stream(runtime: Runtime) -> APIRouter:
 
         async def events() -> AsyncIterator[str]:
             pumps = [asyncio.create_task(pump(t, r)) for t, r in zip(names, subscribed)]
+            stop_draining = draining.on_drain(lambda: inbox.put_nowait({"type": "bye"}))
             try:
                 await asyncio.wait_for(asyncio.gather(*(r.wait() for r in subscribed)), 10)
                 await service.heartbeat(staff.id)
@@ -58,6 +60,9 @@ def console_stream(runtime: Runtime) -> APIRouter:
                 while True:
                     try:
                         message = await asyncio.wait_for(inbox.get(), HEARTBEAT_SECONDS)
+                        if message.get("type") == "bye":  # the server is shutting down: come back in a moment
+                            yield "retry: 2000\n\n" + _frame("bye", {"reason": "server restarting"})
+                            return
                         yield _frame(str(message.get("type", "message")), message)
                     except asyncio.TimeoutError:
                         # A lost subscription (Redis restarted) ends the stream: the browser reconnects.
@@ -69,6 +74,7 @@ def console_stream(runtime: Runtime) -> APIRouter:
                         await service.heartbeat(staff.id)
                         last_beat = time.monotonic()
             finally:
+                stop_draining()
                 for task in pumps:
                     task.cancel()
                 await asyncio.gather(*pumps, return_exceptions=True)
