@@ -28,6 +28,7 @@ from bot.consultations import (
     parse_minute,
     parse_weekday,
 )
+from bot.consultations.waiting_patient import waiting_patient
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
 from integrations.console.auth import ConsoleAuth, ConsoleSession
@@ -232,7 +233,8 @@ def console_api(runtime: Runtime) -> APIRouter:
         """Waiting patients of my departments and those transferred to me, in the order to see them."""
         staff = session.staff
         scope = service.departments.codes() if staff.is_admin else list(staff.departments)
-        return [e.to_dict() for e in await service.queue(scope, assigned_to=staff.id)
+        return [{**e.to_dict(), "patient": (await waiting_patient(runtime, e.consultation.conversation_id)).to_dict()}
+                for e in await service.queue(scope, assigned_to=staff.id)
                 if e.consultation.assigned_to in (None, staff.id) or staff.is_admin]
 
     @router.get("/consultations")
