@@ -25,6 +25,7 @@ from bot.locks import LeaseLost
 from bot.messages import MAX_TEXT_CHARS, BotMessage, UserMessage, conversation_id_for
 from bot.metrics import MESSAGES, TURN_ERRORS, TURN_SECONDS
 from bot.responses import Responses, display_value
+from bot.session_facts import accept_in_session, in_live_session
 from bot.state import ConversationState
 from bot.store import ConversationStore
 from bot.turn import Turn
@@ -297,6 +298,9 @@ class Engine:
             if not ok:
                 continue
             previous = turn.state.slot(name)
+            if previous != coerced and name != "language" and in_live_session(turn.state):
+                if not accept_in_session(turn, name, coerced, previous):
+                    continue  # recorded as an observation; the intake keeps what the doctor read
             turn.set_slot(name, coerced, actor="patient")
             turn.filled_this_turn.add(name)
             if previous is not None and previous != coerced and name != "language":

@@ -61,3 +61,18 @@ async def test_a_waiting_patient_asking_about_the_wait_is_answered_from_the_queu
         assert not any(p.startswith("/request_doctor") for p in payloads), "not offered a doctor again"
     events = (await tracker(client, "second"))["events"]
     assert not any(e["event"] == "knowledge_article" for e in events)
+
+
+async def test_the_receiving_doctor_reads_the_transfer_note(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    sender = await on_duty(runtime, "dr.li", ["general"], name="李明")
+    await on_duty(runtime, "dr.wang", ["respiratory"], name="王芳")
+    await say(client, "moved", "我咳嗽一周了")
+    await say(client, "moved", "我要找医生")
+    service = consultations(runtime)
+    [entry] = await service.queue(["general"])
+    await service.accept(entry.consultation.id, sender)
+    await service.transfer(entry.consultation.id, sender, department="respiratory", note="咳嗽一周，请复查胸片")
+    await sign_in(client, "dr.wang")
+    detail = (await client.get(f"/api/console/consultations/{entry.consultation.id}")).json()
+    [transfer] = detail["intake"]["transfers"]
+    assert transfer["note"] == "咳嗽一周，请复查胸片" and transfer["by"]["name"] == "李明"
