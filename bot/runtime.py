@@ -146,7 +146,7 @@ class Runtime:
 
             from bot.job_broker import ResilientStreamBroker
 
-            broker = ResilientStreamBroker(
+            broker: Any = ResilientStreamBroker(
                 self.config.redis_url, queue_name=self.key("jobs"), consumer_group_name=self.key("workers")
             )
         else:

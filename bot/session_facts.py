@@ -22,11 +22,11 @@ OBSERVATION = "observation"  # {name, value, previous}: a fact the patient gave 
 ACTIVE = "active"
 
 
-def in_live_session(state: "ConversationState") -> bool:
+def in_live_session(state: ConversationState) -> bool:
     return (state.handoff or {}).get("status") == ACTIVE
 
 
-def accept_in_session(turn: "Turn", name: str, value: Any, previous: Any) -> bool:
+def accept_in_session(turn: Turn, name: str, value: Any, previous: Any) -> bool:
     """Record a fact read during a live session; True when the slot may take it (see the module docstring)."""
     turn.emit(OBSERVATION, {"name": name, "value": value, "previous": previous}, actor="patient")
     return previous is None or name in vital_names()

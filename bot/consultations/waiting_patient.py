@@ -34,7 +34,7 @@ class WaitingPatient:
         return asdict(self)
 
 
-async def waiting_patient(runtime: "Runtime", conversation_id: str) -> WaitingPatient:
+async def waiting_patient(runtime: Runtime, conversation_id: str) -> WaitingPatient:
     state = await runtime.engine.state(conversation_id)
     slots = state.slots
     holder = await _card_holder(runtime, state.channel, state.sender)
@@ -53,7 +53,7 @@ async def waiting_patient(runtime: "Runtime", conversation_id: str) -> WaitingPa
     )
 
 
-async def _card_holder(runtime: "Runtime", channel: str, sender: str) -> CardHolder | None:
+async def _card_holder(runtime: Runtime, channel: str, sender: str) -> CardHolder | None:
     async with runtime.db.session() as session:
         patient = await session.scalar(select(Patient).where(Patient.channel == channel, Patient.external_id == sender))
         if patient is None:

@@ -1,7 +1,7 @@
 """The queue: urgent before self-care whatever the order of arrival, who is waiting, and questions about the wait."""
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest

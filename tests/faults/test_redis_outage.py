@@ -8,8 +8,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -56,7 +57,7 @@ def test_start_up_with_redis_unreachable_says_so_in_one_line_and_exits_2(tmp_pat
     env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{closed}/0", "DATABASE_URL": f"sqlite:///{tmp_path}/w.db",
            "WENZHEN_CONFIG": str(write_config(tmp_path / "config.yml")), "WENZHEN_DATA_DIR": str(tmp_path),
            "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "18597"], env=env, cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "18597"], check=False, env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "cannot reach Redis" in done.stderr and str(closed) in done.stderr
@@ -82,7 +83,7 @@ async def test_redis_restarted_empty_during_a_run(make_runtime: Any, postgres_ur
     ran.clear()
     transport = httpx.ASGITransport(app=create_app(runtime=runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
-        say = lambda text: http.post("/webhooks/rest/webhook", json={"sender": "outage", "message": text})  # noqa: E731
+        say = lambda text: http.post("/webhooks/rest/webhook", json={"sender": "outage", "message": text})
         assert (await say("你好")).status_code == 200
         await runtime.jobs.schedule(PROBE, {"n": 1})
         await _until(lambda: _ran(1), 10)
