@@ -7,11 +7,21 @@ at once to call 120.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
 from bot import events as ev
 from bot.action_api import ActionContext, action, interceptor
-from bot.consultations import ACTIVE, Consultations, RequestOutcome
+from bot.consultations import ACTIVE, QUEUED, ConsultationError, Consultations, RequestOutcome
 from bot.messages import BotMessage, Button
+from nlu.text import normalise
 
+from actions.triage.decision import decide
+from actions.triage.ruleset import LEVELS, Ruleset
+
+WAIT_QUESTIONS = Path(__file__).with_name("wait_questions.yml")
 # Payloads the patient may still send to the bot during a live session.
 SESSION_CONTROL_INTENTS = {"cancel_consultation"}
 ALERT_EVENTS = {"red_flag", ev.TRIAGE}
@@ -30,7 +40,7 @@ def _variables(service: Consultations, outcome: RequestOutcome) -> dict[str, obj
 
 
 @action("handoff")
-async def handoff(ctx: ActionContext, service: Consultations) -> None:
+async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset) -> None:
     """Ask for a doctor: queue now, ask to pay, say when the department opens, or that it is closed."""
     department = service.department_for(ctx.slots)
     queue_off_hours = bool(ctx.slot("consult_queue_off_hours"))
@@ -39,12 +49,26 @@ async def handoff(ctx: ActionContext, service: Consultations) -> None:
     outcome = await service.request(
         ctx.conversation_id,
         department.code,
-        level=(ctx.state.latest_triage or {}).get("level"),
+        level=_queue_level(ctx, ruleset),
         queue_off_hours=queue_off_hours,
     )
     if outcome.transition is not None:
         ctx.emit(ev.HANDOFF, outcome.transition.event, actor=outcome.transition.actor)
     ctx.utter(f"utter_consultation_{outcome.kind}", **_variables(service, outcome))
+
+
+def _queue_level(ctx: ActionContext, ruleset: Ruleset) -> str:
+    """The level the patient queues at: the announced triage, else what the rules make of what is known.
+
+    A patient who asks for a doctor before the intake is done has no announced level; queueing
+    them without one put an urgent patient behind a self-care one. Not yet triaged is never
+    ranked below `consult`: not knowing is not a reason to wait longer.
+    """
+    announced = (ctx.state.latest_triage or {}).get("level")
+    if announced in LEVELS:
+        return str(announced)
+    decided = decide(ruleset, ctx.slots).level
+    return min(decided, "consult", key=LEVELS.index)
 
 
 @action("handoff_departments")
@@ -65,6 +89,39 @@ async def handoff_cancel(ctx: ActionContext, service: Consultations) -> None:
     transition = await service.cancel(current.id)
     ctx.emit(ev.HANDOFF, transition.event, actor=transition.actor)
     ctx.utter("utter_consultation_cancelled")
+
+
+@interceptor("queue_wait_question", priority=15)
+async def queue_wait_question(ctx: ActionContext, service: Consultations) -> bool:
+    """A patient in the queue asking how long: their place and the estimate, from the queue itself.
+
+    Not a knowledge article (a wait question reads like a question about COVID to the NLU), and no
+    offer of a doctor: they are already waiting for one. After the safety screen (priority 10).
+    """
+    handoff_state = ctx.state.handoff
+    if not handoff_state or handoff_state.get("status") not in QUEUED or not _asks_about_wait(ctx):
+        return False
+    try:
+        current = await service.get(str(handoff_state.get("consultation_id")))
+    except ConsultationError:
+        return False
+    position = await service.position(current)
+    if not position:
+        return False
+    ctx.utter("utter_consultation_wait_status", department=current.department_name, position=position,
+              wait_minutes=await service.wait_minutes(current.department, position))
+    return True
+
+
+def _asks_about_wait(ctx: ActionContext) -> bool:
+    text = normalise(ctx.message.text).text if ctx.message and ctx.message.text else ""
+    return any(phrase in text for phrase in _wait_phrases())
+
+
+@lru_cache(maxsize=1)
+def _wait_phrases() -> tuple[str, ...]:
+    data = yaml.safe_load(WAIT_QUESTIONS.read_text(encoding="utf-8")) or {}
+    return tuple(str(p) for p in data.get("phrases") or ())
 
 
 @interceptor("live_session_relay", priority=20)

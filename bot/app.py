@@ -8,9 +8,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import draining
 from bot.config import Config, load_config
 from bot.http_input import guard_request
 from bot.locks import LockTimeout
+from bot.outages import install_outage_handlers
 from bot.runtime import Runtime
 
 
@@ -23,6 +25,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         owned = not runtime.started
         if owned:
             await runtime.start()
+        draining.install()
         try:
             yield
         finally:
@@ -71,6 +74,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         logging.getLogger("wenzhen.http").exception("unhandled error", exc_info=exc)
         return JSONResponse({"error": "internal error", "reason": "服务暂时出错，请稍后再试"}, status_code=500)
 
+    install_outage_handlers(app)
     for plugin in runtime.plugins:
         for factory in plugin.routers:
             app.include_router(factory(runtime), dependencies=[Depends(guard_request)])

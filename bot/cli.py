@@ -61,6 +61,16 @@ def fail(reason: str) -> None:
     sys.exit(2)
 
 
+def fail_if_unreachable(config: Config) -> None:
+    """Exit 2 with one line when Redis or the shared database does not answer."""
+    from bot.startup import StartupError, check_services
+
+    try:
+        asyncio.run(check_services(config))
+    except StartupError as exc:
+        fail(str(exc))
+
+
 def config_from(ctx: click.Context) -> Config:
     try:
         return load_config(ctx.obj.get("config_path") if ctx.obj else None)
@@ -141,7 +151,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     """Start the HTTP server: channels, doctor console, health and metrics."""
     import uvicorn
 
-    from bot.startup import StartupError, check_port, log_config, prepare, serve_one
+    from bot.startup import GRACEFUL_SHUTDOWN_SECONDS, StartupError, check_port, log_config, prepare, serve_one
 
     config = config_from(ctx)
     host = host or str(config.get("server.host", "127.0.0.1"))
@@ -163,9 +173,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     except (StartupError, ConfigError) as exc:
         fail(str(exc))
     os.environ.update(WENZHEN_SERVE_ADDRESS=f"{host}:{port}", WENZHEN_SERVE_WORKERS=str(workers))
+    # Open responses get a few seconds to finish after SIGTERM (event streams end at once, see bot/draining.py).
     uvicorn.run(
         "bot.startup:serving_app", factory=True, host=host, port=port, workers=workers,
-        log_config=log_config(access_log), access_log=access_log,
+        log_config=log_config(access_log), access_log=access_log, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 
@@ -218,6 +229,7 @@ def check(ctx: click.Context) -> None:
 def worker(ctx: click.Context) -> None:
     """Run background work only (scheduled jobs, the task queue), without HTTP."""
     config = config_from(ctx)
+    fail_if_unreachable(config)
 
     async def run() -> None:
         from bot.runtime import Runtime

@@ -25,6 +25,7 @@ from bot.locks import LeaseLost
 from bot.messages import MAX_TEXT_CHARS, BotMessage, UserMessage, conversation_id_for
 from bot.metrics import MESSAGES, TURN_ERRORS, TURN_SECONDS
 from bot.responses import Responses, display_value
+from bot.session_facts import accept_in_session, in_live_session
 from bot.state import ConversationState
 from bot.store import ConversationStore
 from bot.turn import Turn
@@ -312,6 +313,9 @@ class Engine:
             if not ok:
                 continue
             previous = turn.state.slot(name)
+            if previous != coerced and name != "language" and in_live_session(turn.state):
+                if not accept_in_session(turn, name, coerced, previous):
+                    continue  # recorded as an observation; the intake keeps what the doctor read
             changed = previous is not None and previous != coerced and name != "language"
             if changed and not payload_slots.get(name) == value and not self.runner.accepts_change(turn, name, previous, coerced):
                 continue  # a stray reading never silently rewrites what the patient said before

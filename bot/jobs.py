@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import wire
 from bot.db import Database, JobRow, utcnow
+from bot.log_limits import log_limited
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,11 +51,15 @@ def job(kind: str) -> Callable[[JobHandler], JobHandler]:
 class Jobs:
     """Schedule, cancel and run durable jobs for one runtime."""
 
-    def __init__(self, db: Database, poll_seconds: float = 1.0) -> None:
+    def __init__(self, db: Database, poll_seconds: float = 1.0, lease_seconds: float | None = None) -> None:
         self._db = db
         self._services: "Services | None" = None
         self._bound: dict[str, JobHandler] = {}
         self._poll = poll_seconds
+        # A job `running` longer than its lease is taken to have been lost (its worker died, or its
+        # message went with a Redis that restarted empty) and is run again.
+        self._lease = dt.timedelta(seconds=lease_seconds) if lease_seconds else STALE_AFTER
+        self._stale_check_every = min(STALE_CHECK_EVERY, self._lease)
         self._task: asyncio.Task[None] | None = None
         self._kick: Callable[[int], Awaitable[Any]] | None = None
         self._wake = asyncio.Event()
@@ -121,13 +126,13 @@ class Jobs:
         now = now or utcnow()
         if now.tzinfo is None:  # a time read back from SQLite, which keeps UTC without its zone
             now = now.replace(tzinfo=dt.timezone.utc)
-        if self._last_stale_check is None or now - self._last_stale_check >= STALE_CHECK_EVERY:
+        if self._last_stale_check is None or now - self._last_stale_check >= self._stale_check_every:
             # A write, so not on every poll: on SQLite it would compete with the turns for the one writer.
             self._last_stale_check = now
             async with self._db.transaction() as session:
                 await session.execute(
                     update(JobRow)
-                    .where(JobRow.status == "running", JobRow.claimed_at < now - STALE_AFTER)
+                    .where(JobRow.status == "running", JobRow.claimed_at < now - self._lease)
                     .values(status="pending")
                 )
         async with self._db.session() as session:
@@ -150,7 +155,16 @@ class Jobs:
             if result.rowcount == 1:
                 claimed += 1
                 assert self._kick is not None, "Jobs.bind was not called"
-                await self._kick(job_id)
+                try:
+                    await self._kick(job_id)
+                except Exception:
+                    # The broker is away (Redis down): give the job back at once instead of
+                    # leaving it `running` until its lease runs out.
+                    async with self._db.transaction() as session:
+                        await session.execute(
+                            update(JobRow).where(JobRow.id == job_id, JobRow.status == "running").values(status="pending")
+                        )
+                    raise
         return claimed
 
     async def execute(self, job_id: int) -> None:
@@ -205,8 +219,9 @@ class Jobs:
                 await self.run_due()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("polling scheduled jobs failed; retrying")
+            except Exception as exc:
+                log_limited(log, "jobs-poll", "polling scheduled jobs failed (%s: %s); retrying",
+                            exc.__class__.__name__, str(exc)[:200], level=logging.ERROR)
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self._poll)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 import time
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
@@ -45,7 +45,7 @@ class Lease:
 
 
 class Locks(Protocol):
-    def hold(self, key: str) -> "AsyncIterator[Lease]": ...
+    def hold(self, key: str) -> AbstractAsyncContextManager[Lease]: ...
 
 
 class MemoryLocks:

@@ -83,7 +83,7 @@ class Runtime:
             self.store, self.locks, self.interpreter, self.flows, self.responses, runner, self.interceptors,
             self.cipher, config.language,
         )
-        self.jobs = Jobs(self.db, float(config.get("jobs.poll_seconds", 1.0)))
+        self.jobs = Jobs(self.db, float(config.get("jobs.poll_seconds", 1.0)), config.get("jobs.lease_seconds"))
         self.services = self._services()
         self.jobs.bind_services(self.services)
         self.actions.update({name: self.services.bind(func) for name, func in registered.items()})
@@ -183,9 +183,10 @@ class Runtime:
         """taskiq: in-memory when embedded; a Redis stream (acknowledged delivery) with REDIS_URL."""
         if self.config.redis_url:
             from taskiq.api import run_receiver_task
-            from taskiq_redis import RedisStreamBroker
 
-            broker = RedisStreamBroker(
+            from bot.job_broker import ResilientStreamBroker
+
+            broker: Any = ResilientStreamBroker(
                 self.config.redis_url, queue_name=self.key("jobs"), consumer_group_name=self.key("workers")
             )
         else:

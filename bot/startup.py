@@ -48,6 +48,10 @@ def first_line(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {text[0][:200]}" if text else exc.__class__.__name__
 
 
+# Open responses get this long to finish after SIGTERM; event streams end at once (bot/draining.py).
+GRACEFUL_SHUTDOWN_SECONDS = 8
+
+
 def check_port(host: str, port: int) -> None:
     """Fail now if the address cannot be bound, rather than after the runtime has started."""
     try:
@@ -160,7 +164,8 @@ def serve_one(config: Config, host: str, port: int, access_log: bool) -> None:
     import uvicorn
 
     server_config = uvicorn.Config(
-        "bot.app:app_from_environment", host=host, port=port, log_config=log_config(access_log), access_log=access_log
+        "bot.app:app_from_environment", host=host, port=port, log_config=log_config(access_log), access_log=access_log,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     # The event loop uvicorn would choose (uvloop when installed), for the runtime and the server alike.
     with asyncio.Runner(loop_factory=server_config.get_loop_factory()) as runner:

@@ -134,6 +134,19 @@ class ServerProcess:
         self.stop()
         raise RuntimeError("server did not start in time")
 
+    def terminate(self) -> None:
+        """SIGTERM, as a process manager stops a service."""
+        self._proc.terminate()
+
+    def wait(self, timeout: float) -> int:
+        """The exit status, waiting up to `timeout` seconds (subprocess.TimeoutExpired after that)."""
+        return self._proc.wait(timeout)
+
+    def kill(self) -> None:
+        """kill -9: the process dies at once, holding whatever it held."""
+        self._proc.kill()
+        self._proc.wait()
+
     def stop(self) -> None:
         if self._proc.poll() is None:
             self._proc.terminate()

@@ -5,6 +5,7 @@ which vitals count as abnormal and which answers are risk factors is data (`summ
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +52,11 @@ class IntakeSummary:
     medications: list[Item] = field(default_factory=list)
     triage: dict[str, Any] | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # Facts the patient gave during the live session, newest last: shown as new, never merged silently.
+    observations: list[dict[str, Any]] = field(default_factory=list)
+    # Transfers (with the sending doctor's note) and invitations, oldest first.
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+    invitations: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +68,9 @@ class IntakeSummary:
             "medications": [i.__dict__ for i in self.medications],
             "triage": self.triage,
             "attachments": self.attachments,
+            "observations": self.observations,
+            "transfers": self.transfers,
+            "invitations": self.invitations,
         }
 
 
@@ -73,6 +82,11 @@ def _rules() -> dict[str, Any]:
     for spec in data["risk_factors"].values():
         spec["expression"] = compile_expression(spec["when"])
     return data
+
+
+def vital_names() -> frozenset[str]:
+    """The slots that are vital-sign readings (intake.yml `vitals`)."""
+    return frozenset(_rules()["vitals"])
 
 
 @lru_cache(maxsize=1)
@@ -138,4 +152,26 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
         medications=_items(slots.get("medications"), "medications", True),
         triage=state.latest_triage,
         attachments=attachments,
+        **session_history(events, labels),
     )
+
+
+def session_history(events: list[Event], labels: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """Observations, transfers and invitations, as the doctor's intake panel lists them."""
+    history: dict[str, list[dict[str, Any]]] = {"observations": [], "transfers": [], "invitations": []}
+    for event in events:
+        at = dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc).isoformat()
+        if event.type == "observation":
+            name = str(event.data.get("name", ""))
+            base, _, key = name.partition(".")
+            label = labels.get(base, base) + (f"（{_names().get(base, {}).get(key, key)}）" if key else "")
+            history["observations"].append({"name": name, "label": label, "value": event.data.get("value"),
+                                            "previous": event.data.get("previous"), "at": at, "new": True})
+        elif event.type == ev.HANDOFF and event.data.get("status") == "transferred":
+            history["transfers"].append({"note": event.data.get("note") or "", "by": event.data.get("by"),
+                                         "to_doctor": event.data.get("to_doctor"),
+                                         "department_name": event.data.get("department_name"), "at": at})
+        elif event.type == ev.HANDOFF and event.data.get("invited"):
+            history["invitations"].append({"by": event.data.get("doctor"), "invited": event.data.get("invited"),
+                                           "at": at})
+    return history

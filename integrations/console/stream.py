@@ -14,7 +14,7 @@ from typing import Any, AsyncIterator
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from bot import wire
+from bot import draining, wire
 from bot.consultations import Notice, consultations, topics
 from bot.consultations.notices import event_name
 from bot.runtime import Runtime
@@ -41,7 +41,7 @@ def console_stream(runtime: Runtime) -> APIRouter:
         staff = session.staff
         codes = service.departments.codes() if staff.is_admin else list(staff.departments)
         names = [topics.department(code) for code in codes] + [topics.staff(staff.id)]
-        inbox: asyncio.Queue[Notice] = asyncio.Queue()
+        inbox: asyncio.Queue[Notice | None] = asyncio.Queue()  # None: the server is draining
         subscribed = [asyncio.Event() for _ in names]
 
         async def pump(topic: str, ready: asyncio.Event) -> None:
@@ -52,6 +52,7 @@ def console_stream(runtime: Runtime) -> APIRouter:
 
         async def events() -> AsyncIterator[str]:
             pumps = [asyncio.create_task(pump(t, r)) for t, r in zip(names, subscribed)]
+            stop_draining = draining.on_drain(lambda: inbox.put_nowait(None))
             try:
                 await asyncio.wait_for(asyncio.gather(*(r.wait() for r in subscribed)), 10)
                 await service.heartbeat(staff.id)
@@ -60,6 +61,9 @@ def console_stream(runtime: Runtime) -> APIRouter:
                 while True:
                     try:
                         message = await asyncio.wait_for(inbox.get(), HEARTBEAT_SECONDS)
+                        if message is None:  # the server is shutting down: come back in a moment
+                            yield "retry: 2000\n\n" + _frame("bye", {"reason": "server restarting"})
+                            return
                         yield _frame(event_name(message), wire.encode(message))
                     except asyncio.TimeoutError:
                         # A lost subscription (Redis restarted) ends the stream: the browser reconnects.
@@ -71,6 +75,7 @@ def console_stream(runtime: Runtime) -> APIRouter:
                         await service.heartbeat(staff.id)
                         last_beat = time.monotonic()
             finally:
+                stop_draining()
                 for task in pumps:
                     task.cancel()
                 await asyncio.gather(*pumps, return_exceptions=True)

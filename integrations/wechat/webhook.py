@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from bot.log_limits import log_limited
 from integrations.wechat.channel import channel_for
 from integrations.wechat.protocol import Rejected, read_message, verify_url
 
@@ -62,8 +63,9 @@ def webhook_router(runtime: "Runtime") -> APIRouter:
             return _refuse(exc)
         try:
             answer = await channel.answer(inbound, request.is_disconnected)
-        except Exception:
-            log.exception("wechat: handling a message failed; WeChat will retry it")
+        except Exception as exc:  # one line per interval: an outage fails every message the same way
+            log_limited(log, "wechat-answer", "wechat: handling a message failed (%s: %s); WeChat will retry it",
+                        exc.__class__.__name__, str(exc)[:200], level=logging.ERROR)
             return PlainTextResponse("temporarily unavailable", status_code=503)
         media_type = "text/plain" if answer == "success" else "application/xml"
         return Response(answer, media_type=media_type)

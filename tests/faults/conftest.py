@@ -1,7 +1,8 @@
 """Fixtures of the fault tests: a runtime on SQLite or PostgreSQL, and a console client signed in as admin."""
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest

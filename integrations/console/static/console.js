@@ -372,9 +372,16 @@ function connect() {
     state.invited.set(message.consultation_id, message.by.name + " " + (message.by.title || ""));
     loadLists();
   });
-  source.onerror = () => {
+  const lost = () => {
     $("connection").textContent = "连接中断，正在重连…";
     $("connection").dataset.state = "lost";
+  };
+  // The server is going away (a restart): it closes the stream after this; the browser reconnects.
+  source.addEventListener("bye", lost);
+  source.onerror = () => {
+    lost();
+    // A refused reconnect (an error status while the server restarts) ends EventSource's own retries.
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
   };
 }
 
