@@ -40,9 +40,9 @@ RULES = (
     _rule(("GET",), r"/consultations/(?P<id>[^/]+)", "record.open", "consultation"),
     _rule(("GET",), r"/consultations/(?P<id>[^/]+)/attachments/(?P<index>\d+)", "attachment.open", "consultation"),
     _rule(WRITES, r"/consultations/(?P<id>[^/]+)/(?P<verb>[a-z_]+)", "consultation.{verb}", "consultation"),
-    _rule(WRITES, r"/admin/staff(?:/(?P<id>\d+))?(?:/[a-z_]+)?", "staff.change", "staff"),
+    _rule(WRITES, r"/admin/staff(?:/(?P<id>\d+))?(?:/[a-z_-]+)?", "staff.change", "staff"),
     _rule(WRITES, r"/admin/roster/(?P<kind>shifts|overrides)(?:/(?P<id>\d+))?", "roster.change", "roster"),
-    _rule(("GET",), r"/admin/(?:export|audit)(?:/.*)?", "", ""),  # recorded by the routes themselves
+    _rule(("GET", "POST"), r"/admin/(?:export|audit|erasure)(?:/.*)?", "", ""),  # the routes record these
     _rule(WRITES, r"/(?P<path>.+)", "console.change", "console"),
 )
 
