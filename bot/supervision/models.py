@@ -36,3 +36,9 @@ async def set_practising_id(db: Database, staff_id: int, practising_id: str) -> 
     statement = statement.on_conflict_do_update(index_elements=["staff_id"], set_={"practising_id": practising_id})
     async with db.transaction() as session:
         await session.execute(statement)
+
+
+async def is_sealed(db: Database, conversation_id: str) -> bool:
+    """Whether the patient's erasure request sealed this conversation."""
+    async with db.session() as session:
+        return await session.get(SealedRecordRow, conversation_id) is not None

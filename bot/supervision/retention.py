@@ -146,12 +146,15 @@ class RecordKeeper:
         """Honour an erasure request: delete, or seal what the law keeps; refused while a consultation is open."""
         now = now or utcnow()
         async with self.db.session() as session:
-            if await session.get(ConversationRow, conversation_id) is None:
-                return ErasureOutcome("refused", "no such conversation")
+            known = await session.get(ConversationRow, conversation_id) is not None
             statuses = set((await session.scalars(select(ConsultationRow.status)
                                                   .where(ConsultationRow.conversation_id == conversation_id))).all())
-        if statuses & set(OPEN):
-            return ErasureOutcome("refused", "a consultation is still open")
+        refusal = "no such conversation" if not known else "a consultation is still open" if statuses & set(OPEN) else ""
+        if refusal:
+            await self.audit.record(AuditEntry(actor=actor, action="erasure.refused", object_type="conversation",
+                                               object_id=conversation_id, subject=conversation_id if known else None,
+                                               detail={"reason": refusal}))
+            return ErasureOutcome("refused", refusal)
         if statuses:
             async with self.audit.writing() as conn:
                 await self.audit.append(conn, [AuditEntry(
@@ -164,10 +167,6 @@ class RecordKeeper:
             return ErasureOutcome("sealed", "medical records are kept for their retention period")
         await self._purge(conversation_id, "erasure.delete", actor, {"kind": "conversations"}, with_records=False)
         return ErasureOutcome("deleted")
-
-    async def is_sealed(self, conversation_id: str) -> bool:
-        async with self.db.session() as session:
-            return await session.get(SealedRecordRow, conversation_id) is not None
 
     # ---- removal ---------------------------------------------------------------------------
 

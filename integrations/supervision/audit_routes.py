@@ -22,7 +22,7 @@ def audit_routes(runtime: Runtime) -> APIRouter:
     admin = Depends(auth.admin)
     router = APIRouter(prefix="/api/console/admin", tags=["supervision"])
 
-    async def note(session: ConsoleSession, action: str, object_id: str, **detail: Any) -> None:
+    async def note(session: ConsoleSession, action: str, object_id: str, detail: dict[str, Any]) -> None:
         await runtime.audit.record(AuditEntry(actor=session.staff.actor, action=action, object_type="audit",
                                               object_id=object_id, detail=detail))
 
@@ -32,14 +32,14 @@ def audit_routes(runtime: Runtime) -> APIRouter:
                       session: ConsoleSession = admin) -> dict[str, Any]:
         """Entries in chain order after entry `after` (a page); `next` continues."""
         found = await runtime.audit.entries(subject=subject, actions=(action,) if action else (), after_id=after, limit=limit)
-        await note(session, "audit.read", subject or "*", after=after, action=action)
+        await note(session, "audit.read", subject or "*", {"after": after, "action": action})
         return {"entries": [e.to_dict() for e in found], "next": found[-1].id if len(found) == limit else None}
 
     @router.get("/audit/verify")
     async def verify(session: ConsoleSession = admin) -> dict[str, Any]:
         """Walk the chain: `ok`, how many entries and events were checked, and the first broken link."""
         result = await runtime.audit.verify()
-        await note(session, "audit.verify", "*", ok=result.ok)
+        await note(session, "audit.verify", "*", {"ok": result.ok})
         broken = result.broken
         return {"ok": result.ok, "entries": result.entries, "events": result.events,
                 "broken": None if broken is None else {**broken.__dict__, "description": broken.describe()}}

@@ -82,7 +82,7 @@ def export_routes(runtime: Runtime) -> APIRouter:
         return {"algorithm": "ed25519", "public_key": public_key_hex(runtime.config)}
 
     @router.put("/staff/{staff_id}/practising-id", status_code=204)
-    async def set_practising_id(staff_id: int, body: PractisingIdBody, session: ConsoleSession = admin) -> None:
+    async def practising_id(staff_id: int, body: PractisingIdBody, session: ConsoleSession = admin) -> None:
         """The doctor's practising certificate number, as the export reports it."""
         if await consultations(runtime).staff.get(staff_id) is None:
             raise HTTPException(404, "no such staff member")

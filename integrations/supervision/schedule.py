@@ -22,13 +22,14 @@ def next_sweep(runtime: Runtime, now: dt.datetime) -> dt.datetime:
     return due if due > local else due + dt.timedelta(days=1)
 
 
-async def schedule_sweep(runtime: Runtime) -> None:
-    """Plugin start: one pending sweep per day, whichever workers start (the job key is unique)."""
-    due = next_sweep(runtime, utcnow())
-    await runtime.jobs.schedule(SWEEP_JOB, {}, due, key=f"retention:{due.date().isoformat()}")
+async def schedule_sweep(runtime: Runtime, after: dt.datetime | None = None) -> None:
+    """One pending sweep per day, whichever workers start (the job key is unique)."""
+    due = next_sweep(runtime, after or utcnow())
+    await runtime.jobs.schedule(SWEEP_JOB, {"due": due.isoformat()}, due, key=f"retention:{due.date().isoformat()}")
 
 
 @job(SWEEP_JOB)
 async def _sweep(runtime: Runtime, payload: dict[str, Any]) -> None:
     await RecordKeeper(runtime.config, runtime.db, runtime.audit, runtime.cache).sweep()
-    await schedule_sweep(runtime)
+    # The next one follows this one's due time, however late this one ran.
+    await schedule_sweep(runtime, dt.datetime.fromisoformat(payload["due"]) + dt.timedelta(minutes=1))
