@@ -195,8 +195,9 @@ class Exporter:
                 EventRow.conversation_id, EventRow.seq, EventRow.type, EventRow.actor, EventRow.timestamp, EventRow.data)
                 .where(EventRow.conversation_id.in_(conversations))
                 .order_by(EventRow.conversation_id, EventRow.seq).execution_options(yield_per=5000))
-            async for row in result:
-                events[row.conversation_id].append(Event(row.type, row.data, row.actor, row.timestamp, row.seq))
+            async for rows in result.partitions():  # a batch per await: a row at a time costs a context switch each
+                for row in rows:
+                    events[row.conversation_id].append(Event(row.type, row.data, row.actor, row.timestamp, row.seq))
         windows = {cid: segments(found) for cid, found in events.items()}
         replayed: dict[str, tuple[ConversationState, int]] = {}
         for c in page:
