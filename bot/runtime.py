@@ -28,6 +28,7 @@ from bot.responses import Responses
 from bot.services import Services
 from bot.store import ConversationStore
 from bot.supervision import AuditTrail
+from bot.supervision.log_redaction import install as install_log_redaction
 from nlu import Interpreter, load_interpreter
 
 log = logging.getLogger("wenzhen.runtime")
@@ -38,6 +39,7 @@ class Runtime:
 
     def __init__(self, config: Config, interpreter: Interpreter | None = None) -> None:
         self.config = config
+        install_log_redaction()
         ensure_secret_key(config)
         self.plugins: list[Plugin] = load_plugins(config.plugins)
         self.db = Database(config.database_url)

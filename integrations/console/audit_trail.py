@@ -3,7 +3,9 @@
 An ASGI middleware, so that every route — today's and those added later (prescriptions, their
 review) — is covered without each handler remembering to: after the handler answered, the request
 is matched against `RULES` and recorded with who (the signed-in staff member), what and on what.
-Reads are recorded when they succeeded; a sign-in is recorded whatever its outcome.
+Reads are recorded when they succeeded; a sign-in is recorded whatever its outcome. A record
+sealed on the patient's erasure request is refused here to everyone (the regulator's export
+still carries it).
 """
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from typing import Any, Callable
 from bot.consultations import ConsultationError, consultations
 from bot.runtime import Runtime
 from bot.supervision import AuditEntry
+from bot.supervision.models import is_sealed
 
 PREFIX = "/api/console/"
 SIGN_IN = "/api/console/session"
 MAX_SIGN_IN_BODY = 4096
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+SEALABLE = ("record.open", "attachment.open")  # what a sealed record refuses to everyone in the console
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,9 @@ RULES = (
     _rule(("GET",), r"/consultations/(?P<id>[^/]+)", "record.open", "consultation"),
     _rule(("GET",), r"/consultations/(?P<id>[^/]+)/attachments/(?P<index>\d+)", "attachment.open", "consultation"),
     _rule(WRITES, r"/consultations/(?P<id>[^/]+)/(?P<verb>[a-z_]+)", "consultation.{verb}", "consultation"),
-    _rule(WRITES, r"/admin/staff(?:/(?P<id>\d+))?(?:/[a-z_]+)?", "staff.change", "staff"),
+    _rule(WRITES, r"/admin/staff(?:/(?P<id>\d+))?(?:/[a-z_-]+)?", "staff.change", "staff"),
     _rule(WRITES, r"/admin/roster/(?P<kind>shifts|overrides)(?:/(?P<id>\d+))?", "roster.change", "roster"),
-    _rule(("GET",), r"/admin/(?:export|audit)(?:/.*)?", "", ""),  # recorded by the routes themselves
+    _rule(("GET", "POST"), r"/admin/(?:export|audit|erasure)(?:/.*)?", "", ""),  # the routes record these
     _rule(WRITES, r"/(?P<path>.+)", "console.change", "console"),
 )
 
@@ -71,6 +75,9 @@ class ConsoleAuditMiddleware:
         if not sign_in and (found is None or not found[0].action):
             await self.app(scope, receive, send)
             return
+        if found is not None and found[0].action in SEALABLE and await self._sealed(found[1].get("id", "")):
+            await _refuse(send, 403, "this record was sealed on the patient's request")
+            return
         status = 500
         body = bytearray()
 
@@ -93,6 +100,13 @@ class ConsoleAuditMiddleware:
             staff = (scope.get("state") or {}).get("console_staff")
             if staff is not None:
                 await self._record(found[0], found[1], staff)
+
+    async def _sealed(self, consultation_id: str) -> bool:
+        try:
+            c = await consultations(self.runtime).get(consultation_id)
+        except ConsultationError:
+            return False
+        return await is_sealed(self.runtime.db, c.conversation_id)
 
     async def _sign_in(self, body: bytes, status: int) -> None:
         try:
@@ -117,3 +131,10 @@ class ConsoleAuditMiddleware:
         await self.runtime.audit.record(AuditEntry(
             actor=staff.actor, action=rule.action.format(**groups), object_type=rule.object_type,
             object_id=object_id, subject=subject, detail=detail))
+
+
+async def _refuse(send: Callable[..., Any], status: int, reason: str) -> None:
+    body = json.dumps({"detail": reason}).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
