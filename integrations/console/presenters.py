@@ -41,6 +41,9 @@ class Labels:
     def level(self, code: str | None) -> str:
         return self.data["levels"].get(code, self.data["unclear"]) if code else self.data["unassessed"]
 
+    def status(self, code: str) -> str:
+        return self.data["statuses"].get(code, self.data["unclear"])
+
     def slot_label(self, name: str, default: str) -> str:
         return self.data["slot_labels"].get(name, default or name)
 
@@ -154,6 +157,7 @@ class ConsultationView:
     """The detail pane: title line, intake in words (new facts marked), triage reasons, transfer note."""
 
     patient: PatientCard
+    status_label: str
     facts: list[Fact]
     answers: list[Fact]
     vitals: list[Fact]
@@ -291,7 +295,7 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
     # A risk factor from the age or a pregnancy is not a `conditions` key: its newness is not tracked.
     risks = items("risk_factors", "conditions")
     return ConsultationView(
-        patient=await patient_card(runtime, c, state), facts=facts, answers=answers, vitals=vitals,
+        patient=await patient_card(runtime, c, state), status_label=words.status(c.status), facts=facts, answers=answers, vitals=vitals,
         symptoms_present=items("symptoms_present", "symptoms"), symptoms_absent=items("symptoms_absent", "symptoms"),
         risk_factors=risks, medications=items("medications", "medications"),
         triage=_triage(runtime, intake["triage"], events, since), transfer=transfer_note(events, c.id),

@@ -192,6 +192,7 @@ def test_on_a_laptop_the_receiving_doctor_reads_the_transfer_note_and_an_invitat
     li.locator("#session-actions summary", has_text="转诊").click()
     li.select_option("#transfer-doctor", li.locator("#transfer-doctor option", has_text="陈芳").get_attribute("value"))
     li.fill("#transfer-note-input", "持续发热3天，抗原阳性，请您看一下是否需要线下就诊")
+    shot(li, "laptop-3-transfer-form")
     li.click("#transfer")
     expect(li.locator("#detail-status")).to_have_text("已转诊")
 
@@ -201,7 +202,7 @@ def test_on_a_laptop_the_receiving_doctor_reads_the_transfer_note_and_an_invitat
     expect(chen.locator("#transfer-note")).to_be_visible()
     expect(chen.locator("#transfer-from")).to_contain_text("李明 主治医师")
     expect(chen.locator("#transfer-text")).to_have_text("持续发热3天，抗原阳性，请您看一下是否需要线下就诊")
-    shot(chen, "laptop-3-transfer-note")
+    shot(chen, "laptop-4-transfer-note")
 
     chen.click("#accept")
     expect(chen.locator("#detail-status")).to_have_text("接诊中")
@@ -218,7 +219,7 @@ def test_on_a_laptop_the_receiving_doctor_reads_the_transfer_note_and_an_invitat
     li.reload()
     expect(li.locator("#connection")).to_have_attribute("data-state", "ready")
     expect(invitation).to_be_visible()  # still open after a reload, until answered
-    shot(li, "laptop-4-invitation")
+    shot(li, "laptop-5-invitation")
     invitation.locator(".invitation-accept").click()
     expect(invitation).to_have_count(0)
     expect(li.locator("#detail-title")).to_have_text("患者0417")

@@ -66,10 +66,4 @@ const Console = {
   time(iso) {
     return iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Shanghai" }) : "";
   },
-
-  levels: { emergency: "紧急", urgent: "尽快就医", consult: "需医生判断", selfcare: "居家观察" },
-  statuses: {
-    requested: "待支付", waiting: "待接诊", active: "接诊中", closed: "已结束",
-    transferred: "已转诊", cancelled: "已取消", expired: "已过期",
-  },
 };

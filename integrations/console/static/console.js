@@ -199,7 +199,7 @@ function showDetail(detail) {
   $("placeholder").hidden = true;
   $("detail").hidden = false;
   $("detail").dataset.id = c.id;
-  $("detail-status").textContent = Console.statuses[c.status] || c.status;
+  $("detail-status").textContent = detail.view.status_label;
   $("detail-status").dataset.status = c.status;
   const mine = c.status === "active" && c.participants.includes(state.me.id);
   $("accept").hidden = !["waiting", "transferred"].includes(c.status);
