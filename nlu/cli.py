@@ -61,10 +61,16 @@ def train_command(data: tuple[Path, ...], model_path: Path) -> None:
               show_default=True, help="directory for the reports")
 @click.option("--vocabulary-only", is_flag=True,
               help="score only vocabulary.yml's codes (for sets annotated outside the project, e.g. the blind set)")
-def test_command(model_path: Path, threshold: float, test_file: Path, out_dir: Path, vocabulary_only: bool) -> None:
+@click.option("--exclude-trained", is_flag=True,
+              help="leave out examples whose text is also a training example (vocabulary.yml's own examples, short answers)")
+def test_command(model_path: Path, threshold: float, test_file: Path, out_dir: Path, vocabulary_only: bool,
+                 exclude_trained: bool) -> None:
     """Evaluate on annotated examples: intent and entity scores, red flags, confusion matrix, errors."""
     try:
         examples = load_examples([test_file])
+        if exclude_trained:
+            trained = {e.text for e in load_examples([DEFAULT_DATA])}
+            examples = [e for e in examples if e.text not in trained]
     except TrainingDataError as exc:
         _fail(str(exc))
     if not examples:

@@ -21,7 +21,7 @@ _NUM = r"(\d{1,3}(?:\.\d{1,2})?)"
 _GAP = r"[^\d，,。.;；!！?？]{0,4}?(?:每?1?分钟)?[^\d，,。.;；!！?？]{0,4}?"
 _NOT_A_UNIT = r"(?!\s*[\d.]|\s*(?:天|个|小时|钟头|周|星期|礼拜|月|年|度|次|针|剂|%|°|岁|分|号|日|斤|公斤|片|粒|袋|ml|mg|毫))"
 
-_SPO2 = re.compile(r"(?:血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|血氧仪|血氧值|血氧|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
+_SPO2 = re.compile(r"(?:血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|指氧仪|指氧|指夹|血氧仪|血氧值|血氧|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
 _SPO2_PERCENT = re.compile(r"(?<![\d.])(\d{2,3})\s*%")
 _PER_MINUTE = r"(?:\s*(?:/|每|1)\s*(?:分钟|分|min))?"
 _HEART_RATE = re.compile(r"(?:心率|心跳|脉搏|脉率|hr|pr)" + _GAP + r"(\d{2,3})(?:\s*(?:次|下|bpm))?" + _PER_MINUTE)
@@ -37,6 +37,7 @@ _PREG_MONTHS = re.compile(r"(?:怀孕|怀了|孕)\s*了?\s*(\d{1,2})\s*个?月")
 _VACCINE = re.compile(
     r"(?:打|接种|种)(?:了|过)?(?:新冠)?(?:疫苗)?\s*(?:第)?(\d{1,2})\s*(?:针|剂)"
     r"|疫苗[^\d，,。;；]{0,5}?(?:第)?(\d{1,2})\s*(?:针|剂)"
+    r"|(\d{1,2})\s*(?:针|剂)\s*(?:都|全|也)?\s*(?:打|接种)(?:了|过|完)"
     r"|(\d{1,2})\s*(?:针|剂)(?:新冠)?疫苗")
 _NO_VACCINE = re.compile(
     r"(?:没有?|未|从没|从来没有?|还没有?|[1一]针都?没|[1一]针也没)(?:有)?(?:打|接种)过?(?:任何)?(?:新冠)?疫苗"
@@ -48,10 +49,16 @@ _AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大|�
 _AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])(\d{1,3})\s*(?:多|来)?" + _NOT_A_UNIT)
 # 六十五了 alone answers "how old"; a bare 95 does not (it may be the SpO2 the bot asked for,
 # and the engine reads a bare number for whatever slot it is collecting).
+# 一岁两个月 → 1.17: years and months together.
+_AGE_YEARS_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*岁\s*(?:零|又)?\s*(\d{1,2})\s*个?月")
+# 女，四十五 / 男 65: sex then a bare number answers "sex and age".
+_AGE_AFTER_SEX = re.compile(r"^\s*(?:男|女)(?:性|的)?\s*[，,、\s]\s*(\d{1,3})\s*(?:岁)?\s*$")
+# 数了一分钟五十二次: a counted rate, breathing or heart by what the message counts.
+_COUNTED = re.compile(r"数了?\s*(?:一下)?\s*(?:1|每)?\s*分钟\s*(\d{2,3})\s*(?:次|下)")
 _AGE_ALONE = re.compile(r"^\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)\s*[。.!！]?\s*$")
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
 _DURATION = re.compile(
-    r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余)?|(半))"
+    r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余|整)?|(半))"
     r"\s*(个)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年)(半)?(?!\s*\d+\s*次)")
 _RELATIVE_ONSET = re.compile(
     r"(?:从|打|自)?(大前天|前天|昨天|昨晚|昨夜|昨儿|上周|上个星期|上礼拜|上个礼拜)"
@@ -130,7 +137,8 @@ class EntityExtractor:
         for f in found:
             if f.entity == "symptom" and f.value != "poisoning":
                 at = index.get(f.start, 0)
-                clause_start = max((i + 1 for i, c in enumerate(text[:at]) if c in _CLAUSE_MARKS), default=0)
+                window = max(0, at - _LOOK_BACK)  # a clause this long has long had its condition
+                clause_start = max((i + 1 for i in range(window, at) if text[i] in _CLAUSE_MARKS), default=window)
                 before = text[clause_start:at]
                 end = index.get(f.end, len(text))
                 had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
@@ -234,7 +242,15 @@ class EntityExtractor:
         each(_NO_VACCINE, "vaccine_doses", lambda m: 0)
         each(_BOOSTER, "vaccine_doses", lambda m: 3)
         each(_VACCINE, "vaccine_doses", lambda m: _within(float(next(g for g in m.groups() if g)), 0, 10))
+        each(_AGE_YEARS_MONTHS, "age", lambda m: _within(float(m.group(1)) + float(m.group(2)) / 12, 0, 120))
         each(_AGE_YEARS, "age", lambda m: _within(float(m.group(1)) + (0.5 if m.group(2) else 0), 0, 120))
+        each(_AGE_AFTER_SEX, "age", lambda m: _within(float(m.group(1)), 1, 120), whole=False)
+        for m in _COUNTED.finditer(text):
+            before = text[max(0, m.start() - 16):m.start()]
+            kind = "respiratory_rate" if re.search("呼吸|喘|气", before) else \
+                "heart_rate" if re.search("心跳|心率|脉搏|心", before) else None
+            if kind is not None:
+                claim(m, kind, _within(float(m.group(1)), 4, 300), whole=False)
         each(_AGE_MONTHS, "age", lambda m: (float(m.group(1)) + (0.5 if m.group(2) else 0)) / 12)
         each(_AGE_DAYS, "age", lambda m: float(m.group(1)) / 365)
         for m in _DURATION.finditer(text):
@@ -322,6 +338,7 @@ def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
 _PERSONAL = frozenset({"subject", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
                        "pregnancy", "antigen_result"})
 _QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥")
+_LOOK_BACK = 20
 _CLAUSE_MARKS = frozenset("，,。.！!？?；;\n")
 # Said to be had: 烧了 / 咳得 / 疼过 after the symptom, 一直 / 还在 / 老是 before it.
 _HAD_IT = re.compile(r"(?:了|过|着|得|的厉害|好几)")

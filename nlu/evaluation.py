@@ -12,16 +12,15 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from nlu.interpreter import Interpreter
-from nlu.lexicon import Lexicon
+from nlu.lexicon import Lexicon, load_lexicon
 from nlu.result import Entity
 from nlu.training_data import Annotation, Example
 
 NEGATABLE = frozenset({"symptom", "condition", "medication", "pregnancy"})
 # Entity types whose value is a number: "exact-value accuracy" is reported for them.
 NUMERIC = ("temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age", "vaccine_doses")
-# The clinically important symptoms of issue 11 (a miss can cost a life): recall and confusion reported.
-RED_FLAGS = ("cyanosis", "chest_pain", "dyspnea", "confusion", "seizure", "facial_droop", "slurred_speech",
-             "limb_weakness", "poisoning", "suicidal_ideation", "bloody_stool", "severe_headache", "stiff_neck")
+# The clinically important symptoms (symptoms.yml `red_flags`): recall and confusion reported.
+RED_FLAGS = load_lexicon().red_flags
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class Lexicon:
     added_codes: frozenset[str] = frozenset()  # codes the project adds beyond vocabulary.yml
     conditional: tuple[str, ...] = ()  # 如果 / 万一 … before a symptom: nobody is said to have it
     generic_questions: tuple[str, ...] = ()  # 吃什么药 / 几度 … in a message about no one in particular
+    red_flags: tuple[str, ...] = ()  # symptom codes that are emergencies or may be
 
     @cached_property
     def longest(self) -> int:
@@ -156,6 +157,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         added_codes=frozenset(str(c) for table in (symptoms, medical) for c in (table.get("added_codes") or {})),
         conditional=tuple(str(t) for t in negation.get("conditional") or []),
         generic_questions=tuple(str(t) for t in negation.get("generic_questions") or []),
+        red_flags=tuple(str(c) for c in symptoms.get("red_flags") or []),
     )
 
 

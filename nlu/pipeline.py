@@ -4,6 +4,7 @@ extract entities, and turn the message into the classifier's features.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import jieba
@@ -62,13 +63,43 @@ class Pipeline:
         for n in (1, 2, 3):
             features += [f"c{n}:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
         features += [f"w:{t.text}" for t in self.nlp(masked) if not t.is_space]
+        features += self._reading(normal.text, entities)
+        size = len(masked.strip())
+        features.append(f"len:{next((b for b in _LENGTHS if size <= b), 'long')}")
+        return features
+
+
+    def _reading(self, text: str, entities: list[Entity]) -> list[str]:
+        """What the entity reading says about the message, so that the intent does not hang on single
+        words: a symptom (a red flag?) present or denied, whose, a value given, an overdose, question form,
+        a cry for help."""
+        features = []
+        present = 0
         for e in entities:
             features.append(f"e:{e.entity}")
             if e.negated is not None:
                 features.append(f"e:{e.entity}:{'neg' if e.negated else 'pos'}")
-        size = len(masked.strip())
-        features.append(f"len:{next((b for b in _LENGTHS if size <= b), 'long')}")
+            if e.entity == "symptom" and not e.negated:
+                present += 1
+                if e.value in self.lexicon.red_flags:
+                    features.append("e:red_flag")
+            if e.entity == "subject":
+                features.append(f"e:subject:{e.value}")
+            if e.amount is not None:
+                features.append("e:amount")
+        if present:
+            features.append(f"e:symptoms:{min(present, 3)}")
+        if _QUESTION.search(text):
+            features.append("form:question")
+        if _CRY.search(text):
+            features.append("form:cry_for_help")
         return features
+
+
+# Question form: the classifier learns that "阳了要不要吃头孢" asks, whereas "我阳了" tells.
+_QUESTION = re.compile(r"吗|吧[?？]?$|要不要|能不能|可不可以|可以.{0,6}吗|会不会|是不是|该不该|怎么|什么|啥|多少|几[个片次天度毫]|哪|多久|[?？]|呢$")
+# A cry for help: 救命 / 急！… / 快救救 / 快打120.
+_CRY = re.compile(r"救命|救救|^\s*急|急急|求救|快打120|快叫救护车|快来人")
 
 
 def _masked(normal: MappedText, entities: list[Entity]) -> str:
