@@ -27,10 +27,10 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?")
 # "38度5" / "三十八度五": the digit after 度 is tenths.
 _DEGREE_TENTHS = re.compile(r"(\d+)度(\d)(?!\d)")
-_MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?月")
-_WEEKS = re.compile(r"(\d+(?:\.\d+)?)(?:周|个?星期|个?礼拜)")
-_DAYS = re.compile(r"(\d+(?:\.\d+)?)(?:天|日)")
-_HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?(?:小时|钟头)")
+_MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?多?月")
+_WEEKS = re.compile(r"(\d+(?:\.\d+)?)多?(?:周|个?多?星期|个?多?礼拜)")
+_DAYS = re.compile(r"(\d+(?:\.\d+)?)多?(?:天|日)")
+_HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?多?(?:小时|钟头)")
 _T2S = opencc.OpenCC("t2s")  # answers typed on Hong Kong / Taiwan phones
 _PUNCT = re.compile(r"[,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
 _HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
@@ -55,6 +55,7 @@ class AnswerWords:
     slot_words: dict[str, dict[str, Any]]
     symptom_yes: tuple[str, ...]
     strict: frozenset[str]
+    gates: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +83,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
                     for k, table in raw["slot_words"].items()},
         symptom_yes=tuple(raw["symptom_yes"]),
         strict=frozenset(raw["strict"]),
+        gates=dict(raw["gates"]),
     )
 
 
@@ -222,8 +224,8 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         # The NLU's reading of the very symptom asked wins: "不咳嗽，但是喘" to "喘吗？" is yes.
         for entity in answer.entities:
             if entity.entity == "symptom" and entity.value == code:
-                after = normal(text[entity.end:entity.end + 4])
-                if not entity.negated and any(after.startswith(w) for w in words().fine):
+                after = normal(text[entity.end:entity.end + 5])
+                if not entity.negated and _has(after, ("正常", "还行", "还好", "没事", "挺好", "不快", "平稳", "顺")):
                     return False  # "喘气正常": the symptom named, then said to be fine
                 return not entity.negated
     table = words().slot_words.get(spec.name, {})

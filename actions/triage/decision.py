@@ -54,7 +54,7 @@ class Decision:
 # a suicide plan) is an unconfirmed red flag: the intake ends no lower than consult.
 NOT_RED_FLAGS = frozenset({"age", "age_months", "sex", "subject", "vaccine_doses", "duration_hours",
                            "pregnancy_weeks", "weight_kg", "antigen_result", "has_oximeter", "can_count_breaths",
-                           "pregnant", "wants_doctor"})
+                           "pregnant", "wants_doctor", "phq2_interest", "phq2_mood", "gad2_nervous", "gad2_worry"})
 
 
 def unknown_red_flags(slots: dict[str, Any]) -> int:
