@@ -56,6 +56,7 @@ class AnswerWords:
     symptom_yes: tuple[str, ...]
     strict: frozenset[str]
     gates: dict[str, str]
+    frequency_yes: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +85,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         symptom_yes=tuple(raw["symptom_yes"]),
         strict=frozenset(raw["strict"]),
         gates=dict(raw["gates"]),
+        frequency_yes=tuple(raw["frequency_yes"]),
     )
 
 
@@ -245,14 +247,19 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         return False if gate else UNKNOWN
     if says_no(text):
         return False
+    strict = spec.name in words().strict
     if symptom:
         if _is_fine(clean):
             return False
-        if _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
+        if strict:
+            # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围".
+            if len(clean) <= 3 and _has(clean, words().symptom_yes):
+                return True
+        elif _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
             return True
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
         return {"affirm": True, "deny": False}.get(answer.intent)
-    if spec.name in words().strict:
+    if strict:
         # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts.
         if len(clean) <= 3 and says_yes(text):
             return True
@@ -301,6 +308,10 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         for score, phrases in sorted(words().frequency_words, key=lambda item: -item[0]):
             if _has(clean, phrases):
                 return score
+        if says_no(text) and not _has(clean, words().frequency_yes):
+            return 0
+        if _has(clean, words().frequency_yes):
+            return 2  # the problem affirmed without how often: "more than half the days", never "not at all"
     elif spec.scale == "hours":
         hours = hours_from_words(text)
         if hours is not None:
