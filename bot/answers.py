@@ -34,7 +34,8 @@ _HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?多?(?:小时|钟头)")
 _T2S = opencc.OpenCC("t2s")  # answers typed on Hong Kong / Taiwan phones
 _PUNCT = re.compile(r"[,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
 _HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
-_SENTINEL = "\u2060"  # marks removed exception words so that their characters are not read again
+_SENTINEL = "\u2060"
+_NEGATED_BEFORE = re.compile(r"(没有|没|不|未|无)$")  # marks removed exception words so that their characters are not read again
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class AnswerWords:
     strict: frozenset[str]
     gates: dict[str, str]
     frequency_yes: tuple[str, ...]
+    plain_yes: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +88,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         strict=frozenset(raw["strict"]),
         gates=dict(raw["gates"]),
         frequency_yes=tuple(raw["frequency_yes"]),
+        plain_yes=frozenset(raw["plain_yes"]),
     )
 
 
@@ -252,17 +255,16 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         if _is_fine(clean):
             return False
         if strict:
-            # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围".
-            if len(clean) <= 3 and _has(clean, words().symptom_yes):
-                return True
+            # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围" (nor by the NLU's
+            # "affirm" for it): only a plain yes.
+            return True if clean in words().plain_yes else None
         elif _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
             return True
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
         return {"affirm": True, "deny": False}.get(answer.intent)
     if strict:
         # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts.
-        if len(clean) <= 3 and says_yes(text):
-            return True
+        return True if clean in words().plain_yes else None
     elif says_yes(text):
         return True
     return {"affirm": True, "deny": False}.get(answer.intent)
@@ -273,8 +275,12 @@ def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:
     best, length = None, 0
     for kind, value in (("yes", True), ("no", False)):
         for phrase in table.get(kind, ()):
-            if phrase in clean and len(phrase) > length:
-                best, length = value, len(phrase)
+            at = clean.find(phrase)
+            if at < 0 or len(phrase) <= length:
+                continue
+            # "没有加重" is not "加重": a negation just before a yes phrase turns it into a no.
+            negated = value and bool(_NEGATED_BEFORE.search(clean[max(0, at - 2):at]))
+            best, length = (False if negated else value), len(phrase)
     return best
 
 
