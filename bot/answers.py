@@ -21,7 +21,8 @@ import yaml
 from bot.flows import UNKNOWN, SlotSpec
 
 ANSWERS_FILE = Path(__file__).resolve().parents[1] / "flows" / "language" / "answers.yml"
-_STRIP = re.compile(r"[\s,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
+# Punctuation, but not the point of a decimal ("38.6").
+_STRIP = re.compile(r"[\s,，。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+|(?<!\d)\.|\.(?!\d)")
 _ARABIC = re.compile(r"\d+(?:\.\d+)?")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?")
@@ -32,7 +33,8 @@ _WEEKS = re.compile(r"(\d+(?:\.\d+)?)多?(?:周|个?多?星期|个?多?礼拜)")
 _DAYS = re.compile(r"(\d+(?:\.\d+)?)多?(?:天|日)")
 _HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?多?(?:小时|钟头)")
 _T2S = opencc.OpenCC("t2s")  # answers typed on Hong Kong / Taiwan phones
-_PUNCT = re.compile(r"[,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
+_PUNCT = re.compile(r"[,，。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+|(?<!\d)\.|\.(?!\d)")
+_NUMERIC_ANSWER = re.compile(r"^[\d.]+(℃|度|%|岁|次|分)?$")
 _HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
 _SENTINEL = "\u2060"
 _NEGATED_BEFORE = re.compile(r"(没有|没|不|未|无)$")  # marks removed exception words so that their characters are not read again
@@ -362,6 +364,7 @@ def _read_choice(spec: SlotSpec, text: str) -> Any:
 def _button_by_title(slot: str, answer: AnswerContext) -> Any:
     """A button's title typed out, or a near-copy of it ("休息的时候也喘" for "是，休息时也喘")."""
     said = normal(answer.text)
+    numeric = bool(_NUMERIC_ANSWER.match(said))  # "38.6" is a reading, not a near-copy of "38℃"
     best, best_score = None, 0.0
     for button in answer.buttons:
         title = normal(button.get("title", ""))
@@ -369,6 +372,8 @@ def _button_by_title(slot: str, answer: AnswerContext) -> Any:
             continue
         if said == title:
             score = 1.0
+        elif numeric:
+            continue
         else:
             common = sum(min(said.count(c), title.count(c)) for c in set(title))
             score = common / max(len(title), len(said))

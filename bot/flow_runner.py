@@ -110,8 +110,8 @@ class FlowRunner:
         return top.waiting_for
 
     def reports_illness(self, turn: Turn) -> bool:
-        """Whether this message told us a symptom or a reading (filled this turn) while no flow runs."""
-        if turn.state.stack:
+        """Whether this typed message told us a symptom or a reading (filled this turn) while no flow runs."""
+        if turn.state.stack or not turn.answer_text:
             return False
         for name in turn.filled_this_turn:
             if name in _READINGS or (name.startswith("symptoms.") and turn.state.slot(name) is True):
@@ -120,12 +120,22 @@ class FlowRunner:
 
     def _intake_for(self, turn: Turn, intent: str, flow: Flow | None) -> Flow | None:
         """The intake to start for a message that reports an illness but whose intent starts none."""
-        if flow is not None and not flow.digression:
-            return None
         if intent in ESCAPE_INTENTS or not self.reports_illness(turn):
             return None
         intake = self.flows.triggered_by(REPORT_INTENT, turn.state.slots)
-        return intake if intake is not None and intake is not flow else None
+        if intake is None or (flow is not None and self._leads_to(flow, intake.id, set())):
+            return None  # the flow is an intake itself (covid_positive → the symptom intake)
+        return intake
+
+    def _leads_to(self, flow: Flow, target: str, seen: set[str]) -> bool:
+        """Whether `flow` is `target` or calls or links to it, directly or through other flows."""
+        if flow.id == target:
+            return True
+        seen.add(flow.id)
+        return any(
+            step.kind in ("call", "link") and step.arg not in seen and self._leads_to(self.flows.flows[step.arg], target, seen)
+            for step in flow.steps
+        )
 
     def read_intent(self, parse: ParseResult, text: str, state: Any) -> ParseResult:
         """The intent the dialogue acts on.
@@ -329,7 +339,7 @@ class FlowRunner:
     def _start(self, turn: Turn, flow: Flow, interrupt: bool) -> None:
         if interrupt:
             self._end_all(turn, "interrupted")
-        if any(f.flow == flow.id for f in turn.state.stack):
+        if any(self._leads_to(flow, f.flow, set()) for f in turn.state.stack):
             # Asked again for a flow already running: carry on with it, neither nesting a copy nor
             # dropping the flows it called (their questions are still to ask).
             return

@@ -75,7 +75,8 @@ def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:
         facts["age_months"] = round(age * 12, 2)
     elif age is None and isinstance(months, int | float) and not isinstance(months, bool):
         facts["age"] = round(months / 12, 4)
-    facts["unknown_red_flags"] = unknown_red_flags(facts)
+    if unknown := unknown_red_flags(facts):
+        facts["unknown_red_flags"] = unknown
     if facts.get("pregnant") is None:
         if get_slot(facts, "conditions.pregnancy") is True or facts.get("pregnancy_weeks") is not None:
             facts["pregnant"] = True
