@@ -19,7 +19,7 @@ from bot.answers import arabic, fold
 
 FACTS_FILE = Path(__file__).with_name("intake_facts.yml")
 # "头不疼", "没拉血": a negation inside the matched words denies them.
-_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是)?(疼|痛|肿|红|酸|胀|硬|麻|血|黑|歪|斜|咬|叮|蛰|蜇)")
+_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是|再|也)?[疼痛肿红酸胀硬麻血黑歪斜咬叮蛰蜇闷堵憋紧烧软晕吐拉咳喘痒]")
 
 
 @dataclass(frozen=True)

@@ -21,20 +21,23 @@ import yaml
 from bot.flow_loader import UNKNOWN, SlotSpec
 
 ANSWERS_FILE = Path(__file__).resolve().parents[1] / "flows" / "language" / "answers.yml"
-_STRIP = re.compile(r"[\s,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
+# Punctuation, but not the point of a decimal ("38.6").
+_STRIP = re.compile(r"[\s,，。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+|(?<!\d)\.|\.(?!\d)")
 _ARABIC = re.compile(r"\d+(?:\.\d+)?")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?")
 # "38度5" / "三十八度五": the digit after 度 is tenths.
 _DEGREE_TENTHS = re.compile(r"(\d+)度(\d)(?!\d)")
-_MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?月")
-_WEEKS = re.compile(r"(\d+(?:\.\d+)?)(?:周|个?星期|个?礼拜)")
-_DAYS = re.compile(r"(\d+(?:\.\d+)?)(?:天|日)")
-_HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?(?:小时|钟头)")
+_MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?多?月")
+_WEEKS = re.compile(r"(\d+(?:\.\d+)?)多?(?:周|个?多?星期|个?多?礼拜)")
+_DAYS = re.compile(r"(\d+(?:\.\d+)?)多?(?:天|日)")
+_HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?多?(?:小时|钟头)")
 _T2S = opencc.OpenCC("t2s")  # answers typed on Hong Kong / Taiwan phones
-_PUNCT = re.compile(r"[,，.。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+")
+_PUNCT = re.compile(r"[,，。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+|(?<!\d)\.|\.(?!\d)")
+_NUMERIC_ANSWER = re.compile(r"^[\d.]+(℃|度|%|岁|次|分)?$")
 _HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
-_SENTINEL = "\u2060"  # marks removed exception words so that their characters are not read again
+_SENTINEL = "\u2060"
+_NEGATED_BEFORE = re.compile(r"(没有|没|不|未|无)$")  # marks removed exception words so that their characters are not read again
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,9 @@ class AnswerWords:
     slot_words: dict[str, dict[str, Any]]
     symptom_yes: tuple[str, ...]
     strict: frozenset[str]
+    gates: dict[str, str]
+    frequency_yes: tuple[str, ...]
+    plain_yes: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +88,9 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
                     for k, table in raw["slot_words"].items()},
         symptom_yes=tuple(raw["symptom_yes"]),
         strict=frozenset(raw["strict"]),
+        gates=dict(raw["gates"]),
+        frequency_yes=tuple(raw["frequency_yes"]),
+        plain_yes=frozenset(raw["plain_yes"]),
     )
 
 
@@ -222,8 +231,8 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         # The NLU's reading of the very symptom asked wins: "不咳嗽，但是喘" to "喘吗？" is yes.
         for entity in answer.entities:
             if entity.entity == "symptom" and entity.value == code:
-                after = normal(text[entity.end:entity.end + 4])
-                if not entity.negated and any(after.startswith(w) for w in words().fine):
+                after = normal(text[entity.end:entity.end + 5])
+                if not entity.negated and _has(after, ("正常", "还行", "还好", "没事", "挺好", "不快", "平稳", "顺")):
                     return False  # "喘气正常": the symptom named, then said to be fine
                 return not entity.negated
     table = words().slot_words.get(spec.name, {})
@@ -243,17 +252,21 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         return False if gate else UNKNOWN
     if says_no(text):
         return False
+    strict = spec.name in words().strict
     if symptom:
         if _is_fine(clean):
             return False
-        if _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
+        if strict:
+            # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围" (nor by the NLU's
+            # "affirm" for it): only a plain yes.
+            return True if clean in words().plain_yes else None
+        elif _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
             return True
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
         return {"affirm": True, "deny": False}.get(answer.intent)
-    if spec.name in words().strict:
+    if strict:
         # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts.
-        if len(clean) <= 3 and says_yes(text):
-            return True
+        return True if clean in words().plain_yes else None
     elif says_yes(text):
         return True
     return {"affirm": True, "deny": False}.get(answer.intent)
@@ -264,8 +277,12 @@ def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:
     best, length = None, 0
     for kind, value in (("yes", True), ("no", False)):
         for phrase in table.get(kind, ()):
-            if phrase in clean and len(phrase) > length:
-                best, length = value, len(phrase)
+            at = clean.find(phrase)
+            if at < 0 or len(phrase) <= length:
+                continue
+            # "没有加重" is not "加重": a negation just before a yes phrase turns it into a no.
+            negated = value and bool(_NEGATED_BEFORE.search(clean[max(0, at - 2):at]))
+            best, length = (False if negated else value), len(phrase)
     return best
 
 
@@ -299,6 +316,10 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         for score, phrases in sorted(words().frequency_words, key=lambda item: -item[0]):
             if _has(clean, phrases):
                 return score
+        if says_no(text) and not _has(clean, words().frequency_yes):
+            return 0
+        if _has(clean, words().frequency_yes):
+            return 2  # the problem affirmed without how often: "more than half the days", never "not at all"
     elif spec.scale == "hours":
         hours = hours_from_words(text)
         if hours is not None:
@@ -343,6 +364,7 @@ def _read_choice(spec: SlotSpec, text: str) -> Any:
 def _button_by_title(slot: str, answer: AnswerContext) -> Any:
     """A button's title typed out, or a near-copy of it ("休息的时候也喘" for "是，休息时也喘")."""
     said = normal(answer.text)
+    numeric = bool(_NUMERIC_ANSWER.match(said))  # "38.6" is a reading, not a near-copy of "38℃"
     best, best_score = None, 0.0
     for button in answer.buttons:
         title = normal(button.get("title", ""))
@@ -350,6 +372,8 @@ def _button_by_title(slot: str, answer: AnswerContext) -> Any:
             continue
         if said == title:
             score = 1.0
+        elif numeric:
+            continue
         else:
             common = sum(min(said.count(c), title.count(c)) for c in set(title))
             score = common / max(len(title), len(said))

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.answers import AnswerContext, asks_question, is_correction, read_answer, wants_human
+from bot.answers import AnswerContext, asks_question, is_correction, read_answer, wants_human, words
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
 from bot.turn import Turn
@@ -28,6 +28,7 @@ ESCAPE_INTENTS = frozenset({"cancel", "help", "request_doctor", "emergency_help"
 EMPTY = "empty_message"  # what the engine calls a message with no text, payload or attachment
 # A message that reports an illness starts the flow of this intent, whatever its own intent.
 REPORT_INTENT = "report_symptoms"
+_SURE_CRY = 0.8  # below this, "emergency_help" said in answer to a question is read as the answer
 _READINGS = frozenset({"temperature", "spo2", "respiratory_rate", "heart_rate"})
 # Vital signs a patient reports again as they change: a new, worse reading replaces the old one.
 _WORSE_WHEN_HIGHER = frozenset({"temperature", "respiratory_rate", "heart_rate"})
@@ -109,8 +110,8 @@ class FlowRunner:
         return top.waiting_for
 
     def reports_illness(self, turn: Turn) -> bool:
-        """Whether this message told us a symptom or a reading (filled this turn) while no flow runs."""
-        if turn.state.stack:
+        """Whether this typed message told us a symptom or a reading (filled this turn) while no flow runs."""
+        if turn.state.stack or not turn.answer_text:
             return False
         for name in turn.filled_this_turn:
             if name in _READINGS or (name.startswith("symptoms.") and turn.state.slot(name) is True):
@@ -119,12 +120,22 @@ class FlowRunner:
 
     def _intake_for(self, turn: Turn, intent: str, flow: Flow | None) -> Flow | None:
         """The intake to start for a message that reports an illness but whose intent starts none."""
-        if flow is not None and not flow.digression:
-            return None
         if intent in ESCAPE_INTENTS or not self.reports_illness(turn):
             return None
         intake = self.flows.triggered_by(REPORT_INTENT, turn.state.slots)
-        return intake if intake is not None and intake is not flow else None
+        if intake is None or (flow is not None and self._leads_to(flow, intake.id, set())):
+            return None  # the flow is an intake itself (covid_positive → the symptom intake)
+        return intake
+
+    def _leads_to(self, flow: Flow, target: str, seen: set[str]) -> bool:
+        """Whether `flow` is `target` or calls or links to it, directly or through other flows."""
+        if flow.id == target:
+            return True
+        seen.add(flow.id)
+        return any(
+            step.kind in ("call", "link") and step.arg not in seen and self._leads_to(self.flows.flows[step.arg], target, seen)
+            for step in flow.steps
+        )
 
     def read_intent(self, parse: ParseResult, text: str, state: Any) -> ParseResult:
         """The intent the dialogue acts on.
@@ -139,8 +150,11 @@ class FlowRunner:
         if parse.intent.name == "emergency_help" and text and top is not None and top.waiting_for:
             spec = self.flows.slot_spec(top.waiting_for)
             answer = AnswerContext(text=text, intent="inform", entities=tuple(parse.entities))
-            if spec is not None and spec.type == "bool" and read_answer(spec, answer) is False:
-                return replace(parse, intent=Intent("deny", parse.intent.confidence))
+            said = read_answer(spec, answer) if spec is not None else None
+            # A denial is never a cry for help; any other answer is one only when the NLU is sure
+            # (the answer's facts are screened all the same).
+            if said is False or (said is not None and parse.intent.confidence < _SURE_CRY):
+                return replace(parse, intent=Intent("inform", parse.intent.confidence))
         return parse
 
     @staticmethod
@@ -185,11 +199,17 @@ class FlowRunner:
 
     def _fill_pending(self, turn: Turn, frame: Frame, step: Step, intent: str) -> bool:
         name = frame.waiting_for or ""
-        if name in turn.filled_this_turn:
-            return True
         spec = self.flows.slot_spec(name)
         if spec is None:
             return False
+        if name in turn.filled_this_turn:
+            if turn.answer_text and name.startswith("symptoms."):
+                # The answer's own reading of the asked symptom wins over the NLU's context-free one
+                # ("喘气正常" names 喘, and says it is fine).
+                said = read_answer(spec, AnswerContext(turn.answer_text, intent, tuple(turn.parse.entities) if turn.parse else ()))
+                if isinstance(said, bool):
+                    turn.set_slot(name, said, actor="patient")
+            return True
         if turn.answer_text:
             answer = AnswerContext(
                 text=turn.answer_text,
@@ -206,7 +226,20 @@ class FlowRunner:
         if not ok:
             return False
         turn.set_slot(name, coerced, actor="patient")
+        if coerced is True and turn.answer_text:
+            self._fill_gated(turn, name)
         return True
+
+    def _fill_gated(self, turn: Turn, gate: str) -> None:
+        """"家里有血氧仪吗？" answered "九十七": the reading the gate opens is filled too, not asked."""
+        target = words().gates.get(gate)
+        spec = self.flows.slot_spec(target) if target else None
+        if spec is None or turn.state.slot(spec.name) is not None:
+            return
+        value = read_answer(spec, AnswerContext(text=turn.answer_text, intent="inform"))
+        if isinstance(value, int | float) and spec.coerce(value)[0]:
+            turn.set_slot(spec.name, spec.coerce(value)[1], actor="patient")
+            turn.filled_this_turn.add(spec.name)
 
     @staticmethod
     def _leaves_question(turn: Turn, intent: str, flow: Flow) -> bool:
@@ -306,7 +339,7 @@ class FlowRunner:
     def _start(self, turn: Turn, flow: Flow, interrupt: bool) -> None:
         if interrupt:
             self._end_all(turn, "interrupted")
-        if any(f.flow == flow.id for f in turn.state.stack):
+        if any(self._leads_to(flow, f.flow, set()) for f in turn.state.stack):
             # Asked again for a flow already running: carry on with it, neither nesting a copy nor
             # dropping the flows it called (their questions are still to ask).
             return

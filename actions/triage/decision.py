@@ -54,7 +54,10 @@ class Decision:
 # a suicide plan) is an unconfirmed red flag: the intake ends no lower than consult.
 NOT_RED_FLAGS = frozenset({"age", "age_months", "sex", "subject", "vaccine_doses", "duration_hours",
                            "pregnancy_weeks", "weight_kg", "antigen_result", "has_oximeter", "can_count_breaths",
-                           "pregnant", "wants_doctor"})
+                           "pregnant", "wants_doctor", "phq2_interest", "phq2_mood", "gad2_nervous", "gad2_worry"})
+
+
+UNKNOWN_POLICY_RULE = "intake.unknown_red_flag"
 
 
 def unknown_red_flags(slots: dict[str, Any]) -> int:
@@ -72,7 +75,8 @@ def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:
         facts["age_months"] = round(age * 12, 2)
     elif age is None and isinstance(months, int | float) and not isinstance(months, bool):
         facts["age"] = round(months / 12, 4)
-    facts["unknown_red_flags"] = unknown_red_flags(facts)
+    if unknown := unknown_red_flags(facts):
+        facts["unknown_red_flags"] = unknown
     if facts.get("pregnant") is None:
         if get_slot(facts, "conditions.pregnancy") is True or facts.get("pregnancy_weeks") is not None:
             facts["pregnant"] = True
@@ -107,14 +111,18 @@ def _decide(ruleset: Ruleset, facts: dict[str, Any], used: tuple[Any, ...]) -> D
     base = min((LEVELS.index(r.level) for r in fired), default=LEVELS.index("selfcare"))
     raised_by: tuple[Modifier, ...] = ()
     level = base
-    if LEVELS[base] in ("consult", "selfcare") and ruleset.modifier_context.evaluate(facts):
+    deciding = tuple(r for r in fired if LEVELS.index(r.level) == base)
+    # The floor for unanswered red flags is a policy, not a finding: a high-risk profile raises
+    # findings, not the floor.
+    policy_only = bool(deciding) and all(r.id == UNKNOWN_POLICY_RULE for r in deciding)
+    if LEVELS[base] in ("consult", "selfcare") and not policy_only and ruleset.modifier_context.evaluate(facts):
         raised_by = tuple(m for m in ruleset.modifiers if m.when.evaluate(facts))
         if raised_by:
             level = base - 1
     return Decision(
         level=LEVELS[level],
         fired=fired,
-        deciding=tuple(r for r in fired if LEVELS.index(r.level) == base),
+        deciding=deciding,
         raised_by=raised_by,
         ruleset=ruleset.version,
         facts={name: value for name, value in zip(ruleset.sorted_names, used) if value is not None},

@@ -125,8 +125,7 @@ def patient(client: httpx.AsyncClient):
 # A healthy 30-year-old man with a positive antigen test, 38.6 ℃ for two days, a cough, no red flags.
 MILD_ADULT = (
     "/covid_positive",
-    '/inform{"subject": "self"}',
-    '/inform{"covid_test": "positive", "antigen_result": "positive"}',
+    '/inform{"subject": "self", "antigen_result": "positive"}',
     '/inform{"symptoms.fever": true}',
     "38.6",
     '/inform{"duration_hours": 48}',
@@ -143,7 +142,7 @@ MILD_ADULT = (
 
 async def agree_to_followup(p: Patient) -> None:
     """The mild adult's intake, ending with a yes to the daily check-ins."""
-    await p.answers(*MILD_ADULT, '/inform{"vaccine_doses": 3}')
+    await p.answers(*MILD_ADULT)
     assert p.asked[-1] == "utter_ask_followup"
     await p.say('/inform{"followup_consent": true}')
 

@@ -19,7 +19,6 @@ async def test_covid_positive_asks_the_fever_questions_in_order(patient) -> None
         asked.extend(k for k in p.asked if k.startswith("utter_ask_"))
     assert asked == [
         "utter_ask_subject",
-        "utter_ask_covid_test",
         "utter_ask_fever",
         "utter_ask_temperature",
         "utter_ask_duration",
@@ -31,13 +30,13 @@ async def test_covid_positive_asks_the_fever_questions_in_order(patient) -> None
         "utter_ask_age",
         "utter_ask_conditions",
         "utter_ask_pregnant",
-        "utter_ask_vaccine_doses",
+        "utter_ask_followup",
     ]
 
 
 async def test_mild_adult_ends_in_selfcare_with_guidance_and_a_followup_offer(patient) -> None:
     p: Patient = patient("fever-mild")
-    await p.answers(*MILD_ADULT, '/inform{"vaccine_doses": 3}')
+    await p.answers(*MILD_ADULT)
     assert p.decision["level"] == "selfcare"
     assert "utter_outcome_selfcare" in p.asked and p.asked[-1] == "utter_ask_followup"
     assert "对乙酰氨基酚" in p.texts and "布洛芬" in p.texts
@@ -56,7 +55,7 @@ async def test_a_family_member_child_gets_the_childrens_questions(patient) -> No
     p: Patient = patient("fever-child")
     await p.answers("/covid_positive", '/inform{"subject": "child"}')
     assert p.asked == ["utter_ask_child_age"]
-    await p.answers("4", '/inform{"covid_test": "positive", "antigen_result": "positive"}', '/inform{"symptoms.fever": true}')
+    await p.answers("4", '/inform{"symptoms.fever": true}')
     assert p.asked == ["utter_ask_temperature"]
     asked = []
     for message in (
@@ -66,20 +65,21 @@ async def test_a_family_member_child_gets_the_childrens_questions(patient) -> No
         '/inform{"has_oximeter": false}',
         '/inform{"can_count_breaths": true}',
         "28",
+        '/inform{"exposure_answer": "none"}',
         '/inform{"other_symptoms": "none"}',
-        "15",
     ):
         await p.say(message)
         asked.extend(k for k in p.asked if k.startswith("utter_ask_"))
-    # Under 12: no chest-pain question, the breathing rate is asked, then the weight for dosing.
+    # Under 12: no chest-pain question, the breathing rate is asked; the weight (for dosing) only
+    # after a self-care decision, so the children's red flags come first.
     assert asked == [
         "utter_ask_duration",
         "utter_ask_dyspnea",
         "utter_ask_has_oximeter",
         "utter_ask_can_count_breaths",
         "utter_ask_respiratory_rate",
+        "utter_ask_exposure",
         "utter_ask_other_symptoms",
-        "utter_ask_weight",
         "utter_ask_child_confusion",
     ]
 
@@ -111,7 +111,7 @@ async def test_an_infant_is_asked_the_age_in_months(patient) -> None:
 
 async def test_a_corrected_temperature_re_decides_the_question_that_depends_on_it(patient) -> None:
     p: Patient = patient("fever-correct")
-    await p.answers("/covid_positive", '/inform{"subject": "self"}', '/inform{"covid_test": "not_tested"}',
+    await p.answers("/covid_positive", '/inform{"subject": "self", "antigen_result": "positive"}',
                     '/inform{"symptoms.fever": true}', "37.8", '/inform{"duration_hours": 96}')
     # 37.8 ℃: the "still above 38.5 despite medicine" question does not apply.
     assert p.asked == ["utter_ask_dyspnea"]
@@ -178,6 +178,7 @@ async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
     for answer in ("没有", "有点喘，爬楼梯会气短", "不是", "没有血氧仪", "不方便", "没有胸痛", "嗓子疼", "35岁", "没有", "不是"):
         await p.say(answer)
         asked.extend(k for k in p.asked if k.startswith("utter_ask_"))
+    decision = p.decision
     assert asked == [
         "utter_ask_dyspnea",
         "utter_ask_breathless_at_rest",
@@ -188,12 +189,11 @@ async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
         "utter_ask_age",
         "utter_ask_conditions",
         "utter_ask_pregnant",
-        "utter_ask_vaccine_doses",
+        "utter_ask_wants_doctor_urgent",
     ]
     slots = await p.slots()
     assert slots["breathing_severity"] == "mild" and slots["symptoms"]["sore_throat"] is True
-    await p.say("3")
-    assert p.decision["level"] == "urgent" and "resp.dyspnea" in p.decision["rules"]
+    assert decision["level"] == "urgent" and "resp.dyspnea" in decision["rules"]
 
 
 async def test_breathless_at_rest_is_decided_at_once(patient) -> None:
@@ -211,10 +211,10 @@ async def test_a_new_symptom_mid_intake_keeps_the_questions_still_to_ask(patient
     await p.say('/covid_positive{"subject": "child", "age": 3, "antigen_result": "positive", "temperature": 38.5,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
                 ' "can_count_breaths": false, "other_symptoms": "none"}')
-    assert p.asked == ["utter_ask_weight"]
-    # Not a weight, but a new complaint: it is kept, and the children's questions are not lost.
+    assert p.asked == ["utter_ask_child_confusion"]
+    # Not an answer, but a new complaint: it is kept, and the children's questions are not lost.
     await p.say('/covid_positive{"symptoms.vomiting": true}')
-    assert p.asked[-1] == "utter_ask_weight"
+    assert p.asked[-1] == "utter_ask_child_confusion"
     assert (await p.slots())["symptoms"]["vomiting"] is True
 
 

@@ -29,7 +29,7 @@ async def test_agreeing_schedules_seven_daily_checkins(patient, runtime) -> None
 
 async def test_declining_schedules_nothing(patient, runtime) -> None:
     p: Patient = patient("fu-decline")
-    await p.answers(*MILD_ADULT, '/inform{"vaccine_doses": 3}', '/inform{"followup_consent": false}')
+    await p.answers(*MILD_ADULT, '/inform{"followup_consent": false}')
     assert "utter_followup_declined" in p.asked
     assert await runtime.jobs.pending(job_key_prefix("fu-decline")) == []
 
@@ -101,7 +101,7 @@ async def test_recovered_cancels_the_remaining_checkins(patient, runtime) -> Non
 async def test_unsubscribe_stops_the_checkins(patient, runtime) -> None:
     p: Patient = patient("fu-stop")
     await agree_to_followup(p)
-    await patient("fu-other").answers(*MILD_ADULT, '/inform{"vaccine_doses": 3}', '/inform{"followup_consent": true}')
+    await patient("fu-other").answers(*MILD_ADULT, '/inform{"followup_consent": true}')
     await p.say("/unsubscribe")
     assert "utter_followup_stopped" in p.asked
     assert await runtime.jobs.pending(job_key_prefix("fu-stop")) == []

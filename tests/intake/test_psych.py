@@ -66,8 +66,9 @@ async def test_low_mood_mentioned_during_a_fever_intake_brings_the_suicide_quest
         '/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 38.0, "duration_hours": 24,'
         ' "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false, "symptoms.chest_pain": false,'
         ' "other_symptoms": "none", "age": 30, "conditions_answer": "none", "pregnant": false, "vaccine_doses": 3,'
-        ' "symptoms.low_mood": true}'
+        ' "symptoms.low_mood": true, "phq2_interest": 1, "phq2_mood": 1, "gad2_nervous": 0, "gad2_worry": 0}'
     )
+    # The fever intake is the symptom intake: low mood brings the screening, then the suicide question.
     assert p.asked == ["utter_ask_suicidal_thoughts"] and p.decision is None
 
 

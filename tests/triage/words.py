@@ -78,6 +78,26 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "gad2_nervous": ("gad_nervous",),
     "gad2_worry": ("gad_worry",),
     "wants_doctor": ("wants_doctor",),
+    "gi_answer": ("symptoms.vomiting+symptoms.diarrhea",),
+    # Discriminators the bot asks under codes of its own (not vocabulary codes the writer could key):
+    # the patient answers with what they said about the symptom the discriminator refines.
+    "symptoms.abdominal_tenderness": ("symptoms.abdominal_pain",),
+    "symptoms.writhing": ("symptoms.abdominal_pain", "symptoms.back_pain"),
+    "symptoms.flank_pain": ("symptoms.back_pain", "symptoms.abdominal_pain"),
+    "symptoms.testicular_pain": ("symptoms.abdominal_pain",),
+    "symptoms.missed_period": ("pregnancy",),
+    "symptoms.leg_pain": ("symptoms.leg_swelling",),
+    "symptoms.spreading_redness": ("symptoms.rash",),
+    "symptoms.nonblanching_rash": ("symptoms.rash",),
+    "symptoms.foot_drop": ("symptoms.limb_weakness",),
+    "symptoms.saddle_numbness": ("other",),
+    "symptoms.incontinence": ("other",),
+    "symptoms.drooling": ("symptoms.sore_throat", "eating_drinking"),
+    "symptoms.pallor": ("other",),
+    "symptoms.sweating": ("other",),
+    "symptoms.radiating_pain": ("symptoms.chest_pain", "complaint"),
+    "symptoms.shingles": ("symptoms.rash",),
+    "symptoms.eye_chemical": ("symptoms.eye_pain",),
 }
 # Pain questions are answered with the words the patient used about the painful part.
 PAIN_CODES = ("abdominal_pain", "chest_pain", "severe_headache", "headache", "back_pain", "eye_pain",
@@ -110,6 +130,9 @@ def _fact(facts: dict[str, Any], topic: str) -> str | None:
     """The patient's words for a topic, or None when the vignette does not say."""
     if topic == "medicines+temperature":
         parts = [str(facts[k]) for k in ("medicines", "temperature") if facts.get(k)]
+        return "，".join(parts) or None
+    if "+" in topic and topic != "medicines+temperature":
+        parts = [said for part in topic.split("+") if (said := _fact(facts, part))]
         return "，".join(parts) or None
     if topic == "travel+exposure":
         parts = [str(facts[k]) for k in ("travel", "exposure") if facts.get(k)]
