@@ -6,7 +6,7 @@ test knows when the worker holds the conversation and may be killed.
 import asyncio
 from pathlib import Path
 
-from bot.actions import ActionContext, interceptor
+from bot.action_api import ActionContext, interceptor
 
 
 @interceptor("stall_for_lock_tests", priority=1)
