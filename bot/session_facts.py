@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.consultations.intake import vital_names
+from bot.consultations.summary import vital_names
 
 if TYPE_CHECKING:
     from bot.state import ConversationState

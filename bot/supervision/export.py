@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, select
 from bot import events as ev
 from bot.config import Config, ensure_secret_key
 from bot.consultations.departments import load_departments
-from bot.consultations.intake import build_intake
+from bot.consultations.summary import build_intake
 from bot.consultations.models import ConsultationRow, StaffRow
 from bot.consultations.lifecycle import ENDED
 from bot.db import Database, EventRow
