@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from bot.consultations import ConsultationError, consultations
+from bot.http_input import unsafe_text
 from bot.runtime import Runtime
 from bot.supervision import AuditEntry
 from bot.supervision.models import is_sealed
@@ -113,7 +114,8 @@ class ConsoleAuditMiddleware:
             username = str(json.loads(body.decode("utf-8")).get("username", ""))[:64]
         except (ValueError, AttributeError):
             return  # refused as malformed before any password was checked
-        staff = await consultations(self.runtime).staff.by_username(username) if username else None
+        # A name the sign-in refused as unsafe (a NUL) is never looked up: PostgreSQL would refuse it.
+        staff = await consultations(self.runtime).staff.by_username(username) if username and not unsafe_text(username) else None
         outcome = "ok" if status < 400 else "locked" if status == 429 else "refused"
         await self.runtime.audit.record(AuditEntry(
             actor=staff.actor if staff else "unknown", action="staff.sign_in", object_type="staff",

@@ -9,15 +9,17 @@ import pytest
 from bot.app import create_app
 from bot.consultations import consultations
 from bot.runtime import Runtime
+from integrations.web.rest_auth import RestAuth
 from tests.console.helpers import on_duty, say, texts, tracker
 from tests.console.test_console_api import sign_in
 
 
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """Over https://, so that the console's Secure session cookie is sent back."""
+    """Over https://, so that the console's Secure session cookie is sent back; with the REST token."""
     transport = httpx.ASGITransport(app=create_app(runtime=runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="https://wenzhen.test") as http:
+    headers = {"Authorization": f"Bearer {RestAuth(runtime.config).deployment_token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="https://wenzhen.test", headers=headers) as http:
         yield http
 
 
