@@ -313,11 +313,12 @@ class Engine:
             if not ok:
                 continue
             previous = turn.state.slot(name)
-            if previous != coerced and name != "language" and in_live_session(turn.state):
-                if not accept_in_session(turn, name, coerced, previous):
-                    continue  # recorded as an observation; the intake keeps what the doctor read
             changed = previous is not None and previous != coerced and name != "language"
-            if changed and not payload_slots.get(name) == value and not self.runner.accepts_change(turn, name, previous, coerced):
+            if previous != coerced and name != "language" and in_live_session(turn.state):
+                # With a doctor: what the patient says is news, recorded as an observation.
+                if not accept_in_session(turn, name, coerced, previous):
+                    continue  # the intake keeps what the doctor read
+            elif changed and not payload_slots.get(name) == value and not self.runner.accepts_change(turn, name, previous, coerced):
                 continue  # a stray reading never silently rewrites what the patient said before
             turn.set_slot(name, coerced, actor="patient")
             turn.filled_this_turn.add(name)

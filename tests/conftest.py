@@ -173,6 +173,8 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
             DATABASE_URL=(database_url or f"sqlite:///{tmp_path}/server.db").replace("+asyncpg", ""),
             WENZHEN_DATA_DIR=str(tmp_path / "data"),
             WENZHEN_SECRET_KEY="test-secret-key-" + "x" * 32,
+            # Test-only plugins (tests.faults.slow_turn_plugin) import from the checkout.
+            PYTHONPATH=os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p),
         )
         if redis_url:
             env["REDIS_URL"] = redis_url

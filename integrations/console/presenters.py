@@ -25,6 +25,7 @@ from bot.events import Event
 from bot.patients import Patient, Patients, mask_name
 from bot.responses import display_value
 from bot.runtime import Runtime
+from bot.session_facts import OBSERVATION
 from bot.state import ConversationState
 
 LABELS_FILE = Path(__file__).with_name("labels.yml")
@@ -174,26 +175,38 @@ class ConsultationView:
 
 
 class SlotHistory:
-    """Each slot's value before a moment and whether the patient changed it after (dotted keys for maps)."""
+    """Each slot's value before a moment and whether the patient changed it after (dotted keys for maps).
+
+    In a live session a changed fact stays in the slot as the intake had it and arrives as an
+    `observation` (bot/session_facts.py): the fact shows what the patient said last, marked new,
+    with the intake's value as what it replaced.
+    """
 
     def __init__(self, events: list[Event], since: float) -> None:
         self.before: dict[str, Any] = {}
         self.changed: set[str] = set()
+        self.observed: dict[str, Any] = {}
         for event in events:
             if event.type == ev.RESTARTED:
                 self.before.clear()
                 self.changed.clear()
-            if event.type != ev.SLOT:
+                self.observed.clear()
+            if event.type not in (ev.SLOT, OBSERVATION):
                 continue
             name, value = str(event.data.get("name")), event.data.get("value")
             pairs = [(f"{name}.{k}", v) for k, v in value.items()] if isinstance(value, dict) else [(name, value)]
             for key, item in pairs:
-                if event.timestamp < since:
+                if event.type == OBSERVATION:
+                    if event.timestamp >= since:
+                        self.observed[key] = item
+                elif event.timestamp < since:
                     self.before[key] = item
                 elif self.before.get(key) != item:
                     self.changed.add(key)
 
     def fact(self, key: str, label: str, value: Any, show: Callable[[Any], str], abnormal: bool = False) -> Fact:
+        if key in self.observed and self.observed[key] != value:
+            return Fact(label, show(self.observed[key]), True, show(value) if value is not None else None, abnormal)
         new = key in self.changed
         old = self.before.get(key)
         before = show(old) if new and old is not None and old != value else None

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ from bot.app import create_app
 from bot.db import JobRow, utcnow
 from bot.jobs import job
 from bot.messages import UserMessage
-from bot.runtime import Runtime
 from tests.conftest import write_config
 from tests.faults.redis_server import PORTS, OwnRedis
 
@@ -30,9 +30,14 @@ PROBE = "faults_probe"
 ran: list[int] = []
 
 
+@dataclass(frozen=True)
+class Probe:
+    n: int
+
+
 @job(PROBE)
-async def _probe(runtime: Runtime, payload: dict[str, Any]) -> None:
-    ran.append(int(payload["n"]))
+async def _probe(payload: Probe) -> None:
+    ran.append(payload.n)
 
 
 @pytest.fixture
@@ -85,7 +90,7 @@ async def test_redis_restarted_empty_during_a_run(make_runtime: Any, postgres_ur
     async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
         say = lambda text: http.post("/webhooks/rest/webhook", json={"sender": "outage", "message": text})
         assert (await say("你好")).status_code == 200
-        await runtime.jobs.schedule(PROBE, {"n": 1})
+        await runtime.jobs.schedule(PROBE, Probe(1))
         await _until(lambda: _ran(1), 10)
 
         own_redis.stop()
@@ -95,7 +100,7 @@ async def test_redis_restarted_empty_during_a_run(make_runtime: Any, postgres_ur
         answers = []
         while time.monotonic() - outage_started < 4:
             answers.append(await say("还在吗"))
-        await runtime.jobs.schedule(PROBE, {"n": 2})  # due now, while the queue's Redis is away
+        await runtime.jobs.schedule(PROBE, Probe(2))  # due now, while the queue's Redis is away
         await asyncio.sleep(1)
         lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
         assert answers and {r.status_code for r in answers} == {503}
