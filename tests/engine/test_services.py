@@ -3,18 +3,25 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot import events as ev
 from bot.broadcasts import OptOutRow
+from bot.consultations import consultations, topics
+from bot.db import JobRow
 from bot.config import Config
 from bot.engine import Engine
 from bot.messages import UserMessage
 from bot.runtime import Runtime
 from bot.services import ServiceError, Services
+from tests.console.helpers import on_duty
 from tests.engine.test_flows import FLOW_CONFIG, say
+
+HERE = Path(__file__).parent
 
 
 @dataclass
@@ -134,3 +141,42 @@ async def writes_go_with_the_turn(rt: Runtime) -> None:
     # The failed turn let go of the database: the next turns write as usual.
     assert await say(rt, "/record", sender="after") == ["完成"]
     assert await opted_out(rt, "after")
+
+
+async def test_a_failed_turn_leaves_no_consultation_behind(make_runtime) -> None:
+    """The consultation a turn asks for is written in the turn's transaction: no orphan in the queue."""
+    rt = await make_runtime(plugins=[*FLOW_CONFIG["plugins"], "actions.handoff"],
+                            flows={**FLOW_CONFIG["flows"], "dir": str(HERE / "handoff_flows")})
+    await on_duty(rt, "dr.li", ["general"])
+    service = consultations(rt)
+    told: list[Any] = []
+    ready = asyncio.Event()
+
+    async def listen() -> None:
+        async with rt.pubsub.subscribe(topics.department("general")) as queue:
+            ready.set()
+            async for message in queue:
+                told.append(message)
+
+    listener = asyncio.create_task(listen())
+    await ready.wait()
+    try:
+        await say(rt, "/handoff_crash", sender="crashed")
+        assert await service.open_for("crashed") is None
+        assert await service.queue(["general"]) == []
+        async with rt.db.session() as session:
+            assert list(await session.scalars(select(JobRow))) == []  # nor its expiry job
+        await asyncio.sleep(0.3)
+        assert told == []  # nobody was told of a patient who is not there
+
+        await say(rt, "/handoff_ok", sender="kept")
+        [entry] = await service.queue(["general"])
+        assert entry.consultation.conversation_id == "kept"
+        for _ in range(100):
+            if told:
+                break
+            await asyncio.sleep(0.05)
+        assert [(m.change, m.consultation.conversation_id) for m in told] == [("requested", "kept")]
+    finally:
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
