@@ -51,6 +51,7 @@ async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset) 
         department.code,
         level=_queue_level(ctx, ruleset),
         queue_off_hours=queue_off_hours,
+        turn=ctx,
     )
     if outcome.transition is not None:
         ctx.emit(ev.HANDOFF, outcome.transition.event, actor=outcome.transition.actor)
@@ -86,7 +87,7 @@ async def handoff_cancel(ctx: ActionContext, service: Consultations) -> None:
     if current is None:
         ctx.utter("utter_consultation_nothing_to_cancel")
         return
-    transition = await service.cancel(current.id)
+    transition = await service.cancel(current.id, turn=ctx)
     ctx.emit(ev.HANDOFF, transition.event, actor=transition.actor)
     ctx.utter("utter_consultation_cancelled")
 

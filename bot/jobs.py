@@ -74,9 +74,13 @@ class Jobs:
         self._kick = kick
 
     async def schedule(
-        self, kind: str, payload: Any, due_at: dt.datetime | None = None, key: str | None = None
+        self, kind: str, payload: Any, due_at: dt.datetime | None = None, key: str | None = None,
+        session: "AsyncSession | None" = None,
     ) -> int | None:
-        """Add a job; with `key`, scheduling the same key twice keeps the first (returns None)."""
+        """Add a job; with `key`, scheduling the same key twice keeps the first (returns None).
+
+        With `session` (a turn's transaction) the job is added in it, committed with it; its key
+        must then be new (a duplicate would fail the whole turn)."""
         if kind not in HANDLERS:
             raise ValueError(f"no handler for job kind {kind!r}")
         expected = payload_type(HANDLERS[kind])
@@ -86,11 +90,15 @@ class Jobs:
         if due.tzinfo is None:
             raise ValueError("due_at must be timezone-aware")
         due = due.astimezone(dt.timezone.utc)  # SQLite keeps the wall-clock time: store UTC everywhere
+        row = JobRow(kind=kind, key=key, payload=wire.to_data(payload), due_at=due, status="pending", attempts=0)
+        if session is not None:
+            session.add(row)
+            await session.flush()
+            return row.id
         try:
-            async with self._db.transaction() as session:
-                row = JobRow(kind=kind, key=key, payload=wire.to_data(payload), due_at=due, status="pending", attempts=0)
-                session.add(row)
-                await session.flush()
+            async with self._db.transaction() as own:
+                own.add(row)
+                await own.flush()
                 job_id = row.id
         except IntegrityError:
             return None

@@ -14,12 +14,14 @@ import inspect
 import typing
 from typing import Any, Callable, TypeVar
 
+from bot.config import ConfigError
+
 T = TypeVar("T")
 Factory = Callable[..., Any]
 
 
-class ServiceError(LookupError):
-    """A service nobody provides, provided twice, or needing itself."""
+class ServiceError(ConfigError):
+    """A service nobody provides, provided twice, or needing itself: the deployment cannot start."""
 
 
 class Services:

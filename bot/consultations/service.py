@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events as ev
 from bot.consultations import lifecycle as lc
@@ -138,6 +139,14 @@ class Settings:
             max_wait_hours=float(wait.get("max_hours", 12)),
             lockout=LockoutPolicy(int(console.get("max_failed_logins", 5)), int(console.get("lockout_minutes", 15))),
         )
+
+
+class InTurn(Protocol):
+    """What `request`/`cancel` need of the patient's turn (an action's `ActionContext` is one)."""
+
+    async def transaction(self) -> AsyncSession: ...
+
+    def after_commit(self, func: Callable[[], Awaitable[Any]]) -> None: ...
 
 
 class Consultations:
@@ -283,8 +292,12 @@ class Consultations:
         level: str | None = None,
         queue_off_hours: bool = False,
         now: dt.datetime | None = None,
+        turn: "InTurn | None" = None,
     ) -> RequestOutcome:
-        """A patient asks for a doctor. Emit `outcome.transition.event` (type handoff) in the turn."""
+        """A patient asks for a doctor. Emit `outcome.transition.event` (type handoff) in the turn.
+
+        With `turn` (the action's context) the consultation is written in the turn's transaction and
+        announced once the turn is stored: a turn that fails leaves no consultation behind."""
         now = now or utcnow()
         try:
             dept = self.departments.get(department or self.departments.default)
@@ -312,24 +325,37 @@ class Consultations:
             requested_at=now, waiting_since=None if paying else now, session_starts_at=session.start,
             expires_at=expires, participants=[],
         )
-        async with self.db.transaction() as s:
+        if turn is not None:
+            s = await turn.transaction()
             s.add(row)
-        await self.jobs.schedule(EXPIRE_JOB, ExpireConsultation(row.id), expires,
-                                         key=f"consultation:{row.id}:expire")
+            await s.flush()
+            await self.jobs.schedule(EXPIRE_JOB, ExpireConsultation(row.id), expires,
+                                     key=f"consultation:{row.id}:expire", session=s)
+        else:
+            async with self.db.transaction() as s:
+                s.add(row)
+            await self.jobs.schedule(EXPIRE_JOB, ExpireConsultation(row.id), expires,
+                                     key=f"consultation:{row.id}:expire")
         c = self._public(row)
         transition = Transition(c, self._event(c, fee_fen=c.fee_fen, order_no=c.order_no), "patient")
-        await self._publish(c, "requested")
+        await self._publish(c, "requested", turn)
         if paying:
             return RequestOutcome("payment_required", dept, c, transition, next_session=session)
         position = await self.position(c)
         return RequestOutcome("queued", dept, c, transition, position, await self.wait_minutes(dept.code, position, now),
                               next_session=session)
 
-    async def cancel(self, consultation_id: str, actor: str = "patient") -> Transition:
-        """The patient withdraws. Emit the returned event in the patient's turn."""
-        c = await self._move(consultation_id, lc.CANCELLED, ended_at=utcnow())
-        await self.jobs.cancel(f"consultation:{c.id}:")
-        await self._publish(c, "cancelled")
+    async def cancel(self, consultation_id: str, actor: str = "patient", turn: "InTurn | None" = None) -> Transition:
+        """The patient withdraws. Emit the returned event in the patient's turn (with `turn`, the
+        change is written in the turn's transaction and announced once the turn is stored)."""
+        if turn is not None:
+            s = await turn.transaction()
+            c = self._public(await self._moved(s, consultation_id, lc.CANCELLED, ended_at=utcnow()))
+            await self.jobs.cancel(f"consultation:{c.id}:", session=s)
+        else:
+            c = await self._move(consultation_id, lc.CANCELLED, ended_at=utcnow())
+            await self.jobs.cancel(f"consultation:{c.id}:")
+        await self._publish(c, "cancelled", turn)
         return Transition(c, self._event(c), actor)
 
     async def relay_from_patient(self, handoff: dict[str, Any], text: str, attachments: list[dict[str, Any]],
@@ -520,15 +546,21 @@ class Consultations:
     async def _move(self, consultation_id: str, status: str, **values: Any) -> Consultation:
         """Change status only from a state that allows it; a lost race is a conflict, never a double move."""
         async with self.db.transaction() as s:
-            row = await s.get(ConsultationRow, consultation_id, with_for_update=True)
-            if row is None:
-                raise ConsultationError("not_found", "no such consultation")
-            if row.status != status and not lc.can_move(row.status, status):
-                raise ConsultationError("conflict", f"a {row.status} consultation cannot become {status}")
-            row.status = status
-            for key, value in values.items():
-                setattr(row, key, value)
+            await self._moved(s, consultation_id, status, **values)
         return await self.get(consultation_id)
+
+    @staticmethod
+    async def _moved(s: AsyncSession, consultation_id: str, status: str, **values: Any) -> ConsultationRow:
+        row = await s.get(ConsultationRow, consultation_id, with_for_update=True)
+        if row is None:
+            raise ConsultationError("not_found", "no such consultation")
+        if row.status != status and not lc.can_move(row.status, status):
+            raise ConsultationError("conflict", f"a {row.status} consultation cannot become {status}")
+        row.status = status
+        for key, value in values.items():
+            setattr(row, key, value)
+        await s.flush()
+        return row
 
     def _event(self, c: Consultation, **extra: Any) -> dict[str, Any]:
         return {"status": c.status, "consultation_id": c.id, "department": c.department,
@@ -542,7 +574,10 @@ class Consultations:
         await self.engine.push(t.consultation.conversation_id, messages, actor=t.actor)
         await self._publish(t.consultation, t.event["status"])
 
-    async def _publish(self, c: Consultation, change: str) -> None:
+    async def _publish(self, c: Consultation, change: str, turn: "InTurn | None" = None) -> None:
+        if turn is not None:  # told once the patient's turn is stored, never for a rolled-back one
+            turn.after_commit(lambda: self._publish(c, change))
+            return
         update_ = ConsultationChanged(change, c)
         await self.pubsub.publish(topics.department(c.department), update_)
         for staff_id in {*c.participants, *([c.assigned_to] if c.assigned_to else [])}:
