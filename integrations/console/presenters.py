@@ -153,6 +153,16 @@ class TransferNote:
     at: str
 
 
+@dataclass(frozen=True)
+class TriageView:
+    """The latest triage: level, and every reason in the rules' patient-facing words; `new` if decided in the session."""
+
+    level: str | None
+    level_label: str
+    reasons: list[str]
+    new: bool
+
+
 @dataclass
 class ConsultationView:
     """The detail pane: title line, intake in words (new facts marked), triage reasons, transfer note."""
@@ -166,7 +176,7 @@ class ConsultationView:
     symptoms_absent: list[Fact]
     risk_factors: list[Fact]
     medications: list[Fact]
-    triage: dict[str, Any] | None
+    triage: TriageView | None
     transfer: TransferNote | None
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
@@ -205,11 +215,12 @@ class SlotHistory:
                     self.changed.add(key)
 
     def fact(self, key: str, label: str, value: Any, show: Callable[[Any], str], abnormal: bool = False) -> Fact:
+        """`value` shown by `show`; new when the patient gave it in the session (and it is not what it was)."""
         if key in self.observed and self.observed[key] != value:
             return Fact(label, show(self.observed[key]), True, show(value) if value is not None else None, abnormal)
-        new = key in self.changed
         old = self.before.get(key)
-        before = show(old) if new and old is not None and old != value else None
+        new = key in self.changed and (key not in self.before or old != value)
+        before = show(old) if new and old is not None else None
         return Fact(label, show(value), new, before, abnormal)
 
 
@@ -231,22 +242,25 @@ async def card_name(runtime: Runtime, state: ConversationState) -> str | None:
 
 async def patient_card(runtime: Runtime, c: Consultation, state: ConversationState,
                        now: dt.datetime | None = None) -> PatientCard:
+    """The patient in a line. The level is the conversation's latest triage (a red flag raised while
+    waiting shows at once), else the consultation's."""
     words = labels()
     slots = state.slots
     level = (state.latest_triage or {}).get("level") or c.level
     complaint = slots.get("chief_complaint")
     if complaint:
         complaint_text = words.value("chief_complaint", complaint)
-    else:
+    else:  # no complaint chosen: the first symptoms the patient named
         present = build_intake(state, []).symptoms_present[:3]
-        complaint_text = "、".join(words.code(i.code, i.label) for i in present) or words.value("chief_complaint", None)
-    since = c.waiting_since or c.requested_at
-    minutes = ((now or dt.datetime.now(dt.timezone.utc)) - since).total_seconds() / 60
+        complaint_text = words.data["separator"].join(words.code(i.code, i.label) for i in present) \
+            or words.value("chief_complaint", None)
+    age = slots.get("age")
+    if age is None and isinstance(slots.get("age_months"), (int, float)):
+        age = slots["age_months"] / 12
+    minutes = ((now or dt.datetime.now(dt.timezone.utc)) - (c.waiting_since or c.requested_at)).total_seconds() / 60
     return PatientCard(
         display_name=words.display_name(await card_name(runtime, state), c.conversation_id),
-        level=level, level_label=words.level(level),
-        age=words.value("age", slots.get("age") if slots.get("age") is not None else
-                        (slots["age_months"] / 12 if isinstance(slots.get("age_months"), (int, float)) else None)),
+        level=level, level_label=words.level(level), age=words.value("age", age),
         sex=words.value("sex", slots.get("sex")), complaint=complaint_text, waited=words.waited(minutes))
 
 
@@ -263,7 +277,7 @@ def transfer_note(events: list[Event], consultation_id: str) -> TransferNote | N
     return None
 
 
-def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event], since: float) -> dict[str, Any] | None:
+def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event], since: float) -> TriageView | None:
     """The latest level with its reasons in the patient-facing words of the rules (never rule ids)."""
     if not triage:
         return None
@@ -276,8 +290,8 @@ def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event]
         if reason and reason not in reasons:
             reasons.append(reason)
     latest = next((e for e in reversed(events) if e.type == ev.TRIAGE), None)
-    return {"level": triage.get("level"), "level_label": words.level(triage.get("level")), "reasons": reasons,
-            "new": latest is not None and latest.timestamp >= since}
+    return TriageView(triage.get("level"), words.level(triage.get("level")), reasons,
+                      latest is not None and latest.timestamp >= since)
 
 
 def _measured(value: Any, unit: str) -> str:

@@ -2,7 +2,7 @@
 // Every word shown for a code or value comes from the API (integrations/console/presenters.py).
 "use strict";
 
-const state = { me: null, selected: null, view: null, departments: [], doctors: [], unread: new Set(), invited: new Map() };
+const state = { me: null, selected: null, view: null, queue: [], departments: [], doctors: [], unread: new Set(), invited: new Map() };
 const $ = (id) => document.getElementById(id);
 const el = Console.el;
 const QUEUE_REFRESH_MS = 30000; // waiting times move on even when nothing else happens
@@ -94,6 +94,7 @@ async function loadLists() {
     Console.api("GET", "/api/console/queue"),
     Console.api("GET", "/api/console/consultations?scope=active"),
   ]);
+  state.queue = queue;
   $("queue").replaceChildren(...queue.map(queueItem));
   $("queue-count").textContent = String(queue.length);
   $("tab-queue-count").textContent = String(queue.length);
@@ -321,14 +322,17 @@ const Invitations = {
 // ---- red flags -----------------------------------------------------------------------------
 
 function showAlert(message) {
-  // Outside a session there is no consultation to open: the bot has told the patient to call 120,
-  // and the doctors on duty see it happened.
-  const action = message.consultation_id
-    ? el("button", { type: "button", onclick: () => { banner.remove(); select(message.consultation_id, "intake"); } }, "查看")
+  // Outside a session the bot has told the patient to call 120 and the doctors on duty see it
+  // happened; a patient waiting in my queue can be opened from the banner.
+  const queued = message.consultation_id ? null : state.queue.find((e) => e.conversation_id === message.conversation_id);
+  const consultationId = message.consultation_id || (queued && queued.id);
+  const action = consultationId
+    ? el("button", { type: "button", onclick: () => { banner.remove(); select(consultationId, "intake"); } }, "查看")
     : el("button", { type: "button", onclick: () => banner.remove() }, "知道了");
-  const where = message.consultation_id ? "" : "（" + message.department_name + "，未在问诊中，已提示患者拨打120）";
-  const id = message.consultation_id || message.conversation_id;
-  const who = state.selected && state.selected.id === message.consultation_id && state.view ? state.view.patient.display_name + " " : "";
+  const where = message.consultation_id ? "" : "（" + message.department_name + (queued ? "，排队中" : "，未在问诊中") + "，已提示患者拨打120）";
+  const id = consultationId || message.conversation_id;
+  const who = queued ? queued.patient.display_name + " "
+    : state.selected && state.selected.id === message.consultation_id && state.view ? state.view.patient.display_name + " " : "";
   const banner = el("div", { class: "alert-banner", "data-id": id },
     el("span", { class: "alert-text" }, "⚠ 危急提示：", who, (message.alert.reasons || []).join("；") || "患者描述了危险症状",
       where, "（患者原话：", message.text, "）"),
@@ -338,7 +342,7 @@ function showAlert(message) {
     if (old.dataset.id === id) old.remove();
   }
   $("alerts").prepend(banner);
-  if (state.selected && state.selected.id === message.consultation_id) {
+  if (state.selected && state.selected.id === consultationId) {
     appendChat({ from: "system", text: "⚠ 红旗征象：" + (message.alert.reasons || []).join("；"), at: message.at, alert: true });
     refreshSelected();
   }
