@@ -79,7 +79,7 @@ def _ms(text: str) -> float:
 
 
 def parse(label: str, backend: str, output: str, rss_mb: float) -> Result:
-    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)$", output, re.M))
+    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", output, re.M))
     if len(pct) < 3:
         raise SystemExit(f"{label} {backend}: unexpected wrk output:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
