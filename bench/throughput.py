@@ -16,6 +16,7 @@ import asyncio
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=15, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring")
     parser.add_argument("--port", type=int, default=18410)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per source and backend, in alternating order (ABBA); the summary takes medians")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -139,16 +142,21 @@ def main() -> None:
     print(f"{'source':<8} {'backend':<9} {'msg/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB':>7}")
     results: list[Result] = []
     for backend in backends:
-        for i, (label, source) in enumerate(sources):
-            r = measure(label, source, backend, args, args.port + i)
-            results.append(r)
-            print(f"{r.label:<8} {r.backend:<9} {r.rate:>8.0f} {r.p50_ms:>8.1f} {r.p90_ms:>8.1f} {r.p99_ms:>8.1f} "
-                  f"{r.errors:>7} {r.rss_mb:>7.0f}", flush=True)
+        for repeat in range(args.repeat):
+            # Alternate the order, so a machine whose load drifts favours neither tree.
+            for i, (label, source) in (list(enumerate(sources)) if repeat % 2 == 0 else list(enumerate(sources))[::-1]):
+                r = measure(label, source, backend, args, args.port + i)
+                results.append(r)
+                print(f"{r.label:<8} {r.backend:<9} {r.rate:>8.0f} {r.p50_ms:>8.1f} {r.p90_ms:>8.1f} {r.p99_ms:>8.1f} "
+                      f"{r.errors:>7} {r.rss_mb:>7.0f}", flush=True)
     for backend in backends:
-        this = next(r for r in results if r.label == "this" and r.backend == backend)
-        for other in (r for r in results if r.label != "this" and r.backend == backend):
-            print(f"{backend}: this / {other.label} = {this.rate / other.rate:.2f}x throughput, "
-                  f"p99 {this.p99_ms:.1f} vs {other.p99_ms:.1f} ms")
+        this = [r for r in results if r.label == "this" and r.backend == backend]
+        for label, _ in sources[1:]:
+            other = [r for r in results if r.label == label and r.backend == backend]
+            rate, other_rate = statistics.median(r.rate for r in this), statistics.median(r.rate for r in other)
+            print(f"{backend}: median of {len(this)}: this {rate:.0f} msg/s, {label} {other_rate:.0f} msg/s = "
+                  f"{rate / other_rate:.2f}x; p99 {statistics.median(r.p99_ms for r in this):.0f} vs "
+                  f"{statistics.median(r.p99_ms for r in other):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -41,14 +41,30 @@ class GroupCommit:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._pending: list[tuple[Row | None, list[Row], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._busy = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def write(self, conversation: Row | None, events: list[Row]) -> None:
+        if not self._busy:
+            # Nothing in flight: write at once, in the caller's task (no hand-off when the load is light).
+            self._busy = True
+            try:
+                await self._insert([conversation] if conversation else [], events)
+            finally:
+                self._next()
+            return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((conversation, events, done))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._drain())
         await done
+
+    def _next(self) -> None:
+        """A write ended: the turns that queued meanwhile go next, together; else the writer is idle."""
+        if not self._pending:
+            self._busy = False
+            return
+        task = asyncio.create_task(self._drain())
+        self._tasks.add(task)  # held until done (the loop keeps only a weak reference)
+        task.add_done_callback(self._tasks.discard)
 
     async def _drain(self) -> None:
         try:
@@ -69,7 +85,7 @@ class GroupCommit:
                     else:
                         done.set_exception(outcome)
         finally:
-            self._writer = None
+            self._busy = False
 
     async def _alone(self, conversation: Row | None, events: list[Row]) -> BaseException | None:
         try:
