@@ -7,6 +7,7 @@ traceback from inside uvicorn.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import socket
@@ -152,6 +153,7 @@ def serving_app() -> "FastAPI":
     @asynccontextmanager
     async def announced(application: Any) -> AsyncIterator[Any]:
         async with inner(application) as state:
+            gc.freeze()  # as in serve_one
             print(start_line(runtime, host, int(port), workers), file=sys.stderr, flush=True)
             yield state
 
@@ -187,6 +189,9 @@ async def _serve_started(config: Config, server_config: Any) -> None:
     except Exception as exc:  # whatever a plugin's start raised: one line, the traceback at DEBUG
         log.debug("start-up failed", exc_info=exc)
         raise StartupError(f"start-up failed: {first_line(exc)}") from exc
+    # What start-up built lives as long as the process: keep it out of every later full collection
+    # (the NLU froze spaCy's objects already; this adds the flows, plugins and pools).
+    gc.freeze()
     line = start_line(runtime, server_config.host, server_config.port)
 
     class Announcing(uvicorn.Server):
