@@ -96,10 +96,9 @@ class Database:
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            # No pre-ping: with asyncpg it costs BEGIN, a ping and ROLLBACK — three round trips on every
-            # checkout, more than a turn's own write. A connection that died with the server fails one
-            # statement, which invalidates the whole pool (the turn's write retries once, ConversationStore).
-            kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
+            # Pre-ping costs round trips on every checkout, but a connection that died with the server
+            # must never fail a patient's turn (dropping it needs a retry in the store's write first).
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
