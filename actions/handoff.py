@@ -14,8 +14,9 @@ import yaml
 
 from bot import events as ev
 from bot.actions import ActionContext, action, interceptor
-from bot.consultations import ACTIVE, QUEUED, ConsultationError, RequestOutcome, consultations
+from bot.consultations import ACTIVE, QUEUED, ConsultationError, RequestOutcome, consultations, topics
 from bot.messages import BotMessage, Button
+from bot.session_facts import OBSERVATION
 from nlu.text import normalise
 
 from actions.triage.active import ruleset_for
@@ -146,8 +147,20 @@ async def live_session_relay(ctx: ActionContext) -> bool:
     # The doctors see the message once it is stored, never one that a failed turn rolled back.
     service = consultations(ctx.runtime)
     ctx.after_commit(lambda: service.relay_from_patient(handoff_state, text, attachments, alert=alert))
+    observed = [e.data for e in ctx.events if e.type == OBSERVATION]
+    if observed or alert is not None:
+        # The doctors' open intake panels update at once: new facts (marked new), new level.
+        update = {"type": "intake", "consultation_id": handoff_state["consultation_id"], "observations": observed,
+                  "triage": ctx.state.latest_triage}
+        ctx.after_commit(lambda: _publish_to_session(ctx, handoff_state, update))
     participants = [int(i) for i in handoff_state.get("participants") or ()]
     if alert is not None and not await service.anyone_present(participants) and not any(e.type == ev.BOT for e in ctx.events):
         # Nobody is watching the screen: the patient must not wait for a doctor who cannot see this.
         ctx.utter("utter_consultation_emergency_no_doctor")
     return True
+
+
+async def _publish_to_session(ctx: ActionContext, handoff_state: dict[str, object], update: dict[str, object]) -> None:
+    participants = handoff_state.get("participants") or []
+    for staff_id in participants if isinstance(participants, list) else []:
+        await ctx.runtime.pubsub.publish(topics.staff(int(staff_id)), update)
