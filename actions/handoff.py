@@ -14,8 +14,10 @@ import yaml
 
 from bot import events as ev
 from bot.action_api import ActionContext, action, interceptor
-from bot.consultations import ACTIVE, QUEUED, ConsultationError, Consultations, RequestOutcome
+from bot.consultations import ACTIVE, QUEUED, ConsultationError, Consultations, IntakeUpdated, RequestOutcome, topics
+from bot.pubsub import PubSub
 from bot.messages import BotMessage, Button
+from bot.session_facts import OBSERVATION
 from nlu.text import normalise
 
 from actions.triage.decision import decide
@@ -126,7 +128,7 @@ def _wait_phrases() -> tuple[str, ...]:
 
 
 @interceptor("live_session_relay", priority=20)
-async def live_session_relay(ctx: ActionContext, service: Consultations) -> bool:
+async def live_session_relay(ctx: ActionContext, service: Consultations, pubsub: PubSub) -> bool:
     """In an active session, hand the message to the doctors instead of the dialogue."""
     handoff_state = ctx.state.handoff
     if not handoff_state or handoff_state.get("status") != ACTIVE:
@@ -140,8 +142,19 @@ async def live_session_relay(ctx: ActionContext, service: Consultations) -> bool
     # The conversation's handoff state names the session and its doctors: no query per message.
     # The doctors see the message once it is stored, never one that a failed turn rolled back.
     ctx.after_commit(lambda: service.relay_from_patient(handoff_state, text, attachments, alert=alert))
+    observed = [e.data for e in ctx.events if e.type == OBSERVATION]
+    if observed or alert is not None:
+        # The doctors' open intake panels update at once: new facts (marked new), new level.
+        update = IntakeUpdated(str(handoff_state["consultation_id"]), tuple(observed), ctx.state.latest_triage)
+        ctx.after_commit(lambda: _publish_to_session(pubsub, handoff_state, update))
     participants = [int(i) for i in handoff_state.get("participants") or ()]
     if alert is not None and not await service.anyone_present(participants) and not any(e.type == ev.BOT for e in ctx.events):
         # Nobody is watching the screen: the patient must not wait for a doctor who cannot see this.
         ctx.utter("utter_consultation_emergency_no_doctor")
     return True
+
+
+async def _publish_to_session(pubsub: PubSub, handoff_state: dict[str, object], update: IntakeUpdated) -> None:
+    participants = handoff_state.get("participants") or []
+    for staff_id in participants if isinstance(participants, list) else []:
+        await pubsub.publish(topics.staff(int(staff_id)), update)

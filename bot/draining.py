@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 _callbacks: set[Callable[[], None]] = set()
-_state = {"draining": False}
+_state: dict[str, Any] = {"draining": False}
 
 
 def on_drain(callback: Callable[[], None]) -> Callable[[], None]:
@@ -34,17 +34,22 @@ def _drain() -> None:
 
 
 def install() -> None:
-    """Chain a drain handler in front of the current SIGTERM/SIGINT handlers (main thread only)."""
+    """Chain a drain handler in front of the current SIGTERM/SIGINT handlers (main thread only, once per process)."""
     if threading.current_thread() is not threading.main_thread():
         return
-    loop = asyncio.get_running_loop()
+    _state["loop"] = asyncio.get_running_loop()
     _state["draining"] = False
     for sig in (signal.SIGTERM, signal.SIGINT):
         previous = signal.getsignal(sig)
+        if getattr(previous, "wenzhen_drain", False):
+            continue  # ours is in front already
 
         def handler(signum: int, frame: Any, previous: Any = previous) -> None:
-            loop.call_soon_threadsafe(_drain)
+            loop = _state.get("loop")
+            if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_closed():
+                loop.call_soon_threadsafe(_drain)
             if callable(previous):
                 previous(signum, frame)
 
+        handler.wenzhen_drain = True  # type: ignore[attr-defined]
         signal.signal(sig, handler)

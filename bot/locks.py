@@ -129,12 +129,16 @@ class _Heartbeat:
     than a lease, and a busy worker is not a dead one. Only a dead process stops beating.
     """
 
-    def __init__(self, redis: Any, ttl_ms: int) -> None:
-        kwargs = redis.connection_pool.connection_kwargs
-        self._client = sync_redis.Redis(
-            **{k: kwargs[k] for k in ("host", "port", "db", "username", "password") if kwargs.get(k) is not None},
-            socket_timeout=max(0.2, ttl_ms / 3000), socket_connect_timeout=max(0.2, ttl_ms / 3000),
-        )
+    def __init__(self, redis: Any, ttl_ms: int, url: str | None = None) -> None:
+        timeouts = {"socket_timeout": max(0.2, ttl_ms / 3000), "socket_connect_timeout": max(0.2, ttl_ms / 3000)}
+        if url:  # the deployment's own URL: TLS, sockets and credentials as configured
+            self._client = sync_redis.Redis.from_url(url, **timeouts)
+        else:
+            kwargs = redis.connection_pool.connection_kwargs
+            self._client = sync_redis.Redis(
+                **{k: kwargs[k] for k in ("host", "port", "db", "username", "password") if kwargs.get(k) is not None},
+                **timeouts,
+            )
         self._ttl_ms = ttl_ms
         self._keys: set[str] = set()
         self._guard = threading.Lock()
@@ -176,7 +180,7 @@ class RedisLocks:
     third of that, so a dead one is skipped within `lease` seconds.
     """
 
-    def __init__(self, redis: Any, prefix: str, timeout: float = 30.0, lease: float = 1.5) -> None:
+    def __init__(self, redis: Any, prefix: str, timeout: float = 30.0, lease: float = 1.5, url: str | None = None) -> None:
         self._redis = redis
         self._prefix = prefix
         self.timeout = timeout
@@ -186,7 +190,7 @@ class RedisLocks:
         self._release = redis.register_script(_RELEASE)
         self._fence = redis.register_script(_FENCE)
         self._held = redis.register_script(_HELD)
-        self._heartbeat = _Heartbeat(redis, max(1, int(lease * 1000)))
+        self._heartbeat = _Heartbeat(redis, max(1, int(lease * 1000)), url)
 
     def _keys(self, key: str) -> tuple[str, str, str]:
         base = f"{self._prefix}lock:{key}:"

@@ -52,7 +52,8 @@ class Runtime:
             self.redis = aioredis.from_url(config.redis_url, decode_responses=True)
             self.cache: Cache = RedisCache(self.redis, self.redis_prefix)
             self.locks: Any = RedisLocks(
-                self.redis, self.redis_prefix, lock_timeout, float(config.get("engine.lock_lease_seconds", 1.5))
+                self.redis, self.redis_prefix, lock_timeout, float(config.get("engine.lock_lease_seconds", 1.5)),
+                config.redis_url,
             )
             self.pubsub: Any = RedisPubSub(self.redis, self.redis_prefix)
         else:

@@ -114,8 +114,8 @@ def free_port() -> int:
 class ServerProcess:
     """A real `wenzhen serve` process on 127.0.0.1."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, workers: int = 1) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], cwd: Path, workers: int = 1, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = cwd / f"server-{self.port}.log"
         self._proc = subprocess.Popen(
@@ -165,7 +165,8 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     """Start real server processes: `start_server(database_url=..., redis_url=..., workers=1, **config)`."""
     servers: list[ServerProcess] = []
 
-    def start(database_url: str | None = None, redis_url: str | None = None, workers: int = 1, **overrides: Any) -> ServerProcess:
+    def start(database_url: str | None = None, redis_url: str | None = None, workers: int = 1, port: int | None = None,
+              **overrides: Any) -> ServerProcess:
         config_path = write_config(tmp_path / f"server-config-{len(servers)}.yml", **overrides)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WENZHEN_", "DATABASE_URL", "REDIS_URL"))}
         env.update(
@@ -178,7 +179,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         )
         if redis_url:
             env["REDIS_URL"] = redis_url
-        server = ServerProcess(env, tmp_path, workers)
+        server = ServerProcess(env, tmp_path, workers, port)
         servers.append(server)
         return server
 

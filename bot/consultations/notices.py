@@ -1,7 +1,7 @@
 """What the consultation domain publishes on pub/sub (`topics`), as typed messages with one codec (`bot.wire`).
 
 Department topics carry `ConsultationChanged` (the queue) and `DepartmentAlert` (an emergency outside
-any session); staff topics carry `ConsultationChanged`, `ChatLine`, `SessionAlert` and `Invited`.
+any session); staff topics carry `ConsultationChanged`, `ChatLine`, `SessionAlert`, `Invited` and `IntakeUpdated`.
 The wire shapes are those of docs/consultations.md: the console reads them as they are.
 """
 from __future__ import annotations
@@ -121,7 +121,17 @@ class Invited:
     consultation: Consultation
 
 
-Notice = ConsultationChanged | ChatLine | SessionAlert | DepartmentAlert | Invited
+@wire("intake")
+@dataclass(frozen=True)
+class IntakeUpdated:
+    """During a session the patient gave new facts, or the level changed: the open intake panels redraw."""
+
+    consultation_id: str
+    observations: tuple[dict[str, Any], ...] = ()
+    triage: dict[str, Any] | None = None
+
+
+Notice = ConsultationChanged | ChatLine | SessionAlert | DepartmentAlert | Invited | IntakeUpdated
 
 
 def event_name(message: Any) -> str:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import httpx
 
-from bot.consultations import build_intake, consultations
+from bot.consultations import Staff, build_intake, consultations
 from bot.runtime import Runtime
 from tests.console.helpers import on_duty, say, tracker
 
 
-async def _in_session(runtime: Runtime, client: httpx.AsyncClient, sender: str) -> None:
+async def _in_session(runtime: Runtime, client: httpx.AsyncClient, sender: str) -> Staff:
     doctor = await on_duty(runtime, "dr.li", ["general", "fever"])
     await say(client, sender, "我发烧三天了，最高39度")
     await say(client, sender, "我要找医生")
@@ -16,6 +16,7 @@ async def _in_session(runtime: Runtime, client: httpx.AsyncClient, sender: str) 
     [entry] = await service.queue(["general", "fever"])
     await service.accept(entry.consultation.id, doctor)
     assert (await tracker(client, sender))["handoff"]["status"] == "active"
+    return doctor
 
 
 async def test_a_question_in_a_session_does_not_change_the_intakes_duration(
@@ -33,8 +34,15 @@ async def test_a_question_in_a_session_does_not_change_the_intakes_duration(
 
 async def test_a_new_reading_in_a_session_is_current_screened_and_shown_as_new(
         runtime: Runtime, client: httpx.AsyncClient) -> None:
-    await _in_session(runtime, client, "spo2")
-    await say(client, "spo2", "刚量了血氧只有90了")
+    doctor = await _in_session(runtime, client, "spo2")
+    async with runtime.pubsub.subscribe(f"consult:staff:{doctor.id}") as inbox:
+        await say(client, "spo2", "刚量了血氧只有90了")
+        update = await anext(inbox)
+        while update["type"] != "intake":
+            update = await anext(inbox)
+    # The doctor's open intake panel hears of the new reading and the new level at once.
+    assert update["triage"]["level"] == "emergency"
+    assert [(o["name"], o["value"]) for o in update["observations"]] == [("spo2", 90)]
     state = await runtime.engine.state("spo2")
     assert state.slots["spo2"] == 90
     assert state.latest_triage is not None and state.latest_triage["level"] == "emergency"
