@@ -37,6 +37,20 @@ def _actor() -> str:
         return "cli:unknown"
 
 
+READ_ONLY = ("list", "sessions", "log", "public-key")
+
+
+async def record_cli_change(db: Database, ctx: click.Context) -> None:
+    """Audit a `wenzhen staff …` / `wenzhen roster …` command that changed something (reads are not).
+    Only the command is recorded, never its arguments (a password may be one of them)."""
+    words = ctx.command_path.split()
+    group, command = (words[-2], words[-1]) if len(words) >= 2 else ("cli", words[-1])
+    if command in READ_ONLY:
+        return
+    await AuditTrail(db).record(AuditEntry(actor=_actor(), action=f"{group}.change", object_type=group,
+                                           object_id=command, detail={"command": f"{group} {command}"}))
+
+
 def _run(ctx: click.Context, work: Callable[[Config, Database, AuditTrail], Awaitable[T]]) -> T:
     config = config_from(ctx)
 
