@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-from bot.config import load_config  # noqa: E402
-from bot.consultations.models import ConsultationRow, StaffRow  # noqa: E402
-from bot.db import ConversationRow, Database, EventRow  # noqa: E402
-from bot.supervision.export import Exporter  # noqa: E402
+from bot.config import load_config
+from bot.consultations.models import ConsultationRow, StaffRow
+from bot.db import ConversationRow, Database, EventRow
+from bot.supervision.export import Exporter
 
 MONTH = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
 

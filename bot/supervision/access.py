@@ -34,7 +34,7 @@ class Access:
     staff_id: int | None
 
 
-async def treating_card(runtime: "Runtime", consultation: "Consultation", staff: "Staff") -> dict[str, Any] | None:
+async def treating_card(runtime: Runtime, consultation: Consultation, staff: Staff) -> dict[str, Any] | None:
     """The bound card for the doctor in charge of this consultation (recorded), else None."""
     if consultation.doctor_id != staff.id:
         return None
@@ -52,7 +52,7 @@ async def treating_card(runtime: "Runtime", consultation: "Consultation", staff:
             "sex": holder.sex, "relation": holder.relation}
 
 
-async def accesses(runtime: "Runtime", conversation_id: str, limit: int = 20) -> list[Access]:
+async def accesses(runtime: Runtime, conversation_id: str, limit: int = 20) -> list[Access]:
     """The newest looks at this conversation's record, newest first."""
     found = await runtime.audit.entries(subject=conversation_id, actions=ACCESS_ACTIONS, limit=limit, newest_first=True)
     return [

@@ -14,22 +14,26 @@ import hashlib
 import hmac
 import io
 import json
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.exceptions import InvalidSignature
 import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text, and_, cast, or_, select
 
 from bot import events as ev
 from bot.config import Config, ensure_secret_key
 from bot.consultations.departments import load_departments
 from bot.consultations.intake import build_intake
-from bot.consultations.models import ConsultationRow, StaffRow
 from bot.consultations.lifecycle import ENDED
+from bot.consultations.models import ConsultationRow, StaffRow
 from bot.db import Database, EventRow
 from bot.events import Event
 from bot.state import ConversationState
@@ -63,7 +67,7 @@ class Cursor:
         return base64.urlsafe_b64encode(canonical({"at": self.at.isoformat(), "id": self.id}).encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, token: str) -> "Cursor":
+    def decode(cls, token: str) -> Cursor:
         try:
             data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             return cls(dt.datetime.fromisoformat(data["at"]), str(data["id"]))
@@ -213,7 +217,8 @@ class Exporter:
             for event in found[done:end]:
                 state.apply(event)
             replayed[c.conversation_id] = (state, end)
-            yield self._record(c, state, found[start:end], doctors.get(c.doctor_id), practising.get(c.doctor_id),
+            doctor_id = c.doctor_id if c.doctor_id is not None else -1
+            yield self._record(c, state, found[start:end], doctors.get(doctor_id), practising.get(doctor_id),
                                c.conversation_id in sealed)
             self.records += 1
             self.last = Cursor(c.requested_at, c.id)

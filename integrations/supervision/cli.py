@@ -9,20 +9,28 @@ import asyncio
 import getpass
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from bot.cache import Cache, MemoryCache, RedisCache
 from bot.cli import config_from, fail
 from bot.config import Config, ConfigError
+from bot.consultations.departments import load_departments
 from bot.consultations.service import Settings
 from bot.consultations.staff import StaffDirectory
-from bot.consultations.departments import load_departments
 from bot.db import Database
 from bot.supervision import AuditEntry, AuditTrail
-from bot.supervision.export import Cursor, Exporter, ExportError, export_range, manifest_holds, public_key_hex
+from bot.supervision.export import (
+    Cursor,
+    Exporter,
+    ExportError,
+    export_range,
+    manifest_holds,
+    public_key_hex,
+)
 from bot.supervision.models import set_practising_id
 from bot.supervision.retention import RecordKeeper
 
