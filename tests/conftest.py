@@ -30,7 +30,12 @@ PROJECT_CONFIG = PROJECT_ROOT / "config.yml"
 
 
 def write_config(path: Path, **overrides: Any) -> Path:
-    """The project's config.yml with `overrides` merged in (one level deep), written to `path`."""
+    """The project's config.yml with `overrides` merged in (one level deep), written to `path`.
+
+    Tests that build their own HTTP clients talk to Rasa's open REST channel; the `runtime` and
+    `client` fixtures (and tests/supervision) use the shipped default, token authentication.
+    """
+    overrides.setdefault("rest", {"auth": "open"})
     raw = yaml.safe_load(PROJECT_CONFIG.read_text(encoding="utf-8")) or {}
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(raw.get(key), dict):
@@ -51,9 +56,6 @@ async def make_runtime(tmp_path: Path) -> AsyncIterator[RuntimeFactory]:
 
     async def make(database_url: str | None = None, redis_url: str | None = None, **overrides: Any) -> Runtime:
         overrides.setdefault("redis", {"prefix": redis_prefix()})
-        # Tests that build their own HTTP clients talk to Rasa's open REST channel; the `runtime` and
-        # `client` fixtures (and tests/supervision) use the shipped default, token authentication.
-        overrides.setdefault("rest", {"auth": "open"})
         config_path = write_config(tmp_path / f"config-{len(made)}.yml", **overrides)
         env = {
             "DATABASE_URL": database_url or f"sqlite:///{tmp_path}/wenzhen-{len(made)}.db",
@@ -150,7 +152,6 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     servers: list[ServerProcess] = []
 
     def start(database_url: str | None = None, redis_url: str | None = None, workers: int = 1, **overrides: Any) -> ServerProcess:
-        overrides.setdefault("rest", {"auth": "open"})
         config_path = write_config(tmp_path / f"server-config-{len(servers)}.yml", **overrides)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WENZHEN_", "DATABASE_URL", "REDIS_URL"))}
         env.update(

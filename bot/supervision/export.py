@@ -20,12 +20,11 @@ from typing import Any
 
 import orjson
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text, and_, cast, or_, select
 
 from bot import events as ev
@@ -34,6 +33,7 @@ from bot.consultations.departments import load_departments
 from bot.consultations.intake import build_intake
 from bot.consultations.lifecycle import ENDED
 from bot.consultations.models import ConsultationRow, StaffRow
+from bot.crypto import derive_key
 from bot.db import Database, EventRow
 from bot.events import Event
 from bot.state import ConversationState
@@ -127,7 +127,7 @@ class Exporter:
         config = self.config
         self._institution = {"code": str(config.get("supervision.institution.code", "")),
                              "name": str(config.get("supervision.institution.name", ""))}
-        self._pseudonym_key = _derive(ensure_secret_key(config), b"wenzhen patient pseudonym v1")
+        self._pseudonym_key = derive_key(ensure_secret_key(config), b"wenzhen patient pseudonym v1")
         self._departments = load_departments(config)
 
     async def chunks(self) -> AsyncIterator[bytes]:
@@ -335,13 +335,9 @@ def _csv_line(values: Iterable[Any]) -> str:
     return out.getvalue()
 
 
-def _derive(secret: str, label: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"wenzhen", info=label).derive(secret.encode("utf-8"))
-
-
 def signing_key(config: Config) -> Ed25519PrivateKey:
     """The deployment's export signing key, derived from WENZHEN_SECRET_KEY (rotates with it)."""
-    return Ed25519PrivateKey.from_private_bytes(_derive(ensure_secret_key(config), b"wenzhen export signing v1"))
+    return Ed25519PrivateKey.from_private_bytes(derive_key(ensure_secret_key(config), b"wenzhen export signing v1"))
 
 
 def public_key_hex(config: Config) -> str:
