@@ -5,8 +5,9 @@ Seeds consultations (N / per-consultation of them, spread over November) straigh
 with a conversation as the engine stores it: the patient's lines, the bot's, slots, a triage,
 the handoff events (waiting, active, closed) and the doctor's lines. Then exports the month to
 JSON lines (written to a temporary file, hashed for the manifest) in a fresh process per size —
-a tenth of the month, then all of it — and prints events/s and each process's peak RSS, so that
-flat memory shows as equal peaks. Prints numbers only.
+a tenth of the month, then all of it — and prints events/s (wall clock, and per CPU second of
+the process, which a busy machine does not change) and each process's peak RSS, so that flat
+memory shows as equal peaks. Prints numbers only.
 """
 from __future__ import annotations
 
@@ -24,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-from bot.config import load_config  # noqa: E402
-from bot.consultations.models import ConsultationRow, StaffRow  # noqa: E402
-from bot.db import ConversationRow, Database, EventRow  # noqa: E402
-from bot.supervision.export import Exporter  # noqa: E402
+from bot.config import load_config
+from bot.consultations.models import ConsultationRow, StaffRow
+from bot.db import ConversationRow, Database, EventRow
+from bot.supervision.export import Exporter
 
 MONTH = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
 
@@ -84,16 +85,17 @@ async def export(url: str, days: float) -> dict:
     config = load_config(env={**os.environ, "DATABASE_URL": url})
     db = Database(config.database_url)
     job = Exporter(config, db, MONTH, MONTH + dt.timedelta(days=days), "jsonl")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with tempfile.TemporaryFile() as out:
         async for chunk in job.chunks():
             out.write(chunk)
         size = out.tell()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     manifest = job.manifest(complete=True)
     await db.close()
     return {"records": manifest.records, "events": manifest.events, "seconds": round(seconds, 2),
-            "events_per_second": round(manifest.events / seconds), "bytes": size,
+            "events_per_second": round(manifest.events / seconds), "cpu_seconds": round(cpu, 2),
+            "events_per_cpu_second": round(manifest.events / cpu), "bytes": size,
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
@@ -120,7 +122,9 @@ def main() -> None:
                 sys.exit(child.stderr[-2000:])
             result = json.loads(child.stdout.strip().splitlines()[-1])
             print(f"export of {days:>2} days: {result['records']} records, {result['events']} events in {result['seconds']}s "
-                  f"= {result['events_per_second']} events/s, {result['bytes'] / 1e6:.0f} MB, peak RSS {result['peak_rss_mib']} MiB")
+                  f"= {result['events_per_second']} events/s ({result['events_per_cpu_second']} per CPU second), "
+                  f"{result['bytes'] / 1e6:.0f} MB, peak RSS {result['peak_rss_mib']} MiB")
+        print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

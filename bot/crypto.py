@@ -27,7 +27,8 @@ class DecryptionError(ValueError):
     """A stored value cannot be decrypted with this key (wrong key, or the value was altered)."""
 
 
-def _derive(secret: str, label: bytes) -> bytes:
+def derive_key(secret: str, label: bytes) -> bytes:
+    """A 32-byte key for one purpose (`label`), derived from the deployment's secret."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"wenzhen", info=label).derive(
         secret.encode("utf-8")
     )
@@ -44,8 +45,8 @@ class FieldCipher:
     def __init__(self, secret: str) -> None:
         if not secret:
             raise ValueError("the field cipher needs a non-empty secret")
-        self._aead = AESGCM(_derive(secret, b"wenzhen field encryption v1"))
-        self._hash_key = _derive(secret, b"wenzhen lookup hash v1")
+        self._aead = AESGCM(derive_key(secret, b"wenzhen field encryption v1"))
+        self._hash_key = derive_key(secret, b"wenzhen lookup hash v1")
 
     def encrypt(self, plaintext: str, context: str = "") -> str:
         """A fresh nonce per value; `context` (e.g. the column name) is bound as associated data."""

@@ -1,4 +1,10 @@
 """Supervision and privacy: the tamper-evident audit trail, who saw what, the regulator's export, retention."""
-from bot.supervision.audit import AuditEntry, AuditTrail, Broken, Verification, event_entry
+from bot.supervision.audit import (
+    AuditEntry,
+    AuditTrail,
+    Broken,
+    Verification,
+    event_entry,
+)
 
 __all__ = ["AuditEntry", "AuditTrail", "Broken", "Verification", "event_entry"]

@@ -34,7 +34,7 @@ class Access:
     staff_id: int | None
 
 
-async def treating_card(runtime: "Runtime", consultation: "Consultation", staff: "Staff") -> dict[str, Any] | None:
+async def treating_card(runtime: Runtime, consultation: Consultation, staff: Staff) -> dict[str, Any] | None:
     """The bound card for the doctor in charge of this consultation (recorded), else None."""
     if consultation.doctor_id != staff.id:
         return None

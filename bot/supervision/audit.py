@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any
 
 from sqlalchemy import Float, Index, Integer, String, and_, exists, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -170,7 +171,7 @@ class AuditTrail:
             digest = link_hash(prev, fields)
             rows.append({**fields, "at": entry.at, "prev_hash": prev, "hash": digest})
             prev = digest
-        await conn.execute(insert(AuditRow.__table__), rows)
+        await conn.execute(insert(AuditRow), rows)
 
     async def record(self, entry: AuditEntry) -> None:
         """Append one staff action in its own transaction (a lost race on another worker is retried)."""
@@ -215,7 +216,7 @@ class AuditTrail:
             async for row in result:
                 count += 1
                 entry = _entry(row)
-                where = {"entry_id": entry.id}
+                where: dict[str, Any] = {"entry_id": entry.id}
                 if entry.event_seq is not None:
                     where.update(conversation_id=entry.subject, seq=entry.event_seq)
                 if row.prev_hash != prev:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.broadcasts import DeliveryRow
@@ -46,7 +46,7 @@ class Retention:
     broadcast_logs: int
 
     @classmethod
-    def from_config(cls, config: Config) -> "Retention":
+    def from_config(cls, config: Config) -> Retention:
         section = config.get("supervision.retention") or {}
         days = {kind: int(section.get(f"{kind}_days", default)) for kind, default in DEFAULT_DAYS.items()}
         if any(d < 1 for d in days.values()):
@@ -134,7 +134,7 @@ class RecordKeeper:
         cut = now - dt.timedelta(days=self.retention.broadcast_logs)
         async with self.db.transaction() as session:
             result = await session.execute(delete(DeliveryRow).where(DeliveryRow.updated_at < cut))
-        removed = int(result.rowcount or 0)
+        removed = int(getattr(result, "rowcount", 0) or 0)
         if removed:
             await self.audit.record(AuditEntry(actor=actor, action="retention.broadcast_logs", object_type="broadcast_deliveries",
                                                object_id="*", detail={"rows": removed, "days": self.retention.broadcast_logs}))
@@ -160,9 +160,9 @@ class RecordKeeper:
                 await self.audit.append(conn, [AuditEntry(
                     actor=actor, action="erasure.seal", object_type="conversation", object_id=conversation_id,
                     subject=conversation_id, detail={"retention_days": self.retention.consultation_records})])
-                await conn.execute(delete(SealedRecordRow.__table__).where(
+                await conn.execute(delete(SealedRecordRow).where(
                     SealedRecordRow.conversation_id == conversation_id))
-                await conn.execute(SealedRecordRow.__table__.insert().values(
+                await conn.execute(insert(SealedRecordRow).values(
                     conversation_id=conversation_id, sealed_at=now, reason="patient_request"))
             return ErasureOutcome("sealed", "medical records are kept for their retention period")
         await self._purge(conversation_id, "erasure.delete", actor, {"kind": "conversations"}, with_records=False)
@@ -182,18 +182,18 @@ class RecordKeeper:
                 subject=conversation_id, detail={**detail, "events": int(count or 0)}, at=time.time())])
             await self._remove_events(conn, conversation_id)
             if with_records:
-                await conn.execute(delete(ConsultationRow.__table__).where(
+                await conn.execute(delete(ConsultationRow).where(
                     ConsultationRow.conversation_id == conversation_id))
-            await conn.execute(delete(SealedRecordRow.__table__).where(SealedRecordRow.conversation_id == conversation_id))
+            await conn.execute(delete(SealedRecordRow).where(SealedRecordRow.conversation_id == conversation_id))
             if identity is not None:  # the channel identity's cards (encrypted) go with its conversation
-                await conn.execute(delete(Patient.__table__).where(
+                await conn.execute(delete(Patient).where(
                     Patient.channel == identity.channel, Patient.external_id == identity.sender))
         if self.cache is not None:
             await self.cache.delete(conversation_id)
 
     async def _remove_events(self, conn: AsyncConnection, conversation_id: str) -> None:
         if self.db.is_sqlite:
-            await conn.execute(delete(EventRow.__table__).where(EventRow.conversation_id == conversation_id))
-            await conn.execute(delete(ConversationRow.__table__).where(ConversationRow.id == conversation_id))
+            await conn.execute(delete(EventRow).where(EventRow.conversation_id == conversation_id))
+            await conn.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))
         else:
             await conn.execute(text("SELECT wenzhen_purge_conversation(:c)"), {"c": conversation_id})

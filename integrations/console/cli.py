@@ -14,6 +14,7 @@ from bot.consultations.roster import WEEKDAYS, Roster, format_minute, parse_minu
 from bot.consultations.service import Settings
 from bot.consultations.staff import ROLES, Staff, StaffDirectory
 from bot.db import Database, utcnow
+from integrations.supervision.cli import record_cli_change
 
 T = TypeVar("T")
 
@@ -29,7 +30,9 @@ def _run(ctx: click.Context, work: Callable[[StaffDirectory, Roster, Config], Aw
             if db.is_sqlite:
                 await db.upgrade()
             directory = StaffDirectory(db, load_departments(config).codes(), settings.lockout)
-            return await work(directory, Roster(db, settings.timezone), config)
+            result = await work(directory, Roster(db, settings.timezone), config)
+            await record_cli_change(db, ctx)
+            return result
         finally:
             await db.close()
 

@@ -2,7 +2,11 @@
 (`wenzhen export …`, `wenzhen audit …`, `wenzhen retention …`). See docs/supervision.md."""
 from bot.plugins import Plugin
 from integrations.supervision.audit_routes import audit_routes
-from integrations.supervision.cli import audit_commands, export_commands, retention_commands
+from integrations.supervision.cli import (
+                audit_commands,
+                export_commands,
+                retention_commands,
+)
 from integrations.supervision.export_routes import export_routes
 from integrations.supervision.schedule import schedule_sweep
 

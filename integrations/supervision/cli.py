@@ -9,20 +9,28 @@ import asyncio
 import getpass
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from bot.cache import Cache, MemoryCache, RedisCache
 from bot.cli import config_from, fail
 from bot.config import Config, ConfigError
+from bot.consultations.departments import load_departments
 from bot.consultations.service import Settings
 from bot.consultations.staff import StaffDirectory
-from bot.consultations.departments import load_departments
 from bot.db import Database
 from bot.supervision import AuditEntry, AuditTrail
-from bot.supervision.export import Cursor, Exporter, ExportError, export_range, manifest_holds, public_key_hex
+from bot.supervision.export import (
+    Cursor,
+    Exporter,
+    ExportError,
+    export_range,
+    manifest_holds,
+    public_key_hex,
+)
 from bot.supervision.models import set_practising_id
 from bot.supervision.retention import RecordKeeper
 
@@ -35,6 +43,20 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"[:64]
     except (KeyError, OSError):
         return "cli:unknown"
+
+
+READ_ONLY = ("list", "sessions", "log", "public-key")
+
+
+async def record_cli_change(db: Database, ctx: click.Context) -> None:
+    """Audit a `wenzhen staff …` / `wenzhen roster …` command that changed something (reads are not).
+    Only the command is recorded, never its arguments (a password may be one of them)."""
+    words = ctx.command_path.split()
+    group, command = (words[-2], words[-1]) if len(words) >= 2 else ("cli", words[-1])
+    if command in READ_ONLY:
+        return
+    await AuditTrail(db).record(AuditEntry(actor=_actor(), action=f"{group}.change", object_type=group,
+                                           object_id=command, detail={"command": f"{group} {command}"}))
 
 
 def _run(ctx: click.Context, work: Callable[[Config, Database, AuditTrail], Awaitable[T]]) -> T:

@@ -15,7 +15,13 @@ from pydantic import BaseModel, Field
 from bot.consultations import consultations
 from bot.runtime import Runtime
 from bot.supervision import AuditEntry
-from bot.supervision.export import Cursor, Exporter, ExportError, export_range, public_key_hex
+from bot.supervision.export import (
+    Cursor,
+    Exporter,
+    ExportError,
+    export_range,
+    public_key_hex,
+)
 from bot.supervision.models import set_practising_id
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 

@@ -16,6 +16,7 @@ import secrets
 from fastapi import Request
 
 from bot.config import Config, ConfigError, ensure_secret_key
+from bot.crypto import derive_key
 
 MODES = ("token", "open")
 
@@ -25,7 +26,7 @@ class RestAuth:
         self.mode = str(config.get("rest.auth", "token"))
         if self.mode not in MODES:
             raise ConfigError(f"rest.auth must be one of {', '.join(MODES)}, not {self.mode!r}")
-        self._key = hmac.new(ensure_secret_key(config).encode("utf-8"), b"wenzhen rest channel v1", hashlib.sha256).digest()
+        self._key = derive_key(ensure_secret_key(config), b"wenzhen rest channel v1")
 
     @property
     def deployment_token(self) -> str:
