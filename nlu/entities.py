@@ -106,7 +106,8 @@ class EntityExtractor:
         self._post_negation = re.compile(rf"(?:{fillers})*(?:{cues})(?:了|啦|呢)?(?=$|[，,。.!！?？;；\s~])")
         persons = sorted(lexicon.terms("subject"), key=len, reverse=True)
         self._persons = re.compile("|".join(map(re.escape, persons)))
-        self._grammar = load_grammar(lexicon.markers("cue"), lexicon.markers("pseudo"))
+        entity_words = frozenset(t for t, w in lexicon.words.items() if w.kind in ("symptom", "block") and len(t) > 1)
+        self._grammar = load_grammar(lexicon.markers("cue"), lexicon.markers("pseudo"), entity_words)
         self._typos = TypoReader(lexicon.words)
         self._doses = load_doses()
 
