@@ -136,14 +136,17 @@ class EntityExtractor:
                    and not any(f.amount for f in found))
         kept = []
         for f in found:
-            if f.entity == "symptom" and f.value != "poisoning":
+            if f.entity == "symptom":
                 at = index.get(f.start, 0)
                 window = max(0, at - _LOOK_BACK)  # a clause this long has long had its condition
                 clause_start = max((i + 1 for i in range(window, at) if text[i] in _CLAUSE_MARKS), default=window)
                 before = text[clause_start:at]
                 end = index.get(f.end, len(text))
                 had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
-                if any(w in before for w in self._lexicon.conditional) or (generic and not had):
+                if any(w in before for w in self._lexicon.conditional):
+                    continue
+                # 吃了一整瓶安眠药怎么办 asks what to do about an overdose that happened.
+                if generic and not had and f.value != "poisoning":
                     continue
             kept.append(f)
         return kept

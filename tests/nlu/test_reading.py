@@ -246,3 +246,8 @@ def test_a_finding_does_not_end_inside_a_word(interpreter):
 def test_a_keypad_slip_keeps_the_vowel(interpreter):
     assert "fever" in codes(interpreter, "发绕两天了")
     assert "back_pain" not in codes(interpreter, "眼睛又红又胀疼")
+
+
+def test_an_overdose_supposed_is_not_read_but_one_asked_about_is(interpreter):
+    assert "poisoning" not in codes(interpreter, "如果孩子误吃了药怎么办")
+    assert "poisoning" in codes(interpreter, "吃了一整瓶安眠药怎么办")
