@@ -251,3 +251,10 @@ def test_a_keypad_slip_keeps_the_vowel(interpreter):
 def test_an_overdose_supposed_is_not_read_but_one_asked_about_is(interpreter):
     assert "poisoning" not in codes(interpreter, "如果孩子误吃了药怎么办")
     assert "poisoning" in codes(interpreter, "吃了一整瓶安眠药怎么办")
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("奶奶咳血", "other"), ("阿嬷头晕", "other"), ("我妈发烧", "parent"), ("老伴嘴唇发紫", "spouse"),
+])
+def test_whose_illness_grandparents_are_other(interpreter, text, subject):
+    assert [e.value for e in interpreter.parse(text).entities_of("subject")] == [subject]
