@@ -258,3 +258,14 @@ def test_an_overdose_supposed_is_not_read_but_one_asked_about_is(interpreter):
 ])
 def test_whose_illness_grandparents_are_other(interpreter, text, subject):
     assert [e.value for e in interpreter.parse(text).entities_of("subject")] == [subject]
+
+
+def test_every_grammar_code_is_a_lexicon_symptom_code():
+    # The lexicon's symptom codes are checked against vocabulary.yml (test_lexicon_and_data.py).
+    from nlu.grammar import load_grammar
+    from nlu.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    grammar = load_grammar(lexicon.markers("cue"), lexicon.markers("pseudo"))
+    assert grammar.codes() <= set(lexicon.terms("symptom").values())
+    assert set(lexicon.red_flags) <= set(lexicon.terms("symptom").values())
