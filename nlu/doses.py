@@ -68,6 +68,9 @@ class DoseReader:
         self.containers = frozenset(over.get("containers") or [])
         self.tablets = {str(k): float(v) for k, v in (over.get("tablets") or {}).items()}
         self.mg = {str(k): float(v) for k, v in (over.get("mg") or {}).items()}
+        self.at_once = re.compile("|".join(map(re.escape, map(str, over.get("at_once_words") or []))) or "(?!)")
+        self.tablets_at_once = {str(k): float(v) for k, v in (over.get("tablets_at_once") or {}).items()}
+        self.repeated = re.compile("|".join(str(p) for p in spec.get("repeated") or []) or "(?!)")
         alt = lambda words: "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # noqa: E731
         self.pattern = re.compile(
             rf"(?:(?P<num>\d+(?:\.\d+)?)(?P<approx>[几多来余])?\s*(?:{alt(whole)})?|(?P<part>{alt(parts)})"
@@ -95,7 +98,8 @@ class DoseReader:
             end = max(found.end, med.end) if med else found.end
             clause = _clause(original, start, end)
             said_taken = self.taken.search(original, clause[0], clause[1])
-            if said_taken and self._is_overdose(found.amount, med.ingredients if med else ()):
+            at_once = bool(self.at_once.search(original, clause[0], clause[1]))
+            if said_taken and self._is_overdose(found.amount, med.ingredients if med else (), at_once):
                 overdoses.append(Overdose(min(start, said_taken.start()), end))
         overdoses += self._stacked(original, medicines)
         overdoses += self._swallowed_poison(numeric.text, numeric)
@@ -104,6 +108,7 @@ class DoseReader:
     def _swallowed_poison(self, text: str, numeric: MappedText) -> list[Overdose]:
         """喝了半瓶敌敌畏 / 把洗衣液喝了一口 / 误吃了奶奶的降糖药: a poison and a verb of taking it, one clause."""
         out = [Overdose(*numeric.span(m.start(), m.end())) for m in self.accidental.finditer(text)]
+        out += [Overdose(*numeric.span(m.start(), m.end())) for m in self.repeated.finditer(text)]
         for m in self.poisons.finditer(text):
             left, right = _clause(text, m.start(), m.end())
             verbs = list(self.taken.finditer(text, left, right))
@@ -134,13 +139,14 @@ class DoseReader:
             out.append(_Found(start, o_end, Amount(value, unit, text), bool(m.group("drug"))))
         return out
 
-    def _is_overdose(self, amount: Amount, ingredients: tuple[str, ...]) -> bool:
+    def _is_overdose(self, amount: Amount, ingredients: tuple[str, ...], at_once: bool = False) -> bool:
         if amount.unit in self.containers or amount.unit == "handful":
             return True
         if amount.value is None:
             return amount.unit in ("tablet", "sachet")  # 好几片 / 好多粒 taken at once
         if amount.unit == "tablet":
-            limits = [self.tablets[i] for i in ingredients if i in self.tablets] or [self.tablets.get("default", 10)]
+            table = self.tablets_at_once if at_once and self.tablets_at_once else self.tablets
+            limits = [table[i] for i in ingredients if i in table] or [table.get("default", 10)]
             return amount.value >= min(limits)
         mg = amount.value * (1000 if amount.unit == "g" else 1) if amount.unit in ("mg", "g") else None
         return mg is not None and any(i in self.mg and mg > self.mg[i] for i in ingredients)

@@ -106,7 +106,8 @@ class EntityExtractor:
         self._post_negation = re.compile(rf"(?:{fillers})*(?:{cues})(?:了|啦|呢)?(?=$|[，,。.!！?？;；\s~])")
         persons = sorted(lexicon.terms("subject"), key=len, reverse=True)
         self._persons = re.compile("|".join(map(re.escape, persons)))
-        self._grammar = load_grammar(lexicon.markers("cue"), lexicon.markers("pseudo"))
+        entity_words = frozenset(t for t, w in lexicon.words.items() if w.kind in ("symptom", "block") and len(t) > 1)
+        self._grammar = load_grammar(lexicon.markers("cue"), lexicon.markers("pseudo"), entity_words)
         self._typos = TypoReader(lexicon.words)
         self._doses = load_doses()
 
@@ -135,14 +136,17 @@ class EntityExtractor:
                    and not any(f.amount for f in found))
         kept = []
         for f in found:
-            if f.entity == "symptom" and f.value != "poisoning":
+            if f.entity == "symptom":
                 at = index.get(f.start, 0)
                 window = max(0, at - _LOOK_BACK)  # a clause this long has long had its condition
                 clause_start = max((i + 1 for i in range(window, at) if text[i] in _CLAUSE_MARKS), default=window)
                 before = text[clause_start:at]
                 end = index.get(f.end, len(text))
                 had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
-                if any(w in before for w in self._lexicon.conditional) or (generic and not had):
+                if any(w in before for w in self._lexicon.conditional):
+                    continue
+                # 吃了一整瓶安眠药怎么办 asks what to do about an overdose that happened.
+                if generic and not had and f.value != "poisoning":
                     continue
             kept.append(f)
         return kept

@@ -47,7 +47,11 @@ def _longest(table: dict[str, Any], text: str, i: int, longest: int) -> str | No
 class SymptomGrammar:
     """Reads part × finding combinations; `matches(text)` gives the longest reading at each start."""
 
-    def __init__(self, spec: dict[str, Any], cues: frozenset[str], pseudo: frozenset[str]) -> None:
+    def __init__(self, spec: dict[str, Any], cues: frozenset[str], pseudo: frozenset[str],
+                 words: frozenset[str] = frozenset()) -> None:
+        # The lexicon's words: a finding may not end inside one of them (心里特别紧|张 is 紧张, anxiety).
+        self.words = words
+        self._word_len = max(map(len, words), default=0)
         self.parts: dict[str, set[str]] = {}
         for group, words in (spec.get("parts") or {}).items():
             for w in words:
@@ -116,7 +120,14 @@ class SymptomGrammar:
         """The finding after fillers, cues, severity words and similes (像…一样); tries every reading of the gap."""
         rule, size = self._finding_at(text, j, groups)
         if rule is not None:
-            return rule, j + size, negated, severe
+            here = (rule, j + size, negated, severe)
+            # 胸口闷着痛: 闷 is a finding, but 闷着 is also a filler before 痛; the longer reading says more.
+            further = self._through_gap(text, j, groups, gap, negated, severe)
+            return further if further is not None and further[1] > here[1] else here
+        return self._through_gap(text, j, groups, gap, negated, severe)
+
+    def _through_gap(self, text: str, j: int, groups: set[str], gap: int, negated: bool,
+                     severe: bool) -> tuple[_Rule, int, bool, bool] | None:
         simile = _SIMILE.match(text, j)
         if simile is not None and gap + len(simile.group()) <= _MAX_GAP + 8:
             inner = simile.group()
@@ -134,10 +145,17 @@ class SymptomGrammar:
                         return found
         return None
 
+    def _cuts_a_word(self, text: str, start: int, end: int) -> bool:
+        for k in range(start, end):
+            for size in range(min(self._word_len, len(text) - k), end - k, -1):
+                if text[k:k + size] in self.words:
+                    return True
+        return False
+
     def _finding_at(self, text: str, j: int, groups: set[str]) -> tuple[_Rule | None, int]:
         for size in range(min(self._finding_len, len(text) - j), 0, -1):
             kinds = self.findings.get(text[j:j + size])
-            if kinds:
+            if kinds and not self._cuts_a_word(text, j, j + size):
                 for g in sorted(groups):
                     for k in sorted(kinds):
                         rule = self.rules.get((g, k))
@@ -170,6 +188,7 @@ class SymptomGrammar:
         return None
 
 
-def load_grammar(cues: frozenset[str], pseudo: frozenset[str], path: Path = LEXICON_DIR / "grammar.yml") -> SymptomGrammar:
+def load_grammar(cues: frozenset[str], pseudo: frozenset[str], words: frozenset[str] = frozenset(),
+                 path: Path = LEXICON_DIR / "grammar.yml") -> SymptomGrammar:
     spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return SymptomGrammar(spec, cues, pseudo)
+    return SymptomGrammar(spec, cues, pseudo, words)

@@ -83,6 +83,7 @@ def normalise(text: str) -> MappedText:
     else:
         it = iter(converted)
         pieces = ["".join(next(it) for _ in p) for p in pieces]
+    pieces = _zhe(pieces)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -91,6 +92,18 @@ def normalise(text: str) -> MappedText:
         starts.extend([index] * len(piece))
         ends.extend([index + 1] * len(piece))
     return MappedText("".join(out), tuple(starts), tuple(ends), text)
+
+
+# OpenCC keeps 著 (著名, 著作); as a particle (睡不著, 悶著痛) it is 着.
+_ZHU_WORDS = frozenset("名作称者述录")
+
+
+def _zhe(pieces: list[str]) -> list[str]:
+    out = list(pieces)
+    for i, piece in enumerate(pieces):
+        if piece == "著" and (i + 1 == len(pieces) or pieces[i + 1] not in _ZHU_WORDS) and (i == 0 or pieces[i - 1] != "显"):
+            out[i] = "着"
+    return out
 
 
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -62,8 +62,16 @@ def _key_digits(key: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("".join(_KEYPAD.get(c, c) for c in _fuzzy(s)) for s in key)
 
 
+# Particles say nothing of the word: 聊了 keeping the 了 of 蔫了 is no evidence that it is 蔫了.
+_PARTICLES = frozenset("了的吗呢啊吧着过得地")
+
+
 def _shares_char(term: str, window: str) -> bool:
-    return len(term) == len(window) and any(a == b for a, b in zip(term, window))
+    return len(term) == len(window) and any(a == b and a not in _PARTICLES for a, b in zip(term, window))
+
+
+def _final(syllable: str) -> str:
+    return re.sub(r"^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])", "", syllable)
 
 
 class TypoReader:
@@ -115,9 +123,17 @@ class TypoReader:
             for key in itertools.product(*options):
                 entry = table.get(key_of(key))
                 # A typo keeps some of the word: at least one character must be the word's own.
-                if entry is not None and entry[0] != window and _shares_char(entry[0], window):
-                    return entry[1]
+                if entry is None or entry[0] == window or not _shares_char(entry[0], window):
+                    continue
+                # A slip of the nine-key pad changes a letter of the initial, never the vowel (绕/骚, not 胀/腰).
+                if table is self.keys and any(_final(a) != _final(b) for a, b in zip(key, self._sounds(entry[0]))):
+                    continue
+                return entry[1]
         return None
+
+    @staticmethod
+    def _sounds(term: str) -> list[str]:
+        return [_fuzzy(sorted(_readings(c))[0]) for c in term]
 
 
 def _token_edges(text: str) -> set[int]:

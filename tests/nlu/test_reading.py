@@ -217,3 +217,55 @@ def test_values_in_everyday_wording(interpreter, text, entity, value):
 
 def test_a_single_numeral_after_a_person_is_not_an_age(interpreter):
     assert interpreter.parse("我妈一侧手脚没劲").entities_of("age") == []
+
+
+def test_harm_done_to_oneself(interpreter):
+    assert "self_harm" in codes(interpreter, "我又划了自己")
+    assert "self_harm" in codes(interpreter, "手腕上的口子是她自己割的")
+
+
+def test_tablets_taken_at_once_past_twice_the_label_dose_are_an_overdose(interpreter):
+    assert "poisoning" in codes(interpreter, "一次吃了六片泰诺林")
+    assert "poisoning" not in codes(interpreter, "一天吃了六片泰诺林，分三次")
+
+
+def test_a_days_medicines_taken_twice_is_poisoning(interpreter):
+    assert "poisoning" in codes(interpreter, "爷爷糊涂了，降压药早上吃了两遍")
+
+
+def test_traditional_zhe_as_a_particle(interpreter):
+    assert codes(interpreter, "胸口悶著痛") == {"chest_pain"}
+    assert codes(interpreter, "整晚睡不著") == {"insomnia"}
+
+
+def test_a_finding_does_not_end_inside_a_word(interpreter):
+    # 心里特别紧张 is anxiety; 紧 alone after 心里 would have read as chest tightness.
+    assert codes(interpreter, "心里特别紧张") == {"anxiety"}
+
+
+def test_a_keypad_slip_keeps_the_vowel(interpreter):
+    assert "fever" in codes(interpreter, "发绕两天了")
+    assert "back_pain" not in codes(interpreter, "眼睛又红又胀疼")
+
+
+def test_an_overdose_supposed_is_not_read_but_one_asked_about_is(interpreter):
+    assert "poisoning" not in codes(interpreter, "如果孩子误吃了药怎么办")
+    assert "poisoning" in codes(interpreter, "吃了一整瓶安眠药怎么办")
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("奶奶咳血", "other"), ("阿嬷头晕", "other"), ("我妈发烧", "parent"), ("老伴嘴唇发紫", "spouse"),
+])
+def test_whose_illness_grandparents_are_other(interpreter, text, subject):
+    assert [e.value for e in interpreter.parse(text).entities_of("subject")] == [subject]
+
+
+def test_every_grammar_code_is_a_lexicon_symptom_code():
+    # The lexicon's symptom codes are checked against vocabulary.yml (test_lexicon_and_data.py).
+    from nlu.grammar import load_grammar
+    from nlu.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    grammar = load_grammar(lexicon.markers("cue"), lexicon.markers("pseudo"))
+    assert grammar.codes() <= set(lexicon.terms("symptom").values())
+    assert set(lexicon.red_flags) <= set(lexicon.terms("symptom").values())
