@@ -28,7 +28,9 @@ ESCAPE_INTENTS = frozenset({"cancel", "help", "request_doctor", "emergency_help"
 EMPTY = "empty_message"  # what the engine calls a message with no text, payload or attachment
 # A message that reports an illness starts the flow of this intent, whatever its own intent.
 REPORT_INTENT = "report_symptoms"
-_SURE_CRY = 0.8  # below this, "emergency_help" said in answer to a question is read as the answer
+_SURE_CRY = 0.8  # below this, an escape intent said in answer to a question is read as the answer
+# Escape intents a typed answer may be mistaken for; a request for a person is never overridden.
+_READ_AS_ANSWER = frozenset({"emergency_help", "cancel", "help"})
 _READINGS = frozenset({"temperature", "spo2", "respiratory_rate", "heart_rate"})
 # Vital signs a patient reports again as they change: a new, worse reading replaces the old one.
 _WORSE_WHEN_HIGHER = frozenset({"temperature", "respiratory_rate", "heart_rate"})
@@ -147,12 +149,13 @@ class FlowRunner:
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
         top = state.stack[-1] if state.stack else None
-        if parse.intent.name == "emergency_help" and text and top is not None and top.waiting_for:
+        if parse.intent.name in _READ_AS_ANSWER and text and top is not None and top.waiting_for:
             spec = self.flows.slot_spec(top.waiting_for)
             answer = AnswerContext(text=text, intent="inform", entities=tuple(parse.entities))
             said = read_answer(spec, answer) if spec is not None else None
-            # A denial is never a cry for help; any other answer is one only when the NLU is sure
-            # (the answer's facts are screened all the same).
+            # A denial is never a cry for help, and "今天开始" to "多久了？" is not "cancel": an answer
+            # the question understands is taken as one unless the NLU is sure (the facts in it are
+            # screened all the same).
             if said is False or (said is not None and parse.intent.confidence < _SURE_CRY):
                 return replace(parse, intent=Intent("inform", parse.intent.confidence))
         return parse
