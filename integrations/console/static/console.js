@@ -63,6 +63,7 @@ function renderIntake(intake) {
   const tags = (items, cls) => items.map((i) => el("span", { class: "tag " + cls }, i.label));
   $("intake-present").replaceChildren(...tags(intake.symptoms_present, "present"));
   $("intake-absent").replaceChildren(...tags(intake.symptoms_absent, "absent"));
+  $("intake-unknown").replaceChildren(...tags(intake.symptoms_unknown || [], "unknown"));
   $("intake-risks").replaceChildren(...tags(intake.risk_factors, "risk"));
   $("intake-medications").replaceChildren(...tags(intake.medications, ""));
   $("intake-attachments").replaceChildren(...intake.attachments.map((a) => a.href && a.kind === "image"
