@@ -55,6 +55,7 @@ class AnswerWords:
     frequency_words: tuple[tuple[int, tuple[str, ...]], ...]
     human: tuple[str, ...]
     question_marks: tuple[str, ...]
+    question_endings: tuple[str, ...]
     slot_words: dict[str, dict[str, Any]]
     symptom_yes: tuple[str, ...]
     strict: frozenset[str]
@@ -84,6 +85,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         frequency_words=ranked("frequency_words", int),
         human=tuple(raw["human"]),
         question_marks=tuple(raw["question_marks"]),
+        question_endings=tuple(raw["question_endings"]),
         slot_words={k: {kind: (v if kind == "threshold" else tuple(v)) for kind, v in table.items()}
                     for k, table in raw["slot_words"].items()},
         symptom_yes=tuple(raw["symptom_yes"]),
@@ -166,7 +168,8 @@ def wants_human(text: str) -> bool:
 
 
 def asks_question(text: str) -> bool:
-    return _has((text or "").lower(), words().question_marks)
+    clean = normal(text)
+    return bool(clean) and (clean.endswith(words().question_endings) or _has(clean, words().question_marks))
 
 
 def is_correction(text: str) -> bool:

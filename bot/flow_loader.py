@@ -122,6 +122,9 @@ class Flow:
     trigger_intents: tuple[str, ...] = ()
     trigger_when: Expression | None = None
     digression: bool = True
+    # Where to go when the patient cannot answer several questions in a row (bot/flow_runner.py):
+    # the intake stops asking and decides on what it knows, so nobody is questioned forever.
+    when_unanswered: str | None = None
     steps: tuple[Step, ...] = ()
     step_index: dict[str, int] = field(default_factory=dict)
 
@@ -244,6 +247,7 @@ def _flow(flow_id: str, file: str, body: Any) -> Flow:
         trigger_intents=tuple(trigger.get("intents") or ()),
         trigger_when=_expr(file, trigger.get("__line__", line), trigger["when"]) if trigger.get("when") else None,
         digression=bool(body.get("digression", True)),
+        when_unanswered=body.get("when_unanswered"),
         steps=steps,
         step_index=index,
     )
@@ -321,6 +325,8 @@ def _validate(flow_set: FlowSet, actions: set[str], responses: set[str]) -> None
                     f"and flow '{flow.id}'; give one of them a trigger condition"
                 )
             unconditional[intent] = flow
+        if flow.when_unanswered is not None and flow.when_unanswered not in flow_set.flows:
+            raise FlowError(f"{flow.file}:{flow.line}: when_unanswered names an unknown flow '{flow.when_unanswered}'")
         if flow.trigger_when is not None:
             for name in flow.trigger_when.names:
                 check_slot(flow, name)

@@ -26,9 +26,13 @@ ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "out_of_scope"})
 # help, or reach a human, whatever the bot just asked.
 ESCAPE_INTENTS = frozenset({"cancel", "help", "request_doctor", "emergency_help"})
 EMPTY = "empty_message"  # what the engine calls a message with no text, payload or attachment
+# How many questions in a row were given up (slot): at `unanswered_limit` the intake decides.
+UNANSWERED = "unanswered_streak"
 # A message that reports an illness starts the flow of this intent, whatever its own intent.
 REPORT_INTENT = "report_symptoms"
-_SURE_CRY = 0.8  # below this, "emergency_help" said in answer to a question is read as the answer
+_SURE_CRY = 0.8  # below this, an escape intent said in answer to a question is read as the answer
+# Escape intents a typed answer may be mistaken for; a request for a person is never overridden.
+_READ_AS_ANSWER = frozenset({"emergency_help", "cancel", "help"})
 _READINGS = frozenset({"temperature", "spo2", "respiratory_rate", "heart_rate"})
 # Vital signs a patient reports again as they change: a new, worse reading replaces the old one.
 _WORSE_WHEN_HIGHER = frozenset({"temperature", "respiratory_rate", "heart_rate"})
@@ -36,11 +40,13 @@ _WORSE_WHEN_LOWER = frozenset({"spo2"})
 
 
 class FlowRunner:
-    def __init__(self, flows: FlowSet, actions: dict[str, ActionFunc], max_steps: int = 100, reask_limit: int = 2) -> None:
+    def __init__(self, flows: FlowSet, actions: dict[str, ActionFunc], max_steps: int = 100, reask_limit: int = 2,
+                 unanswered_limit: int = 2) -> None:
         self.flows = flows
         self.actions = actions
         self.max_steps = max_steps
         self.reask_limit = reask_limit
+        self.unanswered_limit = unanswered_limit
 
     # ---- the turn -------------------------------------------------------------------------
 
@@ -65,6 +71,8 @@ class FlowRunner:
         if top is not None and top.waiting_for:
             step = self._step(top)
             if intent not in ESCAPE_INTENTS and self._fill_pending(turn, top, step, intent):
+                if turn.state.slot(UNANSWERED) and turn.state.slot(top.waiting_for or "") != UNKNOWN:
+                    turn.set_slot(UNANSWERED, 0)
                 top.waiting_for = None
                 top.asks = 0
                 top.step = self._after(self.flows.flows[top.flow], top.step, turn.state.slots)
@@ -147,12 +155,13 @@ class FlowRunner:
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
         top = state.stack[-1] if state.stack else None
-        if parse.intent.name == "emergency_help" and text and top is not None and top.waiting_for:
+        if parse.intent.name in _READ_AS_ANSWER and text and top is not None and top.waiting_for:
             spec = self.flows.slot_spec(top.waiting_for)
             answer = AnswerContext(text=text, intent="inform", entities=tuple(parse.entities))
             said = read_answer(spec, answer) if spec is not None else None
-            # A denial is never a cry for help; any other answer is one only when the NLU is sure
-            # (the answer's facts are screened all the same).
+            # A denial is never a cry for help, and "今天开始" to "多久了？" is not "cancel": an answer
+            # the question understands is taken as one unless the NLU is sure (the facts in it are
+            # screened all the same).
             if said is False or (said is not None and parse.intent.confidence < _SURE_CRY):
                 return replace(parse, intent=Intent("inform", parse.intent.confidence))
         return parse
@@ -210,7 +219,9 @@ class FlowRunner:
                 if isinstance(said, bool):
                     turn.set_slot(name, said, actor="patient")
             return True
-        if turn.answer_text:
+        if turn.answer_text and asks_question(turn.answer_text):
+            value = None  # "今天星期几？" asks something; it does not answer "多久了？"
+        elif turn.answer_text:
             answer = AnswerContext(
                 text=turn.answer_text,
                 intent=intent,
@@ -371,6 +382,10 @@ class FlowRunner:
             frame.waiting_for = None
             frame.asks = 0
             frame.step = self._after(self.flows.flows[frame.flow], frame.step, turn.state.slots)
+            streak = int(turn.state.slot(UNANSWERED) or 0) + 1
+            turn.set_slot(UNANSWERED, streak)
+            if streak >= self.unanswered_limit:
+                self._stop_asking(turn)
             return True
         if turn.filled_this_turn - {frame.waiting_for}:
             # The patient told us something else worth keeping: say so, and ask again.
@@ -382,6 +397,18 @@ class FlowRunner:
             turn.utter("utter_reask_generic")
             turn.utter(step.ask or "")
         return False
+
+    def _stop_asking(self, turn: Turn) -> None:
+        """Several questions in a row left unanswered: the outermost intake goes to its decision."""
+        stack = turn.state.stack
+        index = next((i for i, f in enumerate(stack) if self.flows.flows[f.flow].when_unanswered), None)
+        if index is None:
+            return
+        target = self.flows.flows[self.flows.flows[stack[index].flow].when_unanswered or ""]
+        while len(stack) > index:
+            self._pop(turn, "unanswered")
+        turn.set_slot(UNANSWERED, 0)
+        self._push(turn, target)
 
     def _reask_pending(self, turn: Turn, resume: bool) -> None:
         stack = turn.state.stack

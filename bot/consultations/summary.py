@@ -17,6 +17,7 @@ from bot import events as ev
 from bot.config import PROJECT_ROOT
 from bot.events import Event
 from bot.expressions import compile_expression
+from bot.flows import UNKNOWN
 from bot.state import ConversationState
 from nlu.lexicon import LEXICON_DIR
 
@@ -47,6 +48,7 @@ class IntakeSummary:
     patient: dict[str, Any]
     symptoms_present: list[Item] = field(default_factory=list)
     symptoms_absent: list[Item] = field(default_factory=list)
+    symptoms_unknown: list[Item] = field(default_factory=list)  # asked, but the patient could not say
     vitals: list[Vital] = field(default_factory=list)
     risk_factors: list[Item] = field(default_factory=list)
     medications: list[Item] = field(default_factory=list)
@@ -63,6 +65,7 @@ class IntakeSummary:
             "patient": self.patient,
             "symptoms_present": [i.__dict__ for i in self.symptoms_present],
             "symptoms_absent": [i.__dict__ for i in self.symptoms_absent],
+            "symptoms_unknown": [i.__dict__ for i in self.symptoms_unknown],
             "vitals": [v.__dict__ for v in self.vitals],
             "risk_factors": [i.__dict__ for i in self.risk_factors],
             "medications": [i.__dict__ for i in self.medications],
@@ -109,11 +112,12 @@ def _names() -> dict[str, dict[str, str]]:
     return names
 
 
-def _items(mapping: Any, group: str, want: bool) -> list[Item]:
+def _items(mapping: Any, group: str, want: Any) -> list[Item]:
+    """The entries whose value is `want` (True present, False denied, UNKNOWN asked but not known)."""
     names = _names().get(group, {})
     if not isinstance(mapping, dict):
         return []
-    return [Item(code, names.get(code, code)) for code, value in mapping.items() if bool(value) is want]
+    return [Item(code, names.get(code, code)) for code, value in mapping.items() if (value == UNKNOWN if want == UNKNOWN else value is want)]
 
 
 def patient_attachments(events: list[Event]) -> list[dict[str, Any]]:
@@ -147,6 +151,7 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
         patient=patient,
         symptoms_present=_items(slots.get("symptoms"), "symptoms", True),
         symptoms_absent=_items(slots.get("symptoms"), "symptoms", False),
+        symptoms_unknown=_items(slots.get("symptoms"), "symptoms", UNKNOWN),
         vitals=vitals,
         risk_factors=risks,
         medications=_items(slots.get("medications"), "medications", True),

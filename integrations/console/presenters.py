@@ -174,6 +174,7 @@ class ConsultationView:
     vitals: list[Fact]
     symptoms_present: list[Fact]
     symptoms_absent: list[Fact]
+    symptoms_unknown: list[Fact]  # asked, but the patient could not say: never counted as "no"
     risk_factors: list[Fact]
     medications: list[Fact]
     triage: TriageView | None
@@ -324,7 +325,7 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
     return ConsultationView(
         patient=await patient_card(runtime, c, state), status_label=words.status(c.status), facts=facts, answers=answers, vitals=vitals,
         symptoms_present=items("symptoms_present", "symptoms"), symptoms_absent=items("symptoms_absent", "symptoms"),
-        risk_factors=risks, medications=items("medications", "medications"),
+        symptoms_unknown=items("symptoms_unknown", "symptoms"), risk_factors=risks, medications=items("medications", "medications"),
         triage=_triage(runtime, intake["triage"], events, since), transfer=transfer_note(events, c.id),
         attachments=intake["attachments"])
 

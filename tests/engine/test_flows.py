@@ -136,13 +136,17 @@ async def test_what_is_not_understood_gets_the_fallback_with_a_way_to_a_human(rt
     assert "/request_doctor" in [b.payload for b in replies[0].buttons]
 
 
-async def test_repeated_unusable_answers_end_in_an_offer_of_a_human(rt: Runtime) -> None:
+async def test_repeated_unusable_answers_are_unknown_and_the_flow_goes_on(rt: Runtime) -> None:
+    """At most two re-asks, then the answer is `unknown`, a human is offered, and the flow moves on."""
     await say(rt, "/report_symptoms")
     for _ in range(2):
         await say(rt, "/inform")
     replies = await rt.engine.handle(UserMessage(channel="rest", sender="p1", text="/inform"))
-    assert replies[0].text.startswith("看来这个问题我一直没能理解清楚")
+    assert replies[0].text.startswith("没关系，这个问题先记为“不清楚”")
     assert [b.payload for b in replies[0].buttons][:1] == ["/request_doctor"]
+    state = await rt.engine.state("p1")
+    assert state.slots.get("temperature") == "unknown"
+    assert not state.stack or state.stack[-1].waiting_for != "temperature"
 
 
 async def test_an_empty_message_gets_a_gentle_prompt_and_the_pending_question(rt: Runtime) -> None:

@@ -80,7 +80,7 @@ async def test_a_family_member_child_gets_the_childrens_questions(patient) -> No
         "utter_ask_respiratory_rate",
         "utter_ask_exposure",
         "utter_ask_other_symptoms",
-        "utter_ask_child_confusion",
+        "utter_ask_child_drowsiness",
     ]
 
 
@@ -91,8 +91,8 @@ async def test_a_child_with_fever_gets_weight_based_doses(patient) -> None:
         ' "duration_hours": 24, "breathing_severity": "none", "symptoms.dyspnea": false, "has_oximeter": false,'
         ' "respiratory_rate": 26, "other_symptoms": "none", "weight_kg": 16}'
     )
-    assert p.asked == ["utter_ask_child_confusion"]
-    for key in ("confusion", "drowsiness", "seizure", "refusal_to_feed", "vomiting", "diarrhea", "decreased_urination"):
+    assert p.asked == ["utter_ask_child_drowsiness"]
+    for key in ("drowsiness", "seizure", "refusal_to_feed", "vomiting", "diarrhea", "decreased_urination"):
         await p.say(f'/inform{{"symptoms.{key}": false}}')
     await p.answers('/inform{"conditions_answer": "none"}')
     assert p.decision["level"] == "selfcare"
@@ -211,10 +211,10 @@ async def test_a_new_symptom_mid_intake_keeps_the_questions_still_to_ask(patient
     await p.say('/covid_positive{"subject": "child", "age": 3, "antigen_result": "positive", "temperature": 38.5,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
                 ' "can_count_breaths": false, "other_symptoms": "none"}')
-    assert p.asked == ["utter_ask_child_confusion"]
+    assert p.asked == ["utter_ask_child_drowsiness"]
     # Not an answer, but a new complaint: it is kept, and the children's questions are not lost.
     await p.say('/covid_positive{"symptoms.vomiting": true}')
-    assert p.asked[-1] == "utter_ask_child_confusion"
+    assert p.asked[-1] == "utter_ask_child_drowsiness"
     assert (await p.slots())["symptoms"]["vomiting"] is True
 
 

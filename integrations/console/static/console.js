@@ -162,6 +162,8 @@ function renderView(c, view) {
   none($("intake-present"), "无");
   $("intake-absent").replaceChildren(...tags(view.symptoms_absent, "absent"));
   none($("intake-absent"), "无");
+  $("intake-unknown").replaceChildren(...tags(view.symptoms_unknown, "unknown"));
+  none($("intake-unknown"), "无");
   $("intake-answers").replaceChildren(...factRows(view.answers));
   none($("intake-answers"), "无");
   $("intake-risks").replaceChildren(...tags(view.risk_factors, "risk"));

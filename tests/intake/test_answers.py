@@ -1,0 +1,174 @@
+"""Answers typed to the pending question, through the real NLU and engine (issue 10).
+
+One mechanism for every `collect` step: yes / no / unknown with the negation anywhere, a number
+against the question's own threshold, choices by meaning and near-copies of a button's title,
+other facts in an answer fill their slots, corrections only when the patient corrects, at most
+two re-asks then `unknown`, and never a dead end.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.intake.conftest import Patient
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+# An adult with a fever for four days, up to the question "still above 38.5 ℃ despite medicine?".
+FEVER_4_DAYS = '/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 96}'
+
+
+async def test_still_above_the_threshold_in_words_is_a_yes(patient) -> None:
+    p: Patient = patient("answer-threshold-yes")
+    await p.say(FEVER_4_DAYS)
+    assert p.asked == ["utter_ask_fever_persists"]
+    await p.say("吃了药还是三十九度多")
+    assert (await p.slots())["fever_persists_despite_medication"] is True
+
+
+async def test_below_the_threshold_in_words_is_a_no(patient) -> None:
+    p: Patient = patient("answer-threshold-no")
+    await p.answers(FEVER_4_DAYS, "吃完药37度多")
+    assert (await p.slots())["fever_persists_despite_medication"] is False
+
+
+async def test_no_oximeter_said_any_way_is_a_no(patient) -> None:
+    p: Patient = patient("answer-oximeter")
+    await p.answers(FEVER_4_DAYS, "退不下来", "不喘")
+    assert p.asked == ["utter_ask_has_oximeter"]
+    await p.say("家里没那个夹手指的，测不了")
+    slots = await p.slots()
+    assert slots["has_oximeter"] is False
+    assert "utter_ask_spo2" not in p.asked and "kb_answer" not in p.texts
+
+
+async def test_an_answer_that_mentions_the_oximeter_is_not_taken_for_a_health_question(patient) -> None:
+    p: Patient = patient("answer-oximeter-kb")
+    await p.answers(FEVER_4_DAYS, "退不下来", "不喘")
+    await p.say("血氧仪有的，刚夹了九十六")
+    slots = await p.slots()
+    assert slots["has_oximeter"] is True and slots["spo2"] == 96
+    assert "utter_reask_generic" not in p.asked
+
+
+async def test_a_near_copy_of_a_button_title_chooses_it(patient) -> None:
+    p: Patient = patient("answer-button")
+    await p.answers(FEVER_4_DAYS, "退不下来", "有点喘")
+    assert p.asked == ["utter_ask_breathless_at_rest"]
+    await p.say("休息的时候也喘")
+    assert p.decision["level"] == "emergency"
+
+
+async def test_speaking_fine_is_not_breathless_at_rest(patient) -> None:
+    p: Patient = patient("answer-speaks-fine")
+    await p.answers(FEVER_4_DAYS, "退不下来", "有点喘")
+    await p.say("动一动就喘，坐着说话还行")
+    slots = await p.slots()
+    assert slots["breathing_severity"] == "mild" and p.decision is None
+
+
+async def test_a_yes_with_a_condition_fills_the_condition(patient) -> None:
+    p: Patient = patient("answer-condition")
+    await p.say('/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0,'
+                ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
+                ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70}')
+    assert p.asked == ["utter_ask_conditions"]
+    await p.say("有，我有高血压")
+    slots = await p.slots()
+    assert slots["conditions"]["hypertension"] is True
+    assert p.asked == ["utter_ask_underlying_worsening"]
+    # "有高血压" says nothing about worse; "没有加重" does.
+    await p.say("没有加重，一直挺稳定")
+    assert (await p.slots())["underlying_worsening"] is False
+
+
+async def test_counts_weights_and_scores_in_words(patient) -> None:
+    p: Patient = patient("answer-numbers")
+    await p.say('/report_symptoms{"subject": "self", "symptoms.abdominal_pain": true}')
+    assert p.asked == ["utter_ask_pain_score"]
+    await p.say("3分吧")
+    assert (await p.slots())["pain_score"] == 3
+    q: Patient = patient("answer-vaccine")
+    await q.say('/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0,'
+                ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
+                ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70, "conditions_answer": "none"}')
+    assert q.asked == ["utter_ask_vaccine_doses"]
+    await q.say("3针")
+    assert (await q.slots())["vaccine_doses"] == 3
+
+
+async def test_a_stray_numeral_never_corrects_a_fact(patient) -> None:
+    p: Patient = patient("answer-stray")
+    await p.say('/covid_positive{"subject": "child", "age": 3, "antigen_result": "positive", "temperature": 38.5,'
+                ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false}')
+    assert p.asked == ["utter_ask_can_count_breaths"]
+    await p.say("不方便，孩子一直在哭")
+    slots = await p.slots()
+    assert slots["age"] == 3 and slots["can_count_breaths"] is False
+    assert "已更正" not in p.texts
+
+
+async def test_a_correction_is_taken_when_the_patient_corrects(patient) -> None:
+    p: Patient = patient("answer-correct")
+    await p.say(FEVER_4_DAYS)
+    await p.say("说错了，不是39度，是38度")
+    assert (await p.slots())["temperature"] == 38
+    assert "已更正" in p.texts
+
+
+async def test_not_knowing_is_unknown_and_shown_as_such(patient) -> None:
+    p: Patient = patient("answer-unknown")
+    await p.answers(FEVER_4_DAYS, "退不下来")
+    await p.say("不清楚，没注意")
+    assert (await p.slots())["symptoms"]["dyspnea"] == "unknown"
+    assert p.asked == ["utter_ask_has_oximeter"], "the flow moves on"
+
+
+async def test_two_re_asks_then_unknown_and_the_conversation_goes_on(patient) -> None:
+    p: Patient = patient("answer-give-up")
+    await p.answers(FEVER_4_DAYS, "退不下来")
+    await p.say("啊啊")
+    await p.say("呃呃呃")
+    assert "utter_reask_generic" in p.asked
+    await p.say("哈哈")
+    assert "utter_answer_unknown" in p.asked and p.asked[-1] == "utter_ask_has_oximeter"
+    assert (await p.slots())["symptoms"]["dyspnea"] == "unknown"
+    # After the give-up the next answer is understood as usual.
+    await p.say("家里没有血氧仪")
+    assert (await p.slots())["has_oximeter"] is False
+
+
+async def test_an_off_topic_question_gets_an_answer_then_the_pending_question(patient) -> None:
+    p: Patient = patient("answer-digression")
+    await p.answers(FEVER_4_DAYS, "退不下来")
+    assert p.asked == ["utter_ask_dyspnea"]
+    await p.say("布洛芬和对乙酰氨基酚能一起吃吗？")
+    assert p.asked[-1] == "utter_ask_dyspnea"
+    assert (await p.slots()).get("symptoms", {}).get("dyspnea") is None
+
+
+async def test_asking_for_a_person_anywhere_hands_off_after_the_screen(patient) -> None:
+    p: Patient = patient("answer-human")
+    await p.say("我发烧39度，转人工")
+    events = (await p.tracker())["events"]
+    assert any(e["event"] == "flow_started" and e.get("flow") == "request_doctor" for e in events)
+    assert (await p.slots())["temperature"] == 39
+    q: Patient = patient("answer-human-emergency")
+    await q.say("我胸口疼得厉害，出了一身冷汗，转人工")
+    assert q.decision["level"] == "emergency", "the safety screen answers first"
+
+
+async def test_a_denial_is_not_a_cry_for_help(patient) -> None:
+    p: Patient = patient("answer-denial")
+    await p.answers(FEVER_4_DAYS, "退不下来")
+    await p.say("喘气正常")
+    slots = await p.slots()
+    assert slots["symptoms"]["dyspnea"] is False and p.asked == ["utter_ask_has_oximeter"]
+
+
+async def test_after_an_emergency_no_self_care_small_talk(patient) -> None:
+    p: Patient = patient("answer-emergency-bye")
+    await p.say("我爸突然说话不清楚，嘴也歪了")
+    assert p.decision["level"] == "emergency"
+    await p.say("谢谢")
+    assert "多喝水" not in p.texts and "注意休息" not in p.texts
+    assert "/call_120" in p.last_payloads
