@@ -17,7 +17,7 @@ from bot import events as ev
 from bot.config import PROJECT_ROOT
 from bot.events import Event
 from bot.expressions import compile_expression
-from bot.flows import UNKNOWN
+from bot.flow_loader import UNKNOWN
 from bot.state import ConversationState
 from nlu.lexicon import LEXICON_DIR
 
