@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from bot.crypto import DecryptionError, FieldCipher
+from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
 from bot.patients import (
     MedicalCard,
     id_number_birth_date,
@@ -185,8 +185,10 @@ async def test_a_red_flag_typed_where_a_name_was_asked_still_reaches_the_safety_
     assert "姓名" in await patient.says("1")
     answer = await patient.says("喘不上气，嘴唇发紫")
     assert "120" in answer
+    # The answer to the name question is stored sealed all the same (sealing follows the question).
     [last] = (await wechat.events("o_red_flag", "user"))[-1:]
-    assert last.data["text"] == "喘不上气，嘴唇发紫"
+    assert last.data["text"] != "喘不上气，嘴唇发紫"
+    assert open_answer(field_cipher(wechat.runtime.config), last.data["text"]) == "喘不上气，嘴唇发紫"
 
 
 async def test_removing_a_card_makes_the_next_one_current(wechat: WeChatSetup) -> None:
