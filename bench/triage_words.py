@@ -1,7 +1,7 @@
 """Triage driven in words: any vignette file through the REST channel of a real runtime (issue 10).
 
 Run:  .venv/bin/python bench/triage_words.py tests/triage/blind/triage_blind_v1.yml
-      .venv/bin/python bench/triage_words.py FILE --url http://127.0.0.1:18200   # a running server
+      WENZHEN_REST_TOKEN=… .venv/bin/python bench/triage_words.py FILE --url http://127.0.0.1:18200   # a running server
 Options: --concurrency N (default 4), --quiet (no per-case misses), --transcripts (every talk).
 
 Prints 4-level accuracy, emergency recall, under-triage, self-care accuracy, conversations with
@@ -25,6 +25,7 @@ import httpx  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.config import PROJECT_ROOT, load_config  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
+from integrations.web.rest_auth import RestAuth  # noqa: E402
 from tests.triage.words import WordsScore, load_word_vignettes, run_set  # noqa: E402
 
 
@@ -32,7 +33,9 @@ async def drive(path: Path, concurrency: int, url: str | None) -> WordsScore:
     vignettes = load_word_vignettes(path)
     prefix = f"words-{uuid.uuid4().hex[:8]}"
     if url:
-        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        token = os.environ.get("WENZHEN_REST_TOKEN")  # `wenzhen rest token` of that server's deployment
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx.AsyncClient(base_url=url, timeout=60, headers=headers) as http:
             return await run_set(http, vignettes, concurrency, prefix)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/wenzhen.db", "WENZHEN_DATA_DIR": f"{tmp}/data",
@@ -43,7 +46,10 @@ async def drive(path: Path, concurrency: int, url: str | None) -> WordsScore:
         await runtime.start(upgrade=True)
         try:
             transport = httpx.ASGITransport(app=create_app(runtime=runtime))
-            async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.bench", timeout=60) as http:
+            # The deployment's own token: the shipped REST channel wants one (docs/supervision.md).
+            headers = {"Authorization": f"Bearer {RestAuth(runtime.config).deployment_token}"}
+            async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.bench", timeout=60,
+                                         headers=headers) as http:
                 return await run_set(http, vignettes, concurrency, prefix)
         finally:
             await runtime.stop()
