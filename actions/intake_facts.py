@@ -27,6 +27,7 @@ class FactPattern:
     slot: str
     value: Any
     patterns: tuple[re.Pattern[str], ...]
+    negation_inside: bool = True  # whether a negation inside the match denies it
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
     return FactTable(
         negation=re.compile(raw["negation"]),
         facts=tuple(
-            FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"])) for f in raw["facts"]
+            FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True))
+            for f in raw["facts"]
         ),
     )
 
@@ -57,8 +59,8 @@ def read_facts(text: str) -> dict[str, Any]:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
             if not match:
                 continue
-            negated = bool(table.negation.search(clean[max(0, match.start() - 6):match.start()])) or bool(
-                _INNER_NEGATION.search(match.group(0)))
+            negated = bool(table.negation.search(clean[max(0, match.start() - 6):match.start()])) or (
+                fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
             value = (not fact.value) if negated and isinstance(fact.value, bool) else fact.value
             # A present reading anywhere in the message wins over a denied one.
             if found.get(fact.slot) is not True:

@@ -1,0 +1,29 @@
+"""The phrase table of facts the NLU does not read (actions/intake_facts.yml), one reading each."""
+from __future__ import annotations
+
+import pytest
+
+from actions.intake_facts import read_facts
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("上个月去尼日利亚出差，回来就发烧", {"travel_malaria": True}),
+    ("没有去过非洲", {"travel_malaria": False}),
+    ("前几天上山砍柴，回来身上起红点", {"tick_grass_exposure": True}),
+    ("上周刚做完手术，左腿肿", {"recent_immobility": True, "symptoms.leg_swelling": True}),
+    ("刚才一口气吃了一整瓶安眠药", {"symptoms.poisoning": True}),
+    ("泰诺林和白加黑一起吃的", {"symptoms.poisoning": True}),
+    ("按一下不褪色", {"symptoms.nonblanching_rash": True}),
+    ("右下边疼得碰都不让碰", {"symptoms.abdominal_tenderness": True}),
+    ("脚抬不起来，腰疼", {"symptoms.foot_drop": True, "symptoms.back_pain": True}),
+    ("右边背上到肋骨起了一串水泡", {"symptoms.shingles": True}),
+    ("头不疼", {"symptoms.headache": False}),
+    ("今天已经不烧了", {"fever_resolved": True}),
+    ("我有糖尿病，嗓子疼两天了", {"symptoms.sore_throat": True}),
+    ("小便有血，不疼", {"symptoms.hematuria": True}),
+])
+def test_a_phrase_reads_as_its_fact(text: str, expected: dict) -> None:
+    found = read_facts(text)
+    assert {k: found.get(k) for k in expected} == expected
+    # "糖尿病" is not urine, "小便" is not stool.
+    assert found.get("symptoms.dysuria") is not True and "symptoms.bloody_stool" not in found
