@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
+from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
 from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
@@ -348,8 +349,9 @@ class Engine:
     def _describe(self, turn: Turn, name: str) -> str:
         spec = self.flows.slot_spec(name)
         label = spec.label if spec else name
-        if "." in name:  # a map key: say which entry changed, e.g. 症状（cough）
-            return f"{label}（{name.partition('.')[2]}）"
+        if "." in name:  # a map key: say which entry changed, in words: 症状（咳嗽）
+            group, _, code = name.partition(".")
+            return f"{label}（{code_name(group, code)}）"
         return f"{label} {display_value(turn.state.slot(name))}"
 
     @staticmethod

@@ -59,11 +59,13 @@ class FlowRunner:
             return
         if intent == EMPTY:
             turn.utter("utter_empty_message")
-            self._reask_pending(turn, resume=False)
+            if not self._reask_pending(turn, resume=False):
+                await self._run(turn, ctx)
             return
         if intent == "help":
             turn.utter("utter_help")
-            self._reask_pending(turn, resume=True)
+            if not self._reask_pending(turn, resume=True):
+                await self._run(turn, ctx)
             return
         if corrected:
             self._rewind(turn, corrected)
@@ -275,8 +277,7 @@ class FlowRunner:
             flow = self.flows.flows[frame.flow]
             if frame.step >= len(flow.steps):
                 self._pop(turn, "completed")
-                if stack and stack[-1].waiting_for:
-                    self._reask_pending(turn, resume=True)
+                if stack and stack[-1].waiting_for and self._reask_pending(turn, resume=True):
                     return
                 continue
             step = flow.steps[frame.step]
@@ -287,8 +288,13 @@ class FlowRunner:
                 name = str(step.arg)
                 frame.collected[name] = frame.step
                 if turn.state.slot(name) is None or (step.always_ask and name not in turn.filled_this_turn):
+                    # Back at the question still pending (a flow asked for again, a resumed intake): it
+                    # counts as asking again, so no path escapes the re-ask limit.
+                    frame.asks = frame.asks + 1 if frame.waiting_for == name else 1
                     frame.waiting_for = name
-                    frame.asks = 1
+                    if frame.asks > self.reask_limit + 1:
+                        self._give_up(turn, frame)
+                        continue
                     turn.utter(step.ask or "")
                     return
             elif step.kind == "action":
@@ -310,8 +316,7 @@ class FlowRunner:
                 continue
             elif step.kind == "end":
                 self._pop(turn, "completed")
-                if stack and stack[-1].waiting_for:
-                    self._reask_pending(turn, resume=True)
+                if stack and stack[-1].waiting_for and self._reask_pending(turn, resume=True):
                     return
                 continue
             frame.step = self._after(flow, frame.step, turn.state.slots)
@@ -376,16 +381,7 @@ class FlowRunner:
         flow moves on (returns True: run on). A give-up is never a dead end."""
         frame.asks += 1
         if frame.asks > self.reask_limit + 1:
-            name = frame.waiting_for or ""
-            turn.set_slot(name, UNKNOWN, actor="bot")
-            turn.utter("utter_answer_unknown")
-            frame.waiting_for = None
-            frame.asks = 0
-            frame.step = self._after(self.flows.flows[frame.flow], frame.step, turn.state.slots)
-            streak = int(turn.state.slot(UNANSWERED) or 0) + 1
-            turn.set_slot(UNANSWERED, streak)
-            if streak >= self.unanswered_limit:
-                self._stop_asking(turn)
+            self._give_up(turn, frame)
             return True
         if turn.filled_this_turn - {frame.waiting_for}:
             # The patient told us something else worth keeping: say so, and ask again.
@@ -397,6 +393,18 @@ class FlowRunner:
             turn.utter("utter_reask_generic")
             turn.utter(step.ask or "")
         return False
+
+    def _give_up(self, turn: Turn, frame: Frame) -> None:
+        """The pending question was asked as often as it may be: its answer is `unknown`, the flow moves on."""
+        turn.set_slot(frame.waiting_for or "", UNKNOWN, actor="bot")
+        turn.utter("utter_answer_unknown")
+        frame.waiting_for = None
+        frame.asks = 0
+        frame.step = self._after(self.flows.flows[frame.flow], frame.step, turn.state.slots)
+        streak = int(turn.state.slot(UNANSWERED) or 0) + 1
+        turn.set_slot(UNANSWERED, streak)
+        if streak >= self.unanswered_limit:
+            self._stop_asking(turn)
 
     def _stop_asking(self, turn: Turn) -> None:
         """Several questions in a row left unanswered: the outermost intake goes to its decision."""
@@ -410,13 +418,21 @@ class FlowRunner:
         turn.set_slot(UNANSWERED, 0)
         self._push(turn, target)
 
-    def _reask_pending(self, turn: Turn, resume: bool) -> None:
+    def _reask_pending(self, turn: Turn, resume: bool) -> bool:
+        """Put the pending question again (after help, an empty message, a digression). False when it
+        was asked as often as it may be: then it was given up and the flow must run on."""
         stack = turn.state.stack
         if not stack or not stack[-1].waiting_for:
-            return
+            return True
+        frame = stack[-1]
+        frame.asks += 1
+        if frame.asks > self.reask_limit + 1:
+            self._give_up(turn, frame)
+            return False
         if resume:
             turn.utter("utter_resume")
-        turn.utter(self._step(stack[-1]).ask or "")
+        turn.utter(self._step(frame).ask or "")
+        return True
 
     def _rewind(self, turn: Turn, corrected: list[str]) -> None:
         """Go back to just after the step that collected a corrected slot, so what depends on it runs again."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.consultations.summary import vital_names
 
 if TYPE_CHECKING:
     from bot.state import ConversationState
@@ -28,5 +27,8 @@ def in_live_session(state: ConversationState) -> bool:
 
 def accept_in_session(turn: Turn, name: str, value: Any, previous: Any) -> bool:
     """Record a fact read during a live session; True when the slot may take it (see the module docstring)."""
+    # Imported here: the consultations package imports the engine, which imports this module.
+    from bot.consultations.summary import vital_names
+
     turn.emit(OBSERVATION, {"name": name, "value": value, "previous": previous}, actor="patient")
     return previous is None or name in vital_names()

@@ -14,12 +14,12 @@ from typing import Any
 import yaml
 
 from bot import events as ev
+from bot.code_names import code_name
 from bot.config import PROJECT_ROOT
 from bot.events import Event
 from bot.expressions import compile_expression
 from bot.flow_loader import UNKNOWN
 from bot.state import ConversationState
-from nlu.lexicon import LEXICON_DIR
 
 RULES_FILE = Path(__file__).with_name("summary.yml")
 SLOTS_FILE = PROJECT_ROOT / "flows" / "slots.yml"
@@ -99,25 +99,11 @@ def _slot_labels() -> dict[str, str]:
             if isinstance(spec, dict)}
 
 
-@lru_cache(maxsize=1)
-def _names() -> dict[str, dict[str, str]]:
-    """Code -> the first (plainest) word the NLU lexicon lists for it: fever -> 发烧."""
-    names: dict[str, dict[str, str]] = {}
-    for path in sorted(LEXICON_DIR.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for group in ("symptoms", "conditions", "medications"):
-            for code, words in (data.get(group) or {}).items():
-                if isinstance(words, list) and words:
-                    names.setdefault(group, {})[code] = str(words[0])
-    return names
-
-
 def _items(mapping: Any, group: str, want: Any) -> list[Item]:
     """The entries whose value is `want` (True present, False denied, UNKNOWN asked but not known)."""
-    names = _names().get(group, {})
     if not isinstance(mapping, dict):
         return []
-    return [Item(code, names.get(code, code)) for code, value in mapping.items() if (value == UNKNOWN if want == UNKNOWN else value is want)]
+    return [Item(code, code_name(group, code)) for code, value in mapping.items() if (value == UNKNOWN if want == UNKNOWN else value is want)]
 
 
 def patient_attachments(events: list[Event]) -> list[dict[str, Any]]:
@@ -169,7 +155,7 @@ def session_history(events: list[Event], labels: dict[str, str]) -> dict[str, li
         if event.type == "observation":
             name = str(event.data.get("name", ""))
             base, _, key = name.partition(".")
-            label = labels.get(base, base) + (f"（{_names().get(base, {}).get(key, key)}）" if key else "")
+            label = labels.get(base, base) + (f"（{code_name(base, key)}）" if key else "")
             history["observations"].append({"name": name, "label": label, "value": event.data.get("value"),
                                             "previous": event.data.get("previous"), "at": at, "new": True})
         elif event.type == ev.HANDOFF and event.data.get("status") == "transferred":
