@@ -54,6 +54,7 @@ class AnswerWords:
     duration_words: tuple[tuple[float, tuple[str, ...]], ...]
     frequency_words: tuple[tuple[int, tuple[str, ...]], ...]
     human: tuple[str, ...]
+    stop: tuple[str, ...]
     question_marks: tuple[str, ...]
     question_endings: tuple[str, ...]
     slot_words: dict[str, dict[str, Any]]
@@ -84,6 +85,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         duration_words=ranked("duration_words", float),
         frequency_words=ranked("frequency_words", int),
         human=tuple(raw["human"]),
+        stop=tuple(raw["stop"]),
         question_marks=tuple(raw["question_marks"]),
         question_endings=tuple(raw["question_endings"]),
         slot_words={k: {kind: (v if kind == "threshold" else tuple(v)) for kind, v in table.items()}
@@ -165,6 +167,11 @@ def says_yes(text: str) -> bool:
 
 def wants_human(text: str) -> bool:
     return _has(normal(text), words().human)
+
+
+def wants_to_stop(text: str) -> bool:
+    """The patient's own word for ending what is being asked (取消, 不问了, 退出 …)."""
+    return _has(normal(text), words().stop)
 
 
 def asks_question(text: str) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.answers import AnswerContext, asks_question, is_correction, read_answer, wants_human, words
+from bot.answers import AnswerContext, asks_question, is_correction, read_answer, wants_human, wants_to_stop, words
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
 from bot.turn import Turn
@@ -157,6 +157,10 @@ class FlowRunner:
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
         top = state.stack[-1] if state.stack else None
+        if parse.intent.name == "cancel" and text and top is not None and top.waiting_for:
+            # Ending an intake takes the patient's own word for it ("不问了，取消"): "退了" to "有没有发烧？"
+            # is an answer (the fever went down), not a goodbye that would drop the questions still to ask.
+            return parse if wants_to_stop(text) else replace(parse, intent=Intent("inform", parse.intent.confidence))
         if parse.intent.name in _READ_AS_ANSWER and text and top is not None and top.waiting_for:
             spec = self.flows.slot_spec(top.waiting_for)
             answer = AnswerContext(text=text, intent="inform", entities=tuple(parse.entities))

@@ -172,3 +172,30 @@ async def test_after_an_emergency_no_self_care_small_talk(patient) -> None:
     await p.say("谢谢")
     assert "多喝水" not in p.texts and "注意休息" not in p.texts
     assert "/call_120" in p.last_payloads
+
+
+async def test_the_fever_went_down_is_an_answer_not_an_end_to_the_intake(patient) -> None:
+    p: Patient = patient("answer-fever-went-down")
+    await p.answers("阳了第三天，没有胸痛也不喘，血氧98，就是嗓子疼咳嗽", "我", "没有")
+    assert "有没有发烧" in p.texts, p.texts
+    await p.say("退了")
+    slots = await p.slots()
+    assert slots["symptoms"]["fever"] is False
+    assert (await p.tracker())["active_flow"] is not None  # the intake goes on
+    assert "已结束" not in p.texts, p.texts
+
+
+async def test_only_the_patients_own_word_ends_the_intake(patient) -> None:
+    p: Patient = patient("answer-stop")
+    await p.answers("阳了第三天，没有胸痛也不喘，血氧98，就是嗓子疼咳嗽", "我")
+    await p.say("不问了，取消")
+    assert (await p.tracker())["active_flow"] is None
+
+
+async def test_i_am_a_man_answers_the_pregnancy_question_with_no(runtime) -> None:
+    from bot.answers import AnswerContext, read_answer
+
+    spec = runtime.flows.slot_spec("pregnant")
+    assert spec is not None
+    for text in ("我是男的啊", "男的", "男"):
+        assert read_answer(spec, AnswerContext(text=text, intent="inform")) is False, text
