@@ -133,7 +133,8 @@ async def _chat(config: Config, sender: str) -> None:
                 if reply.text:
                     click.echo(click.style(await say("cli_chat_bot"), fg="cyan") + reply.text)
                 if reply.custom and "triage" in reply.custom:
-                    label = await say("cli_chat_triage", level=reply.custom["triage"].get("level"))
+                    level = await say(f"triage_level_{reply.custom['triage'].get('level')}")
+                    label = await say("cli_chat_triage", level=level)
                     click.echo(click.style("      " + label, fg="yellow"))
                 for i, button in enumerate(reply.buttons, 1):
                     click.echo(f"      {i}. {button.title}")

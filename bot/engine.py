@@ -352,7 +352,10 @@ class Engine:
         if "." in name:  # a map key: say which entry changed, in words: 症状（咳嗽）
             group, _, code = name.partition(".")
             return f"{label}（{code_name(group, code)}）"
-        return f"{label} {display_value(turn.state.slot(name))}"
+        value = turn.state.slot(name)
+        if isinstance(value, bool):  # 怀孕：否, never "False"
+            return f"{label}：{self.responses.text('value_yes' if value else 'value_no', turn.state, {})}"
+        return f"{label} {display_value(value)}"
 
     @staticmethod
     def _emit_stack(before: ConversationState, turn: Turn) -> None:
