@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import httpx
 import pytest
 
 from tests.conftest import write_config
@@ -24,6 +25,8 @@ def test_the_console_shows_the_lost_connection_and_reconnects_by_itself(
     database_url = f"sqlite:///{tmp_path}/server.db"
     cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"],
         write_config(tmp_path / "setup.yml"), database_url)
+    alive = httpx.get(server.url + "/healthz", timeout=10)  # says why, should the server have gone meanwhile
+    assert alive.status_code == 200, server.log.read_text(errors="replace")[-3000:]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_context(locale="zh-CN").new_page()
