@@ -18,6 +18,8 @@ from bot.action_api import ActionContext, action, interceptor
 from bot.config import Config
 
 NEAREST_COUNT = 3
+# Farther than this is not "nearby": a directory of one province must not send a patient elsewhere to it.
+NEAR_KM = 100.0
 # Words of a where-question: with a county named, the message asks for a place, not a diagnosis.
 _WHERE = re.compile(r"哪里|哪儿|哪个|在哪|附近|最近|去哪|怎么走|能看|可以看|有没有")
 # Kinds that take an urgent patient today; a community health centre is for the routine visit.
@@ -70,7 +72,7 @@ def _service_name(ctx: ActionContext, directory: CareDirectory, service: str | N
 def answer_nearest(ctx: ActionContext, directory: CareDirectory, today: dt.date, offers: HospitalOffers,
                    where: tuple[float, float], service: str | None, kinds: tuple[str, ...] | None = None) -> None:
     found = [n for n in directory.nearest(*where, today, service, limit=50)
-             if kinds is None or n.facility.kind in kinds][:NEAREST_COUNT]
+             if n.km <= NEAR_KM and (kinds is None or n.facility.kind in kinds)][:NEAREST_COUNT]
     if not found:
         ctx.utter("utter_care_none", service=_service_name(ctx, directory, service), **contact_variables(ctx, offers))
         return
