@@ -92,3 +92,28 @@ async def test_a_location_gives_the_nearest_fever_clinics_by_distance(runtime: R
     first, second = text.index("尤溪县总医院"), text.index("沙县区总医院")
     assert first < second  # Youxi is ~2 km away, Shaxian ~60 km
     assert "大田县总医院" not in text  # expired, although within reach
+
+
+# A positive antigen test and 39 ℃ for three days despite medicine: `urgent` (tests/intake/test_fever_intake.py).
+URGENT_FEVER = (
+    '/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 72,'
+    ' "fever_persists_despite_medication": true, "symptoms.dyspnea": false, "breathing_severity": "none",'
+    ' "has_oximeter": false, "symptoms.chest_pain": false, "other_symptoms": "none", "age": 40,'
+    ' "conditions_answer": "none", "pregnant": false, "vaccine_doses": 3}'
+)
+
+
+async def test_urgent_without_a_location_asks_once_for_the_county_then_names_places(client: httpx.AsyncClient) -> None:
+    text = joined(await say(client, "p_urgent", URGENT_FEVER))
+    assert "哪个县" in text and "在线医生" in text  # the place question, and still the doctor offer
+    places = joined(await say(client, "p_urgent", "永安市"))
+    assert "永安市的发热门诊" in places and "永安市总医院" in places
+
+
+async def test_urgent_with_a_known_location_names_the_nearest_fever_clinics(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await runtime.engine.handle(UserMessage(channel="rest", sender="p_urgent_loc", text="", attachments=(
+        Attachment(kind="location", data={"latitude": 26.09, "longitude": 119.30, "label": "福州市鼓楼区"}),)))
+    text = joined(await say(client, "p_urgent_loc", URGENT_FEVER))
+    assert "离您最近的发热门诊" in text and "福建医科大学附属协和医院" in text
+    assert "哪个县" not in text
+    assert "尤溪" not in text  # 200 km away: not "nearby"
