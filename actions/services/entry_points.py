@@ -55,7 +55,10 @@ def trained_intents(data_dir: Path) -> list[EntryPoint]:
 def wechat_entry_points(config: Config) -> list[EntryPoint]:
     """The menu's keys (through `wechat.click`) and the scenes' payloads, with their config.yml lines."""
     lines = _config_lines(config.path)
-    where = lambda *keys: f"{config.path or 'config.yml'}:{lines.get(keys, '?')}"  # noqa: E731
+
+    def where(*keys: str) -> str:
+        return f"{config.path or 'config.yml'}:{lines.get(keys, '?')}"
+
     click = config.get("wechat.click") or {}
     found = []
     for key in _menu_keys(config.get("wechat.menu") or []):
