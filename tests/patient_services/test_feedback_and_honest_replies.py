@@ -1,0 +1,78 @@
+"""Complaints and suggestions, and the honest replies for what is not online yet: typed Chinese
+through the real NLU and engine (REST), and the administrators' list in the console."""
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from bot.runtime import Runtime
+from tests.console.helpers import on_duty, say
+from tests.console.test_console_api import sign_in
+
+FALLBACK = "没太明白"
+
+
+def joined(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def payloads(replies: list[dict]) -> list[str]:
+    return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
+async def test_a_complaint_is_stored_acknowledged_with_a_reference_and_seen_by_an_admin(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    asked = joined(await say(client, "p_feedback", "我要投诉"))
+    assert "投诉、建议，还是表扬" in asked
+    assert "具体情况" in joined(await say(client, "p_feedback", "投诉"))
+    done = joined(await say(client, "p_feedback", "三楼药房排队两个小时，窗口一直没人"))
+    reference = re.search(r"受理编号：(JY\d{8}-\d{4})", done)
+    assert reference is not None, done
+
+    await on_duty(runtime, "admin", [], role="admin", name="管理员", rostered=False)
+    await on_duty(runtime, "dr.wang", ["general"])
+    await sign_in(client, "dr.wang")
+    assert (await client.get("/api/console/admin/feedback")).status_code == 403
+    await sign_in(client, "admin")
+    listed = (await client.get("/api/console/admin/feedback")).json()
+    assert [(f["reference"], f["kind"], f["text"], f["channel"]) for f in listed] == [
+        (reference.group(1), "complaint", "三楼药房排队两个小时，窗口一直没人", "rest")]
+    page = await client.get("/console/admin/feedback")
+    assert page.status_code == 200 and "投诉建议" in page.text
+
+
+async def test_the_complaint_text_is_encrypted_at_rest(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    from sqlalchemy import text
+
+    await say(client, "p_secret", "提建议")
+    await say(client, "p_secret", "建议")
+    await say(client, "p_secret", "希望周末也开儿科门诊")
+    async with runtime.db.session() as session:
+        stored = (await session.execute(text("select text_encrypted from service_feedback"))).scalars().all()
+    assert len(stored) == 1 and "儿科" not in stored[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("我要预约挂号", "暂时还不能在线预约挂号"),
+        ("查一下我的核酸报告", "暂时还不能在线查询检查检验报告"),
+        ("降压药吃完了 想再开点", "暂时不能在线续方开药"),
+    ],
+)
+async def test_what_is_not_online_yet_gets_an_honest_reply_with_the_hospitals_phone(
+    make_runtime: object, typed: str, said: str
+) -> None:
+    from bot.app import create_app
+
+    runtime = await make_runtime(services={"hospital": {"name": "尤溪县总医院", "phone": "（测试电话）",  # type: ignore[operator]
+                                                        "booking_channel": "医院官方小程序"}})
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
+        replies = await say(http, "p_honest", typed)
+    text = joined(replies)
+    assert said in text and "（测试电话）" in text and "120" in text and FALLBACK not in text
+    assert {"/request_doctor", "/call_120"} <= set(payloads(replies))
