@@ -173,7 +173,9 @@ class EntityExtractor:
         for match in self._readings(text):
             kind = match.word.kind
             if kind == "cue":
-                denying = True
+                complement = text[match.start:match.end] == "不" and match.start > 0 \
+                    and text[match.start - 1] in self._lexicon.complement_verbs
+                denying = denying or not complement
             elif kind == "boundary":
                 denying = False
             elif kind in ("block", "pseudo"):

@@ -54,6 +54,7 @@ class Lexicon:
     conditional: tuple[str, ...] = ()  # 如果 / 万一 … before a symptom: nobody is said to have it
     generic_questions: tuple[str, ...] = ()  # 吃什么药 / 几度 … in a message about no one in particular
     red_flags: tuple[str, ...] = ()  # symptom codes that are emergencies or may be
+    complement_verbs: frozenset[str] = frozenset()  # 睡不平: a 不 after these is "cannot", not a denial
 
     @cached_property
     def longest(self) -> int:
@@ -158,6 +159,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         conditional=tuple(str(t) for t in negation.get("conditional") or []),
         generic_questions=tuple(str(t) for t in negation.get("generic_questions") or []),
         red_flags=tuple(str(c) for c in symptoms.get("red_flags") or []),
+        complement_verbs=frozenset(str(v) for v in negation.get("complement_verbs") or []),
     )
 
 

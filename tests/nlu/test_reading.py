@@ -269,3 +269,9 @@ def test_every_grammar_code_is_a_lexicon_symptom_code():
     grammar = load_grammar(lexicon.markers("cue"), lexicon.markers("pseudo"))
     assert grammar.codes() <= set(lexicon.terms("symptom").values())
     assert set(lexicon.red_flags) <= set(lexicon.terms("symptom").values())
+
+
+def test_cannot_is_not_a_denial_of_what_follows(interpreter):
+    assert symptoms(interpreter, "晚上睡不平躺下就咳") == [("cough", False)]
+    assert symptoms(interpreter, "咳不出来痰") == [("cough", False), ("sputum", False)]
+    assert symptoms(interpreter, "我吃不下饭也不发烧") == [("fever", True)]
