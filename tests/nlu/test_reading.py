@@ -275,3 +275,17 @@ def test_cannot_is_not_a_denial_of_what_follows(interpreter):
     assert symptoms(interpreter, "晚上睡不平躺下就咳") == [("cough", False)]
     assert symptoms(interpreter, "咳不出来痰") == [("cough", False), ("sputum", False)]
     assert symptoms(interpreter, "我吃不下饭也不发烧") == [("fever", True)]
+
+
+def test_chest_pain_typed_with_a_homophone_and_fillers_is_chest_pain(interpreter) -> None:
+    for text in ("凶口一阵一阵的通两个小时了", "胸口一阵一阵的通"):
+        assert "chest_pain" in codes(interpreter, text), text
+
+
+def test_one_hand_without_strength_and_odd_speech_are_stroke_signs(interpreter) -> None:
+    found = codes(interpreter, "我媽媽剛剛右手突然沒力，拿杯子掉了，講話也怪怪的")
+    assert {"limb_weakness", "slurred_speech"} <= found
+
+
+def test_blood_still_pouring_out_after_pressing_is_bleeding(interpreter) -> None:
+    assert "bleeding" in codes(interpreter, "用毛巾压了二十分钟还在往外冒血")
