@@ -6,7 +6,7 @@ the engine imports the modules named under `plugins:` in config.yml.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from bot.messages import BotMessage, UserMessage
 from bot.state import ConversationState
@@ -106,19 +106,25 @@ class ActionContext:
         return self._turn.responses.text(key, self._turn.state, variables)
 
 
+# What a flow's step runs once the services it declares are bound: `action(ctx)`.
 ActionFunc = Callable[[ActionContext], Awaitable[None]]
 # An interceptor returns True when it has handled the message and the dialogue must not run.
 InterceptorFunc = Callable[[ActionContext], Awaitable[bool]]
+# As written: the context first, then the services it declares (bot/services.py binds them).
+DeclaredAction = Callable[..., Awaitable[None]]
+DeclaredInterceptor = Callable[..., Awaitable[bool]]
+A = TypeVar("A", bound=DeclaredAction)
+Icpt = TypeVar("Icpt", bound=DeclaredInterceptor)
 
 
 @dataclass(frozen=True)
 class Interceptor:
     name: str
     priority: int  # lower runs first; the safety screen is 10, the live-session relay 20
-    func: InterceptorFunc
+    func: DeclaredInterceptor
 
 
-ACTIONS: dict[str, ActionFunc] = {}
+ACTIONS: dict[str, DeclaredAction] = {}
 INTERCEPTORS: list[Interceptor] = []
 
 
@@ -127,7 +133,7 @@ def _within(func: Callable[..., Any], modules: list[str]) -> bool:
     return any(owner == m or owner.startswith(m + ".") for m in modules)
 
 
-def actions_of(modules: list[str]) -> dict[str, ActionFunc]:
+def actions_of(modules: list[str]) -> dict[str, DeclaredAction]:
     """The actions registered by these plugin modules (registries are process-wide; runtimes are not)."""
     return {name: func for name, func in ACTIONS.items() if _within(func, modules)}
 
@@ -137,10 +143,10 @@ def interceptors_of(modules: list[str]) -> list[Interceptor]:
     return [i for i in INTERCEPTORS if _within(i.func, modules)]
 
 
-def action(name: str) -> Callable[[ActionFunc], ActionFunc]:
+def action(name: str) -> Callable[[A], A]:
     """Register an action under `name`, the name flows use in `action:` steps."""
 
-    def register(func: ActionFunc) -> ActionFunc:
+    def register(func: A) -> A:
         if name in ACTIONS and ACTIONS[name] is not func:
             raise ValueError(f"action {name!r} is registered twice")
         ACTIONS[name] = func
@@ -149,10 +155,10 @@ def action(name: str) -> Callable[[ActionFunc], ActionFunc]:
     return register
 
 
-def interceptor(name: str, priority: int) -> Callable[[InterceptorFunc], InterceptorFunc]:
+def interceptor(name: str, priority: int) -> Callable[[Icpt], Icpt]:
     """Register a function that sees every user message before the dialogue runs."""
 
-    def register(func: InterceptorFunc) -> InterceptorFunc:
+    def register(func: Icpt) -> Icpt:
         if not any(i.name == name for i in INTERCEPTORS):
             INTERCEPTORS.append(Interceptor(name, priority, func))
             INTERCEPTORS.sort(key=lambda i: i.priority)

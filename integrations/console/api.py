@@ -193,13 +193,6 @@ def console_api(runtime: Runtime) -> APIRouter:
             raise HTTPException(404, "no such attachment")
         return FileResponse(path, media_type=found[index].get("content_type") or "application/octet-stream")
 
-    async def act(operation: Any) -> dict[str, Any]:
-        try:
-            result = await operation
-        except (ConsultationError, StaffError) as exc:
-            raise refused(exc) from None
-        return result.to_dict() if result is not None else {"ok": True}
-
     @router.post("/consultations/{consultation_id}/accept")
     async def accept(consultation_id: str, session: ConsoleSession = changing) -> dict[str, Any]:
         """Take the patient: the session starts and the patient is told who you are. 409 if taken already."""

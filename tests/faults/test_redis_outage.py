@@ -88,7 +88,8 @@ async def test_redis_restarted_empty_during_a_run(make_runtime: Any, postgres_ur
     ran.clear()
     transport = httpx.ASGITransport(app=create_app(runtime=runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
-        say = lambda text: http.post("/webhooks/rest/webhook", json={"sender": "outage", "message": text})
+        def say(text: str) -> Any:
+            return http.post("/webhooks/rest/webhook", json={"sender": "outage", "message": text})
         assert (await say("你好")).status_code == 200
         await runtime.jobs.schedule(PROBE, Probe(1))
         await _until(lambda: _ran(1), 10)
