@@ -42,7 +42,7 @@ def _variables(service: Consultations, outcome: RequestOutcome) -> dict[str, obj
 
 
 @action("handoff")
-async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset) -> None:
+async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset | None) -> None:
     """Ask for a doctor: queue now, ask to pay, say when the department opens, or that it is closed."""
     department = service.department_for(ctx.slots)
     queue_off_hours = bool(ctx.slot("consult_queue_off_hours"))
@@ -60,7 +60,7 @@ async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset) 
     ctx.utter(f"utter_consultation_{outcome.kind}", **_variables(service, outcome))
 
 
-def _queue_level(ctx: ActionContext, ruleset: Ruleset) -> str:
+def _queue_level(ctx: ActionContext, ruleset: Ruleset | None) -> str:
     """The level the patient queues at: the announced triage, else what the rules make of what is known.
 
     A patient who asks for a doctor before the intake is done has no announced level; queueing
@@ -70,6 +70,8 @@ def _queue_level(ctx: ActionContext, ruleset: Ruleset) -> str:
     announced = (ctx.state.latest_triage or {}).get("level")
     if announced in LEVELS:
         return str(announced)
+    if ruleset is None:  # a deployment without the triage plugin: a doctor's judgement is needed
+        return "consult"
     decided = decide(ruleset, ctx.slots).level
     return min(decided, "consult", key=LEVELS.index)
 

@@ -108,8 +108,10 @@ class Services:
     def _arguments(self, func: Callable[..., Any], skip: int) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name, kind in needs(func, skip).items():
+            # `X | None`: the function works without it (its plugin off, or not loaded at all).
             optional = _is_optional(typing.get_type_hints(func)[name])
-            values[name] = self.find(kind) if optional else self.get(kind)
+            known = kind in self._instances or kind in self._factories
+            values[name] = (self.find(kind) if known else None) if optional else self.get(kind)
         return values
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import httpx
 
 from bot.consultations import Staff, build_intake, consultations
+from bot.consultations import IntakeUpdated
 from bot.runtime import Runtime
 from tests.console.helpers import on_duty, say, tracker
 
@@ -38,11 +39,11 @@ async def test_a_new_reading_in_a_session_is_current_screened_and_shown_as_new(
     async with runtime.pubsub.subscribe(f"consult:staff:{doctor.id}") as inbox:
         await say(client, "spo2", "刚量了血氧只有90了")
         update = await anext(inbox)
-        while update["type"] != "intake":
+        while not isinstance(update, IntakeUpdated):
             update = await anext(inbox)
     # The doctor's open intake panel hears of the new reading and the new level at once.
-    assert update["triage"]["level"] == "emergency"
-    assert [(o["name"], o["value"]) for o in update["observations"]] == [("spo2", 90)]
+    assert update.triage is not None and update.triage["level"] == "emergency"
+    assert [(o["name"], o["value"]) for o in update.observations] == [("spo2", 90)]
     state = await runtime.engine.state("spo2")
     assert state.slots["spo2"] == 90
     assert state.latest_triage is not None and state.latest_triage["level"] == "emergency"

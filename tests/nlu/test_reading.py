@@ -289,3 +289,8 @@ def test_one_hand_without_strength_and_odd_speech_are_stroke_signs(interpreter) 
 
 def test_blood_still_pouring_out_after_pressing_is_bleeding(interpreter) -> None:
     assert "bleeding" in codes(interpreter, "用毛巾压了二十分钟还在往外冒血")
+
+
+def test_a_measurement_word_is_never_read_as_a_typo_of_a_symptom(interpreter) -> None:
+    # "了血" of "量了血氧" sounds like 咯血; 血氧 is a measurement, not blood.
+    assert codes(interpreter, "刚量了血氧只有90了") == set()

@@ -17,7 +17,7 @@ from bot.jobs import HANDLERS, JobRow
 from bot.patients import MedicalCard
 from bot.runtime import Runtime
 from bot.supervision.retention import RecordKeeper
-from integrations.supervision.schedule import SWEEP_JOB
+from integrations.supervision.schedule import SWEEP_JOB, RetentionSweep
 from tests.console.helpers import say
 from tests.supervision.helpers import consult, doctor_and_admin, sign_in
 from tests.supervision.test_who_saw_what import bind_card
@@ -114,7 +114,8 @@ async def test_the_nightly_sweep_is_a_durable_job_that_schedules_the_next(runtim
     due = first.due_at if first.due_at.tzinfo else first.due_at.replace(tzinfo=dt.timezone.utc)
     now = dt.datetime.now(dt.timezone.utc)
     assert now < due <= now + dt.timedelta(days=1)
-    await HANDLERS[SWEEP_JOB](runtime, dict(first.payload))  # what the job queue runs at the due time
+    # What the job queue runs at the due time: the handler with its payload and declared services.
+    await runtime.services.bind(HANDLERS[SWEEP_JOB])(RetentionSweep(**first.payload))
     following = (await pending())[-1]
     assert following.key == "retention:" + (due + dt.timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
