@@ -68,7 +68,8 @@ class ConsoleAuditMiddleware:
         self.runtime = runtime
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX) or unsafe_text(scope["path"]):
+            # A path with a NUL is refused by the routes' guard (400); nothing here may look it up.
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope["path"]

@@ -88,10 +88,18 @@ def test_serve_from_another_folder_keeps_its_data_in_the_user_folder_and_answers
             assert proc.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() < deadline, "no start line within 120 s"
             time.sleep(0.2)
-        reply = httpx.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": "p1", "message": "你好"}, timeout=30)
+        # The shipped REST channel wants a token: the deployment's, as the README shows (`wenzhen rest token`).
+        token = subprocess.run([str(installed), "rest", "token"], cwd=elsewhere, env=clean_env(home),
+                               capture_output=True, text=True, timeout=120, check=True).stdout.strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        refused = httpx.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": "p1", "message": "你好"}, timeout=30)
+        assert refused.status_code == 401
+        reply = httpx.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": "p1", "message": "你好"},
+                           headers=auth, timeout=30)
         assert reply.status_code == 200
         assert any("问诊" in (m.get("text") or "") for m in reply.json()), reply.text
-        helped = httpx.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": "p1", "message": "我发烧39度"}, timeout=30)
+        helped = httpx.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": "p1", "message": "我发烧39度"},
+                            headers=auth, timeout=30)
         assert helped.status_code == 200 and helped.json()
     finally:
         proc.terminate()
