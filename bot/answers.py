@@ -55,6 +55,8 @@ class AnswerWords:
     frequency_words: tuple[tuple[int, tuple[str, ...]], ...]
     human: tuple[str, ...]
     stop: tuple[str, ...]
+    units: tuple[str, ...]
+    slot_units: dict[str, tuple[str, ...]]
     question_marks: tuple[str, ...]
     question_endings: tuple[str, ...]
     slot_words: dict[str, dict[str, Any]]
@@ -86,6 +88,8 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         frequency_words=ranked("frequency_words", int),
         human=tuple(raw["human"]),
         stop=tuple(raw["stop"]),
+        units=tuple(sorted(raw["units"], key=len, reverse=True)),
+        slot_units={k: tuple(v) for k, v in raw["slot_units"].items()},
         question_marks=tuple(raw["question_marks"]),
         question_endings=tuple(raw["question_endings"]),
         slot_words={k: {kind: (v if kind == "threshold" else tuple(v)) for kind, v in table.items()}
@@ -141,6 +145,20 @@ def arabic(text: str) -> str:
     converted = _CN_NUMBER.sub(sub, text)
     converted = _HALF.sub(lambda m: f"{float(m.group(1)) + 0.5:g}" + m.group(0)[len(m.group(1)):-1], converted)
     return _DEGREE_TENTHS.sub(lambda m: f"{m.group(1)}.{m.group(2)}度", converted)
+
+
+def numbers_in_own_units(slot: str, text: str) -> list[float]:
+    """The numbers of `text` that may answer `slot`: bare, or with one of the slot's own units ("45岁"
+    never answers the temperature question)."""
+    own = words().slot_units.get(slot, ())
+    clean = arabic(_PUNCT.sub(" ", fold(text)))
+    found = []
+    for match in _ARABIC.finditer(clean):
+        after = clean[match.end():].lstrip("多左右几 ")
+        unit = next((u for u in words().units if after.startswith(u)), None)
+        if unit is None or unit in own:
+            found.append(float(match.group()))
+    return found
 
 
 def numbers(text: str) -> list[float]:
@@ -350,7 +368,7 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
             return round(float(weeks.group(1)) / 4.345, 2)
     if is_unknown(text):
         return UNKNOWN
-    for n in numbers(text):
+    for n in numbers_in_own_units(spec.name, text):
         if spec.coerce(n)[0]:
             return n
     if spec.scale == "count" and says_no(text):

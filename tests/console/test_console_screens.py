@@ -21,7 +21,7 @@ PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
 SENDER = "wx-20261206-0417"  # the display name falls back to 患者 + the last four characters
 # A fever intake typed as a patient would; the bot's rules make it `consult` (fever over 3 days).
-INTAKE = ["我发烧三天了，咳嗽", "45岁，男", "阳性", "38.9", "没有", "没有", "没有", "没有", "没有了", "都没有", "打了三针"]
+INTAKE = ["我发烧三天了，咳嗽，45岁，男", "38.9", "吃药后能退下来", "没有", "没有", "没有", "没有", "没有了", "都没有"]
 RAW_VALUES = re.compile(r"positive|negative|duration_hours|covid\.|resp\.|\bmale\b|consult|selfcare|[0-9a-f]{16}")
 pytestmark = [pytest.mark.browser]
 

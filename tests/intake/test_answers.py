@@ -199,3 +199,12 @@ async def test_i_am_a_man_answers_the_pregnancy_question_with_no(runtime) -> Non
     assert spec is not None
     for text in ("我是男的啊", "男的", "男"):
         assert read_answer(spec, AnswerContext(text=text, intent="inform")) is False, text
+
+
+async def test_an_age_is_never_read_as_the_temperature(patient) -> None:
+    p: Patient = patient("answer-age-not-temperature")
+    await p.say("我发烧三天了，咳嗽")
+    assert "最高体温" in p.texts, p.texts
+    await p.say("45岁，男")
+    slots = await p.slots()
+    assert slots.get("temperature") is None and slots.get("age") == 45
