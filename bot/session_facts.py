@@ -5,8 +5,9 @@ one). Once a doctor has taken the patient, the intake is what the doctor read on
 chat is conversation with the doctor: "布洛芬一天最多吃几次？" must not turn a fever of three days
 into one of a day. So, in a session, every fact the engine reads from a message is recorded as an
 `observation` event (name, value, previous value) that the doctor's intake panel lists as new;
-the slot itself takes the value only when it was empty (a new fact) or when it is a vital sign
-(a new reading is the current one, and the safety screen must see it).
+the slot itself takes the value only when it was empty (a new fact), when it is a vital sign (a new
+reading is the current one, and the safety screen must see it), or when a symptom denied before is
+present now (news that can only raise urgency).
 """
 from __future__ import annotations
 
@@ -31,4 +32,6 @@ def accept_in_session(turn: Turn, name: str, value: Any, previous: Any) -> bool:
     from bot.consultations.summary import vital_names
 
     turn.emit(OBSERVATION, {"name": name, "value": value, "previous": previous}, actor="patient")
-    return previous is None or name in vital_names()
+    # A symptom denied before and present now is news that can only raise urgency: the intake takes it.
+    worse = name.startswith("symptoms.") and value is True
+    return previous is None or worse or name in vital_names()

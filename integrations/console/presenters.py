@@ -249,10 +249,10 @@ async def patient_card(runtime: Runtime, c: Consultation, state: ConversationSta
     slots = state.slots
     level = (state.latest_triage or {}).get("level") or c.level
     complaint = slots.get("chief_complaint")
-    if complaint:
+    present = build_intake(state, []).symptoms_present[:3]
+    if complaint and (complaint != "other" or not present):
         complaint_text = words.value("chief_complaint", complaint)
-    else:  # no complaint chosen: the first symptoms the patient named
-        present = build_intake(state, []).symptoms_present[:3]
+    else:  # no complaint chosen, or only "other": the first symptoms the patient named say more
         complaint_text = words.data["separator"].join(words.code(i.code, i.label) for i in present) \
             or words.value("chief_complaint", None)
     age = slots.get("age")

@@ -21,7 +21,7 @@ PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}
 SENDER = "wx-20261206-0417"  # the display name falls back to 患者 + the last four characters
 # A fever intake typed as a patient would; the bot's rules make it `consult` (fever over 3 days).
-INTAKE = ["我发烧三天了，咳嗽，45岁，男", "38.9", "吃药后能退下来", "没有", "没有", "没有", "没有", "没有了", "都没有"]
+INTAKE = ["我发烧三天了，咳嗽，抗原两条杠，45岁，男", "38.9", "吃药后能退下来", "没有", "没有", "没有", "没有了", "都没有"]
 RAW_VALUES = re.compile(r"positive|negative|duration_hours|covid\.|resp\.|\bmale\b|consult|selfcare|[0-9a-f]{16}")
 pytestmark = [pytest.mark.browser]
 
@@ -114,7 +114,7 @@ def test_on_a_phone_the_doctor_works_in_tabs_and_sees_a_red_flag_raise_the_level
     expect(card.locator(".level")).to_have_text("需医生判断")
     expect(card.locator(".patient-name")).to_have_text("患者0417")
     expect(card.locator(".patient-who")).to_have_text("男 · 45岁")
-    expect(card.locator(".complaint")).to_have_text("发热")
+    expect(card.locator(".complaint")).to_have_text("发烧、咳嗽")
     expect(card).to_contain_text("刚排队")
     expect(page.locator("#tab-queue-count")).to_have_text("1")
     assert no_horizontal_scroll(page)
@@ -191,7 +191,7 @@ def test_on_a_laptop_the_receiving_doctor_reads_the_transfer_note_and_an_invitat
     expect(li.locator("#detail-title")).to_have_text("患者0417")
     expect(li.locator("#detail-level")).to_have_text("紧急")
     expect(li.locator("#intake-triage")).to_contain_text("胸痛或胸口压迫感")
-    expect(li.locator("#detail-meta")).to_have_text("男 · 45岁 · 发热 · 发热门诊")
+    expect(li.locator("#detail-meta")).to_have_text("男 · 45岁 · 发烧、咳嗽、胸痛 · 发热门诊")
     expect(li.locator(".queue-item.selected")).to_have_count(1)
     shot(li, "laptop-1-queue-and-intake")
     li.click("#accept")
