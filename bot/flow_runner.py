@@ -30,6 +30,7 @@ EMPTY = "empty_message"  # what the engine calls a message with no text, payload
 UNANSWERED = "unanswered_streak"
 # A message that reports an illness starts the flow of this intent, whatever its own intent.
 REPORT_INTENT = "report_symptoms"
+OUT_OF_SCOPE = "out_of_scope"
 _SURE_CRY = 0.8  # below this, an escape intent said in answer to a question is read as the answer
 # Escape intents a typed answer may be mistaken for; a request for a person is never overridden.
 _READ_AS_ANSWER = frozenset({"emergency_help", "cancel", "help"})
@@ -97,6 +98,8 @@ class FlowRunner:
             # Someone describes an illness (perhaps with a question, "烧了五天了，正常吗？"): the
             # intake starts, and a health question is answered first, as a digression on top of it.
             self._start(turn, intake, interrupt=False)
+            if intent == OUT_OF_SCOPE:
+                flow = None  # an illness described is never "not something I can help with"
         if flow is not None:
             self._start(turn, flow, interrupt=False)
         if flow is not None or intake is not None:
@@ -126,6 +129,8 @@ class FlowRunner:
         for name in turn.filled_this_turn:
             if name in _READINGS or (name.startswith("symptoms.") and turn.state.slot(name) is True):
                 return True
+            if name == "antigen_result" and turn.state.slot(name) == "positive":
+                return True  # "一岁半的女儿阳了，……": an infection reported, whatever the NLU's intent
         return False
 
     def _intake_for(self, turn: Turn, intent: str, flow: Flow | None) -> Flow | None:

@@ -208,3 +208,10 @@ async def test_an_age_is_never_read_as_the_temperature(patient) -> None:
     await p.say("45岁，男")
     slots = await p.slots()
     assert slots.get("temperature") is None and slots.get("age") == 45
+
+
+async def test_an_infection_reported_in_words_the_nlu_cannot_place_starts_the_intake(patient) -> None:
+    p: Patient = patient("report-out-of-scope-words")
+    await p.say("一岁半的女儿阳了，从昨天开始什么都不肯吃，水也不喝")
+    assert "帮不上忙" not in p.texts, p.texts
+    assert (await p.tracker())["active_flow"] is not None

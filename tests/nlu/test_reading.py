@@ -294,3 +294,7 @@ def test_blood_still_pouring_out_after_pressing_is_bleeding(interpreter) -> None
 def test_a_measurement_word_is_never_read_as_a_typo_of_a_symptom(interpreter) -> None:
     # "了血" of "量了血氧" sounds like 咯血; 血氧 is a measurement, not blood.
     assert codes(interpreter, "刚量了血氧只有90了") == set()
+
+
+def test_a_child_who_will_not_eat_or_drink_refuses_to_feed(interpreter) -> None:
+    assert "refusal_to_feed" in codes(interpreter, "从昨天开始什么都不肯吃，水也不喝")
