@@ -284,6 +284,10 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     if symptom:
         if _is_fine(clean):
             return False
+        if not strict and any(e.entity == "symptom" and not e.negated for e in answer.entities):
+            # The question answered by describing a symptom ("全身僵住抖了半分钟", "叫他反应很慢"):
+            # a yes, never a non-answer asked three times and then lost as `unknown`.
+            return True
         if strict:
             # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围" (nor by the NLU's
             # "affirm" for it): only a plain yes.
@@ -366,6 +370,9 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
             return found[0] * 12
         if weeks and not _MONTHS.search(clean):
             return round(float(weeks.group(1)) / 4.345, 2)
+        days = _DAYS.search(clean)
+        if days and not _MONTHS.search(clean):
+            return round(float(days.group(1)) / 30.44, 2)  # "四十天" to "宝宝几个月大？"
     if is_unknown(text):
         return UNKNOWN
     for n in numbers_in_own_units(spec.name, text):

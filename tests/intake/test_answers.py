@@ -215,3 +215,16 @@ async def test_an_infection_reported_in_words_the_nlu_cannot_place_starts_the_in
     await p.say("一岁半的女儿阳了，从昨天开始什么都不肯吃，水也不喝")
     assert "帮不上忙" not in p.texts, p.texts
     assert (await p.tracker())["active_flow"] is not None
+
+
+async def test_a_symptom_question_answered_by_describing_it_is_a_yes(runtime) -> None:
+    from bot.answers import AnswerContext, read_answer
+
+    for slot, text in [("symptoms.seizure", "全身僵住抖了半分钟"), ("symptoms.confusion", "叫他反应很慢")]:
+        spec = runtime.flows.slot_spec(slot)
+        assert spec is not None
+        parse = runtime.interpreter.parse(text)
+        said = read_answer(spec, AnswerContext(text=text, intent="inform", entities=tuple(parse.entities)))
+        assert said is True, (slot, text)
+    spec = runtime.flows.slot_spec("symptoms.seizure")
+    assert read_answer(spec, AnswerContext(text="在看书", intent="inform")) is not True  # not a description

@@ -298,3 +298,13 @@ def test_a_measurement_word_is_never_read_as_a_typo_of_a_symptom(interpreter) ->
 
 def test_a_child_who_will_not_eat_or_drink_refuses_to_feed(interpreter) -> None:
     assert "refusal_to_feed" in codes(interpreter, "从昨天开始什么都不肯吃，水也不喝")
+
+
+@pytest.mark.parametrize("text, code", [
+    ("全身僵住抖了半分钟", "seizure"),
+    ("叫他反应很慢", "confusion"),
+    ("下面突然流了好多水", "fluid_leakage"),
+    ("今天感觉宝宝动得很少", "reduced_fetal_movement"),
+])
+def test_described_red_flags_are_read(interpreter, text: str, code: str) -> None:
+    assert code in codes(interpreter, text)
