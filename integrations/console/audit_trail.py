@@ -15,11 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import HTTPException, Request
+
 from bot.consultations import ConsultationError, consultations
 from bot.http_input import unsafe_text
 from bot.runtime import Runtime
 from bot.supervision import AuditEntry
 from bot.supervision.models import is_sealed
+from integrations.console.auth import ConsoleAuth
 
 PREFIX = "/api/console/"
 SIGN_IN = "/api/console/session"
@@ -66,6 +69,7 @@ class ConsoleAuditMiddleware:
     def __init__(self, app: Callable[..., Any], runtime: Runtime) -> None:
         self.app = app
         self.runtime = runtime
+        self._auth: ConsoleAuth | None = None  # built on first use: the runtime's services are ready by then
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX) or unsafe_text(scope["path"]):
@@ -78,7 +82,9 @@ class ConsoleAuditMiddleware:
         if not sign_in and (found is None or not found[0].action):
             await self.app(scope, receive, send)
             return
-        if found is not None and found[0].action in SEALABLE and await self._sealed(found[1].get("id", "")):
+        if found is not None and found[0].action in SEALABLE and await self._signed_in(scope) \
+                and await self._sealed(found[1].get("id", "")):
+            # Only a signed-in caller learns that a record is sealed; anyone else gets the route's 401.
             await _refuse(send, 403, "this record was sealed on the patient's request")
             return
         status = 500
@@ -103,6 +109,15 @@ class ConsoleAuditMiddleware:
             staff = (scope.get("state") or {}).get("console_staff")
             if staff is not None:
                 await self._record(found[0], found[1], staff)
+
+    async def _signed_in(self, scope: dict[str, Any]) -> bool:
+        if self._auth is None:
+            self._auth = ConsoleAuth(self.runtime)
+        try:
+            await self._auth.current(Request(scope))
+        except HTTPException:
+            return False
+        return True
 
     async def _sealed(self, consultation_id: str) -> bool:
         try:

@@ -87,6 +87,10 @@ async def test_an_erasure_request_deletes_a_chat_with_its_cards_but_seals_a_medi
     sealed = await other_client.post("/api/console/admin/erasure", json={"conversation_id": "treated"}, headers=admin)
     assert sealed.json()["outcome"] == "sealed" and await events_of(runtime, "treated") > 0
     assert (await client.get(f"/api/console/consultations/{cid}")).status_code == 403
+    # Nobody signed out learns that the record exists, let alone that it is sealed.
+    anonymous = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
+    async with anonymous:
+        assert (await anonymous.get(f"/api/console/consultations/{cid}")).status_code == 401
     now = dt.datetime.now(dt.timezone.utc)
     exported = await other_client.get("/api/console/admin/export/consultations", params={
         "from": (now - dt.timedelta(hours=1)).isoformat(), "to": (now + dt.timedelta(hours=1)).isoformat()})
