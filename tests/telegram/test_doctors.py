@@ -6,6 +6,7 @@ driven by the real python-telegram-bot; the consultation domain and the relay ar
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,8 @@ async def test_a_doctor_links_the_chat_with_the_one_time_code(hospital):
     wang = await hospital.doctor("wang", "王医生")
     await hospital.link(wang, DOCTOR_CHAT)
     assert "王医生" in hospital.api.texts_to(DOCTOR_CHAT)[-1]
+    [signed_in] = await hospital.runtime.audit.entries(actions=("staff.sign_in",))
+    assert signed_in.actor == wang.actor and '"telegram"' in json.dumps(signed_in.detail)
     await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT + 50, "/link AAAA-BBBB"))
     assert "无效" in hospital.api.texts_to(DOCTOR_CHAT + 50)[-1]
 

@@ -110,6 +110,11 @@ class DoctorDesk:
             await self.channel.say(chat_id, "telegram_link_failed")
             return
         staff = await self.service.staff.get(staff_id)
+        outcome = "ok" if staff is not None and staff.active else "refused"
+        # Linking a chat is how a doctor signs in on Telegram: the trail records it like a console sign-in.
+        await self.runtime.audit.record(AuditEntry(
+            actor=staff.actor if staff else "unknown", action="staff.sign_in", object_type="staff",
+            object_id=str(staff_id), detail={"outcome": outcome, "channel": "telegram"}))
         if staff is None or not staff.active:
             await self.linker.unlink_chat(chat_id)
             await self.channel.say(chat_id, "telegram_link_failed")
