@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from actions.knowledge.answering import knowledge_base, today
@@ -19,7 +18,7 @@ from bot import broadcasts as bc
 from bot.plugins import Plugin
 from bot.runtime import Runtime
 from integrations.console.auth import ConsoleAuth, ConsoleSession
-from integrations.console.pages import SECURITY_HEADERS, STATIC
+from integrations.console.pages import admin_page
 
 
 class AudienceBody(BaseModel):
@@ -133,19 +132,4 @@ def broadcasts_api(runtime: Runtime) -> APIRouter:
     return router
 
 
-def broadcasts_page(_: Runtime) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-
-    @router.get("/console/admin/broadcasts")
-    async def page() -> FileResponse:
-        # A public shell like the console's other pages: every piece of data comes from the API.
-        return FileResponse(STATIC / "broadcasts.html", media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
-
-    @router.get("/console/admin/broadcasts.js")
-    async def script() -> FileResponse:
-        return FileResponse(STATIC / "broadcasts.js", media_type="text/javascript", headers=SECURITY_HEADERS)
-
-    return router
-
-
-plugin = Plugin(name="console-broadcasts", routers=[broadcasts_api, broadcasts_page])
+plugin = Plugin(name="console-broadcasts", routers=[broadcasts_api, admin_page("broadcasts")])

@@ -8,13 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
 
 from actions.services.feedback import list_feedback
 from bot.plugins import Plugin
 from bot.runtime import Runtime
 from integrations.console.auth import ConsoleAuth, ConsoleSession
-from integrations.console.pages import SECURITY_HEADERS, STATIC
+from integrations.console.pages import admin_page
 
 
 def feedback_api(runtime: Runtime) -> APIRouter:
@@ -29,19 +28,4 @@ def feedback_api(runtime: Runtime) -> APIRouter:
     return router
 
 
-def feedback_page(_: Runtime) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-
-    @router.get("/console/admin/feedback")
-    async def page() -> FileResponse:
-        # A public shell like the console's other pages: the data comes from the API, which checks the role.
-        return FileResponse(STATIC / "feedback.html", media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
-
-    @router.get("/console/admin/feedback.js")
-    async def script() -> FileResponse:
-        return FileResponse(STATIC / "feedback.js", media_type="text/javascript", headers=SECURITY_HEADERS)
-
-    return router
-
-
-plugin = Plugin(name="console-feedback", routers=[feedback_api, feedback_page])
+plugin = Plugin(name="console-feedback", routers=[feedback_api, admin_page("feedback")])

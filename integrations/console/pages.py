@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
@@ -43,3 +44,23 @@ def console_pages(_: Runtime) -> APIRouter:
         return FileResponse(STATIC / PAGES[page], media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
     return router
+
+
+def admin_page(name: str) -> Callable[[Runtime], APIRouter]:
+    """A router for the admin page `/console/admin/<name>` and its script: a public shell like the
+    console's other pages; every piece of data comes from the API, which checks the role."""
+
+    def router_for(_: Runtime) -> APIRouter:
+        router = APIRouter(include_in_schema=False)
+
+        @router.get(f"/console/admin/{name}")
+        async def page() -> FileResponse:
+            return FileResponse(STATIC / f"{name}.html", media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+
+        @router.get(f"/console/admin/{name}.js")
+        async def script() -> FileResponse:
+            return FileResponse(STATIC / f"{name}.js", media_type="text/javascript", headers=SECURITY_HEADERS)
+
+        return router
+
+    return router_for
