@@ -13,10 +13,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Float, Index, Integer, String, and_, exists, insert, select, text
+from sqlalchemy import Float, Index, Integer, String, and_, exists, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,6 +50,10 @@ class AuditRow(Base):
     digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditError(ValueError):
+    """An audit operation that is refused (the message says why, in one line)."""
 
 
 def role_of(actor: str) -> str:
@@ -184,6 +188,41 @@ class AuditTrail:
                 if attempt == 4:
                     raise
                 await asyncio.sleep(0.01 * (attempt + 1))
+
+    async def adopt_existing(self, actor: str, batch: int = 2000) -> int:
+        """Vouch, once, for the events a database held before it had a chain (an upgrade from a release
+        without the audit trail). Only events older than the first event the chain vouched for are
+        adopted — an event inserted later stays `inserted_event` — and the adoption is itself an entry
+        (`audit.adopt`, with the count and the id range) placed before the adopted events' entries.
+        A second adoption is refused. Returns the number of events adopted."""
+        vouched = exists().where(AuditRow.subject == EventRow.conversation_id, AuditRow.event_seq == EventRow.seq)
+        async with self.writing() as conn:
+            if await conn.scalar(select(AuditRow.id).where(AuditRow.action == "audit.adopt").limit(1)) is not None:
+                raise AuditError("the events that predate the chain were adopted already (audit.adopt)")
+            first_vouched = await conn.scalar(select(func.min(EventRow.id)).where(vouched))
+            older = ~vouched if first_vouched is None else and_(~vouched, EventRow.id < first_vouched)
+            span = (await conn.execute(select(func.count(), func.min(EventRow.id), func.max(EventRow.id)).where(older))).one()
+            count = int(span[0] or 0)
+            if count == 0:
+                raise AuditError("no event predates the chain: nothing to adopt")
+            await self.append(conn, [AuditEntry(
+                actor=actor, action="audit.adopt", object_type="audit", object_id="*",
+                detail={"events": count, "first_event_id": int(span[1]), "last_event_id": int(span[2])})])
+            after = 0
+            while True:
+                rows = (await conn.execute(
+                    select(EventRow.__table__).where(older, EventRow.id > after).order_by(EventRow.id).limit(batch))).all()
+                if not rows:
+                    break
+                entries = []
+                for row in rows:
+                    event = Event(type=row.type, data=dict(row.data or {}), actor=row.actor, timestamp=row.timestamp,
+                                  seq=row.seq)
+                    entry = event_entry(row.conversation_id, event)
+                    entries.append(replace(entry, detail={**entry.detail, "adopted": True}))
+                await self.append(conn, entries)
+                after = rows[-1].id
+        return count
 
     async def entries(self, subject: str | None = None, actions: tuple[str, ...] = (), after_id: int = 0,
                       limit: int = 500, newest_first: bool = False) -> list[AuditEntry]:

@@ -213,6 +213,19 @@ def audit_verify(ctx: click.Context) -> None:
     click.echo(f"OK: {result.entries} entries, {result.events} events vouched for")
 
 
+@audit_commands.command("adopt")
+@click.pass_context
+def audit_adopt(ctx: click.Context) -> None:
+    """Once, after upgrading a database from a release without the audit trail: vouch for the events it
+    already held (only those older than the chain; recorded as `audit.adopt`)."""
+
+    async def work(config: Config, db: Database, audit: AuditTrail) -> int:
+        return await audit.adopt_existing(actor=_actor())
+
+    count = _run(ctx, work)
+    click.echo(f"adopted {count} events that predate the chain")
+
+
 @audit_commands.command("log")
 @click.option("--subject", default=None, help="one conversation id")
 @click.option("--action", default=None, help="e.g. record.open, export.consultations")

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.messages import UserMessage
 from bot.runtime import Runtime
-from bot.supervision import AuditEntry
+from bot.supervision import AuditEntry, AuditError
 from bot.supervision.audit import AuditRow
 
 pytestmark = pytest.mark.asyncio
@@ -136,3 +136,55 @@ async def test_two_workers_appending_at_once_never_fork_the_chain(make_runtime, 
         from sqlalchemy import func, select
 
         assert await session.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.action == "record.open")) == 30
+
+
+async def _predate_the_chain(runtime: Runtime) -> None:
+    """What a database upgraded from a release without the audit trail looks like: events, no entries."""
+    await _sql(runtime, "DELETE FROM audit_log")
+
+
+async def test_events_that_predate_the_chain_are_adopted_once_and_the_chain_then_holds(runtime: Runtime) -> None:
+    await _talk(runtime, "old1", "我发烧三天了，最高39度", "没有咳嗽")
+    await _talk(runtime, "old2", "你好")
+    await _predate_the_chain(runtime)
+    before = await runtime.audit.verify()
+    assert before.broken is not None and before.broken.reason == "inserted_event"
+    old_events = len(await runtime.engine.events("old1")) + len(await runtime.engine.events("old2"))
+
+    adopted = await runtime.audit.adopt_existing(actor="cli:root")
+
+    assert adopted == old_events
+    result = await runtime.audit.verify()
+    assert result.ok and result.events == old_events
+    first = (await runtime.audit.entries(limit=1))[0]
+    assert first.action == "audit.adopt" and first.detail["events"] == old_events
+    assert all(e.detail.get("adopted") is True for e in await runtime.audit.entries(subject="old1"))
+    # New turns chain after the adopted ones; a second adoption is refused.
+    await _talk(runtime, "old1", "谢谢")
+    assert (await runtime.audit.verify()).ok
+    with pytest.raises(AuditError, match="already"):
+        await runtime.audit.adopt_existing(actor="cli:root")
+
+
+async def test_an_event_inserted_after_the_chain_started_is_never_adopted(runtime: Runtime) -> None:
+    await _talk(runtime, "a9", "我发烧三天了")
+    await _sql(runtime, "INSERT INTO events (conversation_id, seq, type, actor, timestamp, data) "
+                        "VALUES ('a9', 999, 'bot', 'bot', 1.0, '{\"text\": \"forged\"}')")
+    with pytest.raises(AuditError, match="nothing to adopt"):
+        await runtime.audit.adopt_existing(actor="cli:root")
+    result = await runtime.audit.verify()
+    assert result.broken.reason == "inserted_event" and (result.broken.conversation_id, result.broken.seq) == ("a9", 999)
+
+
+async def test_adoption_on_postgres_after_an_upgrade(make_runtime, postgres_url: str) -> None:
+    runtime = await make_runtime(database_url=postgres_url)
+    await _talk(runtime, "pg-old", "我发烧三天了，最高39度", "没有咳嗽")
+    # A release without the trail had no entries (and no triggers): remove them as its owner would see it.
+    await _sql(runtime, "ALTER TABLE audit_log DISABLE TRIGGER USER")
+    await _sql(runtime, "DELETE FROM audit_log")
+    await _sql(runtime, "ALTER TABLE audit_log ENABLE TRIGGER USER")
+    assert (await runtime.audit.verify()).broken.reason == "inserted_event"
+    adopted = await runtime.audit.adopt_existing(actor="cli:root")
+    assert adopted == len(await runtime.engine.events("pg-old"))
+    await _talk(runtime, "pg-old", "谢谢")
+    assert (await runtime.audit.verify()).ok

@@ -34,3 +34,17 @@ def test_audit_verify_says_ok_then_names_the_edited_entry(run, tmp_path: Path) -
         db.execute("UPDATE audit_log SET actor = 'admin:1' WHERE id = 1")
     broken = run("audit", "verify")
     assert broken.exit_code == 1 and "audit entry 1" in broken.output and "changed" in broken.output
+
+
+def test_audit_adopt_vouches_once_for_events_older_than_the_chain(run, tmp_path: Path) -> None:
+    run("staff", "add", "dr.li", "--name", "李明", "--department", "fever")
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute("INSERT INTO conversations (id, channel, sender, created_at) VALUES ('legacy', 'rest', 'legacy', '2022-12-20 10:00:00')")
+        db.execute("INSERT INTO events (conversation_id, seq, type, actor, timestamp, data) "
+                   "VALUES ('legacy', 1, 'user', 'patient', 1.0, '{\"text\": \"你好\"}')")
+    assert run("audit", "verify").exit_code == 1
+    adopted = run("audit", "adopt")
+    assert adopted.exit_code == 0 and "adopted 1 events" in adopted.output
+    assert run("audit", "verify").exit_code == 0
+    again = run("audit", "adopt")
+    assert again.exit_code == 2 and "already" in again.output
