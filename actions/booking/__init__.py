@@ -49,7 +49,7 @@ def hospital_system(config: Config, db: Database, cipher: FieldCipher) -> Hospit
 
 
 async def _close(runtime: "Runtime") -> None:
-    system = runtime.services.find(HospitalSystem)
+    system = runtime.services.find(HospitalSystem)  # type: ignore[type-abstract]
     if system is not None:
         await system.close()
 

@@ -125,13 +125,14 @@ class FhirHospital:
         if practitioner is not None:
             if practitioner.name:
                 first = practitioner.name[0]
-                name = first.text or "".join([*(first.family and [first.family] or []), *(first.given or [])]) or name
+                parts = [first.family or "", *(g or "" for g in first.given or ())]
+                name = first.text or "".join(parts) or name
             if practitioner.qualification:
                 title = practitioner.qualification[0].code.text or ""
             return Doctor(str(practitioner.id), name, title, department)
         return Doctor(display, name, title, department)
 
-    async def _schedules(self, department: str | None = None) -> list[tuple[FhirSchedule, Schedule, Department | None]]:
+    async def _schedules(self, department: str | None = None) -> list[tuple[FhirSchedule, Schedule, Department]]:
         params = [("active", "true"), ("_include", "Schedule:actor"), ("_count", "200")]
         if department:
             params.append(("specialty", department))
@@ -149,16 +150,14 @@ class FhirHospital:
             for actor in resource.actor or ():
                 if actor.reference and actor.reference.startswith("Practitioner/"):
                     doctor = self._doctor(practitioners.get(actor.reference), actor.display or "", code)
-            names = [coding.display or resource.specialty[0].text or code]
-            out.append((resource, Schedule(str(resource.id), code, doctor),
-                        Department(code, names[0])))
+            label = str(coding.display or code)
+            out.append((resource, Schedule(str(resource.id), code, doctor), Department(code, label)))
         return out
 
     async def departments(self) -> list[Department]:
         seen: dict[str, Department] = {}
         for _, _, department in await self._schedules():
-            if department is not None:
-                seen.setdefault(department.code, department)
+            seen.setdefault(department.code, department)
         return list(seen.values())
 
     async def doctors(self, department: str) -> list[Doctor]:
@@ -197,11 +196,12 @@ class FhirHospital:
     async def _appointment(self, resource: FhirAppointment) -> Appointment:
         patient, doctor_ref, doctor_display = "", "", ""
         for participant in resource.participant or ():
-            reference = participant.actor.reference if participant.actor else ""
+            actor = participant.actor
+            reference = actor.reference if actor is not None else ""
             if reference and reference.startswith("Patient/"):
                 patient = _ref_id(reference, "Patient")
-            elif reference and reference.startswith("Practitioner/"):
-                doctor_ref, doctor_display = _ref_id(reference, "Practitioner"), participant.actor.display or ""
+            elif actor is not None and reference and reference.startswith("Practitioner/"):
+                doctor_ref, doctor_display = _ref_id(reference, "Practitioner"), actor.display or ""
         coding = resource.specialty[0].coding[0] if resource.specialty and resource.specialty[0].coding else None
         department = str(coding.code) if coding is not None else ""
         doctor = Doctor(doctor_ref, doctor_display, "", department) if doctor_ref else None
@@ -251,6 +251,7 @@ class FhirHospital:
             raise BookingError("unknown_appointment")
         if resource.status != "booked":
             raise BookingError("already_cancelled")
+        assert isinstance(resource, FhirAppointment)
         return resource
 
     async def cancel(self, patient: PatientRef, appointment_id: str) -> Appointment:
