@@ -40,7 +40,7 @@ from bot.patients import CardHolder, MedicalCard, Patient, Patients, mask_name
 log = logging.getLogger("wenzhen.booking")
 T = TypeVar("T")
 SLOTS = ("booking_department", "booking_doctor", "booking_day", "booking_half", "booking_hour", "booking_slot",
-         "booking_appointment", "booking_mode")
+         "booking_appointment", "booking_mode", "booking_summary", "booking_cancel_summary", "booking_confirmed")
 WEEKDAYS = "一二三四五六日"
 MAX_SLOT_BUTTONS = 10
 
@@ -239,8 +239,10 @@ async def _slot_of(hospital: HospitalSystem, slot_id: str, appointment_departmen
 @action("booking_pick")
 async def booking_pick(ctx: ActionContext, hospital: HospitalSystem, db: Database, cipher: FieldCipher,
                        offers: HospitalOffers, settings: BookingSettings) -> None:
-    """An hour chosen: say what will be booked, for whom, and ask to confirm."""
+    """An hour chosen: what will be booked, for whom (`booking_summary`); the flow then asks to confirm."""
     zone = settings.timezone
+    ctx.set_slot("booking_summary", None)
+    ctx.set_slot("booking_confirmed", None)
     found = await patient_for(ctx, hospital, db, cipher, offers, "booking")
     if found is None:
         return
@@ -257,12 +259,18 @@ async def booking_pick(ctx: ActionContext, hospital: HospitalSystem, db: Databas
         return
     departments = {d.code: d for d in await hospital.departments()}
     today = dt.datetime.now(zone).date()
-    key = "utter_booking_confirm_change" if ctx.slot("booking_mode") == "reschedule" else "utter_booking_confirm"
-    ctx.send(BotMessage(
-        text=ctx.text(key, what=describe(ctx, slot, departments, zone, today), card=mask_name(holder.name)),
-        buttons=(Button(ctx.text("booking_confirm_button"), f'/booking_confirm{{"booking_slot": "{slot.id}"}}'),
-                 Button(ctx.text("booking_rechoose_button"), '/booking_choose{"booking_day": null}')),
-    ))
+    key = "booking_summary_change" if ctx.slot("booking_mode") == "reschedule" else "booking_summary_book"
+    ctx.set_slot("booking_summary", ctx.text(key, what=describe(ctx, slot, departments, zone, today),
+                                             card=mask_name(holder.name)))
+
+
+@action("booking_rechoose")
+async def booking_rechoose(ctx: ActionContext, hospital: HospitalSystem, db: Database, cipher: FieldCipher,
+                           offers: HospitalOffers, settings: BookingSettings) -> None:
+    """Not confirmed: choose the day and hour again (department and mode stay)."""
+    for slot in ("booking_slot", "booking_summary", "booking_confirmed", "booking_day", "booking_half", "booking_hour"):
+        ctx.set_slot(slot, None)
+    await booking_next(ctx, hospital, db, cipher, offers, settings)
 
 
 @action("booking_confirm")
@@ -344,12 +352,10 @@ async def _list_appointments(ctx: ActionContext, hospital: HospitalSystem, db: D
 
 
 async def _confirm_cancel(ctx: ActionContext, what: str, appointment_id: str) -> None:
-    ctx.send(BotMessage(
-        text=ctx.text("utter_booking_confirm_cancel", what=what),
-        buttons=(Button(ctx.text("booking_cancel_confirm_button"),
-                        f'/booking_cancel_confirm{{"booking_appointment": "{appointment_id}"}}'),
-                 Button(ctx.text("booking_keep_button"), "/booking_keep")),
-    ))
+    """The appointment to cancel; the flow then asks to confirm (`booking_cancel_summary`)."""
+    ctx.set_slot("booking_appointment", appointment_id)
+    ctx.set_slot("booking_cancel_summary", what)
+    ctx.set_slot("booking_confirmed", None)
 
 
 @action("booking_cancel_pick")
@@ -357,6 +363,7 @@ async def booking_cancel_pick(ctx: ActionContext, hospital: HospitalSystem, db: 
                               offers: HospitalOffers, settings: BookingSettings) -> None:
     """Which appointment to cancel (listed when none is chosen yet), then ask to confirm."""
     chosen = ctx.slot("booking_appointment")
+    ctx.set_slot("booking_cancel_summary", None)
     if not chosen:
         await _list_appointments(ctx, hospital, db, cipher, offers, settings, "cancel")
         return

@@ -55,7 +55,7 @@ async def test_book_tomorrow_morning_in_paediatrics_get_the_reminders_then_cance
 
     confirm = await say(http, "p_book", "1")
     assert "请确认预约信息" in texts(confirm) and "张*丰" in texts(confirm) and "08:00–09:00" in texts(confirm)
-    done = texts(await say(http, "p_book", "1"))
+    done = texts(await say(http, "p_book", "确认"))  # typed, as well as the button's number
     assert "预约成功" in done and "第1号" in done, done
 
     # The day-before reminder and the waiting reminder, as durable jobs.
@@ -70,7 +70,7 @@ async def test_book_tomorrow_morning_in_paediatrics_get_the_reminders_then_cance
 
     cancel = await say(http, "p_book", "我想取消预约")
     assert "确定要取消" in texts(cancel) and "08:00–09:00" in texts(cancel)
-    cancelled = texts(await say(http, "p_book", "1"))
+    cancelled = texts(await say(http, "p_book", "好的"))
     assert "已取消预约" in cancelled
     assert await pending(booking_runtime) == []  # the waiting reminder will not go out
     async with booking_runtime.db.session() as session:
@@ -137,3 +137,47 @@ async def test_a_full_hour_is_not_offered_and_cannot_be_booked_twice(booking_run
     assert "被约满" in taken
     again = await say(http, "p_full", "帮我约后天上午8点的儿科")
     assert slot_id not in " ".join(b["payload"] for b in buttons(again))
+
+
+async def test_not_confirming_chooses_again_and_keeping_an_appointment_keeps_it(
+    booking_runtime: Runtime, http: httpx.AsyncClient
+) -> None:
+    await bind_card(http, "p_undecided")
+    await say(http, "p_undecided", "帮我约后天下午的儿科")
+    confirm = texts(await say(http, "p_undecided", "1"))
+    assert "14:30–15:30" in confirm
+    again = await say(http, "p_undecided", "2")  # 重新选时间
+    assert "儿科可以预约的日期" in texts(again)
+    await say(http, "p_undecided", "3")  # never today: both reminders are still to come
+    await say(http, "p_undecided", "1")
+    assert "预约成功" in texts(await say(http, "p_undecided", "1"))
+    assert "确定要取消" in texts(await say(http, "p_undecided", "我想取消预约"))
+    assert "预约保留不变" in texts(await say(http, "p_undecided", "2"))  # 不取消了
+    assert len(await pending(booking_runtime)) == 2
+    # Typed, "不取消了" is read as 取消 of the question (the engine's own cancel): nothing is cancelled.
+    assert "确定要取消" in texts(await say(http, "p_undecided", "我想取消预约"))
+    await say(http, "p_undecided", "不取消了")
+    assert len(await pending(booking_runtime)) == 2
+    assert "您的预约" in texts(await say(http, "p_undecided", "我的预约"))
+
+
+async def test_a_doctor_named_is_booked_with_that_doctor(http: httpx.AsyncClient) -> None:
+    await bind_card(http, "p_doctor")
+    days = await say(http, "p_doctor", "我想挂王强医生的号")
+    assert "呼吸内科可以预约的日期" in texts(days)
+    hours = await say(http, "p_doctor", "1")
+    assert buttons(hours) and all("王强" in b["title"] for b in buttons(hours))
+
+
+async def test_the_waiting_reminder_says_how_many_are_ahead(booking_runtime: Runtime, http: httpx.AsyncClient) -> None:
+    for patient, id_number, name in (("p_first", "11010519491231002X", "张三丰"), ("p_second", "110105194912310046", "李四")):
+        await bind_card(http, patient, id_number=id_number, name=name)
+        await say(http, patient, "帮我约后天上午8点的儿科")
+        await say(http, patient, "1")
+        assert "预约成功" in texts(await say(http, patient, "确认"))
+    jobs = [j for j in await pending(booking_runtime) if j.payload["kind"] == "waiting"]
+    assert len(jobs) == 2 and jobs[0].due_at == jobs[1].due_at
+    await run_jobs_due(booking_runtime, jobs[0].due_at.replace(tzinfo=dt.timezone.utc))
+    tracker = (await http.get("/conversations/p_second/tracker")).json()
+    pushed = [e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot"]
+    assert any("候诊提醒" in t and "第2号" in t and "前面还有约1位" in t for t in pushed), pushed[-2:]
