@@ -89,6 +89,11 @@ def describe(ctx: ActionContext, item: Slot | Appointment, departments: dict[str
     return " ".join(p for p in parts if p)
 
 
+def went_unreachable(ctx: ActionContext) -> bool:
+    """The hospital system did not answer during this turn (the patient has been told)."""
+    return any(e.type == "hospital_unreachable" for e in ctx.events)
+
+
 async def _unavailable(ctx: ActionContext, offers: HospitalOffers, what: str) -> None:
     ctx.utter(f"utter_hospital_unreachable_{what}", **contact_variables(ctx, offers))
 
@@ -116,7 +121,7 @@ async def patient_for(ctx: ActionContext, hospital: HospitalSystem, db: Database
     card = CardIdentity(holder.name, holder.id_number, holder.phone)
     found = await _ask(ctx, offers, purpose, lambda: hospital.match_patient(card))
     if found is None:
-        if ctx.events and ctx.events[-1].type == "hospital_unreachable":
+        if went_unreachable(ctx):
             return None
         ctx.utter("utter_hospital_no_patient", card=mask_name(holder.name), **contact_variables(ctx, offers))
         return None
@@ -250,7 +255,7 @@ async def booking_pick(ctx: ActionContext, hospital: HospitalSystem, db: Databas
     slot_id = str(ctx.slot("booking_slot") or "")
     slot = await _ask(ctx, offers, "booking", lambda: _slot_of(hospital, slot_id, None, ctx.slot("booking_department"),
                                                                 ctx.slot("booking_day")))
-    if ctx.events and ctx.events[-1].type == "hospital_unreachable":
+    if went_unreachable(ctx):
         return
     if slot is None:
         ctx.utter("utter_booking_error_slot_taken")

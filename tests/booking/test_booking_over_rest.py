@@ -67,6 +67,8 @@ async def test_book_tomorrow_morning_in_paediatrics_get_the_reminders_then_cance
     tracker = (await http.get("/conversations/p_book/tracker")).json()
     pushed = [e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot"]
     assert any("就诊提醒" in t and "儿科" in t and "08:00–09:00" in t for t in pushed), pushed[-3:]
+    booked = [e for e in tracker["events"] if e.get("event") == "appointment"]
+    assert [e["status"] if "status" in e else e.get("data", {}).get("status") for e in booked] == ["booked"], booked
 
     cancel = await say(http, "p_book", "我想取消预约")
     assert "确定要取消" in texts(cancel) and "08:00–09:00" in texts(cancel)

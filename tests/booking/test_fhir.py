@@ -125,4 +125,24 @@ async def test_an_unreachable_hospital_system_gets_an_honest_answer_not_an_error
         assert response.status_code == 200
         said = texts(response.json())
         assert "暂时连接不上" in said and "（测试电话）" in said and "120" in said, said
+        assert said.count("暂时连接不上") == 1 and "没有找到" not in said and "约满" not in said, said
         assert {"/request_doctor", "/call_120"} <= {b["payload"] for b in buttons(response.json())}
+
+
+async def test_the_hospital_system_going_down_before_the_confirmation_books_nothing_and_says_so(
+    make_runtime, fhir: FhirServer
+) -> None:
+    runtime = await make_runtime(hospital={"system": "fhir", "fhir": {"base_url": fhir.base_url, "timeout": 2,
+                                                                      "patient_identifier_system": ID_SYSTEM}})
+    async with await _client(runtime) as http:
+        await bind_card(http, "p_midway")
+        await say(http, "p_midway", "帮我约明天上午的儿科")
+        assert "请确认预约信息" in texts(await say(http, "p_midway", "1"))
+        fhir.stop()
+        response = await http.post("/webhooks/rest/webhook", json={"sender": "p_midway", "message": "确认"})
+        assert response.status_code == 200
+        said = texts(response.json())
+        assert "暂时连接不上" in said and "没有产生任何预约" in said and "预约成功" not in said, said
+        tracker = (await http.get("/conversations/p_midway/tracker")).json()
+        assert not [e for e in tracker["events"] if e.get("event") == "appointment"]
+    assert not fhir.store.all("Appointment")
