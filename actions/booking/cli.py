@@ -64,7 +64,13 @@ def report_add(ctx: click.Context, file: Path, uploaded_by: str) -> None:
         runtime = Runtime(config)
         await runtime.start(run_jobs=False, upgrade=True)
         try:
-            return int(await _embedded(runtime).add_report(uploaded_by=uploaded_by, **report))
+            from bot.supervision.audit import AuditEntry
+
+            report_id = int(await _embedded(runtime).add_report(uploaded_by=uploaded_by, **report))
+            await runtime.audit.record(AuditEntry(
+                actor=f"staff:{uploaded_by}", action="hospital.report_add", object_type="hospital_report",
+                object_id=str(report_id), detail={"results": len(report["observations"])}))
+            return report_id
         finally:
             await runtime.stop()
 

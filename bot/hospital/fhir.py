@@ -4,7 +4,8 @@ wire-compatible with R4 for the resources used here).
 - departments and doctors: `Schedule?active=true&_include=Schedule:actor` — a department is the
   schedule's `specialty` coding, a doctor its `Practitioner` actor;
 - hourly slots: `Slot?schedule=Schedule/<id>&status=free&start=ge<day>&start=lt<next day>`;
-- the patient: `Patient?identifier=<system>|<the bound card's ID number>` (config
+- the patient: `POST Patient/_search` with `identifier=<system>|<the bound card's ID number>` in the
+  body, never in a URL (config
   `hospital.fhir.patient_identifier_system`, by default the resident ID card OID);
 - booking: the slot is read (it must be `free`), an `Appointment` (status `booked`, the slot, the
   patient and the practitioner) is created and the slot set `busy`; cancelling sets the appointment
@@ -86,8 +87,14 @@ class FhirHospital:
             raise HospitalUnavailable(f"FHIR {method} {path.split('?')[0]}: HTTP {response.status_code}")
         return response
 
-    async def _search(self, path: str, params: list[tuple[str, str]]) -> list[Any]:
-        response = await self._call("GET", path, params=params)
+    async def _search(self, path: str, params: list[tuple[str, str]], by_post: bool = False) -> list[Any]:
+        if by_post:
+            # FHIR's POST [type]/_search: the parameters travel in the body, out of URLs and so out
+            # of access logs (the patient's ID number is one of them).
+            response = await self._call("POST", f"{path}/_search", data=dict(params),
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        else:
+            response = await self._call("GET", path, params=params)
         if response.status_code != 200:
             raise HospitalUnavailable(f"FHIR search {path}: HTTP {response.status_code}")
         try:
@@ -189,7 +196,8 @@ class FhirHospital:
     # -- patients and appointments ---------------------------------------------------------------
 
     async def match_patient(self, card: CardIdentity) -> PatientRef | None:
-        found = await self._search("Patient", [("identifier", f"{self.identifier_system}|{card.id_number}")])
+        found = await self._search("Patient", [("identifier", f"{self.identifier_system}|{card.id_number}")],
+                                   by_post=True)
         patients = [p for p in found if isinstance(p, FhirPatient)]
         return PatientRef(str(patients[0].id)) if len(patients) == 1 else None
 

@@ -95,9 +95,10 @@ def make_app(store: FhirStore) -> FastAPI:
                  and s["status"] == q.get("status", s["status"]) and _dates(q.getlist("start"), s["start"])]
         return _bundle(sorted(found, key=lambda s: s["start"]))
 
-    @app.get("/fhir/Patient")
+    @app.post("/fhir/Patient/_search")
     async def patients(request: Request) -> JSONResponse:
-        system, _, value = request.query_params.get("identifier", "").partition("|")
+        form = await request.form()
+        system, _, value = str(form.get("identifier", "")).partition("|")
         return _bundle([p for p in store.all("Patient") if any(
             i.get("system") == system and i.get("value") == value for i in p.get("identifier", []))])
 

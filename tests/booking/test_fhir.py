@@ -46,6 +46,7 @@ async def test_the_adapter_books_cancels_and_reads_reports_over_fhir_rest(fhir: 
         patient = await his.match_patient(CardIdentity("张三丰", ID_ADULT, "13800138000"))
         assert patient is not None and patient.id == "pat-1"
         assert await his.match_patient(CardIdentity("李四", "110105194912310046", "13800138001")) is None
+        assert not any(ID_ADULT in r for r in fhir.store.requests)  # the ID number never in a URL
 
         booked = await his.book(patient, free[0].id)
         assert booked.status == "booked" and booked.department == "pediatrics" and booked.start == free[0].start

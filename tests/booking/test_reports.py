@@ -72,6 +72,11 @@ def test_staff_upload_a_report_from_a_file(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--config", str(config), "hospital", "report-add", str(SAMPLE), "--by", "lab"], env=env)
     assert result.exit_code == 0, result.output
     assert "stored (4 results)" in result.output
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "w.db") as db:
+        audited = db.execute("select actor, action, object_type from audit_log where action like 'hospital.%'").fetchall()
+    assert audited == [("staff:lab", "hospital.report_add", "hospital_report")]
     bad = tmp_path / "bad.yml"
     bad.write_text("id_number: '123'\ntitle: x\nobservations: [{name: a, value: 1}]\n", encoding="utf-8")
     refused = runner.invoke(cli, ["--config", str(config), "hospital", "report-add", str(bad), "--by", "lab"], env=env)
