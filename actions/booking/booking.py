@@ -203,9 +203,10 @@ async def booking_next(ctx: ActionContext, hospital: HospitalSystem, db: Databas
     if free is None:
         return
     half, hour = ctx.slot("booking_half"), ctx.slot("booking_hour")
+    at = dt.datetime.combine(day, dt.time(int(hour)), tzinfo=zone) if hour is not None else None
+    # "3点" is the hour that holds 15:00 (14:30–15:30) or starts in that hour (15:00, 15:30).
     fitting = [s for s in free if in_half(s.start.astimezone(zone).hour, half)
-               and (hour is None or s.start.astimezone(zone).hour <= int(hour) < s.end.astimezone(zone).hour
-                    or s.start.astimezone(zone).hour == int(hour))]
+               and (at is None or s.start <= at < s.end or s.start.astimezone(zone).hour == at.hour)]
     if not fitting:
         ctx.set_slot("booking_day", None)
         ctx.set_slot("booking_half", None)
@@ -288,6 +289,9 @@ async def booking_confirm(ctx: ActionContext, hospital: HospitalSystem, db: Data
         return
     holder, patient = found
     slot_id = str(ctx.slot("booking_slot") or "")
+    if not slot_id:
+        ctx.utter("utter_booking_error_unknown_slot")
+        return
     moving = ctx.slot("booking_mode") == "reschedule" and ctx.slot("booking_appointment")
     old = str(ctx.slot("booking_appointment") or "")
     try:

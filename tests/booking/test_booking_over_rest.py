@@ -183,3 +183,10 @@ async def test_the_waiting_reminder_says_how_many_are_ahead(booking_runtime: Run
     tracker = (await http.get("/conversations/p_second/tracker")).json()
     pushed = [e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot"]
     assert any("候诊提醒" in t and "第2号" in t and "前面还有约1位" in t for t in pushed), pushed[-2:]
+
+
+async def test_an_hour_asked_for_offers_the_clinic_hour_that_holds_it(http: httpx.AsyncClient) -> None:
+    await bind_card(http, "p_three")
+    offered = await say(http, "p_three", "帮我约后天下午3点的儿科")
+    assert [b["title"][:11] for b in buttons(offered)] == ["14:30–15:30", "15:30–16:30"]
+    assert "没有找到这个号源" in texts(await say(http, "p_three", "/booking_confirm"))  # no hour chosen
