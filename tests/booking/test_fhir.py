@@ -15,7 +15,7 @@ from bot.hospital import BookingError, CardIdentity, HospitalSystem, HospitalUna
 from bot.hospital.fhir import FhirHospital
 from bot.runtime import Runtime
 from tests.booking.fhir_server import FhirServer, FhirStore, seed
-from tests.booking.helpers import ID_ADULT, bind_card, buttons, say, texts
+from tests.booking.helpers import ID_ADULT, bind_card, buttons, run_jobs_due, say, texts
 
 ZONE = ZoneInfo("Asia/Shanghai")
 ID_SYSTEM = "urn:oid:2.16.156.10011.1.3"
@@ -103,6 +103,15 @@ async def test_book_and_read_reports_over_rest_through_the_fhir_system(make_runt
         assert "预约成功" in done and "09:00–10:00" in done and "周敏" in done, done
         [appointment] = [a for a in fhir.store.all("Appointment") if a["status"] == "booked"]
         assert appointment["participant"][0]["actor"] == {"reference": "Patient/pat-1"}
+
+        # The waiting reminder: FHIR has no queue position, so it goes without a count.
+        jobs = await runtime.jobs.pending("booking_reminder:")
+        waiting = [j for j in jobs if j.payload["kind"] == "waiting"]
+        assert len(jobs) == 2 and len(waiting) == 1
+        await run_jobs_due(runtime, waiting[0].due_at.replace(tzinfo=dt.timezone.utc))
+        tracker = (await http.get("/conversations/p_fhir/tracker")).json()
+        pushed = [e.get("text") or "" for e in tracker["events"] if e.get("event") == "bot"]
+        assert any("候诊提醒" in t and "09:00–10:00" in t and "前面还有" not in t for t in pushed), pushed[-2:]
 
         cancel = await say(http, "p_fhir", "我想取消预约")
         assert "确定要取消" in texts(cancel)
