@@ -39,6 +39,7 @@ class Reminder:
 
     conversation_id: str
     kind: str
+    at: str = ""  # when it was due (ISO): the next one is the day after, even when this one runs late or early
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ async def schedule_next(jobs: Jobs, monitoring: Monitoring, row: MonitoredPatien
         if until is not None and due > until:
             continue
         key = f"{job_key_prefix(row.conversation_id)}{kind}:{due.isoformat()}"
-        if await jobs.schedule(REMINDER, Reminder(row.conversation_id, kind), due_at=due, key=key) is not None:
+        if await jobs.schedule(REMINDER, Reminder(row.conversation_id, kind, due.isoformat()), due_at=due, key=key) is not None:
             made += 1
     return made
 
@@ -143,7 +144,8 @@ async def run_reminder(payload: Reminder, engine: Engine, monitoring: Monitoring
             await monitoring.prompted(row.id, now)
         else:
             log.info("monitoring reminder for %s skipped: in a live consultation", _digest(payload.conversation_id))
-        await schedule_next(jobs, monitoring, row, [payload.kind], after=now + dt.timedelta(minutes=1))
+        was_due = dt.datetime.fromisoformat(payload.at) if payload.at else now
+        await schedule_next(jobs, monitoring, row, [payload.kind], after=max(now, was_due) + dt.timedelta(minutes=1))
 
 
 @job(URGENT_CHECK)
