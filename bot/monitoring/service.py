@@ -244,8 +244,8 @@ class Monitoring:
         if device_id is not None:
             ids = [r.device_reading_id for _, rs in batch for r in rs if r.device_reading_id]
             if ids:
-                seen = set((await session.execute(select(ReadingRow.device_reading_id).where(
-                    ReadingRow.device_id == device_id, ReadingRow.device_reading_id.in_(ids)))).scalars())
+                seen = {i for i in (await session.execute(select(ReadingRow.device_reading_id).where(
+                    ReadingRow.device_id == device_id, ReadingRow.device_reading_id.in_(ids)))).scalars() if i}
         rows: list[dict[str, Any]] = []
         alerts: list[dict[str, Any]] = []
         out = []
