@@ -38,6 +38,12 @@ async def patient_row(runtime: Runtime, conversation_id: str) -> MonitoredPatien
             MonitoredPatient.conversation_id == conversation_id))).scalar_one_or_none()
 
 
+async def enrolled(runtime: Runtime, conversation_id: str) -> None:
+    """A patient already followed (as after a consult outcome), for the tests of what they type later."""
+    async with runtime.db.transaction() as session:
+        await runtime.services.get(Monitoring).enrol(session, conversation_id, "rest", {}, reason="consult")
+
+
 async def series(runtime: Runtime, conversation_id: str) -> list[tuple[str, float, str]]:
     row = await patient_row(runtime, conversation_id)
     assert row is not None, "no monitoring row for the conversation"

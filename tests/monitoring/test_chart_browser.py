@@ -12,6 +12,7 @@ from PIL import Image
 from tests.conftest import write_config
 from tests.console.helpers import PASSWORD
 from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS, cli
+from tests.monitoring.test_schedules import CONSULT
 from tests.services import IN_CI
 
 pytestmark = [pytest.mark.browser]
@@ -38,9 +39,13 @@ def test_the_spo2_chart_is_drawn_with_its_threshold_line(tmp_path: Path, start_s
 
     database_url = f"sqlite:///{tmp_path}/server.db"
     config = write_config(tmp_path / "setup.yml")
-    cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"], config, database_url)
+    cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general", "--department", "fever"],
+        config, database_url)
     server = start_server(port=PORT)
     with httpx.Client(base_url=server.url, timeout=30) as patient:
+        # A consult outcome enrols the patient (no doctor, no daily check-in now); then the readings, typed.
+        for step in (CONSULT, "不用了", "不要"):
+            assert patient.post("/webhooks/rest/webhook", json={"sender": "browser-patient", "message": step}).status_code == 200
         for text in ("血氧97", "今天早上血氧96，体温37度8", "血氧九十四", "血压一百五九十五"):
             response = patient.post("/webhooks/rest/webhook", json={"sender": "browser-patient", "message": text})
             assert response.status_code == 200 and "已记录" in response.text
@@ -55,7 +60,7 @@ def test_the_spo2_chart_is_drawn_with_its_threshold_line(tmp_path: Path, start_s
         expect(page.locator("#me")).to_contain_text("李明")
         page.goto(server.url + "/console/monitoring/patients")
         row = page.locator("#monitored tbody tr").first
-        expect(row).to_contain_text("趋势变差")  # 97 → 96 → 94
+        expect(row).to_contain_text("趋势变差")  # 97 → 96 → 94 (after the intake's 97)
         row.locator("a").click()
         chart = page.locator('svg.trend-chart[data-measure="spo2"]')
         expect(chart).to_be_visible()
@@ -70,9 +75,9 @@ def test_the_spo2_chart_is_drawn_with_its_threshold_line(tmp_path: Path, start_s
         points = [chart.locator("circle").nth(i).bounding_box() for i in range(chart.locator("circle").count())]
         browser.close()
 
-    assert len(points) == 3
+    assert len(points) == 4  # the intake's SpO2 answer and the three typed
     assert line_box is not None and line_box["width"] > 400
-    # SpO2 93 is below every reading (94–97): the line is drawn under all three points.
+    # SpO2 93 is below every reading (94–97): the line is drawn under every point.
     assert all(p is not None and p["y"] + p["height"] / 2 < line_box["y"] for p in points)
     # The screenshot shows it: along the line's row, a dashed run of the threshold red (6 px on, 4 off);
     # a row of the plot above it has none.

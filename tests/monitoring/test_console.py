@@ -8,7 +8,7 @@ import httpx
 
 from bot.runtime import Runtime
 from tests.console.helpers import PASSWORD, on_duty
-from tests.monitoring.helpers import patient_row, say, texts
+from tests.monitoring.helpers import enrolled, patient_row, say, texts
 
 
 async def sign_in(http: httpx.AsyncClient, username: str) -> str:
@@ -17,7 +17,8 @@ async def sign_in(http: httpx.AsyncClient, username: str) -> str:
     return str(response.json()["csrf_token"])
 
 
-async def readings_of(console: httpx.AsyncClient, sender: str, *typed: str) -> None:
+async def readings_of(runtime: Runtime, console: httpx.AsyncClient, sender: str, *typed: str) -> None:
+    await enrolled(runtime, sender)
     for text in typed:
         await say(console, sender, text)
 
@@ -25,7 +26,7 @@ async def readings_of(console: httpx.AsyncClient, sender: str, *typed: str) -> N
 async def test_the_list_and_the_chart_page_show_the_readings_flags_and_threshold_lines(
         runtime: Runtime, console: httpx.AsyncClient) -> None:
     await on_duty(runtime, "dr.wang", ["general"])
-    await readings_of(console, "m-page", "血氧97", "血氧96", "血氧95", "血压150/95")
+    await readings_of(runtime, console, "m-page", "血氧97", "血氧96", "血氧95", "血压150/95")
     row = await patient_row(runtime, "m-page")
     assert row is not None and row.department == "general"
     assert (await console.get("/console/monitoring/patients", follow_redirects=False)).status_code == 303
@@ -110,7 +111,7 @@ async def test_a_doctor_of_another_department_sees_neither_the_patient_nor_the_p
 
 async def test_a_custom_threshold_reading_retriages_by_the_doctors_limit(runtime: Runtime, console: httpx.AsyncClient) -> None:
     await on_duty(runtime, "dr.sun", ["general"])
-    await say(console, "m-own", "心率80")
+    await readings_of(runtime, console, "m-own", "心率80")
     row = await patient_row(runtime, "m-own")
     assert row is not None
     csrf = await sign_in(console, "dr.sun")
