@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from actions.monitoring.readings import job_key_prefix
 from bot.db import JobRow
+from bot.broadcasts.opt_outs import opted_out
 from bot.config import load_config
 from bot.monitoring import Settings
 from tests.conftest import write_config
@@ -75,7 +76,9 @@ async def test_tuisubscribe_stops_the_reminders_and_still_stops_the_broadcasts(r
     replies = await say(client, "m-stop", "退订")
     said = texts(replies)
     assert "已停止测量和用药提醒" in said
-    assert "退订" in said or "不再" in said  # the broadcast opt-out confirms its own
+    assert "已为您退订健康科普推送" in said  # the broadcast opt-out still records and confirms its own
+    async with runtime.db.session() as session:
+        assert await opted_out(session, [("rest", "m-stop")]) == {("rest", "m-stop")}
     assert all(r.status == "cancelled" for r in await jobs_of(runtime, "m-stop"))
     row = await patient_row(runtime, "m-stop")
     assert row is not None and not row.enrolled and row.stopped_by == "patient"
