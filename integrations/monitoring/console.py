@@ -111,7 +111,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             object_id=str(row.id) if row else "", subject=row.conversation_id if row else None, detail=detail or {}))
 
     async def patient(staff: Staff, patient_id: int) -> MonitoredPatient:
-        row = await service().get(patient_id)
+        row = await service().get(patient_id) if 0 < patient_id < 2**31 else None  # beyond: no row, and no SQL error
         if row is None:
             raise HTTPException(404, "no such monitored patient")
         if not may_see(staff, row):

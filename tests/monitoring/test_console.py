@@ -106,7 +106,9 @@ async def test_a_doctor_of_another_department_sees_neither_the_patient_nor_the_p
     assert row.id not in [p["id"] for p in (await console.get("/api/console/monitoring/patients")).json()]
     assert (await console.get(f"/api/console/monitoring/patients/{row.id}")).status_code == 403
     assert (await console.get(f"/console/monitoring/patients/{row.id}")).status_code == 403
-    assert (await console.get("/api/console/monitoring/patients/999999")).status_code == 404
+    for missing in ("999999", str(10**30), "-1"):
+        assert (await console.get(f"/api/console/monitoring/patients/{missing}")).status_code == 404
+    assert (await console.get("/api/console/monitoring/patients/abc")).status_code == 422
 
 
 async def test_a_custom_threshold_reading_retriages_by_the_doctors_limit(runtime: Runtime, console: httpx.AsyncClient) -> None:
