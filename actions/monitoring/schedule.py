@@ -149,9 +149,14 @@ async def run_reminder(payload: Reminder, engine: Engine, monitoring: Monitoring
 
 
 @job(URGENT_CHECK)
-async def run_urgent_check(payload: UrgentCheck, engine: Engine, monitoring: Monitoring) -> None:
+async def run_urgent_check(payload: UrgentCheck, engine: Engine, monitoring: Monitoring, jobs: Jobs) -> None:
     """Ask the patient told to go to hospital whether they went and how they are (flows/monitoring.yml)."""
     if await monitoring.enrolled(payload.conversation_id) is None:
+        return
+    now = utcnow()
+    if monitoring.settings.quiet(now):  # late, into the night: it waits for the morning
+        due = monitoring.settings.out_of_quiet(now)
+        await jobs.schedule(URGENT_CHECK, payload, due_at=due, key=f"{job_key_prefix(payload.conversation_id)}urgent:{due.isoformat()}")
         return
     state = await engine.state(payload.conversation_id)
     if (state.handoff or {}).get("status") == ACTIVE:

@@ -12,7 +12,8 @@ from actions.monitoring.readings import job_key_prefix
 from bot.db import JobRow
 from bot.broadcasts.opt_outs import opted_out
 from bot.config import load_config
-from bot.monitoring import Settings
+from actions.monitoring.schedule import Reminder
+from bot.monitoring import Monitoring, Settings
 from tests.conftest import write_config
 from bot.runtime import Runtime
 from tests.monitoring.helpers import decision, patient_row, say, series, texts
@@ -116,3 +117,18 @@ async def test_an_urgent_outcome_is_asked_later_whether_they_went_to_hospital(ru
     assert any("您去医院了吗" in (e.get("text") or "") for e in tracker["events"] if e["event"] == "bot")
     replies = await say(client, "m-urgent", "还没去")
     assert "仍然建议您今天到医院就诊" in texts(replies)
+
+
+async def test_a_reminder_that_falls_due_in_the_quiet_hours_waits_for_their_end(make_runtime) -> None:
+    # Quiet all day but one minute: whenever the suite runs, "now" is quiet.
+    runtime = await make_runtime(jobs={"poll_seconds": 60}, monitoring={"quiet_hours": {"start": "00:00", "end": "23:59"},
+                                                                       "timezone": "UTC"})
+    async with runtime.db.transaction() as session:
+        await runtime.services.get(Monitoring).enrol(session, "m-night", "rest", {}, reason="consult")
+    await runtime.jobs.schedule("monitoring_reminder", Reminder("m-night", "evening"), key="monitoring:m-night:evening:now")
+    assert await runtime.jobs.run_due() >= 1
+    rows = await settled(runtime, "m-night")
+    moved = [r for r in rows if r.status == "pending"]
+    assert [r.payload["kind"] for r in moved] == ["evening"]
+    assert moved[0].due_at.replace(tzinfo=dt.timezone.utc).strftime("%H:%M") == "23:59"
+    assert (await patient_row(runtime, "m-night")).last_prompt_at is None  # nothing was sent
