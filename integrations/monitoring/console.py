@@ -33,6 +33,7 @@ from bot.supervision import AuditEntry
 from bot.supervision.models import is_sealed
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.pages import SECURITY_HEADERS
+from integrations.console.presenters import labels
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"monitoring.js": "text/javascript", "monitoring.css": "text/css"}
@@ -120,6 +121,17 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             raise HTTPException(403, "this record was sealed on the patient's request")
         return row
 
+    async def about(row: MonitoredPatient) -> str:
+        """Who the conversation is about, in the console's words: 父母 · 70岁 · 女 · 最近分诊：需医生判断."""
+        words = labels()
+        try:
+            slots = (await runtime.engine.state(row.conversation_id)).slots
+        except Exception:  # a conversation erased at the patient's request: the readings stay, its facts do not
+            return "（对话已删除）"
+        parts = [f"{name}：{words.value(slot, slots.get(slot))}" for slot, name in
+                 (("subject", "对象"), ("age", "年龄"), ("sex", "性别"))]
+        return " · ".join(parts + [f"最近分诊：{words.level(slots.get('triage_level'))}"])
+
     async def listed(staff: Staff) -> list[PatientView]:
         return await service().patients(None if staff.is_admin else list(staff.departments))
 
@@ -177,6 +189,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         notes = await monitoring.notes(row.id)
         await audit(staff, "monitoring.open", row)
         view = monitoring.view(row, utcnow())
+        who = await about(row)
         limits = monitoring.thresholds.for_patient(row.thresholds)
         charts = []
         for code in MEASURES:
@@ -201,6 +214,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         body = f"""
 <section class="card" id="summary" data-patient="{row.id}">
   <h2>患者 #{row.id} · {escape(row.department)} · {"监测中" if row.enrolled else "已停止"}</h2>
+  <p id="who">{escape(who)}</p>
   <p>入组：{_when(row.enrolled_at, zone)}（{escape(row.reason or "—")}）· 最近读数：{escape(_latest(row.latest or {}))}
   · 上次读数：{_when(row.last_reading_at, zone)} · 标记：{flags}</p>
   <p>个体化警戒值：{escape(own)} · 提醒：早 {escape(str((row.schedule or {}).get("morning") or "—"))} /

@@ -48,6 +48,7 @@ async def test_the_list_and_the_chart_page_show_the_readings_flags_and_threshold
     assert spo2_chart.group().count("<circle") == 3
     assert 'data-measure="sbp"' in detail.text and 'data-value="180"' in detail.text
     assert "<script>" not in detail.text  # no inline script: the CSP would refuse it
+    assert re.search(r'<p id="who">对象：[^<]*年龄：[^<]*最近分诊：', detail.text)
 
     entries = await runtime.audit.entries(subject="m-page")
     assert {"monitoring.open"} <= {e.action for e in entries}
