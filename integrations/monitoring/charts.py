@@ -34,7 +34,7 @@ def chart(measure: str, points: Sequence[tuple[dt.datetime, float]], limits: Seq
     low, high = low - pad, high + pad
     start = pts[0][0] if pts else dt.datetime.now(dt.timezone.utc)
     end = pts[-1][0] if pts else start
-    span = max((end - start).total_seconds(), 3600.0)
+    span = max((end - start).total_seconds(), 1.0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(at: dt.datetime) -> float:
@@ -70,7 +70,10 @@ def chart(measure: str, points: Sequence[tuple[dt.datetime, float]], limits: Seq
             past = any(limit.breached_by(v) for limit in limits)
             parts.append(f'<circle cx="{x(t)}" cy="{y(v)}" r="3.5" fill="{THRESHOLD if past else LINE}">'
                          f'<title>{t.astimezone(zone).strftime("%m-%d %H:%M")} {m.show(v)}{escape(m.unit)}</title></circle>')
-        for at, anchor in ((start, "start"), (end, "end")):
+        ends = [(start, "start"), (end, "end")]
+        if start.astimezone(zone).strftime("%m-%d %H:%M") == end.astimezone(zone).strftime("%m-%d %H:%M"):
+            ends = ends[:1]
+        for at, anchor in ends:
             parts.append(f'<text x="{x(at) if len(pts) > 1 else LEFT + plot_w / 2}" y="{HEIGHT - 12}" font-size="11" '
                          f'text-anchor="{anchor if len(pts) > 1 else "middle"}" fill="#5f6368">'
                          f'{at.astimezone(zone).strftime("%m-%d %H:%M")}</text>')

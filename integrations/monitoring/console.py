@@ -40,6 +40,7 @@ ASSETS = {"monitoring.js": "text/javascript", "monitoring.css": "text/css"}
 FLAG_NAMES = {"threshold": "超出警戒值", "trend": "趋势变差", "silent": "未按时回复"}
 LEVEL_NAMES = {"emergency": "紧急", "urgent": "尽快就医", "consult": "需咨询医生", "selfcare": "居家观察"}
 SOURCE_NAMES = {"typed": "患者发送", "followup": "随访回答", "device": "设备上传", "doctor": "医生录入"}
+REASON_NAMES = {"consult": "分诊：需医生判断", "urgent": "分诊：尽快就医", "doctor": "医生加入", "": "—"}
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -121,6 +122,10 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             raise HTTPException(403, "this record was sealed on the patient's request")
         return row
 
+    def department(code: str) -> str:
+        departments = service().consultations.departments
+        return departments.get(code).name if code in departments else code
+
     async def about(row: MonitoredPatient) -> str:
         """Who the conversation is about, in the console's words: 父母 · 70岁 · 女 · 最近分诊：需医生判断."""
         words = labels()
@@ -165,7 +170,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             hours = v.to_dict(utcnow())["hours_since_reading"]
             rows.append(
                 f'<tr data-patient="{r.id}"><td><a href="/console/monitoring/patients/{r.id}">患者 #{r.id}</a></td>'
-                f'<td>{escape(r.department)}</td><td>{"监测中" if r.enrolled else "已停止"}</td>'
+                f'<td>{escape(department(r.department))}</td><td>{"监测中" if r.enrolled else "已停止"}</td>'
                 f'<td>{escape(_latest(r.latest or {}))}</td><td>{level} {flags}</td>'
                 f'<td>{"—" if hours is None else f"{hours:g} 小时前"}</td><td>{_when(r.last_reading_at, zone)}</td></tr>')
         body = ('<section class="card"><h2>居家监测患者（最需要关注的在前）</h2>'
@@ -213,9 +218,9 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in view.flags) or "无"
         body = f"""
 <section class="card" id="summary" data-patient="{row.id}">
-  <h2>患者 #{row.id} · {escape(row.department)} · {"监测中" if row.enrolled else "已停止"}</h2>
+  <h2>患者 #{row.id} · {escape(department(row.department))} · {"监测中" if row.enrolled else "已停止"}</h2>
   <p id="who">{escape(who)}</p>
-  <p>入组：{_when(row.enrolled_at, zone)}（{escape(row.reason or "—")}）· 最近读数：{escape(_latest(row.latest or {}))}
+  <p>入组：{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）· 最近读数：{escape(_latest(row.latest or {}))}
   · 上次读数：{_when(row.last_reading_at, zone)} · 标记：{flags}</p>
   <p>个体化警戒值：{escape(own)} · 提醒：早 {escape(str((row.schedule or {}).get("morning") or "—"))} /
   晚 {escape(str((row.schedule or {}).get("evening") or "—"))} · 用药提醒：{medicines}</p>
