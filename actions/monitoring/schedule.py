@@ -1,0 +1,167 @@
+"""Enrolment and the reminders: morning and evening readings, medicines, and the check after an `urgent` outcome.
+
+Enrolment (`monitoring_enrol`, after a `consult` or `urgent` outcome) writes the patient's row in the
+turn's transaction and, once the turn is stored, schedules the first reminders. Each reminder is one
+durable job (bot.jobs) that, when it runs, sends its message and schedules the next one — so a
+doctor's change of times or medicines, 退订, or the end of the enrolment takes effect at the next
+one. No reminder is sent in the quiet hours (config.yml `monitoring.quiet_hours`): it waits for
+their end. Keys make scheduling idempotent: a job scheduled twice runs once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from bot.action_api import ActionContext, action
+from bot.consultations.lifecycle import ACTIVE
+from bot.db import utcnow
+from bot.engine import Engine, UnknownConversation
+from bot.jobs import Jobs, job
+from bot.messages import BotMessage
+from bot.monitoring import Monitoring
+from bot.monitoring.models import MonitoredPatient
+
+from actions.monitoring.readings import job_key_prefix
+
+log = logging.getLogger("wenzhen.monitoring")
+
+REMINDER = "monitoring_reminder"
+URGENT_CHECK = "monitoring_urgent_check"
+URGENT_PAYLOAD = "/monitoring_urgent_checkin"
+ENROLLED_EVENT = "monitoring_enrolled"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Job payload: one reminder. `kind` is morning, evening, or medication:<n> (the n-th medicine)."""
+
+    conversation_id: str
+    kind: str
+    at: str = ""  # when it was due (ISO): the next one is the day after, even when this one runs late or early
+
+
+@dataclass(frozen=True)
+class UrgentCheck:
+    """Job payload: "did you go to hospital? how are you now?" some hours after an `urgent` outcome."""
+
+    conversation_id: str
+
+
+def _digest(conversation_id: str) -> str:
+    return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
+
+
+def reminder_times(row: MonitoredPatient) -> dict[str, dt.time]:
+    """Every reminder of a patient by kind, at its local time of day."""
+    schedule = row.schedule or {}
+    times: dict[str, dt.time] = {}
+    for kind in ("morning", "evening"):
+        if schedule.get(kind):
+            times[kind] = dt.time.fromisoformat(str(schedule[kind]))
+    for n, medicine in enumerate(schedule.get("medications") or ()):
+        for m, at in enumerate(medicine.get("times") or ()):
+            times[f"medication:{n}:{m}"] = dt.time.fromisoformat(str(at))
+    return times
+
+
+async def schedule_next(jobs: Jobs, monitoring: Monitoring, row: MonitoredPatient, kinds: list[str] | None = None,
+                        after: dt.datetime | None = None) -> int:
+    """Schedule the next of each reminder (all, or `kinds`) still inside the enrolment; returns how many."""
+    after = after or utcnow()
+    made = 0
+    until = row.until if row.until is None or row.until.tzinfo else row.until.replace(tzinfo=dt.timezone.utc)
+    for kind, at in reminder_times(row).items():
+        if kinds is not None and kind not in kinds:
+            continue
+        due = monitoring.settings.next_at(at, after)
+        if until is not None and due > until:
+            continue
+        key = f"{job_key_prefix(row.conversation_id)}{kind}:{due.isoformat()}"
+        if await jobs.schedule(REMINDER, Reminder(row.conversation_id, kind, due.isoformat()), due_at=due, key=key) is not None:
+            made += 1
+    return made
+
+
+@action("monitoring_enrol")
+async def monitoring_enrol(ctx: ActionContext, monitoring: Monitoring, jobs: Jobs) -> None:
+    """Enrol the patient in home monitoring after a consult or urgent outcome; say when the reminders come."""
+    level = str(ctx.slot("triage_level", ""))
+    session = await ctx.transaction()
+    row = await monitoring.enrol(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), reason=level or "consult")
+    now = utcnow()
+    urgent_at = monitoring.settings.out_of_quiet(now + dt.timedelta(hours=monitoring.settings.urgent_followup_hours)) \
+        if level == "urgent" else None
+    cid = ctx.conversation_id
+
+    async def schedule() -> None:
+        async with monitoring.db.session() as s:
+            stored = await s.get(MonitoredPatient, row.id)
+        if stored is not None:
+            await schedule_next(jobs, monitoring, stored, after=now)
+        if urgent_at is not None:
+            await jobs.schedule(URGENT_CHECK, UrgentCheck(cid), due_at=urgent_at, key=f"{job_key_prefix(cid)}urgent:{urgent_at.isoformat()}")
+
+    ctx.after_commit(schedule)
+    ctx.set_slot("monitoring_active", True)
+    ctx.emit(ENROLLED_EVENT, {"reason": row.reason, "days": monitoring.settings.days})
+    ctx.utter("utter_monitoring_enrolled", morning=row.schedule.get("morning", ""), evening=row.schedule.get("evening", ""),
+              days=monitoring.settings.days)
+
+
+def _text_for(kind: str, row: MonitoredPatient) -> tuple[str, dict[str, str]]:
+    if kind.startswith("medication:"):
+        n = int(kind.split(":")[1])
+        medicines = (row.schedule or {}).get("medications") or []
+        medicine = medicines[n] if n < len(medicines) else {}
+        return "utter_monitoring_medication", {"medicine": str(medicine.get("name", "")), "dose": str(medicine.get("dose", ""))}
+    return f"utter_monitoring_reminder_{kind}", {}
+
+
+@job(REMINDER)
+async def run_reminder(payload: Reminder, engine: Engine, monitoring: Monitoring, jobs: Jobs) -> None:
+    """Send one reminder (unless stopped, or a doctor is talking with the patient), then schedule the next."""
+    row = await monitoring.enrolled(payload.conversation_id)
+    if row is None:
+        return  # stopped by 退订 or by a doctor: nothing more
+    now = utcnow()
+    if monitoring.settings.quiet(now):
+        # Late (the worker was down): the reminder waits for the end of the quiet hours.
+        due = monitoring.settings.out_of_quiet(now)
+        await jobs.schedule(REMINDER, payload, due_at=due, key=f"{job_key_prefix(row.conversation_id)}{payload.kind}:{due.isoformat()}")
+        return
+    if payload.kind in reminder_times(row):
+        state = await engine.state(payload.conversation_id)
+        if (state.handoff or {}).get("status") != ACTIVE:
+            key, variables = _text_for(payload.kind, row)
+            try:
+                await engine.push(payload.conversation_id, [BotMessage(text=engine.responses.text(key, state, variables))],
+                                  actor="system")
+            except UnknownConversation:
+                log.warning("monitoring reminder for unknown conversation %s dropped", _digest(payload.conversation_id))
+                return
+            await monitoring.prompted(row.id, now)
+        else:
+            log.info("monitoring reminder for %s skipped: in a live consultation", _digest(payload.conversation_id))
+        was_due = dt.datetime.fromisoformat(payload.at) if payload.at else now
+        await schedule_next(jobs, monitoring, row, [payload.kind], after=max(now, was_due) + dt.timedelta(minutes=1))
+
+
+@job(URGENT_CHECK)
+async def run_urgent_check(payload: UrgentCheck, engine: Engine, monitoring: Monitoring, jobs: Jobs) -> None:
+    """Ask the patient told to go to hospital whether they went and how they are (flows/monitoring.yml)."""
+    if await monitoring.enrolled(payload.conversation_id) is None:
+        return
+    now = utcnow()
+    if monitoring.settings.quiet(now):  # late, into the night: it waits for the morning
+        due = monitoring.settings.out_of_quiet(now)
+        await jobs.schedule(URGENT_CHECK, payload, due_at=due, key=f"{job_key_prefix(payload.conversation_id)}urgent:{due.isoformat()}")
+        return
+    state = await engine.state(payload.conversation_id)
+    if (state.handoff or {}).get("status") == ACTIVE:
+        return
+    try:
+        await engine.trigger(payload.conversation_id, URGENT_PAYLOAD)
+    except UnknownConversation:
+        log.warning("urgent follow-up for unknown conversation %s dropped", _digest(payload.conversation_id))

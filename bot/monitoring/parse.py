@@ -1,0 +1,108 @@
+"""Readings in a patient's typed Chinese: "今天早上血氧95，体温37度8", "血压一百五九十五", "空腹血糖8.6".
+
+Temperature, SpO2, heart rate and respiratory rate come from the NLU's entities (already read, and
+not taken when denied or asked about). Blood pressure and blood glucose have no NLU entity: they are
+read here, on the NLU's numeric view of the text (Chinese numerals as digits), with the NLU's own
+numeral reading for the run it cannot split ("一百五九十五" is 150 over 95).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from nlu.text import _numeral_value, normalise, numeric_view
+
+from bot.monitoring.measures import MEASURES
+
+ENTITY_MEASURES = ("temperature", "spo2", "heart_rate", "respiratory_rate")
+
+_CN = "零〇一二两三四五六七八九十百"
+_BP_WORD = r"(?:血压|bp)"
+_BP = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}(\d{2,3})\s*(?:/|／|\\|-|—|~|～|比|、|,|，|\s|mmhg)\s*(?:低压)?\s*(\d{2,3})" % _CN)
+_BP_HIGH_LOW = re.compile(r"高压[^\d，,。;；]{0,3}(\d{2,3})[^\d]{0,4}?低压[^\d，,。;；]{0,3}(\d{2,3})")
+_BP_SPOKEN = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}([%s]{3,10})" % (_CN, _CN))
+_GLUCOSE = re.compile(
+    r"(空腹|饭前|餐前|餐后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|饭后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|睡前|随机)?"
+    r"[^\d，,。;；!！?？]{0,3}?(?:血糖|glu)[^\d，,。;；!！?？]{0,4}?(\d{1,3}(?:\.\d{1,2})?)(?!\d)\s*(mg/dl|mg)?"
+)
+_GLUCOSE_CONTEXT = {"空腹": "fasting", "饭前": "fasting", "餐前": "fasting", "睡前": "bedtime", "随机": "random"}
+_QUESTION = re.compile(r"[吗呢？?]|多少|正常不|算不算|是不是|怎么办")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One value read from a message."""
+
+    measure: str
+    value: float
+    context: str = ""  # glucose: fasting | postprandial | bedtime | random
+
+
+def _spoken_pair(run: str) -> tuple[int, int] | None:
+    """"一百五九十五" → (150, 95): the split of a spoken numeral run into a plausible systolic/diastolic pair."""
+    pairs = []
+    for cut in range(1, len(run)):
+        first, second = _numeral_value(run[:cut]), _numeral_value(run[cut:])
+        if first is None or second is None:
+            continue
+        try:
+            sbp, dbp = float(first), float(second)
+        except ValueError:
+            continue
+        if sbp.is_integer() and dbp.is_integer() and 60 <= sbp <= 260 and 30 <= dbp <= 160 and sbp > dbp:
+            pairs.append((int(sbp), int(dbp)))
+    return pairs[0] if pairs else None
+
+
+def _blood_pressure(text: str) -> list[Found]:
+    for pattern in (_BP, _BP_HIGH_LOW):
+        m = pattern.search(text)
+        if m:
+            sbp, dbp = int(m.group(1)), int(m.group(2))
+            if sbp < dbp:
+                sbp, dbp = dbp, sbp
+            if MEASURES["sbp"].plausible(sbp) and MEASURES["dbp"].plausible(dbp):
+                return [Found("sbp", sbp), Found("dbp", dbp)]
+    m = _BP_SPOKEN.search(text)
+    if m:
+        pair = _spoken_pair(m.group(1))
+        if pair:
+            return [Found("sbp", pair[0]), Found("dbp", pair[1])]
+    return []
+
+
+def _glucose(text: str) -> list[Found]:
+    m = _GLUCOSE.search(text)
+    if not m:
+        return []
+    value = float(m.group(2))
+    if m.group(3):  # mg/dL, as some meters show it
+        value = round(value / 18.0, 1)
+    prefix = (m.group(1) or "").replace(" ", "")
+    context = "postprandial" if prefix.startswith(("餐后", "饭后")) else _GLUCOSE_CONTEXT.get(prefix, "")
+    return [Found("glucose", value, context)] if MEASURES["glucose"].plausible(value) else []
+
+
+def read_readings(text: str, entities: Iterable[Any]) -> list[Found]:
+    """Every reading a typed message gives, NLU entities first; a question about a value gives none."""
+    found: list[Found] = []
+    seen: set[str] = set()
+    for entity in entities:
+        name = getattr(entity, "entity", None)
+        value = getattr(entity, "value", None)
+        if name not in ENTITY_MEASURES or name in seen or getattr(entity, "negated", None):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not MEASURES[name].plausible(float(value)):
+            continue
+        found.append(Found(name, float(value)))
+        seen.add(name)
+    view = numeric_view(normalise(text)).text.lower()
+    if "血压" in view or "高压" in view or "bp" in view or "血糖" in view or "glu" in view:
+        if _QUESTION.search(view) and not re.search(r"\d", view):
+            return found
+        for extra in (*_blood_pressure(view), *_glucose(view)):
+            if extra.measure not in seen:
+                found.append(extra)
+                seen.add(extra.measure)
+    return found

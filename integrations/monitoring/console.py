@@ -1,0 +1,365 @@
+"""The doctors' view of home monitoring: `/console/monitoring/patients` (the monitored patients) and
+`/console/monitoring/patients/<id>` (trend charts with the thresholds, readings, alerts, remote ward-round
+notes), and their JSON API under `/api/console/monitoring`.
+
+The pages are drawn on the server (the charts are SVG, see charts.py), behind the console's sign-in:
+a doctor sees the patients of their departments, an administrator every patient. Every page and API
+call that opens a patient's readings, and every change, is recorded in the audit trail with the
+patient's conversation as its subject; a record sealed on the patient's erasure request is refused.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from actions.monitoring.readings import job_key_prefix
+from actions.monitoring.schedule import schedule_next
+from bot.consultations import Staff
+from bot.db import utcnow
+from bot.http_input import unsafe_text
+from bot.jobs import Jobs
+from bot.monitoring import MEASURES, Monitoring, PatientView, ReadingError, rank
+from bot.monitoring.models import MonitoredPatient
+from bot.monitoring.thresholds import validate_override
+from bot.runtime import Runtime
+from bot.supervision import AuditEntry
+from bot.supervision.models import is_sealed
+from integrations.console.auth import ConsoleAuth, ConsoleSession
+from integrations.console.pages import SECURITY_HEADERS
+from integrations.console.presenters import labels
+
+STATIC = Path(__file__).with_name("static")
+ASSETS = {"monitoring.js": "text/javascript", "monitoring.css": "text/css"}
+FLAG_NAMES = {"threshold": "超出警戒值", "trend": "趋势变差", "silent": "未按时回复"}
+LEVEL_NAMES = {"emergency": "紧急", "urgent": "尽快就医", "consult": "需咨询医生", "selfcare": "居家观察"}
+SOURCE_NAMES = {"typed": "患者发送", "followup": "随访回答", "device": "设备上传", "doctor": "医生录入"}
+REASON_NAMES = {"consult": "分诊：需医生判断", "urgent": "分诊：尽快就医", "doctor": "医生加入", "": "—"}
+_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+
+
+class NoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ThresholdBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    measure: str
+    side: str
+    value: float | None = None  # None: back to the default
+
+
+class Medication(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=40)
+    dose: str = Field("", max_length=40)
+    times: list[str] = Field(min_length=1, max_length=6)
+
+
+class ScheduleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    morning: str | None = None
+    evening: str | None = None
+    medications: list[Medication] = Field(default_factory=list, max_length=10)
+
+
+def _when(moment: dt.datetime | None, zone: Any) -> str:
+    if moment is None:
+        return "—"
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return aware.astimezone(zone).strftime("%m-%d %H:%M")
+
+
+def _latest(latest: dict[str, Any]) -> str:
+    parts = []
+    for code, m in MEASURES.items():
+        if code in latest:
+            parts.append(f"{m.name.split('（')[0]} {m.show(float(latest[code]['value']))}{m.unit}")
+    return "，".join(parts) or "—"
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    html = f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} · 居家监测</title>
+<link rel="stylesheet" href="/console/static/console.css"><link rel="stylesheet" href="/console/monitoring/static/monitoring.css">
+<script src="/console/static/common.js" defer></script><script src="/console/monitoring/static/monitoring.js" defer></script>
+</head><body>
+<header class="topbar"><strong>问诊 · 居家监测</strong><a href="/console/monitoring/patients">监测患者</a><a href="/console">返回工作台</a></header>
+<main class="monitoring">{body}<p id="toast" class="toast" hidden></p></main></body></html>"""
+    return HTMLResponse(html, headers=SECURITY_HEADERS)
+
+
+def monitoring_console(runtime: Runtime) -> APIRouter:
+    auth = ConsoleAuth(runtime)
+    router = APIRouter(tags=["home monitoring"])
+
+    def service() -> Monitoring:
+        return runtime.services.get(Monitoring)
+
+    def may_see(staff: Staff, row: MonitoredPatient) -> bool:
+        return staff.is_admin or row.department in staff.departments
+
+    async def audit(staff: Staff, action: str, row: MonitoredPatient | None, detail: dict[str, Any] | None = None) -> None:
+        await runtime.audit.record(AuditEntry(
+            actor=staff.actor, action=action, object_type="monitoring_patient",
+            object_id=str(row.id) if row else "", subject=row.conversation_id if row else None, detail=detail or {}))
+
+    async def patient(staff: Staff, patient_id: int) -> MonitoredPatient:
+        row = await service().get(patient_id) if 0 < patient_id < 2**31 else None  # beyond: no row, and no SQL error
+        if row is None:
+            raise HTTPException(404, "no such monitored patient")
+        if not may_see(staff, row):
+            raise HTTPException(403, "this patient belongs to another department")
+        if await is_sealed(runtime.db, row.conversation_id):
+            raise HTTPException(403, "this record was sealed on the patient's request")
+        return row
+
+    def department(code: str) -> str:
+        departments = service().consultations.departments
+        return departments.get(code).name if code in departments else code
+
+    async def about(row: MonitoredPatient) -> str:
+        """Who the conversation is about, in the console's words: 父母 · 70岁 · 女 · 最近分诊：需医生判断."""
+        words = labels()
+        try:
+            slots = (await runtime.engine.state(row.conversation_id)).slots
+        except Exception:  # a conversation erased at the patient's request: the readings stay, its facts do not
+            return "（对话已删除）"
+        parts = [f"{name}：{words.value(slot, slots.get(slot))}" for slot, name in
+                 (("subject", "对象"), ("age", "年龄"), ("sex", "性别"))]
+        return " · ".join(parts + [f"最近分诊：{words.level(slots.get('triage_level'))}"])
+
+    async def listed(staff: Staff) -> list[PatientView]:
+        return await service().patients(None if staff.is_admin else list(staff.departments))
+
+    async def signed_in_page(request: Request) -> Staff | RedirectResponse:
+        try:
+            return (await auth.current(request)).staff
+        except HTTPException:
+            return RedirectResponse("/console/login", status_code=303)
+
+    # ---- pages -------------------------------------------------------------------------------
+
+    @router.get("/console/monitoring/static/{name}", include_in_schema=False)
+    async def asset(name: str) -> FileResponse:
+        if name not in ASSETS:
+            raise HTTPException(404, "no such file")
+        return FileResponse(STATIC / name, media_type=ASSETS[name], headers=SECURITY_HEADERS)
+
+    @router.get("/console/monitoring/patients", include_in_schema=False, response_model=None)
+    async def list_page(request: Request) -> Response:
+        staff = await signed_in_page(request)
+        if isinstance(staff, RedirectResponse):
+            return staff
+        views = await listed(staff)
+        await audit(staff, "monitoring.list", None, {"count": len(views)})
+        zone = service().settings.timezone
+        rows = []
+        for v in views:
+            r = v.row
+            flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in v.flags) or "—"
+            level = f'<span class="level level-{escape(r.level)}">{LEVEL_NAMES.get(r.level, "")}</span>' if r.level else ""
+            hours = v.to_dict(utcnow())["hours_since_reading"]
+            rows.append(
+                f'<tr data-patient="{r.id}"><td><a href="/console/monitoring/patients/{r.id}">患者 #{r.id}</a></td>'
+                f'<td>{escape(department(r.department))}</td><td>{"监测中" if r.enrolled else "已停止"}</td>'
+                f'<td>{escape(_latest(r.latest or {}))}</td><td>{level} {flags}</td>'
+                f'<td>{"—" if hours is None else f"{hours:g} 小时前"}</td><td>{_when(r.last_reading_at, zone)}</td></tr>')
+        body = ('<section class="card"><h2>居家监测患者（最需要关注的在前）</h2>'
+                '<table id="monitored"><thead><tr><th>患者</th><th>科室</th><th>状态</th><th>最近读数</th><th>标记</th>'
+                '<th>距上次读数</th><th>上次读数时间</th></tr></thead><tbody>'
+                + ("".join(rows) or '<tr><td colspan="7" class="muted">暂无监测患者</td></tr>') + "</tbody></table></section>")
+        return _page("监测患者", body)
+
+    @router.get("/console/monitoring/patients/{patient_id}", include_in_schema=False, response_model=None)
+    async def patient_page(patient_id: int, request: Request) -> Response:
+        from integrations.monitoring.charts import chart
+
+        staff = await signed_in_page(request)
+        if isinstance(staff, RedirectResponse):
+            return staff
+        row = await patient(staff, patient_id)
+        monitoring = service()
+        zone = monitoring.settings.timezone
+        readings = await monitoring.series(row.id, since=utcnow() - dt.timedelta(days=30))
+        alerts = await monitoring.alerts(row.id)
+        notes = await monitoring.notes(row.id)
+        await audit(staff, "monitoring.open", row)
+        view = monitoring.view(row, utcnow())
+        who = await about(row)
+        limits = monitoring.thresholds.for_patient(row.thresholds)
+        charts = []
+        for code in MEASURES:
+            points = [(r.taken_at, r.value) for r in readings if r.measure == code]
+            if points:
+                charts.append(chart(code, points, [lim for (c, _), lim in limits.items() if c == code], zone))
+        table = "".join(
+            f"<tr><td>{_when(r.taken_at, zone)}</td><td>{MEASURES[r.measure].name}</td>"
+            f"<td>{MEASURES[r.measure].show(r.value)} {escape(r.unit)}</td><td>{escape(r.context)}</td>"
+            f"<td>{SOURCE_NAMES.get(r.source, escape(r.source))}</td></tr>" for r in reversed(readings[-200:]))
+        alert_items = "".join(
+            f'<li class="alert-{escape(a.kind)}">{_when(a.created_at, zone)} · {LEVEL_NAMES.get(a.level, escape(a.level))} · '
+            f"{escape(a.reason)}</li>" for a in alerts)
+        note_items = "".join(f"<li><span class=\"muted\">{escape(n['at'][5:16].replace('T', ' '))} {escape(n['author'])}</span>"
+                             f"<br>{escape(n['text'])}</li>" for n in notes)
+        own = "；".join(f"{MEASURES[c].name}{'下限' if s == 'low' else '上限'} {v}" for c, sides in (row.thresholds or {}).items()
+                       for s, v in sides.items()) or "使用默认值"
+        medicines = "；".join(f"{escape(m.get('name', ''))} {escape(m.get('dose', ''))} {'、'.join(m.get('times') or [])}"
+                             for m in (row.schedule or {}).get("medications") or []) or "无"
+        options = "".join(f'<option value="{c}">{m.name}</option>' for c, m in MEASURES.items())
+        flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in view.flags) or "无"
+        body = f"""
+<section class="card" id="summary" data-patient="{row.id}">
+  <h2>患者 #{row.id} · {escape(department(row.department))} · {"监测中" if row.enrolled else "已停止"}</h2>
+  <p id="who">{escape(who)}</p>
+  <p>入组：{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）· 最近读数：{escape(_latest(row.latest or {}))}
+  · 上次读数：{_when(row.last_reading_at, zone)} · 标记：{flags}</p>
+  <p>个体化警戒值：{escape(own)} · 提醒：早 {escape(str((row.schedule or {}).get("morning") or "—"))} /
+  晚 {escape(str((row.schedule or {}).get("evening") or "—"))} · 用药提醒：{medicines}</p>
+</section>
+<section class="card"><h2>趋势（近 30 天，红色虚线为警戒值）</h2><div class="charts">{"".join(charts) or '<p class="muted">暂无读数</p>'}</div></section>
+<section class="card"><h2>远程查房记录</h2>
+  <form data-api="/api/console/monitoring/patients/{row.id}/notes" data-kind="note">
+    <textarea name="text" maxlength="2000" required placeholder="查房所见、建议……"></textarea><button type="submit">保存记录</button>
+  </form><ul id="notes">{note_items or '<li class="muted">暂无</li>'}</ul></section>
+<section class="card"><h2>个体化警戒值</h2>
+  <form data-api="/api/console/monitoring/patients/{row.id}/thresholds" data-kind="threshold">
+    <select name="measure">{options}</select><select name="side"><option value="low">下限（≤ 报警）</option><option value="high">上限（≥ 报警）</option></select>
+    <input name="value" type="number" step="0.1" placeholder="留空恢复默认"><button type="submit">设置</button>
+  </form></section>
+<section class="card"><h2>提醒与用药</h2>
+  <form data-api="/api/console/monitoring/patients/{row.id}/schedule" data-kind="schedule">
+    <label>早上 <input name="morning" type="time" value="{escape(str((row.schedule or {}).get("morning") or ""))}"></label>
+    <label>晚上 <input name="evening" type="time" value="{escape(str((row.schedule or {}).get("evening") or ""))}"></label>
+    <label>药品 <input name="medicine" maxlength="40" placeholder="如：氨氯地平片"></label>
+    <label>剂量 <input name="dose" maxlength="40" placeholder="如：5mg"></label>
+    <label>时间 <input name="times" placeholder="08:00,20:00"></label><button type="submit">保存</button>
+  </form>
+  <form data-api="/api/console/monitoring/patients/{row.id}/{"stop" if row.enrolled else "enrol"}" data-kind="plain">
+    <button type="submit">{"停止监测与提醒" if row.enrolled else "重新开始监测"}</button></form></section>
+<section class="card"><h2>警示记录</h2><ul id="alerts">{alert_items or '<li class="muted">暂无</li>'}</ul></section>
+<section class="card"><h2>读数（近 30 天，最新在前）</h2><table id="readings"><thead><tr><th>时间</th><th>项目</th><th>数值</th>
+  <th>说明</th><th>来源</th></tr></thead><tbody>{table or '<tr><td colspan="5" class="muted">暂无</td></tr>'}</tbody></table></section>"""
+        return _page(f"患者 #{row.id}", body)
+
+    # ---- the JSON API ------------------------------------------------------------------------
+
+    signed_in = Depends(auth.current)
+    changing = Depends(auth.changing)
+
+    @router.get("/api/console/monitoring/patients")
+    async def api_list(session: ConsoleSession = signed_in) -> list[dict[str, Any]]:
+        """Monitored patients of the caller's departments, most worrying first."""
+        views = await listed(session.staff)
+        await audit(session.staff, "monitoring.list", None, {"count": len(views)})
+        now = utcnow()
+        return [v.to_dict(now) for v in views]
+
+    @router.get("/api/console/monitoring/patients/{patient_id}")
+    async def api_patient(patient_id: int, session: ConsoleSession = signed_in) -> dict[str, Any]:
+        """One patient: the summary, the last 30 days of readings, alerts and notes."""
+        row = await patient(session.staff, patient_id)
+        monitoring = service()
+        readings = await monitoring.series(row.id, since=utcnow() - dt.timedelta(days=30))
+        await audit(session.staff, "monitoring.open", row)
+        return {
+            **monitoring.view(row, utcnow()).to_dict(utcnow()),
+            "readings": [{"measure": r.measure, "value": r.value, "unit": r.unit, "context": r.context, "source": r.source,
+                          "taken_at": (r.taken_at if r.taken_at.tzinfo else r.taken_at.replace(tzinfo=dt.timezone.utc)).isoformat()}
+                         for r in readings],
+            "alerts": [{"kind": a.kind, "measure": a.measure, "value": a.value, "level": a.level, "reason": a.reason}
+                       for a in await monitoring.alerts(row.id)],
+            "notes": await monitoring.notes(row.id),
+            "limits": [lim.to_dict() for lim in monitoring.thresholds.for_patient(row.thresholds).values()],
+        }
+
+    @router.post("/api/console/monitoring/patients/{patient_id}/notes", status_code=201)
+    async def api_note(patient_id: int, body: NoteBody, session: ConsoleSession = changing) -> dict[str, Any]:
+        """A remote ward-round note (encrypted at rest)."""
+        row = await patient(session.staff, patient_id)
+        if unsafe_text(body.text) or not body.text.strip():
+            raise HTTPException(422, "the note is empty or has characters that cannot be stored")
+        note = await service().add_note(row.id, session.staff.actor, session.staff.display_name, body.text.strip())
+        await audit(session.staff, "monitoring.note", row, {"note": note.id})
+        return {"id": note.id}
+
+    @router.put("/api/console/monitoring/patients/{patient_id}/thresholds")
+    async def api_threshold(patient_id: int, body: ThresholdBody, session: ConsoleSession = changing) -> dict[str, Any]:
+        """Set (or, with value null, reset) one of the patient's own thresholds."""
+        row = await patient(session.staff, patient_id)
+        try:
+            value = None if body.value is None else validate_override(body.measure, body.side, body.value)
+            if body.value is None:
+                validate_override(body.measure, body.side, MEASURES[body.measure].low if body.measure in MEASURES else 0)
+            changed = await service().set_threshold(row.id, body.measure, body.side, value)
+        except (ValueError, ReadingError) as exc:
+            raise HTTPException(422, str(exc)) from None
+        await audit(session.staff, "monitoring.threshold", row, {"measure": body.measure, "side": body.side, "value": value})
+        return {"thresholds": changed.thresholds}
+
+    @router.put("/api/console/monitoring/patients/{patient_id}/schedule")
+    async def api_schedule(patient_id: int, body: ScheduleBody, session: ConsoleSession = changing) -> dict[str, Any]:
+        """Reading reminder times and medication reminders; the pending reminders are planned again."""
+        row = await patient(session.staff, patient_id)
+        times = [t for t in (body.morning, body.evening) if t] + [t for m in body.medications for t in m.times]
+        bad = [t for t in times if not _HHMM.match(t)]
+        if bad or any(unsafe_text(m.name + m.dose) for m in body.medications):
+            raise HTTPException(422, f"times must be HH:MM ({', '.join(bad)})" if bad else "unstorable characters")
+        schedule = {"morning": body.morning or "", "evening": body.evening or "",
+                    "medications": [m.model_dump() for m in body.medications]}
+        jobs = runtime.services.get(Jobs)
+        async with runtime.db.transaction() as db_session:
+            stored = await db_session.get(MonitoredPatient, row.id)
+            assert stored is not None
+            stored.schedule = schedule
+            for kind in ("morning", "evening", "medication"):
+                await jobs.cancel(f"{job_key_prefix(row.conversation_id)}{kind}:", session=db_session)
+        fresh = await service().get(row.id)
+        made = await schedule_next(jobs, service(), fresh) if fresh is not None and fresh.enrolled else 0
+        await audit(session.staff, "monitoring.schedule", row, {"reminders": made})
+        return {"schedule": schedule, "scheduled": made}
+
+    @router.post("/api/console/monitoring/patients/{patient_id}/stop")
+    async def api_stop(patient_id: int, session: ConsoleSession = changing) -> dict[str, Any]:
+        """Stop monitoring: no more reminders (the readings stay)."""
+        row = await patient(session.staff, patient_id)
+        jobs = runtime.services.get(Jobs)
+        async with runtime.db.transaction() as db_session:
+            stored = await db_session.get(MonitoredPatient, row.id)
+            assert stored is not None
+            await service().stop(db_session, stored, by=session.staff.actor)
+            cancelled = await jobs.cancel(job_key_prefix(row.conversation_id), session=db_session)
+        await audit(session.staff, "monitoring.stop", row, {"cancelled": cancelled})
+        return {"enrolled": False, "cancelled": cancelled}
+
+    @router.post("/api/console/monitoring/patients/{patient_id}/enrol")
+    async def api_enrol(patient_id: int, session: ConsoleSession = changing) -> dict[str, Any]:
+        """Start (or restart) monitoring a patient: reminders for the configured number of days."""
+        row = await patient(session.staff, patient_id)
+        now = utcnow()
+        async with runtime.db.transaction() as db_session:
+            stored = await db_session.get(MonitoredPatient, row.id)
+            assert stored is not None
+            stored.enrolled, stored.reason, stored.enrolled_at = True, "doctor", now
+            stored.until, stored.stopped_at, stored.stopped_by = now + dt.timedelta(days=service().settings.days), None, None
+            if not stored.schedule:
+                settings = service().settings
+                stored.schedule = {"morning": settings.morning.strftime("%H:%M"), "evening": settings.evening.strftime("%H:%M"),
+                                   "medications": []}
+        fresh = await service().get(row.id)
+        made = await schedule_next(runtime.services.get(Jobs), service(), fresh) if fresh is not None else 0
+        await audit(session.staff, "monitoring.enrol", row, {"reminders": made})
+        return {"enrolled": True, "scheduled": made}
+
+    return router
+
+
+__all__ = ["monitoring_console", "rank"]
