@@ -37,7 +37,6 @@ from integrations.web.rest_auth import RestAuth
 MAX_MESSAGES = 200  # per answer; `more` says when there are others after `last_seq`
 HEARTBEAT_SECONDS = 15.0
 SEALED_TEXT = "（个人信息已加密保存）"
-TAPPED_BUTTON = "（点选了一个按钮）"
 MAX_SEQ = 2**53
 IMAGE_TYPES = {"image/jpeg": (".jpg", (b"\xff\xd8\xff",)), "image/png": (".png", (b"\x89PNG\r\n\x1a\n",)),
                "image/webp": (".webp", (b"RIFF",))}
@@ -74,7 +73,7 @@ class Mailbox:
         if text and open_answer(self.runtime.cipher, text) != text:
             text = SEALED_TEXT  # an identifying answer is never sent back in clear
         elif text.startswith("/"):
-            text = titles.get(text) or TAPPED_BUTTON
+            text = titles.get(text, "")  # a tapped button shows its words; a page's own payload (/greet), nothing
         attachments = [
             {"kind": a.get("kind"), **({"href": f"/conversations/{sender}/attachments/{event.seq}/{i}"} if a.get("path") else {})}
             for i, a in enumerate(event.data.get("attachments") or []) if isinstance(a, dict)
