@@ -28,6 +28,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from bot import draining
 from bot import events as ev
 from bot.crypto import open_answer
+from bot.engine import clean_text
 from bot.events import Event
 from bot.messages import Attachment, UserMessage
 from bot.runtime import Runtime
@@ -57,8 +58,7 @@ def parse_seq(value: str | None, name: str) -> int:
 
 
 def _sender_of(actor: str) -> str:
-    if actor in ("bot", "system"):
-        return "bot"
+    """`staff` for a doctor, pharmacist or admin (`doctor:7`), else `bot` (the dialogue, follow-ups, broadcasts)."""
     return "staff" if ":" in actor else "bot"
 
 
@@ -154,10 +154,10 @@ def messages_router(runtime: Runtime) -> APIRouter:
     max_image_bytes = int(section.get("max_image_bytes", 8 * 1024 * 1024))
 
     def refused(request: Request, sender: str) -> JSONResponse | None:
+        if not sender.strip() or len(sender) > 256 or clean_text(sender)[0] != sender or "/" in sender:
+            return _problem(400, "not a conversation id")
         if ":" in sender:  # another channel's conversation: only the deployment's own servers
             return None if auth.operator(request) else _problem(403, "conversations of other channels need the operator token")
-        if "/" in sender or not sender.strip() or len(sender) > 128:
-            return _problem(400, "not a REST sender id")
         if not auth.may_act_as(request, sender):
             return _problem(401, "send the deployment token or this sender's token as 'Authorization: Bearer …'")
         return None

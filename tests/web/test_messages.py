@@ -232,3 +232,10 @@ async def test_a_bad_last_event_id_is_a_400(runtime: Runtime, app: Any) -> None:
     stream = Stream(app, "/conversations/p7/stream", {**token, "Last-Event-ID": "yesterday"})
     await asyncio.wait_for(stream.task, 10)
     assert stream.status == 400
+
+
+@pytest.mark.parametrize("sender", ["a%00b", "a%07b", "%20", "x" * 300])
+async def test_a_hostile_conversation_id_is_a_400(client: httpx.AsyncClient, sender: str) -> None:
+    for path in (f"/conversations/{sender}/messages", f"/conversations/{sender}/stream"):
+        response = await client.get(path)
+        assert response.status_code == 400, response.text
