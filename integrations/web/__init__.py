@@ -3,6 +3,7 @@ messages a REST patient receives later (`messages?after=`, a Server-Sent Events 
 patient web chat at /chat (docs/webchat.md)."""
 from bot.plugins import Plugin
 from bot.runtime import Runtime
+from integrations.web import broadcast as _broadcast  # noqa: F401  (registers the `web` broadcast method)
 from integrations.web.chat import chat_router
 from integrations.web.cli import rest_commands
 from integrations.web.messages import messages_router

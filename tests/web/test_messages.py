@@ -239,3 +239,39 @@ async def test_a_hostile_conversation_id_is_a_400(client: httpx.AsyncClient, sen
     for path in (f"/conversations/{sender}/messages", f"/conversations/{sender}/stream"):
         response = await client.get(path)
         assert response.status_code == 400, response.text
+
+
+async def test_a_follow_up_check_in_and_a_broadcast_reach_a_web_patient_live_and_later(
+        make_runtime: Any) -> None:
+    from bot import broadcasts as bc
+    from bot.messages import UserMessage
+    from tests.broadcasts.conftest import FAST, run_until_finished
+
+    runtime = await make_runtime(rest={"auth": "token"}, **FAST)
+    app = create_app(runtime=runtime)
+    for sender in ("web-elder", "web-young"):
+        await runtime.engine.handle(UserMessage("rest", sender, text="我今年70岁，发烧了" if sender == "web-elder" else "你好"))
+    await bc.record_opt_out(runtime, "rest", "web-young", source="test")
+    token = {"Authorization": f"Bearer {RestAuth(runtime.config).sender_token('web-elder')}"}
+    after = max(e.seq or 0 for e in await runtime.engine.events("web-elder"))
+    stream = Stream(app, f"/conversations/web-elder/stream?after={after}", token)
+    await stream.next("ready")
+
+    # A daily check-in (actions/followup.py runs /followup_checkin through Engine.trigger).
+    replies = await runtime.engine.trigger("web-elder", "/followup_checkin")
+    checkin = [await stream.next() for _ in replies]
+    assert [m["text"] for m in checkin] == [r.text for r in replies] and all(m["from"] == "bot" for m in checkin)
+
+    # A health-education campaign by the `web` method: stored in the conversation, streamed to the open page.
+    content = bc.Content(title="通知", text="发热门诊本周六延长开放至晚上九点。回复“退订”不再接收。")
+    campaign = await bc.create_campaign(runtime, "通知", content, bc.Audience(), ["web"], "admin:t")
+    await bc.schedule_campaign(runtime, campaign)
+    report = await run_until_finished(runtime, campaign)
+    assert report.counts["delivered"] == 1 and report.reasons["skipped"] == {bc.OPTED_OUT: 1}
+    assert (await stream.next())["text"] == content.text
+    await stream.close()
+    async with _anonymous(runtime) as http:
+        later = (await http.get("/conversations/web-elder/messages", params={"after": after}, headers=token)).json()
+    assert later["messages"][-1]["text"] == content.text  # and there for a client that reads later
+    young = [e for e in await runtime.engine.events("web-young") if e.type == "bot"]
+    assert content.text not in [e.data.get("text") for e in young]
