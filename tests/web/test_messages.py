@@ -275,3 +275,15 @@ async def test_a_follow_up_check_in_and_a_broadcast_reach_a_web_patient_live_and
     assert later["messages"][-1]["text"] == content.text  # and there for a client that reads later
     young = [e for e in await runtime.engine.events("web-young") if e.type == "bot"]
     assert content.text not in [e.data.get("text") for e in young]
+
+
+async def test_an_identifying_answer_is_never_sent_back_in_clear(client: httpx.AsyncClient) -> None:
+    from tests.cards.test_cards_over_rest import say
+
+    await say(client, "/bind_card")
+    await say(client, "1")
+    await say(client, "2")
+    await say(client, "我妈，王秀英")
+    lines = (await client.get("/conversations/card-rest/messages", params={"include": "patient"})).json()["messages"]
+    assert "王秀英" not in json.dumps(lines, ensure_ascii=False)
+    assert "（个人信息已加密保存）" in [m["text"] for m in lines if m["from"] == "patient"]
