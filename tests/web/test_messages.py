@@ -287,3 +287,17 @@ async def test_an_identifying_answer_is_never_sent_back_in_clear(client: httpx.A
     lines = (await client.get("/conversations/card-rest/messages", params={"include": "patient"})).json()["messages"]
     assert "王秀英" not in json.dumps(lines, ensure_ascii=False)
     assert "（个人信息已加密保存）" in [m["text"] for m in lines if m["from"] == "patient"]
+
+
+async def test_the_new_routes_are_described_in_openapi_and_the_page_is_served_locally(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert {"/conversations/{sender}/messages", "/conversations/{sender}/stream",
+            "/conversations/{sender}/attachments"} <= set(paths)
+    assert "text/event-stream" in paths["/conversations/{sender}/stream"]["get"]["responses"]["200"]["content"]
+    page = await client.get("/chat")
+    assert page.status_code == 200 and "转人工" in page.text and 'href="tel:120"' in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "http" not in page.text.replace('name="viewport"', "")  # no CDN: every file comes from here
+    for asset in ("/chat/static/chat.js", "/chat/static/chat.css"):
+        assert (await client.get(asset)).status_code == 200
+    assert (await client.get("/chat/static/../rest.py")).status_code == 404
