@@ -9,12 +9,14 @@ message: the streams also read the log on every heartbeat.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.messages import BotMessage
 from bot.pubsub import PubSub
 from bot.wire import wire
 
+log = logging.getLogger("wenzhen.web")
 TOPIC = "rest:conversation:"
 
 
@@ -31,7 +33,12 @@ class ConversationAppended:
 
 
 async def notify(pubsub: PubSub, conversation_id: str) -> None:
-    await pubsub.publish(topic(conversation_id), ConversationAppended(conversation_id))
+    """Wake the conversation's streams. Never raises: what is stored is stored, and a stream that
+    missed the wake-up reads the log on its next heartbeat."""
+    try:
+        await pubsub.publish(topic(conversation_id), ConversationAppended(conversation_id))
+    except Exception as exc:  # Redis away: the webhook still answers, the doctor's message is still sent
+        log.warning("could not wake the streams of a REST conversation: %s", exc.__class__.__name__)
 
 
 class RestOutput:

@@ -301,3 +301,16 @@ async def test_the_new_routes_are_described_in_openapi_and_the_page_is_served_lo
     for asset in ("/chat/static/chat.js", "/chat/static/chat.css"):
         assert (await client.get(asset)).status_code == 200
     assert (await client.get("/chat/static/../rest.py")).status_code == 404
+
+
+async def test_a_pub_sub_outage_costs_no_answer_and_no_message(runtime: Runtime, client: httpx.AsyncClient,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    async def down(topic: str, message: Any) -> None:
+        raise ConnectionError("redis is away")
+
+    monkeypatch.setattr(runtime.pubsub, "publish", down)
+    said = await client.post(WEBHOOK, json={"sender": "p8", "message": "我头疼"})
+    assert said.status_code == 200 and said.json()
+    await runtime.engine.push("p8", [BotMessage(text="您好，我是王医生。")], actor="doctor:2")  # does not raise
+    lines = (await client.get("/conversations/p8/messages")).json()["messages"]
+    assert lines[-1]["text"] == "您好，我是王医生。"
