@@ -314,3 +314,17 @@ async def test_a_pub_sub_outage_costs_no_answer_and_no_message(runtime: Runtime,
     await runtime.engine.push("p8", [BotMessage(text="您好，我是王医生。")], actor="doctor:2")  # does not raise
     lines = (await client.get("/conversations/p8/messages")).json()["messages"]
     assert lines[-1]["text"] == "您好，我是王医生。"
+
+
+async def test_a_picture_is_acknowledged_and_the_pending_question_put_again(client: httpx.AsyncClient) -> None:
+    """Typed Chinese through the NLU, then a photo: never "没能识别", the same question asked again."""
+    asked = (await client.post(WEBHOOK, json={"sender": "p9", "message": "我发烧两天了，最高38度5"})).json()
+    photo = await client.post("/conversations/p9/attachments", content=png(), headers={"Content-Type": "image/png"})
+    texts = [m["text"] for m in photo.json()]
+    assert texts[0] == "图片收到了，医生接诊时可以查看。我们接着刚才的问题："
+    assert texts[1] == asked[-1]["text"] and photo.json()[1]["buttons"] == asked[-1]["buttons"]
+    assert not any("没能识别" in t or "没太明白" in t for t in texts)
+
+    # With no question pending: the doctor and the symptoms offered.
+    alone = (await client.post("/conversations/p10/attachments", content=png(), headers={"Content-Type": "image/png"})).json()
+    assert "图片收到了" in alone[0]["text"] and [b["payload"] for b in alone[0]["buttons"]] == ["/request_doctor", "/report_symptoms"]
