@@ -10,6 +10,7 @@ from bot.engine import clean_text
 from bot.http_input import Refused, clean, read_json
 from bot.messages import UserMessage
 from bot.runtime import Runtime
+from integrations.web.push import notify
 from integrations.web.rest_auth import RestAuth
 
 MAX_BODY_BYTES = 256 * 1024
@@ -92,6 +93,7 @@ def rest_router(runtime: Runtime) -> APIRouter:
                 message_id=str(message_id)[:128] if message_id is not None else None,
             )
         )
+        await notify(runtime.pubsub, sender)  # the sender's open streams (the web chat) read the turn too
         return JSONResponse([{"recipient_id": sender, **r.to_dict()} for r in replies])
 
     @router.get("/conversations/{sender}/tracker")

@@ -7,7 +7,7 @@ const statuses = { draft: "草稿", scheduled: "已排期", running: "发送中"
 const groupNames = { elderly: "老年人（65岁以上）", children: "儿童", pregnant: "孕产妇", chronic: "慢性病",
   high_risk: "重症高风险", home_isolation: "居家隔离中" };
 const methodNames = { wechat_mass: "微信群发", wechat_cs: "微信客服消息（48小时内互动过）",
-  wechat_template: "微信模板消息", telegram: "Telegram" };
+  wechat_template: "微信模板消息", telegram: "Telegram", web: "网页聊天（存入对话，在线即时推送）" };
 const reasonNames = { opted_out: "已退订", unsubscribed: "已取关", outside_window: "超出48小时", over_limit: "超出月度上限",
   interrupted: "中断（结果未知，不重发）", blocked_bot: "已屏蔽机器人", cancelled: "已取消", article_expired: "文章已过期" };
 
