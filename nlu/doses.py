@@ -71,11 +71,12 @@ class DoseReader:
         self.at_once = re.compile("|".join(map(re.escape, map(str, over.get("at_once_words") or []))) or "(?!)")
         self.tablets_at_once = {str(k): float(v) for k, v in (over.get("tablets_at_once") or {}).items()}
         self.repeated = re.compile("|".join(str(p) for p in spec.get("repeated") or []) or "(?!)")
+        generic = [str(w) for w in spec.get("generic_medicines") or []] or ["药"]
         alt = lambda words: "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # noqa: E731
         self.pattern = re.compile(
             rf"(?:(?P<num>\d+(?:\.\d+)?)(?P<approx>[几多来余])?\s*(?:{alt(whole)})?|(?P<part>{alt(parts)})"
             rf"|(?P<many>{alt(many)})|(?P<whole>{alt(whole)}))\s*个?\s*(?P<unit>{alt(self.units)}|把)"
-            rf"(?P<drug>的?药(?![a-z\u4e00-\u9fff]{{0,1}}(?:片|水|膏)))?")
+            rf"(?P<drug>的?(?:{alt(generic)}|药(?![a-z\u4e00-\u9fff]{{0,1}}(?:片|水|膏))))?")
 
     def ingredients_of(self, term: str, code: str) -> tuple[str, ...]:
         return self.by_word.get(term) or self.by_code.get(code, ())

@@ -45,7 +45,12 @@ _NO_VACCINE = re.compile(
 _BOOSTER = re.compile(r"(?:打了?|打过|接种了?|接种过)(?:新冠)?加强针")
 _AGE_YEARS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:多|来)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*个?(半)?月(?:大|龄|的宝宝|的孩子|的婴儿|的小孩|宝宝|婴儿)")
-_AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大|的宝宝|的婴儿|的新生儿)")
+_AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大|的宝宝|的婴儿|的新生儿)"
+                       r"|(?:出生|生下来|刚生下来|才生下来)(?:才|刚|刚刚|刚满|满)?\s*(\d{1,2})\s*天")
+# 她才三十四 / 他今年才五十: a bare number of years after 才 is an age (才 says "only", of years lived).
+_AGE_ONLY = re.compile(r"(?:他|她|人|我|孩子|老人)?(?:今年)?才\s*(\d{2,3})(?:岁)?(?:多)?(?:了|啊|呀)?" + _NOT_A_UNIT)
+# 嘴巴四周 / 伤口四周: "around", not four weeks, after a body part or a place.
+_AROUND = re.compile(r"[嘴唇口眼鼻耳脐巴边部头脸身腿手脚伤围子肛眶]$")
 _AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])(\d{1,3})\s*(?:多|来)?" + _NOT_A_UNIT)
 # 六十五了 alone answers "how old"; a bare 95 does not (it may be the SpO2 the bot asked for,
 # and the engine reads a bare number for whatever slot it is collecting).
@@ -59,7 +64,7 @@ _AGE_ALONE = re.compile(r"^\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)\s*[。.!！
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
 _DURATION = re.compile(
     r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余|整)?|(半))"
-    r"\s*(个)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年)(半)?(?!\s*\d+\s*次)")
+    r"\s*(个)?\s*(?:多|余)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年)(半)?(?!\s*\d+\s*次)")
 _RELATIVE_ONSET = re.compile(
     r"(?:从|打|自)?(大前天|前天|昨天|昨晚|昨夜|昨儿|上周|上个星期|上礼拜|上个礼拜)"
     r"(?:晚上|下午|上午|早上|夜里|半夜|中午)?(?:开始|起|以来|就|到现在|一直|出现)")
@@ -120,7 +125,7 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
-        found = self._drop_hypothetical(found, normal)
+        found = _first_mentions(self._drop_hypothetical(found, normal))
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
@@ -258,11 +263,15 @@ class EntityExtractor:
             if kind is not None:
                 claim(m, kind, _within(float(m.group(1)), 4, 300), whole=False)
         each(_AGE_MONTHS, "age", lambda m: (float(m.group(1)) + (0.5 if m.group(2) else 0)) / 12)
-        each(_AGE_DAYS, "age", lambda m: float(m.group(1)) / 365)
+        each(_AGE_DAYS, "age", lambda m: float(m.group(1) or m.group(2)) / 365)
+        each(_AGE_ONLY, "age", lambda m: _within(float(m.group(1)), 10, 120), whole=False)
         for m in _DURATION.finditer(text):
             if m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()) \
                     and not text.startswith("了", m.end()):
                 claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
+            elif m.group(6) == "周" and _AROUND.search(text, 0, m.start()) \
+                    and numeric.original[numeric.span(m.start(), m.end())[0]:].startswith("四周"):
+                continue
             elif not _is_frequency(m):
                 claim(m, "duration", _duration(m))
         each(_RELATIVE_ONSET, "duration", lambda m: _RELATIVE_HOURS[m.group(1)])
@@ -400,3 +409,19 @@ def _duration(m: re.Match[str]) -> float | None:
         amount += 0.5
     return _within(amount * _HOURS[unit], 0, 87600)
 
+
+def _first_mentions(found: list[_Found]) -> list[_Found]:
+    """One entity per symptom said: 吐了五六次了，喝水也吐 is one vomiting, at its first mention.
+
+    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new.
+    """
+    seen: set[tuple[object, bool]] = set()
+    kept = []
+    for f in sorted(found, key=lambda f: (f.start, f.end)):
+        if f.entity == "symptom":
+            key = (f.value, bool(f.negated))
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(f)
+    return kept
