@@ -24,6 +24,8 @@ _MAX_GAP = 10  # characters of fillers between part and finding
 _SIMILE = re.compile(
     r"(?:(?:就像|好像|像是|像|跟|如同|仿佛)[^，,。.！!？?；;\s]{1,10}?|[^，,。.！!？?；;\s]{1,5}?)"
     r"(?:一样|似的|一般|的样子|那样|这样|那种)(?:的|地)?")
+# 像有东西压着 / 像被人攥住一样: a comparison whose own verb is the finding (压, 攥, 揪, 勒 …).
+_SIMILE_VERB = re.compile(r"(?:就像|好像|像是|像|仿佛|感觉)(?:有|被)[^，,。.！!？?；;\s]{0,6}?(?=[压攥揪勒捏箍捆绑])")
 # Rhythm said by a doubled phrase (一揪一揪地, 一紧一紧的, 一跳一跳): a filler of any verb.
 _RHYTHM = re.compile(r"一([\u4e00-\u9fff])一\1(?:的|地)?")
 _TAIL = 12  # characters after the finding searched for a severity word
@@ -182,6 +184,11 @@ class SymptomGrammar:
 
     def _through_gap(self, text: str, j: int, groups: set[str], gap: int, negated: bool,
                      severe: bool) -> tuple[_Rule, int, bool, bool] | None:
+        verb = _SIMILE_VERB.match(text, j)
+        if verb is not None and gap + len(verb.group()) <= _MAX_GAP + 8:
+            found = self._walk(text, verb.end(), groups, gap + len(verb.group()), negated, severe)
+            if found is not None:
+                return found
         simile = _SIMILE.match(text, j)
         if simile is not None and gap + len(simile.group()) <= _MAX_GAP + 8:
             inner = simile.group()
