@@ -141,6 +141,14 @@ class EntityExtractor:
                    and not any(f.amount for f in found))
         kept = []
         for f in found:
+            if f.entity == "antigen_result" and f.value == "positive":
+                # 万一爸妈阳了 / 担心老人阳了以后…: feared, not had.
+                at = index.get(f.start, 0)
+                window = max(0, at - _LOOK_BACK)
+                clause_start = max((i + 1 for i in range(window, at) if text[i] in _CLAUSE_MARKS), default=window)
+                before = text[clause_start:at]
+                if any(w in before for w in self._lexicon.conditional + _FEARED):
+                    continue
             if f.entity == "symptom":
                 at = index.get(f.start, 0)
                 window = max(0, at - _LOOK_BACK)  # a clause this long has long had its condition
@@ -354,6 +362,8 @@ _PERSONAL = frozenset({"subject", "temperature", "spo2", "heart_rate", "respirat
                        "pregnancy", "antigen_result"})
 _QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥")
 _LOOK_BACK = 20
+# Before a positive result only: fear of it is not having it (担心爸妈阳了, 怕阳了).
+_FEARED = ("担心", "害怕", "怕", "就怕", "生怕", "不想", "别", "防")
 _CLAUSE_MARKS = frozenset("，,。.！!？?；;\n")
 # Said to be had: 烧了 / 咳得 / 疼过 after the symptom, 一直 / 还在 / 老是 before it.
 _HAD_IT = re.compile(r"(?:了|过|着|得|的厉害|好几)")
