@@ -45,7 +45,7 @@ _NO_VACCINE = re.compile(
 _BOOSTER = re.compile(r"(?:打了?|打过|接种了?|接种过)(?:新冠)?加强针")
 _AGE_YEARS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:多|来)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*个?(半)?月(?:大|龄|的宝宝|的孩子|的婴儿|的小孩|宝宝|婴儿)")
-_AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大|的宝宝|的婴儿|的新生儿)"
+_AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大(?![便概约半多部])|的宝宝|的婴儿|的新生儿)"
                        r"|(?:出生|生下来|刚生下来|才生下来)(?:才|刚|刚刚|刚满|满)?\s*(\d{1,2})\s*天")
 # 她才三十四 / 他今年才五十: a bare number of years after 才 is an age (才 says "only", of years lived).
 _AGE_ONLY = re.compile(r"(?:他|她|人|我|孩子|老人)?(?:今年)?才\s*(\d{2,3})(?:岁)?(?:多)?(?:了|啊|呀)?" + _NOT_A_UNIT)
