@@ -63,7 +63,9 @@ class DoseReader:
         many = [str(w) for w in spec.get("many_words") or []]
         self.taken = re.compile("|".join(map(re.escape, sorted(map(str, spec.get("taken") or []), key=len, reverse=True))))
         self.poisons = re.compile("|".join(map(re.escape, sorted(map(str, spec.get("poisons") or []), key=len, reverse=True))))
-        self.accidental = re.compile("(?:" + "|".join(map(re.escape, map(str, spec.get("accidental") or []))) + ")[^，,。.！!？?；;]{0,10}?药")
+        accidental = "(?:" + "|".join(map(re.escape, map(str, spec.get("accidental") or []))) + ")"
+        # 误吃了奶奶的降糖药 / 把药当糖吃了: the medicine after the mistake or before it, in one clause.
+        self.accidental = re.compile(accidental + "[^，,。.！!？?；;]{0,10}?药|药[^，,。.！!？?；;]{0,8}?" + accidental)
         over = spec.get("overdose") or {}
         self.containers = frozenset(over.get("containers") or [])
         self.tablets = {str(k): float(v) for k, v in (over.get("tablets") or {}).items()}

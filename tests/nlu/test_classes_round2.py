@@ -185,3 +185,26 @@ def test_value_forms(interpreter, text, entity, value):
 
 def test_only_then_a_temperature_is_no_age(interpreter):
     assert values(interpreter, "才38度就这么难受", "age") == []
+
+
+@pytest.mark.parametrize("text, code", [
+    ("他舌头肿起来了", "facial_swelling"),
+    ("眼皮肿得睁不开", "facial_swelling"),
+    ("我爸走路走不稳，老往一边倒", "limb_weakness"),
+    ("我妈半边脸发麻", "facial_droop"),
+    ("老人吃饭往外漏", "facial_droop"),
+    ("孩子牙关咬得紧紧的", "seizure"),
+    ("外公嘴唇颜色发暗发紫", "cyanosis"),
+    ("孩子下巴贴不到胸口", "stiff_neck"),
+    ("擦屁股的纸上有血", "bloody_stool"),
+    ("拉出来是红的", "bloody_stool"),
+    ("我活腻了", "suicidal_ideation"),
+    ("孩子把药当糖吃了", "poisoning"),
+    ("家里煤气泄漏，老人头晕想吐", "poisoning"),
+])
+def test_more_red_flag_families(interpreter, text, code):
+    assert code in present(interpreter, text)
+
+
+def test_gritting_ones_teeth_through_it_is_no_seizure(interpreter):
+    assert "seizure" not in present(interpreter, "我咬紧牙关坚持上完了班")
