@@ -208,3 +208,22 @@ def test_more_red_flag_families(interpreter, text, code):
 
 def test_gritting_ones_teeth_through_it_is_no_seizure(interpreter):
     assert "seizure" not in present(interpreter, "我咬紧牙关坚持上完了班")
+
+
+@pytest.mark.parametrize("text, entity, value", [
+    ("体温一直在38上下", "temperature", 38.0),
+    ("一针都没打", "vaccine_doses", 0),
+    ("我家老大六岁半", "subject", "child"),
+    ("孙子发烧了", "subject", "child"),
+])
+def test_more_value_forms(interpreter, text, entity, value):
+    assert values(interpreter, text, entity) == [value]
+
+
+@pytest.mark.parametrize("text", ["昨天拉了三次", "一天拉了七八回"])
+def test_diarrhoea_said_by_its_count(interpreter, text):
+    assert "diarrhea" in present(interpreter, text)
+
+
+def test_two_stools_are_not_diarrhoea(interpreter):
+    assert "diarrhea" not in present(interpreter, "孩子肚子疼拉了两次")
