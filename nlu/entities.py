@@ -152,6 +152,9 @@ class EntityExtractor:
                 before = text[clause_start:at]
                 if any(w in before for w in self._lexicon.conditional + _FEARED):
                     continue
+            if f.entity == "condition" and _FEARED_CONDITION.search(text, 0, index.get(f.start, 0)):
+                # 是不是要中风了 / 会不会是心梗: a feared diagnosis, not the patient's history.
+                continue
             if f.entity == "symptom":
                 at = index.get(f.start, 0)
                 window = max(0, at - _LOOK_BACK)  # a clause this long has long had its condition
@@ -365,6 +368,8 @@ _PERSONAL = frozenset({"subject", "temperature", "spo2", "heart_rate", "respirat
                        "pregnancy", "antigen_result"})
 _QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥")
 _LOOK_BACK = 20
+# Right before a condition: asking or fearing whether it is that (是不是要中风了, 会不会是心梗, 怕是得了糖尿病).
+_FEARED_CONDITION = re.compile(r"(?:是不是|会不会|该不会|不会是|怕是|担心|害怕|难道|莫非|是否)(?:要|是|得了|得|有|又)?(?:了)?$")
 # Before a positive result only: fear of it is not having it (担心爸妈阳了, 怕阳了).
 _FEARED = ("担心", "害怕", "怕", "就怕", "生怕", "不想", "别", "防")
 _CLAUSE_MARKS = frozenset("，,。.！!？?；;\n")

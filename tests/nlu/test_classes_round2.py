@@ -227,3 +227,18 @@ def test_diarrhoea_said_by_its_count(interpreter, text):
 
 def test_two_stools_are_not_diarrhoea(interpreter):
     assert "diarrhea" not in present(interpreter, "孩子肚子疼拉了两次")
+
+
+@pytest.mark.parametrize("text, code", [
+    ("阿婆讲话口齿不清，走路也不稳", "limb_weakness"),
+    ("她突然倒地，抽了两分钟，现在醒了", "seizure"),
+])
+def test_gait_and_a_timed_fit(interpreter, text, code):
+    assert code in present(interpreter, text)
+
+
+def test_a_feared_diagnosis_is_no_history(interpreter):
+    conditions = [e.value for e in interpreter.parse("我手指头发麻，是不是要中风了").entities if e.entity == "condition"]
+    assert conditions == []
+    history = [e.value for e in interpreter.parse("我妈中风过，今天又头晕").entities if e.entity == "condition"]
+    assert history == ["stroke_history"]
