@@ -242,3 +242,12 @@ def test_a_feared_diagnosis_is_no_history(interpreter):
     assert conditions == []
     history = [e.value for e in interpreter.parse("我妈中风过，今天又头晕").entities if e.entity == "condition"]
     assert history == ["stroke_history"]
+
+
+@pytest.mark.parametrize("text", ["咳嗽喝什么汤好", "拉肚子能吃香蕉吗", "发烧能洗澡吗", "胃疼要注意什么"])
+def test_how_to_questions_about_a_symptom_name_no_patient(interpreter, text):
+    assert read(interpreter, text) == []
+
+
+def test_the_same_question_about_someone_is_a_report(interpreter):
+    assert "diarrhea" in present(interpreter, "我家孩子拉肚子能吃香蕉吗")
