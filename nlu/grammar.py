@@ -26,8 +26,8 @@ _SIMILE = re.compile(
     r"(?:一样|似的|一般|的样子|那样|这样|那种)(?:的|地)?")
 # 像有东西压着 / 像被人攥住一样: a comparison whose own verb is the finding (压, 攥, 揪, 勒 …).
 _SIMILE_VERB = re.compile(r"(?:就像|好像|像是|像|仿佛|感觉)(?:有|被)[^，,。.！!？?；;\s]{0,6}?(?=[压攥揪勒捏箍捆绑])")
-# Rhythm said by a doubled phrase (一揪一揪地, 一紧一紧的, 一跳一跳): a filler of any verb.
-_RHYTHM = re.compile(r"一([\u4e00-\u9fff])一\1(?:的|地)?")
+# Rhythm said by a doubled phrase (一揪一揪地, 一紧一紧的, 刺一下刺一下): a filler of any verb.
+_RHYTHM = re.compile(r"(?:一([\u4e00-\u9fff])一\1|([\u4e00-\u9fff]{1,2})一下\2一下)(?:的|地)?")
 _TAIL = 12  # characters after the finding searched for a severity word
 _HEAD = 6  # characters before the part searched for one
 

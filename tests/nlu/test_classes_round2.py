@@ -251,3 +251,17 @@ def test_how_to_questions_about_a_symptom_name_no_patient(interpreter, text):
 
 def test_the_same_question_about_someone_is_a_report(interpreter):
     assert "diarrhea" in present(interpreter, "我家孩子拉肚子能吃香蕉吗")
+
+
+@pytest.mark.parametrize("text, code", [
+    ("孩子脸憋得青紫", "cyanosis"),
+    ("外公手脚发紫，冰凉", "cyanosis"),
+    ("胸口刺一下刺一下地疼", "chest_pain"),
+    ("胸骨后面闷着痛", "chest_pain"),
+    ("宝宝呼吸的时候肋骨下面凹进去", "dyspnea"),
+    ("脖子一点都不能动", "stiff_neck"),
+    ("吃了野蘑菇以后上吐下泻", "poisoning"),
+    ("我儿子说要去死", "suicidal_ideation"),
+])
+def test_round_two_last_families(interpreter, text, code):
+    assert code in present(interpreter, text)
