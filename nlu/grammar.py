@@ -107,6 +107,9 @@ class SymptomGrammar:
         self._severe_len = max(map(len, self.severe), default=0)
         self.spans = [_Span(tuple(map(str, r["first"])), tuple(map(str, r["last"])), int(r.get("gap", 4)), str(r["code"]))
                       for r in spec.get("spans") or []]
+        # Phrases that say a red flag is absent (人是清醒的, 不抽了): the symptom, denied.
+        self.denials = {str(w): str(code) for code, words in (spec.get("denials") or {}).items() for w in words}
+        self._denial_pattern = re.compile("|".join(map(re.escape, sorted(self.denials, key=len, reverse=True))) or "(?!)")
         self._span_patterns = [
             (re.compile("(?:" + "|".join(map(re.escape, sorted(sp.first, key=len, reverse=True))) + ")"
                         + rf"[^，,。.！!？?；;\s]{{0,{sp.gap}}}?"
@@ -116,7 +119,7 @@ class SymptomGrammar:
     def codes(self) -> set[str]:
         """Every code a rule can give (checked against the vocabulary by the lexicon tests)."""
         return ({r.code for r in self.rules.values()} | {r.severe for r in self.rules.values() if r.severe}
-                | {sp.code for sp in self.spans})
+                | {sp.code for sp in self.spans} | set(self.denials.values()))
 
     def matches(self, text: str) -> dict[int, Match]:
         """The longest grammar reading starting at each position of the normalised text."""
@@ -135,6 +138,9 @@ class SymptomGrammar:
             for m in pattern.finditer(text):
                 if m.start() not in found or m.end() > found[m.start()].end:
                     found[m.start()] = Match(m.start(), m.end(), Word("symptom", code))
+        for m in self._denial_pattern.finditer(text):
+            if m.start() not in found or m.end() > found[m.start()].end:
+                found[m.start()] = Match(m.start(), m.end(), Word("symptom", self.denials[m.group()]), True)
         for m in _BARE_DENIAL.finditer(text):
             code = self._pain_of_part_before(text, m.start())
             start = m.start() + 1

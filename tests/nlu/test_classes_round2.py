@@ -265,3 +265,15 @@ def test_the_same_question_about_someone_is_a_report(interpreter):
 ])
 def test_round_two_last_families(interpreter, text, code):
     assert code in present(interpreter, text)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("人是清醒的", "confusion"),
+    ("意识清楚", "confusion"),
+    ("现在不抽了", "seizure"),
+    ("说话也清楚", "slurred_speech"),
+    ("手脚都有力气", "limb_weakness"),
+    ("大便颜色正常", "bloody_stool"),
+])
+def test_a_red_flag_said_absent_is_denied(interpreter, text, code):
+    assert read(interpreter, text) == [(code, True)]
