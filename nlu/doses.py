@@ -63,7 +63,9 @@ class DoseReader:
         many = [str(w) for w in spec.get("many_words") or []]
         self.taken = re.compile("|".join(map(re.escape, sorted(map(str, spec.get("taken") or []), key=len, reverse=True))))
         self.poisons = re.compile("|".join(map(re.escape, sorted(map(str, spec.get("poisons") or []), key=len, reverse=True))))
-        self.accidental = re.compile("(?:" + "|".join(map(re.escape, map(str, spec.get("accidental") or []))) + ")[^，,。.！!？?；;]{0,10}?药")
+        accidental = "(?:" + "|".join(map(re.escape, map(str, spec.get("accidental") or []))) + ")"
+        # 误吃了奶奶的降糖药 / 把药当糖吃了: the medicine after the mistake or before it, in one clause.
+        self.accidental = re.compile(accidental + "[^，,。.！!？?；;]{0,10}?药|药[^，,。.！!？?；;]{0,8}?" + accidental)
         over = spec.get("overdose") or {}
         self.containers = frozenset(over.get("containers") or [])
         self.tablets = {str(k): float(v) for k, v in (over.get("tablets") or {}).items()}
@@ -71,11 +73,12 @@ class DoseReader:
         self.at_once = re.compile("|".join(map(re.escape, map(str, over.get("at_once_words") or []))) or "(?!)")
         self.tablets_at_once = {str(k): float(v) for k, v in (over.get("tablets_at_once") or {}).items()}
         self.repeated = re.compile("|".join(str(p) for p in spec.get("repeated") or []) or "(?!)")
+        generic = [str(w) for w in spec.get("generic_medicines") or []] or ["药"]
         alt = lambda words: "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # noqa: E731
         self.pattern = re.compile(
             rf"(?:(?P<num>\d+(?:\.\d+)?)(?P<approx>[几多来余])?\s*(?:{alt(whole)})?|(?P<part>{alt(parts)})"
             rf"|(?P<many>{alt(many)})|(?P<whole>{alt(whole)}))\s*个?\s*(?P<unit>{alt(self.units)}|把)"
-            rf"(?P<drug>的?药(?![a-z\u4e00-\u9fff]{{0,1}}(?:片|水|膏)))?")
+            rf"(?P<drug>的?(?:{alt(generic)}|药(?![a-z\u4e00-\u9fff]{{0,1}}(?:片|水|膏))))?")
 
     def ingredients_of(self, term: str, code: str) -> tuple[str, ...]:
         return self.by_word.get(term) or self.by_code.get(code, ())

@@ -30,7 +30,9 @@ _FAHRENHEIT = re.compile(r"华氏(?:度)?\s*(\d{2,3}(?:\.\d)?)\s*度?|(\d{2,3}(?
 _CELSIUS = re.compile(r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)\s*(?:°c|℃|摄氏度|度|°|c(?![a-z]))(?:(\d)(?![\d天个小时周岁次日年月%])|(半))?")
 _TEMP_CONTEXT = re.compile(
     r"(?:体温|温度|烧到|烧了|发烧到|发热到|发烧|发热|高烧|低烧|量了|测了|最高到|最高|腋温|耳温|额温|肛温|口温|体温计|烧)"
-    + r"[^\d，,。;；!！?？]{0,4}?(?<![\d.])(\d{2}(?:\.\d{1,2})?)" + _NOT_A_UNIT)
+    # 一直 / 一下 are written 1直 / 1下 by the numeric view: a word, not a number.
+    + r"(?:[^\d，,。;；!！?？]|1(?=[直下点阵些样般起会共定切旦]))(?:[^\d，,。;；!！?？]|(?<=1)[直下点阵些样般起会共定切旦]){0,4}?"
+    + r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)" + _NOT_A_UNIT)
 _BARE_TEMP = re.compile(r"(?<![\d.])((?:3[4-9]|4[0-2])\.\d)(?![\d%])" + _NOT_A_UNIT)
 _PREG_WEEKS = re.compile(r"(?:怀孕|孕期|怀了|孕)\s*了?\s*(\d{1,2})(?:\+\d)?\s*(?:周|个?星期|w)")
 _PREG_MONTHS = re.compile(r"(?:怀孕|怀了|孕)\s*了?\s*(\d{1,2})\s*个?月")
@@ -41,11 +43,17 @@ _VACCINE = re.compile(
     r"|(\d{1,2})\s*(?:针|剂)(?:新冠)?疫苗")
 _NO_VACCINE = re.compile(
     r"(?:没有?|未|从没|从来没有?|还没有?|[1一]针都?没|[1一]针也没)(?:有)?(?:打|接种)过?(?:任何)?(?:新冠)?疫苗"
-    r"|疫苗[^\d，,。;；]{0,3}?(?:没有?|未|都没有?|还没有?|[1一]针都没|[1一]针也没)(?:打|接种)")
+    r"|疫苗[^\d，,。;；]{0,3}?(?:没有?|未|都没有?|还没有?|[1一]针都没|[1一]针也没)(?:打|接种)"
+    r"|(?:^|(?<=[，,。\s]))[1一]针(?:都|也)没(?:有)?(?:打|接种)")
 _BOOSTER = re.compile(r"(?:打了?|打过|接种了?|接种过)(?:新冠)?加强针")
 _AGE_YEARS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:多|来)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*个?(半)?月(?:大|龄|的宝宝|的孩子|的婴儿|的小孩|宝宝|婴儿)")
-_AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大|的宝宝|的婴儿|的新生儿)")
+_AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大(?![便概约半多部])|的宝宝|的婴儿|的新生儿)"
+                       r"|(?:出生|生下来|刚生下来|才生下来)(?:才|刚|刚刚|刚满|满)?\s*(\d{1,2})\s*天")
+# 她才三十四 / 他今年才五十: a bare number of years after 才 is an age (才 says "only", of years lived).
+_AGE_ONLY = re.compile(r"(?:他|她|人|我|孩子|老人)?(?:今年)?才\s*(\d{2,3})(?:岁)?(?:多)?(?:了|啊|呀)?" + _NOT_A_UNIT)
+# 嘴巴四周 / 伤口四周: "around", not four weeks, after a body part or a place.
+_AROUND = re.compile(r"[嘴唇口眼鼻耳脐巴边部头脸身腿手脚伤围子肛眶]$")
 _AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])(\d{1,3})\s*(?:多|来)?" + _NOT_A_UNIT)
 # 六十五了 alone answers "how old"; a bare 95 does not (it may be the SpO2 the bot asked for,
 # and the engine reads a bare number for whatever slot it is collecting).
@@ -59,7 +67,7 @@ _AGE_ALONE = re.compile(r"^\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)\s*[。.!！
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
 _DURATION = re.compile(
     r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余|整)?|(半))"
-    r"\s*(个)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年)(半)?(?!\s*\d+\s*次)")
+    r"\s*(个)?\s*(?:多|余)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年)(半)?(?!\s*\d+\s*次)")
 _RELATIVE_ONSET = re.compile(
     r"(?:从|打|自)?(大前天|前天|昨天|昨晚|昨夜|昨儿|上周|上个星期|上礼拜|上个礼拜)"
     r"(?:晚上|下午|上午|早上|夜里|半夜|中午)?(?:开始|起|以来|就|到现在|一直|出现)")
@@ -120,7 +128,7 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
-        found = self._drop_hypothetical(found, normal)
+        found = _first_mentions(self._drop_hypothetical(found, normal))
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
@@ -136,6 +144,17 @@ class EntityExtractor:
                    and not any(f.amount for f in found))
         kept = []
         for f in found:
+            if f.entity == "antigen_result" and f.value == "positive":
+                # 万一爸妈阳了 / 担心老人阳了以后…: feared, not had.
+                at = index.get(f.start, 0)
+                window = max(0, at - _LOOK_BACK)
+                clause_start = max((i + 1 for i in range(window, at) if text[i] in _CLAUSE_MARKS), default=window)
+                before = text[clause_start:at]
+                if any(w in before for w in self._lexicon.conditional + _FEARED):
+                    continue
+            if f.entity == "condition" and _FEARED_CONDITION.search(text, 0, index.get(f.start, 0)):
+                # 是不是要中风了 / 会不会是心梗: a feared diagnosis, not the patient's history.
+                continue
             if f.entity == "symptom":
                 at = index.get(f.start, 0)
                 window = max(0, at - _LOOK_BACK)  # a clause this long has long had its condition
@@ -258,11 +277,15 @@ class EntityExtractor:
             if kind is not None:
                 claim(m, kind, _within(float(m.group(1)), 4, 300), whole=False)
         each(_AGE_MONTHS, "age", lambda m: (float(m.group(1)) + (0.5 if m.group(2) else 0)) / 12)
-        each(_AGE_DAYS, "age", lambda m: float(m.group(1)) / 365)
+        each(_AGE_DAYS, "age", lambda m: float(m.group(1) or m.group(2)) / 365)
+        each(_AGE_ONLY, "age", lambda m: _within(float(m.group(1)), 10, 120), whole=False)
         for m in _DURATION.finditer(text):
             if m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()) \
                     and not text.startswith("了", m.end()):
                 claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
+            elif m.group(6) == "周" and _AROUND.search(text, 0, m.start()) \
+                    and numeric.original[numeric.span(m.start(), m.end())[0]:].startswith("四周"):
+                continue
             elif not _is_frequency(m):
                 claim(m, "duration", _duration(m))
         each(_RELATIVE_ONSET, "duration", lambda m: _RELATIVE_HOURS[m.group(1)])
@@ -345,6 +368,10 @@ _PERSONAL = frozenset({"subject", "temperature", "spo2", "heart_rate", "respirat
                        "pregnancy", "antigen_result"})
 _QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥")
 _LOOK_BACK = 20
+# Right before a condition: asking or fearing whether it is that (是不是要中风了, 会不会是心梗, 怕是得了糖尿病).
+_FEARED_CONDITION = re.compile(r"(?:是不是|会不会|该不会|不会是|怕是|担心|害怕|难道|莫非|是否)(?:要|是|得了|得|有|又)?(?:了)?$")
+# Before a positive result only: fear of it is not having it (担心爸妈阳了, 怕阳了).
+_FEARED = ("担心", "害怕", "怕", "就怕", "生怕", "不想", "别", "防")
 _CLAUSE_MARKS = frozenset("，,。.！!？?；;\n")
 # Said to be had: 烧了 / 咳得 / 疼过 after the symptom, 一直 / 还在 / 老是 before it.
 _HAD_IT = re.compile(r"(?:了|过|着|得|的厉害|好几)")
@@ -400,3 +427,19 @@ def _duration(m: re.Match[str]) -> float | None:
         amount += 0.5
     return _within(amount * _HOURS[unit], 0, 87600)
 
+
+def _first_mentions(found: list[_Found]) -> list[_Found]:
+    """One entity per symptom said: 吐了五六次了，喝水也吐 is one vomiting, at its first mention.
+
+    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new.
+    """
+    seen: set[tuple[object, bool]] = set()
+    kept = []
+    for f in sorted(found, key=lambda f: (f.start, f.end)):
+        if f.entity == "symptom":
+            key = (f.value, bool(f.negated))
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(f)
+    return kept

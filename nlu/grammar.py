@@ -21,13 +21,38 @@ from nlu.lexicon import LEXICON_DIR, Match, Word
 _CLAUSE_END = frozenset("，,。.！!？?；;：:~～…\n ")
 _MAX_GAP = 10  # characters of fillers between part and finding
 # A comparison between part and finding: 像针扎一样 / 像被人打了一棍似的 (its severity words count).
-_SIMILE = re.compile(r"(?:就像|好像|像是|像|跟|如同)[^，,。.！!？?；;\s]{1,10}?(?:一样|似的|一般|的样子)(?:的|地)?")
+_SIMILE = re.compile(
+    r"(?:(?:就像|好像|像是|像|跟|如同|仿佛)[^，,。.！!？?；;\s]{1,10}?|[^，,。.！!？?；;\s]{1,5}?)"
+    r"(?:一样|似的|一般|的样子|那样|这样|那种)(?:的|地)?")
+# 像有东西压着 / 像被人攥住一样: a comparison whose own verb is the finding (压, 攥, 揪, 勒 …).
+_SIMILE_VERB = re.compile(r"(?:就像|好像|像是|像|仿佛|感觉)(?:有|被)[^，,。.！!？?；;\s]{0,6}?(?=[压攥揪勒捏箍捆绑])")
+# Rhythm said by a doubled phrase (一揪一揪地, 一紧一紧的, 刺一下刺一下): a filler of any verb.
+_RHYTHM = re.compile(r"(?:一([\u4e00-\u9fff])一\1|([\u4e00-\u9fff]{1,2})一下\2一下)(?:的|地)?")
 _TAIL = 12  # characters after the finding searched for a severity word
 _HEAD = 6  # characters before the part searched for one
 
 
 class GrammarError(ValueError):
     """grammar.yml names a group that does not exist, or a rule without a code."""
+
+
+# A clause that only denies pain, after a clause that named a part (胸口闷，不疼 / 看不见了，倒是不疼):
+# the denial is of that part's pain.
+_BARE_DENIAL = re.compile(
+    r"[，,、\s]\s*(?:不过|但是|但|可是|可|倒是|倒|也|就是|只是|而且|并且)?\s*"
+    r"(?:一点也不|一点都不|一点儿也不|并不|也不|都不|倒不|不太|不怎么|不|没有|没)(?:疼|痛)(?:的|了)?"
+    r"(?=[，,。.！!？?；;~～…\s]|$)")
+_DENIAL_REACH = 16  # characters before the denial searched for the part it is said of
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A phrase with words of any kind between its two ends (左手拿碗都拿不稳, 问他几号都答不上来)."""
+
+    first: tuple[str, ...]
+    last: tuple[str, ...]
+    gap: int
+    code: str
 
 
 @dataclass(frozen=True)
@@ -80,10 +105,21 @@ class SymptomGrammar:
         self._finding_len = max(map(len, self.findings), default=0)
         self._gap_len = max(map(len, self.fillers | self.cues | self.severe), default=0)
         self._severe_len = max(map(len, self.severe), default=0)
+        self.spans = [_Span(tuple(map(str, r["first"])), tuple(map(str, r["last"])), int(r.get("gap", 4)), str(r["code"]))
+                      for r in spec.get("spans") or []]
+        # Phrases that say a red flag is absent (人是清醒的, 不抽了): the symptom, denied.
+        self.denials = {str(w): str(code) for code, words in (spec.get("denials") or {}).items() for w in words}
+        self._denial_pattern = re.compile("|".join(map(re.escape, sorted(self.denials, key=len, reverse=True))) or "(?!)")
+        self._span_patterns = [
+            (re.compile("(?:" + "|".join(map(re.escape, sorted(sp.first, key=len, reverse=True))) + ")"
+                        + rf"[^，,。.！!？?；;\s]{{0,{sp.gap}}}?"
+                        + "(?:" + "|".join(map(re.escape, sorted(sp.last, key=len, reverse=True))) + ")"), sp.code)
+            for sp in self.spans]
 
     def codes(self) -> set[str]:
         """Every code a rule can give (checked against the vocabulary by the lexicon tests)."""
-        return {r.code for r in self.rules.values()} | {r.severe for r in self.rules.values() if r.severe}
+        return ({r.code for r in self.rules.values()} | {r.severe for r in self.rules.values() if r.severe}
+                | {sp.code for sp in self.spans} | set(self.denials.values()))
 
     def matches(self, text: str) -> dict[int, Match]:
         """The longest grammar reading starting at each position of the normalised text."""
@@ -98,7 +134,33 @@ class SymptomGrammar:
                     if match.start not in found or match.end > found[match.start].end:
                         found[match.start] = match
                     break
+        for pattern, code in self._span_patterns:
+            for m in pattern.finditer(text):
+                if m.start() not in found or m.end() > found[m.start()].end:
+                    found[m.start()] = Match(m.start(), m.end(), Word("symptom", code))
+        for m in self._denial_pattern.finditer(text):
+            if m.start() not in found or m.end() > found[m.start()].end:
+                found[m.start()] = Match(m.start(), m.end(), Word("symptom", self.denials[m.group()]), True)
+        for m in _BARE_DENIAL.finditer(text):
+            code = self._pain_of_part_before(text, m.start())
+            start = m.start() + 1
+            if code is not None and start not in found:
+                found[start] = Match(start, m.end(), Word("symptom", code), True)
         return found
+
+    def _pain_of_part_before(self, text: str, end: int) -> str | None:
+        """The pain code of the last body part named in the clauses just before `end` (胸口 → chest_pain)."""
+        for k in range(end - 1, max(-1, end - _DENIAL_REACH - 1), -1):
+            if text[k] in "。.！!？?;；":
+                return None
+            part = _longest(self.parts, text, k, self._part_len)
+            if part is None:
+                continue
+            for g in sorted(self.parts[part]):
+                rule = self.rules.get((g, "pain"))
+                if rule is not None:
+                    return rule.code
+        return None
 
     def _read_from(self, text: str, i: int, part: str) -> Match | None:
         found = self._walk(text, i + len(part), self.parts[part], 0, False, False)
@@ -128,11 +190,21 @@ class SymptomGrammar:
 
     def _through_gap(self, text: str, j: int, groups: set[str], gap: int, negated: bool,
                      severe: bool) -> tuple[_Rule, int, bool, bool] | None:
+        verb = _SIMILE_VERB.match(text, j)
+        if verb is not None and gap + len(verb.group()) <= _MAX_GAP + 8:
+            found = self._walk(text, verb.end(), groups, gap + len(verb.group()), negated, severe)
+            if found is not None:
+                return found
         simile = _SIMILE.match(text, j)
         if simile is not None and gap + len(simile.group()) <= _MAX_GAP + 8:
             inner = simile.group()
             said_severe = any(w in inner for w in self.severe)
             found = self._walk(text, simile.end(), groups, gap + len(inner), negated, severe or said_severe)
+            if found is not None:
+                return found
+        rhythm = _RHYTHM.match(text, j)
+        if rhythm is not None and gap + len(rhythm.group()) <= _MAX_GAP:
+            found = self._walk(text, rhythm.end(), groups, gap + len(rhythm.group()), negated, severe)
             if found is not None:
                 return found
         for size in range(min(self._gap_len, len(text) - j, _MAX_GAP - gap), 0, -1):

@@ -93,11 +93,21 @@ class Pipeline:
             features.append("form:question")
         if _CRY.search(text):
             features.append("form:cry_for_help")
+        if _ANIMAL.search(text):
+            # 我家狗狗发烧了: the patient is an animal, which the bot does not handle.
+            features.append("form:animal")
+        if any(w in text for w in self.lexicon.conditional) or _FEAR.search(text):
+            # 万一爸妈阳了怎么办 / 要是孩子半夜烧起来: a supposed illness, asked about, not reported.
+            features.append("form:hypothetical")
         return features
 
 
 # Question form: the classifier learns that "阳了要不要吃头孢" asks, whereas "我阳了" tells.
 _QUESTION = re.compile(r"吗|吧[?？]?$|要不要|能不能|可不可以|可以.{0,6}吗|会不会|是不是|该不该|怎么|什么|啥|多少|几[个片次天度毫]|哪|多久|[?？]|呢$")
+# Fear of an illness not (yet) had: 担心爸妈阳了 / 怕孩子被传染.
+_FEAR = re.compile(r"(?:担心|害怕|怕|就怕|生怕).{0,6}(?:阳|感染|传染|中招|得)")
+# A pet as the patient.
+_ANIMAL = re.compile(r"狗|猫|宠物|兔子|鹦鹉|仓鼠|乌龟|金鱼|鸟儿|小鸟|荷兰猪|龙猫")
 # A cry for help: 救命 / 急！… / 快救救 / 快打120.
 _CRY = re.compile(r"救命|救救|^\s*急|急急|求救|快打120|快叫救护车|快来人")
 
