@@ -16,7 +16,7 @@ import html
 from typing import Any, Awaitable, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from bot.consultations import ConsultationError, Staff, build_intake, consultations
@@ -36,7 +36,7 @@ from bot.runtime import Runtime
 from bot.supervision import AuditEntry
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.http import STATUS_FOR
-from integrations.console.pages import SECURITY_HEADERS, STATIC
+from integrations.console.pages import SECURITY_HEADERS
 
 T = TypeVar("T")
 
@@ -292,14 +292,6 @@ def _items(service: Prescriptions, p: Prescription) -> list[dict[str, Any]]:
 
 def prescription_pages(runtime: Runtime) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-
-    @router.get("/console/prescriptions")
-    async def page() -> FileResponse:
-        return FileResponse(STATIC / "prescriptions.html", media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
-
-    @router.get("/console/prescriptions.js")
-    async def script() -> FileResponse:
-        return FileResponse(STATIC / "prescriptions.js", media_type="text/javascript", headers=SECURITY_HEADERS)
 
     @router.get("/rx/{prescription_id}", response_class=HTMLResponse)
     async def printable(prescription_id: str, code: str = "") -> HTMLResponse:
