@@ -11,6 +11,7 @@ from bot.db import EventRow
 from bot.prescriptions.models import PrescriptionOrderRow
 from bot.runtime import Runtime
 from bot.supervision import AuditTrail
+from bot.supervision.export import prescription_records
 from tests.console.helpers import on_duty, say, texts, tracker
 from tests.console.test_console_api import sign_in
 
@@ -139,3 +140,9 @@ async def test_prescribe_reject_amend_approve_deliver_ship(runtime: Runtime, cli
     page = await client.get(f"/rx/{rx['id']}?code={code}")
     assert page.status_code == 200 and "王药师" in page.text and "苯磺酸氨氯地平片" in page.text and code in page.text
     assert (await client.get(f"/rx/{rx['id']}?code=WRONG")).status_code == 404
+
+    # What the supervision export carries for this consultation: the prescription as last signed, both reviews.
+    prescribed, reviews = prescription_records(await runtime.engine.events("rx-1"), cid)
+    assert len(prescribed) == 1 and prescribed[0]["version"] == 2 and prescribed[0]["status"] == "approved"
+    assert prescribed[0]["lines"][0]["dose"] == 0.5
+    assert [(r["decision"], r["version"]) for r in reviews] == [("rejected", 1), ("approved", 2)]
