@@ -5,7 +5,10 @@ from actions.services.offers import HospitalOffers, contact_variables
 from bot.action_api import ActionContext, action
 from bot.consultations import Consultations
 from bot.crypto import FieldCipher, open_answer
-from bot.prescriptions.service import FULFILMENTS, APPROVED, PrescriptionError, Prescriptions, yuan
+from bot.messages import BotMessage, Button
+from bot.prescriptions.service import APPROVED, FULFILMENTS, Prescription, PrescriptionError, Prescriptions, yuan
+
+MAX_CHOICES = 5  # buttons a patient is shown at once
 
 
 @action("prescription_order")
@@ -37,17 +40,33 @@ async def prescription_order(ctx: ActionContext, prescriptions: Prescriptions, c
 
 @action("renewal_candidates")
 async def renewal_candidates(ctx: ActionContext, prescriptions: Prescriptions, offers: HospitalOffers) -> None:
-    """The conversation's previous chronic prescriptions: the newest is the one renewed (named to the patient)."""
+    """The conversation's previous chronic prescriptions. One: it is the one renewed (named to the patient);
+    several: the patient picks one (a button restarts the renewal with `rx_id`)."""
     found = await prescriptions.renewable(ctx.conversation_id)
-    ctx.set_slot("renewal_count", len(found))
+    chosen = next((p for p in found if p.id == ctx.slot("rx_id")), None)
     if not found:
+        ctx.set_slot("renewal_count", 0)
         ctx.utter("utter_rx_no_previous", **contact_variables(ctx, offers))
         return
-    newest = found[0]
-    ctx.set_slot("rx_id", newest.id)
-    local = prescriptions.consultations.roster.local(newest.signed_at)
-    ctx.utter("utter_rx_renewal_found", names=prescriptions.chronic_names(newest), rx_id=newest.id,
+    if chosen is None and len(found) > 1:
+        ctx.set_slot("renewal_count", 0)  # the flow ends here; the patient's choice starts it again
+        shown = found[:MAX_CHOICES]
+        lines = [f"{n}. {prescriptions.chronic_names(p)}（{_day(prescriptions, p)}，处方号 {p.id}）"
+                 for n, p in enumerate(shown, 1)]
+        ctx.send(BotMessage(text=ctx.text("utter_rx_renewal_choose") + "\n" + "\n".join(lines), buttons=tuple(
+            Button(f"续第{n}张", f'/renew_prescription{{"rx_id": "{p.id}"}}') for n, p in enumerate(shown, 1))))
+        return
+    chosen = chosen or found[0]
+    ctx.set_slot("renewal_count", len(found))
+    ctx.set_slot("rx_id", chosen.id)
+    local = prescriptions.consultations.roster.local(chosen.signed_at)
+    ctx.utter("utter_rx_renewal_found", names=prescriptions.chronic_names(chosen), rx_id=chosen.id,
               month=local.month, day=local.day)
+
+
+def _day(prescriptions: Prescriptions, p: Prescription) -> str:
+    local = prescriptions.consultations.roster.local(p.signed_at)
+    return f"{local.month}月{local.day}日"
 
 
 @action("renewal_request")

@@ -29,7 +29,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config, ensure_secret_key
-from bot.consultations import Consultations, Staff
+from bot.consultations import ConsultationError, Consultations, Staff
 from bot.crypto import FieldCipher
 from bot.db import Database, utcnow
 from bot.engine import Engine
@@ -298,7 +298,7 @@ class Prescriptions:
         self._require_doctor(staff)
         try:
             c = await self.consultations.get(consultation_id)
-        except Exception:  # noqa: BLE001 - ConsultationError("not_found")
+        except ConsultationError:
             raise PrescriptionError("not_found", "no such consultation") from None
         if staff.id not in c.participants and c.doctor_id != staff.id:
             raise PrescriptionError("forbidden", "只能为自己接诊的患者开具处方")
@@ -399,6 +399,12 @@ class Prescriptions:
             lines.append(f"{n}. {m.name}（{m.form}）×{packs}{m.pack_unit}：{how}。{m.usage}"
                          + (f"（医生嘱咐：{line.note}）" if line.note else ""))
         return "\n".join(lines)
+
+    def department_name(self, code: str) -> str:
+        try:
+            return self.consultations.departments.get(code).name
+        except KeyError:  # a department removed from config.yml still names its old prescriptions
+            return code
 
     def page_link(self, p: Prescription) -> str:
         if not self.settings.public_url:

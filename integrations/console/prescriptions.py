@@ -335,7 +335,7 @@ def _printable(service: Prescriptions, p: Prescription, doctor: Staff | None, ph
 <body class="rx-print"><main>
 <h1>{hospital} 互联网医院电子处方</h1>
 <p>处方号：<b>{e(p.id)}</b>（第{p.version}版） 状态：<b>{e(status)}</b></p>
-<p>科室：{e(p.department)} 开具时间：{when(p.signed_at)}</p>
+<p>科室：{e(service.department_name(p.department))} 开具时间：{when(p.signed_at)}</p>
 <p>诊断：{e(p.diagnosis)}</p>
 <table class="rx-items"><thead><tr><th>#</th><th>药品</th><th>用法用量</th><th>数量</th><th>金额</th></tr></thead>
 <tbody>{rows}</tbody></table>

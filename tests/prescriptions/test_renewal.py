@@ -97,3 +97,26 @@ async def test_another_department_cannot_reissue_and_decline_tells_the_patient(
                                  json={"reason": "已三个月未复查，请到门诊复诊并查血脂"})
     assert declined.status_code == 200 and declined.json()["status"] == "declined"
     assert "已三个月未复查" in bot_texts((await tracker(client, "renew-4"))["events"])[-1]
+
+
+async def test_with_several_previous_prescriptions_the_patient_picks_one(
+        runtime: Runtime, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
+    doctor, pharmacist, first = await approved_before(runtime, client, other_client, "renew-5")
+    cid = (await tracker(client, "renew-5"))["handoff"]["consultation_id"]
+    second = (await client.post("/api/console/prescriptions", headers=doctor, json=body(
+        cid, diagnosis="2型糖尿病（复诊，血糖平稳）",
+        lines=[{"code": "metformin_tab_500", "dose": 1, "frequency": "bid", "days": 28}]))).json()
+    assert (await other_client.post(f"/api/console/prescriptions/{second['id']}/review", headers=pharmacist,
+                                    json={"approve": True})).status_code == 200
+    replies = await say(client, "renew-5", "我爸的药快吃完了，想续方")
+    listed = texts(replies)
+    assert "请选择要续哪一张" in listed and "盐酸二甲双胍片" in listed and "苯磺酸氨氯地平片" in listed
+    buttons = [b for r in replies for b in r.get("buttons") or []]
+    assert len(buttons) == 2 and "病情稳定吗" not in listed
+    picked = next(b["payload"] for b in buttons if first in b["payload"])
+    asked = texts(await say(client, "renew-5", picked))
+    assert "苯磺酸氨氯地平片" in asked and "盐酸二甲双胍片" not in asked and "病情稳定吗" in asked
+    await say(client, "renew-5", "挺稳定的")
+    assert "已提交续方申请" in texts(await say(client, "renew-5", "没有"))
+    [renewal] = (await client.get("/api/console/prescriptions/renewals")).json()
+    assert renewal["previous_id"] == first
