@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.consultations.models import UTCDateTime
@@ -83,3 +83,13 @@ class RenewalRow(Base):
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     new_prescription_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+async def delete_prescriptions(conn: Any, conversation_id: str) -> None:
+    """Remove a conversation's prescriptions with their reviews, orders and renewal requests (the retention
+    sweep, inside its audited purge: bot/supervision/retention.py)."""
+    ids = select(PrescriptionRow.id).where(PrescriptionRow.conversation_id == conversation_id)
+    await conn.execute(delete(PrescriptionReviewRow).where(PrescriptionReviewRow.prescription_id.in_(ids)))
+    await conn.execute(delete(PrescriptionOrderRow).where(PrescriptionOrderRow.prescription_id.in_(ids)))
+    await conn.execute(delete(RenewalRow).where(RenewalRow.conversation_id == conversation_id))
+    await conn.execute(delete(PrescriptionRow).where(PrescriptionRow.conversation_id == conversation_id))

@@ -147,3 +147,34 @@ async def test_prescribe_reject_amend_approve_deliver_ship(runtime: Runtime, cli
     assert len(prescribed) == 1 and prescribed[0]["version"] == 2 and prescribed[0]["status"] == "approved"
     assert prescribed[0]["lines"][0]["dose"] == 0.5
     assert [(r["decision"], r["version"]) for r in reviews] == [("rejected", 1), ("approved", 2)]
+
+
+async def test_the_retention_sweep_removes_prescriptions_with_their_record(
+        runtime: Runtime, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func
+
+    from bot.db import utcnow
+    from bot.prescriptions.models import PrescriptionReviewRow, PrescriptionRow
+    from bot.supervision.retention import RecordKeeper
+
+    await on_duty(runtime, "dr.li", ["general"], name="李明")
+    await on_duty(runtime, "ph.wang", [], role="pharmacist", name="王药师", rostered=False)
+    doctor = {"X-CSRF-Token": await sign_in(client, "dr.li")}
+    cid = await consultation(runtime, client, doctor["X-CSRF-Token"], "kept-1")
+    rx = (await client.post("/api/console/prescriptions", headers=doctor, json=body(cid))).json()
+    pharmacist = {"X-CSRF-Token": await sign_in(other_client, "ph.wang")}
+    await other_client.post(f"/api/console/prescriptions/{rx['id']}/review", headers=pharmacist, json={"approve": True})
+    await client.post(f"/api/console/consultations/{cid}/close", headers=doctor, json={"summary": "高血压复诊"})
+    keeper = RecordKeeper(runtime.config, runtime.db, runtime.audit, runtime.cache)
+
+    async def rows(kind: Any) -> int:
+        async with runtime.db.session() as s:
+            return int(await s.scalar(select(func.count()).select_from(kind)) or 0)
+
+    await keeper.sweep(now=utcnow() + dt.timedelta(days=4 * 365))
+    assert await rows(PrescriptionRow) == 1 and await rows(PrescriptionReviewRow) == 1  # kept with the record
+    swept = await keeper.sweep(now=utcnow() + dt.timedelta(days=16 * 365))
+    assert swept.records == 1 and await rows(PrescriptionRow) == 0 and await rows(PrescriptionReviewRow) == 0
+    assert (await runtime.audit.verify()).ok
