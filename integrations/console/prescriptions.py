@@ -34,6 +34,7 @@ from bot.prescriptions.service import (
 )
 from bot.runtime import Runtime
 from bot.supervision import AuditEntry
+from bot.supervision.models import is_sealed
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.http import STATUS_FOR
 from integrations.console.pages import SECURITY_HEADERS
@@ -266,6 +267,8 @@ def prescriptions_api(runtime: Runtime) -> APIRouter:
     async def one(prescription_id: str, session: ConsoleSession = signed_in) -> dict[str, Any]:
         """One prescription with its findings, reviews and order; a pharmacist also sees the intake."""
         p = await readable(prescription_id, session.staff)
+        if await is_sealed(runtime.db, p.conversation_id):
+            raise HTTPException(403, "this record was sealed on the patient's request")
         answer = await view(p, session.staff)
         if session.staff.role in ("pharmacist", "admin"):
             state = await runtime.engine.state(p.conversation_id)

@@ -178,3 +178,20 @@ async def test_the_retention_sweep_removes_prescriptions_with_their_record(
     swept = await keeper.sweep(now=utcnow() + dt.timedelta(days=16 * 365))
     assert swept.records == 1 and await rows(PrescriptionRow) == 0 and await rows(PrescriptionReviewRow) == 0
     assert (await runtime.audit.verify()).ok
+
+
+async def test_a_sealed_record_refuses_its_prescription_in_the_console(
+        runtime: Runtime, client: httpx.AsyncClient, other_client: httpx.AsyncClient) -> None:
+    from bot.supervision.retention import RecordKeeper
+
+    await on_duty(runtime, "dr.li", ["general"], name="李明")
+    await on_duty(runtime, "ph.wang", [], role="pharmacist", name="王药师", rostered=False)
+    doctor = {"X-CSRF-Token": await sign_in(client, "dr.li")}
+    cid = await consultation(runtime, client, doctor["X-CSRF-Token"], "sealed-1")
+    rx = (await client.post("/api/console/prescriptions", headers=doctor, json=body(cid))).json()
+    await client.post(f"/api/console/consultations/{cid}/close", headers=doctor, json={"summary": "高血压复诊"})
+    await sign_in(other_client, "ph.wang")
+    assert (await other_client.get(f"/api/console/prescriptions/{rx['id']}")).status_code == 200
+    outcome = await RecordKeeper(runtime.config, runtime.db, runtime.audit, runtime.cache).erase("sealed-1", "admin:1")
+    assert outcome.kind == "sealed"
+    assert (await other_client.get(f"/api/console/prescriptions/{rx['id']}")).status_code == 403
