@@ -25,7 +25,10 @@ from actions.triage.ruleset import LEVELS, Ruleset
 
 WAIT_QUESTIONS = Path(__file__).with_name("wait_questions.yml")
 # Payloads the patient may still send to the bot during a live session.
-SESSION_CONTROL_INTENTS = {"cancel_consultation"}
+SESSION_CONTROL_INTENTS = {"cancel_consultation", "prescription_fulfil"}
+# Questions the dialogue asks during a live session (choosing how to get an approved prescription, the
+# delivery address): their answers go to the flow, not to the doctors.
+SESSION_QUESTIONS = {"rx_fulfilment", "rx_address"}
 ALERT_EVENTS = {"red_flag", ev.TRIAGE}
 
 
@@ -136,6 +139,8 @@ async def live_session_relay(ctx: ActionContext, service: Consultations, pubsub:
     if not handoff_state or handoff_state.get("status") != ACTIVE:
         return False  # the common case costs no query
     if ctx.parse is not None and ctx.parse.intent.name in SESSION_CONTROL_INTENTS:
+        return False
+    if ctx.state.stack and ctx.state.stack[-1].waiting_for in SESSION_QUESTIONS:
         return False
     alert = next((e.data for e in ctx.events if e.type in ALERT_EVENTS and e.data.get("level") == "emergency"), None)
     message = ctx.message

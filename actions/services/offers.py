@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.action_api import ActionContext, action
+from bot.action_api import ActionContext
 from bot.config import Config
 
 UNAVAILABLE = ("booking", "report", "prescription", "nucleic_acid")
@@ -35,11 +35,3 @@ def contact_variables(ctx: ActionContext, offers: HospitalOffers) -> dict[str, s
         "phone": offers.phone or ctx.text("services_phone_unset"),
         "booking_channel": offers.booking_channel or ctx.text("services_booking_channel_unset"),
     }
-
-
-@action("offer_instead")
-async def offer_instead(ctx: ActionContext, offers: HospitalOffers) -> None:
-    """Say honestly that the service asked for is not online here, and what to do instead."""
-    service = ctx.slot("unavailable_service")
-    ctx.utter(f"utter_unavailable_{service}", **contact_variables(ctx, offers))
-    ctx.set_slot("unavailable_service", None)

@@ -219,13 +219,15 @@ class Exporter:
             replayed[c.conversation_id] = (state, end)
             doctor_id = c.doctor_id if c.doctor_id is not None else -1
             yield self._record(c, state, found[start:end], doctors.get(doctor_id), practising.get(doctor_id),
-                               c.conversation_id in sealed)
+                               c.conversation_id in sealed, found)
             self.records += 1
             self.last = Cursor(c.requested_at, c.id)
 
     def _record(self, c: ConsultationRow, state: ConversationState, window: list[Event], doctor: StaffRow | None,
-                practising_id: str | None, sealed: bool) -> dict[str, Any]:
+                practising_id: str | None, sealed: bool, conversation: list[Event] | None = None) -> dict[str, Any]:
         self.events += len(window)
+        # Prescriptions are reviewed after the visit may have ended: read from the whole conversation.
+        prescribed, reviews = prescription_records(conversation or window, c.id)
         intake = build_intake(state, window).to_dict()
         try:
             department_name = self._departments.get(c.department).name
@@ -247,8 +249,8 @@ class Exporter:
             "intake": {k: intake[k] for k in ("symptoms_present", "symptoms_absent", "vitals", "risk_factors",
                                              "medications")},
             "conversation": [_line(e) for e in window if e.type in (ev.USER, ev.BOT)],
-            "prescriptions": [],
-            "prescription_review": None,
+            "prescriptions": prescribed,
+            "prescription_review": {"reviews": reviews} if reviews else None,
             "fees": {"fee_fen": c.fee_fen, "order_no": c.order_no, "paid_at": _iso(c.paid_at)},
             "closing": c.closing,
             "sealed": sealed,
@@ -278,6 +280,27 @@ def segments(events: list[Event]) -> dict[str, tuple[int, int]]:
             if event.data.get("status") in ENDED:
                 ending = cid
     return found
+
+
+def prescription_records(events: list[Event], consultation_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The consultation's prescriptions as last signed (bot/prescriptions: `prescription` events) and every
+    pharmacist decision, oldest first."""
+    latest: dict[str, dict[str, Any]] = {}
+    reviews: list[dict[str, Any]] = []
+    for event in events:
+        data = event.data
+        if event.type != "prescription" or data.get("consultation_id") != consultation_id:
+            continue
+        pid = str(data.get("prescription_id"))
+        at = dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc).isoformat()
+        if data.get("action") in ("prescription.approve", "prescription.reject"):
+            reviews.append({"prescription_id": pid, "version": data.get("version"), "pharmacist_id": data.get("pharmacist_id"),
+                            "decision": data.get("status"), "reason": data.get("reason"), "at": at})
+        signed = latest.get(pid, {}).get("signed_at") if data.get("action") not in ("prescription.sign", "prescription.amend") else at
+        latest[pid] = {"prescription_id": pid, "version": data.get("version"), "status": data.get("status"),
+                       "doctor_id": data.get("doctor_id"), "diagnosis": data.get("diagnosis"), "lines": data.get("lines") or [],
+                       "findings": data.get("findings") or [], "total_fen": data.get("total_fen"), "signed_at": signed}
+    return list(latest.values()), reviews
 
 
 def age_band(age: Any) -> str | None:

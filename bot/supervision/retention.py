@@ -28,6 +28,7 @@ from bot.cache import Cache
 from bot.config import Config
 from bot.consultations.lifecycle import OPEN
 from bot.consultations.models import ConsultationRow
+from bot.prescriptions.models import delete_prescriptions
 from bot.db import ConversationRow, Database, EventRow, utcnow
 from bot.patients import Patient
 from bot.supervision.audit import AuditEntry, AuditTrail
@@ -184,6 +185,7 @@ class RecordKeeper:
             if with_records:
                 await conn.execute(delete(ConsultationRow).where(
                     ConsultationRow.conversation_id == conversation_id))
+                await delete_prescriptions(conn, conversation_id)
             await conn.execute(delete(SealedRecordRow).where(SealedRecordRow.conversation_id == conversation_id))
             if identity is not None:  # the channel identity's cards (encrypted) go with its conversation
                 await conn.execute(delete(Patient).where(

@@ -10,8 +10,8 @@ from fastapi.responses import FileResponse, RedirectResponse
 from bot.runtime import Runtime
 
 STATIC = Path(__file__).with_name("static")
-PAGES = {"": "console.html", "login": "login.html", "admin": "admin.html"}
-ASSETS = {"common.js", "console.js", "login.js", "admin.js", "console.css"}
+PAGES = {"": "console.html", "login": "login.html", "admin": "admin.html", "prescriptions": "prescriptions.html"}
+ASSETS = {"common.js", "console.js", "login.js", "admin.js", "console.css", "prescriptions.js"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
                                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",

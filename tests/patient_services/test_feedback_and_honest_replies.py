@@ -59,7 +59,7 @@ async def test_the_complaint_text_is_encrypted_at_rest(runtime: Runtime, client:
     ("typed", "said"),
     [
         # Booking and report lookup go through the hospital system now (tests/booking/).
-        ("降压药吃完了 想再开点", "暂时不能在线续方开药"),
+        ("降压药吃完了 想再开点", "暂时不能在线续方开药"),  # no previous online prescription (flows/prescriptions.yml)
     ],
 )
 async def test_what_is_not_online_yet_gets_an_honest_reply_with_the_hospitals_phone(

@@ -26,7 +26,11 @@ const Console = {
     }
     if (!response.ok) {
       let detail = "";
-      try { const data = await response.json(); detail = typeof data.detail === "string" ? data.detail : ""; } catch (e) { /* no body */ }
+      try {
+        const data = await response.json();
+        // A string, or {message, findings} (a prescription the checks refused).
+        detail = typeof data.detail === "string" ? data.detail : (data.detail && data.detail.message) || "";
+      } catch (e) { /* no body */ }
       const error = new Error(Console.errors[response.status] || ("请求失败（" + response.status + "）"));
       error.status = response.status;
       error.detail = detail;

@@ -129,6 +129,7 @@ function none(node, text) {
 
 function renderView(c, view) {
   state.view = view;
+  $("prescribe-link").href = "/console/prescriptions?consultation=" + encodeURIComponent(c.id);
   const p = view.patient;
   $("detail-title").textContent = p.display_name;
   $("detail-level").className = "level level-" + (p.level || "none");

@@ -1,4 +1,4 @@
-"""Doctors on Telegram: linking, queue notifications with an accept button, the live chat, /close.
+"""Doctors on Telegram: linking, queue notifications with an accept button, the live chat, /close, /rx.
 
 The consultation domain (`bot.consultations`) decides everything; this module only carries it
 to and from Telegram. It learns of changes through `runtime.pubsub` (department topics for the
@@ -33,6 +33,7 @@ from bot.consultations import (
 from bot.db import utcnow
 from bot.staff_links import LinkError
 from bot.supervision import AuditEntry
+from integrations.telegram.doctors.prescribing import prescribe_from_telegram
 from integrations.telegram.doctors.queue import ACCEPT_PREFIX, JOIN_PREFIX, QueueNotices
 from integrations.telegram.doctors.relay import Relay
 from integrations.telegram.doctors.sessions import Sessions
@@ -143,6 +144,9 @@ class DoctorDesk:
             return
         if command == "/switch":
             await self.switch(chat_id, rest.strip())
+            return
+        if command in ("/rx", "/rx!"):
+            await prescribe_from_telegram(self, chat_id, staff, rest.strip(), acknowledged=command == "/rx!")
             return
         if command:
             await self.channel.say(chat_id, "telegram_doctor_help")
