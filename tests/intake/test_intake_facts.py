@@ -21,6 +21,16 @@ from actions.intake_facts import read_facts
     ("今天已经不烧了", {"fever_resolved": True}),
     ("我有糖尿病，嗓子疼两天了", {"symptoms.sore_throat": True}),
     ("小便有血，不疼", {"symptoms.hematuria": True}),
+    # Blind-v4 classes, in our own words: hard to wake, little urine, refusing food said negatively.
+    ("摇他半天才睁开眼，马上又闭上了", {"symptoms.confusion": True}),
+    ("喊他名字也没什么反应", {"symptoms.confusion": True}),
+    ("大半天没尿了，尿布还是干的", {"symptoms.decreased_urination": True}),
+    ("从早上到现在一顿没吃", {"symptoms.refusal_to_feed": True}),
+    ("右眼看出去雾蒙蒙的", {"symptoms.vision_loss": True}),
+    ("打羽毛球崴了脚", {"symptoms.limb_injury": True}),
+    ("嗓子疼得流口水", {"symptoms.drooling": True, "symptoms.facial_droop": None}),
+    ("嘴角歪了，一边漏水", {"symptoms.facial_droop": True}),
+    ("后腰疼得直不起来，一直往大腿根那里窜", {"symptoms.flank_pain": True}),
 ])
 def test_a_phrase_reads_as_its_fact(text: str, expected: dict) -> None:
     found = read_facts(text)

@@ -259,6 +259,8 @@ CASES = [
     Case("neuro.cauda_equina", "back pain alone", sx("back_pain"), False),
     Case("eye.chemical", "chemical in the eye", sx("eye_chemical"), True),
     Case("eye.chemical", "red eye", sx("eye_pain"), False),
+    Case("eye.painful_vision_loss", "a red painful eye gone blurred", sx("eye_pain", "vision_loss"), True),
+    Case("eye.painful_vision_loss", "a sore eye that sees well", sx("eye_pain", vision_loss=False), False),
     Case("skin.cellulitis", "spreading redness with fever", {**sx("spreading_redness"), "temperature": 38.3}, True),
     Case("skin.cellulitis", "no fever", {**sx("spreading_redness"), "temperature": 36.8}, False),
     Case("peds.fever_ear_or_poor_feeding_under_2", "18 months, fever, ear", {**sx("fever", "ear_pain"), "age": 1.5}, True),
