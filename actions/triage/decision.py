@@ -69,7 +69,6 @@ def unknown_red_flags(slots: dict[str, Any]) -> int:
 def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:
     """The slots, completed with what follows from them without asking (and only where missing)."""
     facts = dict(slots)
-    _drop_implausible_age(facts)
     age, months = facts.get("age"), facts.get("age_months")
     if months is None and isinstance(age, int | float) and not isinstance(age, bool):
         # Rounded so that "3个月" (0.25 years) is exactly 3 months, not 2.9999.
@@ -82,23 +81,6 @@ def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:
         if get_slot(facts, "conditions.pregnancy") is True or facts.get("pregnancy_weeks") is not None:
             facts["pregnant"] = True
     return facts
-
-
-# Who cannot be a baby: someone speaking for themselves, a spouse, a parent. An age under one year
-# read for them is a misreading ("一天比一天大" is not "1天大"), and an infant's rule must not fire on
-# it (triage-criteria.md: "infants under 3 months with fever" needs an infant); the age is then
-# treated as not known, so the age-gated rules do not fire and the intake still asks it.
-ADULT_SUBJECTS = frozenset({"self", "spouse", "parent"})
-
-
-def _drop_implausible_age(facts: dict[str, Any]) -> None:
-    if facts.get("subject") not in ADULT_SUBJECTS:
-        return
-    age, months = facts.get("age"), facts.get("age_months")
-    is_number = lambda v: isinstance(v, int | float) and not isinstance(v, bool)  # noqa: E731
-    if (is_number(age) and age < 1) or (is_number(months) and months < 12):
-        facts.pop("age", None)
-        facts.pop("age_months", None)
 
 
 # The safety screen decides on every message, and most messages change none of the facts the

@@ -31,6 +31,15 @@ from actions.intake_facts import read_facts
     ("嗓子疼得流口水", {"symptoms.drooling": True, "symptoms.facial_droop": None}),
     ("嘴角歪了，一边漏水", {"symptoms.facial_droop": True}),
     ("后腰疼得直不起来，一直往大腿根那里窜", {"symptoms.flank_pain": True}),
+    ("孩子左边耳朵里流出黄黄的水", {"symptoms.ear_pain": True}),
+    ("脚面上红肿起来，红的边一天比一天宽", {"symptoms.spreading_redness": True}),
+    ("腰上左边一圈冒出来好几串小水泡", {"symptoms.shingles": True}),
+    ("一低头就天旋地转", {"symptoms.dizziness": True}),
+    ("头疼好转了", {"symptoms.dizziness": None}),
+    ("右手突然端不住碗了", {"symptoms.limb_weakness": True}),
+    ("咳嗽一个多礼拜了", {"duration_hours": 168.0}),
+    ("腰疼好几个星期了", {"duration_hours": 336.0}),
+    ("红的范围一天比一天大", {"duration_hours": None}),
 ])
 def test_a_phrase_reads_as_its_fact(text: str, expected: dict) -> None:
     found = read_facts(text)
