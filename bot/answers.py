@@ -65,6 +65,7 @@ class AnswerWords:
     gates: dict[str, str]
     frequency_yes: tuple[str, ...]
     plain_yes: frozenset[str]
+    condition_only_means_no: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +100,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         gates=dict(raw["gates"]),
         frequency_yes=tuple(raw["frequency_yes"]),
         plain_yes=frozenset(raw["plain_yes"]),
+        condition_only_means_no=frozenset(raw.get("condition_only_means_no", ())),
     )
 
 
@@ -297,7 +299,12 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
         return {"affirm": True, "deny": False}.get(answer.intent)
     if strict:
-        # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts.
+        # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts. An
+        # answer that only names the disease ("慢阻肺十年了", "糖尿病") says no worsening: asking it
+        # three times and keeping `unknown` would make a red flag of a disease the patient called stable.
+        if spec.name in words().condition_only_means_no and any(
+                e.entity == "condition" and not e.negated for e in answer.entities):
+            return False
         return True if clean in words().plain_yes else None
     elif says_yes(text):
         return True
@@ -340,6 +347,8 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
             return score
         if not says_no(text) and _has(normal(text), ("疼", "痛")):
             return 5  # pain said without how bad: the middle of the scale, never "mild"
+        if _has(normal(text), ("不疼", "不痛", "没疼", "没有疼", "没痛", "没有痛")) and not _has(normal(text), ("疼得", "痛得")):
+            return 0  # "眼睛红，不疼": no pain
     elif spec.scale == "frequency":
         clean = normal(text)
         found = [n for n in numbers(text) if 0 <= n <= 3]
