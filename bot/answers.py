@@ -66,6 +66,7 @@ class AnswerWords:
     frequency_yes: tuple[str, ...]
     plain_yes: frozenset[str]
     condition_only_means_no: frozenset[str]
+    combined: dict[str, frozenset[str]]
 
 
 @lru_cache(maxsize=1)
@@ -101,6 +102,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         frequency_yes=tuple(raw["frequency_yes"]),
         plain_yes=frozenset(raw["plain_yes"]),
         condition_only_means_no=frozenset(raw.get("condition_only_means_no", ())),
+        combined={k: frozenset(v) for k, v in (raw.get("combined") or {}).items()},
     )
 
 
@@ -257,6 +259,11 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     text = answer.text
     head, _, code = spec.name.partition(".")
     symptom = head == "symptoms"
+    if symptom and code in words().combined:
+        # One question about several symptoms: any of them named (not denied) is a yes.
+        group = words().combined[code]
+        if any(e.entity == "symptom" and e.value in group and not e.negated for e in answer.entities):
+            return True
     if symptom:
         # The NLU's reading of the very symptom asked wins: "不咳嗽，但是喘" to "喘吗？" is yes.
         for entity in answer.entities:
