@@ -244,6 +244,9 @@ def read_answer(spec: SlotSpec, answer: AnswerContext) -> Any:
     chosen = _button_by_title(spec.name, answer)
     if chosen is not None:
         return chosen
+    numbered = _button_by_number(spec, answer)
+    if numbered is not None:
+        return numbered
     if spec.type == "bool":
         return _read_bool(spec, answer)
     if spec.type in ("float", "int"):
@@ -412,6 +415,31 @@ def _read_choice(spec: SlotSpec, text: str) -> Any:
     return None
 
 
+_BARE_DIGIT = re.compile(r"^\s*(\d)\s*[.、)）]?\s*$")
+
+
+def _button_by_number(spec: SlotSpec, answer: AnswerContext) -> Any:
+    """A bare digit to a how-often question is the number of the button as a channel shows it
+    (WeChat and the terminal number the buttons 1–4; the scores are 0–3 and no title shows them):
+    "2" is the second button, "有几天" (1). "0" is not a button number: it stays "完全没有"."""
+    if spec.scale != "frequency" or not answer.buttons:
+        return None
+    match = _BARE_DIGIT.match(answer.text or "")
+    if not match or not 1 <= int(match.group(1)) <= len(answer.buttons):
+        return None
+    return _payload_value(spec.name, answer.buttons[int(match.group(1)) - 1])
+
+
+def _payload_value(slot: str, button: dict[str, str]) -> Any:
+    payload = str(button.get("payload", ""))
+    _, _, body = payload.partition("{")
+    try:
+        slots = json.loads("{" + body) if body else {}
+    except json.JSONDecodeError:
+        return None
+    return slots.get(slot) if isinstance(slots, dict) else None
+
+
 def _button_by_title(slot: str, answer: AnswerContext) -> Any:
     """A button's title typed out, or a near-copy of it ("休息的时候也喘" for "是，休息时也喘")."""
     said = normal(answer.text)
@@ -432,10 +460,4 @@ def _button_by_title(slot: str, answer: AnswerContext) -> Any:
             best, best_score = button, score
     if best is None or best_score < 0.6:
         return None
-    payload = str(best.get("payload", ""))
-    _, _, body = payload.partition("{")
-    try:
-        slots = json.loads("{" + body) if body else {}
-    except json.JSONDecodeError:
-        return None
-    return slots.get(slot) if isinstance(slots, dict) else None
+    return _payload_value(slot, best)
