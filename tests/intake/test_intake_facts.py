@@ -40,6 +40,7 @@ from actions.intake_facts import read_facts
     ("咳嗽一个多礼拜了", {"duration_hours": 168.0}),
     ("腰疼好几个星期了", {"duration_hours": 336.0}),
     ("红的范围一天比一天大", {"duration_hours": None}),
+    ("胸口堵得慌，出了一身的汗", {"symptoms.sweating": True, "symptoms.chest_tightness": True}),
 ])
 def test_a_phrase_reads_as_its_fact(text: str, expected: dict) -> None:
     found = read_facts(text)
