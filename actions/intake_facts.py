@@ -78,7 +78,7 @@ def read_facts(text: str) -> dict[str, Any]:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
             if not match:
                 continue
-            negated = bool(table.negation.search(clean[max(0, match.start() - 6):match.start()])) or (
+            negated = bool(table.negation.search(clean[max(0, match.start() - 9):match.start()])) or (
                 fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
             value = (not fact.value) if negated and isinstance(fact.value, bool) else fact.value
             # A present reading anywhere in the message wins over a denied one.

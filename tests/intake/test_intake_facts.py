@@ -41,6 +41,9 @@ from actions.intake_facts import read_facts
     ("腰疼好几个星期了", {"duration_hours": 336.0}),
     ("红的范围一天比一天大", {"duration_hours": None}),
     ("胸口堵得慌，出了一身的汗", {"symptoms.sweating": True, "symptoms.chest_tightness": True}),
+    ("腰疼，不是那种疼得打滚的", {"symptoms.writhing": False}),
+    ("胎动跟平时差不多", {"symptoms.reduced_fetal_movement": None}),
+    ("今天胎动少了很多", {"symptoms.reduced_fetal_movement": True}),
 ])
 def test_a_phrase_reads_as_its_fact(text: str, expected: dict) -> None:
     found = read_facts(text)
