@@ -1,7 +1,10 @@
 """Small actions of the intake flows that are not guidance, scoring or follow-up."""
 from __future__ import annotations
 
+import re
+
 from bot.action_api import ActionContext, action, interceptor
+from bot.answers import fold
 from bot.flow_loader import UNKNOWN
 
 from actions.intake_facts import read_facts
@@ -11,6 +14,25 @@ from actions.intake_facts import read_facts
 async def end_intake(ctx: ActionContext) -> None:
     """An emergency was announced: end every running flow, so that no question follows."""
     ctx.end_flows("emergency")
+
+
+# "红的地方一天比一天大" says the redness grows, not that someone is one day old: an age in days
+# filled from such a comparison this turn is taken back (the NLU's age-in-days reading sees "1天大"
+# in it). Only an age of under a month filled by this very message is undone.
+_COMPARISON_AGE = re.compile(r"(\d+|[一两二三几])(天|日)比.{0,3}(天|日)(大|长|多)")
+
+
+def _forget_comparison_age(ctx: ActionContext, text: str) -> None:
+    if not _COMPARISON_AGE.search(fold(text)):
+        return
+    for event in ctx.events:
+        name = event.data.get("name") if event.type == "slot" else None
+        if name in ("age", "age_months") and isinstance(event.data.get("value"), int | float):
+            months = event.data["value"] * (12 if name == "age" else 1)
+            if months < 1:
+                ctx.set_slot("age", None)
+                ctx.set_slot("age_months", None)
+                return
 
 
 @interceptor("intake_facts", priority=5)
@@ -24,6 +46,7 @@ async def intake_facts(ctx: ActionContext) -> bool:
     message = ctx.message
     if message is None or not message.text or message.payload is not None or message.text.startswith("/"):
         return False
+    _forget_comparison_age(ctx, message.text)
     for slot, value in read_facts(message.text).items():
         previous = ctx.slot(slot)
         if previous is None or previous == UNKNOWN or (previous is False and value is True):

@@ -48,18 +48,37 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
     )
 
 
+# "发烧一个多礼拜了", "疼了好几个星期了", "咳了半个月了": how long, said as a span that has lasted
+# ("…了" / "…以来"), so that "一天比一天大" or "3天前" are not read as one. The intake asks how long
+# only when nobody said it (docs/intake.md: never ask what is known).
+_DURATION = re.compile(r"(\d+(?:\.\d+)?|半|好几|几)(个)?多?(小时|钟头|天|日|周|星期|礼拜|月)(多)?(了|以来|左右了)")
+_DURATION_HOURS = {"小时": 1.0, "钟头": 1.0, "天": 24.0, "日": 24.0, "周": 168.0, "星期": 168.0, "礼拜": 168.0, "月": 720.0}
+
+
+def read_duration(text: str) -> float | None:
+    """Hours of a duration said as a lasting span, or None. "好几"/"几" count as 2 (never more)."""
+    match = _DURATION.search(arabic(fold(text)))
+    if not match:
+        return None
+    amount = {"半": 0.5, "好几": 2.0, "几": 2.0}.get(match.group(1))
+    value = amount if amount is not None else float(match.group(1))
+    return value * _DURATION_HOURS[match.group(3)]
+
+
 def read_facts(text: str) -> dict[str, Any]:
     """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
     table = fact_table()
     # Both spellings of the numbers: "一串水泡" as written, "吃了20片" with digits.
     views = (fold(text), arabic(fold(text)))
     found: dict[str, Any] = {}
+    if (hours := read_duration(text)) is not None:
+        found["duration_hours"] = hours
     for fact in table.facts:
         for pattern in fact.patterns:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
             if not match:
                 continue
-            negated = bool(table.negation.search(clean[max(0, match.start() - 6):match.start()])) or (
+            negated = bool(table.negation.search(clean[max(0, match.start() - 9):match.start()])) or (
                 fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
             value = (not fact.value) if negated and isinstance(fact.value, bool) else fact.value
             # A present reading anywhere in the message wins over a denied one.

@@ -65,6 +65,8 @@ class AnswerWords:
     gates: dict[str, str]
     frequency_yes: tuple[str, ...]
     plain_yes: frozenset[str]
+    condition_only_means_no: frozenset[str]
+    combined: dict[str, frozenset[str]]
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +101,8 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         gates=dict(raw["gates"]),
         frequency_yes=tuple(raw["frequency_yes"]),
         plain_yes=frozenset(raw["plain_yes"]),
+        condition_only_means_no=frozenset(raw.get("condition_only_means_no", ())),
+        combined={k: frozenset(v) for k, v in (raw.get("combined") or {}).items()},
     )
 
 
@@ -240,6 +244,9 @@ def read_answer(spec: SlotSpec, answer: AnswerContext) -> Any:
     chosen = _button_by_title(spec.name, answer)
     if chosen is not None:
         return chosen
+    numbered = _button_by_number(spec, answer)
+    if numbered is not None:
+        return numbered
     if spec.type == "bool":
         return _read_bool(spec, answer)
     if spec.type in ("float", "int"):
@@ -255,6 +262,11 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     text = answer.text
     head, _, code = spec.name.partition(".")
     symptom = head == "symptoms"
+    if symptom and code in words().combined:
+        # One question about several symptoms: any of them named (not denied) is a yes.
+        group = words().combined[code]
+        if any(e.entity == "symptom" and e.value in group and not e.negated for e in answer.entities):
+            return True
     if symptom:
         # The NLU's reading of the very symptom asked wins: "不咳嗽，但是喘" to "喘吗？" is yes.
         for entity in answer.entities:
@@ -297,7 +309,12 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
         return {"affirm": True, "deny": False}.get(answer.intent)
     if strict:
-        # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts.
+        # "有高血压" to "基础病明显加重了吗？" says nothing about worse: only a plain yes counts. An
+        # answer that only names the disease ("慢阻肺十年了", "糖尿病") says no worsening: asking it
+        # three times and keeping `unknown` would make a red flag of a disease the patient called stable.
+        if spec.name in words().condition_only_means_no and any(
+                e.entity == "condition" and not e.negated for e in answer.entities):
+            return False
         return True if clean in words().plain_yes else None
     elif says_yes(text):
         return True
@@ -340,6 +357,8 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
             return score
         if not says_no(text) and _has(normal(text), ("疼", "痛")):
             return 5  # pain said without how bad: the middle of the scale, never "mild"
+        if _has(normal(text), ("不疼", "不痛", "没疼", "没有疼", "没痛", "没有痛")) and not _has(normal(text), ("疼得", "痛得")):
+            return 0  # "眼睛红，不疼": no pain
     elif spec.scale == "frequency":
         clean = normal(text)
         found = [n for n in numbers(text) if 0 <= n <= 3]
@@ -396,6 +415,31 @@ def _read_choice(spec: SlotSpec, text: str) -> Any:
     return None
 
 
+_BARE_DIGIT = re.compile(r"^\s*(\d)\s*[.、)）]?\s*$")
+
+
+def _button_by_number(spec: SlotSpec, answer: AnswerContext) -> Any:
+    """A bare digit to a how-often question is the number of the button as a channel shows it
+    (WeChat and the terminal number the buttons 1–4; the scores are 0–3 and no title shows them):
+    "2" is the second button, "有几天" (1). "0" is not a button number: it stays "完全没有"."""
+    if spec.scale != "frequency" or not answer.buttons:
+        return None
+    match = _BARE_DIGIT.match(answer.text or "")
+    if not match or not 1 <= int(match.group(1)) <= len(answer.buttons):
+        return None
+    return _payload_value(spec.name, answer.buttons[int(match.group(1)) - 1])
+
+
+def _payload_value(slot: str, button: dict[str, str]) -> Any:
+    payload = str(button.get("payload", ""))
+    _, _, body = payload.partition("{")
+    try:
+        slots = json.loads("{" + body) if body else {}
+    except json.JSONDecodeError:
+        return None
+    return slots.get(slot) if isinstance(slots, dict) else None
+
+
 def _button_by_title(slot: str, answer: AnswerContext) -> Any:
     """A button's title typed out, or a near-copy of it ("休息的时候也喘" for "是，休息时也喘")."""
     said = normal(answer.text)
@@ -416,10 +460,4 @@ def _button_by_title(slot: str, answer: AnswerContext) -> Any:
             best, best_score = button, score
     if best is None or best_score < 0.6:
         return None
-    payload = str(best.get("payload", ""))
-    _, _, body = payload.partition("{")
-    try:
-        slots = json.loads("{" + body) if body else {}
-    except json.JSONDecodeError:
-        return None
-    return slots.get(slot) if isinstance(slots, dict) else None
+    return _payload_value(slot, best)

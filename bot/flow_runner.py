@@ -237,7 +237,7 @@ class FlowRunner:
                 text=turn.answer_text,
                 intent=intent,
                 entities=tuple(turn.parse.entities) if turn.parse else (),
-                buttons=tuple(turn.state.last_buttons),
+                buttons=tuple(turn.buttons_shown),
             )
             value = read_answer(spec, answer)
         else:  # a payload without the slot: only its affirm/deny says anything

@@ -32,6 +32,9 @@ class Turn:
         self.events: list[Event] = []
         self.replies: list[BotMessage] = []
         self.filled_this_turn: set[str] = set()  # slots the patient's message itself filled
+        # The buttons the patient saw when typing this answer (the message's own event clears
+        # `state.last_buttons`): a typed title or button number is read against these.
+        self.buttons_shown: list[dict[str, str]] = list(state.last_buttons)
         self.answer_text = message.text if message else ""  # what the patient typed ("" for a payload)
         self.after_commit: list[Callable[[], Awaitable[Any]]] = []  # run once the turn is stored
         self._transaction = transaction

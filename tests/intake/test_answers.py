@@ -228,3 +228,27 @@ async def test_a_symptom_question_answered_by_describing_it_is_a_yes(runtime) ->
         assert said is True, (slot, text)
     spec = runtime.flows.slot_spec("symptoms.seizure")
     assert read_answer(spec, AnswerContext(text="在看书", intent="inform")) is not True  # not a description
+
+
+async def test_a_finding_said_in_negative_words_is_a_yes_and_a_small_change_is_a_no(runtime) -> None:
+    """Blind v4 class: "问话不答", "半天没吃", "就尿了一次" describe the finding although they carry a
+    negation; "少吃了一点" is not refusing food; "控制一般" is not a disease getting worse."""
+    from bot.answers import AnswerContext, read_answer
+
+    cases = [
+        ("symptoms.confusion", "喊他名字也不回答", True),
+        ("symptoms.confusion", "睁一下眼又闭上了", True),
+        ("symptoms.refusal_to_feed", "从早上到现在没吃东西，水也喝得很少", True),
+        ("symptoms.refusal_to_feed", "饭吃得比平常少一点，水喝得多", False),
+        ("symptoms.decreased_urination", "一上午只尿了一次", True),
+        ("symptoms.vision_loss", "看出去像起了雾", True),
+        ("symptoms.vision_loss", "看东西清楚的", False),
+        ("symptoms.abdominal_pain", "小肚子有点胀", True),
+        ("underlying_worsening", "血压控制得一般般", False),
+    ]
+    for slot, text, expected in cases:
+        spec = runtime.flows.slot_spec(slot)
+        assert spec is not None
+        parse = runtime.interpreter.parse(text)
+        said = read_answer(spec, AnswerContext(text=text, intent="inform", entities=tuple(parse.entities)))
+        assert said is expected, (slot, text, said)

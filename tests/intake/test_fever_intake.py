@@ -92,7 +92,8 @@ async def test_a_child_with_fever_gets_weight_based_doses(patient) -> None:
         ' "respiratory_rate": 26, "other_symptoms": "none", "weight_kg": 16}'
     )
     assert p.asked == ["utter_ask_child_drowsiness"]
-    for key in ("drowsiness", "seizure", "refusal_to_feed", "vomiting", "diarrhea", "decreased_urination"):
+    # Vomiting and diarrhoea are one question for a child (a no to both).
+    for key in ("drowsiness", "seizure", "refusal_to_feed", "vomiting_or_diarrhea", "decreased_urination"):
         await p.say(f'/inform{{"symptoms.{key}": false}}')
     await p.answers('/inform{"conditions_answer": "none"}')
     assert p.decision["level"] == "selfcare"

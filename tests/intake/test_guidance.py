@@ -178,3 +178,16 @@ def test_every_condition_reads_a_declared_slot_or_a_derived_fact() -> None:
     for entry in CONTENT.entries:
         for name in entry.when.names:
             assert name in facts or name.partition(".")[0] in declared, f"{entry.id}: '{name}' is neither a slot nor a fact"
+
+
+def test_a_local_sting_gets_sting_care_and_sting_red_flags_not_fever_care() -> None:
+    """Guidance matches the complaint: a bee sting without fever gets the sting's care (scrape the
+    sting out, wash, cool) and the signs of a severe allergic reaction, not the fever advice."""
+    ids = chosen(symptoms={"insect_sting": True}, chief_complaint="rash_allergy", triage_level="selfcare")
+    assert "sting_local_care" in ids and "red_flags_sting" in ids
+    assert not {"monitor_temperature", "hydration_rest", "red_flags_general", "fever_when_to_treat"} & set(ids)
+    said = text(symptoms={"insect_sting": True}, chief_complaint="rash_allergy", triage_level="selfcare")
+    assert "刮" in said and "120" in said and "退热" not in said
+    # With a fever the fever advice comes back beside the sting's.
+    feverish = chosen(symptoms={"insect_sting": True, "fever": True}, chief_complaint="rash_allergy", triage_level="consult")
+    assert "sting_local_care" in feverish and "monitor_temperature" in feverish

@@ -12,7 +12,7 @@ async def test_psych_support_asks_the_four_items_with_their_validated_wording(pa
     p: Patient = patient("psych-items")
     await p.say("/psych_support")
     asked = list(p.asked)
-    for answer in ("0", "0", "1"):
+    for answer in ("完全不会", "完全不会", "好几天"):
         await p.say(answer)
         asked.extend(p.asked)
     assert asked == [
@@ -27,7 +27,7 @@ async def test_psych_support_asks_the_four_items_with_their_validated_wording(pa
 
 async def test_a_positive_anxiety_screen_is_scored_and_offers_a_doctor(patient) -> None:
     p: Patient = patient("psych-anxious")
-    await p.answers("/psych_support", "0", "0", "2", "2")
+    await p.answers("/psych_support", "完全不会", "完全不会", "一半以上的天数", "一半以上的天数")
     assert (await p.slots())["gad2_score"] == 4 and (await p.slots())["phq2_score"] == 0
     assert p.decision["level"] == "consult" and "psych.anxiety_screen_positive" in p.decision["rules"]
     assert p.asked[-1] == "utter_ask_wants_doctor"
@@ -36,8 +36,8 @@ async def test_a_positive_anxiety_screen_is_scored_and_offers_a_doctor(patient) 
 
 async def test_low_mood_brings_the_suicide_question(patient) -> None:
     p: Patient = patient("psych-low")
-    await p.answers("/psych_support", "1", "2", "0")
-    await p.say("0")
+    await p.answers("/psych_support", "好几天", "一半以上的天数", "完全不会")
+    await p.say("完全不会")
     assert p.asked == ["utter_ask_suicidal_thoughts"]
     await p.say('/inform{"symptoms.suicidal_ideation": false}')
     assert p.decision["level"] == "consult" and "psych.depression_screen_positive" in p.decision["rules"]
@@ -45,14 +45,14 @@ async def test_low_mood_brings_the_suicide_question(patient) -> None:
 
 async def test_no_low_mood_means_no_suicide_question(patient) -> None:
     p: Patient = patient("psych-fine")
-    await p.answers("/psych_support", "0", "0", "0", "0")
+    await p.answers("/psych_support", "完全不会", "完全不会", "完全不会", "完全不会")
     assert "utter_ask_suicidal_thoughts" not in p.asked
     assert p.decision["level"] == "selfcare"
 
 
 async def test_suicidal_thoughts_get_the_crisis_lines_at_once(patient) -> None:
     p: Patient = patient("psych-risk")
-    await p.answers("/psych_support", "2", "3", "1", "1")
+    await p.answers("/psych_support", "一半以上的天数", "几乎每天", "好几天", "好几天")
     assert p.asked == ["utter_ask_suicidal_thoughts"]
     await p.say('/inform{"symptoms.suicidal_ideation": true}')
     assert p.decision["level"] == "emergency"
@@ -76,3 +76,15 @@ async def test_a_screen_answer_out_of_range_is_asked_again_with_the_scale(patien
     p: Patient = patient("psych-range")
     await p.answers("/psych_support", "7")
     assert "utter_reask_screen_item" in p.asked
+
+
+async def test_the_screen_buttons_show_no_scores_and_a_typed_number_is_the_buttons_number(patient) -> None:
+    """Channels number the buttons 1–4 while the scores are 0–3: no title carries a digit, and a
+    typed "2" is the second button as shown ("好几天", 1), "4" the fourth ("几乎每天", 3)."""
+    p: Patient = patient("psych-numbers")
+    await p.say("/psych_support")
+    titles = [b["title"] for m in p.replies for b in m.get("buttons", [])]
+    assert titles == ["完全不会", "好几天", "一半以上的天数", "几乎每天"]
+    await p.answers("2", "4", "1", "几乎每天")
+    slots = await p.slots()
+    assert (slots["phq2_interest"], slots["phq2_mood"], slots["gad2_nervous"], slots["gad2_worry"]) == (1, 3, 0, 3)

@@ -30,18 +30,25 @@ async def test_headache_asks_the_thunderclap_meningitis_and_stroke_questions(pat
     p: Patient = patient("general-headache")
     await p.say('/report_symptoms{"subject": "self", "symptoms.headache": true}')
     asked = list(p.asked)
-    for key in ("severe_headache", "stiff_neck", "facial_droop", "limb_weakness", "slurred_speech", "confusion"):
+    for key in ("severe_headache", "stiff_neck", "fast_signs", "confusion"):
         await p.say(f'/inform{{"symptoms.{key}": false}}')
         asked.extend(p.asked)
+    # Face, arm and speech (FAST) are one question; a no to it asks none of them one by one.
     assert asked == [
         "utter_ask_severe_headache",
         "utter_ask_stiff_neck",
-        "utter_ask_facial_droop",
-        "utter_ask_limb_weakness",
-        "utter_ask_slurred_speech",
+        "utter_ask_fast_signs",
         "utter_ask_confusion",
         "utter_ask_fever",
     ]
+
+
+async def test_a_yes_to_the_fast_question_is_a_stroke_emergency(patient) -> None:
+    p: Patient = patient("general-fast-yes")
+    await p.answers('/report_symptoms{"subject": "self", "symptoms.headache": true}', "不是", "没有")
+    assert p.asked == ["utter_ask_fast_signs"]
+    await p.say("有，右边嘴角有点歪")
+    assert p.decision["level"] == "emergency" and "neuro.stroke_signs" in p.decision["rules"]
 
 
 async def test_two_complaints_get_both_question_sets_without_repeats(patient) -> None:

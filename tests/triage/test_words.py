@@ -26,6 +26,7 @@ from tests.triage.words import HUMAN, NO_DECISION, WordsScore, WordVignette, loa
 HERE = Path(__file__).parent
 DEV_SET = HERE / "vignettes_dev.yml"
 BLIND_V1 = HERE / "blind" / "triage_blind_v1.yml"
+CLASSES = HERE / "vignettes_classes.yml"
 CONCURRENT = 6
 
 
@@ -36,11 +37,10 @@ def assert_issue_10_targets(score: WordsScore, accuracy: float, selfcare: float)
     assert score.undecided == [], report
     assert score.accuracy >= accuracy, report
     assert score.accuracy_of("selfcare") >= selfcare, report
-    # Issue 10 asks for a median of 7 and a maximum of 15 questions. After the merge of this round the
-    # intake asks a median of 8 and up to 19 on blind v1 (a cat scratch with fever gets the fever
-    # questions too): not met, said in docs/triage.md; this guards against it getting longer.
-    assert statistics.median(counts) <= 8, report
-    assert max(counts) <= 20, report
+    # Issue 10 asks for a median of 7 and a maximum of 15 questions; reached on blind v1 (a spent
+    # set) after the v4 classes (docs/triage.md): this guards against the intake getting longer.
+    assert statistics.median(counts) <= 7, report
+    assert max(counts) <= 15, report
 
 
 def test_the_blind_set_is_the_frozen_one() -> None:
@@ -64,6 +64,15 @@ async def test_developer_set_in_words(client: httpx.AsyncClient) -> None:
     report = score.report("")
     assert score.under_triaged_emergencies == [] and score.undecided == [], report
     assert score.accuracy >= 0.95 and score.accuracy_of("selfcare") >= 0.90, report
+
+
+async def test_the_failure_classes_of_blind_v4_in_words(client: httpx.AsyncClient) -> None:
+    """Our own cases for each class of failure v4 showed, both sides of each line: every one exact."""
+    score = await run_set(client, load_word_vignettes(CLASSES), CONCURRENT, prefix="classes")
+    print("\n" + score.report("Failure classes of blind v4, in words through REST:"))
+    wrong = [t.vignette.id for t in score.talks if t.decided != t.vignette.expected]
+    assert wrong == [], score.report("")
+    assert max(score.question_counts) <= 15, score.report("")
 
 
 NONSENSE = ("啊啊啊", "嗯？？", "哈哈哈哈", "……", "asdfgh", "今天星期几", "我家猫很可爱", "😀😀", "随便", "12345abc")

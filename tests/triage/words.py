@@ -79,6 +79,10 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "gad2_worry": ("gad_worry",),
     "wants_doctor": ("wants_doctor",),
     "gi_answer": ("symptoms.vomiting+symptoms.diarrhea",),
+    # Questions about several symptoms at once: the patient says what they said about each.
+    "symptoms.vomiting_or_diarrhea": ("symptoms.vomiting+symptoms.diarrhea",),
+    "symptoms.fast_signs": ("symptoms.facial_droop+symptoms.limb_weakness+symptoms.slurred_speech",),
+    "symptoms.pregnancy_warning": ("symptoms.headache+symptoms.dizziness+symptoms.palpitations+symptoms.chest_tightness",),
     # Discriminators the bot asks under codes of its own (not vocabulary codes the writer could key):
     # the patient answers with what they said about the symptom the discriminator refines.
     "symptoms.abdominal_tenderness": ("symptoms.abdominal_pain",),
