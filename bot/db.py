@@ -100,6 +100,15 @@ class Database:
             # must never fail a patient's turn (dropping it needs a retry in the store's write first).
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # PostgreSQL: a second, small pool for the store's one-statement turn (bot/store.py). Each of its
+        # statements is a transaction of its own (autocommit: no BEGIN, no COMMIT), and it has no
+        # pre-ping, which with asyncpg costs three round trips on every checkout; a connection that died
+        # with the server fails one statement, which invalidates the pool, and the store sends it again.
+        self.autocommit: AsyncEngine | None = None
+        if not url.startswith("sqlite"):
+            self.autocommit = create_async_engine(
+                url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+            )
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -134,6 +143,8 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.autocommit is not None:
+            await self.autocommit.dispose()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -38,6 +38,11 @@ class Lease:
     token: int | None = None
     _still_held: Callable[[], Awaitable[bool]] | None = field(default=None, repr=False)
 
+    @property
+    def fenced(self) -> bool:
+        """Whether another worker could take this lease over (then the commit checks the token and the lease)."""
+        return self.token is not None or self._still_held is not None
+
     async def verify(self) -> None:
         """Raise LeaseLost unless the lease is still this holder's (called just before a commit)."""
         if self._still_held is not None and not await self._still_held():
