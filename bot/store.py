@@ -214,14 +214,22 @@ class ConversationStore:
         # Embedded SQLite: turns are written in groups. PostgreSQL: an ordinary turn is one statement.
         self._group = GroupCommit(self.audit) if db.is_sqlite else None
 
-    async def load(self, conversation_id: str, channel: str = "", sender: str = "") -> ConversationState:
+    def cache_key(self, conversation_id: str) -> str | None:
+        """The shared cache's key of a conversation's snapshot, for a lock that reads and writes it with
+        the lock (`Locks.hold(key, cache_key)`): one Redis round trip each way instead of two."""
+        return self.cache.shared_key(conversation_id)
+
+    async def load(
+        self, conversation_id: str, channel: str = "", sender: str = "", lease: Lease | None = None
+    ) -> ConversationState:
         """The conversation's state: the cached snapshot, else a replay of its events from SQL.
 
         The cache is written after every commit. If a process died between the two, the cached
         snapshot is behind: the next append then collides on (conversation_id, seq), the engine
         drops the snapshot and replays — so a hit needs no read from SQL.
         """
-        cached = await self.cache.get(conversation_id)
+        read_with_lock, raw = lease.take_snapshot() if lease is not None else (False, None)
+        cached = (json.loads(raw) if raw else None) if read_with_lock else await self.cache.get(conversation_id)
         if cached:
             return ConversationState.from_dict(cached)
         state = ConversationState(conversation_id=conversation_id, channel=channel, sender=sender)
@@ -287,7 +295,10 @@ class ConversationStore:
             keep = sorted(after.message_ids.items(), key=lambda kv: kv[1])[-REMEMBERED_MESSAGE_IDS:]
             after.message_ids = dict(keep)
         try:
-            await self.cache.set(state.conversation_id, after.to_dict())
+            snapshot = after.to_dict()
+            ttl_ms = getattr(self.cache, "ttl_ms", 0)
+            if not (lease is not None and ttl_ms and lease.write_with_release(json.dumps(snapshot, ensure_ascii=False), ttl_ms)):
+                await self.cache.set(state.conversation_id, snapshot)
         except Exception as exc:
             # The turn is committed: a cache that cannot be written must not report it as failed. A
             # snapshot left behind is caught by the next append's (conversation_id, seq) conflict.

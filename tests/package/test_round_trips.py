@@ -107,7 +107,12 @@ async def test_an_ordinary_turn_of_a_running_conversation_costs_few_round_trips(
     events = await runtime.engine.events(conversation_id_for("rest", "rt-1"))
     assert [e.data.get("text") for e in events if e.type == "user"] == ["你好", "怎么用", "谢谢", "谢谢"]
     print(f"ordinary turn: {pg_trips} PostgreSQL + {redis_trips} Redis round trips")
-    # PostgreSQL: the turn's events in one INSERT, without BEGIN/COMMIT or a pool ping.
+    # PostgreSQL: the turn's events, their chained audit entries and the fence check in one statement
+    # (wenzhen_append_turn), without BEGIN/COMMIT or a pool ping.
     assert pg_trips == 1
-    # Redis: the fair lock (take, check, release: bot/locks.py) and the state cache (read, write).
-    assert redis_trips <= 5
+    # Redis: the lock taken with the cached snapshot read in the same script; the lease checked just
+    # before the commit; the new snapshot written with the release (bot/locks.py).
+    assert redis_trips == 3
+    # The audit chain vouches for every event of the turn, and the fence moved to this turn's lease.
+    verification = await runtime.audit.verify()
+    assert verification.ok and verification.events == len(events)
