@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import (
     JSON,
@@ -112,6 +112,7 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -141,7 +142,14 @@ class Database:
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_alembic_upgrade)
 
+    def on_close(self, func: Callable[[], Awaitable[None]]) -> None:
+        """Run `func` when the database is closed (a connection of its own that a part keeps)."""
+        self._on_close.append(func)
+
     async def close(self) -> None:
+        for func in reversed(self._on_close):
+            await func()
+        self._on_close.clear()
         await self.engine.dispose()
         if self.autocommit is not None:
             await self.autocommit.dispose()

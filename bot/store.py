@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -18,8 +19,8 @@ from bot.locks import Lease, LeaseLost
 from bot.log_limits import log_limited
 from bot.messages import BotMessage
 from bot.state import ConversationState
-from bot.supervision.audit import CHAIN_LOCK_KEY, AuditEntry, AuditTrail, event_entry
-from bot.supervision.chain import canonical
+from bot.supervision.audit import CHAIN_LOCK_KEY, AuditEntry, AuditRow, AuditTrail, event_entry
+from bot.supervision.chain import GENESIS, canonical, link_hash
 
 log = logging.getLogger("wenzhen.store")
 
@@ -121,8 +122,9 @@ class GroupCommit:
     without a fencing lease and without a transaction of their own come here (`ConversationStore.append`).
     """
 
-    def __init__(self, audit: AuditTrail) -> None:
+    def __init__(self, audit: AuditTrail, writer: "SQLiteWriter | None" = None) -> None:
         self._audit = audit
+        self._writer = writer
         self._pending: list[tuple[Row | None, list[Row], list[AuditEntry], asyncio.Future[None]]] = []
         self._busy = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -179,12 +181,108 @@ class GroupCommit:
     async def _insert(self, turns: list[tuple[Row | None, list[Row], list[AuditEntry]]]) -> None:
         conversations = [c for c, _, _ in turns if c]
         events = [row for _, rows, _ in turns for row in rows]
+        entries = [entry for _, _, items in turns for entry in items]
+        if self._writer is not None:
+            async with self._audit.sqlite_lock or contextlib.nullcontext():
+                await self._writer.write(conversations, events, entries)
+            return
         async with self._audit.writing() as conn:
             if conversations:
                 await conn.execute(insert(ConversationRow.__table__), conversations)
             if events:
                 await conn.execute(insert(EventRow.__table__), events)
-            await self._audit.append(conn, [entry for _, _, entries in turns for entry in entries])
+            await self._audit.append(conn, entries)
+
+
+class SQLiteWriter:
+    """One sqlite3 connection in one thread of its own, for the group commit's batches.
+
+    Through SQLAlchemy and aiosqlite, a transaction of three statements is a dozen hand-offs to
+    aiosqlite's thread and back (begin, a cursor per statement, execute, close, commit, the pool's
+    reset), each one a wait for the GIL. Here the whole batch — the conversations, the events, the
+    newest hash of the chain and the audit entries chained after it — is one hand-off. Values are
+    bound exactly as SQLAlchemy binds them on this dialect (its own bind processors), and the
+    chain's hashes are computed by `chain.link_hash`, as `AuditTrail.append` does. The caller holds
+    the chain's lock (`AuditTrail.sqlite_lock`), so no other writer of this process appends meanwhile.
+    """
+
+    def __init__(self, db: Database, path: str) -> None:
+        import concurrent.futures
+
+        self._path = path
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenzhen-sqlite-writer")
+        self._conn: Any = None
+        dialect = db.engine.dialect
+        self._statements: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
+        for table in (ConversationRow.__table__, EventRow.__table__, AuditRow.__table__):
+            columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True and c.name == "id")]
+            if table.name == "conversations":
+                columns = list(table.columns)
+            names = [c.name for c in columns]
+            sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            self._statements[table.name] = (sql, [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns])
+
+    def _bind(self, table: str, rows: list[Row]) -> tuple[str, list[tuple[Any, ...]]]:
+        sql, columns = self._statements[table]
+        return sql, [tuple(proc(row.get(name)) if proc else row.get(name) for name, proc in columns) for row in rows]
+
+    async def write(self, conversations: list[Row], events: list[Row], entries: list[AuditEntry]) -> None:
+        bound = (self._bind("conversations", conversations), self._bind("events", events))
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._write, bound, entries)
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # The thread finishes its transaction either way: the chain's lock stays held until it has.
+            await asyncio.wait([future])
+            raise
+
+    def _connect(self) -> Any:
+        import sqlite3
+
+        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
+
+    def _write(self, bound: tuple[tuple[str, list[Any]], tuple[str, list[Any]]], entries: list[AuditEntry]) -> None:
+        import sqlite3
+
+        if self._conn is None:
+            self._conn = self._connect()
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, rows in bound:
+                    if rows:
+                        conn.executemany(sql, rows)
+                if entries:
+                    found = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+                    prev = found[0] if found else GENESIS
+                    rows = []
+                    for entry in entries:
+                        fields = entry.hashed_fields()
+                        digest = link_hash(prev, fields)
+                        rows.append({**fields, "at": entry.at, "prev_hash": prev, "hash": digest})
+                        prev = digest
+                    conn.executemany(*self._bind("audit_log", rows))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError("group commit", None, exc) from exc
+        except sqlite3.Error as exc:
+            raise DBAPIError("group commit", None, exc) from exc
+
+    async def close(self) -> None:
+        def close() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, close)
+        self._executor.shutdown(wait=False)
 
 
 def _event_rows(conversation_id: str, stored: list[Event]) -> list[Row]:
@@ -202,6 +300,16 @@ def _event_rows(conversation_id: str, stored: list[Event]) -> list[Row]:
     ]
 
 
+def _sqlite_writer(db: Database) -> SQLiteWriter | None:
+    """The group commit's own connection, for a database in a file (an in-memory one is per connection)."""
+    url = db.engine.url
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return None
+    writer = SQLiteWriter(db, url.database)
+    db.on_close(writer.close)
+    return writer
+
+
 class ConversationStore:
     def __init__(self, db: Database, cache: Cache, audit: AuditTrail | None = None) -> None:
         self.db = db
@@ -212,7 +320,7 @@ class ConversationStore:
         # process, so the turns queue in the trail's lock instead, in order and without sleeping.
         self.audit = audit or AuditTrail(db)
         # Embedded SQLite: turns are written in groups. PostgreSQL: an ordinary turn is one statement.
-        self._group = GroupCommit(self.audit) if db.is_sqlite else None
+        self._group = GroupCommit(self.audit, _sqlite_writer(db)) if db.is_sqlite else None
 
     def cache_key(self, conversation_id: str) -> str | None:
         """The shared cache's key of a conversation's snapshot, for a lock that reads and writes it with
