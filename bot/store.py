@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -102,43 +102,37 @@ class TurnTransaction:
 
 
 Row = dict[str, Any]
-# What a PostgreSQL turn function raises when a newer lease stored a turn (migration 0020_speed_turn).
-LEASE_LOST_SQLSTATE = "WZ409"
-APPEND_TURN = text(
-    "SELECT wenzhen_append_turn(:conversation, :token, CAST(CAST(:events AS text) AS jsonb),"
-    " CAST(CAST(:entries AS text) AS jsonb), :chain_lock)"
-)
+APPEND_TURNS = text("SELECT wenzhen_append_turns(CAST(CAST(:turns AS text) AS jsonb), :chain_lock)")
+Turn = tuple[Row | None, list[Row], list[AuditEntry]]  # the conversation row (first turn), events, entries
 
 
 class GroupCommit:
-    """Embedded SQLite: the turns that arrive while a write is in flight are written together, in one
-    transaction, as soon as it ends — their events and the audit entries that chain them.
+    """Turns that arrive while a write is in flight are written together, as soon as it ends.
 
-    SQLite lets one connection write at a time, and every transaction costs a dozen hand-offs to
-    aiosqlite's thread; the chain's lock (`AuditTrail.writing`) already queues the writers of this
-    one process, so a queue of N turns is written for the price of one. A write with nothing in
-    flight goes at once, in the caller's task. If a batch collides (a duplicate message id, a stale
-    snapshot), its turns are written again one by one, so only the colliding one fails. Only turns
-    without a fencing lease and without a transaction of their own come here (`ConversationStore.append`).
+    `flush(items)` writes a batch and returns one outcome per item (None, or the exception that
+    item's turn must raise), so that a turn that collides fails alone. A write with nothing in
+    flight goes at once, in the caller's task (no hand-off under light load). Embedded SQLite
+    (`SQLiteWriter`) and PostgreSQL (`wenzhen_append_turns`) each give their own `flush`.
     """
 
-    def __init__(self, audit: AuditTrail, writer: "SQLiteWriter | None" = None) -> None:
-        self._audit = audit
-        self._writer = writer
-        self._pending: list[tuple[Row | None, list[Row], list[AuditEntry], asyncio.Future[None]]] = []
+    def __init__(self, flush: Callable[[list[Any]], Awaitable[list[BaseException | None]]]) -> None:
+        self._flush = flush
+        self._pending: list[tuple[Any, asyncio.Future[None]]] = []
         self._busy = False
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def write(self, conversation: Row | None, events: list[Row], entries: list[AuditEntry]) -> None:
+    async def write(self, item: Any) -> None:
         if not self._busy:
             self._busy = True
             try:
-                await self._insert([(conversation, events, entries)])
+                outcome = (await self._flush([item]))[0]
             finally:
                 self._next()
+            if outcome is not None:
+                raise outcome
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((conversation, events, entries, done))
+        self._pending.append((item, done))
         await done
 
     def _next(self) -> None:
@@ -155,13 +149,10 @@ class GroupCommit:
             while self._pending:
                 batch, self._pending = self._pending, []
                 try:
-                    await self._insert([(c, e, a) for c, e, a, _ in batch])
-                    outcomes: list[BaseException | None] = [None] * len(batch)
-                except IntegrityError:
-                    outcomes = [await self._alone(c, e, a) for c, e, a, _ in batch]
+                    outcomes = await self._flush([item for item, _ in batch])
                 except Exception as exc:  # the database failed: every turn of the batch learns it
                     outcomes = [exc] * len(batch)
-                for (_, _, _, done), outcome in zip(batch, outcomes):
+                for (_, done), outcome in zip(batch, outcomes):
                     if done.done():  # its turn was cancelled while waiting
                         continue
                     if outcome is None:
@@ -171,14 +162,36 @@ class GroupCommit:
         finally:
             self._busy = False
 
-    async def _alone(self, conversation: Row | None, events: list[Row], entries: list[AuditEntry]) -> BaseException | None:
-        try:
-            await self._insert([(conversation, events, entries)])
-        except Exception as exc:
-            return exc
-        return None
 
-    async def _insert(self, turns: list[tuple[Row | None, list[Row], list[AuditEntry]]]) -> None:
+class SQLiteGroup:
+    """Embedded SQLite's batches: one transaction for all; if it collides, each turn again alone.
+
+    SQLite lets one connection write at a time, and every transaction through aiosqlite costs a
+    dozen hand-offs to its thread; the chain's lock (`AuditTrail.writing`) already queues the
+    writers of this one process, so a queue of N turns is written for the price of one.
+    """
+
+    def __init__(self, audit: AuditTrail, writer: "SQLiteWriter | None") -> None:
+        self._audit = audit
+        self._writer = writer
+
+    async def flush(self, turns: list[Turn]) -> list[BaseException | None]:
+        try:
+            await self._insert(turns)
+            return [None] * len(turns)
+        except IntegrityError:
+            if len(turns) == 1:
+                raise
+        outcomes: list[BaseException | None] = []
+        for turn in turns:
+            try:
+                await self._insert([turn])
+                outcomes.append(None)
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    async def _insert(self, turns: list[Turn]) -> None:
         conversations = [c for c, _, _ in turns if c]
         events = [row for _, rows, _ in turns for row in rows]
         entries = [entry for _, _, items in turns for entry in items]
@@ -192,6 +205,40 @@ class GroupCommit:
             if events:
                 await conn.execute(insert(EventRow.__table__), events)
             await self._audit.append(conn, entries)
+
+
+class PostgresGroup:
+    """PostgreSQL's batches: the turns of running conversations, their chained audit entries and their
+    fence checks in one statement (`wenzhen_append_turns`, migration 0020_speed_turn), sent on the
+    autocommit pool: one round trip and one commit for all of them. Every turn of a deployment
+    appends to the one audit chain under one advisory lock held until its commit, so turns written
+    one by one are as many commits in a row; written together, they share one. Each turn is a
+    block of its own in the function: one that collides or lost its lease is undone alone."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def flush(self, turns: list[tuple[str, dict[str, Any]]]) -> list[BaseException | None]:
+        params = {"turns": json.dumps([turn for _, turn in turns], ensure_ascii=False), "chain_lock": CHAIN_LOCK_KEY}
+        for attempt in (1, 2):
+            try:
+                async with self._engine.connect() as conn:
+                    outcomes = (await conn.execute(APPEND_TURNS, params)).scalar_one()
+                break
+            except DBAPIError as exc:
+                # This pool has no pre-ping: a connection that died with the server fails here once,
+                # which invalidates the pool; nothing was written, so the batch goes again on a fresh one.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        found: list[BaseException | None] = []
+        for (cid, _), outcome in zip(turns, outcomes):
+            if outcome == "ok":
+                found.append(None)
+            elif outcome == "lease_lost":
+                found.append(LeaseLost(cid))
+            else:
+                found.append(IntegrityError("wenzhen_append_turns", None, Exception(outcome)))
+        return found
 
 
 class SQLiteWriter:
@@ -320,7 +367,12 @@ class ConversationStore:
         # process, so the turns queue in the trail's lock instead, in order and without sleeping.
         self.audit = audit or AuditTrail(db)
         # Embedded SQLite: turns are written in groups. PostgreSQL: an ordinary turn is one statement.
-        self._group = GroupCommit(self.audit, _sqlite_writer(db)) if db.is_sqlite else None
+        self._group: GroupCommit | None = None
+        self._pg_group: GroupCommit | None = None
+        if db.is_sqlite:
+            self._group = GroupCommit(SQLiteGroup(self.audit, _sqlite_writer(db)).flush)
+        elif db.autocommit is not None:
+            self._pg_group = GroupCommit(PostgresGroup(db.autocommit).flush)
 
     def cache_key(self, conversation_id: str) -> str | None:
         """The shared cache's key of a conversation's snapshot, for a lock that reads and writes it with
@@ -389,10 +441,13 @@ class ConversationStore:
             if state.seq == 0:
                 conversation = {"id": state.conversation_id, "channel": state.channel, "sender": state.sender,
                                 "created_at": utcnow(), "fence": None}
-            await self._group.write(conversation, _event_rows(state.conversation_id, stored),
-                                    [event_entry(state.conversation_id, e) for e in stored])
-        elif self.db.autocommit is not None and state.seq > 0:
-            await self._one_statement(self.db.autocommit, state, stored, lease)
+            await self._group.write((conversation, _event_rows(state.conversation_id, stored),
+                                     [event_entry(state.conversation_id, e) for e in stored]))
+        elif self._pg_group is not None and state.seq > 0:
+            turn = self._turn_json(state, stored, lease)
+            if lease is not None:
+                await lease.verify()  # the last moment before the commit: still ours?
+            await self._pg_group.write((state.conversation_id, turn))
         else:
             # Core statements on a plain connection: this runs once per message, and the ORM's unit of
             # work would cost more than the write itself.
@@ -435,40 +490,19 @@ class ConversationStore:
         if lease is not None:
             await lease.verify()  # the last moment before the commit: still ours?
 
-    async def _one_statement(
-        self, engine: AsyncEngine, state: ConversationState, stored: list[Event], lease: Lease | None
-    ) -> None:
-        """PostgreSQL, a turn of a running conversation: the events, their chained audit entries and the
-        fence check in one statement (`wenzhen_append_turn`, migration 0020), atomic on its own and sent
-        without BEGIN/COMMIT: one round trip instead of seven. The lease is checked just before it."""
+    @staticmethod
+    def _turn_json(state: ConversationState, stored: list[Event], lease: Lease | None) -> dict[str, Any]:
+        """A turn for `wenzhen_append_turns`: its events, the audit entry of each with the canonical JSON
+        its hash is computed from (`chain.link_hash`), and its lease's fencing token."""
         cid = state.conversation_id
         entries = []
         for e in stored:
             entry = event_entry(cid, e)
             fields = entry.hashed_fields()
             entries.append({**fields, "at": entry.at, "body": canonical(fields)})
-        rows = [{k: v for k, v in row.items() if k != "conversation_id"} for row in _event_rows(cid, stored)]
-        params = {
-            "conversation": cid, "token": lease.token if lease is not None else None,
-            "events": json.dumps(rows, ensure_ascii=False), "entries": json.dumps(entries, ensure_ascii=False),
-            "chain_lock": CHAIN_LOCK_KEY,
-        }
-        if lease is not None:
-            await lease.verify()  # the last moment before the commit: still ours?
-        for attempt in (1, 2):
-            try:
-                async with engine.connect() as conn:
-                    await conn.execute(APPEND_TURN, params)
-                return
-            except IntegrityError:
-                raise
-            except DBAPIError as exc:
-                if getattr(exc.orig, "sqlstate", None) == LEASE_LOST_SQLSTATE or LEASE_LOST_SQLSTATE in str(exc.orig):
-                    raise LeaseLost(cid) from None
-                # This pool has no pre-ping: a connection that died with the server fails here once,
-                # which invalidates the pool; nothing was written, so the turn goes again on a fresh one.
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
+        events = [{k: v for k, v in row.items() if k != "conversation_id"} for row in _event_rows(cid, stored)]
+        return {"conversation": cid, "token": lease.token if lease is not None else None, "events": events,
+                "entries": entries}
 
     async def forget_cached(self, conversation_id: str) -> None:
         await self.cache.delete(conversation_id)

@@ -62,3 +62,47 @@ async def test_turns_of_many_conversations_at_once_are_all_stored_in_order(tmp_p
             assert [e.data["text"] for e in await store.events(f"rest:p{n}")] == ["你好", "怎么用", "谢谢"]
     finally:
         await db.close()
+
+
+async def test_postgres_turns_written_together_fail_alone_and_keep_the_chain(postgres_url: str) -> None:
+    """PostgreSQL: turns of running conversations queued during a write go in one statement
+    (wenzhen_append_turns); a stale one collides alone, a fenced-out one loses its lease alone,
+    and the audit chain still vouches for every stored event."""
+    from bot.locks import Lease, LeaseLost
+    from bot.supervision.audit import AuditTrail
+
+    db = Database(postgres_url)
+    await db.upgrade()
+    audit = AuditTrail(db)
+    store = ConversationStore(db, MemoryCache(), audit)
+    try:
+        started = {}
+        for name in ("a", "b", "c", "d"):
+            state = ConversationState(f"rest:{name}", "rest", name)
+            after = state.copy()
+            for event in said("你好"):
+                after.apply(event)
+            await store.append(state, said("你好"), after, Lease(f"rest:{name}", token=10))
+            started[name] = after
+        stale_running = started["a"].copy()  # taken before the next turn of "a": it writes seq 2 again
+        await store.append(started["a"], said("第二句"), started["a"].copy(), Lease("rest:a", token=11))
+        outcomes = await asyncio.gather(
+            store.append(started["b"], said("我发烧了"), started["b"].copy(), Lease("rest:b", token=11)),
+            store.append(stale_running, said("喂"), stale_running.copy(), Lease("rest:a", token=12)),
+            store.append(started["c"], said("咳嗽三天"), started["c"].copy(), Lease("rest:c", token=9)),
+            store.append(started["d"], said("头疼"), started["d"].copy(), Lease("rest:d", token=11)),
+            return_exceptions=True,
+        )
+        assert outcomes[0] is not None and not isinstance(outcomes[0], BaseException)
+        assert isinstance(outcomes[1], IntegrityError)
+        assert isinstance(outcomes[2], LeaseLost)  # token 9 < the 10 that stored its first turn
+        assert not isinstance(outcomes[3], BaseException)
+        assert [e.data["text"] for e in await store.events("rest:a")] == ["你好", "第二句"]
+        assert [e.data["text"] for e in await store.events("rest:b")] == ["你好", "我发烧了"]
+        assert [e.data["text"] for e in await store.events("rest:c")] == ["你好"]
+        assert [e.data["text"] for e in await store.events("rest:d")] == ["你好", "头疼"]
+        verification = await audit.verify()
+        assert verification.ok, verification.broken
+        assert verification.events == 7
+    finally:
+        await db.close()
