@@ -443,7 +443,7 @@ class ConversationStore:
                                 "created_at": utcnow(), "fence": None}
             await self._group.write((conversation, _event_rows(state.conversation_id, stored),
                                      [event_entry(state.conversation_id, e) for e in stored]))
-        elif self._pg_group is not None and state.seq > 0:
+        elif self._pg_group is not None:
             turn = self._turn_json(state, stored, lease)
             if lease is not None:
                 await lease.verify()  # the last moment before the commit: still ours?
@@ -501,8 +501,11 @@ class ConversationStore:
             fields = entry.hashed_fields()
             entries.append({**fields, "at": entry.at, "body": canonical(fields)})
         events = [{k: v for k, v in row.items() if k != "conversation_id"} for row in _event_rows(cid, stored)]
-        return {"conversation": cid, "token": lease.token if lease is not None else None, "events": events,
+        turn = {"conversation": cid, "token": lease.token if lease is not None else None, "events": events,
                 "entries": entries}
+        if state.seq == 0:
+            turn["new"] = {"channel": state.channel, "sender": state.sender, "created_at": utcnow().isoformat()}
+        return turn
 
     async def forget_cached(self, conversation_id: str) -> None:
         await self.cache.delete(conversation_id)

@@ -39,6 +39,11 @@ BEGIN
   prev := coalesce(prev, repeat('0', 64));
   FOR t IN SELECT value FROM jsonb_array_elements(turns) LOOP
     BEGIN
+      IF t ? 'new' THEN  -- the conversation's first turn: its row, with the lease's token as its fence
+        INSERT INTO conversations (id, channel, sender, created_at, fence)
+        VALUES (t->>'conversation', t->'new'->>'channel', t->'new'->>'sender',
+                (t->'new'->>'created_at')::timestamptz, (t->>'token')::bigint);
+      END IF;
       INSERT INTO events (conversation_id, seq, type, actor, timestamp, message_id, data)
       SELECT t->>'conversation', (e->>'seq')::integer, e->>'type', e->>'actor', (e->>'timestamp')::float8,
              e->>'message_id', e->'data'
@@ -54,7 +59,7 @@ BEGIN
                 entry->>'digest', here, h);
         here := h;
       END LOOP;
-      IF t->>'token' IS NOT NULL THEN
+      IF t->>'token' IS NOT NULL AND NOT t ? 'new' THEN
         UPDATE conversations SET fence = (t->>'token')::bigint
         WHERE id = t->>'conversation' AND (fence IS NULL OR fence <= (t->>'token')::bigint);
         IF NOT FOUND THEN
