@@ -164,7 +164,7 @@ class GroupCommit:
 
 
 class SQLiteGroup:
-    """Embedded SQLite's batches: one transaction for all; if it collides, each turn again alone.
+    """Embedded SQLite's batches: one transaction for all; if it fails, each turn again alone.
 
     SQLite lets one connection write at a time, and every transaction through aiosqlite costs a
     dozen hand-offs to its thread; the chain's lock (`AuditTrail.writing`) already queues the
@@ -179,7 +179,7 @@ class SQLiteGroup:
         try:
             await self._insert(turns)
             return [None] * len(turns)
-        except IntegrityError:
+        except Exception:
             if len(turns) == 1:
                 raise
         outcomes: list[BaseException | None] = []
@@ -236,8 +236,10 @@ class PostgresGroup:
                 found.append(None)
             elif outcome == "lease_lost":
                 found.append(LeaseLost(cid))
-            else:
+            elif outcome.startswith("conflict"):
                 found.append(IntegrityError("wenzhen_append_turns", None, Exception(outcome)))
+            else:
+                found.append(DBAPIError("wenzhen_append_turns", None, Exception(outcome)))
         return found
 
 

@@ -106,3 +106,28 @@ async def test_postgres_turns_written_together_fail_alone_and_keep_the_chain(pos
         assert verification.events == 7
     finally:
         await db.close()
+
+
+async def test_postgres_a_turn_the_database_refuses_fails_alone_in_its_group(postgres_url: str) -> None:
+    """A value the schema refuses (a message id longer than its column) fails its own turn, not the
+    other conversations' turns written in the same statement."""
+    from sqlalchemy.exc import DBAPIError
+
+    db = Database(postgres_url)
+    await db.upgrade()
+    store = ConversationStore(db, MemoryCache())
+    try:
+        states = [ConversationState(f"rest:{name}", "rest", name) for name in ("x", "y", "z")]
+        bad = [Event(ev.USER, {"text": "喂", "message_id": "m" * 300}, actor="patient")]
+        outcomes = await asyncio.gather(
+            store.append(states[0], said("你好"), states[0].copy()),
+            store.append(states[1], bad, states[1].copy()),
+            store.append(states[2], said("头疼"), states[2].copy()),
+            return_exceptions=True,
+        )
+        assert not isinstance(outcomes[0], BaseException) and not isinstance(outcomes[2], BaseException)
+        assert isinstance(outcomes[1], DBAPIError)
+        assert [e.data["text"] for e in await store.events("rest:z")] == ["头疼"]
+        assert await store.events("rest:y") == []
+    finally:
+        await db.close()

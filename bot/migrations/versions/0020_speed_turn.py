@@ -22,7 +22,7 @@ depends_on = None  # the body names audit_log and conversations.fence: PL/pgSQL 
 # in one statement: the chain's lock and its newest hash once, then each turn in a block of its own
 # (a subtransaction), so a turn that collides (a duplicate message id, a stale snapshot: 'conflict')
 # or whose lease was overtaken ('lease_lost') is undone alone and the chain goes on from the hash
-# before it. Returns one outcome per turn, in order: 'ok', 'conflict: …' or 'lease_lost'.
+# before it. Returns one outcome per turn, in order: 'ok', 'conflict: …', 'lease_lost' or 'error: …'.
 BATCH_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION wenzhen_append_turns(turns jsonb, chain_lock bigint) RETURNS text[]
   LANGUAGE plpgsql VOLATILE AS $$
@@ -73,6 +73,8 @@ BEGIN
         outcomes := outcomes || ('conflict: ' || SQLERRM);
       WHEN SQLSTATE 'WZ409' THEN
         outcomes := outcomes || 'lease_lost'::text;
+      WHEN OTHERS THEN  -- anything else wrong with one turn (a value too long) fails that turn only
+        outcomes := outcomes || ('error: ' || SQLSTATE || ' ' || SQLERRM);
     END;
   END LOOP;
   RETURN outcomes;
