@@ -65,11 +65,19 @@ def start_server(source: Path, env: dict[str, str], workdir: Path, port: int) ->
     raise SystemExit("server did not start")
 
 
-def wrk(port: int, connections: int, seconds: float, run: str) -> str:
+def rest_token(source: Path, env: dict[str, str], workdir: Path) -> str:
+    """The deployment's REST token (`wenzhen rest token`); "" for a tree whose REST channel has none."""
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "rest", "token"], env={**env, "PYTHONPATH": str(source)},
+                          cwd=workdir, capture_output=True, text=True, check=False, timeout=120)
+    return done.stdout.strip().splitlines()[-1] if done.returncode == 0 and done.stdout.strip() else ""
+
+
+def wrk(port: int, connections: int, seconds: float, run: str, token: str = "") -> str:
     out = subprocess.run(
         ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds:.0f}s", "--latency", "--timeout", "10s",
          "-s", str(SCRIPT), f"http://127.0.0.1:{port}"],
-        capture_output=True, text=True, env={**os.environ, "WENZHEN_BENCH_RUN": run}, check=True,
+        capture_output=True, text=True, env={**os.environ, "WENZHEN_BENCH_RUN": run, "WENZHEN_BENCH_TOKEN": token},
+        check=True,
     )
     return out.stdout
 
@@ -110,8 +118,10 @@ def measure(label: str, source: Path, backend: str, args: argparse.Namespace, po
                    WENZHEN_REDIS_PREFIX=f"bench-{uuid.uuid4().hex[:8]}:")
     proc = start_server(source, env, workdir, port)
     try:
-        wrk(port, args.connections, args.warmup, f"warm{uuid.uuid4().hex[:6]}")
-        output = wrk(port, args.connections, args.duration, f"run{uuid.uuid4().hex[:6]}")
+        # The shipped REST channel wants the deployment's token (a tree from before it has none).
+        token = rest_token(source, env, workdir)
+        wrk(port, args.connections, args.warmup, f"warm{uuid.uuid4().hex[:6]}", token)
+        output = wrk(port, args.connections, args.duration, f"run{uuid.uuid4().hex[:6]}", token)
         return parse(label, backend, output, rss_mb(proc.pid))
     finally:
         proc.terminate()
@@ -149,6 +159,8 @@ def main() -> None:
                 results.append(r)
                 print(f"{r.label:<8} {r.backend:<9} {r.rate:>8.0f} {r.p50_ms:>8.1f} {r.p90_ms:>8.1f} {r.p99_ms:>8.1f} "
                       f"{r.errors:>7} {r.rss_mb:>7.0f}", flush=True)
+    if any(r.errors for r in results):
+        print("WARNING: some runs had non-200 answers or timeouts; their msg/s counts failures too")
     for backend in backends:
         this = [r for r in results if r.label == "this" and r.backend == backend]
         for label, _ in sources[1:]:

@@ -10,6 +10,8 @@ class Cache(Protocol):
     async def get(self, key: str) -> dict[str, Any] | None: ...
     async def set(self, key: str, value: dict[str, Any]) -> None: ...
     async def delete(self, key: str) -> None: ...
+    def shared_key(self, key: str) -> str | None:
+        """The Redis key that holds `key` (for the lock's scripts to read and write with the lock), or None."""
 
 
 class MemoryCache:
@@ -34,6 +36,9 @@ class MemoryCache:
     async def delete(self, key: str) -> None:
         self._items.pop(key, None)
 
+    def shared_key(self, key: str) -> str | None:
+        return None
+
 
 class RedisCache:
     def __init__(self, redis: Any, prefix: str, ttl_seconds: int = 86_400) -> None:
@@ -50,3 +55,10 @@ class RedisCache:
 
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
+
+    def shared_key(self, key: str) -> str | None:
+        return self._prefix + key
+
+    @property
+    def ttl_ms(self) -> int:
+        return self._ttl * 1000

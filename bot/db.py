@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import (
     JSON,
@@ -100,9 +100,19 @@ class Database:
             # must never fail a patient's turn (dropping it needs a retry in the store's write first).
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # PostgreSQL: a second, small pool for the store's one-statement turn (bot/store.py). Each of its
+        # statements is a transaction of its own (autocommit: no BEGIN, no COMMIT), and it has no
+        # pre-ping, which with asyncpg costs three round trips on every checkout; a connection that died
+        # with the server fails one statement, which invalidates the pool, and the store sends it again.
+        self.autocommit: AsyncEngine | None = None
+        if not url.startswith("sqlite"):
+            self.autocommit = create_async_engine(
+                url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+            )
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -132,8 +142,17 @@ class Database:
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_alembic_upgrade)
 
+    def on_close(self, func: Callable[[], Awaitable[None]]) -> None:
+        """Run `func` when the database is closed (a connection of its own that a part keeps)."""
+        self._on_close.append(func)
+
     async def close(self) -> None:
+        for func in reversed(self._on_close):
+            await func()
+        self._on_close.clear()
         await self.engine.dispose()
+        if self.autocommit is not None:
+            await self.autocommit.dispose()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -165,9 +165,9 @@ class Engine:
     async def _locked_turn(self, message: UserMessage, cut: bool, actor: str) -> Turn | list[BotMessage]:
         """Run and store the turn under the conversation's lock; a duplicate gets its first answer."""
         cid = message.conversation_id
-        async with self.locks.hold(cid) as lease:
+        async with self.locks.hold(cid, self.store.cache_key(cid)) as lease:
             for attempt in range(3):
-                state = await self.store.load(cid, message.channel, message.sender)
+                state = await self.store.load(cid, message.channel, message.sender, lease)
                 if message.message_id and message.message_id in state.message_ids:
                     return await self.store.replies_to(cid, message.message_id)
                 turn = await self._turn(state, message, cut, actor)
@@ -366,8 +366,8 @@ class Engine:
     # ---- outside a turn --------------------------------------------------------------------
 
     async def _append(self, conversation_id: str, events: list[Event]) -> ConversationState:
-        async with self.locks.hold(conversation_id) as lease:
-            state = await self.store.load(conversation_id)
+        async with self.locks.hold(conversation_id, self.store.cache_key(conversation_id)) as lease:
+            state = await self.store.load(conversation_id, lease=lease)
             if state.seq == 0:
                 raise UnknownConversation(conversation_id)
             after = state.copy()

@@ -37,6 +37,31 @@ class Lease:
     key: str
     token: int | None = None
     _still_held: Callable[[], Awaitable[bool]] | None = field(default=None, repr=False)
+    # The state snapshot read from the cache together with the lock (Redis), taken once by the store.
+    _snapshot: str | bytes | None = field(default=None, repr=False)
+    _has_snapshot: bool = field(default=False, repr=False)
+    # The new snapshot to write with the release (Redis): (value, ttl in ms).
+    _write: tuple[str, int] | None = field(default=None, repr=False)
+    _can_write: bool = field(default=False, repr=False)
+
+    def take_snapshot(self) -> tuple[bool, str | bytes | None]:
+        """(whether the cache was read with the lock, what it held); only the first call gets it — a
+        reload after a write conflict must read afresh."""
+        found = (self._has_snapshot, self._snapshot)
+        self._has_snapshot, self._snapshot = False, None
+        return found
+
+    def write_with_release(self, value: str, ttl_ms: int) -> bool:
+        """Leave the new snapshot to the release (one round trip for both); False if this lock cannot."""
+        if not self._can_write:
+            return False
+        self._write = (value, ttl_ms)
+        return True
+
+    @property
+    def fenced(self) -> bool:
+        """Whether another worker could take this lease over (then the commit checks the token and the lease)."""
+        return self.token is not None or self._still_held is not None
 
     async def verify(self) -> None:
         """Raise LeaseLost unless the lease is still this holder's (called just before a commit)."""
@@ -45,7 +70,7 @@ class Lease:
 
 
 class Locks(Protocol):
-    def hold(self, key: str) -> AbstractAsyncContextManager[Lease]: ...
+    def hold(self, key: str, cache_key: str | None = None) -> AbstractAsyncContextManager[Lease]: ...
 
 
 class MemoryLocks:
@@ -56,7 +81,8 @@ class MemoryLocks:
         self.timeout = timeout
 
     @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[Lease]:
+    async def hold(self, key: str, cache_key: str | None = None) -> AsyncIterator[Lease]:
+        """`cache_key` is for locks that can read a shared cache with the lock; in-process, ignored."""
         lock, users = self._locks.get(key, (None, 0))
         if lock is None:
             lock = asyncio.Lock()
@@ -80,11 +106,50 @@ class MemoryLocks:
 
 # A fair ticket lock in Redis. Arrival = the moment INCR hands out a ticket; tickets are served in
 # order. A waiter or holder whose process died stops refreshing its `alive` key, and is skipped.
-_TAKE = """
-local t = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], 86400000)
-redis.call('SET', KEYS[3] .. t, '1', 'PX', ARGV[1])
-return t
+#
+# An ordinary turn costs three Redis round trips: TAKE (ticket, and — when nobody is ahead — the
+# fencing token and the cached state snapshot, read in the same script), HELD just before the
+# commit, and RELEASE (which writes the new snapshot first, only while the ticket is still the one
+# served, so a holder that was skipped never overwrites its successor's snapshot).
+
+# The next fencing token of the deployment. Seeded from the Redis clock in microseconds when the
+# counter is missing (a Redis that came back empty), so tokens keep growing past every stored one.
+_FENCE_LUA = """
+local function fence(key)
+  if redis.call('EXISTS', key) == 0 then
+    local now = redis.call('TIME')
+    redis.call('SET', key, now[1] .. string.format('%06d', now[2]))
+  end
+  return redis.call('INCR', key)
+end
+"""
+# When `served` is the ticket before ours, the lock is ours: the token and the snapshot come back with it.
+# KEYS: served, alive prefix, fence counter, cache key ('' = none); ARGV: ticket.
+_OURS_LUA = """
+local function ours(ticket)
+  local served = tonumber(redis.call('GET', KEYS[1]) or '0')
+  if served ~= ticket - 1 then
+    return {served}
+  end
+  local cached = false
+  if KEYS[4] ~= '' then
+    cached = redis.call('GET', KEYS[4])
+  end
+  return {served, fence(KEYS[3]), cached}
+end
+"""
+# KEYS: served, alive prefix, fence counter, cache key, next; ARGV: alive ttl (ms).
+_TAKE = _FENCE_LUA + _OURS_LUA + """
+local t = redis.call('INCR', KEYS[5])
+redis.call('PEXPIRE', KEYS[5], 86400000)
+redis.call('SET', KEYS[2] .. t, '1', 'PX', ARGV[1])
+local r = ours(t)
+table.insert(r, 1, t)
+return r
+"""
+# A waiter's poll. KEYS as for `ours`; ARGV: ticket.
+_CHECK = _FENCE_LUA + _OURS_LUA + """
+return ours(tonumber(ARGV[1]))
 """
 # Advance `served` past a dead ticket: only if `served` still is what the caller saw.
 _SKIP = """
@@ -95,22 +160,17 @@ if served == tonumber(ARGV[1]) and redis.call('EXISTS', KEYS[2] .. (served + 1))
 end
 return 0
 """
+# KEYS: served, alive prefix, cache key ('' = none); ARGV: ticket, snapshot ('' = none), its ttl (ms).
 _RELEASE = """
 local served = tonumber(redis.call('GET', KEYS[1]) or '0')
 if served == tonumber(ARGV[1]) - 1 then
+  if KEYS[3] ~= '' and ARGV[2] ~= '' then
+    redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+  end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', 86400000)
 end
 redis.call('DEL', KEYS[2] .. ARGV[1])
 return 1
-"""
-# The next fencing token of the deployment. Seeded from the Redis clock in microseconds when the
-# counter is missing (a Redis that came back empty), so tokens keep growing past every stored one.
-_FENCE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  local now = redis.call('TIME')
-  redis.call('SET', KEYS[1], now[1] .. string.format('%06d', now[2]))
-end
-return redis.call('INCR', KEYS[1])
 """
 # Still the holder: our ticket is the one being served and our alive key is still there.
 _HELD = """
@@ -186,9 +246,9 @@ class RedisLocks:
         self.timeout = timeout
         self.lease = lease
         self._take = redis.register_script(_TAKE)
+        self._check = redis.register_script(_CHECK)
         self._skip = redis.register_script(_SKIP)
         self._release = redis.register_script(_RELEASE)
-        self._fence = redis.register_script(_FENCE)
         self._held = redis.register_script(_HELD)
         self._heartbeat = _Heartbeat(redis, max(1, int(lease * 1000)), url)
 
@@ -197,48 +257,62 @@ class RedisLocks:
         return base + "next", base + "served", base + "alive:"
 
     @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[Lease]:
+    async def hold(self, key: str, cache_key: str | None = None) -> AsyncIterator[Lease]:
+        """Hold `key`'s lock. With `cache_key` (a Redis key), the value there is read in the same script
+        that finds the lock ours (`Lease.take_snapshot`), and a snapshot left with
+        `Lease.write_with_release` is written by the release script, while the lock is still ours."""
         next_key, served_key, alive = self._keys(key)
+        ours_keys = [served_key, alive, f"{self._prefix}lock:fence", cache_key or ""]
         ttl_ms = max(1, int(self.lease * 1000))
-        ticket = int(await self._take(keys=[next_key, served_key, alive], args=[ttl_ms]))
+        reply = await self._take(keys=[*ours_keys, next_key], args=[ttl_ms])
+        ticket = int(reply[0])
         self._heartbeat.add(f"{alive}{ticket}")
         deadline = time.monotonic() + self.timeout
         delay = 0.001
         try:
-            while True:
-                served = int(await self._redis.get(served_key) or 0)
-                if served == ticket - 1:
-                    break
+            result = reply[1:]
+            while len(result) == 1:  # not ours yet
+                served = int(result[0])
                 if served >= ticket:  # this waiter fell silent past its lease and was skipped: queue again
                     self._heartbeat.discard(f"{alive}{ticket}")
-                    ticket = int(await self._take(keys=[next_key, served_key, alive], args=[ttl_ms]))
+                    reply = await self._take(keys=[*ours_keys, next_key], args=[ttl_ms])
+                    ticket = int(reply[0])
                     self._heartbeat.add(f"{alive}{ticket}")
+                    result = reply[1:]
                     continue
                 if time.monotonic() > deadline:
                     raise LockTimeout(key)
-                if await self._skip(keys=[served_key, alive], args=[served]):
-                    continue
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 0.02)
-            token = int(await self._fence(keys=[f"{self._prefix}lock:fence"]))
+                if not await self._skip(keys=[served_key, alive], args=[served]):
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 0.02)
+                result = await self._check(keys=ours_keys, args=[ticket])
+            token = int(result[1])
+            snapshot = result[2] if len(result) > 2 else None
         except BaseException:
-            await self._give_back(key, served_key, alive, ticket)
+            await self._give_back(key, served_key, alive, ticket, None)
             raise
 
         async def still_held() -> bool:
             return bool(await self._held(keys=[served_key, alive], args=[ticket]))
 
+        lease = Lease(key, token, still_held, _snapshot=snapshot, _has_snapshot=cache_key is not None,
+                      _can_write=cache_key is not None)
         try:
-            yield Lease(key, token, still_held)
+            yield lease
         finally:
-            await self._give_back(key, served_key, alive, ticket)
+            await self._give_back(key, served_key, alive, ticket, (cache_key, lease._write) if cache_key else None)
 
-    async def _give_back(self, key: str, served_key: str, alive: str, ticket: int) -> None:
+    async def _give_back(self, key: str, served_key: str, alive: str, ticket: int,
+                         write: tuple[str, tuple[str, int] | None] | None) -> None:
         # A release that cannot reach Redis must not turn a stored turn into a failed one: the
-        # ticket's alive key expires by itself and the next waiter skips it within one lease.
+        # ticket's alive key expires by itself and the next waiter skips it within one lease (and a
+        # snapshot not written is caught by the next turn's (conversation_id, seq) conflict).
         self._heartbeat.discard(f"{alive}{ticket}")
+        cache_key, value, ttl_ms = "", "", 0
+        if write is not None and write[1] is not None:
+            cache_key, (value, ttl_ms) = write[0], write[1]
         try:
-            await self._release(keys=[served_key, alive], args=[ticket])
+            await self._release(keys=[served_key, alive, cache_key], args=[ticket, value, ttl_ms])
         except Exception as exc:
             log_limited(log, "lock-release", "conversation lock %s not released (%s); it lapses by itself",
                         key, exc.__class__.__name__)

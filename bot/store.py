@@ -1,12 +1,15 @@
 """Conversation persistence: the event log in SQL, with a state snapshot cached in front of it."""
 from __future__ import annotations
 
-import logging
-
 import asyncio
+import contextlib
+import json
+import logging
+from typing import Any, Awaitable, Callable
 
-from sqlalchemy import insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import insert, or_, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot import events as ev
 from bot.cache import Cache
@@ -16,7 +19,8 @@ from bot.locks import Lease, LeaseLost
 from bot.log_limits import log_limited
 from bot.messages import BotMessage
 from bot.state import ConversationState
-from bot.supervision.audit import AuditTrail, event_entry
+from bot.supervision.audit import CHAIN_LOCK_KEY, AuditEntry, AuditRow, AuditTrail, event_entry
+from bot.supervision.chain import GENESIS, canonical, link_hash
 
 log = logging.getLogger("wenzhen.store")
 
@@ -97,6 +101,264 @@ class TurnTransaction:
                 self._lock.release()
 
 
+Row = dict[str, Any]
+APPEND_TURNS = text("SELECT wenzhen_append_turns(CAST(CAST(:turns AS text) AS jsonb), :chain_lock)")
+Turn = tuple[Row | None, list[Row], list[AuditEntry]]  # the conversation row (first turn), events, entries
+
+
+class GroupCommit:
+    """Turns that arrive while a write is in flight are written together, as soon as it ends.
+
+    `flush(items)` writes a batch and returns one outcome per item (None, or the exception that
+    item's turn must raise), so that a turn that collides fails alone. A write with nothing in
+    flight goes at once, in the caller's task (no hand-off under light load). Embedded SQLite
+    (`SQLiteWriter`) and PostgreSQL (`wenzhen_append_turns`) each give their own `flush`.
+    """
+
+    def __init__(self, flush: Callable[[list[Any]], Awaitable[list[BaseException | None]]]) -> None:
+        self._flush = flush
+        self._pending: list[tuple[Any, asyncio.Future[None]]] = []
+        self._busy = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def write(self, item: Any) -> None:
+        if not self._busy:
+            self._busy = True
+            try:
+                outcome = (await self._flush([item]))[0]
+            finally:
+                self._next()
+            if outcome is not None:
+                raise outcome
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, done))
+        await done
+
+    def _next(self) -> None:
+        """A write ended: the turns that queued meanwhile go next, together; else the writer is idle."""
+        if not self._pending:
+            self._busy = False
+            return
+        task = asyncio.create_task(self._drain())
+        self._tasks.add(task)  # held until done (the loop keeps only a weak reference)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    outcomes = await self._flush([item for item, _ in batch])
+                except Exception as exc:  # the database failed: every turn of the batch learns it
+                    outcomes = [exc] * len(batch)
+                for (_, done), outcome in zip(batch, outcomes):
+                    if done.done():  # its turn was cancelled while waiting
+                        continue
+                    if outcome is None:
+                        done.set_result(None)
+                    else:
+                        done.set_exception(outcome)
+        finally:
+            self._busy = False
+
+
+class SQLiteGroup:
+    """Embedded SQLite's batches: one transaction for all; if it fails, each turn again alone.
+
+    SQLite lets one connection write at a time, and every transaction through aiosqlite costs a
+    dozen hand-offs to its thread; the chain's lock (`AuditTrail.writing`) already queues the
+    writers of this one process, so a queue of N turns is written for the price of one.
+    """
+
+    def __init__(self, audit: AuditTrail, writer: "SQLiteWriter | None") -> None:
+        self._audit = audit
+        self._writer = writer
+
+    async def flush(self, turns: list[Turn]) -> list[BaseException | None]:
+        try:
+            await self._insert(turns)
+            return [None] * len(turns)
+        except Exception:
+            if len(turns) == 1:
+                raise
+        outcomes: list[BaseException | None] = []
+        for turn in turns:
+            try:
+                await self._insert([turn])
+                outcomes.append(None)
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    async def _insert(self, turns: list[Turn]) -> None:
+        conversations = [c for c, _, _ in turns if c]
+        events = [row for _, rows, _ in turns for row in rows]
+        entries = [entry for _, _, items in turns for entry in items]
+        if self._writer is not None:
+            async with self._audit.sqlite_lock or contextlib.nullcontext():
+                await self._writer.write(conversations, events, entries)
+            return
+        async with self._audit.writing() as conn:
+            if conversations:
+                await conn.execute(insert(ConversationRow.__table__), conversations)
+            if events:
+                await conn.execute(insert(EventRow.__table__), events)
+            await self._audit.append(conn, entries)
+
+
+class PostgresGroup:
+    """PostgreSQL's batches: the turns of running conversations, their chained audit entries and their
+    fence checks in one statement (`wenzhen_append_turns`, migration 0020_speed_turn), sent on the
+    autocommit pool: one round trip and one commit for all of them. Every turn of a deployment
+    appends to the one audit chain under one advisory lock held until its commit, so turns written
+    one by one are as many commits in a row; written together, they share one. Each turn is a
+    block of its own in the function: one that collides or lost its lease is undone alone."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def flush(self, turns: list[tuple[str, dict[str, Any]]]) -> list[BaseException | None]:
+        params = {"turns": json.dumps([turn for _, turn in turns], ensure_ascii=False), "chain_lock": CHAIN_LOCK_KEY}
+        for attempt in (1, 2):
+            try:
+                async with self._engine.connect() as conn:
+                    outcomes = (await conn.execute(APPEND_TURNS, params)).scalar_one()
+                break
+            except DBAPIError as exc:
+                # This pool has no pre-ping: a connection that died with the server fails here once,
+                # which invalidates the pool; nothing was written, so the batch goes again on a fresh one.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        found: list[BaseException | None] = []
+        for (cid, _), outcome in zip(turns, outcomes):
+            if outcome == "ok":
+                found.append(None)
+            elif outcome == "lease_lost":
+                found.append(LeaseLost(cid))
+            elif outcome.startswith("conflict"):
+                found.append(IntegrityError("wenzhen_append_turns", None, Exception(outcome)))
+            else:
+                found.append(DBAPIError("wenzhen_append_turns", None, Exception(outcome)))
+        return found
+
+
+class SQLiteWriter:
+    """One sqlite3 connection in one thread of its own, for the group commit's batches.
+
+    Through SQLAlchemy and aiosqlite, a transaction of three statements is a dozen hand-offs to
+    aiosqlite's thread and back (begin, a cursor per statement, execute, close, commit, the pool's
+    reset), each one a wait for the GIL. Here the whole batch — the conversations, the events, the
+    newest hash of the chain and the audit entries chained after it — is one hand-off. Values are
+    bound exactly as SQLAlchemy binds them on this dialect (its own bind processors), and the
+    chain's hashes are computed by `chain.link_hash`, as `AuditTrail.append` does. The caller holds
+    the chain's lock (`AuditTrail.sqlite_lock`), so no other writer of this process appends meanwhile.
+    """
+
+    def __init__(self, db: Database, path: str) -> None:
+        import concurrent.futures
+
+        self._path = path
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenzhen-sqlite-writer")
+        self._conn: Any = None
+        dialect = db.engine.dialect
+        self._statements: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
+        for table in (ConversationRow.__table__, EventRow.__table__, AuditRow.__table__):
+            columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True and c.name == "id")]
+            if table.name == "conversations":
+                columns = list(table.columns)
+            names = [c.name for c in columns]
+            sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            self._statements[table.name] = (sql, [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns])
+
+    def _bind(self, table: str, rows: list[Row]) -> tuple[str, list[tuple[Any, ...]]]:
+        sql, columns = self._statements[table]
+        return sql, [tuple(proc(row.get(name)) if proc else row.get(name) for name, proc in columns) for row in rows]
+
+    async def write(self, conversations: list[Row], events: list[Row], entries: list[AuditEntry]) -> None:
+        bound = (self._bind("conversations", conversations), self._bind("events", events))
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._write, bound, entries)
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # The thread finishes its transaction either way: the chain's lock stays held until it has.
+            await asyncio.wait([future])
+            raise
+
+    def _connect(self) -> Any:
+        import sqlite3
+
+        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
+
+    def _write(self, bound: tuple[tuple[str, list[Any]], tuple[str, list[Any]]], entries: list[AuditEntry]) -> None:
+        import sqlite3
+
+        if self._conn is None:
+            self._conn = self._connect()
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, rows in bound:
+                    if rows:
+                        conn.executemany(sql, rows)
+                if entries:
+                    found = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+                    prev = found[0] if found else GENESIS
+                    rows = []
+                    for entry in entries:
+                        fields = entry.hashed_fields()
+                        digest = link_hash(prev, fields)
+                        rows.append({**fields, "at": entry.at, "prev_hash": prev, "hash": digest})
+                        prev = digest
+                    conn.executemany(*self._bind("audit_log", rows))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError("group commit", None, exc) from exc
+        except sqlite3.Error as exc:
+            raise DBAPIError("group commit", None, exc) from exc
+
+    async def close(self) -> None:
+        def close() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, close)
+        self._executor.shutdown(wait=False)
+
+
+def _event_rows(conversation_id: str, stored: list[Event]) -> list[Row]:
+    return [
+        {
+            "conversation_id": conversation_id,
+            "seq": e.seq,
+            "type": e.type,
+            "actor": e.actor,
+            "timestamp": e.timestamp,
+            "message_id": e.data.get("message_id") if e.type == ev.USER else None,
+            "data": e.data,
+        }
+        for e in stored
+    ]
+
+
+def _sqlite_writer(db: Database) -> SQLiteWriter | None:
+    """The group commit's own connection, for a database in a file (an in-memory one is per connection)."""
+    url = db.engine.url
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return None
+    writer = SQLiteWriter(db, url.database)
+    db.on_close(writer.close)
+    return writer
+
+
 class ConversationStore:
     def __init__(self, db: Database, cache: Cache, audit: AuditTrail | None = None) -> None:
         self.db = db
@@ -106,15 +368,30 @@ class ConversationStore:
         # (its busy handler): under load that turns into stalls of a second. Embedded, there is one
         # process, so the turns queue in the trail's lock instead, in order and without sleeping.
         self.audit = audit or AuditTrail(db)
+        # Embedded SQLite: turns are written in groups. PostgreSQL: an ordinary turn is one statement.
+        self._group: GroupCommit | None = None
+        self._pg_group: GroupCommit | None = None
+        if db.is_sqlite:
+            self._group = GroupCommit(SQLiteGroup(self.audit, _sqlite_writer(db)).flush)
+        elif db.autocommit is not None:
+            self._pg_group = GroupCommit(PostgresGroup(db.autocommit).flush)
 
-    async def load(self, conversation_id: str, channel: str = "", sender: str = "") -> ConversationState:
+    def cache_key(self, conversation_id: str) -> str | None:
+        """The shared cache's key of a conversation's snapshot, for a lock that reads and writes it with
+        the lock (`Locks.hold(key, cache_key)`): one Redis round trip each way instead of two."""
+        return self.cache.shared_key(conversation_id)
+
+    async def load(
+        self, conversation_id: str, channel: str = "", sender: str = "", lease: Lease | None = None
+    ) -> ConversationState:
         """The conversation's state: the cached snapshot, else a replay of its events from SQL.
 
         The cache is written after every commit. If a process died between the two, the cached
         snapshot is behind: the next append then collides on (conversation_id, seq), the engine
         drops the snapshot and replays — so a hit needs no read from SQL.
         """
-        cached = await self.cache.get(conversation_id)
+        read_with_lock, raw = lease.take_snapshot() if lease is not None else (False, None)
+        cached = (json.loads(raw) if raw else None) if read_with_lock else await self.cache.get(conversation_id)
         if cached:
             return ConversationState.from_dict(cached)
         state = ConversationState(conversation_id=conversation_id, channel=channel, sender=sender)
@@ -161,6 +438,18 @@ class ConversationStore:
             except BaseException:
                 await transaction.discard()
                 raise
+        elif self._group is not None and (lease is None or not lease.fenced):
+            conversation = None
+            if state.seq == 0:
+                conversation = {"id": state.conversation_id, "channel": state.channel, "sender": state.sender,
+                                "created_at": utcnow(), "fence": None}
+            await self._group.write((conversation, _event_rows(state.conversation_id, stored),
+                                     [event_entry(state.conversation_id, e) for e in stored]))
+        elif self._pg_group is not None:
+            turn = self._turn_json(state, stored, lease)
+            if lease is not None:
+                await lease.verify()  # the last moment before the commit: still ours?
+            await self._pg_group.write((state.conversation_id, turn))
         else:
             # Core statements on a plain connection: this runs once per message, and the ORM's unit of
             # work would cost more than the write itself.
@@ -171,7 +460,10 @@ class ConversationStore:
             keep = sorted(after.message_ids.items(), key=lambda kv: kv[1])[-REMEMBERED_MESSAGE_IDS:]
             after.message_ids = dict(keep)
         try:
-            await self.cache.set(state.conversation_id, after.to_dict())
+            snapshot = after.to_dict()
+            ttl_ms = getattr(self.cache, "ttl_ms", 0)
+            if not (lease is not None and ttl_ms and lease.write_with_release(json.dumps(snapshot, ensure_ascii=False), ttl_ms)):
+                await self.cache.set(state.conversation_id, snapshot)
         except Exception as exc:
             # The turn is committed: a cache that cannot be written must not report it as failed. A
             # snapshot left behind is caught by the next append's (conversation_id, seq) conflict.
@@ -191,21 +483,7 @@ class ConversationStore:
                 )
             )
         if stored:
-            await conn.execute(
-                insert(EventRow.__table__),
-                [
-                    {
-                        "conversation_id": state.conversation_id,
-                        "seq": e.seq,
-                        "type": e.type,
-                        "actor": e.actor,
-                        "timestamp": e.timestamp,
-                        "message_id": e.data.get("message_id") if e.type == ev.USER else None,
-                        "data": e.data,
-                    }
-                    for e in stored
-                ],
-            )
+            await conn.execute(insert(EventRow.__table__), _event_rows(state.conversation_id, stored))
             await self.audit.append(conn, [event_entry(state.conversation_id, e) for e in stored])
         if lease is not None and lease.token is not None and state.seq > 0:
             # After the events: a snapshot of a conversation SQL does not have fails on their
@@ -213,6 +491,23 @@ class ConversationStore:
             await fence_conversation(conn, state.conversation_id, lease)
         if lease is not None:
             await lease.verify()  # the last moment before the commit: still ours?
+
+    @staticmethod
+    def _turn_json(state: ConversationState, stored: list[Event], lease: Lease | None) -> dict[str, Any]:
+        """A turn for `wenzhen_append_turns`: its events, the audit entry of each with the canonical JSON
+        its hash is computed from (`chain.link_hash`), and its lease's fencing token."""
+        cid = state.conversation_id
+        entries = []
+        for e in stored:
+            entry = event_entry(cid, e)
+            fields = entry.hashed_fields()
+            entries.append({**fields, "at": entry.at, "body": canonical(fields)})
+        events = [{k: v for k, v in row.items() if k != "conversation_id"} for row in _event_rows(cid, stored)]
+        turn = {"conversation": cid, "token": lease.token if lease is not None else None, "events": events,
+                "entries": entries}
+        if state.seq == 0:
+            turn["new"] = {"channel": state.channel, "sender": state.sender, "created_at": utcnow().isoformat()}
+        return turn
 
     async def forget_cached(self, conversation_id: str) -> None:
         await self.cache.delete(conversation_id)

@@ -14,6 +14,10 @@ end
 function init(args)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  local token = os.getenv("WENZHEN_BENCH_TOKEN") or ""
+  if token ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. token
+  end
 end
 
 function request()

@@ -81,6 +81,27 @@ async def test_a_turn_committed_when_redis_fails_after_it_is_answered_not_failed
     assert [e.data["text"] for e in await runtime.store.events("late") if e.type == "user"] == ["你好"]
 
 
+async def test_a_turn_committed_when_the_release_with_its_snapshot_fails_is_answered_not_failed(
+        make_runtime: Any, postgres_url: str, redis_url: str) -> None:
+    """The new state snapshot goes with the lock's release (one script): Redis failing there after the
+    commit leaves the lock to lapse and the snapshot behind, and the patient still gets the answer."""
+    runtime = await make_runtime(database_url=postgres_url, redis_url=redis_url)
+    assert (await runtime.engine.handle(UserMessage(channel="rest", sender="release", text="你好")))
+    real_release = runtime.locks._release
+
+    async def gone(*_: Any, **__: Any) -> None:
+        raise RedisConnectionError("Redis went away after the commit")
+
+    runtime.locks._release = gone
+    replies = await runtime.engine.handle(UserMessage(channel="rest", sender="release", text="谢谢"))
+    assert replies, "the patient gets the committed turn's answer"
+    runtime.locks._release = real_release
+    # The snapshot in Redis is one turn behind: the next turn collides on its seq, reloads and is stored.
+    assert await runtime.engine.handle(UserMessage(channel="rest", sender="release", text="再见"))
+    users = [e.data["text"] for e in await runtime.store.events("release") if e.type == "user"]
+    assert users == ["你好", "谢谢", "再见"]
+
+
 async def test_redis_restarted_empty_during_a_run(make_runtime: Any, postgres_url: str, own_redis: OwnRedis,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     runtime = await make_runtime(database_url=postgres_url, redis_url=own_redis.url,
