@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ConfigDict, Field
 
 from actions.monitoring.readings import job_key_prefix
-from actions.monitoring.schedule import schedule_next
+from actions.monitoring.schedule import reminder_times, schedule_next
 from bot.consultations import Staff
 from bot.db import utcnow
 from bot.http_input import unsafe_text
@@ -28,6 +28,8 @@ from bot.jobs import Jobs
 from bot.monitoring import MEASURES, Monitoring, PatientView, ReadingError, rank
 from bot.monitoring.models import MonitoredPatient
 from bot.monitoring.thresholds import validate_override
+from bot.prescriptions import Prescriptions
+from bot.prescriptions.reminders import medication_reminders
 from bot.runtime import Runtime
 from bot.supervision import AuditEntry
 from bot.supervision.models import is_sealed
@@ -243,6 +245,8 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
     <label>剂量 <input name="dose" maxlength="40" placeholder="如：5mg"></label>
     <label>时间 <input name="times" placeholder="08:00,20:00"></label><button type="submit">保存</button>
   </form>
+  <form data-api="/api/console/monitoring/patients/{row.id}/medications/from-prescriptions" data-kind="plain">
+    <button type="submit" class="secondary">按已审核的在线处方设置用药提醒</button></form>
   <form data-api="/api/console/monitoring/patients/{row.id}/{"stop" if row.enrolled else "enrol"}" data-kind="plain">
     <button type="submit">{"停止监测与提醒" if row.enrolled else "重新开始监测"}</button></form></section>
 <section class="card"><h2>警示记录</h2><ul id="alerts">{alert_items or '<li class="muted">暂无</li>'}</ul></section>
@@ -325,6 +329,31 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         fresh = await service().get(row.id)
         made = await schedule_next(jobs, service(), fresh) if fresh is not None and fresh.enrolled else 0
         await audit(session.staff, "monitoring.schedule", row, {"reminders": made})
+        return {"schedule": schedule, "scheduled": made}
+
+    @router.post("/api/console/monitoring/patients/{patient_id}/medications/from-prescriptions")
+    async def api_medications_from_prescriptions(patient_id: int, session: ConsoleSession = changing) -> dict[str, Any]:
+        """Medication reminders from the patient's approved online prescriptions (times by frequency; 必要时
+        medicines get none); the reading reminders stay. 404 when prescriptions are not on, 409 when none approved."""
+        row = await patient(session.staff, patient_id)
+        prescriptions = runtime.services.find(Prescriptions)
+        if prescriptions is None:
+            raise HTTPException(404, "online prescriptions are not on in this deployment")
+        approved = [p for p in await prescriptions.for_conversation(row.conversation_id) if p.status == "approved"]
+        medications = medication_reminders(prescriptions.formulary, approved)
+        if not medications:
+            raise HTTPException(409, "该患者没有已审核通过、需要定时服用的在线处方")
+        schedule = {**(row.schedule or {}), "medications": medications}
+        jobs = runtime.services.get(Jobs)
+        async with runtime.db.transaction() as db_session:
+            stored = await db_session.get(MonitoredPatient, row.id)
+            assert stored is not None
+            stored.schedule = schedule
+            await jobs.cancel(f"{job_key_prefix(row.conversation_id)}medication:", session=db_session)
+        fresh = await service().get(row.id)
+        made = await schedule_next(jobs, service(), fresh, kinds=[k for k in reminder_times(fresh) if k.startswith("medication:")]) \
+            if fresh is not None and fresh.enrolled else 0
+        await audit(session.staff, "monitoring.schedule", row, {"reminders": made, "from": "prescriptions"})
         return {"schedule": schedule, "scheduled": made}
 
     @router.post("/api/console/monitoring/patients/{patient_id}/stop")

@@ -122,3 +122,45 @@ async def test_a_custom_threshold_reading_retriages_by_the_doctors_limit(runtime
                       json={"measure": "heart_rate", "side": "high", "value": 110})
     replies = await say(console, "m-own", "心率一百一十五")
     assert "心率 115次/分，高于或等于警戒值 110次/分" in texts(replies)
+
+
+async def test_medication_reminders_come_from_the_patients_approved_prescriptions(
+        runtime: Runtime, console: httpx.AsyncClient) -> None:
+    import datetime as dt
+
+    from bot.consultations.models import StaffRow
+    from bot.prescriptions.models import PrescriptionRow
+    from sqlalchemy import select
+
+    await on_duty(runtime, "dr.qian", ["general"])
+    await say(console, "m-rx", "血压150/95")
+    row = await patient_row(runtime, "m-rx")
+    assert row is not None
+    headers = {"X-CSRF-Token": await sign_in(console, "dr.qian")}
+    base = f"/api/console/monitoring/patients/{row.id}"
+    assert (await console.post(f"{base}/enrol", headers=headers)).status_code == 200
+    none_yet = await console.post(f"{base}/medications/from-prescriptions", headers=headers)
+    assert none_yet.status_code == 409 and "没有已审核通过" in none_yet.json()["detail"]
+
+    async with runtime.db.transaction() as session:
+        doctor = (await session.scalars(select(StaffRow).where(StaffRow.username == "dr.qian"))).one()
+        now = dt.datetime.now(dt.timezone.utc)
+        for pid, status, lines in (
+                ("rx-ok", "approved", [{"code": "amlodipine_tab_5", "dose": 1, "frequency": "qd", "days": 28},
+                                       {"code": "metformin_tab_500", "dose": 1, "frequency": "tid", "days": 28},
+                                       {"code": "ibuprofen_sr_300", "dose": 1, "frequency": "prn", "days": 3}]),
+                ("rx-waiting", "pending_review", [{"code": "valsartan_cap_80", "dose": 1, "frequency": "qd", "days": 28}])):
+            session.add(PrescriptionRow(id=pid, conversation_id=row.conversation_id, department="general",
+                                        doctor_id=doctor.id, status=status, version=1, diagnosis="高血压；2型糖尿病",
+                                        patient={}, lines=lines, findings=[], total_fen=0, signed_at=now))
+
+    planned = await console.post(f"{base}/medications/from-prescriptions", headers=headers)
+    assert planned.status_code == 200, planned.text
+    medications = planned.json()["schedule"]["medications"]
+    assert [(m["name"], m["dose"], m["times"]) for m in medications] == [
+        ("苯磺酸氨氯地平片", "每次1片", ["08:00"]), ("盐酸二甲双胍片", "每次1片", ["08:00", "13:00", "19:00"])]  # prn: no reminder; not yet approved: none
+    assert planned.json()["scheduled"] == 4
+    assert planned.json()["schedule"]["morning"]  # the reading reminders stay
+    assert "monitoring.schedule" in [e.action for e in await runtime.audit.entries(subject=row.conversation_id)]
+    page = await console.get(f"/console/monitoring/patients/{row.id}")
+    assert "按已审核的在线处方设置用药提醒" in page.text and "苯磺酸氨氯地平片" in page.text
