@@ -35,6 +35,24 @@ def _forget_comparison_age(ctx: ActionContext, text: str) -> None:
                 return
 
 
+# Bleeding needs a bleeding word (round 2 of issue 10): "血压失控" / "控制不住" were read by the NLU
+# as uncontrolled bleeding (an emergency). A bleeding the NLU filled from a message without 血 (出血,
+# 流血, 鼻血, 便血 …) is taken back; the answer to the bleeding question itself is read by the flow.
+def _forget_wordless_bleeding(ctx: ActionContext, text: str) -> None:
+    if "血" in fold(text):
+        return
+    for event in ctx.events:
+        if event.type != "slot":
+            continue
+        name, value = event.data.get("name"), event.data.get("value")
+        if name == "symptoms.bleeding" and value is True:
+            ctx.set_slot("symptoms.bleeding", None)
+            return
+        if name == "symptoms" and isinstance(value, dict) and value.get("bleeding") is True:
+            ctx.set_slot("symptoms", {k: v for k, v in value.items() if k != "bleeding"})
+            return
+
+
 @interceptor("intake_facts", priority=5)
 async def intake_facts(ctx: ActionContext) -> bool:
     """Fill what a typed message says that the NLU did not read (actions/intake_facts.yml).
@@ -47,6 +65,9 @@ async def intake_facts(ctx: ActionContext) -> bool:
     if message is None or not message.text or message.payload is not None or message.text.startswith("/"):
         return False
     _forget_comparison_age(ctx, message.text)
+    stack = ctx.state.stack
+    if not (stack and stack[-1].waiting_for == "symptoms.bleeding"):
+        _forget_wordless_bleeding(ctx, message.text)
     for slot, value in read_facts(message.text).items():
         previous = ctx.slot(slot)
         if previous is None or previous == UNKNOWN or (previous is False and value is True):
