@@ -65,6 +65,28 @@ def read_duration(text: str) -> float | None:
     return value * _DURATION_HOURS[match.group(3)]
 
 
+# A blood pressure said as numbers ("180/110", "高压190", "血压一百八十多"). The triage criteria give no
+# blood-pressure threshold of their own; their line is the COVID home guide's "an underlying disease
+# clearly worsening and not controllable" (rule chronic.underlying_worsening, urgent). A reading at
+# grade 3 — systolic ≥ 180 or diastolic ≥ 110 mmHg (《中国高血压防治指南（2018年修订版）》: 3级高血压;
+# ≥180/110 without organ damage is 高血压亚急症, to be seen and lowered within 24–48 h) — is read as
+# that: hypertension, not controlled. Lower readings say nothing either way.
+_BP_PAIR = re.compile(r"(?<![\d.])(\d{2,3})(?:mmhg)?[/／比](\d{2,3})(?![\d.])")
+_BP_ONE = re.compile(r"(?:高压|收缩压|血压)(?:量了?|测了?|都|是|有|到|一直|还是)*(\d{3})(?![\d.])")
+_BP_LOW = re.compile(r"(?:低压|舒张压)(?:量了?|测了?|都|是|有|到|一直|还是)*(\d{2,3})(?![\d.])")
+
+
+def read_blood_pressure_out_of_control(text: str) -> bool:
+    """A systolic ≥ 180 or diastolic ≥ 110 mmHg reading in the message (never a temperature or a count)."""
+    clean = arabic(fold(text)).replace(" ", "")
+    for high, low in _BP_PAIR.findall(clean):
+        if 70 <= int(high) <= 300 and 30 <= int(low) <= 200 and int(high) > int(low) and (int(high) >= 180 or int(low) >= 110):
+            return True
+    if any(180 <= int(v) <= 300 for v in _BP_ONE.findall(clean)):
+        return True
+    return any(110 <= int(v) <= 200 for v in _BP_LOW.findall(clean))
+
+
 def read_facts(text: str) -> dict[str, Any]:
     """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
     table = fact_table()
@@ -73,6 +95,9 @@ def read_facts(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if (hours := read_duration(text)) is not None:
         found["duration_hours"] = hours
+    if read_blood_pressure_out_of_control(text):
+        found["underlying_worsening"] = True
+        found["conditions.hypertension"] = True
     for fact in table.facts:
         for pattern in fact.patterns:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
