@@ -57,7 +57,11 @@ _DURATION_HOURS = {"小时": 1.0, "钟头": 1.0, "天": 24.0, "日": 24.0, "周"
 
 def read_duration(text: str) -> float | None:
     """Hours of a duration said as a lasting span, or None. "好几"/"几" count as 2 (never more)."""
-    match = _DURATION.search(arabic(fold(text)))
+    clean = arabic(fold(text))
+    match = _DURATION.search(clean)
+    # "怀孕30周了", "孕28周了", "宝宝3个月了": a pregnancy's weeks or a baby's age, not how long the illness lasted.
+    while match and re.search(r"(怀孕|怀了|孕|宝宝|孩子|娃|出生|满)$", clean[max(0, match.start() - 3):match.start()]):
+        match = _DURATION.search(clean, match.end())
     if not match:
         return None
     amount = {"半": 0.5, "好几": 2.0, "几": 2.0}.get(match.group(1))
