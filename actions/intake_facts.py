@@ -91,6 +91,19 @@ def read_blood_pressure_out_of_control(text: str) -> bool:
     return any(110 <= int(v) <= 200 for v in _BP_LOW.findall(clean))
 
 
+# An oxygen reading said anywhere ("血氧九十七八", "夹了一下才92", "饱和度95%"): the lower end of a range
+# (the safer reading). The NLU reads the plain forms; this fills the SpO2 only while it is unknown.
+_SPO2 = re.compile(r"(?:血氧|氧饱和度?|饱和度|血氧仪|指夹|夹了一下|夹手指)[^0-9心体呼脉度没不]{0,10}?(\d{2,3})(?:~(\d{2,3}))?")
+
+
+def read_spo2(text: str) -> float | None:
+    match = _SPO2.search(arabic(fold(text)))
+    if not match:
+        return None
+    value = float(match.group(1))
+    return value if 50 <= value <= 100 else None
+
+
 def read_facts(text: str) -> dict[str, Any]:
     """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
     table = fact_table()
@@ -99,6 +112,8 @@ def read_facts(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if (hours := read_duration(text)) is not None:
         found["duration_hours"] = hours
+    if (spo2 := read_spo2(text)) is not None:
+        found["spo2"] = spo2
     if read_blood_pressure_out_of_control(text):
         found["underlying_worsening"] = True
         found["conditions.hypertension"] = True
