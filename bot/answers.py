@@ -422,8 +422,9 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         return UNKNOWN
     valid = [n for n in numbers_in_own_units(spec.name, text) if spec.coerce(n)[0]]
     if len(valid) >= 2 and "~" in arabic(normal(text)):
-        # A range ("三十八九度", "九十五六"): the safer end — the lower oxygen, the higher anything else.
-        return min(valid[:2]) if spec.name == "spo2" else max(valid[:2])
+        # A range ("三十八九度", "九十五六", "十七八公斤"): the safer end — the lower oxygen, the lower
+        # weight (a child's dose), the higher anything else.
+        return min(valid[:2]) if spec.name in ("spo2", "weight_kg") else max(valid[:2])
     if valid:
         return valid[0]
     if spec.scale == "count" and says_no(text):
