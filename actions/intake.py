@@ -35,11 +35,16 @@ def _forget_comparison_age(ctx: ActionContext, text: str) -> None:
                 return
 
 
-# Bleeding needs a bleeding word (round 2 of issue 10): "血压失控" / "控制不住" were read by the NLU
-# as uncontrolled bleeding (an emergency). A bleeding the NLU filled from a message without 血 (出血,
-# 流血, 鼻血, 便血 …) is taken back; the answer to the bleeding question itself is read by the flow.
+# Bleeding needs a bleeding word (round 2 of issue 10): "血压失控，吃药也压不住" was read by the NLU
+# as uncontrolled bleeding (an emergency: its grammar pairs "血" … "压不住"). A bleeding the NLU filled
+# from a message with no 血 other than 血压 / 血糖 / 血氧 … (出血, 流血, 鼻血, 便血 are blood) is taken
+# back; the answer to the bleeding question itself is read by the flow.
+# 血 in these words is not blood coming out ("血压一直压不住" read "血…压不住" as bleeding).
+_NOT_BLEEDING_WORDS = re.compile(r"血压|血糖|血氧|血脂|血常规|血管|血象|血型|血小板|血栓|贫血|验血|抽血|测血|量血")
+
+
 def _forget_wordless_bleeding(ctx: ActionContext, text: str) -> None:
-    if "血" in fold(text):
+    if "血" in _NOT_BLEEDING_WORDS.sub("", fold(text)):
         return
     for event in ctx.events:
         if event.type != "slot":

@@ -82,3 +82,20 @@ async def test_no_oximeter_at_home_moves_on(patient) -> None:
     await p.say("没测，家里没有那个仪器")
     slots = await p.slots()
     assert slots["has_oximeter"] is False and "utter_ask_spo2" not in p.asked
+
+
+@pytestmark_e2e
+async def test_blood_pressure_that_will_not_come_down_is_not_bleeding(patient) -> None:
+    # The NLU's grammar pairs "血" … "压不住" as bleeding that will not stop; 血压 is not blood.
+    p: Patient = patient("round2-bp-not-bleeding")
+    await p.say("我有高血压，这几天血压一直压不住")
+    slots = await p.slots()
+    assert (slots.get("symptoms") or {}).get("bleeding") is not True
+    assert slots.get("underlying_worsening") is True
+
+
+@pytestmark_e2e
+async def test_a_nosebleed_that_will_not_stop_is_still_bleeding(patient) -> None:
+    p: Patient = patient("round2-nosebleed")
+    await p.say("鼻血止不住，按了二十分钟还在流")
+    assert p.decision is not None and p.decision["level"] == "emergency"
