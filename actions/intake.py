@@ -35,6 +35,29 @@ def _forget_comparison_age(ctx: ActionContext, text: str) -> None:
                 return
 
 
+# Bleeding needs a bleeding word (round 2 of issue 10): "血压失控，吃药也压不住" was read by the NLU
+# as uncontrolled bleeding (an emergency: its grammar pairs "血" … "压不住"). A bleeding the NLU filled
+# from a message with no 血 other than 血压 / 血糖 / 血氧 … (出血, 流血, 鼻血, 便血 are blood) is taken
+# back; the answer to the bleeding question itself is read by the flow.
+# 血 in these words is not blood coming out ("血压一直压不住" read "血…压不住" as bleeding).
+_NOT_BLEEDING_WORDS = re.compile(r"血压|血糖|血氧|血脂|血常规|血管|血象|血型|血小板|血栓|贫血|验血|抽血|测血|量血")
+
+
+def _forget_wordless_bleeding(ctx: ActionContext, text: str) -> None:
+    if "血" in _NOT_BLEEDING_WORDS.sub("", fold(text)):
+        return
+    for event in ctx.events:
+        if event.type != "slot":
+            continue
+        name, value = event.data.get("name"), event.data.get("value")
+        if name == "symptoms.bleeding" and value is True:
+            ctx.set_slot("symptoms.bleeding", None)
+            return
+        if name == "symptoms" and isinstance(value, dict) and value.get("bleeding") is True:
+            ctx.set_slot("symptoms", {k: v for k, v in value.items() if k != "bleeding"})
+            return
+
+
 @interceptor("intake_facts", priority=5)
 async def intake_facts(ctx: ActionContext) -> bool:
     """Fill what a typed message says that the NLU did not read (actions/intake_facts.yml).
@@ -47,6 +70,9 @@ async def intake_facts(ctx: ActionContext) -> bool:
     if message is None or not message.text or message.payload is not None or message.text.startswith("/"):
         return False
     _forget_comparison_age(ctx, message.text)
+    stack = ctx.state.stack
+    if not (stack and stack[-1].waiting_for == "symptoms.bleeding"):
+        _forget_wordless_bleeding(ctx, message.text)
     for slot, value in read_facts(message.text).items():
         previous = ctx.slot(slot)
         if previous is None or previous == UNKNOWN or (previous is False and value is True):

@@ -57,12 +57,51 @@ _DURATION_HOURS = {"小时": 1.0, "钟头": 1.0, "天": 24.0, "日": 24.0, "周"
 
 def read_duration(text: str) -> float | None:
     """Hours of a duration said as a lasting span, or None. "好几"/"几" count as 2 (never more)."""
-    match = _DURATION.search(arabic(fold(text)))
+    clean = arabic(fold(text))
+    match = _DURATION.search(clean)
+    # "怀孕30周了", "孕28周了", "宝宝3个月了": a pregnancy's weeks or a baby's age, not how long the illness lasted.
+    while match and re.search(r"(怀孕|怀了|孕|宝宝|孩子|娃|出生|满)$", clean[max(0, match.start() - 3):match.start()]):
+        match = _DURATION.search(clean, match.end())
     if not match:
         return None
     amount = {"半": 0.5, "好几": 2.0, "几": 2.0}.get(match.group(1))
     value = amount if amount is not None else float(match.group(1))
     return value * _DURATION_HOURS[match.group(3)]
+
+
+# A blood pressure said as numbers ("180/110", "高压190", "血压一百八十多"). The triage criteria give no
+# blood-pressure threshold of their own; their line is the COVID home guide's "an underlying disease
+# clearly worsening and not controllable" (rule chronic.underlying_worsening, urgent). A reading at
+# grade 3 — systolic ≥ 180 or diastolic ≥ 110 mmHg (《中国高血压防治指南（2018年修订版）》: 3级高血压;
+# ≥180/110 without organ damage is 高血压亚急症, to be seen and lowered within 24–48 h) — is read as
+# that: hypertension, not controlled. Lower readings say nothing either way.
+_BP_PAIR = re.compile(r"(?<![\d.])(\d{2,3})(?:mmhg)?[/／比](\d{2,3})(?![\d.])")
+_BP_ONE = re.compile(r"(?:高压|收缩压|血压)(?:量了?|测了?|都|是|有|到|一直|还是)*(\d{3})(?![\d.])")
+_BP_LOW = re.compile(r"(?:低压|舒张压)(?:量了?|测了?|都|是|有|到|一直|还是)*(\d{2,3})(?![\d.])")
+
+
+def read_blood_pressure_out_of_control(text: str) -> bool:
+    """A systolic ≥ 180 or diastolic ≥ 110 mmHg reading in the message (never a temperature or a count)."""
+    clean = arabic(fold(text)).replace(" ", "")
+    for high, low in _BP_PAIR.findall(clean):
+        if 70 <= int(high) <= 300 and 30 <= int(low) <= 200 and int(high) > int(low) and (int(high) >= 180 or int(low) >= 110):
+            return True
+    if any(180 <= int(v) <= 300 for v in _BP_ONE.findall(clean)):
+        return True
+    return any(110 <= int(v) <= 200 for v in _BP_LOW.findall(clean))
+
+
+# An oxygen reading said anywhere ("血氧九十七八", "夹了一下才92", "饱和度95%"): the lower end of a range
+# (the safer reading). The NLU reads the plain forms; this fills the SpO2 only while it is unknown.
+_SPO2 = re.compile(r"(?:血氧|氧饱和度?|饱和度|血氧仪|指夹|夹了一下|夹手指)[^0-9心体呼脉度没不]{0,10}?(\d{2,3})(?:~(\d{2,3}))?")
+
+
+def read_spo2(text: str) -> float | None:
+    match = _SPO2.search(arabic(fold(text)))
+    if not match:
+        return None
+    value = float(match.group(1))
+    return value if 50 <= value <= 100 else None
 
 
 def read_facts(text: str) -> dict[str, Any]:
@@ -73,6 +112,11 @@ def read_facts(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if (hours := read_duration(text)) is not None:
         found["duration_hours"] = hours
+    if (spo2 := read_spo2(text)) is not None:
+        found["spo2"] = spo2
+    if read_blood_pressure_out_of_control(text):
+        found["underlying_worsening"] = True
+        found["conditions.hypertension"] = True
     for fact in table.facts:
         for pattern in fact.patterns:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))

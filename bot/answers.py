@@ -123,6 +123,9 @@ def _has(text: str, phrases: tuple[str, ...]) -> bool:
 def _cn_value(run: str) -> float | None:
     whole, _, frac = run.partition("点")
     total, current = 0, 0
+    # "一百九" is 190 and "一百一" 110 (a digit straight after 百 is the tens); "一百零九" is 109.
+    if len(whole) >= 3 and whole[-2] == "百" and whole[-1] in _CN_DIGITS and whole[-1] not in "零〇":
+        whole = whole + "十"
     for ch in whole:
         if ch in _CN_DIGITS:
             current = _CN_DIGITS[ch]
@@ -141,10 +144,17 @@ def _cn_value(run: str) -> float | None:
 
 
 def arabic(text: str) -> str:
-    """Chinese numerals as Arabic digits ("三十九度二" → "39度2"), "38度5" as "38.5"."""
+    """Chinese numerals as Arabic digits ("三十九度二" → "39度2"), "38度5" as "38.5"; a range said as
+    two neighbouring digits ("三四分", "九十七八") as both numbers ("3~4", "97~98")."""
     def sub(m: re.Match[str]) -> str:
-        value = _cn_value(m.group(0))
-        return m.group(0) if value is None else f"{value:g}"
+        run = m.group(0)
+        if (len(run) >= 2 and "点" not in run and run[-1] in _CN_DIGITS and run[-2] in _CN_DIGITS
+                and _CN_DIGITS[run[-1]] == _CN_DIGITS[run[-2]] + 1 and _CN_DIGITS[run[-2]] > 0):
+            low, high = _cn_value(run[:-1]), _cn_value(run[:-2] + run[-1])
+            if low is not None and high is not None:
+                return f"{low:g}~{high:g}"
+        value = _cn_value(run)
+        return run if value is None else f"{value:g}"
 
     converted = _CN_NUMBER.sub(sub, text)
     converted = _HALF.sub(lambda m: f"{float(m.group(1)) + 0.5:g}" + m.group(0)[len(m.group(1)):-1], converted)
@@ -207,11 +217,20 @@ def is_correction(text: str) -> bool:
 
 
 def pain_from_words(text: str) -> int | None:
+    """How bad a pain said in words is: the longest phrase wins ("不是很疼" over "很疼"), and a phrase
+    of a high score right after a negation ("不是很疼", "没那么疼得厉害") does not count."""
     clean = normal(text)
+    best: tuple[int, int] | None = None  # (length, score)
     for score, phrases in words().pain_words:
-        if _has(clean, phrases):
-            return score
-    return None
+        for phrase in phrases:
+            at = clean.find(phrase)
+            if at < 0:
+                continue
+            if not phrase.startswith(("不", "没")) and re.search(r"(不|没|不是|没那么|没有)$", clean[max(0, at - 3):at]):
+                continue
+            if best is None or (len(phrase), score) > best:
+                best = (len(phrase), score)
+    return None if best is None else best[1]
 
 
 def hours_from_words(text: str) -> float | None:
@@ -349,9 +368,12 @@ def says_yes_emphatic(clean: str) -> bool:
 
 def _read_number(spec: SlotSpec, text: str) -> Any:
     if spec.scale == "pain":
-        found = [n for n in numbers(text) if 0 <= n <= 10]
+        # Words first where a digit is part of a word ("一般", "一点点疼", "十分疼"); a range
+        # ("三四分", "6-7分") takes its upper end (more pain is the safer reading).
+        found = [n for n in numbers(_PAIN_NOT_NUMBERS.sub("", normal(text))) if 0 <= n <= 10]
         if found:
-            return found[0]
+            ranged = "~" in arabic(normal(text)) or "-" in text or "到" in text
+            return max(found[:2]) if ranged else found[0]
         score = pain_from_words(text)
         if score is not None:
             return score
@@ -394,9 +416,17 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
             return round(float(days.group(1)) / 30.44, 2)  # "四十天" to "宝宝几个月大？"
     if is_unknown(text):
         return UNKNOWN
-    for n in numbers_in_own_units(spec.name, text):
-        if spec.coerce(n)[0]:
-            return n
+    if spec.name in _MEASURED and says_no(text) and not numbers(text):
+        # "没测", "家里没有", "没有那个仪器" to "血氧多少？": nothing to read — unknown at once, never
+        # asked again (the breathing questions stand in for it: actions/triage/decision.py).
+        return UNKNOWN
+    valid = [n for n in numbers_in_own_units(spec.name, text) if spec.coerce(n)[0]]
+    if len(valid) >= 2 and "~" in arabic(normal(text)):
+        # A range ("三十八九度", "九十五六", "十七八公斤"): the safer end — the lower oxygen, the lower
+        # weight (a child's dose), the higher anything else.
+        return min(valid[:2]) if spec.name in ("spo2", "weight_kg") else max(valid[:2])
+    if valid:
+        return valid[0]
     if spec.scale == "count" and says_no(text):
         return 0  # "没打过" to "打了几针疫苗？"
     return None
@@ -416,6 +446,11 @@ def _read_choice(spec: SlotSpec, text: str) -> Any:
 
 
 _BARE_DIGIT = re.compile(r"^\s*(\d)\s*[.、)）]?\s*$")
+# Readings taken with a device at home: a "no" without a number says there is nothing to read.
+_MEASURED = frozenset({"spo2", "heart_rate", "respiratory_rate"})
+# Words with a digit in them that are not a pain score: "一般" (so-so), "一点" (a little), "十分" as
+# "very" before 疼, "一阵" (a bout), "一走路" (whenever walking), durations ("三天").
+_PAIN_NOT_NUMBERS = re.compile(r"一般|一点|十分(?=[疼痛难])|一阵|一下|一走|一动|一碰|一按|[一二两三四五六七八九十\d]+(个)?(天|小时|钟头|周|星期|礼拜|月|年|岁|次|下)")
 
 
 def _button_by_number(spec: SlotSpec, answer: AnswerContext) -> Any:

@@ -63,6 +63,12 @@ UNKNOWN_POLICY_RULE = "intake.unknown_red_flag"
 def unknown_red_flags(slots: dict[str, Any]) -> int:
     symptoms = slots.get("symptoms") if isinstance(slots.get("symptoms"), dict) else {}
     named = sum(1 for name, value in slots.items() if value == UNKNOWN and name not in NOT_RED_FLAGS)
+    # No reading of the oxygen level ("家里没有血氧仪", "没测"): the breathing questions stand in for it
+    # (round 2 of issue 10). Answered — not breathless, or breathless only on effort (resp.dyspnea) —
+    # the unknown reading is not an unconfirmed red flag of its own.
+    if slots.get("spo2") == UNKNOWN and (
+            slots.get("breathing_severity") in ("none", "mild") or symptoms.get("dyspnea") is False):
+        named -= 1
     return named + sum(1 for value in symptoms.values() if value == UNKNOWN)
 
 

@@ -27,6 +27,7 @@ HERE = Path(__file__).parent
 DEV_SET = HERE / "vignettes_dev.yml"
 BLIND_V1 = HERE / "blind" / "triage_blind_v1.yml"
 CLASSES = HERE / "vignettes_classes.yml"
+ROUND2 = HERE / "vignettes_round2.yml"
 CONCURRENT = 6
 
 
@@ -70,6 +71,17 @@ async def test_the_failure_classes_of_blind_v4_in_words(client: httpx.AsyncClien
     """Our own cases for each class of failure v4 showed, both sides of each line: every one exact."""
     score = await run_set(client, load_word_vignettes(CLASSES), CONCURRENT, prefix="classes")
     print("\n" + score.report("Failure classes of blind v4, in words through REST:"))
+    wrong = [t.vignette.id for t in score.talks if t.decided != t.vignette.expected]
+    assert wrong == [], score.report("")
+    assert max(score.question_counts) <= 15, score.report("")
+
+
+async def test_the_round_2_failure_classes_in_words(client: httpx.AsyncClient) -> None:
+    """Our own cases for each class the lead reported from a fresh blind set (round 2): cardiac
+    equivalents, an unplaced complaint, dizziness as an accompaniment, pain and SpO2 in words, a
+    sting's local swelling, 血压失控 — both sides of each line, every one exact."""
+    score = await run_set(client, load_word_vignettes(ROUND2), CONCURRENT, prefix="round2")
+    print("\n" + score.report("Round-2 failure classes, in words through REST:"))
     wrong = [t.vignette.id for t in score.talks if t.decided != t.vignette.expected]
     assert wrong == [], score.report("")
     assert max(score.question_counts) <= 15, score.report("")
