@@ -46,3 +46,85 @@ def test_passive_death_wish_is_suicidal_ideation(interpreter, text):
 ])
 def test_everyday_exaggeration_is_not_suicidal_ideation(interpreter, text):
     assert "suicidal_ideation" not in present(interpreter, text)
+
+
+# ---- 3. chest pain tied to breathing or coughing ----------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "我一吸气就疼",
+    "深呼吸的时候痛得厉害",
+    "胸口吸气的时候疼",
+    "胸口咳得疼",
+    "一咳嗽胸口就痛",
+    "咳得胸口疼",
+    "右边胸一深呼吸就扯着疼",
+    "心口一咳就像针扎",
+])
+def test_pain_on_breathing_or_coughing_is_chest_pain(interpreter, text):
+    assert "chest_pain" in present(interpreter, text)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("吸气时嗓子疼", "sore_throat"),
+    ("吸气的时候肚子痛", "abdominal_pain"),
+    ("一咳嗽头就疼", "headache"),
+])
+def test_another_part_named_keeps_its_own_pain(interpreter, text, code):
+    found = present(interpreter, text)
+    assert code in found and "chest_pain" not in found
+
+
+# ---- 4. breathlessness: not smooth, traditional characters, lying flat, waking ----------------
+
+@pytest.mark.parametrize("text", [
+    "呼吸不太順",
+    "呼吸有点不顺畅",
+    "我爸气不太顺",
+    "喘不過氣來",
+    "睡下去就憋醒",
+    "半夜总被憋醒",
+    "一躺平就喘不上气",
+    "躺下去就憋得慌",
+    "得坐起来才能喘气",
+    "要把枕头垫高才喘得过气",
+    "晚上不能平躺",
+])
+def test_breathlessness_in_more_forms_is_dyspnea(interpreter, text):
+    assert "dyspnea" in present(interpreter, text)
+
+
+# ---- 5. facial droop with a trigger or a direction --------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "一笑嘴巴就往右边歪",
+    "他嘴角往左边歪",
+    "笑起来两边脸不一样",
+    "笑的时候两边嘴角一高一低",
+    "鼓不起腮帮子",
+    "腮帮子一鼓就漏气",
+    "口角有点歪斜",
+])
+def test_facial_droop_with_trigger_or_direction(interpreter, text):
+    assert "facial_droop" in present(interpreter, text)
+
+
+# ---- 7. cyanosis by colour words beyond 紫 -----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "嘴唇乌了",
+    "孩子嘴唇有点乌",
+    "嘴唇发乌",
+    "嘴唇乌青乌青的",
+    "脸发黑发紫",
+    "嘴唇灰灰的",
+    "我爸嘴唇灰白灰白的",
+    "指甲青",
+    "手指甲有点发青",
+])
+def test_dusky_or_dark_lips_and_nails_are_cyanosis(interpreter, text):
+    assert "cyanosis" in present(interpreter, text)
+
+
+@pytest.mark.parametrize("text", ["嘴唇发白", "脸色发黄", "腿上青了一块"])
+def test_pallor_jaundice_and_bruise_are_not_cyanosis(interpreter, text):
+    assert "cyanosis" not in present(interpreter, text)
