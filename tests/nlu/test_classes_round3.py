@@ -128,3 +128,35 @@ def test_dusky_or_dark_lips_and_nails_are_cyanosis(interpreter, text):
 @pytest.mark.parametrize("text", ["嘴唇发白", "脸色发黄", "腿上青了一块"])
 def test_pallor_jaundice_and_bruise_are_not_cyanosis(interpreter, text):
     assert "cyanosis" not in present(interpreter, text)
+
+
+# ---- 6. a fit said with a bare 抽 --------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "孩子刚才突然抽了",
+    "宝宝又抽了一下",
+    "烧着烧着就抽起来了",
+    "我爸刚刚抽了一阵",
+    "半夜抽了好几下",
+    "孩子一发烧就抽",
+    "他睡着睡着抽起来了",
+])
+def test_bare_chou_after_time_word_or_adverb_is_seizure(interpreter, text):
+    assert "seizure" in present(interpreter, text)
+
+
+@pytest.mark.parametrize("text", [
+    "他又抽了一根烟",
+    "上午刚刚抽了血",
+    "早上抽了一次血，结果还没出来",
+    "周末抽空去医院看看",
+    "半夜小腿抽筋了",
+    "腿肚子又转筋了",
+])
+def test_smoking_blood_draw_spare_time_and_calf_cramp_are_not_seizure(interpreter, text):
+    assert "seizure" not in present(interpreter, text)
+
+
+def test_calf_cramp_is_muscle_pain_and_fever_is_kept(interpreter):
+    assert "myalgia" in present(interpreter, "我半夜小腿抽筋，疼醒了")
+    assert {"fever", "seizure"} <= present(interpreter, "孩子一发烧就抽")
