@@ -160,3 +160,35 @@ def test_smoking_blood_draw_spare_time_and_calf_cramp_are_not_seizure(interprete
 def test_calf_cramp_is_muscle_pain_and_fever_is_kept(interpreter):
     assert "myalgia" in present(interpreter, "我半夜小腿抽筋，疼醒了")
     assert {"fever", "seizure"} <= present(interpreter, "孩子一发烧就抽")
+
+
+# ---- 2. poisoning with no number ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "我爸把降压药吃多了",
+    "安眠药吃了一把",
+    "奶奶一下吃了一大把安眠药",
+    "我多吃了几片布洛芬",
+    "感冒药不小心吃过量了",
+    "他把降糖药多吃了",
+    "我妈吃了好多止痛片",
+    "孩子吞了一个硬币",
+    "孩子误吞了一块磁铁",
+    "吃了山上的野蘑菇",
+    "一家人吃了变质的肉",
+    "在家煤气中毒了",
+])
+def test_too_much_medicine_or_a_swallowed_poison_is_poisoning(interpreter, text):
+    assert "poisoning" in present(interpreter, text)
+
+
+@pytest.mark.parametrize("text", [
+    "布洛芬吃多了会伤胃吗",
+    "如果降压药吃多了怎么办",
+    "降压药都吃了",
+    "感冒药可以多吃几片吗",
+    "晚饭吃多了胃疼",
+    "安眠药一次吃一片",
+])
+def test_questions_fears_and_ordinary_doses_are_not_poisoning(interpreter, text):
+    assert "poisoning" not in present(interpreter, text)
