@@ -78,7 +78,7 @@ class DoseReader:
         # Too much of a named medicine with no number (降压药吃多了, 一下吃了一大把安眠药, 多吃了几片布洛芬).
         over_use = spec.get("overuse") or {}
         alt_ = lambda words: "|".join(map(re.escape, sorted(map(str, words), key=len, reverse=True))) or "(?!)"  # noqa: E731
-        self.overuse_after = re.compile(rf"[^，,。.！!？?；;]{{0,6}}?(?:{alt_(over_use.get('after') or [])})")
+        self.overuse_after = re.compile(rf"[^，,。.！!？?；;]{{0,6}}?(?:{alt_(over_use.get('after') or [])})(?![少久])")
         self.overuse_before = re.compile(rf"(?:{alt_(over_use.get('before') or [])})的?$")
         self.extra_before = re.compile(rf"(?:{alt_(over_use.get('extra') or [])})[^，,。.！!？?；;]{{0,4}}$")
         self.hypothetical = re.compile(rf"(?:{alt_(over_use.get('hypothetical_after') or [])})")

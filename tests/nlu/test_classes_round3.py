@@ -192,3 +192,36 @@ def test_too_much_medicine_or_a_swallowed_poison_is_poisoning(interpreter, text)
 ])
 def test_questions_fears_and_ordinary_doses_are_not_poisoning(interpreter, text):
     assert "poisoning" not in present(interpreter, text)
+
+
+@pytest.mark.parametrize("text", ["孩子两岁，美林吃多少毫升", "布洛芬一次吃多少片", "泰诺林吃多久能退烧"])
+def test_how_much_to_take_is_not_poisoning(interpreter, text):
+    assert "poisoning" not in present(interpreter, text)
+
+
+# ---- 8. intent boundaries -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, intent", [
+    # positive AND something worth triaging: a symptom report
+    ("我阳了第四天，现在喘得厉害，血氧93", "report_symptoms"),
+    ("老爸感染新冠五天了，高烧39度5一直不退", "report_symptoms"),
+    ("阳了以后胸口疼，心跳也快", "report_symptoms"),
+    ("孩子阳了，嘴唇发紫", "report_symptoms"),
+    # mainly the positive result, mild or nothing
+    ("我阳了，就有点流鼻涕", "covid_positive"),
+    ("抗原阳了，没啥感觉", "covid_positive"),
+    ("刚测出阳性，嗓子稍微有点疼", "covid_positive"),
+    # severe, but no cry for help: a report; with one: an emergency
+    ("我爸胸口剧痛，满头大汗", "report_symptoms"),
+    ("我妈突然嘴歪了，右手抬不起来", "report_symptoms"),
+    ("救命！我爸胸口剧痛，快叫救护车", "emergency_help"),
+    # sleep and mood with bodily complaints: a report; asking for someone to talk to: psych_support
+    ("我睡不着，头晕，胃也不舒服", "report_symptoms"),
+    ("最近失眠，浑身乏力，胸口闷", "report_symptoms"),
+    ("我想找个心理咨询师聊聊", "psych_support"),
+    ("心里很苦，有没有人能听我说说", "psych_support"),
+    # too much medicine, no number: a report, not a medicine question
+    ("我爸把降压药吃多了，头晕", "report_symptoms"),
+])
+def test_intent_boundaries(interpreter, text, intent):
+    assert interpreter.parse(text).intent.name == intent
