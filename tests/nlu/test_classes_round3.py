@@ -225,3 +225,23 @@ def test_how_much_to_take_is_not_poisoning(interpreter, text):
 ])
 def test_intent_boundaries(interpreter, text, intent):
     assert interpreter.parse(text).intent.name == intent
+
+
+@pytest.mark.parametrize("text, positive", [
+    ("我妈感染了，血氧只有91了", True),
+    ("老公也感染新冠了", True),
+    ("伤口感染了，一直流脓", False),
+    ("尿路感染了，尿尿疼", False),
+])
+def test_infected_is_a_positive_result_unless_an_infection_is_named(interpreter, text, positive):
+    found = [e.value for e in interpreter.parse(text).entities if e.entity == "antigen_result"]
+    assert (found == ["positive"]) is positive
+
+
+@pytest.mark.parametrize("text", ["就是嗓子有点干", "喉咙发干"])
+def test_a_dry_throat_is_sore_throat(interpreter, text):
+    assert "sore_throat" in present(interpreter, text)
+
+
+def test_pressure_at_work_is_not_fatigue(interpreter):
+    assert "fatigue" not in present(interpreter, "我最近压力特别大，想找个心理咨询师聊聊")
