@@ -245,3 +245,27 @@ def test_a_dry_throat_is_sore_throat(interpreter, text):
 
 def test_pressure_at_work_is_not_fatigue(interpreter):
     assert "fatigue" not in present(interpreter, "我最近压力特别大，想找个心理咨询师聊聊")
+
+
+# ---- what the second held-out batch showed (its own sentences are not used here) ----------------
+
+@pytest.mark.parametrize("text, code", [
+    ("活着究竟图啥呢", "suicidal_ideation"),
+    ("总觉得我活着是个累赘", "suicidal_ideation"),
+    ("小孩把一瓶钙片偷偷吃了一大半", "poisoning"),
+    ("女儿吃了好多鱼肝油", "poisoning"),
+    ("孩子吞了几颗巴克球", "poisoning"),
+    ("他一讲话嘴巴就往左偏", "facial_droop"),
+    ("右边脸动不了，眼睛也闭不上", "facial_droop"),
+])
+def test_wider_members_of_the_round3_families(interpreter, text, code):
+    assert code in present(interpreter, text)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("脸色偏黄", "facial_droop"),
+    ("维生素一天吃一片", "poisoning"),
+    ("活着就要好好锻炼身体", "suicidal_ideation"),
+])
+def test_near_misses_of_the_round3_families(interpreter, text, code):
+    assert code not in present(interpreter, text)
