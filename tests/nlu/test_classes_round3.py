@@ -211,6 +211,9 @@ def test_how_much_to_take_is_not_poisoning(interpreter, text):
     ("我阳了，就有点流鼻涕", "covid_positive"),
     ("抗原阳了，没啥感觉", "covid_positive"),
     ("刚测出阳性，嗓子稍微有点疼", "covid_positive"),
+    # the common course (fever and cough of the first days, nothing alarming) stays covid_positive
+    ("阳了第三天，发烧咳嗽，别的还好", "covid_positive"),
+    ("抗原阳了，烧了两天，咳嗽", "covid_positive"),
     # severe, but no cry for help: a report; with one: an emergency
     ("我爸胸口剧痛，满头大汗", "report_symptoms"),
     ("我妈突然嘴歪了，右手抬不起来", "report_symptoms"),
