@@ -74,6 +74,15 @@ class DoseReader:
         self.tablets_at_once = {str(k): float(v) for k, v in (over.get("tablets_at_once") or {}).items()}
         self.repeated = re.compile("|".join(str(p) for p in spec.get("repeated") or []) or "(?!)")
         generic = [str(w) for w in spec.get("generic_medicines") or []] or ["药"]
+        self.generic_words = re.compile("|".join(map(re.escape, sorted(generic, key=len, reverse=True))))
+        # Too much of a named medicine with no number (降压药吃多了, 一下吃了一大把安眠药, 多吃了几片布洛芬).
+        over_use = spec.get("overuse") or {}
+        alt_ = lambda words: "|".join(map(re.escape, sorted(map(str, words), key=len, reverse=True))) or "(?!)"  # noqa: E731
+        self.overuse_after = re.compile(rf"[^，,。.！!？?；;]{{0,6}}?(?:{alt_(over_use.get('after') or [])})(?![少久])")
+        self.overuse_before = re.compile(rf"(?:{alt_(over_use.get('before') or [])})的?$")
+        self.extra_before = re.compile(rf"(?:{alt_(over_use.get('extra') or [])})[^，,。.！!？?；;]{{0,4}}$")
+        self.hypothetical = re.compile(rf"(?:{alt_(over_use.get('hypothetical_after') or [])})")
+        self.conditional = re.compile(rf"(?:{alt_(over_use.get('conditional_before') or [])})")
         alt = lambda words: "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # noqa: E731
         self.pattern = re.compile(
             rf"(?:(?P<num>\d+(?:\.\d+)?)(?P<approx>[几多来余])?\s*(?:{alt(whole)})?|(?P<part>{alt(parts)})"
@@ -106,7 +115,30 @@ class DoseReader:
                 overdoses.append(Overdose(min(start, said_taken.start()), end))
         overdoses += self._stacked(original, medicines)
         overdoses += self._swallowed_poison(numeric.text, numeric)
+        overdoses += self._too_much(original, medicines)
         return overdoses
+
+    def _too_much(self, original: str, medicines: list[Medicine]) -> list[Overdose]:
+        """降压药吃多了 / 安眠药吃了一大把 / 一下吃了一大把安眠药 / 多吃了几片布洛芬: too much, no number."""
+        spans = [(m.start, m.end) for m in medicines if not m.negated]
+        spans += [(m.start(), m.end()) for m in self.generic_words.finditer(original)]
+        out = []
+        for start, end in spans:
+            left, right = _clause(original, start, end)
+            if self.conditional.search(original, left, start):
+                continue  # 如果/万一/怕 … 吃多了: feared, not done
+            after = self.overuse_after.match(original, end, right)
+            if after is not None and not self.hypothetical.match(original, after.end(), right):
+                out.append(Overdose(start, after.end()))
+                continue
+            before = original[left:start]
+            said = self.overuse_before.search(before) and self.taken.search(original, left, right)
+            extra = self.extra_before.search(before)
+            if said or extra:
+                first = (said or extra)
+                assert first is not None
+                out.append(Overdose(left + first.start(), end))
+        return out
 
     def _swallowed_poison(self, text: str, numeric: MappedText) -> list[Overdose]:
         """喝了半瓶敌敌畏 / 把洗衣液喝了一口 / 误吃了奶奶的降糖药: a poison and a verb of taking it, one clause."""

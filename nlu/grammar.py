@@ -53,6 +53,8 @@ class _Span:
     last: tuple[str, ...]
     gap: int
     code: str
+    bare: bool = False  # no body part may stand between the two ends (吸气时嗓子疼 is a sore throat)
+    not_followed: tuple[str, ...] = ()  # words after the last end that undo it (抽了一次血)
 
 
 @dataclass(frozen=True)
@@ -105,15 +107,17 @@ class SymptomGrammar:
         self._finding_len = max(map(len, self.findings), default=0)
         self._gap_len = max(map(len, self.fillers | self.cues | self.severe), default=0)
         self._severe_len = max(map(len, self.severe), default=0)
-        self.spans = [_Span(tuple(map(str, r["first"])), tuple(map(str, r["last"])), int(r.get("gap", 4)), str(r["code"]))
+        self.spans = [_Span(tuple(map(str, r["first"])), tuple(map(str, r["last"])), int(r.get("gap", 4)), str(r["code"]),
+                            bool(r.get("bare")), tuple(map(str, r.get("not_followed") or ())))
                       for r in spec.get("spans") or []]
         # Phrases that say a red flag is absent (人是清醒的, 不抽了): the symptom, denied.
         self.denials = {str(w): str(code) for code, words in (spec.get("denials") or {}).items() for w in words}
         self._denial_pattern = re.compile("|".join(map(re.escape, sorted(self.denials, key=len, reverse=True))) or "(?!)")
         self._span_patterns = [
             (re.compile("(?:" + "|".join(map(re.escape, sorted(sp.first, key=len, reverse=True))) + ")"
-                        + rf"[^，,。.！!？?；;\s]{{0,{sp.gap}}}?"
-                        + "(?:" + "|".join(map(re.escape, sorted(sp.last, key=len, reverse=True))) + ")"), sp.code)
+                        + rf"(?P<gap>[^，,。.！!？?；;\s]{{0,{sp.gap}}}?)"
+                        + "(?:" + "|".join(map(re.escape, sorted(sp.last, key=len, reverse=True))) + ")"
+                        + ("(?!" + "|".join(map(re.escape, sp.not_followed)) + ")" if sp.not_followed else "")), sp)
             for sp in self.spans]
 
     def codes(self) -> set[str]:
@@ -134,10 +138,12 @@ class SymptomGrammar:
                     if match.start not in found or match.end > found[match.start].end:
                         found[match.start] = match
                     break
-        for pattern, code in self._span_patterns:
+        for pattern, span in self._span_patterns:
             for m in pattern.finditer(text):
+                if span.bare and self._names_a_part(m.group("gap")):
+                    continue
                 if m.start() not in found or m.end() > found[m.start()].end:
-                    found[m.start()] = Match(m.start(), m.end(), Word("symptom", code))
+                    found[m.start()] = Match(m.start(), m.end(), Word("symptom", span.code))
         for m in self._denial_pattern.finditer(text):
             if m.start() not in found or m.end() > found[m.start()].end:
                 found[m.start()] = Match(m.start(), m.end(), Word("symptom", self.denials[m.group()]), True)
@@ -147,6 +153,9 @@ class SymptomGrammar:
             if code is not None and start not in found:
                 found[start] = Match(start, m.end(), Word("symptom", code), True)
         return found
+
+    def _names_a_part(self, gap: str) -> bool:
+        return any(_longest(self.parts, gap, k, self._part_len) is not None for k in range(len(gap)))
 
     def _pain_of_part_before(self, text: str, end: int) -> str | None:
         """The pain code of the last body part named in the clauses just before `end` (胸口 → chest_pain)."""
