@@ -475,6 +475,13 @@ def _payload_value(slot: str, button: dict[str, str]) -> Any:
     return slots.get(slot) if isinstance(slots, dict) else None
 
 
+_NEGATION_CHARS = frozenset("没不无未别非否")
+
+
+def _negations(text: str) -> frozenset[str]:
+    return frozenset(c for c in text if c in _NEGATION_CHARS)
+
+
 def _button_by_title(slot: str, answer: AnswerContext) -> Any:
     """A button's title typed out, or a near-copy of it ("休息的时候也喘" for "是，休息时也喘")."""
     said = normal(answer.text)
@@ -488,6 +495,8 @@ def _button_by_title(slot: str, answer: AnswerContext) -> Any:
             score = 1.0
         elif numeric:
             continue
+        elif _negations(said) != _negations(title):
+            continue  # "没有加重" is no near-copy of "有加重": a negation said or left out reverses the title
         else:
             common = sum(min(said.count(c), title.count(c)) for c in set(title))
             score = common / max(len(title), len(said))
