@@ -10,7 +10,8 @@ from nlu.lexicon import LEXICON_DIR
 
 @lru_cache(maxsize=1)
 def _names() -> dict[str, dict[str, str]]:
-    """Code -> the first (plainest) word the NLU lexicon lists for it: fever -> 发烧."""
+    """Code -> the first word the NLU lexicon lists for it, which the lexicon keeps the plainest (fever -> 发烧;
+    tests/nlu/test_code_names.py holds it to that)."""
     names: dict[str, dict[str, str]] = {}
     for path in sorted(LEXICON_DIR.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

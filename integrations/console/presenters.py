@@ -250,11 +250,10 @@ async def patient_card(runtime: Runtime, c: Consultation, state: ConversationSta
     level = (state.latest_triage or {}).get("level") or c.level
     complaint = slots.get("chief_complaint")
     present = build_intake(state, []).symptoms_present[:3]
-    if complaint and (complaint != "other" or not present):
-        complaint_text = words.value("chief_complaint", complaint)
-    else:  # no complaint chosen, or only "other": the first symptoms the patient named say more
-        complaint_text = words.data["separator"].join(words.code(i.code, i.label) for i in present) \
-            or words.value("chief_complaint", None)
+    if present:  # the first symptoms the patient has say more than the complaint's group ("发烧、咳嗽" over "发热")
+        complaint_text = words.data["separator"].join(words.code(i.code, i.label) for i in present)
+    else:
+        complaint_text = words.value("chief_complaint", complaint if complaint and complaint != "other" else None)
     age = slots.get("age")
     if age is None and isinstance(slots.get("age_months"), (int, float)):
         age = slots["age_months"] / 12
