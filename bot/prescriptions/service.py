@@ -216,6 +216,34 @@ class Prescriptions:
                                     .order_by(PrescriptionRow.signed_at.desc()))).all()
         return [self._public(r) for r in rows]
 
+    async def for_conversations(self, conversation_ids: list[str]) -> list[Prescription]:
+        """The prescriptions of several conversations (one patient's, through a bound card), newest first."""
+        if not conversation_ids:
+            return []
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(PrescriptionRow).where(PrescriptionRow.conversation_id.in_(conversation_ids))
+                                    .order_by(PrescriptionRow.signed_at.desc()))).all()
+        return [self._public(r) for r in rows]
+
+    async def orders_of(self, prescription_ids: list[str]) -> dict[str, Order]:
+        """The orders of these prescriptions, by prescription id (one query)."""
+        if not prescription_ids:
+            return {}
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(PrescriptionOrderRow).where(
+                PrescriptionOrderRow.prescription_id.in_(prescription_ids)))).all()
+        return {r.prescription_id: _order(r) for r in rows}
+
+    async def waiting_renewals(self, conversation_ids: list[str]) -> list[Renewal]:
+        """Renewal requests of these conversations still waiting for a doctor, oldest first."""
+        if not conversation_ids:
+            return []
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(RenewalRow).where(RenewalRow.conversation_id.in_(conversation_ids),
+                                                             RenewalRow.status == "waiting")
+                                    .order_by(RenewalRow.requested_at))).all()
+        return [_renewal(r) for r in rows]
+
     async def by_doctor(self, doctor_id: int, limit: int = 100) -> list[Prescription]:
         async with self.db.session() as s:
             rows = (await s.scalars(select(PrescriptionRow).where(PrescriptionRow.doctor_id == doctor_id)
@@ -534,6 +562,10 @@ class Prescriptions:
                 seen.add(codes)
                 found.append(p)
         return found
+
+    def payments_instructions(self) -> str:
+        """How the patient pays an order waiting for payment (what the provider said when it was opened)."""
+        return str(getattr(self.payments, "instructions", "") or self.settings.payment_instructions)
 
     def chronic_names(self, p: Prescription) -> str:
         return "、".join(m.name for x in p.lines if (m := self.formulary.get(x.code)) is not None and m.chronic)
