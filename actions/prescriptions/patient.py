@@ -48,6 +48,21 @@ async def renewal_candidates(ctx: ActionContext, prescriptions: Prescriptions, o
         ctx.set_slot("renewal_count", 0)
         ctx.utter("utter_rx_no_previous", **contact_variables(ctx, offers))
         return
+    named = prescriptions.formulary.kinds_in(ctx.message.text or "") if ctx.message is not None else frozenset()
+    if chosen is None and named:
+        # "想续开二甲双胍": only the prescriptions holding what the patient named; none → said, never another medicine.
+        matching = [p for p in found if any(named & m.kinds for x in p.lines if (m := prescriptions.formulary.get(x.code)))]
+        if not matching:
+            ctx.set_slot("renewal_count", 0)
+            shown = found[:MAX_CHOICES]
+            lines = [f"{n}. {prescriptions.chronic_names(p)}（{_day(prescriptions, p)}，处方号 {p.id}）"
+                     for n, p in enumerate(shown, 1)]
+            ctx.send(BotMessage(
+                text=ctx.text("utter_rx_renewal_not_named", **contact_variables(ctx, offers)) + "\n" + "\n".join(lines),
+                buttons=(*(Button(f"续第{n}张", f'/renew_prescription{{"rx_id": "{p.id}"}}') for n, p in enumerate(shown, 1)),
+                         Button("转人工医生", "/request_doctor"))))
+            return
+        found = matching
     if chosen is None and len(found) > 1:
         ctx.set_slot("renewal_count", 0)  # the flow ends here; the patient's choice starts it again
         shown = found[:MAX_CHOICES]
