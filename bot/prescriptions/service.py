@@ -29,7 +29,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config, ensure_secret_key
-from bot.consultations import ConsultationError, Consultations, Staff
+from bot.consultations import ConsultationError, Consultations, Staff, topics
 from bot.crypto import FieldCipher
 from bot.db import Database, utcnow
 from bot.engine import Engine
@@ -47,8 +47,10 @@ from bot.prescriptions.checks import (
     review_refusal,
 )
 from bot.prescriptions.formulary import Formulary, load_formulary
+from bot.prescriptions.notices import PRESCRIBERS, PrescriptionRejected
 from bot.prescriptions.models import PrescriptionOrderRow, PrescriptionReviewRow, PrescriptionRow, RenewalRow
 from bot.prescriptions.payments import ManualPayments, PaymentProvider, PaymentRequest, PaymentResult
+from bot.pubsub import PubSub
 from bot.supervision.audit import AuditEntry, AuditTrail
 
 if TYPE_CHECKING:
@@ -185,8 +187,10 @@ class Prescriptions:
     """The prescription domain of one process: a service built once at start (`build_prescriptions`)."""
 
     def __init__(self, config: Config, db: Database, engine: Engine, audit: AuditTrail, cipher: FieldCipher,
-                 consultations: Consultations, payments: PaymentProvider | None = None) -> None:
+                 consultations: Consultations, payments: PaymentProvider | None = None,
+                 pubsub: PubSub | None = None) -> None:
         self.db, self.engine, self.audit, self.cipher, self.consultations = db, engine, audit, cipher, consultations
+        self.pubsub = pubsub
         self.settings = Settings.from_section(config.section("prescriptions"))
         self.formulary: Formulary = load_formulary(config.resolve(self.settings.formulary_dir))
         self.payments: PaymentProvider = payments or ManualPayments(self.settings.payment_instructions)
@@ -400,7 +404,21 @@ class Prescriptions:
                              {"version": p.version})
         if approve:
             await self._announce_approved(p, staff.actor)
+        else:
+            await self._tell_doctor_rejected(p, staff)
         return p
+
+    async def _tell_doctor_rejected(self, p: Prescription, pharmacist: Staff) -> None:
+        """The prescribing doctor learns at once (console stream, and Telegram if linked); the page lists it too."""
+        if self.pubsub is None:
+            return
+        notice = PrescriptionRejected(
+            prescription_id=p.id, version=p.version, doctor_id=p.doctor_id, department=p.department,
+            medicines=tuple(m.name for x in p.lines if (m := self.formulary.get(x.code)) is not None),
+            pharmacist=f"{pharmacist.display_name} {pharmacist.title}".strip(), reason=p.review_reason or "",
+            at=p.reviewed_at or utcnow())
+        await self.pubsub.publish(topics.staff(p.doctor_id), notice)
+        await self.pubsub.publish(PRESCRIBERS, notice)
 
     async def _announce_approved(self, p: Prescription, actor: str) -> None:
         text = ("您的处方已由药师审核通过（处方号 " + p.id + "）。\n" + self.describe(p) +
@@ -692,9 +710,9 @@ def _renewal(row: RenewalRow) -> Renewal:
 
 
 def build_prescriptions(config: Config, db: Database, engine: Engine, audit: AuditTrail, cipher: FieldCipher,
-                        consultations: Consultations) -> Prescriptions:
+                        consultations: Consultations, pubsub: PubSub) -> Prescriptions:
     """The service factory (the `actions.prescriptions` plugin provides it): the formulary is read once, here."""
-    return Prescriptions(config, db, engine, audit, cipher, consultations)
+    return Prescriptions(config, db, engine, audit, cipher, consultations, pubsub=pubsub)
 
 
 def prescriptions(runtime: "Runtime") -> Prescriptions:
