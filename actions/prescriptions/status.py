@@ -3,8 +3,8 @@
 An interceptor after the safety screen (10) and the live-session relay (20) — a red flag is answered first,
 and a patient in a live session talks to the doctor, not to this — and before the free-question
 answering (60): the question is recognised by the reviewed phrases of `status_questions.yml` (or the payload
-`/ask_prescription_status`), answered from the patient's own prescriptions, orders and waiting renewal
-requests (`Prescriptions`), and the dialogue that was running goes on afterwards. No prescription: an
+`/ask_prescription_status`), answered from the patient's own prescriptions (the bound card's across
+conversations: `cards.py`), orders and this conversation's waiting renewal requests (`Prescriptions`), and the dialogue that was running goes on afterwards. No prescription: an
 honest answer with 转人工. No new NLU intent: the wording is matched here, where it is reviewed.
 """
 from __future__ import annotations
@@ -16,8 +16,11 @@ from pathlib import Path
 
 import yaml
 
+from actions.prescriptions.cards import patient_prescriptions
 from actions.services.offers import HospitalOffers, contact_variables
 from bot.action_api import ActionContext, interceptor
+from bot.db import Database
+from bot.engine import Engine
 from bot.messages import BotMessage, Button
 from bot.prescriptions.service import APPROVED, CANCELLED, PENDING, REJECTED, Order, Prescription, Prescriptions, yuan
 
@@ -38,19 +41,14 @@ def asks_about_prescription(text: str) -> bool:
     return any(p.search(compact) for p in _patterns())
 
 
-async def patient_conversations(ctx: ActionContext) -> list[str]:
-    """The conversations whose prescriptions are this patient's: this one (a bound card adds its others)."""
-    return [ctx.conversation_id]
-
-
 @interceptor("prescription_status", STATUS_PRIORITY)
-async def prescription_status(ctx: ActionContext, prescriptions: Prescriptions, offers: HospitalOffers) -> bool:
+async def prescription_status(ctx: ActionContext, prescriptions: Prescriptions, offers: HospitalOffers, db: Database,
+                              engine: Engine) -> bool:
     asked = ctx.parse is not None and ctx.parse.intent.name == INTENT
     if not asked and not (ctx.message is not None and asks_about_prescription(ctx.message.text or "")):
         return False
-    conversations = await patient_conversations(ctx)
-    found = await prescriptions.for_conversations(conversations)
-    renewals = await prescriptions.waiting_renewals(conversations)
+    found = await patient_prescriptions(ctx, prescriptions, db, engine)  # the bound card's, across conversations
+    renewals = await prescriptions.waiting_renewals([ctx.conversation_id])
     if not found and not renewals:
         ctx.utter("utter_rx_status_none", **contact_variables(ctx, offers))
         return True

@@ -570,10 +570,11 @@ class Prescriptions:
 
     # ---- renewal (续方) -------------------------------------------------------------------------
 
-    async def renewable(self, conversation_id: str) -> list[Prescription]:
-        """The conversation's approved prescriptions holding a chronic medicine, newest first (one per set of medicines)."""
+    async def renewable(self, conversation_id: str, among: list[Prescription] | None = None) -> list[Prescription]:
+        """The approved prescriptions holding a chronic medicine, newest first (one per set of medicines): the
+        conversation's, or `among` those given (the bound card's across conversations: actions/prescriptions/cards.py)."""
         found, seen = [], set()
-        for p in await self.for_conversation(conversation_id):
+        for p in among if among is not None else await self.for_conversation(conversation_id):
             codes = tuple(sorted(x.code for x in p.lines))
             chronic = any((m := self.formulary.get(x.code)) is not None and m.chronic for x in p.lines)
             if p.status == APPROVED and chronic and codes not in seen:
@@ -588,11 +589,14 @@ class Prescriptions:
     def chronic_names(self, p: Prescription) -> str:
         return "、".join(m.name for x in p.lines if (m := self.formulary.get(x.code)) is not None and m.chronic)
 
-    async def request_renewal(self, turn: InTurn, conversation_id: str, previous_id: str) -> Renewal:
-        """A renewal request in the patient's turn; a doctor of the prescription's department reissues or declines."""
+    async def request_renewal(self, turn: InTurn, conversation_id: str, previous_id: str,
+                              theirs: frozenset[str] = frozenset()) -> Renewal:
+        """A renewal request in the patient's turn; a doctor of the prescription's department reissues or declines.
+        The previous prescription is this conversation's or one of `theirs` (the bound card's, elsewhere); the
+        request, the new prescription and every notice belong to this conversation."""
         session = await turn.transaction()
         previous = await session.get(PrescriptionRow, previous_id)
-        if previous is None or previous.conversation_id != conversation_id:
+        if previous is None or (previous.conversation_id != conversation_id and previous_id not in theirs):
             raise PrescriptionError("not_found", "no such prescription")
         waiting = await session.scalar(select(RenewalRow).where(
             RenewalRow.previous_id == previous_id, RenewalRow.status == "waiting"))
