@@ -1,7 +1,7 @@
 """Whose prescriptions: the bound card's, across the patient's conversations (docs/prescriptions.md, "Cards").
 
-A card (就诊卡, bot/patients.py) is a person: the same ID number bound from WeChat and from the web is one
-person, the cards of one account are different people (本人, 父母, 子女…). A prescription belongs to the card
+A card (就诊卡, bot/patients.py) is a person: the same ID number with the same phone (both keyed hashes), bound
+from WeChat and from the web, is one person (an ID number alone, which others may know, is not enough), the cards of one account are different people (本人, 父母, 子女…). A prescription belongs to the card
 that was active in its conversation when it was signed (the last `card_bound` / `card_chosen` event before it).
 With an active card, the patient's prescriptions are those of that person in every conversation where the card
 is bound, plus this conversation's prescriptions written before any card was chosen; never another family
@@ -31,7 +31,8 @@ async def patient_prescriptions(ctx: ActionContext, prescriptions: Prescriptions
             return await prescriptions.for_conversation(ctx.conversation_id)
         same_person = (await s.execute(
             select(MedicalCard.id, Patient.channel, Patient.external_id).join(Patient, Patient.id == MedicalCard.patient_id)
-            .where(MedicalCard.id_number_hash == card.id_number_hash))).all()
+            .where(MedicalCard.id_number_hash == card.id_number_hash, MedicalCard.phone_hash == card.phone_hash,
+                   MedicalCard.removed_at.is_(None)))).all()
     cards = {row.id for row in same_person}
     conversations = sorted({conversation_id_for(row.channel, row.external_id) for row in same_person}
                            | {ctx.conversation_id})

@@ -88,7 +88,8 @@ def _describe(ctx: ActionContext, prescriptions: Prescriptions, p: Prescription,
         return head + ctx.text("rx_status_rejected")
     if p.status == CANCELLED:
         return head + ctx.text("rx_status_cancelled")
-    link = prescriptions.page_link(p)
+    # The e-prescription (diagnosis included) is linked in the conversation it was written in, not elsewhere.
+    link = prescriptions.page_link(p) if p.conversation_id == ctx.conversation_id else ""
     tail = ctx.text("rx_status_link", link=link) if link else ""
     if order is None:
         return head + ctx.text("rx_status_approved") + tail

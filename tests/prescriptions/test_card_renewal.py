@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from bot.prescriptions.service import Prescriptions
 from bot.runtime import Runtime
 from tests.console.helpers import say, texts
 from tests.prescriptions.test_renewal import approved_before
@@ -13,7 +14,8 @@ ID_FATHER = "11010519491231002X"  # valid GB 11643-1999 numbers
 ID_MOTHER = "110105195203150013"
 
 
-async def bind(http: httpx.AsyncClient, sender: str, id_number: str, relation: str = "1", name: str = "张建国") -> None:
+async def bind(http: httpx.AsyncClient, sender: str, id_number: str, relation: str = "1", name: str = "张建国",
+               phone: str = "13800138000") -> None:
     """Bind a card by typing (relation: the button's number, 1 本人, 2 父母)."""
     first = texts(await say(http, sender, "/bind_card"))
     if "隐私说明" in first:
@@ -22,7 +24,7 @@ async def bind(http: httpx.AsyncClient, sender: str, id_number: str, relation: s
     assert "姓名" in texts(await say(http, sender, relation))
     assert "身份证" in texts(await say(http, sender, name))
     assert "手机" in texts(await say(http, sender, id_number))
-    assert "绑定成功" in texts(await say(http, sender, "13800138000"))
+    assert "绑定成功" in texts(await say(http, sender, phone))
 
 
 async def test_the_same_card_renews_from_another_conversation(runtime: Runtime, client: httpx.AsyncClient,
@@ -38,9 +40,11 @@ async def test_the_same_card_renews_from_another_conversation(runtime: Runtime, 
     [renewal] = (await client.get("/api/console/prescriptions/renewals")).json()
     assert renewal["previous_id"] == previous and renewal["conversation_id"] == "card-app"
 
-    # Another person's card (a stranger's account) finds nothing.
+    # Another person's card (a stranger's account) finds nothing; nor does the same ID number with another phone.
     await bind(client, "card-other", ID_MOTHER)
     assert "没有查到" in texts(await say(client, "card-other", "再开点降压药"))
+    await bind(client, "card-guess", ID_FATHER, phone="13900139000")
+    assert "没有查到" in texts(await say(client, "card-guess", "再开点降压药"))
 
 
 async def test_a_family_members_card_does_not_see_the_prescription(runtime: Runtime, client: httpx.AsyncClient,
@@ -60,7 +64,10 @@ async def test_the_status_question_answers_for_the_card_across_conversations(
     await bind(client, "card-st-1", ID_FATHER)
     _, _, previous = await approved_before(runtime, client, other_client, "card-st-1")
     await bind(client, "card-st-2", ID_FATHER)
+    runtime.services.get(Prescriptions).settings.public_url = "https://hospital.example"
     answer = texts(await say(client, "card-st-2", "我的处方审核好了吗"))
     assert previous in answer and "已审核通过" in answer
+    assert "hospital.example" not in answer  # the e-prescription is linked only where it was written
+    assert "hospital.example" in texts(await say(client, "card-st-1", "我的处方审核好了吗"))
     await bind(client, "card-st-3", ID_MOTHER)
     assert "没有查到" in texts(await say(client, "card-st-3", "我的处方审核好了吗"))
