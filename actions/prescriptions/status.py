@@ -59,7 +59,8 @@ async def prescription_status(ctx: ActionContext, prescriptions: Prescriptions, 
     for p in shown:
         order = orders.get(p.id)
         lines.append(_describe(ctx, prescriptions, p, order))
-        if p.status == APPROVED and order is None and not buttons:  # the newest one waiting for a choice
+        if p.status == APPROVED and order is None and not buttons and p.conversation_id == ctx.conversation_id:
+            # The newest one of this conversation waiting for a choice (an order is opened where it was written).
             buttons = [Button("送药到家", f'/prescription_fulfil{{"rx_id": "{p.id}", "rx_fulfilment": "delivery"}}'),
                        Button("到院自取", f'/prescription_fulfil{{"rx_id": "{p.id}", "rx_fulfilment": "pickup"}}')]
     for r in renewals:
@@ -92,7 +93,8 @@ def _describe(ctx: ActionContext, prescriptions: Prescriptions, p: Prescription,
     link = prescriptions.page_link(p) if p.conversation_id == ctx.conversation_id else ""
     tail = ctx.text("rx_status_link", link=link) if link else ""
     if order is None:
-        return head + ctx.text("rx_status_approved") + tail
+        here = p.conversation_id == ctx.conversation_id
+        return head + ctx.text("rx_status_approved" if here else "rx_status_approved_elsewhere") + tail
     pickup = order.fulfilment == "pickup"
     variables = {"order_id": order.id, "amount": yuan(order.amount_fen), "tracking": order.tracking or "",
                  "instructions": prescriptions.payments_instructions(),

@@ -65,9 +65,12 @@ async def test_the_status_question_answers_for_the_card_across_conversations(
     _, _, previous = await approved_before(runtime, client, other_client, "card-st-1")
     await bind(client, "card-st-2", ID_FATHER)
     runtime.services.get(Prescriptions).settings.public_url = "https://hospital.example"
-    answer = texts(await say(client, "card-st-2", "我的处方审核好了吗"))
+    replies = await say(client, "card-st-2", "我的处方审核好了吗")
+    answer = texts(replies)
+    assert "送药到家" not in [b["title"] for m in replies for b in m.get("buttons") or []]
     assert previous in answer and "已审核通过" in answer
     assert "hospital.example" not in answer  # the e-prescription is linked only where it was written
+    assert "当时开方的对话" in answer  # and ordered there: no 送药到家 button here that could not work
     assert "hospital.example" in texts(await say(client, "card-st-1", "我的处方审核好了吗"))
     await bind(client, "card-st-3", ID_MOTHER)
     assert "没有查到" in texts(await say(client, "card-st-3", "我的处方审核好了吗"))
