@@ -8,7 +8,7 @@ renewal request for a doctor.
 """
 from __future__ import annotations
 
-from actions.prescriptions import patient  # noqa: F401 (registers the actions)
+from actions.prescriptions import patient, status  # noqa: F401 (registers the actions and the interceptor)
 from bot.plugins import Plugin
 from bot.prescriptions.service import build_prescriptions
 

@@ -1,10 +1,13 @@
 """What the flows in flows/prescriptions.yml call: order an approved prescription, renew a chronic one."""
 from __future__ import annotations
 
+from actions.prescriptions.cards import patient_prescriptions
 from actions.services.offers import HospitalOffers, contact_variables
 from bot.action_api import ActionContext, action
 from bot.consultations import Consultations
 from bot.crypto import FieldCipher, open_answer
+from bot.db import Database
+from bot.engine import Engine
 from bot.messages import BotMessage, Button
 from bot.prescriptions.service import APPROVED, FULFILMENTS, Prescription, PrescriptionError, Prescriptions, yuan
 
@@ -39,15 +42,32 @@ async def prescription_order(ctx: ActionContext, prescriptions: Prescriptions, c
 
 
 @action("renewal_candidates")
-async def renewal_candidates(ctx: ActionContext, prescriptions: Prescriptions, offers: HospitalOffers) -> None:
-    """The conversation's previous chronic prescriptions. One: it is the one renewed (named to the patient);
-    several: the patient picks one (a button restarts the renewal with `rx_id`)."""
-    found = await prescriptions.renewable(ctx.conversation_id)
+async def renewal_candidates(ctx: ActionContext, prescriptions: Prescriptions, offers: HospitalOffers, db: Database,
+                             engine: Engine) -> None:
+    """The previous chronic prescriptions of this person (the bound card's across conversations, or this
+    conversation's). One: it is the one renewed (named to the patient); several: the patient picks one (a button
+    restarts the renewal with `rx_id`)."""
+    found = await prescriptions.renewable(ctx.conversation_id, await patient_prescriptions(ctx, prescriptions, db, engine))
     chosen = next((p for p in found if p.id == ctx.slot("rx_id")), None)
     if not found:
         ctx.set_slot("renewal_count", 0)
         ctx.utter("utter_rx_no_previous", **contact_variables(ctx, offers))
         return
+    named = prescriptions.formulary.kinds_in(ctx.message.text or "") if ctx.message is not None else frozenset()
+    if chosen is None and named:
+        # "想续开二甲双胍": only the prescriptions holding what the patient named; none → said, never another medicine.
+        matching = [p for p in found if any(named & m.kinds for x in p.lines if (m := prescriptions.formulary.get(x.code)))]
+        if not matching:
+            ctx.set_slot("renewal_count", 0)
+            shown = found[:MAX_CHOICES]
+            lines = [f"{n}. {prescriptions.chronic_names(p)}（{_day(prescriptions, p)}，处方号 {p.id}）"
+                     for n, p in enumerate(shown, 1)]
+            ctx.send(BotMessage(
+                text=ctx.text("utter_rx_renewal_not_named", **contact_variables(ctx, offers)) + "\n" + "\n".join(lines),
+                buttons=(*(Button(f"续第{n}张", f'/renew_prescription{{"rx_id": "{p.id}"}}') for n, p in enumerate(shown, 1)),
+                         Button("转人工医生", "/request_doctor"))))
+            return
+        found = matching
     if chosen is None and len(found) > 1:
         ctx.set_slot("renewal_count", 0)  # the flow ends here; the patient's choice starts it again
         shown = found[:MAX_CHOICES]
@@ -70,11 +90,13 @@ def _day(prescriptions: Prescriptions, p: Prescription) -> str:
 
 
 @action("renewal_request")
-async def renewal_request(ctx: ActionContext, prescriptions: Prescriptions, consultations: Consultations) -> None:
+async def renewal_request(ctx: ActionContext, prescriptions: Prescriptions, consultations: Consultations, db: Database,
+                          engine: Engine) -> None:
     """Queue the renewal for a doctor of the prescription's department (a doctor reissues or declines)."""
     rx_id = str(ctx.slot("rx_id") or "")
+    theirs = frozenset(p.id for p in await patient_prescriptions(ctx, prescriptions, db, engine))
     try:
-        renewal = await prescriptions.request_renewal(ctx, ctx.conversation_id, rx_id)
+        renewal = await prescriptions.request_renewal(ctx, ctx.conversation_id, rx_id, theirs)
     except PrescriptionError as exc:
         ctx.utter("utter_rx_order_refused", reason=exc.message)
         return

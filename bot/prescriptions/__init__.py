@@ -5,6 +5,7 @@ See docs/prescriptions.md. The bot never writes a prescription: only a signed-in
 """
 from bot.prescriptions.checks import Finding, Limits, Line, PatientFacts, check_prescription, review_refusal
 from bot.prescriptions.formulary import Formulary, FormularyError, Medicine, load_formulary
+from bot.prescriptions.notices import PrescriptionRejected
 from bot.prescriptions.payments import ManualPayments, PaymentProvider, PaymentRequest, PaymentResult
 from bot.prescriptions.service import (
     Order,
@@ -18,6 +19,7 @@ from bot.prescriptions.service import (
 
 __all__ = [
     "Finding", "Formulary", "FormularyError", "Limits", "Line", "ManualPayments", "Medicine", "Order", "PatientFacts",
-    "PaymentProvider", "PaymentRequest", "PaymentResult", "Prescription", "PrescriptionError", "Prescriptions",
+    "PaymentProvider", "PaymentRequest", "PaymentResult", "Prescription", "PrescriptionError", "PrescriptionRejected",
+    "Prescriptions",
     "Renewal", "build_prescriptions", "check_prescription", "load_formulary", "prescriptions", "review_refusal",
 ]

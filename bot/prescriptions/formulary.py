@@ -127,6 +127,15 @@ class Formulary:
                 return medicine.name
         return kind
 
+    def kinds_in(self, text: str) -> frozenset[str]:
+        """The classes and ingredients a patient's message names ("想续开二甲双胍" → metformin; "降压药" → antihypertensive)."""
+        found = {code for code, term in self.terms.items()
+                 if any(len(w) >= 2 and w in text for w in (term.name, *term.words))}
+        for medicine in self.medicines.values():
+            if medicine.name in text:
+                found.update(medicine.kinds)
+        return frozenset(found)
+
     def resolve(self, words: list[str] | tuple[str, ...]) -> frozenset[str]:
         """The class and ingredient codes of what a patient or doctor wrote ("辛伐他汀" → statin, simvastatin…)."""
         found: set[str] = set()

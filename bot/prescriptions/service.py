@@ -29,7 +29,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config, ensure_secret_key
-from bot.consultations import ConsultationError, Consultations, Staff
+from bot.consultations import ConsultationError, Consultations, Staff, topics
 from bot.crypto import FieldCipher
 from bot.db import Database, utcnow
 from bot.engine import Engine
@@ -47,8 +47,10 @@ from bot.prescriptions.checks import (
     review_refusal,
 )
 from bot.prescriptions.formulary import Formulary, load_formulary
+from bot.prescriptions.notices import PRESCRIBERS, PrescriptionRejected
 from bot.prescriptions.models import PrescriptionOrderRow, PrescriptionReviewRow, PrescriptionRow, RenewalRow
 from bot.prescriptions.payments import ManualPayments, PaymentProvider, PaymentRequest, PaymentResult
+from bot.pubsub import PubSub
 from bot.supervision.audit import AuditEntry, AuditTrail
 
 if TYPE_CHECKING:
@@ -185,8 +187,10 @@ class Prescriptions:
     """The prescription domain of one process: a service built once at start (`build_prescriptions`)."""
 
     def __init__(self, config: Config, db: Database, engine: Engine, audit: AuditTrail, cipher: FieldCipher,
-                 consultations: Consultations, payments: PaymentProvider | None = None) -> None:
+                 consultations: Consultations, payments: PaymentProvider | None = None,
+                 pubsub: PubSub | None = None) -> None:
         self.db, self.engine, self.audit, self.cipher, self.consultations = db, engine, audit, cipher, consultations
+        self.pubsub = pubsub
         self.settings = Settings.from_section(config.section("prescriptions"))
         self.formulary: Formulary = load_formulary(config.resolve(self.settings.formulary_dir))
         self.payments: PaymentProvider = payments or ManualPayments(self.settings.payment_instructions)
@@ -215,6 +219,34 @@ class Prescriptions:
             rows = (await s.scalars(select(PrescriptionRow).where(PrescriptionRow.conversation_id == conversation_id)
                                     .order_by(PrescriptionRow.signed_at.desc()))).all()
         return [self._public(r) for r in rows]
+
+    async def for_conversations(self, conversation_ids: list[str]) -> list[Prescription]:
+        """The prescriptions of several conversations (one patient's, through a bound card), newest first."""
+        if not conversation_ids:
+            return []
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(PrescriptionRow).where(PrescriptionRow.conversation_id.in_(conversation_ids))
+                                    .order_by(PrescriptionRow.signed_at.desc()))).all()
+        return [self._public(r) for r in rows]
+
+    async def orders_of(self, prescription_ids: list[str]) -> dict[str, Order]:
+        """The orders of these prescriptions, by prescription id (one query)."""
+        if not prescription_ids:
+            return {}
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(PrescriptionOrderRow).where(
+                PrescriptionOrderRow.prescription_id.in_(prescription_ids)))).all()
+        return {r.prescription_id: _order(r) for r in rows}
+
+    async def waiting_renewals(self, conversation_ids: list[str]) -> list[Renewal]:
+        """Renewal requests of these conversations still waiting for a doctor, oldest first."""
+        if not conversation_ids:
+            return []
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(RenewalRow).where(RenewalRow.conversation_id.in_(conversation_ids),
+                                                             RenewalRow.status == "waiting")
+                                    .order_by(RenewalRow.requested_at))).all()
+        return [_renewal(r) for r in rows]
 
     async def by_doctor(self, doctor_id: int, limit: int = 100) -> list[Prescription]:
         async with self.db.session() as s:
@@ -372,7 +404,21 @@ class Prescriptions:
                              {"version": p.version})
         if approve:
             await self._announce_approved(p, staff.actor)
+        else:
+            await self._tell_doctor_rejected(p, staff)
         return p
+
+    async def _tell_doctor_rejected(self, p: Prescription, pharmacist: Staff) -> None:
+        """The prescribing doctor learns at once (console stream, and Telegram if linked); the page lists it too."""
+        if self.pubsub is None:
+            return
+        notice = PrescriptionRejected(
+            prescription_id=p.id, version=p.version, doctor_id=p.doctor_id, department=p.department,
+            medicines=tuple(m.name for x in p.lines if (m := self.formulary.get(x.code)) is not None),
+            pharmacist=f"{pharmacist.display_name} {pharmacist.title}".strip(), reason=p.review_reason or "",
+            at=p.reviewed_at or utcnow())
+        await self.pubsub.publish(topics.staff(p.doctor_id), notice)
+        await self.pubsub.publish(PRESCRIBERS, notice)
 
     async def _announce_approved(self, p: Prescription, actor: str) -> None:
         text = ("您的处方已由药师审核通过（处方号 " + p.id + "）。\n" + self.describe(p) +
@@ -524,10 +570,11 @@ class Prescriptions:
 
     # ---- renewal (续方) -------------------------------------------------------------------------
 
-    async def renewable(self, conversation_id: str) -> list[Prescription]:
-        """The conversation's approved prescriptions holding a chronic medicine, newest first (one per set of medicines)."""
+    async def renewable(self, conversation_id: str, among: list[Prescription] | None = None) -> list[Prescription]:
+        """The approved prescriptions holding a chronic medicine, newest first (one per set of medicines): the
+        conversation's, or `among` those given (the bound card's across conversations: actions/prescriptions/cards.py)."""
         found, seen = [], set()
-        for p in await self.for_conversation(conversation_id):
+        for p in among if among is not None else await self.for_conversation(conversation_id):
             codes = tuple(sorted(x.code for x in p.lines))
             chronic = any((m := self.formulary.get(x.code)) is not None and m.chronic for x in p.lines)
             if p.status == APPROVED and chronic and codes not in seen:
@@ -535,14 +582,21 @@ class Prescriptions:
                 found.append(p)
         return found
 
+    def payments_instructions(self) -> str:
+        """How the patient pays an order waiting for payment (what the provider said when it was opened)."""
+        return str(getattr(self.payments, "instructions", "") or self.settings.payment_instructions)
+
     def chronic_names(self, p: Prescription) -> str:
         return "、".join(m.name for x in p.lines if (m := self.formulary.get(x.code)) is not None and m.chronic)
 
-    async def request_renewal(self, turn: InTurn, conversation_id: str, previous_id: str) -> Renewal:
-        """A renewal request in the patient's turn; a doctor of the prescription's department reissues or declines."""
+    async def request_renewal(self, turn: InTurn, conversation_id: str, previous_id: str,
+                              theirs: frozenset[str] = frozenset()) -> Renewal:
+        """A renewal request in the patient's turn; a doctor of the prescription's department reissues or declines.
+        The previous prescription is this conversation's or one of `theirs` (the bound card's, elsewhere); the
+        request, the new prescription and every notice belong to this conversation."""
         session = await turn.transaction()
         previous = await session.get(PrescriptionRow, previous_id)
-        if previous is None or previous.conversation_id != conversation_id:
+        if previous is None or (previous.conversation_id != conversation_id and previous_id not in theirs):
             raise PrescriptionError("not_found", "no such prescription")
         waiting = await session.scalar(select(RenewalRow).where(
             RenewalRow.previous_id == previous_id, RenewalRow.status == "waiting"))
@@ -660,9 +714,9 @@ def _renewal(row: RenewalRow) -> Renewal:
 
 
 def build_prescriptions(config: Config, db: Database, engine: Engine, audit: AuditTrail, cipher: FieldCipher,
-                        consultations: Consultations) -> Prescriptions:
+                        consultations: Consultations, pubsub: PubSub) -> Prescriptions:
     """The service factory (the `actions.prescriptions` plugin provides it): the formulary is read once, here."""
-    return Prescriptions(config, db, engine, audit, cipher, consultations)
+    return Prescriptions(config, db, engine, audit, cipher, consultations, pubsub=pubsub)
 
 
 def prescriptions(runtime: "Runtime") -> Prescriptions:

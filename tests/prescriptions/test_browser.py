@@ -97,6 +97,8 @@ def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
         li.click("#rx-sign")
         expect(li.locator("#mine tbody tr .rx-status").first).to_have_text("待审核")
         assert eventually(lambda: patient_saw("正在由药师审核"), "the patient is told the prescription is under review")
+        li.goto(server.url + "/console")  # the workbench: a rejection arrives live on its event stream
+        expect(li.locator("#connection")).to_have_text("实时连接")
 
         wang = browser.new_context(locale="zh-CN").new_page()
         signed_in_to = server.url + "/console/prescriptions"
@@ -113,6 +115,10 @@ def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
         wang.fill(".review-reason", "72岁首次调整，建议从半片起始")
         wang.click(".review-reject")
         expect(wang.locator("#review-queue")).to_contain_text("没有待审核的处方")
+        banner = li.locator("#alerts .alert-banner", has_text="未通过药师审核")
+        expect(banner).to_contain_text("72岁首次调整，建议从半片起始")
+        expect(banner).to_contain_text("苯磺酸氨氯地平片")
+        expect(banner.locator("a")).to_have_attribute("href", "/console/prescriptions")
 
         li.goto(signed_in_to)
         row = li.locator("#mine tbody tr").first

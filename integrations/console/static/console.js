@@ -374,6 +374,16 @@ function connect() {
     } else { state.unread.add(message.consultation_id); loadLists(); }
   });
   source.addEventListener("alert", (event) => showAlert(JSON.parse(event.data)));
+  // A pharmacist rejected one of my prescriptions (docs/prescriptions.md): a banner to the prescriptions page.
+  source.addEventListener("prescription_rejected", (event) => {
+    const message = JSON.parse(event.data);
+    const banner = el("div", { class: "alert-banner", "data-id": "rx:" + message.prescription_id },
+      el("span", { class: "alert-text" }, "处方 ", message.prescription_id, "（", (message.medicines || []).join("、"),
+        "）未通过药师审核：", message.pharmacist, "：", message.reason),
+      el("a", { href: "/console/prescriptions" }, "去修改"),
+      el("button", { type: "button", onclick: () => banner.remove() }, "知道了"));
+    $("alerts").prepend(banner);
+  });
   source.addEventListener("invited", (event) => {
     const message = JSON.parse(event.data);
     state.invited.set(message.consultation_id, message.by.name + " " + (message.by.title || ""));

@@ -1,4 +1,5 @@
-"""Doctors on Telegram: linking, queue notifications with an accept button, the live chat, /close, /rx.
+"""Doctors on Telegram: linking, queue notifications with an accept button, the live chat, /close, /rx, and a
+prescription the pharmacist rejected (to its doctor, once).
 
 The consultation domain (`bot.consultations`) decides everything; this module only carries it
 to and from Telegram. It learns of changes through `runtime.pubsub` (department topics for the
@@ -31,9 +32,10 @@ from bot.consultations import (
     topics,
 )
 from bot.db import utcnow
+from bot.prescriptions.notices import PRESCRIBERS, PrescriptionRejected
 from bot.staff_links import LinkError
 from bot.supervision import AuditEntry
-from integrations.telegram.doctors.prescribing import prescribe_from_telegram
+from integrations.telegram.doctors.prescribing import prescribe_from_telegram, tell_rejected
 from integrations.telegram.doctors.queue import ACCEPT_PREFIX, JOIN_PREFIX, QueueNotices
 from integrations.telegram.doctors.relay import Relay
 from integrations.telegram.doctors.sessions import Sessions
@@ -83,7 +85,7 @@ class DoctorDesk:
 
     async def refresh(self) -> None:
         """Listen to every department's queue and to the doctors who work a session from Telegram."""
-        wanted = {topics.department(code) for code in self.service.departments.codes()}
+        wanted = {topics.department(code) for code in self.service.departments.codes()} | {PRESCRIBERS}
         wanted |= {topics.staff(staff_id) for staff_id in await self.sessions._session_staff()}
         await self.subscriptions.ensure(wanted)
 
@@ -272,8 +274,11 @@ class DoctorDesk:
         events = await self.runtime.engine.events(c.conversation_id)
         return render_summary(build_intake(state, events), self.channel.text)
 
-    async def _on_pubsub(self, topic: str, message: Notice) -> None:
-        if isinstance(message, ConsultationChanged):
+    async def _on_pubsub(self, topic: str, message: Notice | PrescriptionRejected) -> None:
+        if isinstance(message, PrescriptionRejected):
+            if topic == PRESCRIBERS:  # the staff topic carries it too, for the console: told once
+                await tell_rejected(self, message)
+        elif isinstance(message, ConsultationChanged):
             if topic.startswith(topics.DEPARTMENT):
                 await self.queue._on_queue_change(message.change, message.consultation)
         elif isinstance(message, DepartmentAlert):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.consultations import Staff
 from bot.prescriptions.checks import FREQUENCIES, Line
+from bot.prescriptions.notices import PrescriptionRejected
 from bot.prescriptions.service import PrescriptionError, Prescriptions, yuan
 from bot.services import ServiceError
 
@@ -75,3 +76,15 @@ async def prescribe_from_telegram(desk: "DoctorDesk", chat_id: int, staff: Staff
         return
     await desk.channel.say(chat_id, "telegram_rx_signed", rx_id=p.id, total=yuan(p.total_fen),
                            items=service.describe(p))
+
+
+async def tell_rejected(desk: "DoctorDesk", notice: PrescriptionRejected) -> None:
+    """A pharmacist rejected a prescription: its doctor, if they linked Telegram, is told once (whichever worker
+    wins) with the reason, and amends it in the console (修改后重新提交)."""
+    chats = await desk.linker.chats_for_staff([notice.doctor_id])
+    chat_id = chats.get(notice.doctor_id)
+    staff = await desk.service.staff.get(notice.doctor_id) if chat_id is not None else None
+    if chat_id is None or staff is None or not staff.active or not await desk.channel.first_time(f"rx-rejected:{notice.prescription_id}:{notice.version}"):
+        return
+    await desk.channel.say(chat_id, "telegram_rx_rejected", rx_id=notice.prescription_id, version=notice.version,
+                           medicines="、".join(notice.medicines), pharmacist=notice.pharmacist, reason=notice.reason)

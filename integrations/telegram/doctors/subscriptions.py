@@ -6,10 +6,11 @@ import logging
 from typing import Any, Awaitable, Callable
 
 from bot.consultations import Notice
+from bot.prescriptions.notices import PrescriptionRejected
 
 log = logging.getLogger("wenzhen.telegram")
 
-Handler = Callable[[str, Notice], Awaitable[None]]
+Handler = Callable[[str, Notice | PrescriptionRejected], Awaitable[None]]
 
 
 class Subscriptions:
