@@ -366,15 +366,26 @@ class Engine:
     # ---- outside a turn --------------------------------------------------------------------
 
     async def _append(self, conversation_id: str, events: list[Event]) -> ConversationState:
-        async with self.locks.hold(conversation_id, self.store.cache_key(conversation_id)) as lease:
-            state = await self.store.load(conversation_id, lease=lease)
-            if state.seq == 0:
-                raise UnknownConversation(conversation_id)
-            after = state.copy()
-            for event in events:
-                after.apply(event)
-            await self.store.append(state, events, after, lease)
-            return after
+        """Append under the conversation's lock. Another writer that got there first (a process with its
+        own lock, as `wenzhen chat` beside `wenzhen serve` on one SQLite file) is met by reloading and
+        appending again — a doctor's reply is never lost to a write conflict."""
+        for attempt in range(3):
+            async with self.locks.hold(conversation_id, self.store.cache_key(conversation_id)) as lease:
+                state = await self.store.load(conversation_id, lease=lease)
+                if state.seq == 0:
+                    raise UnknownConversation(conversation_id)
+                after = state.copy()
+                for event in events:
+                    after.apply(event)
+                try:
+                    await self.store.append(state, events, after, lease)
+                    return after
+                except IntegrityError:
+                    await self.store.forget_cached(conversation_id)
+                    if attempt == 2:
+                        raise
+                    log.warning("conversation %s: write conflict, appending again (%d)", conversation_id, attempt + 1)
+        raise AssertionError("unreachable")
 
     async def _deliver(self, channel: str, sender: str, messages: list[BotMessage]) -> None:
         output = self.outputs.get(channel)
