@@ -79,6 +79,14 @@ def parse_payload(payload: str) -> tuple[str, dict[str, Any], bool]:
     return (intent, slots, True) if isinstance(slots, dict) else (intent, {}, False)
 
 
+_ALLERGY_AFTER = re.compile(r"^\s*(类|类的|类药|类药物|这类药)?(都|也|有点)?过敏")
+_NO_ALLERGY = re.compile(r"^(没有|无|没|不)")
+
+
+def _denies_allergy(text: str) -> bool:
+    return bool(_NO_ALLERGY.match(text.strip()))
+
+
 class Engine:
     def __init__(
         self,
@@ -299,7 +307,16 @@ class Engine:
     def _fill_slots(self, turn: Turn, payload_slots: dict[str, Any], use_entities: bool = True) -> list[str]:
         """Set slots from the payload and from the message's entities; returns the corrected ones."""
         found: dict[str, Any] = {}
+        text = turn.parse.text if turn.parse else ""
         for entity in turn.parse.entities if turn.parse and use_entities else ():
+            if entity.entity == "medication" and _ALLERGY_AFTER.match(text[entity.end:entity.end + 6]):
+                # "对青霉素过敏" names an allergy, not a medicine being taken (it would hide the allergy from the
+                # prescription checks and show the doctor "用药: 抗生素"): kept as the stated drug allergy.
+                known = str(turn.state.slots.get("drug_allergies") or "")
+                said = text[max(0, entity.start - 1):entity.end + 2].strip("，,。 ")
+                if self.flows.slot_spec("drug_allergies") is not None and said not in known:
+                    found["drug_allergies"] = f"{known}；{said}" if known and not _denies_allergy(known) else said
+                continue
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():
