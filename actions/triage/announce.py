@@ -15,6 +15,18 @@ from bot.messages import BotMessage
 from actions.triage.decision import Decision
 
 ADVICE_PREFIX = "utter_emergency_wait_"
+# Advice that says how to place the patient (sit up, half-lie, lie flat, lie on the side): two of them
+# together contradict each other ("半躺" and "躺下、头偏向一侧"), so only the first of this order is given —
+# the one whose danger is the most immediate; advice that places no one (bleeding, poisoning, suicide,
+# chemical in the eye, an infant) is always added.
+POSITIONING = ("unconscious", "seizure", "anaphylaxis", "breathing", "chest_pain", "stroke", "gi_bleeding",
+               "pregnancy", "general")
+
+
+def waiting_advice(advices: list[str]) -> list[str]:
+    """The advice to give while waiting for 120: at most one that places the patient, plus all the others."""
+    placing = [a for a in POSITIONING if a in advices][:1]
+    return [a for a in dict.fromkeys(advices) if a not in POSITIONING or a in placing]
 RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}
 
 
@@ -23,7 +35,7 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
     emergency = decision.level == "emergency"
     if emergency:
         ctx.utter("utter_emergency_call")
-        advices = dict.fromkeys(r.advice for r in decision.fired if r.level == "emergency" and r.advice)
+        advices = waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice])
         for advice in advices:
             ctx.utter(f"{ADVICE_PREFIX}{advice}")
     _send_decision(ctx, decision)
