@@ -87,6 +87,12 @@ def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
         expect(li.locator('#rx-findings [data-check="duplicate"]')).to_contain_text("含相同成分")
         li.locator("#rx-lines tbody tr button").nth(1).click()
         li.locator("#rx-lines tbody tr button").nth(0).click()
+        # The first suggestion for a sustained-release ibuprofen fits its daily maximum (600 mg: 每日2次).
+        li.fill("#rx-search", "布洛芬缓释")
+        li.locator('#rx-results li[data-code="ibuprofen_sr_300"] .rx-add').click()
+        expect(li.locator('#rx-lines tr[data-code="ibuprofen_sr_300"] .rx-frequency')).to_have_value("bid")
+        expect(li.locator('#rx-findings [data-check="dose"]')).to_have_count(0)
+        li.locator('#rx-lines tr[data-code="ibuprofen_sr_300"] button').click()
         li.fill("#rx-search", "氨氯地平")
         li.locator('#rx-results li[data-code="amlodipine_tab_5"] .rx-add').click()
         expect(li.locator('#rx-findings [data-check="age"]')).to_contain_text("老年患者慎用")

@@ -68,9 +68,19 @@ function renderLines() {
     el("td", {}, el("button", { type: "button", onclick: () => { form.lines.splice(index, 1); renderLines(); check(); } }, "删除")))));
 }
 
+// The first suggestion never fails the dose check: one unit, as often as the daily maximum allows
+// (布洛芬缓释胶囊 300 mg, at most 600 mg a day: 每日2次, not 3); chronic medicines start once a day.
+function defaultFrequency(m) {
+  if (m.chronic) return "qd";
+  for (const [code, times] of [["tid", 3], ["bid", 2], ["qd", 1]]) {
+    if (!m.max_daily || m.strength * times <= m.max_daily) return code;
+  }
+  return "qd";
+}
+
 function addMedicine(m) {
   form.medicines[m.code] = m;
-  form.lines.push({ code: m.code, dose: 1, frequency: m.chronic ? "qd" : "tid", days: m.chronic ? 28 : Math.min(3, m.max_days || 3) });
+  form.lines.push({ code: m.code, dose: 1, frequency: defaultFrequency(m), days: m.chronic ? 28 : Math.min(3, m.max_days || 3) });
   renderLines();
   check();
 }
