@@ -91,7 +91,7 @@ def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
         li.fill("#rx-search", "布洛芬缓释")
         li.locator('#rx-results li[data-code="ibuprofen_sr_300"] .rx-add').click()
         expect(li.locator('#rx-lines tr[data-code="ibuprofen_sr_300"] .rx-frequency')).to_have_value("bid")
-        expect(li.locator('#rx-findings [data-check="dose"]')).to_have_count(0)
+        expect(li.locator('#rx-findings [data-check^="dose"]')).to_have_count(0)  # dose, dose_daily
         li.locator('#rx-lines tr[data-code="ibuprofen_sr_300"] button').click()
         li.fill("#rx-search", "氨氯地平")
         li.locator('#rx-results li[data-code="amlodipine_tab_5"] .rx-add').click()
