@@ -25,3 +25,15 @@ async def test_a_heart_attack_with_a_numb_arm_gets_one_way_to_wait(runtime: Runt
     waiting = [m["text"] for m in replies if m.get("text", "").startswith("等待急救时")]
     assert any("120" in m.get("text", "") for m in replies)
     assert len(waiting) == 1, waiting
+
+
+@pytest.mark.asyncio
+async def test_after_the_emergency_the_family_waiting_or_refusing_gets_an_answer_not_the_same_reminder(
+        runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await say(client, "wait-2", "我老公胸口疼，出冷汗")
+    waiting = " ".join(m.get("text", "") for m in await say(client, "wait-2", "打了，救护车说要二十分钟才到，这期间我该干嘛"))
+    assert "等待急救时" in waiting and "接救护车" in waiting and "请先拨打120" not in waiting
+    refusing = " ".join(m.get("text", "") for m in await say(client, "wait-2", "他不愿意去医院"))
+    assert "让急救医生到家里评估" in refusing
+    other = " ".join(m.get("text", "") for m in await say(client, "wait-2", "我就是想问问"))
+    assert "请先拨打120" in other
