@@ -48,8 +48,9 @@ def _typed(ctx: ActionContext) -> str | None:
 @interceptor("monitoring_readings", priority=8)
 async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> bool:
     text = _typed(ctx)
+    now = utcnow()
     # The time said in the message ("今天早上", "昨晚睡前", "早上7点", "刚才") is when it was taken.
-    found = read_readings(text, ctx.parse.entities if ctx.parse else (), utcnow(),
+    found = read_readings(text, ctx.parse.entities if ctx.parse else (), now,
                           monitoring.settings.timezone) if text else []
     from_text = bool(found)
     covered = {f.measure for f in found}
@@ -63,7 +64,6 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
             covered.add(name)
     if not found:
         return False
-    now = utcnow()
     for f in sorted(found, key=lambda f: f.taken_at or now):
         if from_text and f.measure in ENTITY_MEASURES:
             ctx.note_fact(f.measure, f.value)  # the newest reading is what the safety screen judges
