@@ -55,6 +55,7 @@ class AnswerWords:
     frequency_words: tuple[tuple[int, tuple[str, ...]], ...]
     human: tuple[str, ...]
     stop: tuple[str, ...]
+    stop_negated: tuple[str, ...]
     units: tuple[str, ...]
     slot_units: dict[str, tuple[str, ...]]
     question_marks: tuple[str, ...]
@@ -90,6 +91,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         frequency_words=ranked("frequency_words", int),
         human=tuple(raw["human"]),
         stop=tuple(raw["stop"]),
+        stop_negated=tuple(raw["stop_negated"]),
         units=tuple(sorted(raw["units"], key=len, reverse=True)),
         slot_units={k: tuple(v) for k, v in raw["slot_units"].items()},
         question_marks=tuple(raw["question_marks"]),
@@ -202,8 +204,14 @@ def wants_human(text: str) -> bool:
 
 
 def wants_to_stop(text: str) -> bool:
-    """The patient's own word for ending what is being asked (取消, 不问了, 退出 …)."""
-    return _has(normal(text), words().stop)
+    """The patient's own word for ending what is being asked (取消, 不问了, 退出 …), not negated."""
+    clean = normal(text)
+    return not _has(clean, words().stop_negated) and _has(clean, words().stop)
+
+
+def negates_stop(text: str) -> bool:
+    """A stop word negated ("不取消了", "算了不取消", "先不取消"): the patient keeps what was asked about."""
+    return _has(normal(text), words().stop_negated)
 
 
 def asks_question(text: str) -> bool:

@@ -12,7 +12,8 @@ from typing import Any
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.answers import AnswerContext, asks_question, is_correction, read_answer, wants_human, wants_to_stop, words
+from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, normal, read_answer, wants_human,
+                         wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
 from bot.turn import Turn
@@ -162,6 +163,15 @@ class FlowRunner:
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
         top = state.stack[-1] if state.stack else None
+        if parse.intent.name == "cancel" and text:
+            # The title of a yes/no button typed is that button ("确认取消" to "确定要取消这个预约吗？").
+            typed = normal(text)
+            for button in state.last_buttons:
+                if normal(str(button.get("title") or "")) == typed and button.get("payload") in ("/affirm", "/deny"):
+                    return replace(parse, intent=Intent(str(button["payload"])[1:], parse.intent.confidence))
+        if parse.intent.name == "cancel" and text and negates_stop(text):
+            # A negated cancel is not a cancel ("不取消了" to "确定要取消这个预约吗？"): it says no.
+            return replace(parse, intent=Intent("deny", parse.intent.confidence))
         if parse.intent.name == "cancel" and text and top is not None and top.waiting_for:
             # Ending an intake takes the patient's own word for it ("不问了，取消"): "退了" to "有没有发烧？"
             # is an answer (the fever went down), not a goodbye that would drop the questions still to ask.

@@ -421,8 +421,13 @@ async def booking_cancel_confirm(ctx: ActionContext, hospital: HospitalSystem, d
 
 @action("booking_keep")
 async def booking_keep(ctx: ActionContext) -> None:
+    """Not cancelled ("不取消了", the button, or a plain no): the appointment stays, named again."""
+    what = ctx.slot("booking_cancel_summary")
     _clear(ctx)
-    ctx.utter("utter_booking_kept")
+    if what:
+        ctx.utter("utter_booking_kept_summary", what=what)
+    else:
+        ctx.utter("utter_booking_kept")
 
 
 @action("booking_reschedule_pick")

@@ -106,4 +106,24 @@ async def run_booking_reminder(payload: BookingReminder, engine: Engine, hospita
     else:
         text = responses.text("utter_booking_day_before_reminder", state, variables)
     buttons = (Button(responses.text("booking_cancel_button", state), "/booking_cancel"),)
-    await engine.push(payload.conversation_id, [BotMessage(text=text, buttons=buttons)], actor="system")
+    notice = reminder_notice(payload.kind, variables, local, appointment.number)
+    await engine.push(payload.conversation_id, [BotMessage(text=text, buttons=buttons, custom={"notice": notice})],
+                      actor="system")
+
+
+NOTICES = {"day_before": "booking_day_before", "waiting": "booking_waiting"}
+
+
+def reminder_notice(kind: str, variables: dict[str, str], local: dt.datetime, number: int | None) -> dict[str, object]:
+    """The channel's notice for a reminder (`custom.notice`): on WeChat, once the 48-hour customer-service
+    window has closed, it goes as the template message configured under `wechat.templates` for its name
+    (docs/wechat.md). Fields as WeChat's 就诊提醒 templates name them; `thing` values are at most 20 characters,
+    `character_string` only digits and letters (the queue number; 0 when the system gives none)."""
+    where = f"{variables['department']}{variables['doctor']}"
+    remark = "明天请按时到院，不能来请回复取消预约" if kind == "day_before" else "即将到号，请到诊区候诊"
+    return {"name": NOTICES[kind], "data": {
+        "thing1": where[:20],
+        "time2": f"{local:%Y-%m-%d %H:%M}",
+        "character_string3": str(number) if number else "0",
+        "thing4": remark[:20],
+    }}

@@ -14,9 +14,13 @@ Two interceptors around the safety screen (10):
 """
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from bot import events as ev
 from bot.action_api import ActionContext, interceptor
 from bot.consultations.lifecycle import ACTIVE
+from bot.db import utcnow
 from bot.jobs import Jobs
 from bot.messages import BotMessage
 from bot.monitoring import MEASURES, Monitoring, Reading, rank, read_readings
@@ -44,7 +48,10 @@ def _typed(ctx: ActionContext) -> str | None:
 @interceptor("monitoring_readings", priority=8)
 async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> bool:
     text = _typed(ctx)
-    found = read_readings(text, ctx.parse.entities if ctx.parse else ()) if text else []
+    now = utcnow()
+    # The time said in the message ("今天早上", "昨晚睡前", "早上7点", "刚才") is when it was taken.
+    found = read_readings(text, ctx.parse.entities if ctx.parse else (), now,
+                          monitoring.settings.timezone) if text else []
     from_text = bool(found)
     covered = {f.measure for f in found}
     # What the patient answered this turn with a button or a bare number ("92" to the SpO2 question)
@@ -57,14 +64,15 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
             covered.add(name)
     if not found:
         return False
-    for f in found:
+    for f in sorted(found, key=lambda f: f.taken_at or now):
         if from_text and f.measure in ENTITY_MEASURES:
             ctx.note_fact(f.measure, f.value)  # the newest reading is what the safety screen judges
     source = "followup" if ctx.state.active_flow in FOLLOWUP_FLOWS else "typed"
     session = await ctx.transaction()
     row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots))
     monitored = bool(row.enrolled or row.latest)
-    assessment = await monitoring.record(session, row, [Reading(f.measure, f.value, source, context=f.context) for f in found])
+    assessment = await monitoring.record(session, row, [Reading(f.measure, f.value, source, taken_at=f.taken_at,
+                                                                context=f.context) for f in found], now=now)
     ctx.emit(READING_EVENT, {**assessment.to_dict(), "from_text": from_text, "monitored": monitored}, actor="patient")
     message_text = text or ""
 
@@ -77,8 +85,20 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
     return False
 
 
+def _when(taken_at: str | None, now: dt.datetime, zone: ZoneInfo) -> str:
+    """"（昨天 20:00）" after a reading whose time the patient said; nothing for one taken just now."""
+    if not taken_at:
+        return ""
+    at = dt.datetime.fromisoformat(taken_at)
+    if now - at < dt.timedelta(minutes=10):
+        return ""
+    local, today = at.astimezone(zone), now.astimezone(zone).date()
+    day = {0: "今天", 1: "昨天", 2: "前天"}.get((today - local.date()).days, f"{local.month}月{local.day}日")
+    return f"（{day} {local:%H:%M}）"
+
+
 @interceptor("monitoring_reply", priority=12)
-async def monitoring_reply(ctx: ActionContext) -> bool:
+async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
     recorded = next((e.data for e in ctx.events if e.type == READING_EVENT), None)
     if recorded is None or not recorded.get("from_text") or (ctx.state.handoff or {}).get("status") == ACTIVE:
         return False
@@ -90,9 +110,12 @@ async def monitoring_reply(ctx: ActionContext) -> bool:
         return False  # an illness described: the intake takes it up
     if not recorded.get("monitored") and any(r["measure"] in ENTITY_MEASURES for r in recorded["readings"]):
         return False  # someone not followed yet reporting a temperature or SpO2: the intake asks the rest
+    now, zone = utcnow(), monitoring.settings.timezone
+    labels = [_when(r.get("taken_at"), now, zone) for r in recorded["readings"]]
+    once = labels[0] if len(set(labels)) == 1 else ""  # one time for all: said once, after 已记录
     said = "，".join(f"{MEASURES[r['measure']].name} {MEASURES[r['measure']].show(r['value'])}{r['unit']}"
-                    for r in recorded["readings"])
-    ctx.utter("utter_monitoring_recorded", readings=said)
+                    f"{'' if once else label}" for r, label in zip(recorded["readings"], labels))
+    ctx.utter("utter_monitoring_recorded", readings=said, when=once)
     level = recorded.get("level") or ""
     if rank(level) >= rank("consult"):
         _retriage(ctx, level, [b["reason"] for b in recorded["breaches"]], [b["rule"] for b in recorded["breaches"]])

@@ -7,13 +7,16 @@ numeral reading for the run it cannot split ("一百五九十五" is 150 over 95
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from nlu.text import _numeral_value, normalise, numeric_view
 
 from bot.monitoring.measures import MEASURES
+from bot.monitoring.when import clause_times, time_at
 
 ENTITY_MEASURES = ("temperature", "spo2", "heart_rate", "respiratory_rate")
 
@@ -37,6 +40,8 @@ class Found:
     measure: str
     value: float
     context: str = ""  # glucose: fasting | postprandial | bedtime | random
+    start: int = 0  # where in the message it was said (offset into the original text)
+    taken_at: dt.datetime | None = None  # when the message says it was taken (bot/monitoring/when.py)
 
 
 def _spoken_pair(run: str) -> tuple[int, int] | None:
@@ -56,53 +61,77 @@ def _spoken_pair(run: str) -> tuple[int, int] | None:
 
 
 def _blood_pressure(text: str) -> list[Found]:
+    """Every blood pressure said, each with its place in `text`."""
+    out: list[Found] = []
+    taken: list[int] = []
     for pattern in (_BP, _BP_HIGH_LOW):
-        m = pattern.search(text)
-        if m:
+        for m in pattern.finditer(text):
+            if any(abs(m.start() - t) < 3 for t in taken):
+                continue
             sbp, dbp = int(m.group(1)), int(m.group(2))
             if sbp < dbp:
                 sbp, dbp = dbp, sbp
             if MEASURES["sbp"].plausible(sbp) and MEASURES["dbp"].plausible(dbp):
-                return [Found("sbp", sbp), Found("dbp", dbp)]
-    m = _BP_SPOKEN.search(text)
-    if m:
-        pair = _spoken_pair(m.group(1))
-        if pair:
-            return [Found("sbp", pair[0]), Found("dbp", pair[1])]
-    return []
+                out += [Found("sbp", sbp, start=m.start()), Found("dbp", dbp, start=m.start())]
+                taken.append(m.start())
+    if not out:
+        for m in _BP_SPOKEN.finditer(text):
+            pair = _spoken_pair(m.group(1))
+            if pair:
+                out += [Found("sbp", pair[0], start=m.start()), Found("dbp", pair[1], start=m.start())]
+    return sorted(out, key=lambda f: f.start)
 
 
 def _glucose(text: str) -> list[Found]:
-    m = _GLUCOSE.search(text)
-    if not m:
-        return []
-    value = float(m.group(2))
-    if m.group(3):  # mg/dL, as some meters show it
-        value = round(value / 18.0, 1)
-    prefix = (m.group(1) or "").replace(" ", "")
-    context = "postprandial" if prefix.startswith(("餐后", "饭后")) else _GLUCOSE_CONTEXT.get(prefix, "")
-    return [Found("glucose", value, context)] if MEASURES["glucose"].plausible(value) else []
+    out = []
+    for m in _GLUCOSE.finditer(text):
+        value = float(m.group(2))
+        if m.group(3):  # mg/dL, as some meters show it
+            value = round(value / 18.0, 1)
+        prefix = (m.group(1) or "").replace(" ", "")
+        context = "postprandial" if prefix.startswith(("餐后", "饭后")) else _GLUCOSE_CONTEXT.get(prefix, "")
+        if MEASURES["glucose"].plausible(value):
+            out.append(Found("glucose", value, context, start=m.start()))
+    return out
 
 
-def read_readings(text: str, entities: Iterable[Any]) -> list[Found]:
-    """Every reading a typed message gives, NLU entities first; a question about a value gives none."""
+def read_readings(text: str, entities: Iterable[Any], now: dt.datetime | None = None,
+                  zone: ZoneInfo | None = None) -> list[Found]:
+    """Every reading a typed message gives, NLU entities first; a question about a value gives none.
+
+    With `now` and `zone`, each reading takes the time its clause names ("昨晚体温38度5，今天早上37度8":
+    two temperatures at two times, bot/monitoring/when.py); one reading per measure and time. Without
+    them, or when the message names no time, one reading per measure, taken when it was sent."""
+    times = clause_times(text, now, zone) if now is not None and zone is not None else []
+
+    def when(start: int) -> dt.datetime | None:
+        return time_at(times, start) if times else None
+
     found: list[Found] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, dt.datetime | None]] = set()
     for entity in entities:
         name = getattr(entity, "entity", None)
         value = getattr(entity, "value", None)
-        if name not in ENTITY_MEASURES or name in seen or getattr(entity, "negated", None):
+        if name not in ENTITY_MEASURES or getattr(entity, "negated", None):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or not MEASURES[name].plausible(float(value)):
             continue
-        found.append(Found(name, float(value)))
-        seen.add(name)
-    view = numeric_view(normalise(text)).text.lower()
+        start = int(getattr(entity, "start", 0) or 0)
+        at = when(start)
+        if (name, at) in seen or (not times and any(m == name for m, _ in seen)):
+            continue
+        found.append(Found(name, float(value), start=start, taken_at=at))
+        seen.add((name, at))
+    mapped = numeric_view(normalise(text))
+    view = mapped.text.lower()
     if "血压" in view or "高压" in view or "bp" in view or "血糖" in view or "glu" in view:
         if _QUESTION.search(view) and not re.search(r"\d", view):
             return found
         for extra in (*_blood_pressure(view), *_glucose(view)):
-            if extra.measure not in seen:
-                found.append(extra)
-                seen.add(extra.measure)
+            start = mapped.starts[extra.start] if extra.start < len(mapped.starts) else 0
+            at = when(start)
+            if (extra.measure, at) in seen or (not times and any(m == extra.measure for m, _ in seen)):
+                continue
+            found.append(replace(extra, start=start, taken_at=at))
+            seen.add((extra.measure, at))
     return found

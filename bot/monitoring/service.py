@@ -138,7 +138,8 @@ class Assessment:
     def to_dict(self) -> dict[str, Any]:
         return {
             "readings": [{"measure": r.measure, "value": r.value, "unit": MEASURES[r.measure].unit, "source": r.source,
-                          **({"context": r.context} if r.context else {})} for r in self.readings],
+                          **({"context": r.context} if r.context else {}),
+                          **({"taken_at": r.taken_at.isoformat()} if r.taken_at else {})} for r in self.readings],
             "breaches": [b.to_dict() for b in self.breaches], "trends": list(self.trends), "level": self.level,
         }
 
@@ -292,8 +293,11 @@ class Monitoring:
             previous = latest.get(r.measure)
             if previous is None or str(previous.get("at", "")) <= at.isoformat():
                 latest[r.measure] = {"value": r.value, "at": at.isoformat(), "source": r.source}
-            values = (list(recent.get(r.measure) or []) + [r.value])[-TREND_LENGTH:]
-            recent[r.measure] = values
+            values = list(recent.get(r.measure) or [])
+            if previous is None or str(previous.get("at", "")) <= at.isoformat():
+                # An earlier reading told later ("昨晚体温38度5") is in the series, not the newest of the trend.
+                values = (values + [r.value])[-TREND_LENGTH:]
+                recent[r.measure] = values
             breach = self.thresholds.check(r.measure, r.value, limits)
             persistent = self.thresholds.persistent.get(r.measure)
             run = dict(flags.get("run") or {})

@@ -11,6 +11,12 @@ events are removed only through `wenzhen_purge_conversation` (see the 0008 migra
 refuses unless the newest audit entry records that very purge. An erasure request for a
 conversation that holds a medical record still under retention seals it instead: kept, opened
 by nobody in the console, reported to the regulator as sealed, removed when its period ends.
+
+Reports uploaded by staff into the embedded hospital system (`hospital_reports`, bot/hospital/embedded.py)
+are laboratory and examination results — part of the outpatient record (《医疗机构病历管理规定》(2013)
+第十条: 化验单（检验报告）、医学影像检查资料; 第二十九条: at least 15 years): `reports_days` counts from the report's issue date, 15 years by default; a hospital
+whose laboratory system keeps the original may keep this copy shorter. Each sweep that removes any
+writes one `retention.reports` entry (the rows' ids and count) in the same transaction as the delete.
 """
 from __future__ import annotations
 
@@ -30,11 +36,13 @@ from bot.consultations.lifecycle import OPEN
 from bot.consultations.models import ConsultationRow
 from bot.prescriptions.models import delete_prescriptions
 from bot.db import ConversationRow, Database, EventRow, utcnow
+from bot.hospital.embedded import HospitalReportRow
 from bot.patients import Patient
 from bot.supervision.audit import AuditEntry, AuditTrail
 from bot.supervision.models import SealedRecordRow
 
-DEFAULT_DAYS = {"consultation_records": 15 * 365, "conversations": 3 * 365, "media": 180, "broadcast_logs": 2 * 365}
+DEFAULT_DAYS = {"consultation_records": 15 * 365, "conversations": 3 * 365, "media": 180, "broadcast_logs": 2 * 365,
+                "reports": 15 * 365}
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class Retention:
     conversations: int
     media: int
     broadcast_logs: int
+    reports: int
 
     @classmethod
     def from_config(cls, config: Config) -> Retention:
@@ -61,6 +70,7 @@ class SweepReport:
     records: int = 0  # purged: consultation records past their retention
     media_files: int = 0
     broadcast_logs: int = 0
+    reports: int = 0  # staff-uploaded reports of the embedded hospital system
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,8 @@ class RecordKeeper:
                 conversations += 1
         media = await self._sweep_media(now, actor)
         logs = await self._sweep_broadcast_logs(now, actor)
-        return SweepReport(conversations, records, media, logs)
+        reports = await self._sweep_reports(now, actor)
+        return SweepReport(conversations, records, media, logs, reports)
 
     async def _expired(self, now: dt.datetime) -> list[tuple[str, bool]]:
         """Conversations whose last event is older than their kind's period (and with no open consultation)."""
@@ -140,6 +151,21 @@ class RecordKeeper:
             await self.audit.record(AuditEntry(actor=actor, action="retention.broadcast_logs", object_type="broadcast_deliveries",
                                                object_id="*", detail={"rows": removed, "days": self.retention.broadcast_logs}))
         return removed
+
+    async def _sweep_reports(self, now: dt.datetime, actor: str) -> int:
+        """Staff-uploaded reports issued longer ago than `reports_days`: the audit entry, then the rows, in one
+        transaction (a failed delete leaves no entry claiming it)."""
+        cut = now - dt.timedelta(days=self.retention.reports)
+        async with self.audit.writing() as conn:
+            ids = [int(i) for i in (await conn.scalars(
+                select(HospitalReportRow.id).where(HospitalReportRow.issued_at < cut).order_by(HospitalReportRow.id))).all()]
+            if not ids:
+                return 0
+            await self.audit.append(conn, [AuditEntry(
+                actor=actor, action="retention.reports", object_type="hospital_report", object_id="*",
+                detail={"rows": len(ids), "ids": ids, "days": self.retention.reports}, at=time.time())])
+            await conn.execute(delete(HospitalReportRow).where(HospitalReportRow.id.in_(ids)))
+        return len(ids)
 
     # ---- a patient's erasure request -------------------------------------------------------
 

@@ -53,6 +53,7 @@ RULES = (
     _rule(WRITES, r"/admin/roster/(?P<kind>shifts|overrides)(?:/(?P<id>\d+))?", "roster.change", "roster"),
     _rule(("GET", "POST"), r"/admin/(?:export|audit|erasure)(?:/.*)?", "", ""),  # the routes record these
     _rule(("GET", *WRITES), r"/monitoring(?:/.*)?", "", ""),  # so do home monitoring's (integrations/monitoring/)
+    _rule(("POST",), r"/reports", "", ""),  # and the report upload's (integrations/console/reports.py)
     _rule(WRITES, r"/(?P<path>.+)", "console.change", "console"),
 )
 

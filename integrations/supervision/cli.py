@@ -268,7 +268,8 @@ def retention_run(ctx: click.Context) -> None:
 
     report = _run(ctx, work)
     click.echo(f"removed: {report.conversations} conversations, {report.records} consultation records, "
-               f"{report.media_files} media files, {report.broadcast_logs} broadcast log rows")
+               f"{report.media_files} media files, {report.broadcast_logs} broadcast log rows, "
+               f"{report.reports} uploaded reports")
 
 
 @retention_commands.command("erase")

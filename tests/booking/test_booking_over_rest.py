@@ -154,13 +154,20 @@ async def test_not_confirming_chooses_again_and_keeping_an_appointment_keeps_it(
     await say(http, "p_undecided", "1")
     assert "预约成功" in texts(await say(http, "p_undecided", "1"))
     assert "确定要取消" in texts(await say(http, "p_undecided", "我想取消预约"))
-    assert "预约保留不变" in texts(await say(http, "p_undecided", "2"))  # 不取消了
+    kept = texts(await say(http, "p_undecided", "2"))  # the 不取消了 button
+    assert "好的，预约保留" in kept and "08:00–09:00" in kept, kept
     assert len(await pending(booking_runtime)) == 2
-    # Typed, "不取消了" is read as 取消 of the question (the engine's own cancel): nothing is cancelled.
+    # Typed, a negated cancel is not a cancel: the appointment is kept and named, never "已结束当前问诊".
+    for typed in ("不取消了", "算了不取消", "先不取消"):
+        assert "确定要取消" in texts(await say(http, "p_undecided", "我想取消预约"))
+        kept = texts(await say(http, "p_undecided", typed))
+        assert "好的，预约保留" in kept and "08:00–09:00" in kept and "已结束" not in kept, (typed, kept)
+        assert len(await pending(booking_runtime)) == 2
+    assert "08:00–09:00" in texts(await say(http, "p_undecided", "我的预约"))
+    # Saying yes still cancels.
     assert "确定要取消" in texts(await say(http, "p_undecided", "我想取消预约"))
-    await say(http, "p_undecided", "不取消了")
-    assert len(await pending(booking_runtime)) == 2
-    assert "您的预约" in texts(await say(http, "p_undecided", "我的预约"))
+    assert "已取消预约" in texts(await say(http, "p_undecided", "确认取消"))
+    assert await pending(booking_runtime) == []
 
 
 async def test_a_doctor_named_is_booked_with_that_doctor(http: httpx.AsyncClient) -> None:
