@@ -57,8 +57,25 @@ function toBottom() {
   box.scrollTop = box.scrollHeight;
 }
 
-function disableChoices() {
-  for (const button of document.querySelectorAll(".choice")) button.disabled = true;
+function disableChoices() {  // a call-120 link (an <a>) is never spent
+  for (const button of document.querySelectorAll("button.choice")) button.disabled = true;
+}
+
+// A button to call 120 dials: a real tel: link, never a message back to the bot.
+const EMERGENCY_TITLES = ["拨打120", "急救120", "拨打 120", "急救 120"];
+function dials120(b) {
+  const title = String(b.title || "").replace(/\s+/g, "");
+  return String(b.payload || "").trim() === "/call_120" || EMERGENCY_TITLES.some((t) => t.replace(/\s+/g, "") === title);
+}
+
+// Text with "tel:120" in it: the number as a link to dial (the words around it unchanged).
+function withPhoneLinks(text) {
+  const parts = String(text).split(/（?tel:120）?/);
+  const nodes = [parts[0]];
+  for (let i = 1; i < parts.length; i++) {
+    nodes.push(el("a", { class: "tel-120", href: "tel:120" }, "（点此拨打120）"), parts[i]);
+  }
+  return nodes;
 }
 
 function typing(delta) {
@@ -74,14 +91,16 @@ function showReply(m) {
   const classes = ["message", who];
   if (triage) classes.push("triage", "level-" + String(triage.level || ""));
   const bubble = el("div", { class: "bubble" });
-  if (m.text) bubble.append(m.text);
+  if (m.text) bubble.append(...withPhoneLinks(m.text));
   if (m.image) bubble.append(el("img", { src: m.image, alt: "", loading: "lazy" }));
   const node = el("div", { class: classes.join(" "), "data-seq": String(m.seq) },
     el("span", { class: "who" }, who === "staff" ? TEXT.staff : TEXT.bot), bubble);
   if (Array.isArray(m.buttons) && m.buttons.length) {
     const choices = el("div", { class: "choices" });
     for (const b of m.buttons) {
-      choices.append(el("button", { type: "button", class: "choice", onclick: () => choose(b) }, String(b.title || "")));
+      choices.append(dials120(b)
+        ? el("a", { class: "choice call-120", href: "tel:120" }, String(b.title || "拨打120"))
+        : el("button", { type: "button", class: "choice", onclick: () => choose(b) }, String(b.title || "")));
     }
     node.append(choices);
   }
