@@ -175,7 +175,7 @@ def console_api(runtime: Runtime) -> APIRouter:
             "consultation": c.to_dict(),
             "position": await service.position(c) or None,
             "intake": intake,
-            "messages": button_titles(events, _transcript(events, c.requested_at.timestamp())),
+            "messages": button_titles(events, _transcript(events, c.requested_at.timestamp()), runtime.cipher),
             "view": (await consultation_view(runtime, c, state, events, intake)).to_dict(),
         }
 
