@@ -481,6 +481,8 @@ async function start() {
   $("me").textContent = state.me.display_name + " " + state.me.title;
   $("admin-link").hidden = state.me.role !== "admin";
   $("status").value = state.me.status === "away" ? "away" : "online";
+  // Only doctors take patients: no 在线接诊 toggle for a pharmacist or an admin.
+  $("status-choice").hidden = state.me.role !== "doctor";
   [state.departments, state.doctors] = await Promise.all([
     Console.api("GET", "/api/console/departments"), Console.api("GET", "/api/console/doctors"),
   ]);
