@@ -238,4 +238,10 @@ def test_a_call_120_button_dials_and_never_posts_a_message(two_workers: Any) -> 
         assert page.evaluate("window.sameDocument") is True
         # Older messages' 120 buttons stay live after an answer (only the <button> choices are spent).
         expect(call).not_to_have_attribute("disabled", "")
+
+        # Each message is labelled by who wrote it (the API's `by`): a pharmacy notice is never 医生.
+        labels = page.evaluate("""() => ["doctor", "pharmacist", "system", "admin", "bot"].map((by) =>
+            showReply({ seq: 1, from: by === "system" || by === "bot" ? "bot" : "staff", by, text: "x" })
+              .querySelector(".who").textContent)""")
+        assert labels == ["医生", "药房", "系统通知", "医院工作人员", "问诊助手"]
         browser.close()

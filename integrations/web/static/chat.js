@@ -12,6 +12,9 @@ const TEXT = {
   lost: "网络连接中断，正在重新连接…（消息不会丢失）",
   bot: "问诊助手",
   staff: "医生",
+  pharmacist: "药房",
+  admin: "医院工作人员",
+  system: "系统通知",
   failed: "发送失败，点这里重试",
   toHuman: "转人工",
   imageTooBig: "图片太大了，请选一张 8MB 以内的图片。",
@@ -87,14 +90,17 @@ function typing(delta) {
 
 function showReply(m) {
   const who = m.from === "staff" ? "staff" : "bot";
+  // The label by who wrote it (`by`): a pharmacy's or the system's notice is never signed 医生.
+  const label = m.by === "pharmacist" ? TEXT.pharmacist : m.by === "admin" ? TEXT.admin
+    : m.by === "system" ? TEXT.system : who === "staff" ? TEXT.staff : TEXT.bot;
   const triage = m.custom && m.custom.triage;
-  const classes = ["message", who];
+  const classes = ["message", who, "by-" + String(m.by || who)];
   if (triage) classes.push("triage", "level-" + String(triage.level || ""));
   const bubble = el("div", { class: "bubble" });
   if (m.text) bubble.append(...withPhoneLinks(m.text));
   if (m.image) bubble.append(el("img", { src: m.image, alt: "", loading: "lazy" }));
   const node = el("div", { class: classes.join(" "), "data-seq": String(m.seq) },
-    el("span", { class: "who" }, who === "staff" ? TEXT.staff : TEXT.bot), bubble);
+    el("span", { class: "who" }, label), bubble);
   if (Array.isArray(m.buttons) && m.buttons.length) {
     const choices = el("div", { class: "choices" });
     for (const b of m.buttons) {
