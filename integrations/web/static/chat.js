@@ -73,7 +73,7 @@ function dials120(b) {
 
 // Text with "tel:120" in it: the number as a link to dial (the words around it unchanged).
 function withPhoneLinks(text) {
-  const parts = String(text).split(/（?tel:120）?/);
+  const parts = String(text).split(/[（(]?tel:120[）)]?/);
   const nodes = [parts[0]];
   for (let i = 1; i < parts.length; i++) {
     nodes.push(el("a", { class: "tel-120", href: "tel:120" }, "（点此拨打120）"), parts[i]);
