@@ -46,6 +46,19 @@ from integrations.console.presenters import button_titles, consultation_cards, c
 TRANSCRIPT_LIMIT = 300  # the newest events a consultation page shows
 
 
+HOME_PAGES = {"doctor": "/console", "pharmacist": "/console/prescriptions", "admin": "/console/admin"}
+
+
+def takes_patients(role: str) -> bool:
+    """Whether this role is on duty for patients (the queue, 在线接诊): doctors only."""
+    return role == "doctor"
+
+
+def home_page(role: str) -> str:
+    """Where a role lands after signing in: a doctor's workbench, a pharmacist's review, an admin's page."""
+    return HOME_PAGES.get(role, "/console")
+
+
 def _transcript(events: list[ev.Event], since: float) -> list[dict[str, Any]]:
     """The conversation as the doctor reads it: patient, bot and doctor lines; older ones marked as intake."""
     lines = []
@@ -94,9 +107,10 @@ def console_api(runtime: Runtime) -> APIRouter:
                                      "locked_until": result.locked_until.isoformat()},
                                     status_code=429, headers={"Retry-After": str(retry)})
             raise HTTPException(401, "wrong username or password")
-        await service.staff.set_status(result.staff.id, "online")
+        if takes_patients(result.staff.role):  # a pharmacist or an admin is never put on duty for patients
+            await service.staff.set_status(result.staff.id, "online")
         csrf = auth.issue(response, result.staff)
-        return SignedIn(staff=result.staff.to_dict(), csrf_token=csrf)
+        return SignedIn(staff=result.staff.to_dict(), csrf_token=csrf, home=home_page(result.staff.role))
 
     @router.delete("/session", status_code=204)
     async def sign_out(response: Response, session: ConsoleSession = changing) -> Response:
@@ -109,7 +123,8 @@ def console_api(runtime: Runtime) -> APIRouter:
     @router.get("/me", response_model=SignedIn)
     async def me(session: ConsoleSession = signed_in) -> Any:
         """Who is signed in, and the CSRF token of this sign-in."""
-        return SignedIn(staff=session.staff.to_dict(), csrf_token=session.csrf, telegram=telegram_on())
+        return SignedIn(staff=session.staff.to_dict(), csrf_token=session.csrf, telegram=telegram_on(),
+                        home=home_page(session.staff.role))
 
     def telegram_on() -> bool:
         # The Telegram plugin registers its output channel only when its token is configured.
@@ -175,7 +190,7 @@ def console_api(runtime: Runtime) -> APIRouter:
             "consultation": c.to_dict(),
             "position": await service.position(c) or None,
             "intake": intake,
-            "messages": button_titles(events, _transcript(events, c.requested_at.timestamp())),
+            "messages": button_titles(events, _transcript(events, c.requested_at.timestamp()), runtime.cipher),
             "view": (await consultation_view(runtime, c, state, events, intake)).to_dict(),
         }
 

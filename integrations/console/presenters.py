@@ -20,7 +20,7 @@ from sqlalchemy import select
 from actions.triage.active import ruleset_for
 from bot import events as ev
 from bot.consultations import Consultation, QueueEntry, build_intake
-from bot.crypto import DecryptionError, field_cipher
+from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
 from bot.events import Event
 from bot.patients import Patient, Patients, mask_name
 from bot.responses import display_value
@@ -329,8 +329,24 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
         attachments=intake["attachments"])
 
 
-def button_titles(events: list[Event], lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Transcript lines with a tapped button shown as the words on it (转人工医生), not its payload."""
+# A sealed answer: the cipher's version, then url-safe base64 (no spaces, nothing else).
+_SEALED_SHAPE = re.compile(r"v\d+:[A-Za-z0-9_\-=]{16,}")
+# The web chat's own opening message (integrations/web/static/chat.js), not anything the patient chose.
+PAGE_PAYLOADS = frozenset({"/greet"})
+
+
+def is_sealed(cipher: FieldCipher | None, text: str) -> bool:
+    """Whether a patient's line is an identifying answer sealed at rest (even under a retired key)."""
+    if cipher is not None and open_answer(cipher, text) != text:
+        return True
+    return bool(_SEALED_SHAPE.fullmatch(text.strip()))
+
+
+def button_titles(events: list[Event], lines: list[dict[str, Any]],
+                  cipher: FieldCipher | None = None) -> list[dict[str, Any]]:
+    """Transcript lines as a doctor reads them: a tapped button as the words on it (转人工医生), not its
+    payload; a sealed identifying answer as a note, never its ciphertext (a treating doctor reads the
+    card through the audited path); the web chat's own opening message as a note that the page opened."""
     titles: dict[str, str] = {}
     for event in events:
         if event.type != ev.BOT:
@@ -338,10 +354,17 @@ def button_titles(events: list[Event], lines: list[dict[str, Any]]) -> list[dict
         for button in event.data.get("buttons") or ():
             if isinstance(button, dict) and button.get("payload"):
                 titles[str(button["payload"])] = str(button.get("title") or "")
+    words = labels().data
     for line in lines:
         text = line.get("text") or ""
-        if line.get("from") == "patient" and text.startswith("/"):
-            line["text"] = titles.get(text) or labels().data["tapped_button"]
+        if line.get("from") != "patient" or not text:
+            continue
+        if text.split("{")[0].strip() in PAGE_PAYLOADS:
+            line["text"] = words["opened_web_chat"]
+        elif text.startswith("/"):
+            line["text"] = titles.get(text) or words["tapped_button"]
+        elif is_sealed(cipher, text):
+            line["text"] = words["sealed_answer"]
     return lines
 
 

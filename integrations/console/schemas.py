@@ -16,6 +16,8 @@ class SignedIn(BaseModel):
     staff: dict[str, Any]
     csrf_token: str = Field(description="send as X-CSRF-Token with every state-changing request")
     telegram: bool = Field(False, description="whether this deployment's Telegram bot is on (doctors may link it)")
+    home: str = Field("/console", description="the page this role starts on: the workbench (doctor), "
+                                             "/console/prescriptions (pharmacist) or /console/admin (admin)")
 
 
 class TelegramLinkCode(BaseModel):

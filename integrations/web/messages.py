@@ -57,9 +57,21 @@ def parse_seq(value: str | None, name: str) -> int:
     return int(value)
 
 
+STAFF_ROLES = ("doctor", "pharmacist", "admin")
+
+
+def _by(actor: str) -> str:
+    """Who wrote a message, for its label: `doctor`, `pharmacist` or `admin` (`doctor:7`), `system` (a
+    reminder, a device alert, a broadcast, `system:…`), else `bot` (the dialogue)."""
+    role = actor.split(":", 1)[0]
+    if role in STAFF_ROLES:
+        return role
+    return "system" if role == "system" else "bot"
+
+
 def _sender_of(actor: str) -> str:
     """`staff` for a doctor, pharmacist or admin (`doctor:7`), else `bot` (the dialogue, follow-ups, broadcasts)."""
-    return "staff" if ":" in actor else "bot"
+    return "staff" if _by(actor) in STAFF_ROLES else "bot"
 
 
 class Mailbox:
@@ -103,7 +115,7 @@ class Mailbox:
             if event.type == ev.BOT:
                 line = {k: v for k, v in event.data.items() if k in ("text", "buttons", "image", "custom")}
                 found.append({"seq": event.seq, "timestamp": event.timestamp, "from": _sender_of(event.actor),
-                              "recipient_id": sender, **line})
+                              "by": _by(event.actor), "recipient_id": sender, **line})
             elif event.type == ev.USER and include_patient:
                 patient = self._patient_line(sender, event, titles)
                 if patient is not None:

@@ -240,3 +240,36 @@ def test_on_a_laptop_the_receiving_doctor_reads_the_transfer_note_and_an_invitat
     expect(li.locator("#connection")).to_have_attribute("data-state", "ready")
     expect(li.locator("#active .active-item")).to_have_count(1)
     expect(invitation).to_have_count(0)
+
+
+def test_a_pharmacist_and_an_admin_land_on_their_own_pages_without_the_on_duty_toggle(
+        console: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    server, browser = console
+    config, database = tmp_path / "setup.yml", f"sqlite:///{tmp_path}/server.db"
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:  # the CLI runs its own event loop; Playwright's is running here
+        thread.submit(cli, ["staff", "add", "ph.wang", "--name", "王静", "--title", "主管药师", "--role", "pharmacist",
+                            "--department", "general"], config, database).result()
+        thread.submit(cli, ["staff", "add", "admin.zhao", "--name", "赵强", "--title", "信息科", "--role", "admin"],
+                      config, database).result()
+    for username, home in [("ph.wang", "/console/prescriptions"), ("admin.zhao", "/console/admin"), ("dr.li", "/console")]:
+        page = browser.new_context(locale="zh-CN", viewport=PHONE).new_page()
+        page.goto(server.url + "/console/login")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("#sign-in")
+        page.wait_for_url(server.url + home)
+        if username != "dr.li":  # the workbench, reached by hand: no 在线接诊 for a role that takes no patients
+            page.goto(server.url + "/console")
+            expect(page.locator("#connection")).to_have_attribute("data-state", "ready")
+            expect(page.locator("#status")).to_be_hidden()
+        else:
+            expect(page.locator("#connection")).to_have_attribute("data-state", "ready")
+            expect(page.locator("#status")).to_be_visible()
+        me = page.evaluate("fetch('/api/console/me').then(r => r.json())")
+        assert me["home"] == home
+        assert (me["staff"]["status"] == "online") is (username == "dr.li"), me  # signing in puts only a doctor on duty
+        page.context.close()

@@ -102,3 +102,40 @@ async def test_a_patient_with_a_card_is_shown_by_the_masked_name_on_it(runtime: 
     [card] = (await client.get("/api/console/queue")).json()
     assert card["patient"]["display_name"] == "王*英"
     assert "王小英" not in str(card)
+
+
+async def test_the_chat_log_shows_a_sealed_answer_and_the_web_chats_opening_as_notes(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    """Never ciphertext, never the page's own /greet as 点选了一个选项 (the card stays the audited path)."""
+    from bot import events as ev
+    from bot.crypto import seal_answer
+
+    await on_duty(runtime, "dr.li", ["general"])
+    await say(client, "p-seal", "/greet")  # what the web chat page sends when it opens
+    await say(client, "p-seal", "我咳嗽三天了")
+    address = "北京市朝阳区幸福路8号3单元"
+    sealed = seal_answer(runtime.cipher, address)
+    await runtime.engine.record("p-seal", ev.USER, {"text": sealed}, "patient")  # as the engine stores it
+    cid = await queued(client, "p-seal")
+    await sign_in(client, "dr.li")
+    detail = (await client.get(f"/api/console/consultations/{cid}")).json()
+    texts = [m["text"] for m in detail["messages"] if m["from"] == "patient"]
+    assert texts[0] == "（患者打开了网页聊天）"
+    assert "我咳嗽三天了" in texts
+    assert "（个人信息已加密保存）" in texts
+    assert labels().data["tapped_button"] not in texts[:1]
+    shown = str(detail["messages"])
+    assert sealed not in shown and address not in shown and "v1:" not in shown
+
+
+def test_a_sealed_answer_under_a_retired_key_is_still_never_shown() -> None:
+    from bot.crypto import FieldCipher, seal_answer
+    from integrations.console.presenters import button_titles, is_sealed
+
+    old = seal_answer(FieldCipher("a retired secret, long enough to be a key"), "110105194912310021")
+    current = FieldCipher("the current secret, long enough to be a key")
+    assert is_sealed(current, old) and is_sealed(None, old)
+    assert not is_sealed(current, "我住在朝阳区") and not is_sealed(current, "v1: 我的版本")
+    lines = button_titles([], [{"from": "patient", "text": old}, {"from": "doctor:1", "text": "好的"}], current)
+    assert [line["text"] for line in lines] == ["（个人信息已加密保存）", "好的"]

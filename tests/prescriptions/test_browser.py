@@ -112,7 +112,7 @@ def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
         wang.fill("#username", "ph.wang")
         wang.fill("#password", PASSWORD)
         wang.click("#sign-in")
-        wang.wait_for_url("**/console")
+        wang.wait_for_url("**/console/prescriptions")  # a pharmacist starts on the review page
         wang.goto(signed_in_to)
         review = wang.locator("#review-queue .review")
         expect(review).to_have_count(1)

@@ -198,3 +198,50 @@ def test_a_dropped_connection_comes_back_by_itself_and_misses_nothing(two_worker
         expect(staff.last).to_have_text("您现在感觉怎么样？")
         assert page.evaluate("window.sameDocument") is True
         browser.close()
+
+
+def test_a_call_120_button_dials_and_never_posts_a_message(two_workers: Any) -> None:
+    """Safety: 拨打120 in a bot message is a real tel:120 link at phone width; tapping it sends nothing."""
+    from playwright.sync_api import expect, sync_playwright
+
+    _, patient_side, _ = two_workers
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="zh-CN", **PHONE).new_page()
+        page.goto(patient_side.url + "/chat")
+        expect(page.locator("#connection")).to_have_attribute("data-state", "ready")
+        expect(page.locator(".choice", has_text="转人工医生")).to_be_visible()
+        page.evaluate("window.sameDocument = true")
+
+        page.fill("#text", "救命，我爸突然倒在地上叫不醒了")  # typed, through the real NLU and engine
+        page.locator("#send").tap()
+        call = page.locator(".message.bot .choice", has_text="拨打120").first
+        expect(call).to_be_visible()
+        assert call.evaluate("node => node.tagName") == "A"
+        assert call.get_attribute("href") == "tel:120"
+        assert call.bounding_box()["height"] >= 40
+        colours = call.evaluate("n => [getComputedStyle(n).color, getComputedStyle(n).backgroundColor]")
+        assert colours[0] != colours[1]
+        # the "（tel:120）" in the text is a link to dial too, not a literal
+        expect(page.locator(".message.bot .bubble a.tel-120").first).to_have_attribute("href", "tel:120")
+        expect(page.locator(".bubble", has_text="tel:120）")).to_have_count(0)
+
+        # Tapping it posts nothing to the bot and adds no message (the phone's dialler takes over).
+        posted: list[str] = []
+        page.on("request", lambda r: posted.append(r.url) if "/webhooks/rest/webhook" in r.url else None)
+        patients = page.locator(".message.patient").count()
+        page.route("tel:120", lambda route: route.abort())
+        call.dispatch_event("click")
+        page.wait_for_timeout(800)
+        assert posted == []
+        assert page.locator(".message.patient").count() == patients
+        assert page.evaluate("window.sameDocument") is True
+        # Older messages' 120 buttons stay live after an answer (only the <button> choices are spent).
+        expect(call).not_to_have_attribute("disabled", "")
+
+        # Each message is labelled by who wrote it (the API's `by`): a pharmacy notice is never 医生.
+        labels = page.evaluate("""() => ["doctor", "pharmacist", "system", "admin", "bot"].map((by) =>
+            showReply({ seq: 1, from: by === "system" || by === "bot" ? "bot" : "staff", by, text: "x" })
+              .querySelector(".who").textContent)""")
+        assert labels == ["医生", "药房", "系统通知", "医院工作人员", "问诊助手"]
+        browser.close()

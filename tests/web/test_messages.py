@@ -328,3 +328,21 @@ async def test_a_picture_is_acknowledged_and_the_pending_question_put_again(clie
     # With no question pending: the doctor and the symptoms offered.
     alone = (await client.post("/conversations/p10/attachments", content=png(), headers={"Content-Type": "image/png"})).json()
     assert "图片收到了" in alone[0]["text"] and [b["payload"] for b in alone[0]["buttons"]] == ["/request_doctor", "/report_symptoms"]
+
+
+async def test_each_message_says_who_wrote_it_so_a_pharmacy_notice_is_not_signed_as_a_doctor(
+        client: httpx.AsyncClient, runtime: Runtime) -> None:
+    await client.post(WEBHOOK, json={"sender": "p-rx", "message": "我咳嗽两天了"})
+    start = (await client.get("/conversations/p-rx/messages")).json()
+    assert {m["by"] for m in start["messages"]} == {"bot"}
+    for actor, text in [("doctor:7", "您好，我是李医生。"),
+                        ("pharmacist:3", "您的处方已由药师审核通过（处方号 RX1）。"),
+                        ("pharmacist:3", "您的药品已发货，快递单号 SF123。"),
+                        ("system", "复诊提醒：明天上午9点。"),
+                        ("system:retention", "您的资料已按规定归档。"),
+                        ("admin:1", "系统将于今晚维护。")]:
+        await runtime.engine.push("p-rx", [BotMessage(text=text, custom={"notice": {"name": "x"}})], actor=actor)
+    later = (await client.get("/conversations/p-rx/messages", params={"after": start["last_seq"]})).json()["messages"]
+    assert [(m["from"], m["by"]) for m in later] == [
+        ("staff", "doctor"), ("staff", "pharmacist"), ("staff", "pharmacist"), ("bot", "system"), ("bot", "system"),
+        ("staff", "admin")]

@@ -367,8 +367,10 @@ function connect() {
   source.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     if (state.selected && message.consultation_id === state.selected.id) {
-      // A tapped button arrives as its payload: the transcript names it in words.
-      const tapped = message.from === "patient" && (message.text || "").startsWith("/");
+      // A tapped button arrives as its payload, a sealed answer as ciphertext: the transcript (the
+      // server's presenter) names the one in words and the other as a note, never the raw value.
+      const raw = (message.text || "").trim();
+      const tapped = message.from === "patient" && (raw.startsWith("/") || /^v\d+:[A-Za-z0-9_\-=]{16,}$/.test(raw));
       if (!tapped) appendChat(message);
       if (message.from === "patient") refreshSelected(tapped);
     } else { state.unread.add(message.consultation_id); loadLists(); }
@@ -489,6 +491,8 @@ async function start() {
   $("me").textContent = state.me.display_name + " " + state.me.title;
   $("admin-link").hidden = state.me.role !== "admin";
   $("status").value = state.me.status === "away" ? "away" : "online";
+  // Only doctors take patients: no 在线接诊 toggle for a pharmacist or an admin.
+  $("status-choice").hidden = state.me.role !== "doctor";
   [state.departments, state.doctors] = await Promise.all([
     Console.api("GET", "/api/console/departments"), Console.api("GET", "/api/console/doctors"),
   ]);

@@ -12,6 +12,9 @@ const TEXT = {
   lost: "网络连接中断，正在重新连接…（消息不会丢失）",
   bot: "问诊助手",
   staff: "医生",
+  pharmacist: "药房",
+  admin: "医院工作人员",
+  system: "系统通知",
   failed: "发送失败，点这里重试",
   toHuman: "转人工",
   imageTooBig: "图片太大了，请选一张 8MB 以内的图片。",
@@ -57,8 +60,25 @@ function toBottom() {
   box.scrollTop = box.scrollHeight;
 }
 
-function disableChoices() {
-  for (const button of document.querySelectorAll(".choice")) button.disabled = true;
+function disableChoices() {  // a call-120 link (an <a>) is never spent
+  for (const button of document.querySelectorAll("button.choice")) button.disabled = true;
+}
+
+// A button to call 120 dials: a real tel: link, never a message back to the bot.
+const EMERGENCY_TITLES = ["拨打120", "急救120", "拨打 120", "急救 120"];
+function dials120(b) {
+  const title = String(b.title || "").replace(/\s+/g, "");
+  return String(b.payload || "").trim() === "/call_120" || EMERGENCY_TITLES.some((t) => t.replace(/\s+/g, "") === title);
+}
+
+// Text with "tel:120" in it: the number as a link to dial (the words around it unchanged).
+function withPhoneLinks(text) {
+  const parts = String(text).split(/[（(]?tel:120[）)]?/);
+  const nodes = [parts[0]];
+  for (let i = 1; i < parts.length; i++) {
+    nodes.push(el("a", { class: "tel-120", href: "tel:120" }, "（点此拨打120）"), parts[i]);
+  }
+  return nodes;
 }
 
 function typing(delta) {
@@ -70,18 +90,23 @@ function typing(delta) {
 
 function showReply(m) {
   const who = m.from === "staff" ? "staff" : "bot";
+  // The label by who wrote it (`by`): a pharmacy's or the system's notice is never signed 医生.
+  const label = m.by === "pharmacist" ? TEXT.pharmacist : m.by === "admin" ? TEXT.admin
+    : m.by === "system" ? TEXT.system : who === "staff" ? TEXT.staff : TEXT.bot;
   const triage = m.custom && m.custom.triage;
-  const classes = ["message", who];
+  const classes = ["message", who, "by-" + String(m.by || who)];
   if (triage) classes.push("triage", "level-" + String(triage.level || ""));
   const bubble = el("div", { class: "bubble" });
-  if (m.text) bubble.append(m.text);
+  if (m.text) bubble.append(...withPhoneLinks(m.text));
   if (m.image) bubble.append(el("img", { src: m.image, alt: "", loading: "lazy" }));
   const node = el("div", { class: classes.join(" "), "data-seq": String(m.seq) },
-    el("span", { class: "who" }, who === "staff" ? TEXT.staff : TEXT.bot), bubble);
+    el("span", { class: "who" }, label), bubble);
   if (Array.isArray(m.buttons) && m.buttons.length) {
     const choices = el("div", { class: "choices" });
     for (const b of m.buttons) {
-      choices.append(el("button", { type: "button", class: "choice", onclick: () => choose(b) }, String(b.title || "")));
+      choices.append(dials120(b)
+        ? el("a", { class: "choice call-120", href: "tel:120" }, String(b.title || "拨打120"))
+        : el("button", { type: "button", class: "choice", onclick: () => choose(b) }, String(b.title || "")));
     }
     node.append(choices);
   }
