@@ -1,0 +1,73 @@
+"""Round 3 of issue 10: the classes the lead reported from blind v6, in our own words.
+
+Unit cases read an answer directly (bot/answers.py, actions/intake_facts.yml); the end-to-end
+cases go through the real NLU and engine (tests/intake/conftest.py `Patient`).
+"""
+from __future__ import annotations
+
+import pytest
+
+from actions.intake_facts import read_facts
+from bot.answers import AnswerContext, read_answer
+from bot.flow_loader import UNKNOWN, SlotSpec
+from tests.intake.conftest import Patient
+
+IDEATION = SlotSpec("symptoms.suicidal_ideation", "bool")
+PLAN = SlotSpec("suicide_plan", "bool")
+
+
+def read(spec: SlotSpec, text: str) -> object:
+    return read_answer(spec, AnswerContext(text=text, intent="inform"))
+
+
+# ---- class 1: every answer to "有没有伤害自己或不想活的念头？" reads as no / thoughts / plan.
+@pytest.mark.parametrize("said", [
+    "想过，连怎么做都想好了", "有时候想死，药都攒好了", "想过从楼上跳下去", "安眠药攒了一瓶了", "想过上吊",
+    "地方都选好了，就想一了百了",
+])
+def test_thoughts_with_a_plan_read_as_ideation_and_plan(said: str) -> None:
+    assert read(IDEATION, said) is True
+    assert read_facts(said).get("suicide_plan") is True
+
+
+@pytest.mark.parametrize("said", [
+    "偶尔会闪过不想活的念头，但没想过怎么做", "有时候觉得活着没意思", "想过，但不会去做", "有过这种念头", "想死的心都有",
+])
+def test_thoughts_without_a_plan_read_as_ideation(said: str) -> None:
+    assert read(IDEATION, said) is True
+    assert read_facts(said).get("suicide_plan") is not True
+
+
+@pytest.mark.parametrize("said", ["没有", "没想过", "从来没有", "没有这种想法", "不会的", "没，就是累"])
+def test_a_clear_no(said: str) -> None:
+    assert read(IDEATION, said) is False
+
+
+@pytest.mark.parametrize("said", ["不好说", "说不清", "不知道"])
+def test_an_unclear_answer_is_unknown_at_once(said: str) -> None:
+    assert read(IDEATION, said) == UNKNOWN
+
+
+def test_the_plan_question_reads_a_denied_method_as_no() -> None:
+    assert read(PLAN, "没想过怎么做，也不会去做") is False
+    assert read(PLAN, "想好了怎么做") is True
+
+
+@pytest.mark.parametrize("said", ["想过，连怎么做都想好了", "想过从楼上跳下去", "有时候想死，药都攒好了"])
+async def test_a_plan_said_to_the_suicide_question_is_an_emergency_at_once(patient, said: str) -> None:
+    p: Patient = patient(f"round3-plan-{said}")
+    await p.answers("最近一个月心情特别差，什么都不想干", "我自己", "几乎每天", "几乎每天", "好几天", "好几天")
+    assert p.asked[-1] == "utter_ask_suicidal_thoughts", p.asked
+    await p.say(said)
+    assert (p.decision or {}).get("level") == "emergency", p.texts
+    assert "12356" in p.texts, p.texts
+
+
+async def test_thoughts_without_a_plan_are_never_selfcare(patient) -> None:
+    p: Patient = patient("round3-thoughts-no-plan")
+    await p.answers("最近一个月心情特别差，什么都不想干", "我自己", "好几天", "好几天", "完全不会", "完全不会")
+    assert p.asked[-1] == "utter_ask_suicidal_thoughts", p.asked
+    await p.say("偶尔会闪过不想活的念头，但没想过怎么做")
+    slots = await p.slots()
+    assert slots["suicide_plan"] is False
+    assert (slots.get("symptoms") or {}).get("suicidal_ideation") is True
