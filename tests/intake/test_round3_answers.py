@@ -53,6 +53,55 @@ def test_the_plan_question_reads_a_denied_method_as_no() -> None:
     assert read(PLAN, "想好了怎么做") is True
 
 
+# ---- class 2: testicular torsion said as lower-belly pain; the tenderness question in words.
+TENDER = SlotSpec("symptoms.abdominal_tenderness", "bool")
+TESTES = SlotSpec("symptoms.testicular_pain", "bool")
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("一按就疼", True), ("碰都不让碰", True), ("按着更疼", True), ("走路更疼", True),
+    ("按着不疼", False), ("按着反而舒服", False), ("说不清", UNKNOWN), ("不知道", UNKNOWN),
+])
+def test_the_tenderness_question_reads_its_answers_in_words(said: str, value: object) -> None:
+    assert read(TENDER, said) == value
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("右边蛋蛋疼", True), ("下面那里疼，肿了", True), ("阴囊肿", True), ("蛋蛋不疼", False), ("没有", False),
+    ("肚子下面疼", None),  # the belly, not the testicles: asked again, never a yes
+])
+def test_the_testicle_question_reads_its_answers_in_words(said: str, value: object) -> None:
+    assert read(TESTES, said) == value
+
+
+@pytest.mark.parametrize("said", ["小肚子疼", "肚子下面疼", "下腹痛", "大腿根那里疼"])
+def test_lower_belly_pain_is_read(said: str) -> None:
+    assert read_facts(said).get("symptoms.lower_abdominal_pain") is True
+
+
+async def test_a_boy_with_sudden_lower_belly_pain_is_asked_about_his_testicles_first(patient) -> None:
+    p: Patient = patient("round3-torsion")
+    await p.answers("我儿子15岁，半夜突然小肚子疼")
+    assert p.asked[-1] == "utter_ask_testicular_pain", p.asked
+    await p.say("右边蛋蛋也疼，肿了")
+    assert (p.decision or {}).get("level") == "emergency", p.texts
+
+
+async def test_a_man_of_unknown_age_with_groin_pain_is_asked_his_age_then_the_testicles(patient) -> None:
+    p: Patient = patient("round3-torsion-age")
+    await p.answers("打完球突然肚子下面疼，靠大腿根那里", "我自己")
+    assert p.asked[-1] == "utter_ask_age", p.asked
+    await p.say("19")
+    assert p.asked[-1] == "utter_ask_testicular_pain", p.asked
+
+
+async def test_a_woman_with_lower_belly_pain_is_not_asked_about_testicles(patient) -> None:
+    p: Patient = patient("round3-no-testes-for-women")
+    await p.answers("我是女的，28岁，小肚子疼", "我自己")
+    assert "utter_ask_testicular_pain" not in p.asked
+
+
+# (class 1, end to end)
 @pytest.mark.parametrize("said", ["想过，连怎么做都想好了", "想过从楼上跳下去", "有时候想死，药都攒好了"])
 async def test_a_plan_said_to_the_suicide_question_is_an_emergency_at_once(patient, said: str) -> None:
     p: Patient = patient(f"round3-plan-{said}")
