@@ -120,3 +120,39 @@ async def test_thoughts_without_a_plan_are_never_selfcare(patient) -> None:
     slots = await p.slots()
     assert slots["suicide_plan"] is False
     assert (slots.get("symptoms") or {}).get("suicidal_ideation") is True
+
+
+# ---- class 3: a feverish patient is asked about a new rash and the glass test.
+async def test_a_feverish_child_is_asked_about_a_rash_and_the_glass_test(patient) -> None:
+    p: Patient = patient("round3-fever-rash")
+    await p.answers("宝宝3岁，今天下午开始发烧，精神不太好", "39度2", "半天")
+    assert p.asked[-1] == "utter_ask_fever_rash", p.asked
+    await p.say("腿上有些紫红的小点点")
+    assert p.asked[-1] == "utter_ask_nonblanching", p.asked
+    await p.say("按了也不褪")
+    assert (p.decision or {}).get("level") == "emergency", p.texts
+
+
+# ---- class 4: an elderly patient "不对劲" is asked about confusion; a feverish elder too.
+async def test_an_elder_who_is_not_himself_is_asked_about_confusion(patient) -> None:
+    p: Patient = patient("round3-elder-unwell")
+    await p.say("我爸82了，今天跟平时不一样，有点不对劲")
+    for _ in range(8):  # the general red-flag screen, answered no, until the consciousness question
+        if "utter_ask_confusion" in p.asked:
+            break
+        await p.say("有点烧，38度6" if "utter_ask_fever" in p.asked else "没有")
+    assert "utter_ask_confusion" in p.asked, p.asked
+    await p.say("糊里糊涂的，问他话答不上来")
+    assert (p.decision or {}).get("level") == "emergency", p.texts
+
+
+async def test_a_feverish_elder_is_asked_about_confusion(patient) -> None:
+    p: Patient = patient("round3-elder-fever")
+    await p.answers("奶奶78岁，发烧了", "38度9", "两天", "没有")
+    if p.asked[-1] == "utter_ask_fever_persists":
+        await p.say("吃了药能退")
+    if p.asked[-1] == "utter_ask_fever_rash":
+        await p.say("没有")
+    assert p.asked[-1] == "utter_ask_confusion", p.asked
+    await p.say("今天开始说胡话")
+    assert (p.decision or {}).get("level") == "emergency", p.texts
