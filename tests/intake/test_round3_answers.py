@@ -156,3 +156,42 @@ async def test_a_feverish_elder_is_asked_about_confusion(patient) -> None:
     assert p.asked[-1] == "utter_ask_confusion", p.asked
     await p.say("今天开始说胡话")
     assert (p.decision or {}).get("level") == "emergency", p.texts
+
+
+# ---- class 5: the defining features must be present and not denied.
+@pytest.mark.parametrize(("said", "slot", "value"), [
+    ("下楼梯崴了一下脚，脚踝肿了，当时还以为骨折了", "recent_immobility", None),
+    ("腿骨折打了石膏，小腿肿", "recent_immobility", True),
+    ("头疼，不是那种突然炸开的疼", "symptoms.severe_headache", None),
+    ("头不是那种突然炸开的疼", "symptoms.severe_headache", None),
+    ("头像要炸开一样", "symptoms.severe_headache", True),
+    ("大便有点解不出", "symptoms.incontinence", None),
+    ("尿不出来", "symptoms.incontinence", True),
+    ("坐久了屁股麻", "symptoms.saddle_numbness", None),
+    ("屁股和会阴发麻", "symptoms.saddle_numbness", True),
+])
+def test_defining_features_only_when_said_and_not_denied(said: str, slot: str, value: object) -> None:
+    assert read_facts(said).get(slot) is value or (value is None and read_facts(said).get(slot) is False)
+
+
+# ---- class 6: unknown at once; eating poorly is a yes; which unknowns floor the level.
+@pytest.mark.parametrize("said", ["吃得少", "吃得不多，就吃了几口", "不怎么吃", "就吃了几口", "比平时少了很多"])
+def test_eating_poorly_answers_the_feeding_question_yes(said: str) -> None:
+    assert read(SlotSpec("symptoms.refusal_to_feed", "bool"), said) is True
+
+
+@pytest.mark.parametrize("said", ["不清楚", "说不好", "不知道"])
+def test_a_pain_score_not_known_is_unknown_at_once(said: str) -> None:
+    assert read(SlotSpec("pain_score", "int", min=0, max=10, scale="pain"), said) == UNKNOWN
+
+
+def test_only_red_flag_unknowns_floor_the_level() -> None:
+    from actions.triage.decision import unknown_red_flags
+    sprain = {"pain_score": UNKNOWN, "age": 22, "symptoms": {"limb_injury": True}}
+    assert unknown_red_flags(sprain) == 0
+    belly = {"pain_score": UNKNOWN, "age": 22, "symptoms": {"abdominal_pain": True}}
+    assert unknown_red_flags(belly) == 1
+    cough = {"temperature": UNKNOWN, "age": 35, "symptoms": {"cough": True, "fever": UNKNOWN}}
+    assert unknown_red_flags(cough) == 0
+    infant = {"temperature": UNKNOWN, "age_months": 2, "symptoms": {"fever": True}}
+    assert unknown_red_flags(infant) == 1
