@@ -195,3 +195,12 @@ def test_only_red_flag_unknowns_floor_the_level() -> None:
     assert unknown_red_flags(cough) == 0
     infant = {"temperature": UNKNOWN, "age_months": 2, "symptoms": {"fever": True}}
     assert unknown_red_flags(infant) == 1
+
+
+# ---- class 8: a mother after birth talking about herself is the patient.
+async def test_a_mother_after_birth_is_the_patient_not_the_baby(patient) -> None:
+    p: Patient = patient("round3-postpartum")
+    await p.say("生完宝宝两个月了，我最近老是想哭，心情很低落")
+    slots = await p.slots()
+    assert slots.get("subject") == "self" and slots.get("age_months") is None, slots
+    assert "utter_ask_age_months" not in p.asked and "utter_ask_fever" not in p.asked, p.asked
