@@ -104,6 +104,18 @@ def read_spo2(text: str) -> float | None:
     return value if 50 <= value <= 100 else None
 
 
+# Words with a negation character that deny nothing that follows ("活着真没意思 药我都攒好了": the
+# plan is said, not denied — round 3 of issue 10); and a negation never reaches across a clause.
+_NOT_A_DENIAL = re.compile(r"没意思|没劲|没希望|没盼头|没用|没人|没办法|不想活|活不下去|不如死|受不了|睡不着")
+_CLAUSE = re.compile(r"[，。,；;！!？?\s]")
+
+
+def _window(clean: str, start: int) -> str:
+    before = clean[max(0, start - 9):start]
+    parts = _CLAUSE.split(before)
+    return _NOT_A_DENIAL.sub("", parts[-1] if parts else before)
+
+
 def read_facts(text: str) -> dict[str, Any]:
     """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
     table = fact_table()
@@ -122,7 +134,7 @@ def read_facts(text: str) -> dict[str, Any]:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
             if not match:
                 continue
-            negated = bool(table.negation.search(clean[max(0, match.start() - 9):match.start()])) or (
+            negated = bool(table.negation.search(_window(clean, match.start()))) or (
                 fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
             value = (not fact.value) if negated and isinstance(fact.value, bool) else fact.value
             # A present reading anywhere in the message wins over a denied one.
