@@ -110,6 +110,10 @@ _NOT_A_DENIAL = re.compile(r"没意思|没劲|没希望|没盼头|没用|没人|
 _CLAUSE = re.compile(r"[，。,；;！!？?\s]")
 
 
+_CLAUSES = re.compile(r"[，。,；;！!？?]")
+_NOT_THE_PATIENT = re.compile(r"新闻|报道|开玩笑|玩笑|段子|网上看到|看到有人|视频里|电视上|朋友圈")
+
+
 def _window(clean: str, start: int) -> str:
     before = clean[max(0, start - 9):start]
     parts = _CLAUSE.split(before)
@@ -119,6 +123,8 @@ def _window(clean: str, start: int) -> str:
 def read_facts(text: str) -> dict[str, Any]:
     """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
     table = fact_table()
+    # A news story, a joke or a video is not the patient (round 3 of issue 10): such clauses are not read.
+    text = "，".join(c for c in _CLAUSES.split(text) if not _NOT_THE_PATIENT.search(c))
     # Both spellings of the numbers: "一串水泡" as written, "吃了20片" with digits.
     views = (fold(text), arabic(fold(text)))
     found: dict[str, Any] = {}

@@ -204,3 +204,10 @@ async def test_a_mother_after_birth_is_the_patient_not_the_baby(patient) -> None
     slots = await p.slots()
     assert slots.get("subject") == "self" and slots.get("age_months") is None, slots
     assert "utter_ask_age_months" not in p.asked and "utter_ask_fever" not in p.asked, p.asked
+
+
+# ---- class 7: a news story or a joke is not the patient.
+def test_news_and_jokes_are_not_the_patients_facts() -> None:
+    assert read_facts("看到新闻说有人吃了一整瓶安眠药").get("symptoms.poisoning") is not True
+    assert read_facts("开玩笑说自己头要炸开了").get("symptoms.severe_headache") is not True
+    assert read_facts("头像要炸开一样").get("symptoms.severe_headache") is True
