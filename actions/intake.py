@@ -77,7 +77,7 @@ def _mother_is_the_patient(ctx: ActionContext, text: str) -> None:
             ctx.set_slot("age", None)
             ctx.set_slot("age_months", None)
             break
-    if ctx.slot("subject") in (None, "child", "infant"):
+    if ctx.slot("subject") in ("child", "infant"):
         ctx.set_slot("subject", "self")
     if re.search(r"(想哭|低落|抑郁|没意思|提不起|崩溃|心情.{0,3}(差|不好))", clean):
         ctx.note_fact("symptoms.low_mood", True)
