@@ -58,6 +58,31 @@ def _forget_wordless_bleeding(ctx: ActionContext, text: str) -> None:
             return
 
 
+# A mother after birth talking about herself is the patient, not the baby (round 3 of issue 10):
+# "生完宝宝两个月了，我最近老是想哭" was read as a two-month-old (subject infant, age 2 months) and went
+# down the child-fever path, so a positive PHQ-2 ended at selfcare. When the message says she gave
+# birth and speaks of her own feelings, what the NLU filled this turn for the baby (who, age) is
+# taken back and the patient is herself (flows/psych.yml: a positive screen → consult).
+_AFTER_BIRTH = re.compile(r"(生完|生了|刚生|产后|坐月子|月子里|剖腹产|顺产|生产完|宝宝.{0,4}(满月|个月|出生))")
+_HER_FEELINGS = re.compile(r"(我|自己).{0,12}(心情|情绪|想哭|哭|低落|抑郁|焦虑|紧张|烦躁|睡不着|睡不好|失眠|提不起|没意思|崩溃|害怕|担心)")
+
+
+def _mother_is_the_patient(ctx: ActionContext, text: str) -> None:
+    clean = fold(text)
+    if not (_AFTER_BIRTH.search(clean) and _HER_FEELINGS.search(clean)):
+        return
+    for event in ctx.events:
+        name = event.data.get("name") if event.type == "slot" else None
+        if name in ("age", "age_months"):
+            ctx.set_slot("age", None)
+            ctx.set_slot("age_months", None)
+            break
+    if ctx.slot("subject") in ("child", "infant"):
+        ctx.set_slot("subject", "self")
+    if re.search(r"(想哭|低落|抑郁|没意思|提不起|崩溃|心情.{0,3}(差|不好))", clean):
+        ctx.note_fact("symptoms.low_mood", True)
+
+
 @interceptor("intake_facts", priority=5)
 async def intake_facts(ctx: ActionContext) -> bool:
     """Fill what a typed message says that the NLU did not read (actions/intake_facts.yml).
@@ -70,6 +95,7 @@ async def intake_facts(ctx: ActionContext) -> bool:
     if message is None or not message.text or message.payload is not None or message.text.startswith("/"):
         return False
     _forget_comparison_age(ctx, message.text)
+    _mother_is_the_patient(ctx, message.text)
     stack = ctx.state.stack
     if not (stack and stack[-1].waiting_for == "symptoms.bleeding"):
         _forget_wordless_bleeding(ctx, message.text)

@@ -104,9 +104,27 @@ def read_spo2(text: str) -> float | None:
     return value if 50 <= value <= 100 else None
 
 
+# Words with a negation character that deny nothing that follows ("活着真没意思 药我都攒好了": the
+# plan is said, not denied — round 3 of issue 10); and a negation never reaches across a clause.
+_NOT_A_DENIAL = re.compile(r"没意思|没劲|没希望|没盼头|没用|没人|没办法|不想活|活不下去|不如死|受不了|睡不着")
+_CLAUSE = re.compile(r"[，。,；;！!？?\s]")
+
+
+_CLAUSES = re.compile(r"[，。,；;！!？?]")
+_NOT_THE_PATIENT = re.compile(r"新闻|报道|开玩笑|玩笑|段子|网上看到|看到有人|视频里|电视上|朋友圈")
+
+
+def _window(clean: str, start: int) -> str:
+    before = clean[max(0, start - 9):start]
+    parts = _CLAUSE.split(before)
+    return _NOT_A_DENIAL.sub("", parts[-1] if parts else before)
+
+
 def read_facts(text: str) -> dict[str, Any]:
     """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
     table = fact_table()
+    # A news story, a joke or a video is not the patient (round 3 of issue 10): such clauses are not read.
+    text = "，".join(c for c in _CLAUSES.split(text) if not _NOT_THE_PATIENT.search(c))
     # Both spellings of the numbers: "一串水泡" as written, "吃了20片" with digits.
     views = (fold(text), arabic(fold(text)))
     found: dict[str, Any] = {}
@@ -122,7 +140,7 @@ def read_facts(text: str) -> dict[str, Any]:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
             if not match:
                 continue
-            negated = bool(table.negation.search(clean[max(0, match.start() - 9):match.start()])) or (
+            negated = bool(table.negation.search(_window(clean, match.start()))) or (
                 fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
             value = (not fact.value) if negated and isinstance(fact.value, bool) else fact.value
             # A present reading anywhere in the message wins over a denied one.

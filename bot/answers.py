@@ -285,6 +285,10 @@ def read_answer(spec: SlotSpec, answer: AnswerContext) -> Any:
     return None
 
 
+# Questions whose own words are read before the NLU's reading and the general yes/no words.
+_OWN_WORDS_FIRST = frozenset({"symptoms.suicidal_ideation", "suicide_plan"})
+
+
 def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     text = answer.text
     head, _, code = spec.name.partition(".")
@@ -294,6 +298,12 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         group = words().combined[code]
         if any(e.entity == "symptom" and e.value in group and not e.negated for e in answer.entities):
             return True
+    if spec.name in _OWN_WORDS_FIRST:
+        # Round 3 of issue 10: "想过，连怎么做都想好了" / "想过从楼上跳下去" to the suicidal-thoughts
+        # question were read as "好了" (fine) or not at all. Its own words come before anything else.
+        said = _longest_of(normal(text), words().slot_words.get(spec.name, {}))
+        if said is not None:
+            return said
     if symptom:
         # The NLU's reading of the very symptom asked wins: "不咳嗽，但是喘" to "喘吗？" is yes.
         for entity in answer.entities:

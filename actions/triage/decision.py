@@ -69,7 +69,27 @@ def unknown_red_flags(slots: dict[str, Any]) -> int:
     if slots.get("spo2") == UNKNOWN and (
             slots.get("breathing_severity") in ("none", "mild") or symptoms.get("dyspnea") is False):
         named -= 1
+    # Round 3 of issue 10 (triage-criteria.md: only a red-flag question's unknown answer floors the
+    # level): how bad a pain is, as a number, is no red flag of its own beyond a belly or chest pain
+    # (a sprain's "不清楚" is not); nor is a temperature nobody measured ("没量") past the age of
+    # three months (the criteria's temperature line is "infants under 3 months with fever ≥ 38 °C").
+    if slots.get("pain_score") == UNKNOWN and not (
+            symptoms.get("abdominal_pain") is True or symptoms.get("chest_pain") is True):
+        named -= 1
+    months = _months(slots)
+    if months is not None and months >= 3:
+        named -= sum(1 for name in ("temperature",) if slots.get(name) == UNKNOWN)
+        named -= sum(1 for name in ("fever",) if symptoms.get(name) == UNKNOWN)
     return named + sum(1 for value in symptoms.values() if value == UNKNOWN)
+
+
+def _months(slots: dict[str, Any]) -> float | None:
+    months, age = slots.get("age_months"), slots.get("age")
+    if isinstance(months, int | float) and not isinstance(months, bool):
+        return float(months)
+    if isinstance(age, int | float) and not isinstance(age, bool):
+        return float(age) * 12
+    return None
 
 
 def derive_facts(slots: dict[str, Any]) -> dict[str, Any]:

@@ -70,7 +70,7 @@ async def test_a_yes_with_a_condition_fills_the_condition(patient) -> None:
     p: Patient = patient("answer-condition")
     await p.say('/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
-                ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70}')
+                ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70, "symptoms.confusion": false}')
     assert p.asked == ["utter_ask_conditions"]
     await p.say("有，我有高血压")
     slots = await p.slots()
@@ -90,7 +90,8 @@ async def test_counts_weights_and_scores_in_words(patient) -> None:
     q: Patient = patient("answer-vaccine")
     await q.say('/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
-                ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70, "conditions_answer": "none"}')
+                ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70, "conditions_answer": "none",'
+                ' "symptoms.confusion": false}')
     assert q.asked == ["utter_ask_vaccine_doses"]
     await q.say("3针")
     assert (await q.slots())["vaccine_doses"] == 3
@@ -99,7 +100,8 @@ async def test_counts_weights_and_scores_in_words(patient) -> None:
 async def test_a_stray_numeral_never_corrects_a_fact(patient) -> None:
     p: Patient = patient("answer-stray")
     await p.say('/covid_positive{"subject": "child", "age": 3, "antigen_result": "positive", "temperature": 38.5,'
-                ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false}')
+                ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
+                ' "symptoms.rash": false}')
     assert p.asked == ["utter_ask_can_count_breaths"]
     await p.say("不方便，孩子一直在哭")
     slots = await p.slots()

@@ -61,6 +61,7 @@ async def test_a_family_member_child_gets_the_childrens_questions(patient) -> No
     for message in (
         "39",
         '/inform{"duration_hours": 24}',
+        '/inform{"symptoms.rash": false}',
         '/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}',
         '/inform{"has_oximeter": false}',
         '/inform{"can_count_breaths": true}',
@@ -74,6 +75,7 @@ async def test_a_family_member_child_gets_the_childrens_questions(patient) -> No
     # after a self-care decision, so the children's red flags come first.
     assert asked == [
         "utter_ask_duration",
+        "utter_ask_fever_rash",  # round 3: a feverish child is asked about a new rash
         "utter_ask_dyspnea",
         "utter_ask_has_oximeter",
         "utter_ask_can_count_breaths",
@@ -89,7 +91,7 @@ async def test_a_child_with_fever_gets_weight_based_doses(patient) -> None:
     await p.say(
         '/covid_positive{"subject": "child", "age": 4, "antigen_result": "positive", "temperature": 38.8,'
         ' "duration_hours": 24, "breathing_severity": "none", "symptoms.dyspnea": false, "has_oximeter": false,'
-        ' "respiratory_rate": 26, "other_symptoms": "none", "weight_kg": 16}'
+        ' "respiratory_rate": 26, "other_symptoms": "none", "weight_kg": 16, "symptoms.rash": false}'
     )
     assert p.asked == ["utter_ask_child_drowsiness"]
     # Vomiting and diarrhoea are one question for a child (a no to both).
@@ -148,7 +150,7 @@ async def test_consult_offers_a_live_doctor_and_a_yes_requests_one(patient) -> N
         '/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0, "duration_hours": 24,'
         ' "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": true, "spo2": 97,'
         ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70, "conditions_answer": "none",'
-        ' "vaccine_doses": 3}'
+        ' "vaccine_doses": 3, "symptoms.confusion": false}'
     )
     assert p.decision["level"] == "consult" and "risk.age_65" in p.decision["rules"]
     assert p.asked[-1] == "utter_ask_wants_doctor"
@@ -211,7 +213,7 @@ async def test_a_new_symptom_mid_intake_keeps_the_questions_still_to_ask(patient
     p: Patient = patient("fever-midway")
     await p.say('/covid_positive{"subject": "child", "age": 3, "antigen_result": "positive", "temperature": 38.5,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
-                ' "can_count_breaths": false, "other_symptoms": "none"}')
+                ' "can_count_breaths": false, "other_symptoms": "none", "symptoms.rash": false}')
     assert p.asked == ["utter_ask_child_drowsiness"]
     # Not an answer, but a new complaint: it is kept, and the children's questions are not lost.
     await p.say('/covid_positive{"symptoms.vomiting": true}')
@@ -224,7 +226,7 @@ async def test_a_typed_symptom_answers_its_question_whatever_its_negative_wordin
     await p.say('/covid_positive{"subject": "child", "age": 1, "antigen_result": "positive", "temperature": 38.5,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
                 ' "can_count_breaths": false, "other_symptoms": "none", "weight_kg": 10, "symptoms.confusion": false,'
-                ' "symptoms.drowsiness": false, "symptoms.seizure": false}')
+                ' "symptoms.drowsiness": false, "symptoms.seizure": false, "symptoms.rash": false}')
     assert p.asked == ["utter_ask_child_feeding"]
     await p.say("不吃奶")
     assert (await p.slots())["symptoms"]["refusal_to_feed"] is True

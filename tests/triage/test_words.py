@@ -28,6 +28,7 @@ DEV_SET = HERE / "vignettes_dev.yml"
 BLIND_V1 = HERE / "blind" / "triage_blind_v1.yml"
 CLASSES = HERE / "vignettes_classes.yml"
 ROUND2 = HERE / "vignettes_round2.yml"
+ROUND3 = HERE / "vignettes_round3.yml"
 CONCURRENT = 6
 
 
@@ -82,6 +83,18 @@ async def test_the_round_2_failure_classes_in_words(client: httpx.AsyncClient) -
     sting's local swelling, 血压失控 — both sides of each line, every one exact."""
     score = await run_set(client, load_word_vignettes(ROUND2), CONCURRENT, prefix="round2")
     print("\n" + score.report("Round-2 failure classes, in words through REST:"))
+    wrong = [t.vignette.id for t in score.talks if t.decided != t.vignette.expected]
+    assert wrong == [], score.report("")
+    assert max(score.question_counts) <= 15, score.report("")
+
+
+async def test_the_round_3_failure_classes_in_words(client: httpx.AsyncClient) -> None:
+    """Our own cases for each class the lead reported from blind v6 (round 3): every answer form to
+    the suicidal-thoughts question, testicular pain said as lower-belly pain, a non-blanching rash
+    with a fever, fever with confusion in the elderly, over-reading, unknown answers, others'
+    conditions, postpartum mood — both sides of each line, every one exact."""
+    score = await run_set(client, load_word_vignettes(ROUND3), CONCURRENT, prefix="round3")
+    print("\n" + score.report("Round-3 failure classes, in words through REST:"))
     wrong = [t.vignette.id for t in score.talks if t.decided != t.vignette.expected]
     assert wrong == [], score.report("")
     assert max(score.question_counts) <= 15, score.report("")
