@@ -79,6 +79,7 @@ def test_lower_belly_pain_is_read(said: str) -> None:
     assert read_facts(said).get("symptoms.lower_abdominal_pain") is True
 
 
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_a_boy_with_sudden_lower_belly_pain_is_asked_about_his_testicles_first(patient) -> None:
     p: Patient = patient("round3-torsion")
     await p.answers("我儿子15岁，半夜突然小肚子疼")
@@ -87,6 +88,7 @@ async def test_a_boy_with_sudden_lower_belly_pain_is_asked_about_his_testicles_f
     assert (p.decision or {}).get("level") == "emergency", p.texts
 
 
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_a_man_of_unknown_age_with_groin_pain_is_asked_his_age_then_the_testicles(patient) -> None:
     p: Patient = patient("round3-torsion-age")
     await p.answers("打完球突然肚子下面疼，靠大腿根那里", "我自己")
@@ -95,6 +97,7 @@ async def test_a_man_of_unknown_age_with_groin_pain_is_asked_his_age_then_the_te
     assert p.asked[-1] == "utter_ask_testicular_pain", p.asked
 
 
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_a_woman_with_lower_belly_pain_is_not_asked_about_testicles(patient) -> None:
     p: Patient = patient("round3-no-testes-for-women")
     await p.answers("我是女的，28岁，小肚子疼", "我自己")
@@ -103,6 +106,7 @@ async def test_a_woman_with_lower_belly_pain_is_not_asked_about_testicles(patien
 
 # (class 1, end to end)
 @pytest.mark.parametrize("said", ["想过，连怎么做都想好了", "想过从楼上跳下去", "有时候想死，药都攒好了"])
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_a_plan_said_to_the_suicide_question_is_an_emergency_at_once(patient, said: str) -> None:
     p: Patient = patient(f"round3-plan-{said}")
     await p.answers("最近一个月心情特别差，什么都不想干", "我自己", "几乎每天", "几乎每天", "好几天", "好几天")
@@ -112,6 +116,7 @@ async def test_a_plan_said_to_the_suicide_question_is_an_emergency_at_once(patie
     assert "12356" in p.texts, p.texts
 
 
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_thoughts_without_a_plan_are_never_selfcare(patient) -> None:
     p: Patient = patient("round3-thoughts-no-plan")
     await p.answers("最近一个月心情特别差，什么都不想干", "我自己", "好几天", "好几天", "完全不会", "完全不会")
@@ -123,6 +128,7 @@ async def test_thoughts_without_a_plan_are_never_selfcare(patient) -> None:
 
 
 # ---- class 3: a feverish patient is asked about a new rash and the glass test.
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_a_feverish_child_is_asked_about_a_rash_and_the_glass_test(patient) -> None:
     p: Patient = patient("round3-fever-rash")
     await p.answers("宝宝3岁，今天下午开始发烧，精神不太好", "39度2", "半天")
@@ -134,6 +140,7 @@ async def test_a_feverish_child_is_asked_about_a_rash_and_the_glass_test(patient
 
 
 # ---- class 4: an elderly patient "不对劲" is asked about confusion; a feverish elder too.
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_an_elder_who_is_not_himself_is_asked_about_confusion(patient) -> None:
     p: Patient = patient("round3-elder-unwell")
     await p.say("我爸82了，今天跟平时不一样，有点不对劲")
@@ -146,6 +153,7 @@ async def test_an_elder_who_is_not_himself_is_asked_about_confusion(patient) -> 
     assert (p.decision or {}).get("level") == "emergency", p.texts
 
 
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_a_feverish_elder_is_asked_about_confusion(patient) -> None:
     p: Patient = patient("round3-elder-fever")
     await p.answers("奶奶78岁，发烧了", "38度9", "两天", "没有")
@@ -198,6 +206,7 @@ def test_only_red_flag_unknowns_floor_the_level() -> None:
 
 
 # ---- class 8: a mother after birth talking about herself is the patient.
+@pytest.mark.asyncio(loop_scope="module")  # the module's runtime lives on the module's loop
 async def test_a_mother_after_birth_is_the_patient_not_the_baby(patient) -> None:
     p: Patient = patient("round3-postpartum")
     await p.say("生完宝宝两个月了，我最近老是想哭，心情很低落")
