@@ -327,18 +327,27 @@ def _printable(service: Prescriptions, p: Prescription, doctor: Staff | None, ph
 
     rows = "".join(
         f"<tr><td>{n}</td><td>{e(i['name'])}<br><small>{e(i['form'])} {e(i['strength'])}</small></td>"
-        f"<td>每次{i['dose']:g}{e(i['unit'])}，{e(i['frequency_name'])}，{i['days']}天</td>"
+        f"<td>每次{i['dose']:g}{e(i['unit'])}，{e(i['frequency_name'])}，{i['days']}天"
+        + (f"<br><small>医嘱：{e(i['note'])}</small>" if i.get("note") else "") + "</td>"
         f"<td>{i['packs']}{e(i['pack_unit'])}</td><td>¥{i['price_fen'] / 100:.2f}</td></tr>"
         for n, i in enumerate(_items(service, p), 1))
     status = STATUS_NAMES[p.status]
-    hospital = e(service.hospital or "互联网医院")
+    title = f"{e(service.hospital)} 电子处方" if service.hospital else "互联网医院电子处方"
+    facts = p.patient
+    terms = service.formulary.terms
+    allergies = "、".join(e(terms[a].name if a in terms else a) for a in sorted(facts.allergies)) or "未述"
+    age = f"{facts.age_years:g}岁" if facts.age_years is not None else "未述"
+    weight = f"{facts.weight_kg:g}kg" if facts.weight_kg is not None else "未述"
+    special = "、".join(w for w, on in (("妊娠", facts.pregnant), ("哺乳", facts.lactating)) if on) or "无"
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>电子处方 {e(p.id)}</title>
 <link rel="stylesheet" href="/console/static/console.css"></head>
 <body class="rx-print"><main>
-<h1>{hospital} 互联网医院电子处方</h1>
+<h1>{title}</h1>
 <p>处方号：<b>{e(p.id)}</b>（第{p.version}版） 状态：<b>{e(status)}</b></p>
 <p>科室：{e(service.department_name(p.department))} 开具时间：{when(p.signed_at)}</p>
+<p>患者：年龄 {age} 体重 {weight} 妊娠/哺乳 {special} 药物过敏 {allergies}
+（姓名等身份信息见医院系统，不在此链接中显示）</p>
 <p>诊断：{e(p.diagnosis)}</p>
 <table class="rx-items"><thead><tr><th>#</th><th>药品</th><th>用法用量</th><th>数量</th><th>金额</th></tr></thead>
 <tbody>{rows}</tbody></table>

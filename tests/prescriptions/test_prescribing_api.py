@@ -140,6 +140,8 @@ async def test_prescribe_reject_amend_approve_deliver_ship(runtime: Runtime, cli
     page = await client.get(f"/rx/{rx['id']}?code={code}")
     assert page.status_code == 200 and "王药师" in page.text and "苯磺酸氨氯地平片" in page.text and code in page.text
     assert "科室：全科" in page.text
+    assert "互联网医院 互联网医院" not in page.text and "电子处方" in page.text
+    assert "患者：年龄" in page.text and "药物过敏" in page.text  # the facts the checks used, no name or ID
     assert (await client.get(f"/rx/{rx['id']}?code=WRONG")).status_code == 404
 
     # What the supervision export carries for this consultation: the prescription as last signed, both reviews.
