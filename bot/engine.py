@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -87,6 +88,9 @@ def _denies_allergy(text: str) -> bool:
     return bool(_NO_ALLERGY.match(text.strip()))
 
 
+ButtonReader = Callable[[list[dict[str, str]], str], "str | None"]
+
+
 class Engine:
     def __init__(
         self,
@@ -108,6 +112,8 @@ class Engine:
         self.runner = runner
         self.default_language = default_language
         self.outputs: dict[str, OutputChannel] = {}
+        # Plugins that show buttons a patient may answer in words register a reader (register_button_reader).
+        self.button_readers: list[ButtonReader] = []
         self.interceptors = interceptors  # bound to their services, in priority order
         self.cipher = cipher
 
@@ -145,6 +151,10 @@ class Engine:
 
     def register_output(self, channel: str, output: OutputChannel) -> None:
         self.outputs[channel] = output
+
+    def register_button_reader(self, reader: "ButtonReader") -> None:
+        """`reader(buttons on screen, typed text) -> payload | None`: "明天" for the button "12月8日（周二）"."""
+        self.button_readers.append(reader)
 
     # ---- inside a turn ---------------------------------------------------------------------
 
@@ -274,6 +284,14 @@ class Engine:
             match = _BUTTON_NUMBER.match(text)
             if match and int(match.group(1)) <= len(state.last_buttons) and not self._answers_numeric_question(state, text):
                 payload = state.last_buttons[int(match.group(1)) - 1]["payload"]
+        if payload is None and state.last_buttons and text and self.button_readers:
+            # A button answered in words ("明天", "9点的"). Only when the words say nothing else the NLU
+            # reads as a symptom: "明天上午，我现在胸口疼" goes to the safety screen, not to a booking.
+            chosen = next((p for p in (reader(state.last_buttons, text) for reader in self.button_readers) if p), None)
+            if chosen is not None:
+                parse = self.interpreter.parse(text)
+                if not any(e.entity == "symptom" and not e.negated for e in parse.entities):
+                    payload = chosen
         if payload is not None:
             intent, slots, ok = parse_payload(payload)
             return ParseResult(text=text or payload, intent=Intent(intent, 1.0), intent_ranking=[Intent(intent, 1.0)]), slots, ok, True

@@ -48,6 +48,12 @@ def hospital_system(config: Config, db: Database, cipher: FieldCipher) -> Hospit
     raise ConfigError(f"hospital.system: {kind!r} is not one of embedded, fhir")
 
 
+async def _read_buttons_in_words(runtime: "Runtime") -> None:
+    from actions.booking.words import booking_button_reader
+
+    runtime.engine.register_button_reader(booking_button_reader(runtime.services.get(BookingSettings).timezone))
+
+
 async def _close(runtime: "Runtime") -> None:
     system = runtime.services.find(HospitalSystem)  # type: ignore[type-abstract]
     if system is not None:
@@ -55,5 +61,5 @@ async def _close(runtime: "Runtime") -> None:
 
 
 plugin = Plugin(name="booking", services=[hospital_system, booking_settings], commands=[hospital_group],
-                on_stop=[_close])
+                on_start=[_read_buttons_in_words], on_stop=[_close])
 __all__ = ["BookingSettings", "plugin"]

@@ -197,3 +197,22 @@ async def test_an_hour_asked_for_offers_the_clinic_hour_that_holds_it(http: http
     offered = await say(http, "p_three", "帮我约后天下午3点的儿科")
     assert [b["title"][:11] for b in buttons(offered)] == ["14:30–15:30", "15:30–16:30"]
     assert "没有找到这个号源" in texts(await say(http, "p_three", "/booking_confirm"))  # no hour chosen
+
+
+async def test_each_step_answered_in_words_not_only_by_its_buttons(booking_runtime: Runtime, http: httpx.AsyncClient) -> None:
+    """A newcomer typed "明天" to the days and "9点的" to the hours and met an unrelated article."""
+    await bind_card(http, "p_words")
+    tomorrow = dt.datetime.now(ZONE).date() + dt.timedelta(days=1)
+    departments = await say(http, "p_words", "我要预约挂号")
+    assert "儿科" in [b["title"] for b in buttons(departments)] or any("儿科" in b["title"] for b in buttons(departments))
+    days = await say(http, "p_words", "儿科")
+    assert any(f"{tomorrow.month}月{tomorrow.day}日" in b["title"] for b in buttons(days)), texts(days)
+    hours = await say(http, "p_words", "明天")
+    titles = [b["title"] for b in buttons(hours)]
+    assert any(t.startswith("09:00") for t in titles), (texts(hours), titles)
+    confirm = texts(await say(http, "p_words", "9点的"))
+    assert "请确认预约信息" in confirm and "09:00–10:00" in confirm, confirm
+    # Words that name a symptom are never taken for a button: the safety screen reads them.
+    await say(http, "p_words", "不对")
+    urgent = texts(await say(http, "p_words", "明天上午，我现在胸口疼得厉害出冷汗"))
+    assert "120" in urgent
