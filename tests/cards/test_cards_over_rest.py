@@ -38,3 +38,18 @@ async def test_symptoms_typed_where_a_name_was_asked_are_read_in_clear_and_scree
     await say(client, "1")
     answer = await say(client, "胸口很痛，喘不上气，嘴唇发紫")
     assert "120" in answer
+
+
+async def test_whose_card_is_answered_in_words(client: httpx.AsyncClient, runtime) -> None:
+    """A newcomer typed "给我自己": not understood, asked again, then the whole binding was thrown away."""
+    for sender, said, relation in (("card-self", "给我自己", "self"), ("card-mum", "给我妈绑", "parent"),
+                                   ("card-son", "我儿子的", "child")):
+        async def answer(message: str, sender: str = sender) -> str:
+            response = await client.post(WEBHOOK, json={"sender": sender, "message": message})
+            assert response.status_code == 200
+            return "\n".join(m.get("text") or "" for m in response.json())
+
+        await answer("/bind_card")
+        assert "为谁绑定" in await answer("1")
+        assert "姓名" in await answer(said)
+        assert (await runtime.engine.state(sender)).slots.get("card_relation") == relation
