@@ -23,7 +23,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 CONSULT = ('/covid_positive{"subject": "parent", "antigen_result": "positive", "temperature": 38.0, "duration_hours": 24,'
            ' "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": true, "spo2": 97,'
            ' "symptoms.chest_pain": false, "other_symptoms": "none", "age": 70, "conditions_answer": "none",'
-           ' "vaccine_doses": 3}')
+           ' "vaccine_doses": 3, "symptoms.confusion": false, "symptoms.rash": false}')
 
 
 async def jobs_of(runtime: Runtime, conversation_id: str) -> list[JobRow]:
