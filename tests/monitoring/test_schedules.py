@@ -126,7 +126,7 @@ async def test_a_reminder_that_falls_due_in_the_quiet_hours_waits_for_their_end(
     async with runtime.db.transaction() as session:
         await runtime.services.get(Monitoring).enrol(session, "m-night", "rest", {}, reason="consult")
     await runtime.jobs.schedule("monitoring_reminder", Reminder("m-night", "evening"), key="monitoring:m-night:evening:now")
-    assert await runtime.jobs.run_due() >= 1
+    await runtime.jobs.run_due()  # (the job loop's own first poll may have run it already: `settled` waits for either)
     rows = await settled(runtime, "m-night")
     moved = [r for r in rows if r.status == "pending"]
     assert [r.payload["kind"] for r in moved] == ["evening"]
