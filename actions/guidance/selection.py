@@ -12,6 +12,11 @@ from actions.guidance.content import Entry, GuidanceContent
 FEVER_THRESHOLD_C = 37.3
 # Adult doses on the labels apply from 12 years.
 ADULT_DOSING_AGE_YEARS = 12
+# Age groups the guidance is written for (fact `age_group`): infant under 1 year, child under 12 (the
+# labels' adult doses), adult, elderly from 65 (the age 《新型冠状病毒感染诊疗方案（试行第十版）》 counts
+# as a risk factor for severe illness).
+INFANT_AGE_MONTHS = 12
+ELDERLY_AGE_YEARS = 65
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,17 @@ def facts_for(content: GuidanceContent, slots: dict[str, Any], language: str = "
     if months is None and age is not None:
         months = round(age * 12, 1)
     facts["age_months"] = months
+    facts["age_years"] = age if age is not None else (months / 12 if months is not None else None)
+    subject = get_slot(slots, "subject")
     if months is not None:
         facts["is_child"] = months < ADULT_DOSING_AGE_YEARS * 12
+        facts["is_infant"] = months < INFANT_AGE_MONTHS
     else:
-        facts["is_child"] = get_slot(slots, "subject") in ("child", "infant")
+        facts["is_child"] = subject in ("child", "infant")
+        facts["is_infant"] = subject == "infant"
+    facts["is_elderly"] = not facts["is_child"] and age is not None and age >= ELDERLY_AGE_YEARS
+    facts["age_group"] = ("infant" if facts["is_infant"] else "child" if facts["is_child"]
+                          else "elderly" if facts["is_elderly"] else "adult")
 
     taken: dict[str, list[str]] = {}
     medications = get_slot(slots, "medications") or {}
