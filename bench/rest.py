@@ -37,8 +37,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def start(env: dict[str, str], workdir: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    port = port or free_port()
     log = (workdir / f"server-{port}.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "--log-level", "ERROR", "serve", "--port", str(port), "--workers", "1"],

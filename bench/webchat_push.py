@@ -10,63 +10,28 @@ Run: `.venv/bin/python bench/webchat_push.py --sessions 20 --rounds 10`.
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import os
 import random
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import httpx
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.relay import Doctor, cpu_seconds, prepare  # noqa: E402
-from bench.rest import report, start  # noqa: E402
-from tests.services import create_postgres_database, drop_postgres_database, redis_prefix  # noqa: E402
-
-SECRET = "bench-secret-" + "x" * 32
+from bench.rest import report  # noqa: E402
+from bench.two_workers import cpu_report, StreamReader, arguments, measured, signed_in, two_workers  # noqa: E402
 
 
-class Patient:
+class Patient(StreamReader):
     """One REST patient with an open stream: futures for the texts awaited on it."""
 
     def __init__(self, http: httpx.AsyncClient, sender: str, token: str) -> None:
-        self.http, self.sender = http, sender
+        super().__init__(http)
+        self.sender = sender
         self.headers = {"Authorization": f"Bearer {token}"}
-        self.waiting: dict[str, asyncio.Future[float]] = {}
-        self.ready = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
-
-    async def open(self, after: int) -> None:
-        self.task = asyncio.create_task(self._listen(after))
-        await asyncio.wait_for(self.ready.wait(), 30)
-
-    async def _listen(self, after: int) -> None:
-        path = f"/conversations/{self.sender}/stream?after={after}"
-        async with self.http.stream("GET", path, headers=self.headers, timeout=None) as stream:
-            event = ""
-            async for line in stream.aiter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: "):
-                    if event == "ready":
-                        self.ready.set()
-                    elif event == "message":
-                        future = self.waiting.pop(json.loads(line[6:]).get("text", ""), None)
-                        if future is not None and not future.done():
-                            future.set_result(time.perf_counter())
-
-    def expect(self, text: str) -> asyncio.Future[float]:
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self.waiting[text] = future
-        return future
 
 
 async def drive(patient_url: str, doctor_url: str, token: str, sessions: int, doctors: int, rounds: int,
@@ -75,9 +40,7 @@ async def drive(patient_url: str, doctor_url: str, token: str, sessions: int, do
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=patient_url, timeout=30, limits=limits) as patients, \
             httpx.AsyncClient(base_url=doctor_url, timeout=30, limits=limits) as console:
-        team = [Doctor(console, f"bench{n}") for n in range(doctors)]
-        for doctor in team:
-            await doctor.sign_in()
+        team = await signed_in(console, doctors)
         headers = {"Authorization": f"Bearer {token}"}
         people, consultation_ids = [], []
         for i in range(sessions):
@@ -87,7 +50,7 @@ async def drive(patient_url: str, doctor_url: str, token: str, sessions: int, do
             tracker = (await patients.get(f"/conversations/{sender}/tracker", headers=headers)).json()
             consultation_ids.append(tracker["handoff"]["consultation_id"])
             person = Patient(patients, sender, token)
-            await person.open(tracker["events"][-1]["seq"])
+            await person.open(f"/conversations/{sender}/stream?after={tracker['events'][-1]['seq']}")
             people.append(person)
         for i, cid in enumerate(consultation_ids):
             await team[i % doctors].accept(cid)
@@ -105,60 +68,20 @@ async def drive(patient_url: str, doctor_url: str, token: str, sessions: int, do
                 if measure:
                     latencies.append(seen - began)
 
-        await asyncio.gather(*(session(i, False) for i in range(min(4, sessions))))  # warm up
-        cpu_before = [cpu_seconds(pid) for pid in pids]
-        began = time.perf_counter()
-        await asyncio.gather(*(session(i, True) for i in range(sessions)))
-        elapsed = time.perf_counter() - began
-        used = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before)]
-        for task in [d.task for d in team] + [p.task for p in people]:
-            if task:
-                task.cancel()
+        elapsed, used = await measured(sessions, session, pids)
+        for reader in [*team, *people]:
+            reader.close()
     return elapsed, latencies, used
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--doctors", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--pause", type=float, default=1.0, help="seconds between a session's rounds")
-    parser.add_argument("--redis", default=os.environ.get("WENZHEN_TEST_REDIS", "redis://127.0.0.1:6379/0"))
-    args = parser.parse_args()
-    database_url = asyncio.run(create_postgres_database())
-    try:
-        asyncio.run(prepare(database_url, args.doctors))
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
-            raw = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-            raw["redis"] = {"prefix": redis_prefix()}
-            (workdir / "config.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("WENZHEN_", "DATABASE_URL", "REDIS_URL"))}
-            env.update(WENZHEN_SECRET_KEY=SECRET, WENZHEN_CONFIG=str(workdir / "config.yml"),
-                       DATABASE_URL=database_url.replace("+asyncpg", ""), REDIS_URL=args.redis,
-                       WENZHEN_DATA_DIR=str(workdir))
-            from bot.config import load_config
-            from integrations.web.rest_auth import RestAuth
-
-            token = RestAuth(load_config(workdir / "config.yml", env=env)).deployment_token
-            servers = [start(env, workdir), start(env, workdir)]
-            try:
-                print(f"{args.sessions} patients with open streams, {args.doctors} doctors, {args.rounds} replies "
-                      f"each, ~{args.pause} s apart; patients on {servers[0][1]}, doctors on {servers[1][1]} "
-                      f"(PostgreSQL + Redis)")
-                elapsed, latencies, used = asyncio.run(drive(
-                    servers[0][1], servers[1][1], token, args.sessions, args.doctors, args.rounds, args.pause,
-                    [proc.pid for proc, _ in servers]))
-                report("doctor's reply → patient's stream", elapsed, latencies)
-                print(f"server CPU per reply: patients' worker {used[0] / len(latencies) * 1000:.1f} ms, "
-                      f"doctors' worker {used[1] / len(latencies) * 1000:.1f} ms; load average "
-                      f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-            finally:
-                for proc, _ in servers:
-                    proc.terminate()
-                    proc.wait(20)
-    finally:
-        asyncio.run(drop_postgres_database(database_url))
+    args = arguments(__doc__, sessions=20, doctors=5, rounds=10, pause=1.0,
+                     pause_help="seconds between a session's rounds")
+    with two_workers(args, "patients with open streams", "replies") as (token, urls, pids):
+        elapsed, latencies, used = asyncio.run(drive(*urls, token, args.sessions, args.doctors, args.rounds,
+                                                     args.pause, pids))
+        report("doctor's reply → patient's stream", elapsed, latencies)
+        cpu_report("reply", used, len(latencies))
 
 
 if __name__ == "__main__":

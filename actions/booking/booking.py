@@ -279,50 +279,71 @@ async def booking_rechoose(ctx: ActionContext, hospital: HospitalSystem, db: Dat
     await booking_next(ctx, hospital, db, cipher, offers, settings)
 
 
+async def _change_appointment(ctx: ActionContext, hospital: HospitalSystem, db: Database, cipher: FieldCipher,
+                             offers: HospitalOffers, during: str,
+                             change: Callable[[PatientRef], Awaitable[Appointment]]) -> tuple[CardHolder, Appointment | BookingError] | None:
+    """Book, move or cancel in the hospital system for the current card: the card's holder and the appointment,
+    or the hospital's refusal; None once the patient was told (no card, or the system is unreachable)."""
+    found = await patient_for(ctx, hospital, db, cipher, offers, "booking")
+    if found is None:
+        return None
+    holder, patient = found
+    try:
+        return holder, await change(patient)
+    except HospitalUnavailable:
+        ctx.emit("hospital_unreachable", {"during": during})
+        await _unavailable(ctx, offers, "booking")
+        return None
+    except BookingError as exc:
+        return holder, exc
+
+
+async def _record_change(ctx: ActionContext, hospital: HospitalSystem, jobs: Jobs, settings: BookingSettings,
+                         done: Appointment, event: dict[str, str], replaced: str | None, booked: bool) -> str:
+    """In the turn's transaction: the replaced (or cancelled) appointment's reminders go, a booked one's are
+    scheduled; the `appointment` event; the booking slots cleared. Returns the appointment in words."""
+    session = await ctx.transaction()
+    if replaced:
+        await cancel_reminders(jobs, session, replaced)
+    if booked:
+        await schedule_reminders(jobs, session, ctx.conversation_id, done, settings)
+    ctx.emit("appointment", event, actor="patient")
+    departments = {d.code: d for d in await hospital.departments()}
+    _clear(ctx)
+    return describe(ctx, done, departments, settings.timezone, dt.datetime.now(settings.timezone).date())
+
+
 @action("booking_confirm")
 async def booking_confirm(ctx: ActionContext, hospital: HospitalSystem, db: Database, cipher: FieldCipher,
                           offers: HospitalOffers, settings: BookingSettings, jobs: Jobs) -> None:
     """Book (or move) the appointment in the hospital system, then record it and schedule its reminders."""
-    zone = settings.timezone
-    found = await patient_for(ctx, hospital, db, cipher, offers, "booking")
-    if found is None:
-        return
-    holder, patient = found
     slot_id = str(ctx.slot("booking_slot") or "")
-    if not slot_id:
-        ctx.utter("utter_booking_error_unknown_slot")
-        return
-    moving = ctx.slot("booking_mode") == "reschedule" and ctx.slot("booking_appointment")
+    moving = bool(ctx.slot("booking_mode") == "reschedule" and ctx.slot("booking_appointment"))
     old = str(ctx.slot("booking_appointment") or "")
-    try:
-        if moving:
-            done = await hospital.reschedule(patient, old, slot_id)
-        else:
-            done = await hospital.book(patient, slot_id)
-    except HospitalUnavailable:
-        ctx.emit("hospital_unreachable", {"during": "booking"})
-        await _unavailable(ctx, offers, "booking")
+
+    async def change(patient: PatientRef) -> Appointment:
+        if not slot_id:
+            raise BookingError("unknown_slot")
+        return await (hospital.reschedule(patient, old, slot_id) if moving else hospital.book(patient, slot_id))
+
+    outcome = await _change_appointment(ctx, hospital, db, cipher, offers, "booking", change)
+    if outcome is None:
         return
-    except BookingError as exc:
-        ctx.utter(f"utter_booking_error_{exc.code}")
+    holder, done = outcome
+    if isinstance(done, BookingError):
+        ctx.utter(f"utter_booking_error_{done.code}")
         ctx.set_slot("booking_slot", None)
-        if exc.code == "slot_taken":
+        if done.code == "slot_taken":
             await booking_next(ctx, hospital, db, cipher, offers, settings)
         return
-    session = await ctx.transaction()
-    if moving:
-        await cancel_reminders(jobs, session, old)
-    await schedule_reminders(jobs, session, ctx.conversation_id, done, settings)
-    ctx.emit("appointment", {"status": "rescheduled" if moving else "booked", "appointment": done.id,
-                             "department": done.department, "start": done.start.isoformat(),
-                             **({"replaces": old} if moving else {})}, actor="patient")
-    departments = {d.code: d for d in await hospital.departments()}
-    today = dt.datetime.now(zone).date()
+    what = await _record_change(
+        ctx, hospital, jobs, settings, done,
+        {"status": "rescheduled" if moving else "booked", "appointment": done.id, "department": done.department,
+         "start": done.start.isoformat(), **({"replaces": old} if moving else {})},
+        replaced=old if moving else None, booked=True)
     number = ctx.text("booking_number", number=done.number) if done.number else ""
-    _clear(ctx)
-    ctx.utter("utter_booking_changed" if moving else "utter_booking_done",
-              what=describe(ctx, done, departments, zone, today), card=mask_name(holder.name), number=number,
-              reminder=settings.reminder_time.strftime("%H:%M"))
+    ctx.utter("utter_booking_changed" if moving else "utter_booking_done", what=what, card=mask_name(holder.name),
+              number=number, reminder=settings.reminder_time.strftime("%H:%M"))
 
 
 # -- the patient's appointments: list, cancel, reschedule --------------------------------------------
@@ -395,28 +416,20 @@ async def booking_cancel_pick(ctx: ActionContext, hospital: HospitalSystem, db: 
 @action("booking_cancel_confirm")
 async def booking_cancel_confirm(ctx: ActionContext, hospital: HospitalSystem, db: Database, cipher: FieldCipher,
                                  offers: HospitalOffers, settings: BookingSettings, jobs: Jobs) -> None:
-    zone = settings.timezone
-    found = await patient_for(ctx, hospital, db, cipher, offers, "booking")
-    if found is None:
-        return
-    _, patient = found
+    """Cancel the chosen appointment in the hospital system, then its reminders."""
     chosen = str(ctx.slot("booking_appointment") or "")
-    try:
-        cancelled = await hospital.cancel(patient, chosen)
-    except HospitalUnavailable:
-        ctx.emit("hospital_unreachable", {"during": "cancel"})
-        await _unavailable(ctx, offers, "booking")
+    outcome = await _change_appointment(ctx, hospital, db, cipher, offers, "cancel",
+                                        lambda patient: hospital.cancel(patient, chosen))
+    if outcome is None:
         return
-    except BookingError as exc:
+    cancelled = outcome[1]
+    if isinstance(cancelled, BookingError):
         _clear(ctx)
-        ctx.utter(f"utter_booking_error_{exc.code}")
+        ctx.utter(f"utter_booking_error_{cancelled.code}")
         return
-    session = await ctx.transaction()
-    await cancel_reminders(jobs, session, cancelled.id)
-    ctx.emit("appointment", {"status": "cancelled", "appointment": cancelled.id}, actor="patient")
-    departments = {d.code: d for d in await hospital.departments()}
-    _clear(ctx)
-    ctx.utter("utter_booking_cancelled", what=describe(ctx, cancelled, departments, zone, dt.datetime.now(zone).date()))
+    what = await _record_change(ctx, hospital, jobs, settings, cancelled,
+                                {"status": "cancelled", "appointment": cancelled.id}, replaced=cancelled.id, booked=False)
+    ctx.utter("utter_booking_cancelled", what=what)
 
 
 @action("booking_keep")
