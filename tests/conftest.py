@@ -27,6 +27,8 @@ from tests.services import (
 )
 
 PROJECT_CONFIG = PROJECT_ROOT / "config.yml"
+# The browser tests' fixture (`browser_setup`), for every folder.
+pytest_plugins = ["tests.browser"]
 
 
 def write_config(path: Path, **overrides: Any) -> Path:

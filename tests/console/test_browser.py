@@ -2,73 +2,32 @@
 (REST channel), the doctors on the other (the console in Chromium) — queue, accept, chat, transfer, close."""
 from __future__ import annotations
 
-import asyncio
-import time
-from pathlib import Path
 from typing import Any, Callable
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import main as wenzhen
-from tests.conftest import write_config
-from tests.console.helpers import PASSWORD
-from tests.services import IN_CI, REDIS_URL, create_postgres_database, drop_postgres_database, redis_prefix, require
+# CHROMIUM … cli stay importable from here for the other browser tests; the fixtures come from tests/browser.py.
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, BrowserSetup, cli, eventually, launch, sign_in  # noqa: F401
+from tests.browser import upgrade as _upgrade  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
 
 
-def eventually(check: Callable[[], Any], what: str, within: float = 20.0) -> Any:
-    """Poll until `check()` is truthy: the patient's side sees the doctor's action through its own worker."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"never happened: {what}")
-
-
-@pytest.fixture
-def shared_services(tmp_path: Path) -> Any:
-    require(REDIS_URL, "redis")
-    url = asyncio.run(create_postgres_database())
-    yield url, REDIS_URL, redis_prefix()
-    asyncio.run(drop_postgres_database(url))
-
-
-def cli(args: list[str], config: Path, database_url: str) -> str:
-    # WENZHEN_CONFIG is listed so that the runner restores it: `--config` also sets it for the process.
-    result = CliRunner().invoke(wenzhen, ["--config", str(config), *args], env={
-        "WENZHEN_CONFIG": str(config), "DATABASE_URL": database_url.replace("+asyncpg", ""), "WENZHEN_STAFF_PASSWORD": PASSWORD,
-        "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32})
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_colleague_closes(
-    tmp_path: Path, start_server: Callable[..., Any], shared_services: Any
+    start_server: Callable[..., Any], browser_setup: BrowserSetup
 ) -> None:
-    if not CHROMIUM.exists():
-        missing = pytest.fail if IN_CI else pytest.skip
-        missing("Chromium is missing: apt-get install -y chromium")
     from playwright.sync_api import expect, sync_playwright
 
-    database_url, redis_url, prefix = shared_services
-    config = write_config(tmp_path / "setup.yml", redis={"prefix": prefix})
-    asyncio.run(_upgrade(database_url))
-    cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"], config, database_url)
-    cli(["staff", "add", "dr.chen", "--name", "陈芳", "--title", "副主任医师", "--department", "fever"], config, database_url)
+    setup = browser_setup
+    setup.cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"])
+    setup.cli(["staff", "add", "dr.chen", "--name", "陈芳", "--title", "副主任医师", "--department", "fever"])
     for who, department in [("dr.li", "general"), ("dr.chen", "fever")]:
-        cli(["roster", "add", who, department, "daily", "00:00", "24:00"], config, database_url)
-    assert "dr.li" in cli(["staff", "list"], config, database_url)
+        setup.cli(["roster", "add", who, department, "daily", "00:00", "24:00"])
+    assert "dr.li" in setup.cli(["staff", "list"])
 
-    patient_side = start_server(database_url=database_url, redis_url=redis_url, redis={"prefix": prefix})
-    doctor_side = start_server(database_url=database_url, redis_url=redis_url, redis={"prefix": prefix})
+    patient_side, doctor_side = (start_server(database_url=setup.database_url, redis_url=setup.redis_url,
+                                              redis={"prefix": setup.prefix}) for _ in range(2))
     patient = httpx.Client(base_url=patient_side.url, timeout=30)
 
     def say(text: str) -> list[dict[str, Any]]:
@@ -83,13 +42,9 @@ def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_coll
         return any(e["event"] == "bot" and text in (e.get("text") or "") for e in tracker()["events"])
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         li = browser.new_context(locale="zh-CN").new_page()
-        li.goto(doctor_side.url + "/console/login")
-        li.fill("#username", "dr.li")
-        li.fill("#password", PASSWORD)
-        li.click("#sign-in")
-        expect(li.locator("#me")).to_contain_text("李明")
+        sign_in(li, doctor_side.url, "dr.li", "李明")
         expect(li.locator("#connection")).to_have_attribute("data-state", "ready")
         expect(li.locator("#queue-empty")).to_be_visible()
 
@@ -130,10 +85,7 @@ def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_coll
         assert tracker()["handoff"]["department"] == "fever"
 
         chen = browser.new_context(locale="zh-CN").new_page()
-        chen.goto(patient_side.url + "/console/login")  # the colleague works on the other worker
-        chen.fill("#username", "dr.chen")
-        chen.fill("#password", PASSWORD)
-        chen.click("#sign-in")
+        sign_in(chen, patient_side.url, "dr.chen", "陈芳")  # the colleague works on the other worker
         expect(chen.locator("#connection")).to_have_attribute("data-state", "ready")
         chen.locator(".queue-item .accept-button").click()
         expect(chen.locator("#detail-status")).to_have_text("接诊中")
@@ -153,13 +105,3 @@ def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_coll
     assert patient_saw("明天上午电话随访") and patient_saw("新冠感染，轻度气促")
     assert [e["status"] for e in state["events"] if e["event"] == "handoff"] == [
         "waiting", "active", "transferred", "active", "closed"]
-
-
-async def _upgrade(database_url: str) -> None:
-    from bot.db import Database
-
-    db = Database(database_url)
-    try:
-        await db.upgrade()
-    finally:
-        await db.close()

@@ -4,46 +4,29 @@ rejects, the doctor amends, the pharmacist approves, the patient is told and cho
 Chinese, the pharmacy records payment, dispenses and ships; the patient is told at each step."""
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
 from typing import Any, Callable
 
 import httpx
 import pytest
 
-from tests.conftest import write_config
+from tests.browser import BrowserSetup, eventually, launch, sign_in
 from tests.console.helpers import PASSWORD
-from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS, _upgrade, cli, eventually
-from tests.services import IN_CI, REDIS_URL, create_postgres_database, drop_postgres_database, redis_prefix, require
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
 PORT = 8111  # this branch's port range (8110-8119)
 
 
-@pytest.fixture
-def shared_services() -> Any:
-    require(REDIS_URL, "redis")
-    url = asyncio.run(create_postgres_database())
-    yield url, REDIS_URL, redis_prefix()
-    asyncio.run(drop_postgres_database(url))
-
-
 def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
-    tmp_path: Path, start_server: Callable[..., Any], shared_services: Any
+    start_server: Callable[..., Any], browser_setup: BrowserSetup
 ) -> None:
-    if not CHROMIUM.exists():
-        missing = pytest.fail if IN_CI else pytest.skip
-        missing("Chromium is missing: apt-get install -y chromium")
     from playwright.sync_api import Page, expect, sync_playwright
 
-    database_url, redis_url, prefix = shared_services
-    config = write_config(tmp_path / "setup.yml", redis={"prefix": prefix})
-    asyncio.run(_upgrade(database_url))
-    cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"], config, database_url)
-    cli(["staff", "add", "ph.wang", "--name", "王芳", "--title", "主管药师", "--role", "pharmacist"], config, database_url)
-    cli(["roster", "add", "dr.li", "general", "daily", "00:00", "24:00"], config, database_url)
-    server = start_server(database_url=database_url, redis_url=redis_url, port=PORT, redis={"prefix": prefix},
-                          prescriptions={"public_url": f"http://127.0.0.1:{PORT}"})
+    setup = browser_setup
+    setup.cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"])
+    setup.cli(["staff", "add", "ph.wang", "--name", "王芳", "--title", "主管药师", "--role", "pharmacist"])
+    setup.cli(["roster", "add", "dr.li", "general", "daily", "00:00", "24:00"])
+    server = start_server(database_url=setup.database_url, redis_url=setup.redis_url, port=PORT,
+                          redis={"prefix": setup.prefix}, prescriptions={"public_url": f"http://127.0.0.1:{PORT}"})
     patient = httpx.Client(base_url=server.url, timeout=30)
 
     def say(text: str) -> list[dict[str, Any]]:
@@ -61,14 +44,10 @@ def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
     say("转人工")
 
     def signed_in(page: Page, username: str, name: str) -> None:
-        page.goto(server.url + "/console/login")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        page.click("#sign-in")
-        expect(page.locator("#me")).to_contain_text(name)
+        sign_in(page, server.url, username, name)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         li = browser.new_context(locale="zh-CN").new_page()
         signed_in(li, "dr.li", "李明")
         li.locator(".queue-item").first.click()
