@@ -17,6 +17,13 @@ are laboratory and examination results — part of the outpatient record (《医
 第十条: 化验单（检验报告）、医学影像检查资料; 第二十九条: at least 15 years): `reports_days` counts from the report's issue date, 15 years by default; a hospital
 whose laboratory system keeps the original may keep this copy shorter. Each sweep that removes any
 writes one `retention.reports` entry (the rows' ids and count) in the same transaction as the delete.
+
+Appointments booked in the embedded hospital system (`hospital_appointments`, booked, moved or
+cancelled by patients) are registration records, not the medical record: the visit itself is recorded by
+the doctor. No rule fixes their period; `appointments_days` (3 years by default, like conversations that
+never reached a doctor) counts from the appointment's time (its slot's start; when the slot is gone,
+from the booking), so nothing upcoming is ever removed. Like reports: one `retention.appointments`
+entry (ids, count, days) in the transaction that deletes them. A FHIR hospital system keeps its own.
 """
 from __future__ import annotations
 
@@ -26,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Select, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.broadcasts import DeliveryRow
 from bot.cache import Cache
@@ -36,13 +44,13 @@ from bot.consultations.lifecycle import OPEN
 from bot.consultations.models import ConsultationRow
 from bot.prescriptions.models import delete_prescriptions
 from bot.db import ConversationRow, Database, EventRow, utcnow
-from bot.hospital.embedded import HospitalReportRow
+from bot.hospital.embedded import HospitalAppointmentRow, HospitalReportRow, HospitalSlotRow
 from bot.patients import Patient
 from bot.supervision.audit import AuditEntry, AuditTrail
 from bot.supervision.models import SealedRecordRow
 
 DEFAULT_DAYS = {"consultation_records": 15 * 365, "conversations": 3 * 365, "media": 180, "broadcast_logs": 2 * 365,
-                "reports": 15 * 365}
+                "reports": 15 * 365, "appointments": 3 * 365}
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class Retention:
     media: int
     broadcast_logs: int
     reports: int
+    appointments: int
 
     @classmethod
     def from_config(cls, config: Config) -> Retention:
@@ -71,6 +80,7 @@ class SweepReport:
     media_files: int = 0
     broadcast_logs: int = 0
     reports: int = 0  # staff-uploaded reports of the embedded hospital system
+    appointments: int = 0  # appointments of the embedded hospital system
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,8 @@ class RecordKeeper:
         media = await self._sweep_media(now, actor)
         logs = await self._sweep_broadcast_logs(now, actor)
         reports = await self._sweep_reports(now, actor)
-        return SweepReport(conversations, records, media, logs, reports)
+        appointments = await self._sweep_appointments(now, actor)
+        return SweepReport(conversations, records, media, logs, reports, appointments)
 
     async def _expired(self, now: dt.datetime) -> list[tuple[str, bool]]:
         """Conversations whose last event is older than their kind's period (and with no open consultation)."""
@@ -153,18 +164,34 @@ class RecordKeeper:
         return removed
 
     async def _sweep_reports(self, now: dt.datetime, actor: str) -> int:
-        """Staff-uploaded reports issued longer ago than `reports_days`: the audit entry, then the rows, in one
-        transaction (a failed delete leaves no entry claiming it)."""
+        """Staff-uploaded reports issued longer ago than `reports_days`."""
         cut = now - dt.timedelta(days=self.retention.reports)
+        return await self._sweep_rows(
+            actor, "reports", "hospital_report", HospitalReportRow.id,
+            select(HospitalReportRow.id).where(HospitalReportRow.issued_at < cut))
+
+    async def _sweep_appointments(self, now: dt.datetime, actor: str) -> int:
+        """Appointments whose time (the slot's start; the booking's without a slot) is longer ago than
+        `appointments_days`: booked, moved and cancelled alike, never an upcoming one."""
+        cut = now - dt.timedelta(days=self.retention.appointments)
+        when = func.coalesce(HospitalSlotRow.start_at, HospitalAppointmentRow.created_at)
+        return await self._sweep_rows(
+            actor, "appointments", "hospital_appointment", HospitalAppointmentRow.id,
+            select(HospitalAppointmentRow.id).outerjoin(
+                HospitalSlotRow, HospitalSlotRow.id == HospitalAppointmentRow.slot_id).where(when < cut))
+
+    async def _sweep_rows(self, actor: str, kind: str, object_type: str, id_column: InstrumentedAttribute[int],
+                          expired: Select[Any]) -> int:
+        """The `retention.<kind>` audit entry (ids, count, days), then the rows, in one transaction: a failed
+        delete leaves no entry claiming it."""
         async with self.audit.writing() as conn:
-            ids = [int(i) for i in (await conn.scalars(
-                select(HospitalReportRow.id).where(HospitalReportRow.issued_at < cut).order_by(HospitalReportRow.id))).all()]
+            ids = [int(i) for i in (await conn.scalars(expired.order_by(id_column))).all()]
             if not ids:
                 return 0
             await self.audit.append(conn, [AuditEntry(
-                actor=actor, action="retention.reports", object_type="hospital_report", object_id="*",
-                detail={"rows": len(ids), "ids": ids, "days": self.retention.reports}, at=time.time())])
-            await conn.execute(delete(HospitalReportRow).where(HospitalReportRow.id.in_(ids)))
+                actor=actor, action=f"retention.{kind}", object_type=object_type, object_id="*",
+                detail={"rows": len(ids), "ids": ids, "days": getattr(self.retention, kind)}, at=time.time())])
+            await conn.execute(delete(id_column.class_).where(id_column.in_(ids)))
         return len(ids)
 
     # ---- a patient's erasure request -------------------------------------------------------

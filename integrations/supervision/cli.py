@@ -269,7 +269,7 @@ def retention_run(ctx: click.Context) -> None:
     report = _run(ctx, work)
     click.echo(f"removed: {report.conversations} conversations, {report.records} consultation records, "
                f"{report.media_files} media files, {report.broadcast_logs} broadcast log rows, "
-               f"{report.reports} uploaded reports")
+               f"{report.reports} uploaded reports, {report.appointments} appointments")
 
 
 @retention_commands.command("erase")
