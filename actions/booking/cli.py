@@ -66,11 +66,12 @@ def report_add(ctx: click.Context, file: Path, uploaded_by: str) -> None:
         try:
             from bot.supervision.audit import AuditEntry
 
-            report_id = int(await _embedded(runtime).add_report(uploaded_by=uploaded_by, **report))
-            await runtime.audit.record(AuditEntry(
-                actor=f"staff:{uploaded_by}", action="hospital.report_add", object_type="hospital_report",
-                object_id=str(report_id), detail={"results": len(report["observations"])}))
-            return report_id
+            # The report and its audit entry in one transaction.
+            return int(await _embedded(runtime).add_report(
+                uploaded_by=uploaded_by, audit=runtime.audit, **report,
+                entry=AuditEntry(actor=f"staff:{uploaded_by}", action="hospital.report_add",
+                                 object_type="hospital_report", object_id="",
+                                 detail={"results": len(report["observations"])})))
         finally:
             await runtime.stop()
 

@@ -10,15 +10,17 @@ ID-card number, never in clear.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +39,9 @@ from bot.hospital import (
     Schedule,
     Slot,
 )
+
+if TYPE_CHECKING:
+    from bot.supervision.audit import AuditEntry, AuditTrail
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
@@ -376,18 +381,38 @@ class EmbeddedHospital:
     # -- reports ---------------------------------------------------------------------------------
 
     async def add_report(self, id_number: str, title: str, issued: dt.datetime, observations: list[Observation],
-                         uploaded_by: str = "", status: str = "final") -> int:
-        """A report uploaded by staff (CLI `wenzhen hospital report-add`), stored encrypted."""
-        patient = self._cipher.lookup_hash(id_number)
-        async with self._db.transaction() as session:
-            row = HospitalReportRow(
-                patient=patient, title=title, issued_at=issued.astimezone(dt.timezone.utc), status=status,
-                body_encrypted=self._cipher.encrypt(observations_to_json(observations), context="hospital_report"),
-                uploaded_by=uploaded_by,
-            )
-            session.add(row)
-            await session.flush()
-            return row.id
+                         uploaded_by: str = "", status: str = "final", audit: AuditTrail | None = None,
+                         entry: AuditEntry | None = None) -> int:
+        """A report uploaded by staff (console or CLI `wenzhen hospital report-add`), stored encrypted.
+
+        With `audit` and `entry` (the upload's `hospital.report_add`, its object_id filled with the new
+        report's id here), the row and the entry are written in one transaction: no report without
+        its entry, no entry for a report that was not stored. A lost race for the chain's next link
+        (another worker appending) rolls both back and is tried again, as `AuditTrail.record` does."""
+        values = {"patient": self._cipher.lookup_hash(id_number), "title": title,
+                  "issued_at": issued.astimezone(dt.timezone.utc), "status": status,
+                  "body_encrypted": self._cipher.encrypt(observations_to_json(observations), context="hospital_report"),
+                  "uploaded_by": uploaded_by, "created_at": utcnow()}
+        if audit is None or entry is None:
+            async with self._db.transaction() as session:
+                row = HospitalReportRow(**values)
+                session.add(row)
+                await session.flush()
+                return row.id
+        if audit.db is not self._db:
+            raise ValueError("the audit trail must be on the hospital system's database (one transaction)")
+        for attempt in range(5):
+            try:
+                async with audit.writing() as conn:
+                    report_id = int((await conn.execute(
+                        insert(HospitalReportRow).values(**values).returning(HospitalReportRow.id))).scalar_one())
+                    await audit.append(conn, [replace(entry, object_id=str(report_id), at=time.time())])
+                return report_id
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     async def reports(self, patient: PatientRef) -> list[Report]:
         async with self._db.session() as session:

@@ -97,11 +97,12 @@ def reports_api(runtime: Runtime) -> APIRouter:
             raise HTTPException(409, "reports are uploaded here only with hospital.system: embedded "
                                      "(a FHIR hospital system keeps its own)")
         staff = session.staff
-        report_id = int(await system.add_report(report.id_number.strip().upper(), report.title.strip(), report.issued,
-                                                observations, uploaded_by=staff.username))
-        await runtime.audit.record(AuditEntry(
-            actor=staff.actor, action="hospital.report_add", object_type="hospital_report", object_id=str(report_id),
-            detail={"results": len(observations), "channel": "console"}))
+        # The report and its audit entry in one transaction.
+        report_id = int(await system.add_report(
+            report.id_number.strip().upper(), report.title.strip(), report.issued, observations,
+            uploaded_by=staff.username, audit=runtime.audit,
+            entry=AuditEntry(actor=staff.actor, action="hospital.report_add", object_type="hospital_report",
+                             object_id="", detail={"results": len(observations), "channel": "console"})))
         return {"id": report_id, "results": len(observations), "patient": mask_id_number(report.id_number.strip().upper())}
 
     return router

@@ -109,3 +109,30 @@ async def test_the_page_is_served_with_the_consoles_security_headers(client: htt
     assert "default-src 'self'" in page.headers["content-security-policy"]
     script = await client.get("/console/hospital/reports.js")
     assert script.status_code == 200 and "/api/console/reports" in script.text
+
+
+async def test_the_report_and_its_audit_entry_are_one_transaction(runtime: Runtime, client: httpx.AsyncClient,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry is appended in the transaction that stores the report: when appending fails, the report
+    is not stored either (before, it was stored first and the entry written afterwards, on its own)."""
+    await on_duty(runtime, "dr.tx", ["general"], name="检验科李医生")
+    csrf = await sign_in(client, "dr.tx")
+    real_append = runtime.audit.append
+
+    async def failing_append(conn: Any, entries: list[Any]) -> None:
+        if any(e.action == "hospital.report_add" for e in entries):
+            assert await conn.scalar(select(func.count()).select_from(HospitalReportRow)) == 1  # inserted, uncommitted
+            raise RuntimeError("the audit chain is unavailable")
+        await real_append(conn, entries)
+
+    monkeypatch.setattr(runtime.audit, "append", failing_append)
+    with pytest.raises(RuntimeError, match="audit chain"):
+        await client.post("/api/console/reports", json=REPORT, headers={"X-CSRF-Token": csrf})
+    assert await stored(runtime) == 0 and not await runtime.audit.entries(actions=("hospital.report_add",))
+
+    monkeypatch.setattr(runtime.audit, "append", real_append)
+    answer = await client.post("/api/console/reports", json=REPORT, headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 201, answer.text
+    [entry] = await runtime.audit.entries(actions=("hospital.report_add",))
+    assert entry.object_id == str(answer.json()["id"]) and await stored(runtime) == 1
+    assert (await runtime.audit.verify()).ok

@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from tests.browser import BrowserSetup, eventually, launch, sign_in
+from tests.conftest import free_port
 from tests.console.helpers import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
-PORT = 8111  # this branch's port range (8110-8119)
 
 
 def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
@@ -25,8 +25,9 @@ def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
     setup.cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"])
     setup.cli(["staff", "add", "ph.wang", "--name", "王芳", "--title", "主管药师", "--role", "pharmacist"])
     setup.cli(["roster", "add", "dr.li", "general", "daily", "00:00", "24:00"])
-    server = start_server(database_url=setup.database_url, redis_url=setup.redis_url, port=PORT,
-                          redis={"prefix": setup.prefix}, prescriptions={"public_url": f"http://127.0.0.1:{PORT}"})
+    port = free_port()  # known before the start: the e-prescription links name it
+    server = start_server(database_url=setup.database_url, redis_url=setup.redis_url, port=port,
+                          redis={"prefix": setup.prefix}, prescriptions={"public_url": f"http://127.0.0.1:{port}"})
     patient = httpx.Client(base_url=server.url, timeout=30)
 
     def say(text: str) -> list[dict[str, Any]]:
