@@ -233,5 +233,7 @@ def roster_sessions(ctx: click.Context, department: str) -> None:
     if not sessions:
         click.echo("nobody is rostered in the next two weeks")
     for s in sessions:
-        click.echo(f"{roster_.local(s.start):%Y-%m-%d %a %H:%M} - {roster_.local(s.end):%Y-%m-%d %H:%M}\t"
+        start = roster_.local(s.start)  # the weekday in Chinese, never the locale's "Sat"
+        click.echo(f"{start:%Y-%m-%d} 周{'一二三四五六日'[start.weekday()]} {start:%H:%M} - "
+                   f"{roster_.local(s.end):%Y-%m-%d %H:%M}\t"
                    f"staff {','.join(str(i) for i in sorted(s.staff_ids))}")

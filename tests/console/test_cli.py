@@ -44,7 +44,9 @@ def test_weekend_mornings_and_a_day_off_make_the_sessions(run) -> None:  # type:
     assert run("roster", "override", "dr.li", "general", "2030-01-05").output.endswith("off\n")
     listing = run("roster", "list").output
     assert "sat\t08:00-12:00" in listing and "2030-01-05\toff" in listing
-    assert "08:00" in run("roster", "sessions", "general").output
+    sessions = run("roster", "sessions", "general").output
+    assert "08:00" in sessions and ("周六 08:00" in sessions or "周日 08:00" in sessions), sessions
+    assert not any(day in sessions for day in ("Sat", "Sun", "Mon")), sessions
     shift_id = listing.split("\t")[0].split()[1]
     assert run("roster", "remove", "--shift", shift_id).output == "removed\n"
 
