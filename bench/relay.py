@@ -12,7 +12,6 @@ Target: round p99 <= 100 ms. Run: `.venv/bin/python bench/relay.py --sessions 50
 from __future__ import annotations
 
 import asyncio
-import random
 import sys
 import time
 import uuid
@@ -23,7 +22,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.rest import report  # noqa: E402  (one way to report for every benchmark)
-from bench.two_workers import cpu_report, arguments, measured, signed_in, two_workers  # noqa: E402
+from bench.two_workers import arguments, cpu_report, delivered, measured, signed_in, two_workers  # noqa: E402
 
 
 async def drive(patient_url: str, doctor_url: str, token: str, sessions: int, doctors: int, rounds: int,
@@ -49,15 +48,14 @@ async def drive(patient_url: str, doctor_url: str, token: str, sessions: int, do
 
         async def session(i: int, measure: bool) -> None:
             doctor, sender, cid = team[i % doctors], senders[i], consultation_ids[i]
-            for r in range(rounds):
-                if pause:
-                    await asyncio.sleep(pause * random.uniform(0.5, 1.5))
-                text = f"第{r}轮 {uuid.uuid4().hex[:8]} 还是有点咳嗽"
-                arrived = doctor.expect(text)
-                began = time.perf_counter()
+
+            async def post(text: str) -> None:
                 response = await patients.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
                 response.raise_for_status()
-                seen = await asyncio.wait_for(arrived, 30)
+
+            for r in range(rounds):
+                text = f"第{r}轮 {uuid.uuid4().hex[:8]} 还是有点咳嗽"
+                began, seen = await delivered(doctor, text, post, pause)
                 await doctor.reply(cid, f"收到：{text}")
                 done = time.perf_counter()
                 if measure:

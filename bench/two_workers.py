@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -110,6 +111,18 @@ class Doctor(StreamReader):
     async def accept(self, consultation_id: str) -> None:
         response = await self.http.post(f"/api/console/consultations/{consultation_id}/accept", headers=self.headers)
         response.raise_for_status()
+
+
+async def delivered(reader: StreamReader, text: str, send: Callable[[str], Awaitable[object]],
+                    pause: float) -> tuple[float, float]:
+    """After a human pause (`pause` ±50 %, none at 0), `send(text)`: something that makes `text` appear on
+    `reader`'s stream: when it was sent and when it arrived (perf_counter seconds)."""
+    if pause:
+        await asyncio.sleep(pause * random.uniform(0.5, 1.5))
+    arrived = reader.expect(text)
+    began = time.perf_counter()
+    await send(text)
+    return began, await asyncio.wait_for(arrived, 30)
 
 
 async def signed_in(console: httpx.AsyncClient, doctors: int) -> list[Doctor]:

@@ -11,9 +11,7 @@ Run: `.venv/bin/python bench/webchat_push.py --sessions 20 --rounds 10`.
 from __future__ import annotations
 
 import asyncio
-import random
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.rest import report  # noqa: E402
-from bench.two_workers import cpu_report, StreamReader, arguments, measured, signed_in, two_workers  # noqa: E402
+from bench.two_workers import StreamReader, arguments, cpu_report, delivered, measured, signed_in, two_workers  # noqa: E402
 
 
 class Patient(StreamReader):
@@ -58,13 +56,8 @@ async def drive(patient_url: str, doctor_url: str, token: str, sessions: int, do
         async def session(i: int, measure: bool) -> None:
             doctor, person, cid = team[i % doctors], people[i], consultation_ids[i]
             for r in range(rounds):
-                if pause:
-                    await asyncio.sleep(pause * random.uniform(0.5, 1.5))
                 text = f"第{r}轮 {uuid.uuid4().hex[:8]} 请再量一次体温"
-                arrived = person.expect(text)
-                began = time.perf_counter()
-                await doctor.reply(cid, text)
-                seen = await asyncio.wait_for(arrived, 30)
+                began, seen = await delivered(person, text, lambda reply: doctor.reply(cid, reply), pause)
                 if measure:
                     latencies.append(seen - began)
 

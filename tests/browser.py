@@ -91,6 +91,13 @@ class BrowserSetup:
     def cli(self, args: list[str]) -> str:
         return cli(args, self.config, self.database_url)
 
+    def staff(self, username: str, name: str, title: str, department: str | None = None, role: str | None = None) -> None:
+        """A staff member (password `PASSWORD`); with a department, rostered there round the clock."""
+        self.cli(["staff", "add", username, "--name", name, "--title", title,
+                  *(["--department", department] if department else []), *(["--role", role] if role else [])])
+        if department:
+            self.cli(["roster", "add", username, department, "daily", "00:00", "24:00"])
+
 
 @pytest.fixture
 def browser_setup(tmp_path: Path) -> Iterator[BrowserSetup]:

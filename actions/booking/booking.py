@@ -388,27 +388,37 @@ async def _confirm_cancel(ctx: ActionContext, what: str, appointment_id: str) ->
     ctx.set_slot("booking_confirmed", None)
 
 
+async def _chosen_appointment(ctx: ActionContext, hospital: HospitalSystem, db: Database, cipher: FieldCipher,
+                              offers: HospitalOffers, settings: BookingSettings, mode: str) -> Appointment | None:
+    """The appointment chosen (`booking_appointment`), found among the card's: none chosen yet, the list to
+    choose from (for `mode`); no longer the patient's, said so. None when there is nothing to act on yet."""
+    chosen = ctx.slot("booking_appointment")
+    if not chosen:
+        await _list_appointments(ctx, hospital, db, cipher, offers, settings, mode)
+        return None
+    found = await patient_for(ctx, hospital, db, cipher, offers, "booking")
+    if found is None:
+        return None
+    listed = await _ask(ctx, offers, "booking", lambda: hospital.appointments(found[1]))
+    mine = next((a for a in listed or () if a.id == str(chosen)), None)
+    if listed is not None and mine is None:
+        if mode == "cancel":
+            ctx.set_slot("booking_appointment", None)
+        else:
+            _clear(ctx)
+        ctx.utter("utter_booking_error_unknown_appointment")
+    return mine
+
+
 @action("booking_cancel_pick")
 async def booking_cancel_pick(ctx: ActionContext, hospital: HospitalSystem, db: Database, cipher: FieldCipher,
                               offers: HospitalOffers, settings: BookingSettings) -> None:
     """Which appointment to cancel (listed when none is chosen yet), then ask to confirm."""
-    chosen = ctx.slot("booking_appointment")
     ctx.set_slot("booking_cancel_summary", None)
-    if not chosen:
-        await _list_appointments(ctx, hospital, db, cipher, offers, settings, "cancel")
+    mine = await _chosen_appointment(ctx, hospital, db, cipher, offers, settings, "cancel")
+    if mine is None:
         return
     zone = settings.timezone
-    found = await patient_for(ctx, hospital, db, cipher, offers, "booking")
-    if found is None:
-        return
-    listed = await _ask(ctx, offers, "booking", lambda: hospital.appointments(found[1]))
-    if listed is None:
-        return
-    mine = next((a for a in listed if a.id == str(chosen)), None)
-    if mine is None:
-        ctx.set_slot("booking_appointment", None)
-        ctx.utter("utter_booking_error_unknown_appointment")
-        return
     departments = {d.code: d for d in await hospital.departments()}
     await _confirm_cancel(ctx, describe(ctx, mine, departments, zone, dt.datetime.now(zone).date()), mine.id)
 
@@ -447,20 +457,8 @@ async def booking_keep(ctx: ActionContext) -> None:
 async def booking_reschedule_pick(ctx: ActionContext, hospital: HospitalSystem, db: Database, cipher: FieldCipher,
                                   offers: HospitalOffers, settings: BookingSettings) -> None:
     """Which appointment to move (listed when none is chosen yet); then the new day and hour."""
-    chosen = ctx.slot("booking_appointment")
-    if not chosen:
-        await _list_appointments(ctx, hospital, db, cipher, offers, settings, "reschedule")
-        return
-    found = await patient_for(ctx, hospital, db, cipher, offers, "booking")
-    if found is None:
-        return
-    listed = await _ask(ctx, offers, "booking", lambda: hospital.appointments(found[1]))
-    if listed is None:
-        return
-    mine = next((a for a in listed if a.id == str(chosen)), None)
+    mine = await _chosen_appointment(ctx, hospital, db, cipher, offers, settings, "reschedule")
     if mine is None:
-        _clear(ctx)
-        ctx.utter("utter_booking_error_unknown_appointment")
         return
     ctx.set_slot("booking_mode", "reschedule")
     ctx.set_slot("booking_department", mine.department)

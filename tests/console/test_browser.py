@@ -20,10 +20,8 @@ def test_a_doctor_takes_a_patient_from_another_worker_chats_transfers_and_a_coll
     from playwright.sync_api import expect, sync_playwright
 
     setup = browser_setup
-    setup.cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"])
-    setup.cli(["staff", "add", "dr.chen", "--name", "陈芳", "--title", "副主任医师", "--department", "fever"])
-    for who, department in [("dr.li", "general"), ("dr.chen", "fever")]:
-        setup.cli(["roster", "add", who, department, "daily", "00:00", "24:00"])
+    setup.staff("dr.li", "李明", "主治医师", department="general")
+    setup.staff("dr.chen", "陈芳", "副主任医师", department="fever")
     assert "dr.li" in setup.cli(["staff", "list"])
 
     patient_side, doctor_side = (start_server(database_url=setup.database_url, redis_url=setup.redis_url,

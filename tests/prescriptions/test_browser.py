@@ -22,9 +22,8 @@ def test_prescribe_reject_amend_approve_deliver_ship_in_the_browser(
     from playwright.sync_api import Page, expect, sync_playwright
 
     setup = browser_setup
-    setup.cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"])
-    setup.cli(["staff", "add", "ph.wang", "--name", "王芳", "--title", "主管药师", "--role", "pharmacist"])
-    setup.cli(["roster", "add", "dr.li", "general", "daily", "00:00", "24:00"])
+    setup.staff("dr.li", "李明", "主治医师", department="general")
+    setup.staff("ph.wang", "王芳", "主管药师", role="pharmacist")
     port = free_port()  # known before the start: the e-prescription links name it
     server = start_server(database_url=setup.database_url, redis_url=setup.redis_url, port=port,
                           redis={"prefix": setup.prefix}, prescriptions={"public_url": f"http://127.0.0.1:{port}"})
