@@ -372,8 +372,10 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
             return True
         if strict:
             # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围" (nor by the NLU's
-            # "affirm" for it): only a plain yes.
-            return True if clean in words().plain_yes or plain_yes_first(text) else None
+            # "affirm" for it): only a plain yes — said alone, or first and then explained, as long as
+            # the explanation names no other symptom ("有，胸痛" to "疼到左肩吗？" restates the complaint).
+            other = any(e.entity == "symptom" and e.value != code and not e.negated for e in answer.entities)
+            return True if clean in words().plain_yes or (plain_yes_first(text) and not other) else None
         elif _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
             return True
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.

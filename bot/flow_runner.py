@@ -458,8 +458,8 @@ class FlowRunner:
         keys = turn.responses.keys
         subject = turn.state.slots.get("subject")
         age = turn.state.slots.get("age")
-        known_age = isinstance(age, int | float) and not isinstance(age, bool)
-        adult = subject not in ("child", "infant") and not (known_age and age < 12) and (subject is not None or known_age)
+        years = float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
+        adult = subject not in ("child", "infant") and not (years is not None and years < 12) and (subject is not None or years is not None)
         candidates = []
         if again:
             candidates += [f"{key}_plain_self"] if subject == "self" else []
