@@ -163,14 +163,13 @@ class FlowRunner:
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
         top = state.stack[-1] if state.stack else None
-        if parse.intent.name in ("request_doctor", "cancel") and text and top is not None and top.waiting_for:
+        if parse.intent.name in ("request_doctor", "cancel") and text and top is not None and top.waiting_for \
+                and not wants_human(text) and (spec := self.flows.slot_spec(top.waiting_for)) is not None and spec.type == "bool":
             # Round 4 of issue 10: "有，想去找她" (the NLU: request_doctor) and "想跟他一起去算了" (cancel)
-            # to "有没有不想活的念头？" answer it. No 转人工 words were said (they were handled above), so
-            # an answer the question reads is an answer: a request for a person by the NLU alone is
+            # to "有没有不想活的念头？" answer it. No 转人工 words were said, and the question is a yes/no one,
+            # so an answer the question reads is an answer: a request for a person by the NLU alone is
             # overridden whenever the question understands it; a cancel when the question's own words do.
-            spec = self.flows.slot_spec(top.waiting_for)
-            said = read_answer(spec, AnswerContext(text=text, intent="inform", entities=tuple(parse.entities))) \
-                if spec is not None else None
+            said = read_answer(spec, AnswerContext(text=text, intent="inform", entities=tuple(parse.entities)))
             own = top.waiting_for in words().own_words_first and said is not None
             if (parse.intent.name == "request_doctor" and said is not None) or own:
                 return replace(parse, intent=Intent("inform", parse.intent.confidence))

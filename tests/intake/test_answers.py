@@ -101,7 +101,7 @@ async def test_a_stray_numeral_never_corrects_a_fact(patient) -> None:
     p: Patient = patient("answer-stray")
     await p.say('/covid_positive{"subject": "child", "age": 3, "antigen_result": "positive", "temperature": 38.5,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
-                ' "symptoms.rash": false}')
+                ' "symptoms.rash": false, "medicines_taken": "none"}')
     assert p.asked == ["utter_ask_can_count_breaths"]
     await p.say("不方便，孩子一直在哭")
     slots = await p.slots()
