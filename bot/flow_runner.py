@@ -345,7 +345,7 @@ class FlowRunner:
                     if frame.asks > self.reask_limit + 1:
                         self._give_up(turn, frame)
                         continue
-                    turn.utter(self._ask_key(turn, step.ask or ""))
+                    turn.utter(self._ask_key(turn, step.ask or "", again=frame.asks > 1))
                     return
             elif step.kind == "action":
                 await self._action(turn, ctx, str(step.arg))
