@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,12 @@ class AnswerWords:
     plain_yes: frozenset[str]
     condition_only_means_no: frozenset[str]
     combined: dict[str, frozenset[str]]
+    own_words_first: frozenset[str] = frozenset()
+    no_fever_for: frozenset[str] = frozenset()
+    no_fever: tuple[str, ...] = ()
+    fever_gone: tuple[str, ...] = ()
+    fever_back: tuple[str, ...] = ()
+    patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +111,38 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         plain_yes=frozenset(raw["plain_yes"]),
         condition_only_means_no=frozenset(raw.get("condition_only_means_no", ())),
         combined={k: frozenset(v) for k, v in (raw.get("combined") or {}).items()},
+        own_words_first=frozenset(raw.get("own_words_first", ())),
+        no_fever_for=frozenset(raw.get("no_fever_for", ())),
+        no_fever=tuple(raw.get("no_fever", ())),
+        fever_gone=tuple(raw.get("fever_gone", ())),
+        fever_back=tuple(raw.get("fever_back", ())),
+        patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
     )
+
+
+def pattern(name: str) -> re.Pattern[str]:
+    """A phrase pattern of flows/language/answers.yml `patterns` (Chinese words live in data, not code)."""
+    return words().patterns[name]
+
+
+def plain_yes_first(text: str) -> bool:
+    """"有，想去找她" / "是的，疼得厉害": a plain yes said first, then said more about, with no negation after."""
+    parts = [p for p in re.split(r"[,，。.!！;；、\s]+", fold(text)) if p]
+    if len(parts) < 2 or normal(parts[0]) not in words().plain_yes:
+        return False
+    return not says_no("".join(parts[1:]))
+
+
+def no_fever_said(text: str) -> str | None:
+    """"没发烧" / "不热" → "none"; "退了四五天了" / "烧早退了" / "不烧了" → "gone"; else None (a number wins)."""
+    clean = normal(text)
+    if any(35 <= n <= 43 for n in numbers(text)) or _has(clean, words().fever_back):
+        return None  # a reading, or a fever that came back ("退了两天又烧起来了")
+    if _has(clean, words().fever_gone):
+        return "gone"
+    if _has(clean, words().no_fever):
+        return "none"
+    return None
 
 
 def fold(text: str) -> str:
@@ -285,10 +322,6 @@ def read_answer(spec: SlotSpec, answer: AnswerContext) -> Any:
     return None
 
 
-# Questions whose own words are read before the NLU's reading and the general yes/no words.
-_OWN_WORDS_FIRST = frozenset({"symptoms.suicidal_ideation", "suicide_plan"})
-
-
 def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     text = answer.text
     head, _, code = spec.name.partition(".")
@@ -298,7 +331,7 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         group = words().combined[code]
         if any(e.entity == "symptom" and e.value in group and not e.negated for e in answer.entities):
             return True
-    if spec.name in _OWN_WORDS_FIRST:
+    if spec.name in words().own_words_first:
         # Round 3 of issue 10: "想过，连怎么做都想好了" / "想过从楼上跳下去" to the suicidal-thoughts
         # question were read as "好了" (fine) or not at all. Its own words come before anything else.
         said = _longest_of(normal(text), words().slot_words.get(spec.name, {}))
@@ -339,8 +372,10 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
             return True
         if strict:
             # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围" (nor by the NLU's
-            # "affirm" for it): only a plain yes.
-            return True if clean in words().plain_yes else None
+            # "affirm" for it): only a plain yes — said alone, or first and then explained, as long as
+            # the explanation names no other symptom ("有，胸痛" to "疼到左肩吗？" restates the complaint).
+            other = any(e.entity == "symptom" and e.value != code and not e.negated for e in answer.entities)
+            return True if clean in words().plain_yes or (plain_yes_first(text) and not other) else None
         elif _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
             return True
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
@@ -352,7 +387,7 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         if spec.name in words().condition_only_means_no and any(
                 e.entity == "condition" and not e.negated for e in answer.entities):
             return False
-        return True if clean in words().plain_yes else None
+        return True if clean in words().plain_yes or plain_yes_first(text) else None
     elif says_yes(text):
         return True
     return {"affirm": True, "deny": False}.get(answer.intent)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
+from bot.answers import pattern
 from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
 from bot.events import Event
@@ -80,12 +81,9 @@ def parse_payload(payload: str) -> tuple[str, dict[str, Any], bool]:
     return (intent, slots, True) if isinstance(slots, dict) else (intent, {}, False)
 
 
-_ALLERGY_AFTER = re.compile(r"^\s*(类|类的|类药|类药物|这类药)?(都|也|有点)?过敏")
-_NO_ALLERGY = re.compile(r"^(没有|无|没|不)")
-
-
+# The phrases are data (flows/language/answers.yml `patterns`: allergy_after, no_allergy).
 def _denies_allergy(text: str) -> bool:
-    return bool(_NO_ALLERGY.match(text.strip()))
+    return bool(pattern("no_allergy").match(text.strip()))
 
 
 ButtonReader = Callable[[list[dict[str, str]], str], "str | None"]
@@ -327,7 +325,7 @@ class Engine:
         found: dict[str, Any] = {}
         text = turn.parse.text if turn.parse else ""
         for entity in turn.parse.entities if turn.parse and use_entities else ():
-            if entity.entity == "medication" and _ALLERGY_AFTER.match(text[entity.end:entity.end + 6]):
+            if entity.entity == "medication" and pattern("allergy_after").match(text[entity.end:entity.end + 6]):
                 # "对青霉素过敏" names an allergy, not a medicine being taken (it would hide the allergy from the
                 # prescription checks and show the doctor "用药: 抗生素"): kept as the stated drug allergy.
                 known = str(turn.state.slots.get("drug_allergies") or "")

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, normal, read_answer, wants_human,
-                         wants_to_stop, words)
+from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, read_answer,
+                         wants_human, wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
 from bot.turn import Turn
@@ -163,6 +163,16 @@ class FlowRunner:
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
         top = state.stack[-1] if state.stack else None
+        if parse.intent.name in ("request_doctor", "cancel") and text and top is not None and top.waiting_for \
+                and not wants_human(text) and (spec := self.flows.slot_spec(top.waiting_for)) is not None and spec.type == "bool":
+            # Round 4 of issue 10: "有，想去找她" (the NLU: request_doctor) and "想跟他一起去算了" (cancel)
+            # to "有没有不想活的念头？" answer it. No 转人工 words were said, and the question is a yes/no one,
+            # so an answer the question reads is an answer: a request for a person by the NLU alone is
+            # overridden whenever the question understands it; a cancel when the question's own words do.
+            said = read_answer(spec, AnswerContext(text=text, intent="inform", entities=tuple(parse.entities)))
+            own = top.waiting_for in words().own_words_first and said is not None
+            if (parse.intent.name == "request_doctor" and said is not None) or own:
+                return replace(parse, intent=Intent("inform", parse.intent.confidence))
         if parse.intent.name == "cancel" and text:
             # The title of a yes/no button typed is that button ("确认取消" to "确定要取消这个预约吗？").
             typed = normal(text)
@@ -240,6 +250,8 @@ class FlowRunner:
                 if isinstance(said, bool):
                     turn.set_slot(name, said, actor="patient")
             return True
+        if turn.answer_text and name in words().no_fever_for and self._no_fever(turn, name):
+            return True
         if turn.answer_text and asks_question(turn.answer_text):
             value = None  # "今天星期几？" asks something; it does not answer "多久了？"
         elif turn.answer_text:
@@ -260,6 +272,25 @@ class FlowRunner:
         turn.set_slot(name, coerced, actor="patient")
         if coerced is True and turn.answer_text:
             self._fill_gated(turn, name)
+        return True
+
+    def _no_fever(self, turn: Turn, name: str) -> bool:
+        """"没发烧" / "退了四五天了" / "不烧了" to the temperature question (round 4 of issue 10): no
+        reading, and never asked three times. A fever said before and gone now is `fever_resolved`
+        (the fever-days rules do not count it); none at all is `symptoms.fever` denied."""
+        said = no_fever_said(turn.answer_text)
+        if said is None:
+            return False
+        had_fever = turn.state.slot("symptoms.fever") is True
+        if said == "gone" or had_fever:
+            if self.flows.slot_spec("fever_resolved") is not None:
+                turn.set_slot("fever_resolved", True, actor="patient")
+                turn.filled_this_turn.add("fever_resolved")
+            if name == "symptoms.fever":
+                turn.set_slot(name, False, actor="patient")
+        else:
+            turn.set_slot("symptoms.fever", False, actor="patient")
+            turn.filled_this_turn.add("symptoms.fever")
         return True
 
     def _fill_gated(self, turn: Turn, gate: str) -> None:
@@ -314,7 +345,7 @@ class FlowRunner:
                     if frame.asks > self.reask_limit + 1:
                         self._give_up(turn, frame)
                         continue
-                    turn.utter(step.ask or "")
+                    turn.utter(self._ask_key(turn, step.ask or "", again=frame.asks > 1))
                     return
             elif step.kind == "action":
                 await self._action(turn, ctx, str(step.arg))
@@ -408,10 +439,34 @@ class FlowRunner:
             turn.utter(step.ask or "")
         elif step.reask:
             turn.utter(step.reask)
+        elif (plain := self._ask_key(turn, step.ask or "", again=True)) != self._ask_key(turn, step.ask or ""):
+            # Round 4 of issue 10: never the same words again — asked more plainly, with the answers on buttons.
+            turn.utter(plain)
         else:
             turn.utter("utter_reask_generic")
-            turn.utter(step.ask or "")
+            turn.utter(self._ask_key(turn, step.ask or ""))
         return False
+
+    @staticmethod
+    def _ask_key(turn: Turn, key: str, again: bool = False) -> str:
+        """The question's words for whom it is asked (round 4 of issue 10): `<key>_self` when the patient
+        is the one typing ("您今年多大年龄？"), `<key>_adult` for an adult (no "（孩子：…）" signs), and
+        `<key>_plain` (`_plain_self`) when it is asked a second time. The plain key when none exists."""
+        if not key:
+            return key
+        keys = turn.responses.keys
+        subject = turn.state.slots.get("subject")
+        age = turn.state.slots.get("age")
+        years = float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
+        adult = subject not in ("child", "infant") and not (years is not None and years < 12) and (subject is not None or years is not None)
+        candidates = []
+        if again:
+            candidates += [f"{key}_plain_self"] if subject == "self" else []
+            candidates += [f"{key}_plain_adult"] if adult else []
+            candidates.append(f"{key}_plain")
+        candidates += [f"{key}_self"] if subject == "self" else []
+        candidates += [f"{key}_adult"] if adult else []
+        return next((k for k in candidates if k in keys), key)
 
     def _give_up(self, turn: Turn, frame: Frame) -> None:
         """The pending question was asked as often as it may be: its answer is `unknown`, the flow moves on."""
@@ -450,7 +505,7 @@ class FlowRunner:
             return False
         if resume:
             turn.utter("utter_resume")
-        turn.utter(self._step(frame).ask or "")
+        turn.utter(self._ask_key(turn, self._step(frame).ask or "", again=frame.asks > 1))
         return True
 
     def _rewind(self, turn: Turn, corrected: list[str]) -> None:

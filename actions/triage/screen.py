@@ -8,9 +8,8 @@ slots, which the engine has already filled from this message's entities and payl
 from __future__ import annotations
 
 from bot.action_api import ActionContext, interceptor
+from bot.answers import pattern
 from bot.consultations import Consultations
-
-import re
 
 from actions.triage.announce import ADVICE_PREFIX, announce, in_session, waiting_advice
 from actions.triage.decision import decide
@@ -22,10 +21,9 @@ EMERGENCY_INTENT = "emergency_help"
 # What a patient in an emergency may still do through the dialogue: reach a person, call 120, leave.
 PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "cancel", "goodbye", "thanks"})
 # After the emergency answer: the family says 120 is called or on its way, or asks what to do meanwhile —
-# they get the waiting advice again, not "call 120" again (a newcomer's trial met exactly that).
-CALLED = re.compile(r"打(过|了|通)|救护车|急救车|在路上|分钟(才|就|能)?到|这期间|这段时间|等(车|的时候)")
-# ... or that the patient will not go: said plainly what is at stake, and that 120's crew can judge on the spot.
-REFUSES = re.compile(r"(不愿意|不肯|不想|不愿|死活不|拒绝)(去|上|进)|不去医院|拒绝(就医|送医)")
+# they get the waiting advice again, not "call 120" again (a newcomer's trial met exactly that); or
+# that the patient will not go: said plainly what is at stake, and that 120's crew can judge on the
+# spot. The phrases are data: flows/language/answers.yml `patterns` (emergency_called, emergency_refuses).
 
 
 @interceptor("safety_screen", priority=10)
@@ -49,9 +47,9 @@ async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Con
     if in_session(ctx) or _intent(ctx) in PASS_THROUGH_INTENTS:
         return False
     text = ctx.message.text if ctx.message else ""
-    if REFUSES.search(text):
+    if pattern("emergency_refuses").search(text):
         ctx.utter("utter_emergency_refuses")
-    elif CALLED.search(text):
+    elif pattern("emergency_called").search(text):
         for advice in waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice]):
             ctx.utter(f"{ADVICE_PREFIX}{advice}")
         ctx.utter("utter_emergency_while_waiting")

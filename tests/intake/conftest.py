@@ -35,7 +35,9 @@ def _texts_to_keys() -> dict[str, str]:
                 text = variant.get("text") if isinstance(variant, dict) else variant
                 # Templated texts ({slot}) cannot be matched literally; questions never are templated.
                 if isinstance(text, str) and "{" not in text:
-                    table.setdefault(text, key)
+                    # A question worded for whom it is asked (round 4 of issue 10: `<key>_self`, `<key>_adult`)
+                    # is still that question.
+                    table.setdefault(text, key.removesuffix("_self").removesuffix("_adult"))
     return table
 
 

@@ -48,7 +48,10 @@ async def test_mild_adult_ends_in_selfcare_with_guidance_and_a_followup_offer(pa
 async def test_what_the_opening_already_said_is_not_asked_again(patient) -> None:
     p: Patient = patient("fever-known")
     await p.say('/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 24}')
-    assert p.asked == ["utter_ask_dyspnea"], "subject, test, fever, temperature and duration were given"
+    # Round 4 of issue 10: a high fever of under two days is asked which medicine, how much (overdose screen).
+    assert p.asked == ["utter_ask_medicines_taken"], "subject, test, fever, temperature and duration were given"
+    await p.say("没吃药")
+    assert p.asked == ["utter_ask_dyspnea"]
 
 
 async def test_a_family_member_child_gets_the_childrens_questions(patient) -> None:
@@ -61,6 +64,7 @@ async def test_a_family_member_child_gets_the_childrens_questions(patient) -> No
     for message in (
         "39",
         '/inform{"duration_hours": 24}',
+        "没吃药",
         '/inform{"symptoms.rash": false}',
         '/inform{"symptoms.dyspnea": false, "breathing_severity": "none"}',
         '/inform{"has_oximeter": false}',
@@ -75,6 +79,7 @@ async def test_a_family_member_child_gets_the_childrens_questions(patient) -> No
     # after a self-care decision, so the children's red flags come first.
     assert asked == [
         "utter_ask_duration",
+        "utter_ask_medicines_taken",  # round 4: which medicine, how much (overdose screen)
         "utter_ask_fever_rash",  # round 3: a feverish child is asked about a new rash
         "utter_ask_dyspnea",
         "utter_ask_has_oximeter",
@@ -91,7 +96,8 @@ async def test_a_child_with_fever_gets_weight_based_doses(patient) -> None:
     await p.say(
         '/covid_positive{"subject": "child", "age": 4, "antigen_result": "positive", "temperature": 38.8,'
         ' "duration_hours": 24, "breathing_severity": "none", "symptoms.dyspnea": false, "has_oximeter": false,'
-        ' "respiratory_rate": 26, "other_symptoms": "none", "weight_kg": 16, "symptoms.rash": false}'
+        ' "respiratory_rate": 26, "other_symptoms": "none", "weight_kg": 16, "symptoms.rash": false,'
+        ' "medicines_taken": "none"}'
     )
     assert p.asked == ["utter_ask_child_drowsiness"]
     # Vomiting and diarrhoea are one question for a child (a no to both).
@@ -163,7 +169,8 @@ async def test_consult_offers_a_live_doctor_and_a_yes_requests_one(patient) -> N
 
 async def test_a_red_flag_answer_stops_the_intake_with_the_emergency_answer(patient) -> None:
     p: Patient = patient("fever-emergency")
-    await p.answers('/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 24}')
+    await p.answers('/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 24,'
+                    ' "medicines_taken": "none"}')
     await p.answers('/inform{"symptoms.dyspnea": true, "breathing_severity": "mild"}', '/inform{"has_oximeter": true}')
     assert p.asked == ["utter_ask_spo2"]
     await p.say("92")
@@ -213,7 +220,8 @@ async def test_a_new_symptom_mid_intake_keeps_the_questions_still_to_ask(patient
     p: Patient = patient("fever-midway")
     await p.say('/covid_positive{"subject": "child", "age": 3, "antigen_result": "positive", "temperature": 38.5,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
-                ' "can_count_breaths": false, "other_symptoms": "none", "symptoms.rash": false}')
+                ' "can_count_breaths": false, "other_symptoms": "none", "symptoms.rash": false,'
+                ' "medicines_taken": "none"}')
     assert p.asked == ["utter_ask_child_drowsiness"]
     # Not an answer, but a new complaint: it is kept, and the children's questions are not lost.
     await p.say('/covid_positive{"symptoms.vomiting": true}')
@@ -226,7 +234,8 @@ async def test_a_typed_symptom_answers_its_question_whatever_its_negative_wordin
     await p.say('/covid_positive{"subject": "child", "age": 1, "antigen_result": "positive", "temperature": 38.5,'
                 ' "duration_hours": 24, "symptoms.dyspnea": false, "breathing_severity": "none", "has_oximeter": false,'
                 ' "can_count_breaths": false, "other_symptoms": "none", "weight_kg": 10, "symptoms.confusion": false,'
-                ' "symptoms.drowsiness": false, "symptoms.seizure": false, "symptoms.rash": false}')
+                ' "symptoms.drowsiness": false, "symptoms.seizure": false, "symptoms.rash": false,'
+                ' "medicines_taken": "none"}')
     assert p.asked == ["utter_ask_child_feeding"]
     await p.say("不吃奶")
     assert (await p.slots())["symptoms"]["refusal_to_feed"] is True

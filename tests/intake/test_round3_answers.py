@@ -132,6 +132,8 @@ async def test_thoughts_without_a_plan_are_never_selfcare(patient) -> None:
 async def test_a_feverish_child_is_asked_about_a_rash_and_the_glass_test(patient) -> None:
     p: Patient = patient("round3-fever-rash")
     await p.answers("宝宝3岁，今天下午开始发烧，精神不太好", "39度2", "半天")
+    assert p.asked[-1] == "utter_ask_medicines_taken", p.asked  # round 4 of issue 10: the overdose screen
+    await p.say("喂了一次美林")
     assert p.asked[-1] == "utter_ask_fever_rash", p.asked
     await p.say("腿上有些紫红的小点点")
     assert p.asked[-1] == "utter_ask_nonblanching", p.asked

@@ -63,6 +63,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "medicines_taken": ("medicines",),
     "pain_score": ("pain",),
     "exposure_answer": ("travel+exposure",),
+    "co_exposure": ("exposure",),
     "travel_malaria": ("travel",),
     "tick_grass_exposure": ("exposure",),
     "recent_immobility": ("recent_immobility",),
