@@ -26,7 +26,7 @@ from bot.monitoring.measures import MEASURES, SOURCES, ReadingError
 from bot.monitoring.models import AlertRow, DeviceRow, MonitoredPatient, NoteRow, ReadingRow
 from bot.monitoring.people import Person, candidates, member_key, relation_of
 from bot.monitoring.thresholds import TREND_LENGTH, Breach, Thresholds, rank
-from bot.patients import MedicalCard, mask_name
+from bot.patients import MedicalCard, id_number_birth_date, id_number_sex, mask_id_number, mask_name
 from bot.pubsub import PubSub
 
 NOTE_CONTEXT = "monitoring_note"
@@ -146,6 +146,16 @@ class Assessment:
         }
 
 
+@dataclass(frozen=True)
+class CardFacts:
+    """A monitored person's medical card as the console shows it: masked."""
+
+    name: str
+    id_number: str
+    age: float | None
+    sex: str | None
+
+
 @dataclass
 class PatientView:
     """A monitored patient as the console lists them."""
@@ -157,7 +167,8 @@ class PatientView:
         r = self.row
         since = (now - _aware(r.last_reading_at)).total_seconds() / 3600 if r.last_reading_at else None
         return {
-            "id": r.id, "department": r.department, "enrolled": r.enrolled, "reason": r.reason,
+            "id": r.id, "relation": r.relation, "card": r.card_id is not None,
+            "department": r.department, "enrolled": r.enrolled, "reason": r.reason,
             "level": r.level, "flags": self.flags, "latest": r.latest,
             "last_reading_at": r.last_reading_at.isoformat() if r.last_reading_at else None,
             "hours_since_reading": round(since, 1) if since is not None else None,
@@ -229,23 +240,34 @@ class Monitoring:
             MonitoredPatient.enrolled.is_(True) | MonitoredPatient.last_reading_at.is_not(None)).order_by(
             MonitoredPatient.id))).scalars())
 
-    async def masked_names(self, rows: Iterable[MonitoredPatient]) -> dict[int, str]:
-        """The masked name on each row's card (张*丰), by row id; none for a family member without a card."""
+    async def cards(self, rows: Iterable[MonitoredPatient]) -> dict[int, CardFacts]:
+        """What each row's card says, masked (张*丰, 1101**********002X, age, sex), by row id; none for a
+        family member without a card, or a card that cannot be read any more."""
         ids = {r.id: r.card_id for r in rows if r.card_id is not None}
         if not ids:
             return {}
         async with self.db.session() as session:
             cards = {c.id: c for c in (await session.execute(
                 select(MedicalCard).where(MedicalCard.id.in_(set(ids.values()))))).scalars()}
-        names = {}
+        found = {}
         for row_id, card_id in ids.items():
             card = cards.get(card_id)
-            if card is not None:
-                try:
-                    names[row_id] = mask_name(self.cipher.decrypt(card.name_enc, "medical_cards.name"))
-                except DecryptionError:  # a card erased or sealed: no name
-                    pass
-        return names
+            if card is None:
+                continue
+            try:
+                name = self.cipher.decrypt(card.name_enc, "medical_cards.name")
+                number = self.cipher.decrypt(card.id_number_enc, "medical_cards.id_number")
+            except DecryptionError:  # a card erased or sealed: no name
+                continue
+            born = id_number_birth_date(number)
+            found[row_id] = CardFacts(mask_name(name), mask_id_number(number),
+                                      round((dt.date.today() - born).days / 365.25, 2) if born else None,
+                                      id_number_sex(number) if born else None)
+        return found
+
+    async def masked_names(self, rows: Iterable[MonitoredPatient]) -> dict[int, str]:
+        """The masked name on each row's card (张*丰), by row id."""
+        return {k: v.name for k, v in (await self.cards(rows)).items()}
 
     async def get(self, patient_id: int) -> MonitoredPatient | None:
         async with self.db.session() as session:
