@@ -39,7 +39,8 @@ READING_EVENT = "monitoring_reading"  # Assessment.to_dict()
 RED_FLAG_EVENT = "red_flag"  # recorded by the safety screen (actions/triage/announce.py)
 FOLLOWUP_FLOWS = frozenset({"followup_checkin", "monitoring_urgent_checkin"})
 # Intents of a message that only reports values; any other (a question, 转人工, …) is answered by the dialogue.
-READING_INTENTS = frozenset({"inform", "out_of_scope", "greet", "thanks", "affirm"})
+# report_symptoms: "我爸今天血氧94" with no symptom named (a symptom or condition sends it to the intake, below).
+READING_INTENTS = frozenset({"inform", "out_of_scope", "greet", "thanks", "affirm", "report_symptoms"})
 STOPPED_EVENT = "monitoring_stopped"
 WHOSE_INTENT = "monitoring_whose"  # the answer to "whose readings are these?" (a button, or words: button_reader)
 PENDING_SLOT = "monitoring_pending"  # readings waiting for that answer: {"readings": [...], "people": [...]}
