@@ -71,6 +71,39 @@ def _merge_summary(bind: Any, keeper: dict[str, Any], other: dict[str, Any]) -> 
     bind.execute(sa.text("DELETE FROM monitoring_patients WHERE id = :id"), {"id": other["id"]})
 
 
+def _columns(person_key: bool) -> list[sa.Column]:
+    """monitoring_patients as 0011_monitoring made it, with (or without) this revision's columns."""
+    def at(name: str, nullable: bool = True) -> sa.Column:
+        return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+    extra = [sa.Column("patient_key", sa.String(191), nullable=False),
+             sa.Column("relation", sa.String(16), nullable=False, server_default="self"),
+             sa.Column("card_id", sa.Integer, nullable=True)] if person_key else []
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True), *extra,
+        sa.Column("conversation_id", sa.String(191), nullable=False, unique=not person_key),
+        sa.Column("channel", sa.String(32), nullable=False),
+        sa.Column("department", sa.String(32), nullable=False),
+        sa.Column("enrolled", sa.Boolean, nullable=False),
+        sa.Column("reason", sa.String(16), nullable=False),
+        at("enrolled_at"), at("until"), at("stopped_at"),
+        sa.Column("stopped_by", sa.String(64), nullable=True),
+        *(sa.Column(name, sa.JSON, nullable=False) for name in ("schedule", "thresholds", "latest", "recent", "flags")),
+        sa.Column("level", sa.String(16), nullable=False),
+        at("last_reading_at"), at("last_prompt_at"), at("created_at", False),
+    ]
+
+
+def _rebuild_sqlite(person_key: bool) -> None:
+    columns = _columns(person_key)
+    names = ", ".join(c.name for c in columns)
+    op.execute("ALTER TABLE monitoring_patients RENAME TO monitoring_patients_0030")
+    constraints = [sa.UniqueConstraint("patient_key", name="uq_monitoring_patients_key")] if person_key else []
+    op.create_table("monitoring_patients", *columns, *constraints)
+    op.execute(f"INSERT INTO monitoring_patients ({names}) SELECT {names} FROM monitoring_patients_0030")
+    op.execute("DROP TABLE monitoring_patients_0030")
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     with op.batch_alter_table("monitoring_patients") as batch:
@@ -112,12 +145,8 @@ def upgrade() -> None:
         bind.execute(sa.text("UPDATE monitoring_patients SET patient_key = :k, relation = :r, card_id = :c WHERE id = :id"),
                      {"k": key, "r": relation, "c": card_id, "id": row["id"]})
 
-    if bind.dialect.name == "sqlite":
-        with op.batch_alter_table("monitoring_patients", recreate="always", naming_convention={
-                "uq": "uq_%(table_name)s_%(column_0_name)s"}) as batch:
-            batch.drop_constraint("uq_monitoring_patients_conversation_id", type_="unique")
-            batch.alter_column("patient_key", existing_type=sa.String(191), nullable=False)
-            batch.create_unique_constraint("uq_monitoring_patients_key", ["patient_key"])
+    if bind.dialect.name == "sqlite":  # its UNIQUE (conversation_id) has no name to drop: the table is made again
+        _rebuild_sqlite(person_key=True)
     else:
         op.drop_constraint("monitoring_patients_conversation_id_key", "monitoring_patients", type_="unique")
         op.alter_column("monitoring_patients", "patient_key", existing_type=sa.String(191), nullable=False)
@@ -139,12 +168,7 @@ def downgrade() -> None:
         _merge_summary(bind, keeper, row)
     op.drop_index("ix_monitoring_patients_conversation", table_name="monitoring_patients")
     if bind.dialect.name == "sqlite":
-        with op.batch_alter_table("monitoring_patients", recreate="always") as batch:
-            batch.drop_constraint("uq_monitoring_patients_key", type_="unique")
-            batch.drop_column("patient_key")
-            batch.drop_column("relation")
-            batch.drop_column("card_id")
-            batch.create_unique_constraint("monitoring_patients_conversation_id_key", ["conversation_id"])
+        _rebuild_sqlite(person_key=False)
     else:
         op.drop_constraint("uq_monitoring_patients_key", "monitoring_patients", type_="unique")
         op.drop_column("monitoring_patients", "patient_key")
