@@ -62,7 +62,7 @@ def test_the_spo2_chart_is_drawn_with_its_threshold_line(tmp_path: Path, start_s
         row = page.locator("#monitored tbody tr").first
         expect(row).to_contain_text("趋势变差")  # 97 → 96 → 94 (after the intake's 97)
         row.locator("a").click()
-        expect(page.locator("#who")).to_contain_text("对象：父母")  # who the intake said it is about
+        expect(page.locator("#who")).to_contain_text("父母 · 未绑定就诊卡")  # whom the intake said it is about; no card
         chart = page.locator('svg.trend-chart[data-measure="spo2"]')
         expect(chart).to_be_visible()
         line = chart.locator('line.threshold-line[data-value="93"]')
