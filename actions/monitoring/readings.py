@@ -32,7 +32,7 @@ from bot.messages import BotMessage, Button
 from bot.monitoring import MEASURES, Monitoring, Reading, rank, read_readings
 from bot.monitoring.models import MonitoredPatient
 from bot.monitoring.parse import ENTITY_MEASURES, Found
-from bot.monitoring.people import Person, relation_of
+from bot.monitoring.people import Person, card_key, member_key, relation_of
 from bot.patients import MedicalCard, mask_name
 
 READING_EVENT = "monitoring_reading"  # Assessment.to_dict()
@@ -141,7 +141,8 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
     if len(people) > 1 and from_text and _only_readings(ctx) and not _urgent_vital(monitoring, found):
         # Several people are followed from this account and the message does not say whose: ask (monitoring_reply).
         ctx.set_slot(PENDING_SLOT, {"readings": [_stored(r) for r in readings],
-                                    "people": [{"key": p.key, "relation": p.relation, "card_id": p.card_id} for p in people]})
+                                    # no key in the log: a card's key is a hash of the ID number
+                                    "people": [{"relation": p.relation, "card_id": p.card_id} for p in people]})
         ctx.emit(READING_EVENT, {"pending": True, "from_text": True, "readings": [], "breaches": []}, actor="patient")
         return False
     if len(people) > 1:  # an urgent vital sign, or a flow's answer: the person the conversation is about, else the first
@@ -186,16 +187,25 @@ async def monitoring_whose(ctx: ActionContext, monitoring: Monitoring) -> bool:
         ctx.utter("utter_monitoring_whose_gone")
         return True
     ctx.set_slot(PENDING_SLOT, None)
-    person = Person(**pending["people"][chosen])
+    session = await ctx.transaction()
+    person = await _person_of(session, ctx.conversation_id, pending["people"][chosen])
     readings = [Reading(r["measure"], float(r["value"]), r["source"], context=r.get("context") or "",
                         taken_at=dt.datetime.fromisoformat(r["taken_at"]) if r.get("taken_at") else None)
                 for r in pending["readings"]]
-    session = await ctx.transaction()
     row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=person)
     await _record(ctx, monitoring, session, row, readings, utcnow(), True, ctx.text("monitoring_whose_alert"), said_whose=True)
     recorded = next(e.data for e in reversed(ctx.events) if e.type == READING_EVENT)
     _answer(ctx, monitoring, recorded)
     return True
+
+
+async def _person_of(session: AsyncSession, conversation_id: str, said: dict[str, Any]) -> Person:
+    """A person kept in the pending slot (relation and card number) made whole again."""
+    relation, card_id = str(said.get("relation") or "self"), said.get("card_id")
+    card = await session.get(MedicalCard, card_id) if isinstance(card_id, int) else None
+    if card is not None:
+        return Person(card_key(card.id_number_hash), relation, card.id)
+    return Person(member_key(conversation_id, relation), relation)
 
 
 def whose_button_reader(interpreter: Any) -> Callable[[list[dict[str, str]], str], str | None]:
@@ -236,7 +246,8 @@ async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
         pending = ctx.slot(PENDING_SLOT) or {}
         buttons = []
         for n, person in enumerate(pending.get("people") or ()):
-            label = await who_label(ctx.text, monitoring, Person(**person), await _card_name(monitoring, person.get("card_id")))
+            who = Person("", str(person["relation"]), person.get("card_id"))
+            label = await who_label(ctx.text, monitoring, who, await _card_name(monitoring, person.get("card_id")))
             buttons.append(Button(label, f'/{WHOSE_INTENT}{{"{WHOSE_SLOT}": {n}, "relation": "{person["relation"]}"}}'))
         template = ctx.render("utter_monitoring_whose")[0]
         ctx.send(BotMessage(text=template.text, buttons=tuple(buttons)))

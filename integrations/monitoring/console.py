@@ -182,7 +182,8 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             level = f'<span class="level level-{escape(r.level)}">{LEVEL_NAMES.get(r.level, "")}</span>' if r.level else ""
             hours = v.to_dict(utcnow())["hours_since_reading"]
             rows.append(
-                f'<tr data-patient="{r.id}"><td><a href="/console/monitoring/patients/{r.id}">{escape(display_name(r, card))}</a></td>'
+                f'<tr data-patient="{r.id}"><td><a href="/console/monitoring/patients/{r.id}">{escape(display_name(r, card))}</a>'
+                f' <span class="muted">#{r.id}</span></td>'
                 f'<td class="relation">{escape(WORDS["relations"].get(r.relation, WORDS["unknown"]))}</td>'
                 f'<td class="card-number">{escape(card.id_number if card else WORDS["no_card"])}</td>'
                 f'<td>{escape(department(r.department))}</td><td>{WORDS["enrolled"] if r.enrolled else WORDS["stopped"]}</td>'
@@ -237,7 +238,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in view.flags) or "无"
         body = f"""
 <section class="card" id="summary" data-patient="{row.id}">
-  <h2>{escape(name)} · {escape(department(row.department))} · {WORDS["enrolled"] if row.enrolled else WORDS["stopped"]}</h2>
+  <h2>{escape(name)} <span class="muted">#{row.id}</span> · {escape(department(row.department))} · {WORDS["enrolled"] if row.enrolled else WORDS["stopped"]}</h2>
   <p id="who">{escape(who)}</p>
   <p class="muted">{escape(WORDS["conversations"].format(conversation=labels().display_name(None, row.conversation_id)))}</p>
   <p>入组：{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）· 最近读数：{escape(_latest(row.latest or {}))}
