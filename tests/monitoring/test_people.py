@@ -165,3 +165,28 @@ async def test_a_device_posts_into_the_series_of_the_person_it_is_bound_to(runti
         answer = await console.post("/api/readings", json=body, headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200
     assert await values(runtime, rows["parent"]) == [95.0, 94.0] and await values(runtime, rows["self"]) == [97.0]
+
+
+async def test_a_reminder_to_an_account_following_two_people_says_whose_it_is(
+        runtime: Runtime, client: httpx.AsyncClient) -> None:
+    import datetime as dt
+
+    from actions.monitoring.schedule import schedule_next
+    from tests.monitoring.test_schedules import jobs_of, settled
+
+    await say(client, "fam4", "你好")  # the conversation exists
+    await enrolled(runtime, "fam4")
+    await enrolled(runtime, "fam4", {"subject": "parent"})
+    parent = by_relation(await people(runtime))["parent"]
+    assert await schedule_next(runtime.jobs, runtime.services.get(Monitoring), parent, ["evening"]) == 1
+    [job] = [j for j in await jobs_of(runtime, "fam4") if j.status == "pending"]
+    assert job.key.startswith(f"monitoring-patient:{parent.id}:evening:") and job.payload["patient_id"] == parent.id
+    assert await runtime.jobs.run_due(job.due_at.replace(tzinfo=dt.timezone.utc) + dt.timedelta(seconds=1)) >= 1
+    await settled(runtime, "fam4")
+    tracker = (await client.get("/conversations/fam4/tracker")).json()
+    said = [e.get("text") or "" for e in tracker["events"] if e["event"] == "bot"]
+    assert any(t.startswith("【父母】晚上好") for t in said), said[-1]
+    # 退订 stops both people's reminders.
+    assert "已停止测量和用药提醒" in texts(await say(client, "fam4", "退订"))
+    assert not any(r.enrolled for r in await people(runtime))
+    assert all(j.status != "pending" for j in await jobs_of(runtime, "fam4"))
