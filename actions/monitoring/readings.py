@@ -86,16 +86,17 @@ async def _whose(ctx: ActionContext, monitoring: Monitoring, session: AsyncSessi
         people: list[Person] = []
         for subject in said:
             people += [p for p in await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject)
-                       if p not in people]
+                       if p.key not in {q.key for q in people}]
         return people
-    followed = await monitoring.followed(session, ctx.conversation_id)
     subject = ctx.slot("subject")
-    if len(followed) == 1 or (len(followed) > 1 and not from_text and not subject):
-        row = followed[0]  # the one person followed from here (a new conversation of the account has no subject yet)
-        return [Person(row.patient_key, row.relation, row.card_id)]
-    if len(followed) > 1 and from_text:
-        return [Person(r.patient_key, r.relation, r.card_id) for r in followed]
-    return (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject))[:1]
+    # The person the conversation is about (its last intake's subject; none after 重新开始).
+    current = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject))[:1] if subject else []
+    followed = await monitoring.followed(session, ctx.conversation_id)
+    if not from_text and current:
+        return current  # a flow's answer is about whom the flow is about
+    people = [Person(r.patient_key, r.relation, r.card_id) for r in followed]
+    people += [p for p in current if p.key not in {q.key for q in people}]
+    return people or (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, None))[:1]
 
 
 def _urgent_vital(monitoring: Monitoring, found: list[Found]) -> bool:

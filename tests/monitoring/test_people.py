@@ -190,3 +190,15 @@ async def test_a_reminder_to_an_account_following_two_people_says_whose_it_is(
     assert "已停止测量和用药提醒" in texts(await say(client, "fam4", "退订"))
     assert not any(r.enrolled for r in await people(runtime))
     assert all(j.status != "pending" for j in await jobs_of(runtime, "fam4"))
+
+
+async def test_an_intakes_answers_join_the_series_of_whom_the_intake_is_about(
+        runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await enrolled(runtime, "fam5")  # she is followed; now her father falls ill
+    await say(client, "fam5", "血氧97")
+    replies = await say(client, "fam5", "我爸发烧了")
+    assert "已记" not in texts(replies)  # the intake asks about him
+    await say(client, "fam5", '/inform{"temperature": 38.6}')  # a button's answer to the temperature question
+    rows = by_relation(await people(runtime))
+    assert await values(runtime, rows["parent"], "temperature") == [38.6]
+    assert await values(runtime, rows["self"], "temperature") == [] and await values(runtime, rows["self"]) == [97.0]
