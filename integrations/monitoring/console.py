@@ -94,11 +94,11 @@ def _latest(latest: dict[str, Any]) -> str:
 def _page(title: str, body: str) -> HTMLResponse:
     html = f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} · 居家监测</title>
+<title>{escape(title)} · {escape(WORDS["section"])}</title>
 <link rel="stylesheet" href="/console/static/console.css"><link rel="stylesheet" href="/console/monitoring/static/monitoring.css">
 <script src="/console/static/common.js" defer></script><script src="/console/monitoring/static/monitoring.js" defer></script>
 </head><body>
-<header class="topbar"><strong>问诊 · 居家监测</strong><a href="/console/monitoring/patients">监测患者</a><a href="/console">返回工作台</a></header>
+<header class="topbar"><strong>{escape(WORDS["brand"])}</strong><a href="/console/monitoring/patients">{escape(WORDS["list_link"])}</a><a href="/console">{escape(WORDS["back"])}</a></header>
 <main class="monitoring">{body}<p id="toast" class="toast" hidden></p></main></body></html>"""
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
@@ -195,7 +195,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
                 + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr></thead><tbody>"
                 + ("".join(rows) or f'<tr><td colspan="{len(columns)}" class="muted">{escape(WORDS["list_empty"])}</td></tr>')
                 + "</tbody></table></section>")
-        return _page("监测患者", body)
+        return _page(WORDS["list_link"], body)
 
     @router.get("/console/monitoring/patients/{patient_id}", include_in_schema=False, response_model=None)
     async def patient_page(patient_id: int, request: Request) -> Response:
@@ -230,47 +230,48 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             f"{escape(a.reason)}</li>" for a in alerts)
         note_items = "".join(f"<li><span class=\"muted\">{escape(n['at'][5:16].replace('T', ' '))} {escape(n['author'])}</span>"
                              f"<br>{escape(n['text'])}</li>" for n in notes)
-        own = "；".join(f"{MEASURES[c].name}{'下限' if s == 'low' else '上限'} {v}" for c, sides in (row.thresholds or {}).items()
-                       for s, v in sides.items()) or "使用默认值"
+        P = {key: escape(str(text)) for key, text in WORDS["page"].items()}
+        own = "；".join(f"{MEASURES[c].name}{P['low'] if s == 'low' else P['high']} {v}" for c, sides in (row.thresholds or {}).items()
+                       for s, v in sides.items()) or P["defaults"]
         medicines = "；".join(f"{escape(m.get('name', ''))} {escape(m.get('dose', ''))} {'、'.join(m.get('times') or [])}"
-                             for m in (row.schedule or {}).get("medications") or []) or "无"
+                             for m in (row.schedule or {}).get("medications") or []) or P["nothing"]
         options = "".join(f'<option value="{c}">{m.name}</option>' for c, m in MEASURES.items())
-        flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in view.flags) or "无"
+        flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in view.flags) or P["nothing"]
         body = f"""
 <section class="card" id="summary" data-patient="{row.id}">
   <h2>{escape(name)} <span class="muted">#{row.id}</span> · {escape(department(row.department))} · {WORDS["enrolled"] if row.enrolled else WORDS["stopped"]}</h2>
   <p id="who">{escape(who)}</p>
   <p class="muted">{escape(WORDS["conversations"].format(conversation=labels().display_name(None, row.conversation_id)))}</p>
-  <p>入组：{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）· 最近读数：{escape(_latest(row.latest or {}))}
-  · 上次读数：{_when(row.last_reading_at, zone)} · 标记：{flags}</p>
-  <p>个体化警戒值：{escape(own)} · 提醒：早 {escape(str((row.schedule or {}).get("morning") or "—"))} /
-  晚 {escape(str((row.schedule or {}).get("evening") or "—"))} · 用药提醒：{medicines}</p>
+  <p>{P["enrolled_at"]}{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）· {P["latest_readings"]}{escape(_latest(row.latest or {}))}
+  · {P["last_reading"]}{_when(row.last_reading_at, zone)} · {P["flags"]}{flags}</p>
+  <p>{P["own_limits"]}{escape(own)} · {P["reminders_morning"]}{escape(str((row.schedule or {}).get("morning") or "—"))} /
+  {P["reminders_evening"]}{escape(str((row.schedule or {}).get("evening") or "—"))} · {P["medication_reminders"]}{medicines}</p>
 </section>
-<section class="card"><h2>趋势（近 30 天，红色虚线为警戒值）</h2><div class="charts">{"".join(charts) or '<p class="muted">暂无读数</p>'}</div></section>
-<section class="card"><h2>远程查房记录</h2>
+<section class="card"><h2>{P["charts_title"]}</h2><div class="charts">{"".join(charts) or f'<p class="muted">{P["no_readings"]}</p>'}</div></section>
+<section class="card"><h2>{P["notes_title"]}</h2>
   <form data-api="/api/console/monitoring/patients/{row.id}/notes" data-kind="note">
-    <textarea name="text" maxlength="2000" required placeholder="查房所见、建议……"></textarea><button type="submit">保存记录</button>
-  </form><ul id="notes">{note_items or '<li class="muted">暂无</li>'}</ul></section>
-<section class="card"><h2>个体化警戒值</h2>
+    <textarea name="text" maxlength="2000" required placeholder="{P["note_placeholder"]}"></textarea><button type="submit">{P["save_note"]}</button>
+  </form><ul id="notes">{note_items or f'<li class="muted">{P["none_yet"]}</li>'}</ul></section>
+<section class="card"><h2>{P["limits_title"]}</h2>
   <form data-api="/api/console/monitoring/patients/{row.id}/thresholds" data-kind="threshold">
-    <select name="measure">{options}</select><select name="side"><option value="low">下限（≤ 报警）</option><option value="high">上限（≥ 报警）</option></select>
-    <input name="value" type="number" step="0.1" placeholder="留空恢复默认"><button type="submit">设置</button>
+    <select name="measure">{options}</select><select name="side"><option value="low">{P["side_low"]}</option><option value="high">{P["side_high"]}</option></select>
+    <input name="value" type="number" step="0.1" placeholder="{P["value_placeholder"]}"><button type="submit">{P["set"]}</button>
   </form></section>
-<section class="card"><h2>提醒与用药</h2>
+<section class="card"><h2>{P["schedule_title"]}</h2>
   <form data-api="/api/console/monitoring/patients/{row.id}/schedule" data-kind="schedule">
-    <label>早上 <input name="morning" type="time" value="{escape(str((row.schedule or {}).get("morning") or ""))}"></label>
-    <label>晚上 <input name="evening" type="time" value="{escape(str((row.schedule or {}).get("evening") or ""))}"></label>
-    <label>药品 <input name="medicine" maxlength="40" placeholder="如：氨氯地平片"></label>
-    <label>剂量 <input name="dose" maxlength="40" placeholder="如：5mg"></label>
-    <label>时间 <input name="times" placeholder="08:00,20:00"></label><button type="submit">保存</button>
+    <label>{P["morning"]} <input name="morning" type="time" value="{escape(str((row.schedule or {}).get("morning") or ""))}"></label>
+    <label>{P["evening"]} <input name="evening" type="time" value="{escape(str((row.schedule or {}).get("evening") or ""))}"></label>
+    <label>{P["medicine"]} <input name="medicine" maxlength="40" placeholder="{P["medicine_placeholder"]}"></label>
+    <label>{P["dose"]} <input name="dose" maxlength="40" placeholder="{P["dose_placeholder"]}"></label>
+    <label>{P["times"]} <input name="times" placeholder="08:00,20:00"></label><button type="submit">{P["save"]}</button>
   </form>
   <form data-api="/api/console/monitoring/patients/{row.id}/medications/from-prescriptions" data-kind="plain">
     <button type="submit" class="secondary">{escape(WORDS["button_medications_from_prescriptions"])}</button></form>
   <form data-api="/api/console/monitoring/patients/{row.id}/{"stop" if row.enrolled else "enrol"}" data-kind="plain">
     <button type="submit">{escape(WORDS["button_stop"] if row.enrolled else WORDS["button_enrol"])}</button></form></section>
-<section class="card"><h2>警示记录</h2><ul id="alerts">{alert_items or '<li class="muted">暂无</li>'}</ul></section>
-<section class="card"><h2>读数（近 30 天，最新在前）</h2><table id="readings"><thead><tr><th>时间</th><th>项目</th><th>数值</th>
-  <th>说明</th><th>来源</th></tr></thead><tbody>{table or '<tr><td colspan="5" class="muted">暂无</td></tr>'}</tbody></table></section>"""
+<section class="card"><h2>{P["alerts_title"]}</h2><ul id="alerts">{alert_items or f'<li class="muted">{P["none_yet"]}</li>'}</ul></section>
+<section class="card"><h2>{P["readings_title"]}</h2><table id="readings"><thead><tr><th>{P["col_time"]}</th><th>{P["col_measure"]}</th><th>{P["col_value"]}</th>
+  <th>{P["col_context"]}</th><th>{P["col_source"]}</th></tr></thead><tbody>{table or f'<tr><td colspan="5" class="muted">{P["none_yet"]}</td></tr>'}</tbody></table></section>"""
         return _page(name, body)
 
     # ---- the JSON API ------------------------------------------------------------------------
