@@ -45,7 +45,7 @@ async def seed(runtime: Runtime, n: int) -> list[int]:
     async with runtime.db.transaction() as session:
         for start in range(0, n, 5000):
             await session.execute(insert(MonitoredPatient), [
-                {"conversation_id": f"rest:bench-{i}", "channel": "rest", "department": "general", "enrolled": True,
+                {"patient_key": f"member:bench-{i}:self", "conversation_id": f"rest:bench-{i}", "channel": "rest", "department": "general", "enrolled": True,
                  "reason": "consult", "enrolled_at": now, "schedule": {}, "thresholds": {}, "latest": {}, "recent": {},
                  "flags": {}, "level": "", "created_at": now} for i in range(start, min(n, start + 5000))])
     async with runtime.db.session() as session:

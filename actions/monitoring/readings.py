@@ -17,25 +17,44 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from typing import Any, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import events as ev
 from bot.action_api import ActionContext, interceptor
 from bot.consultations.lifecycle import ACTIVE
+from bot.crypto import DecryptionError
 from bot.db import utcnow
+from bot.engine import parse_payload
 from bot.jobs import Jobs
-from bot.messages import BotMessage
+from bot.messages import BotMessage, Button
 from bot.monitoring import MEASURES, Monitoring, Reading, rank, read_readings
+from bot.monitoring.models import MonitoredPatient
 from bot.monitoring.parse import ENTITY_MEASURES, Found
+from bot.monitoring.people import Person, card_key, member_key, relation_of
+from bot.patients import MedicalCard, mask_name
 
 READING_EVENT = "monitoring_reading"  # Assessment.to_dict()
 RED_FLAG_EVENT = "red_flag"  # recorded by the safety screen (actions/triage/announce.py)
 FOLLOWUP_FLOWS = frozenset({"followup_checkin", "monitoring_urgent_checkin"})
 # Intents of a message that only reports values; any other (a question, 转人工, …) is answered by the dialogue.
-READING_INTENTS = frozenset({"inform", "out_of_scope", "greet", "thanks", "affirm"})
+# report_symptoms: "我爸今天血氧94" with no symptom named (a symptom or condition sends it to the intake, below).
+READING_INTENTS = frozenset({"inform", "out_of_scope", "greet", "thanks", "affirm", "report_symptoms"})
 STOPPED_EVENT = "monitoring_stopped"
+WHOSE_INTENT = "monitoring_whose"  # the answer to "whose readings are these?" (a button, or words: button_reader)
+PENDING_SLOT = "monitoring_pending"  # readings waiting for that answer: {"readings": [...], "people": [...]}
+WHOSE_SLOT = "monitoring_whose"  # the button's number
 
 
 def job_key_prefix(conversation_id: str) -> str:
+    """The jobs of a conversation as scheduled before migration 0030 (still cancelled by 退订)."""
     return f"monitoring:{conversation_id}:"
+
+
+def patient_job_prefix(patient_id: int) -> str:
+    """Every reminder and check of one monitored person."""
+    return f"monitoring-patient:{patient_id}:"
 
 
 def _typed(ctx: ActionContext) -> str | None:
@@ -43,6 +62,55 @@ def _typed(ctx: ActionContext) -> str | None:
     if message is None or not message.text or message.payload is not None or message.text.startswith("/"):
         return None
     return message.text
+
+
+def _said_subjects(ctx: ActionContext) -> list[str]:
+    """Whom the message names ("我妈今天血氧94": parent), in order."""
+    return list(dict.fromkeys(str(e.value) for e in (ctx.parse.entities if ctx.parse else ())
+                              if e.entity == "subject" and not e.negated))
+
+
+def _only_readings(ctx: ActionContext) -> bool:
+    """A message the short answer takes: no live doctor, no flow question pending, no illness described."""
+    if (ctx.state.handoff or {}).get("status") == ACTIVE or (ctx.state.stack and ctx.state.stack[-1].waiting_for):
+        return False
+    if ctx.parse is None or ctx.parse.intent.name not in READING_INTENTS:
+        return False
+    return not any(e.entity in ("symptom", "condition") and not e.negated for e in ctx.parse.entities)
+
+
+async def _whose(ctx: ActionContext, monitoring: Monitoring, session: AsyncSession, from_text: bool) -> list[Person]:
+    """Who the readings may be about; more than one when the patient must say."""
+    said = _said_subjects(ctx) if from_text else []
+    if said:
+        people: list[Person] = []
+        for subject in said:
+            people += [p for p in await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject)
+                       if p.key not in {q.key for q in people}]
+        return people
+    subject = ctx.slot("subject")
+    # The person the conversation is about (its last intake's subject; none after 重新开始).
+    current = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject))[:1] if subject else []
+    followed = await monitoring.followed(session, ctx.conversation_id)
+    if not from_text and current:
+        return current  # a flow's answer is about whom the flow is about
+    people = [Person(r.patient_key, r.relation, r.card_id) for r in followed]
+    people += [p for p in current if p.key not in {q.key for q in people}]
+    return people or (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, None))[:1]
+
+
+def _urgent_vital(monitoring: Monitoring, found: list[Found]) -> bool:
+    """A vital sign the safety screen answers at once: recorded without asking whose it is first."""
+    return any(f.measure in ENTITY_MEASURES and (b := monitoring.thresholds.check(f.measure, f.value, monitoring.thresholds.for_patient({})))
+               is not None and rank(b.level) >= rank("urgent") for f in found)
+
+
+async def who_label(text: Callable[..., str], monitoring: Monitoring, row: MonitoredPatient | Person, name: str | None = None) -> str:
+    """The person as the patient reads it: 本人, 父母, 张*丰（父母）."""
+    relation = text(f"card_relation_{row.relation}")
+    if name is None and row.card_id is not None and isinstance(row, MonitoredPatient):
+        name = (await monitoring.masked_names([row])).get(row.id)
+    return text("card_label", name=name, relation=relation) if name else relation
 
 
 @interceptor("monitoring_readings", priority=8)
@@ -68,13 +136,38 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
         if from_text and f.measure in ENTITY_MEASURES:
             ctx.note_fact(f.measure, f.value)  # the newest reading is what the safety screen judges
     source = "followup" if ctx.state.active_flow in FOLLOWUP_FLOWS else "typed"
+    readings = [Reading(f.measure, f.value, source, taken_at=f.taken_at, context=f.context) for f in found]
     session = await ctx.transaction()
-    row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots))
+    people = await _whose(ctx, monitoring, session, from_text)
+    if len(people) > 1 and from_text and _only_readings(ctx) and not _urgent_vital(monitoring, found):
+        # Several people are followed from this account and the message does not say whose: ask (monitoring_reply).
+        ctx.set_slot(PENDING_SLOT, {"readings": [_stored(r) for r in readings],
+                                    # no key in the log: a card's key is a hash of the ID number
+                                    "people": [{"relation": p.relation, "card_id": p.card_id} for p in people]})
+        ctx.emit(READING_EVENT, {"pending": True, "from_text": True, "readings": [], "breaches": []}, actor="patient")
+        return False
+    if len(people) > 1:  # an urgent vital sign, or a flow's answer: the person the conversation is about, else the first
+        relation = relation_of(ctx.slot("subject"))
+        people = [next((p for p in people if p.relation == relation), people[0])]
+    row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=people[0])
+    await _record(ctx, monitoring, session, row, readings, now, from_text, text or "")
+    return False
+
+
+def _stored(r: Reading) -> dict[str, Any]:
+    return {"measure": r.measure, "value": r.value, "source": r.source, "context": r.context,
+            "taken_at": r.taken_at.isoformat() if r.taken_at else None}
+
+
+async def _record(ctx: ActionContext, monitoring: Monitoring, session: AsyncSession, row: MonitoredPatient,
+                  readings: list[Reading], now: dt.datetime, from_text: bool, message_text: str,
+                  said_whose: bool = False) -> None:
     monitored = bool(row.enrolled or row.latest)
-    assessment = await monitoring.record(session, row, [Reading(f.measure, f.value, source, taken_at=f.taken_at,
-                                                                context=f.context) for f in found], now=now)
-    ctx.emit(READING_EVENT, {**assessment.to_dict(), "from_text": from_text, "monitored": monitored}, actor="patient")
-    message_text = text or ""
+    several = len(await monitoring.followed(session, ctx.conversation_id)) > 1 or said_whose
+    assessment = await monitoring.record(session, row, readings, now=now)
+    who = await who_label(ctx.text, monitoring, row) if several else ""
+    ctx.emit(READING_EVENT, {**assessment.to_dict(), "from_text": from_text, "monitored": monitored, "who": who,
+                             "patient": row.id}, actor="patient")
 
     async def tell_doctors() -> None:
         # The safety screen has alerted the department already when it answered a red flag.
@@ -82,7 +175,55 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
             await monitoring.alert(assessment, message_text)
 
     ctx.after_commit(tell_doctors)
-    return False
+
+
+@interceptor("monitoring_whose", priority=7)
+async def monitoring_whose(ctx: ActionContext, monitoring: Monitoring) -> bool:
+    """The answer to "whose readings are these?": the readings kept waiting join that person's series."""
+    if ctx.parse is None or ctx.parse.intent.name != WHOSE_INTENT:
+        return False
+    pending, chosen = ctx.slot(PENDING_SLOT), ctx.slot(WHOSE_SLOT)
+    ctx.set_slot(WHOSE_SLOT, None)
+    if not isinstance(pending, dict) or not isinstance(chosen, int) or not 0 <= chosen < len(pending.get("people") or []):
+        ctx.utter("utter_monitoring_whose_gone")
+        return True
+    ctx.set_slot(PENDING_SLOT, None)
+    session = await ctx.transaction()
+    person = await _person_of(session, ctx.conversation_id, pending["people"][chosen])
+    readings = [Reading(r["measure"], float(r["value"]), r["source"], context=r.get("context") or "",
+                        taken_at=dt.datetime.fromisoformat(r["taken_at"]) if r.get("taken_at") else None)
+                for r in pending["readings"]]
+    row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=person)
+    await _record(ctx, monitoring, session, row, readings, utcnow(), True, ctx.text("monitoring_whose_alert"), said_whose=True)
+    recorded = next(e.data for e in reversed(ctx.events) if e.type == READING_EVENT)
+    _answer(ctx, monitoring, recorded)
+    return True
+
+
+async def _person_of(session: AsyncSession, conversation_id: str, said: dict[str, Any]) -> Person:
+    """A person kept in the pending slot (relation and card number) made whole again."""
+    relation, card_id = str(said.get("relation") or "self"), said.get("card_id")
+    card = await session.get(MedicalCard, card_id) if isinstance(card_id, int) else None
+    if card is not None:
+        return Person(card_key(card.id_number_hash), relation, card.id)
+    return Person(member_key(conversation_id, relation), relation)
+
+
+def whose_button_reader(interpreter: Any) -> Callable[[list[dict[str, str]], str], str | None]:
+    """"我妈的" / "给我自己" / "孩子" for the buttons of "whose readings are these?" (read by the real NLU)."""
+
+    def read(buttons: list[dict[str, str]], text: str) -> str | None:
+        if not buttons or not all(str(b.get("payload", "")).startswith(f"/{WHOSE_INTENT}") for b in buttons):
+            return None
+        said = {str(e.value) for e in interpreter.parse(text).entities if e.entity == "subject" and not e.negated}
+        relations = {relation_of(s) for s in said}
+        matching = [b for b in buttons if parse_payload(str(b["payload"]))[1].get("relation") in relations]
+        if len(matching) == 1:
+            return str(matching[0]["payload"])
+        titled = [b for b in buttons if text.strip() and text.strip() in str(b.get("title", ""))]
+        return str(titled[0]["payload"]) if len(titled) == 1 else None
+
+    return read
 
 
 def _when(taken_at: str | None, now: dt.datetime, zone: ZoneInfo) -> str:
@@ -100,22 +241,46 @@ def _when(taken_at: str | None, now: dt.datetime, zone: ZoneInfo) -> str:
 @interceptor("monitoring_reply", priority=12)
 async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
     recorded = next((e.data for e in ctx.events if e.type == READING_EVENT), None)
-    if recorded is None or not recorded.get("from_text") or (ctx.state.handoff or {}).get("status") == ACTIVE:
+    if recorded is None or not recorded.get("from_text") or not _only_readings(ctx):
         return False
-    if ctx.state.stack and ctx.state.stack[-1].waiting_for:
-        return False  # the reading also answers (or interrupts) a flow's question: the flow goes on
-    if ctx.parse is None or ctx.parse.intent.name not in READING_INTENTS:
-        return False
-    if any(e.entity in ("symptom", "condition") and not e.negated for e in ctx.parse.entities):
-        return False  # an illness described: the intake takes it up
+    if recorded.get("pending"):
+        pending = ctx.slot(PENDING_SLOT) or {}
+        buttons = []
+        for n, person in enumerate(pending.get("people") or ()):
+            who = Person("", str(person["relation"]), person.get("card_id"))
+            label = await who_label(ctx.text, monitoring, who, await _card_name(monitoring, person.get("card_id")))
+            buttons.append(Button(label, f'/{WHOSE_INTENT}{{"{WHOSE_SLOT}": {n}, "relation": "{person["relation"]}"}}'))
+        template = ctx.render("utter_monitoring_whose")[0]
+        ctx.send(BotMessage(text=template.text, buttons=tuple(buttons)))
+        return True
     if not recorded.get("monitored") and any(r["measure"] in ENTITY_MEASURES for r in recorded["readings"]):
         return False  # someone not followed yet reporting a temperature or SpO2: the intake asks the rest
+    _answer(ctx, monitoring, recorded)
+    return True
+
+
+async def _card_name(monitoring: Monitoring, card_id: int | None) -> str | None:
+    if card_id is None:
+        return None
+    async with monitoring.db.session() as session:
+        card = await session.get(MedicalCard, card_id)
+    try:
+        return mask_name(monitoring.cipher.decrypt(card.name_enc, "medical_cards.name")) if card is not None else None
+    except DecryptionError:
+        return None
+
+
+def _answer(ctx: ActionContext, monitoring: Monitoring, recorded: dict[str, Any]) -> None:
+    """已记录 and what the readings meant: a threshold's re-triage, the trend, or the safe range."""
     now, zone = utcnow(), monitoring.settings.timezone
     labels = [_when(r.get("taken_at"), now, zone) for r in recorded["readings"]]
     once = labels[0] if len(set(labels)) == 1 else ""  # one time for all: said once, after 已记录
     said = "，".join(f"{MEASURES[r['measure']].name} {MEASURES[r['measure']].show(r['value'])}{r['unit']}"
                     f"{'' if once else label}" for r, label in zip(recorded["readings"], labels))
-    ctx.utter("utter_monitoring_recorded", readings=said, when=once)
+    if recorded.get("who"):
+        ctx.utter("utter_monitoring_recorded_for", readings=said, when=once, who=recorded["who"])
+    else:
+        ctx.utter("utter_monitoring_recorded", readings=said, when=once)
     level = recorded.get("level") or ""
     if rank(level) >= rank("consult"):
         _retriage(ctx, level, [b["reason"] for b in recorded["breaches"]], [b["rule"] for b in recorded["breaches"]])
@@ -123,7 +288,6 @@ async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
         ctx.utter("utter_monitoring_trend", measure=MEASURES[measure].name)
     if not recorded.get("breaches") and not recorded.get("trends"):
         ctx.utter("utter_monitoring_normal")
-    return True
 
 
 def _retriage(ctx: ActionContext, level: str, reasons: list[str], rules: list[str]) -> None:
@@ -143,13 +307,16 @@ async def monitoring_unsubscribe(ctx: ActionContext, monitoring: Monitoring, job
     """退订 stops the reading and medication reminders too (before the broadcast opt-out, 50, which confirms its own)."""
     if ctx.parse is None or ctx.parse.intent.name != "unsubscribe":
         return False
-    row = await monitoring.enrolled(ctx.conversation_id)
-    if row is None:
+    rows = await monitoring.enrolled(ctx.conversation_id)
+    if not rows:
         return False
     session = await ctx.transaction()
-    row = await monitoring.patient_for(session, ctx.conversation_id)
-    await monitoring.stop(session, row, by="patient")
     cancelled = await jobs.cancel(job_key_prefix(ctx.conversation_id), session=session)
-    ctx.emit(STOPPED_EVENT, {"by": "patient", "cancelled": cancelled}, actor="patient")
+    for row in rows:  # every person followed from this account
+        stored = await session.get(MonitoredPatient, row.id)
+        if stored is not None:
+            await monitoring.stop(session, stored, by="patient")
+        cancelled += await jobs.cancel(patient_job_prefix(row.id), session=session)
+    ctx.emit(STOPPED_EVENT, {"by": "patient", "cancelled": cancelled, "people": len(rows)}, actor="patient")
     ctx.utter("utter_monitoring_stopped")
     return False

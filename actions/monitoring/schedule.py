@@ -23,7 +23,7 @@ from bot.messages import BotMessage
 from bot.monitoring import Monitoring
 from bot.monitoring.models import MonitoredPatient
 
-from actions.monitoring.readings import job_key_prefix
+from actions.monitoring.readings import patient_job_prefix, who_label
 
 log = logging.getLogger("wenzhen.monitoring")
 
@@ -40,6 +40,7 @@ class Reminder:
     conversation_id: str
     kind: str
     at: str = ""  # when it was due (ISO): the next one is the day after, even when this one runs late or early
+    patient_id: int = 0  # the person (0: a job of before migration 0030, for the conversation's first person)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class UrgentCheck:
     """Job payload: "did you go to hospital? how are you now?" some hours after an `urgent` outcome."""
 
     conversation_id: str
+    patient_id: int = 0
 
 
 def _digest(conversation_id: str) -> str:
@@ -78,8 +80,8 @@ async def schedule_next(jobs: Jobs, monitoring: Monitoring, row: MonitoredPatien
         due = monitoring.settings.next_at(at, after)
         if until is not None and due > until:
             continue
-        key = f"{job_key_prefix(row.conversation_id)}{kind}:{due.isoformat()}"
-        if await jobs.schedule(REMINDER, Reminder(row.conversation_id, kind, due.isoformat()), due_at=due, key=key) is not None:
+        key = f"{patient_job_prefix(row.id)}{kind}:{due.isoformat()}"
+        if await jobs.schedule(REMINDER, Reminder(row.conversation_id, kind, due.isoformat(), row.id), due_at=due, key=key) is not None:
             made += 1
     return made
 
@@ -93,15 +95,16 @@ async def monitoring_enrol(ctx: ActionContext, monitoring: Monitoring, jobs: Job
     now = utcnow()
     urgent_at = monitoring.settings.out_of_quiet(now + dt.timedelta(hours=monitoring.settings.urgent_followup_hours)) \
         if level == "urgent" else None
-    cid = ctx.conversation_id
+    cid, patient_id = ctx.conversation_id, row.id
 
     async def schedule() -> None:
         async with monitoring.db.session() as s:
-            stored = await s.get(MonitoredPatient, row.id)
+            stored = await s.get(MonitoredPatient, patient_id)
         if stored is not None:
             await schedule_next(jobs, monitoring, stored, after=now)
         if urgent_at is not None:
-            await jobs.schedule(URGENT_CHECK, UrgentCheck(cid), due_at=urgent_at, key=f"{job_key_prefix(cid)}urgent:{urgent_at.isoformat()}")
+            await jobs.schedule(URGENT_CHECK, UrgentCheck(cid, patient_id), due_at=urgent_at,
+                                key=f"{patient_job_prefix(patient_id)}urgent:{urgent_at.isoformat()}")
 
     ctx.after_commit(schedule)
     ctx.set_slot("monitoring_active", True)
@@ -119,31 +122,45 @@ def _text_for(kind: str, row: MonitoredPatient) -> tuple[str, dict[str, str]]:
     return f"utter_monitoring_reminder_{kind}", {}
 
 
+async def _person(monitoring: Monitoring, conversation_id: str, patient_id: int) -> MonitoredPatient | None:
+    """The enrolled person a job is for (a job of before migration 0030 names only the conversation)."""
+    if patient_id:
+        row = await monitoring.get(patient_id)
+        return row if row is not None and row.enrolled else None
+    rows = await monitoring.enrolled(conversation_id)
+    return rows[0] if rows else None
+
+
 @job(REMINDER)
 async def run_reminder(payload: Reminder, engine: Engine, monitoring: Monitoring, jobs: Jobs) -> None:
     """Send one reminder (unless stopped, or a doctor is talking with the patient), then schedule the next."""
-    row = await monitoring.enrolled(payload.conversation_id)
+    row = await _person(monitoring, payload.conversation_id, payload.patient_id)
     if row is None:
         return  # stopped by 退订 or by a doctor: nothing more
     now = utcnow()
     if monitoring.settings.quiet(now):
         # Late (the worker was down): the reminder waits for the end of the quiet hours.
         due = monitoring.settings.out_of_quiet(now)
-        await jobs.schedule(REMINDER, payload, due_at=due, key=f"{job_key_prefix(row.conversation_id)}{payload.kind}:{due.isoformat()}")
+        await jobs.schedule(REMINDER, Reminder(row.conversation_id, payload.kind, payload.at, row.id), due_at=due,
+                            key=f"{patient_job_prefix(row.id)}{payload.kind}:{due.isoformat()}")
         return
     if payload.kind in reminder_times(row):
-        state = await engine.state(payload.conversation_id)
+        cid = row.conversation_id  # the conversation the person was last heard from
+        state = await engine.state(cid)
         if (state.handoff or {}).get("status") != ACTIVE:
             key, variables = _text_for(payload.kind, row)
+            text = engine.responses.text(key, state, variables)
+            if len(await monitoring.enrolled(cid)) > 1:  # several people followed from one account: say whose
+                text = engine.responses.text("utter_monitoring_reminder_for", state,
+                                             {"who": await who_label(lambda k, **v: engine.responses.text(k, state, v), monitoring, row)}) + text
             try:
-                await engine.push(payload.conversation_id, [BotMessage(text=engine.responses.text(key, state, variables))],
-                                  actor="system")
+                await engine.push(cid, [BotMessage(text=text)], actor="system")
             except UnknownConversation:
-                log.warning("monitoring reminder for unknown conversation %s dropped", _digest(payload.conversation_id))
+                log.warning("monitoring reminder for unknown conversation %s dropped", _digest(cid))
                 return
             await monitoring.prompted(row.id, now)
         else:
-            log.info("monitoring reminder for %s skipped: in a live consultation", _digest(payload.conversation_id))
+            log.info("monitoring reminder for %s skipped: in a live consultation", _digest(cid))
         was_due = dt.datetime.fromisoformat(payload.at) if payload.at else now
         await schedule_next(jobs, monitoring, row, [payload.kind], after=max(now, was_due) + dt.timedelta(minutes=1))
 
@@ -151,12 +168,13 @@ async def run_reminder(payload: Reminder, engine: Engine, monitoring: Monitoring
 @job(URGENT_CHECK)
 async def run_urgent_check(payload: UrgentCheck, engine: Engine, monitoring: Monitoring, jobs: Jobs) -> None:
     """Ask the patient told to go to hospital whether they went and how they are (flows/monitoring.yml)."""
-    if await monitoring.enrolled(payload.conversation_id) is None:
+    row = await _person(monitoring, payload.conversation_id, payload.patient_id)
+    if row is None:
         return
     now = utcnow()
     if monitoring.settings.quiet(now):  # late, into the night: it waits for the morning
         due = monitoring.settings.out_of_quiet(now)
-        await jobs.schedule(URGENT_CHECK, payload, due_at=due, key=f"{job_key_prefix(payload.conversation_id)}urgent:{due.isoformat()}")
+        await jobs.schedule(URGENT_CHECK, payload, due_at=due, key=f"{patient_job_prefix(row.id)}urgent:{due.isoformat()}")
         return
     state = await engine.state(payload.conversation_id)
     if (state.handoff or {}).get("status") == ACTIVE:

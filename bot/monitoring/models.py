@@ -11,15 +11,19 @@ from bot.db import Base, BigId, JSONType, utcnow
 
 
 class MonitoredPatient(Base):
-    """One monitored conversation (a patient, or the family member the conversation is about).
+    """One monitored person: a bound medical card, or a family member of an account (bot/monitoring/people.py).
 
     Keeps what the lists need without reading the series: the newest values, the last three of each
     measure (for the trend), the open flags and the highest level reached since a doctor looked."""
 
     __tablename__ = "monitoring_patients"
+    __table_args__ = (Index("ix_monitoring_patients_conversation", "conversation_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(String(191), unique=True)
+    patient_key: Mapped[str] = mapped_column(String(191), unique=True)  # card:<ID hash> | member:<account>:<relation>
+    relation: Mapped[str] = mapped_column(String(16), default="self")  # to the account holder: self, parent, child, …
+    card_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # medical_cards.id, when bound
+    conversation_id: Mapped[str] = mapped_column(String(191))  # last heard from: reminders and alerts go there
     channel: Mapped[str] = mapped_column(String(32), default="")
     department: Mapped[str] = mapped_column(String(32), default="")
     enrolled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config, ConfigError
 from bot.consultations import Consultations, DepartmentAlert, RedFlag, topics
-from bot.crypto import FieldCipher
+from bot.crypto import DecryptionError, FieldCipher
 from bot.db import Database, utcnow
 from bot.monitoring.measures import MEASURES, SOURCES, ReadingError
 from bot.monitoring.models import AlertRow, DeviceRow, MonitoredPatient, NoteRow, ReadingRow
+from bot.monitoring.people import Person, candidates, member_key, relation_of
 from bot.monitoring.thresholds import TREND_LENGTH, Breach, Thresholds, rank
+from bot.patients import MedicalCard, id_number_birth_date, id_number_sex, mask_id_number, mask_name
 from bot.pubsub import PubSub
 
 NOTE_CONTEXT = "monitoring_note"
@@ -144,6 +146,16 @@ class Assessment:
         }
 
 
+@dataclass(frozen=True)
+class CardFacts:
+    """A monitored person's medical card as the console shows it: masked."""
+
+    name: str
+    id_number: str
+    age: float | None
+    sex: str | None
+
+
 @dataclass
 class PatientView:
     """A monitored patient as the console lists them."""
@@ -155,7 +167,8 @@ class PatientView:
         r = self.row
         since = (now - _aware(r.last_reading_at)).total_seconds() / 3600 if r.last_reading_at else None
         return {
-            "id": r.id, "department": r.department, "enrolled": r.enrolled, "reason": r.reason,
+            "id": r.id, "relation": r.relation, "card": r.card_id is not None,
+            "department": r.department, "enrolled": r.enrolled, "reason": r.reason,
             "level": r.level, "flags": self.flags, "latest": r.latest,
             "last_reading_at": r.last_reading_at.isoformat() if r.last_reading_at else None,
             "hours_since_reading": round(since, 1) if since is not None else None,
@@ -186,18 +199,75 @@ class Monitoring:
     # ---- patients ----------------------------------------------------------------------------
 
     async def patient_for(self, session: AsyncSession, conversation_id: str, channel: str = "",
-                          slots: dict[str, Any] | None = None) -> MonitoredPatient:
-        """The conversation's monitoring row, made on first use (its department from what the bot knows)."""
+                          slots: dict[str, Any] | None = None, person: Person | None = None) -> MonitoredPatient:
+        """The person's monitoring row (by default whom the conversation is about: its `subject` slot, their
+        card when the account bound one), made on first use (its department from what the bot knows).
+
+        The row remembers this conversation as the one last heard from: reminders and alerts go there."""
+        if person is None:
+            person = (await candidates(session, conversation_id, channel, relation_of((slots or {}).get("subject"))))[0]
         row = (await session.execute(
-            select(MonitoredPatient).where(MonitoredPatient.conversation_id == conversation_id))).scalar_one_or_none()
+            select(MonitoredPatient).where(MonitoredPatient.patient_key == person.key))).scalar_one_or_none()
+        if row is None and person.card_id is not None:
+            # Followed before the card was bound: the family member's series becomes the card's.
+            row = (await session.execute(select(MonitoredPatient).where(
+                MonitoredPatient.patient_key == member_key(conversation_id, person.relation)))).scalar_one_or_none()
+            if row is not None:
+                row.patient_key = person.key
         if row is None:
             department = self.consultations.department_for(slots or {}).code
-            row = MonitoredPatient(conversation_id=conversation_id, channel=channel, department=department,
+            row = MonitoredPatient(patient_key=person.key, relation=person.relation, card_id=person.card_id,
+                                   conversation_id=conversation_id, channel=channel, department=department,
                                    enrolled=False, reason="", schedule={}, thresholds={}, latest={}, recent={},
                                    flags={}, level="", created_at=utcnow())
             session.add(row)
             await session.flush()
+        else:
+            row.conversation_id, row.relation = conversation_id, person.relation
+            row.card_id = person.card_id if person.card_id is not None else row.card_id
+            if channel:
+                row.channel = channel
         return row
+
+    async def candidates(self, session: AsyncSession, conversation_id: str, channel: str, subject: Any) -> list[Person]:
+        """Who a `subject` value may be on the conversation's account (several: two cards of that relation)."""
+        return await candidates(session, conversation_id, channel, relation_of(subject))
+
+    async def followed(self, session: AsyncSession, conversation_id: str) -> list[MonitoredPatient]:
+        """The people followed from this conversation (enrolled, or with readings), oldest first."""
+        return list((await session.execute(select(MonitoredPatient).where(
+            MonitoredPatient.conversation_id == conversation_id,
+            MonitoredPatient.enrolled.is_(True) | MonitoredPatient.last_reading_at.is_not(None)).order_by(
+            MonitoredPatient.id))).scalars())
+
+    async def cards(self, rows: Iterable[MonitoredPatient]) -> dict[int, CardFacts]:
+        """What each row's card says, masked (张*丰, 1101**********002X, age, sex), by row id; none for a
+        family member without a card, or a card that cannot be read any more."""
+        ids = {r.id: r.card_id for r in rows if r.card_id is not None}
+        if not ids:
+            return {}
+        async with self.db.session() as session:
+            cards = {c.id: c for c in (await session.execute(
+                select(MedicalCard).where(MedicalCard.id.in_(set(ids.values()))))).scalars()}
+        found = {}
+        for row_id, card_id in ids.items():
+            card = cards.get(card_id)
+            if card is None:
+                continue
+            try:
+                name = self.cipher.decrypt(card.name_enc, "medical_cards.name")
+                number = self.cipher.decrypt(card.id_number_enc, "medical_cards.id_number")
+            except DecryptionError:  # a card erased or sealed: no name
+                continue
+            born = id_number_birth_date(number)
+            found[row_id] = CardFacts(mask_name(name), mask_id_number(number),
+                                      round((dt.date.today() - born).days / 365.25, 2) if born else None,
+                                      id_number_sex(number) if born else None)
+        return found
+
+    async def masked_names(self, rows: Iterable[MonitoredPatient]) -> dict[int, str]:
+        """The masked name on each row's card (张*丰), by row id."""
+        return {k: v.name for k, v in (await self.cards(rows)).items()}
 
     async def get(self, patient_id: int) -> MonitoredPatient | None:
         async with self.db.session() as session:
@@ -219,11 +289,12 @@ class Monitoring:
     async def stop(self, session: AsyncSession, row: MonitoredPatient, by: str) -> None:
         row.enrolled, row.stopped_at, row.stopped_by = False, utcnow(), by
 
-    async def enrolled(self, conversation_id: str) -> MonitoredPatient | None:
+    async def enrolled(self, conversation_id: str) -> list[MonitoredPatient]:
+        """The people of this conversation being followed now."""
         async with self.db.session() as session:
-            row = (await session.execute(select(MonitoredPatient).where(
-                MonitoredPatient.conversation_id == conversation_id))).scalar_one_or_none()
-        return row if row is not None and row.enrolled else None
+            return list((await session.execute(select(MonitoredPatient).where(
+                MonitoredPatient.conversation_id == conversation_id, MonitoredPatient.enrolled.is_(True)).order_by(
+                MonitoredPatient.id))).scalars())
 
     async def prompted(self, patient_id: int, at: dt.datetime) -> None:
         async with self.db.transaction() as session:

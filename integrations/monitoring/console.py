@@ -15,17 +15,19 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from actions.monitoring.readings import job_key_prefix
+from actions.monitoring.readings import job_key_prefix, patient_job_prefix
 from actions.monitoring.schedule import reminder_times, schedule_next
 from bot.consultations import Staff
 from bot.db import utcnow
 from bot.http_input import unsafe_text
 from bot.jobs import Jobs
 from bot.monitoring import MEASURES, Monitoring, PatientView, ReadingError, rank
+from bot.monitoring.service import CardFacts
 from bot.monitoring.models import MonitoredPatient
 from bot.monitoring.thresholds import validate_override
 from bot.prescriptions import Prescriptions
@@ -39,10 +41,12 @@ from integrations.console.presenters import labels
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"monitoring.js": "text/javascript", "monitoring.css": "text/css"}
-FLAG_NAMES = {"threshold": "超出警戒值", "trend": "趋势变差", "silent": "未按时回复"}
-LEVEL_NAMES = {"emergency": "紧急", "urgent": "尽快就医", "consult": "需咨询医生", "selfcare": "居家观察"}
-SOURCE_NAMES = {"typed": "患者发送", "followup": "随访回答", "device": "设备上传", "doctor": "医生录入"}
-REASON_NAMES = {"consult": "分诊：需医生判断", "urgent": "分诊：尽快就医", "doctor": "医生加入", "": "—"}
+# Every word the pages and the API's answers show is in labels.yml; the code keeps the codes.
+WORDS: dict[str, Any] = yaml.safe_load(Path(__file__).with_name("labels.yml").read_text(encoding="utf-8"))
+FLAG_NAMES: dict[str, str] = WORDS["flags"]
+LEVEL_NAMES: dict[str, str] = WORDS["levels"]
+SOURCE_NAMES: dict[str, str] = WORDS["sources"]
+REASON_NAMES: dict[str, str] = WORDS["reasons"]
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -90,11 +94,11 @@ def _latest(latest: dict[str, Any]) -> str:
 def _page(title: str, body: str) -> HTMLResponse:
     html = f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} · 居家监测</title>
+<title>{escape(title)} · {escape(WORDS["section"])}</title>
 <link rel="stylesheet" href="/console/static/console.css"><link rel="stylesheet" href="/console/monitoring/static/monitoring.css">
 <script src="/console/static/common.js" defer></script><script src="/console/monitoring/static/monitoring.js" defer></script>
 </head><body>
-<header class="topbar"><strong>问诊 · 居家监测</strong><a href="/console/monitoring/patients">监测患者</a><a href="/console">返回工作台</a></header>
+<header class="topbar"><strong>{escape(WORDS["brand"])}</strong><a href="/console/monitoring/patients">{escape(WORDS["list_link"])}</a><a href="/console">{escape(WORDS["back"])}</a></header>
 <main class="monitoring">{body}<p id="toast" class="toast" hidden></p></main></body></html>"""
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
@@ -128,16 +132,22 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         departments = service().consultations.departments
         return departments.get(code).name if code in departments else code
 
-    async def about(row: MonitoredPatient) -> str:
-        """Who the conversation is about, in the console's words: 父母 · 70岁 · 女 · 最近分诊：需医生判断."""
-        words = labels()
-        try:
-            slots = (await runtime.engine.state(row.conversation_id)).slots
-        except Exception:  # a conversation erased at the patient's request: the readings stay, its facts do not
-            return "（对话已删除）"
-        parts = [f"{name}：{words.value(slot, slots.get(slot))}" for slot, name in
-                 (("subject", "对象"), ("age", "年龄"), ("sex", "性别"))]
-        return " · ".join(parts + [f"最近分诊：{words.level(slots.get('triage_level'))}"])
+    def display_name(row: MonitoredPatient, card: CardFacts | None) -> str:
+        """The masked name on the person's card, else 患者 and the last 4 characters of the conversation."""
+        return labels().display_name(card.name if card else None, row.conversation_id)
+
+    def person(row: MonitoredPatient, card: CardFacts | None) -> dict[str, Any]:
+        """Who, for the API: the masked name and card number (no key, no conversation id)."""
+        return {"name": display_name(row, card), "card_number": card.id_number if card else None}
+
+    def about(row: MonitoredPatient, card: CardFacts | None) -> str:
+        """Who the person is, in the console's words: 父母 · 1101**********002X · 72岁 · 女."""
+        unknown = WORDS["unknown"]
+        return str(WORDS["who"]).format(
+            relation=WORDS["relations"].get(row.relation, unknown),
+            card=card.id_number if card else WORDS["no_card"],
+            age=WORDS["age_years"].format(n=int(card.age)) if card and card.age is not None else unknown,
+            sex=WORDS["sexes"].get(card.sex or "", unknown) if card else unknown)
 
     async def listed(staff: Staff) -> list[PatientView]:
         return await service().patients(None if staff.is_admin else list(staff.departments))
@@ -164,22 +174,28 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         views = await listed(staff)
         await audit(staff, "monitoring.list", None, {"count": len(views)})
         zone = service().settings.timezone
+        cards = await service().cards(v.row for v in views)
         rows = []
         for v in views:
-            r = v.row
+            r, card = v.row, cards.get(v.row.id)
             flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in v.flags) or "—"
             level = f'<span class="level level-{escape(r.level)}">{LEVEL_NAMES.get(r.level, "")}</span>' if r.level else ""
             hours = v.to_dict(utcnow())["hours_since_reading"]
             rows.append(
-                f'<tr data-patient="{r.id}"><td><a href="/console/monitoring/patients/{r.id}">患者 #{r.id}</a></td>'
-                f'<td>{escape(department(r.department))}</td><td>{"监测中" if r.enrolled else "已停止"}</td>'
+                f'<tr data-patient="{r.id}"><td><a href="/console/monitoring/patients/{r.id}">{escape(display_name(r, card))}</a>'
+                f' <span class="muted">#{r.id}</span></td>'
+                f'<td class="relation">{escape(WORDS["relations"].get(r.relation, WORDS["unknown"]))}</td>'
+                f'<td class="card-number">{escape(card.id_number if card else WORDS["no_card"])}</td>'
+                f'<td>{escape(department(r.department))}</td><td>{WORDS["enrolled"] if r.enrolled else WORDS["stopped"]}</td>'
                 f'<td>{escape(_latest(r.latest or {}))}</td><td>{level} {flags}</td>'
-                f'<td>{"—" if hours is None else f"{hours:g} 小时前"}</td><td>{_when(r.last_reading_at, zone)}</td></tr>')
-        body = ('<section class="card"><h2>居家监测患者（最需要关注的在前）</h2>'
-                '<table id="monitored"><thead><tr><th>患者</th><th>科室</th><th>状态</th><th>最近读数</th><th>标记</th>'
-                '<th>距上次读数</th><th>上次读数时间</th></tr></thead><tbody>'
-                + ("".join(rows) or '<tr><td colspan="7" class="muted">暂无监测患者</td></tr>') + "</tbody></table></section>")
-        return _page("监测患者", body)
+                f'<td>{"—" if hours is None else WORDS["hours_ago"].format(hours=f"{hours:g}")}</td>'
+                f'<td>{_when(r.last_reading_at, zone)}</td></tr>')
+        columns = WORDS["list_columns"]
+        body = (f'<section class="card"><h2>{escape(WORDS["list_title"])}</h2><table id="monitored"><thead><tr>'
+                + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr></thead><tbody>"
+                + ("".join(rows) or f'<tr><td colspan="{len(columns)}" class="muted">{escape(WORDS["list_empty"])}</td></tr>')
+                + "</tbody></table></section>")
+        return _page(WORDS["list_link"], body)
 
     @router.get("/console/monitoring/patients/{patient_id}", include_in_schema=False, response_model=None)
     async def patient_page(patient_id: int, request: Request) -> Response:
@@ -196,7 +212,9 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         notes = await monitoring.notes(row.id)
         await audit(staff, "monitoring.open", row)
         view = monitoring.view(row, utcnow())
-        who = await about(row)
+        card = (await monitoring.cards([row])).get(row.id)
+        who = about(row, card)
+        name = display_name(row, card)
         limits = monitoring.thresholds.for_patient(row.thresholds)
         charts = []
         for code in MEASURES:
@@ -212,47 +230,49 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             f"{escape(a.reason)}</li>" for a in alerts)
         note_items = "".join(f"<li><span class=\"muted\">{escape(n['at'][5:16].replace('T', ' '))} {escape(n['author'])}</span>"
                              f"<br>{escape(n['text'])}</li>" for n in notes)
-        own = "；".join(f"{MEASURES[c].name}{'下限' if s == 'low' else '上限'} {v}" for c, sides in (row.thresholds or {}).items()
-                       for s, v in sides.items()) or "使用默认值"
+        P = {key: escape(str(text)) for key, text in WORDS["page"].items()}
+        own = "；".join(f"{MEASURES[c].name}{P['low'] if s == 'low' else P['high']} {v}" for c, sides in (row.thresholds or {}).items()
+                       for s, v in sides.items()) or P["defaults"]
         medicines = "；".join(f"{escape(m.get('name', ''))} {escape(m.get('dose', ''))} {'、'.join(m.get('times') or [])}"
-                             for m in (row.schedule or {}).get("medications") or []) or "无"
+                             for m in (row.schedule or {}).get("medications") or []) or P["nothing"]
         options = "".join(f'<option value="{c}">{m.name}</option>' for c, m in MEASURES.items())
-        flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in view.flags) or "无"
+        flags = "".join(f'<span class="flag flag-{f}">{FLAG_NAMES[f]}</span>' for f in view.flags) or P["nothing"]
         body = f"""
 <section class="card" id="summary" data-patient="{row.id}">
-  <h2>患者 #{row.id} · {escape(department(row.department))} · {"监测中" if row.enrolled else "已停止"}</h2>
+  <h2>{escape(name)} <span class="muted">#{row.id}</span> · {escape(department(row.department))} · {WORDS["enrolled"] if row.enrolled else WORDS["stopped"]}</h2>
   <p id="who">{escape(who)}</p>
-  <p>入组：{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）· 最近读数：{escape(_latest(row.latest or {}))}
-  · 上次读数：{_when(row.last_reading_at, zone)} · 标记：{flags}</p>
-  <p>个体化警戒值：{escape(own)} · 提醒：早 {escape(str((row.schedule or {}).get("morning") or "—"))} /
-  晚 {escape(str((row.schedule or {}).get("evening") or "—"))} · 用药提醒：{medicines}</p>
+  <p class="muted">{escape(WORDS["conversations"].format(conversation=labels().display_name(None, row.conversation_id)))}</p>
+  <p>{P["enrolled_at"]}{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）· {P["latest_readings"]}{escape(_latest(row.latest or {}))}
+  · {P["last_reading"]}{_when(row.last_reading_at, zone)} · {P["flags"]}{flags}</p>
+  <p>{P["own_limits"]}{escape(own)} · {P["reminders_morning"]}{escape(str((row.schedule or {}).get("morning") or "—"))} /
+  {P["reminders_evening"]}{escape(str((row.schedule or {}).get("evening") or "—"))} · {P["medication_reminders"]}{medicines}</p>
 </section>
-<section class="card"><h2>趋势（近 30 天，红色虚线为警戒值）</h2><div class="charts">{"".join(charts) or '<p class="muted">暂无读数</p>'}</div></section>
-<section class="card"><h2>远程查房记录</h2>
+<section class="card"><h2>{P["charts_title"]}</h2><div class="charts">{"".join(charts) or f'<p class="muted">{P["no_readings"]}</p>'}</div></section>
+<section class="card"><h2>{P["notes_title"]}</h2>
   <form data-api="/api/console/monitoring/patients/{row.id}/notes" data-kind="note">
-    <textarea name="text" maxlength="2000" required placeholder="查房所见、建议……"></textarea><button type="submit">保存记录</button>
-  </form><ul id="notes">{note_items or '<li class="muted">暂无</li>'}</ul></section>
-<section class="card"><h2>个体化警戒值</h2>
+    <textarea name="text" maxlength="2000" required placeholder="{P["note_placeholder"]}"></textarea><button type="submit">{P["save_note"]}</button>
+  </form><ul id="notes">{note_items or f'<li class="muted">{P["none_yet"]}</li>'}</ul></section>
+<section class="card"><h2>{P["limits_title"]}</h2>
   <form data-api="/api/console/monitoring/patients/{row.id}/thresholds" data-kind="threshold">
-    <select name="measure">{options}</select><select name="side"><option value="low">下限（≤ 报警）</option><option value="high">上限（≥ 报警）</option></select>
-    <input name="value" type="number" step="0.1" placeholder="留空恢复默认"><button type="submit">设置</button>
+    <select name="measure">{options}</select><select name="side"><option value="low">{P["side_low"]}</option><option value="high">{P["side_high"]}</option></select>
+    <input name="value" type="number" step="0.1" placeholder="{P["value_placeholder"]}"><button type="submit">{P["set"]}</button>
   </form></section>
-<section class="card"><h2>提醒与用药</h2>
+<section class="card"><h2>{P["schedule_title"]}</h2>
   <form data-api="/api/console/monitoring/patients/{row.id}/schedule" data-kind="schedule">
-    <label>早上 <input name="morning" type="time" value="{escape(str((row.schedule or {}).get("morning") or ""))}"></label>
-    <label>晚上 <input name="evening" type="time" value="{escape(str((row.schedule or {}).get("evening") or ""))}"></label>
-    <label>药品 <input name="medicine" maxlength="40" placeholder="如：氨氯地平片"></label>
-    <label>剂量 <input name="dose" maxlength="40" placeholder="如：5mg"></label>
-    <label>时间 <input name="times" placeholder="08:00,20:00"></label><button type="submit">保存</button>
+    <label>{P["morning"]} <input name="morning" type="time" value="{escape(str((row.schedule or {}).get("morning") or ""))}"></label>
+    <label>{P["evening"]} <input name="evening" type="time" value="{escape(str((row.schedule or {}).get("evening") or ""))}"></label>
+    <label>{P["medicine"]} <input name="medicine" maxlength="40" placeholder="{P["medicine_placeholder"]}"></label>
+    <label>{P["dose"]} <input name="dose" maxlength="40" placeholder="{P["dose_placeholder"]}"></label>
+    <label>{P["times"]} <input name="times" placeholder="08:00,20:00"></label><button type="submit">{P["save"]}</button>
   </form>
   <form data-api="/api/console/monitoring/patients/{row.id}/medications/from-prescriptions" data-kind="plain">
-    <button type="submit" class="secondary">按已审核的在线处方设置用药提醒</button></form>
+    <button type="submit" class="secondary">{escape(WORDS["button_medications_from_prescriptions"])}</button></form>
   <form data-api="/api/console/monitoring/patients/{row.id}/{"stop" if row.enrolled else "enrol"}" data-kind="plain">
-    <button type="submit">{"停止监测与提醒" if row.enrolled else "重新开始监测"}</button></form></section>
-<section class="card"><h2>警示记录</h2><ul id="alerts">{alert_items or '<li class="muted">暂无</li>'}</ul></section>
-<section class="card"><h2>读数（近 30 天，最新在前）</h2><table id="readings"><thead><tr><th>时间</th><th>项目</th><th>数值</th>
-  <th>说明</th><th>来源</th></tr></thead><tbody>{table or '<tr><td colspan="5" class="muted">暂无</td></tr>'}</tbody></table></section>"""
-        return _page(f"患者 #{row.id}", body)
+    <button type="submit">{escape(WORDS["button_stop"] if row.enrolled else WORDS["button_enrol"])}</button></form></section>
+<section class="card"><h2>{P["alerts_title"]}</h2><ul id="alerts">{alert_items or f'<li class="muted">{P["none_yet"]}</li>'}</ul></section>
+<section class="card"><h2>{P["readings_title"]}</h2><table id="readings"><thead><tr><th>{P["col_time"]}</th><th>{P["col_measure"]}</th><th>{P["col_value"]}</th>
+  <th>{P["col_context"]}</th><th>{P["col_source"]}</th></tr></thead><tbody>{table or f'<tr><td colspan="5" class="muted">{P["none_yet"]}</td></tr>'}</tbody></table></section>"""
+        return _page(name, body)
 
     # ---- the JSON API ------------------------------------------------------------------------
 
@@ -265,7 +285,8 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         views = await listed(session.staff)
         await audit(session.staff, "monitoring.list", None, {"count": len(views)})
         now = utcnow()
-        return [v.to_dict(now) for v in views]
+        cards = await service().cards(v.row for v in views)
+        return [{**v.to_dict(now), **person(v.row, cards.get(v.row.id))} for v in views]
 
     @router.get("/api/console/monitoring/patients/{patient_id}")
     async def api_patient(patient_id: int, session: ConsoleSession = signed_in) -> dict[str, Any]:
@@ -275,7 +296,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         readings = await monitoring.series(row.id, since=utcnow() - dt.timedelta(days=30))
         await audit(session.staff, "monitoring.open", row)
         return {
-            **monitoring.view(row, utcnow()).to_dict(utcnow()),
+            **monitoring.view(row, utcnow()).to_dict(utcnow()), **person(row, (await monitoring.cards([row])).get(row.id)),
             "readings": [{"measure": r.measure, "value": r.value, "unit": r.unit, "context": r.context, "source": r.source,
                           "taken_at": (r.taken_at if r.taken_at.tzinfo else r.taken_at.replace(tzinfo=dt.timezone.utc)).isoformat()}
                          for r in readings],
@@ -325,7 +346,8 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             assert stored is not None
             stored.schedule = schedule
             for kind in ("morning", "evening", "medication"):
-                await jobs.cancel(f"{job_key_prefix(row.conversation_id)}{kind}:", session=db_session)
+                await jobs.cancel(f"{patient_job_prefix(row.id)}{kind}:", session=db_session)
+                await jobs.cancel(f"{job_key_prefix(row.conversation_id)}{kind}:", session=db_session)  # before 0030
         fresh = await service().get(row.id)
         made = await schedule_next(jobs, service(), fresh) if fresh is not None and fresh.enrolled else 0
         await audit(session.staff, "monitoring.schedule", row, {"reminders": made})
@@ -342,14 +364,16 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         approved = [p for p in await prescriptions.for_conversation(row.conversation_id) if p.status == "approved"]
         medications = medication_reminders(prescriptions.formulary, approved)
         if not medications:
-            raise HTTPException(409, "该患者没有已审核通过、需要定时服用的在线处方")
+            raise HTTPException(409, {"code": "no_approved_prescriptions",
+                                      "message": WORDS["errors"]["no_approved_prescriptions"]})
         schedule = {**(row.schedule or {}), "medications": medications}
         jobs = runtime.services.get(Jobs)
         async with runtime.db.transaction() as db_session:
             stored = await db_session.get(MonitoredPatient, row.id)
             assert stored is not None
             stored.schedule = schedule
-            await jobs.cancel(f"{job_key_prefix(row.conversation_id)}medication:", session=db_session)
+            await jobs.cancel(f"{patient_job_prefix(row.id)}medication:", session=db_session)
+            await jobs.cancel(f"{job_key_prefix(row.conversation_id)}medication:", session=db_session)  # before 0030
         fresh = await service().get(row.id)
         made = await schedule_next(jobs, service(), fresh, kinds=[k for k in reminder_times(fresh) if k.startswith("medication:")]) \
             if fresh is not None and fresh.enrolled else 0
@@ -365,7 +389,9 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             stored = await db_session.get(MonitoredPatient, row.id)
             assert stored is not None
             await service().stop(db_session, stored, by=session.staff.actor)
-            cancelled = await jobs.cancel(job_key_prefix(row.conversation_id), session=db_session)
+            cancelled = await jobs.cancel(patient_job_prefix(row.id), session=db_session)
+            if len(await service().enrolled(row.conversation_id)) <= 1:  # jobs of before 0030 were the conversation's
+                cancelled += await jobs.cancel(job_key_prefix(row.conversation_id), session=db_session)
         await audit(session.staff, "monitoring.stop", row, {"cancelled": cancelled})
         return {"enrolled": False, "cancelled": cancelled}
 

@@ -27,6 +27,13 @@ from bot.monitoring.models import MonitoredPatient
 from bot.runtime import Runtime
 
 MAX_READINGS = 500
+
+
+def _words() -> dict[str, Any]:
+    from integrations.monitoring.console import WORDS  # labels.yml, read once
+
+    return WORDS
+
 MAX_BODY = 256 * 1024
 
 
@@ -100,7 +107,7 @@ def devices_api(runtime: Runtime) -> APIRouter:
             except IntegrityError:
                 if attempt:  # the same reading ids posted twice at once: the second sees the first's rows
                     raise HTTPException(409, "the same readings are being posted at once; retry") from None
-        await monitoring.alert(assessment, f"设备“{device.name}”上传的读数")
+        await monitoring.alert(assessment, str(_words()["device_alert"]).format(name=device.name))
         if rank(assessment.level) >= rank("urgent"):
             await _tell_patient(runtime, assessment.conversation_id, assessment.level, assessment.reasons())
         return {"accepted": len(assessment.readings), "duplicates": assessment.duplicates,

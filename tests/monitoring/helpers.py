@@ -38,10 +38,11 @@ async def patient_row(runtime: Runtime, conversation_id: str) -> MonitoredPatien
             MonitoredPatient.conversation_id == conversation_id))).scalar_one_or_none()
 
 
-async def enrolled(runtime: Runtime, conversation_id: str) -> None:
-    """A patient already followed (as after a consult outcome), for the tests of what they type later."""
+async def enrolled(runtime: Runtime, conversation_id: str, slots: dict[str, Any] | None = None) -> None:
+    """A patient already followed (as after a consult outcome), for the tests of what they type later;
+    `slots={"subject": "parent"}`: the account holder's parent."""
     async with runtime.db.transaction() as session:
-        await runtime.services.get(Monitoring).enrol(session, conversation_id, "rest", {}, reason="consult")
+        await runtime.services.get(Monitoring).enrol(session, conversation_id, "rest", slots or {}, reason="consult")
 
 
 async def series(runtime: Runtime, conversation_id: str) -> list[tuple[str, float, str]]:

@@ -2,6 +2,7 @@
 screenshotted in Chromium and checked for its red dashed threshold line, drawn below the readings."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,7 +18,7 @@ from tests.services import IN_CI
 
 pytestmark = [pytest.mark.browser]
 THRESHOLD_RGB = (0xD9, 0x30, 0x25)  # integrations/monitoring/charts.py THRESHOLD
-PORT = 8121  # this area's port range (8120-8129)
+PORT = int(os.environ.get("WENZHEN_TEST_MONITORING_PORT", "8121"))  # this area's port range (8120-8129)
 
 
 def red_share_of_row(png: Path, y: float, x0: float, x1: float) -> float:
@@ -62,7 +63,7 @@ def test_the_spo2_chart_is_drawn_with_its_threshold_line(tmp_path: Path, start_s
         row = page.locator("#monitored tbody tr").first
         expect(row).to_contain_text("趋势变差")  # 97 → 96 → 94 (after the intake's 97)
         row.locator("a").click()
-        expect(page.locator("#who")).to_contain_text("对象：父母")  # who the intake said it is about
+        expect(page.locator("#who")).to_contain_text("父母 · 未绑定就诊卡")  # whom the intake said it is about; no card
         chart = page.locator('svg.trend-chart[data-measure="spo2"]')
         expect(chart).to_be_visible()
         line = chart.locator('line.threshold-line[data-value="93"]')

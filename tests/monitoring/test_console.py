@@ -48,7 +48,7 @@ async def test_the_list_and_the_chart_page_show_the_readings_flags_and_threshold
     assert spo2_chart.group().count("<circle") == 3
     assert 'data-measure="sbp"' in detail.text and 'data-value="180"' in detail.text
     assert "<script>" not in detail.text  # no inline script: the CSP would refuse it
-    assert re.search(r'<p id="who">对象：[^<]*年龄：[^<]*最近分诊：', detail.text)
+    assert re.search(r'<p id="who">本人 · 未绑定就诊卡 · 不详 · 不详</p>', detail.text)  # no card: the relation only
 
     entries = await runtime.audit.entries(subject="m-page")
     assert {"monitoring.open"} <= {e.action for e in entries}
@@ -140,7 +140,8 @@ async def test_medication_reminders_come_from_the_patients_approved_prescription
     base = f"/api/console/monitoring/patients/{row.id}"
     assert (await console.post(f"{base}/enrol", headers=headers)).status_code == 200
     none_yet = await console.post(f"{base}/medications/from-prescriptions", headers=headers)
-    assert none_yet.status_code == 409 and "没有已审核通过" in none_yet.json()["detail"]
+    assert none_yet.status_code == 409 and none_yet.json()["detail"]["code"] == "no_approved_prescriptions"
+    assert "没有已审核通过" in none_yet.json()["detail"]["message"]  # the words from integrations/monitoring/labels.yml
 
     async with runtime.db.transaction() as session:
         doctor = (await session.scalars(select(StaffRow).where(StaffRow.username == "dr.qian"))).one()

@@ -102,7 +102,7 @@ def test_the_cli_creates_lists_and_revokes_device_tokens(tmp_path: Path) -> None
         db = Database(load_config(config, env=env).database_url)
         await db.upgrade()
         async with db.transaction() as session:
-            session.add(MonitoredPatient(conversation_id="c1", channel="rest", department="general", enrolled=True,
+            session.add(MonitoredPatient(patient_key="member:c1:self", conversation_id="c1", channel="rest", department="general", enrolled=True,
                                          reason="doctor", schedule={}, thresholds={}, latest={}, recent={}, flags={},
                                          level="", created_at=utcnow()))
         await db.close()

@@ -6,9 +6,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from actions.monitoring.readings import job_key_prefix
+from actions.monitoring.readings import job_key_prefix, patient_job_prefix
+from bot.monitoring.models import MonitoredPatient
 from bot.db import JobRow
 from bot.broadcasts.opt_outs import opted_out
 from bot.config import load_config
@@ -27,8 +28,11 @@ CONSULT = ('/covid_positive{"subject": "parent", "antigen_result": "positive", "
 
 
 async def jobs_of(runtime: Runtime, conversation_id: str) -> list[JobRow]:
+    """The jobs of the people followed from a conversation (and a job keyed the way of before migration 0030)."""
     async with runtime.db.session() as session:
-        return list(await session.scalars(select(JobRow).where(JobRow.key.startswith(job_key_prefix(conversation_id)))
+        people = list(await session.scalars(select(MonitoredPatient.id).where(MonitoredPatient.conversation_id == conversation_id)))
+        prefixes = [job_key_prefix(conversation_id)] + [patient_job_prefix(p) for p in people]
+        return list(await session.scalars(select(JobRow).where(or_(*(JobRow.key.startswith(p) for p in prefixes)))
                                           .order_by(JobRow.due_at)))
 
 
