@@ -55,6 +55,7 @@ class _Span:
     code: str
     bare: bool = False  # no body part may stand between the two ends (吸气时嗓子疼 is a sore throat)
     not_followed: tuple[str, ...] = ()  # words after the last end that undo it (抽了一次血)
+    across: bool = False  # the two ends may stand in neighbouring clauses (眼前一黑，就栽倒了)
 
 
 @dataclass(frozen=True)
@@ -108,14 +109,15 @@ class SymptomGrammar:
         self._gap_len = max(map(len, self.fillers | self.cues | self.severe), default=0)
         self._severe_len = max(map(len, self.severe), default=0)
         self.spans = [_Span(tuple(map(str, r["first"])), tuple(map(str, r["last"])), int(r.get("gap", 4)), str(r["code"]),
-                            bool(r.get("bare")), tuple(map(str, r.get("not_followed") or ())))
+                            bool(r.get("bare")), tuple(map(str, r.get("not_followed") or ())), bool(r.get("across")))
                       for r in spec.get("spans") or []]
         # Phrases that say a red flag is absent (人是清醒的, 不抽了): the symptom, denied.
         self.denials = {str(w): str(code) for code, words in (spec.get("denials") or {}).items() for w in words}
         self._denial_pattern = re.compile("|".join(map(re.escape, sorted(self.denials, key=len, reverse=True))) or "(?!)")
         self._span_patterns = [
             (re.compile("(?:" + "|".join(map(re.escape, sorted(sp.first, key=len, reverse=True))) + ")"
-                        + rf"(?P<gap>[^，,。.！!？?；;\s]{{0,{sp.gap}}}?)"
+                        + (rf"(?P<gap>[^。.！!？?；;]{{0,{sp.gap}}}?)" if sp.across
+                           else rf"(?P<gap>[^，,。.！!？?；;\s]{{0,{sp.gap}}}?)")
                         + "(?:" + "|".join(map(re.escape, sorted(sp.last, key=len, reverse=True))) + ")"
                         + ("(?!" + "|".join(map(re.escape, sp.not_followed)) + ")" if sp.not_followed else "")), sp)
             for sp in self.spans]
