@@ -63,6 +63,7 @@ class _Rule:
     code: str
     severe: str | None
     denies: bool = False  # the finding says the symptom is absent (叫得醒: not unrousable)
+    context: re.Pattern[str] | None = None  # read only when the message also says this (宝宝 is the fetus only in a pregnancy)
 
 
 def _longest(table: dict[str, Any], text: str, i: int, longest: int) -> str | None:
@@ -103,7 +104,8 @@ class SymptomGrammar:
                 for f in findings:
                     if p not in part_groups or f not in finding_groups:
                         raise GrammarError(f"grammar rule {rule} names an unknown group {p if p not in part_groups else f}")
-                    self.rules[(p, f)] = _Rule(str(rule["code"]), rule.get("severe"), bool(rule.get("denies")))
+                    context = re.compile(str(rule["context"])) if rule.get("context") else None
+                    self.rules[(p, f)] = _Rule(str(rule["code"]), rule.get("severe"), bool(rule.get("denies")), context)
         self._part_len = max(map(len, self.parts), default=0)
         self._finding_len = max(map(len, self.findings), default=0)
         self._gap_len = max(map(len, self.fillers | self.cues | self.severe), default=0)
@@ -178,6 +180,8 @@ class SymptomGrammar:
         if found is None:
             return None
         rule, end, negated, severe = found
+        if rule.context is not None and not rule.context.search(text):
+            return None
         start, code = i, rule.code
         if rule.severe:
             tail_end = self._severity_after(text, end)
