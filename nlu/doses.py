@@ -72,6 +72,9 @@ class DoseReader:
         self.mg = {str(k): float(v) for k, v in (over.get("mg") or {}).items()}
         self.at_once = re.compile("|".join(map(re.escape, map(str, over.get("at_once_words") or []))) or "(?!)")
         self.tablets_at_once = {str(k): float(v) for k, v in (over.get("tablets_at_once") or {}).items()}
+        # A box of an ordinary medicine taken over days, or "still ill after it", is a course, not an overdose (round 4).
+        self.spread = re.compile("|".join(str(p) for p in over.get("spread") or []) or "(?!)")
+        self.spread_exempt = frozenset(str(i) for i in over.get("spread_exempt") or [])
         self.repeated = re.compile("|".join(str(p) for p in spec.get("repeated") or []) or "(?!)")
         generic = [str(w) for w in spec.get("generic_medicines") or []] or ["药"]
         self.generic_words = re.compile("|".join(map(re.escape, sorted(generic, key=len, reverse=True))))
@@ -111,7 +114,9 @@ class DoseReader:
             clause = _clause(original, start, end)
             said_taken = self.taken.search(original, clause[0], clause[1])
             at_once = bool(self.at_once.search(original, clause[0], clause[1]))
-            if said_taken and self._is_overdose(found.amount, med.ingredients if med else (), at_once):
+            course = (found.amount.unit == "box" and not at_once and bool(self.spread.search(numeric.text))
+                      and not set(med.ingredients if med else ()) & self.spread_exempt)
+            if said_taken and not course and self._is_overdose(found.amount, med.ingredients if med else (), at_once):
                 overdoses.append(Overdose(min(start, said_taken.start()), end))
         overdoses += self._stacked(original, medicines)
         overdoses += self._swallowed_poison(numeric.text, numeric)

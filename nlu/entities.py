@@ -31,7 +31,8 @@ _CELSIUS = re.compile(r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)\s*(?:°c|℃|摄氏度|�
 _TEMP_CONTEXT = re.compile(
     r"(?:体温|温度|烧到|烧了|发烧到|发热到|发烧|发热|高烧|低烧|量了|测了|最高到|最高|腋温|耳温|额温|肛温|口温|体温计|烧)"
     # 一直 / 一下 are written 1直 / 1下 by the numeric view: a word, not a number.
-    + r"(?:[^\d，,。;；!！?？]|1(?=[直下点阵些样般起会共定切旦]))(?:[^\d，,。;；!！?？]|(?<=1)[直下点阵些样般起会共定切旦]){0,4}?"
+    # 烧39 / 最高40 / 还是烧39: the number may follow the word at once (round 4).
+    + r"(?:(?:[^\d，,。;；!！?？]|1(?=[直下点阵些样般起会共定切旦]))(?:[^\d，,。;；!！?？]|(?<=1)[直下点阵些样般起会共定切旦]){0,4}?)?"
     + r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)" + _NOT_A_UNIT)
 _BARE_TEMP = re.compile(r"(?<![\d.])((?:3[4-9]|4[0-2])\.\d)(?![\d%])" + _NOT_A_UNIT)
 _PREG_WEEKS = re.compile(r"(?:怀孕|孕期|怀了|孕)\s*了?\s*(\d{1,2})(?:\+\d)?\s*(?:周|个?星期|w)")
@@ -62,7 +63,9 @@ _AGE_YEARS_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*岁\s*(?:零|又)?\s*(\d{
 # 女，四十五 / 男 65: sex then a bare number answers "sex and age".
 _AGE_AFTER_SEX = re.compile(r"^\s*(?:男|女)(?:性|的)?\s*[，,、\s]\s*(\d{1,3})\s*(?:岁)?\s*$")
 # 数了一分钟五十二次: a counted rate, breathing or heart by what the message counts.
-_COUNTED = re.compile(r"数了?\s*(?:一下)?\s*(?:1|每)?\s*分钟\s*(\d{2,3})\s*(?:次|下)")
+# 一分钟二十四次 / 一分钟喘三十几下 (round 4): a rate per minute with or without 数了; what it counts is read from
+# the words before it or inside it (呼吸/喘/气 → breathing, 心/跳/脉 → heart).
+_COUNTED = re.compile(r"(?:数了?\s*(?:一下)?\s*(?:1|每)?|(?<![\d.])(?:1|每))\s*分钟\s*(?:[^\d，,。;；!！?？]{0,3}?)(\d{2,3})\s*(?:几|多|来)?\s*(?:次|下)")
 _AGE_ALONE = re.compile(r"^\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)\s*[。.!！]?\s*$")
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
 _DURATION = re.compile(
@@ -81,7 +84,9 @@ _RELATIVE_HOURS = {"大前天": 72, "前天": 48, "昨天": 24, "昨晚": 24, "�
                    "上周": 168, "上个星期": 168, "上礼拜": 168, "上个礼拜": 168}
 _SEX_CODES = {"男": "male", "女": "female"}
 # Words after which a number of months is the patient's age, not how long they have been ill.
-_YOUNG = re.compile(r"(?:宝宝|孩子|婴儿|娃|小孩|儿子|女儿|闺女|宝贝|小宝)(?:才|刚|今年|现在|已经)?\s*$")
+# 一分钟 with nothing after it, or before a count (一分钟二十四次): the "per minute" of a rate.
+_PER_MINUTE_WORD = re.compile(r"(?:[^\d，,。;；!！?？]{0,3}?)\d{2,3}\s*(?:几|多|来)?\s*(?:次|下)")
+_YOUNG = re.compile(r"(?:宝宝|孩子|婴儿|娃|小孩|儿子|女儿|闺女|宝贝|小宝)(?:才|刚|刚满|满|今年|现在|已经|都)?\s*$")
 _CLINICAL = frozenset({"symptom", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
                        "condition", "medication", "pregnancy", "antigen_result", "vaccine_doses"})
 
@@ -139,7 +144,7 @@ class EntityExtractor:
         """如果发烧 / 烧到几度必须去医院 / 发烧吃什么药好: nobody is said to have the symptom, so none is read."""
         text = normal.text
         index = {start: i for i, start in reversed(list(enumerate(normal.starts)))}
-        generic = (any(w in text for w in self._lexicon.generic_questions) and bool(_QUESTION.search(text))
+        generic = (any(_asked(text, w) for w in self._lexicon.generic_questions) and bool(_QUESTION.search(text))
                    and not any(f.entity in _PERSONAL for f in found)
                    and not any(f.amount for f in found))
         kept = []
@@ -272,20 +277,28 @@ class EntityExtractor:
         each(_AGE_AFTER_SEX, "age", lambda m: _within(float(m.group(1)), 1, 120), whole=False)
         for m in _COUNTED.finditer(text):
             before = text[max(0, m.start() - 16):m.start()]
-            kind = "respiratory_rate" if re.search("呼吸|喘|气", before) else \
-                "heart_rate" if re.search("心跳|心率|脉搏|心", before) else None
+            said = before + m.group()
+            kind = "respiratory_rate" if re.search("呼吸|喘|气", said) else \
+                "heart_rate" if re.search("心跳|心率|脉搏|心|跳|脉", said) else None
+            if kind is None and not re.search(r"[\u4e00-\u9fff]", text[:m.start()] + text[m.end():]):
+                # The bare answer "一分钟二十四次": the bot asks for the breathing rate it counts this way; a
+                # heart rate under 60 a minute would be told by its name.
+                kind = "respiratory_rate" if float(m.group(1)) <= 60 else "heart_rate"
             if kind is not None:
                 claim(m, kind, _within(float(m.group(1)), 4, 300), whole=False)
         each(_AGE_MONTHS, "age", lambda m: (float(m.group(1)) + (0.5 if m.group(2) else 0)) / 12)
         each(_AGE_DAYS, "age", lambda m: float(m.group(1) or m.group(2)) / 365)
         each(_AGE_ONLY, "age", lambda m: _within(float(m.group(1)), 10, 120), whole=False)
         for m in _DURATION.finditer(text):
-            if m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()) \
-                    and not text.startswith("了", m.end()):
+            if m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()):
+                # right after the child word even 宝宝六个月了 is the age (round 4)
                 claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
             elif m.group(6) == "周" and _AROUND.search(text, 0, m.start()) \
                     and numeric.original[numeric.span(m.start(), m.end())[0]:].startswith("四周"):
                 continue
+            elif m.group(6) == "分钟" and m.group(1) == "1" and not m.group(2) \
+                    and (_PER_MINUTE_WORD.match(text, m.end()) or not text[:m.start()].strip() + text[m.end():].strip(" 。.!！")):
+                continue  # 一分钟 alone or before a count: "per minute", no duration (round 4)
             elif not _is_frequency(m):
                 claim(m, "duration", _duration(m))
         each(_RELATIVE_ONSET, "duration", lambda m: _RELATIVE_HOURS[m.group(1)])
@@ -366,6 +379,11 @@ def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
 # Whose illness, or values of it: a message with these is about someone, not a generic question.
 _PERSONAL = frozenset({"subject", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
                        "pregnancy", "antigen_result"})
+def _asked(text: str, word: str) -> bool:
+    """The question word said as a question: 吃啥都像嚼蜡 ("whatever I eat") asks nothing (round 4)."""
+    return any(not text.startswith(("都", "也"), m.end()) for m in re.finditer(re.escape(word), text))
+
+
 _QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥")
 _LOOK_BACK = 20
 # Right before a condition: asking or fearing whether it is that (是不是要中风了, 会不会是心梗, 怕是得了糖尿病).

@@ -55,6 +55,7 @@ class _Span:
     code: str
     bare: bool = False  # no body part may stand between the two ends (吸气时嗓子疼 is a sore throat)
     not_followed: tuple[str, ...] = ()  # words after the last end that undo it (抽了一次血)
+    across: bool = False  # the two ends may stand in neighbouring clauses (眼前一黑，就栽倒了)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class _Rule:
     code: str
     severe: str | None
     denies: bool = False  # the finding says the symptom is absent (叫得醒: not unrousable)
+    context: re.Pattern[str] | None = None  # read only when the message also says this (宝宝 is the fetus only in a pregnancy)
 
 
 def _longest(table: dict[str, Any], text: str, i: int, longest: int) -> str | None:
@@ -102,20 +104,22 @@ class SymptomGrammar:
                 for f in findings:
                     if p not in part_groups or f not in finding_groups:
                         raise GrammarError(f"grammar rule {rule} names an unknown group {p if p not in part_groups else f}")
-                    self.rules[(p, f)] = _Rule(str(rule["code"]), rule.get("severe"), bool(rule.get("denies")))
+                    context = re.compile(str(rule["context"])) if rule.get("context") else None
+                    self.rules[(p, f)] = _Rule(str(rule["code"]), rule.get("severe"), bool(rule.get("denies")), context)
         self._part_len = max(map(len, self.parts), default=0)
         self._finding_len = max(map(len, self.findings), default=0)
         self._gap_len = max(map(len, self.fillers | self.cues | self.severe), default=0)
         self._severe_len = max(map(len, self.severe), default=0)
         self.spans = [_Span(tuple(map(str, r["first"])), tuple(map(str, r["last"])), int(r.get("gap", 4)), str(r["code"]),
-                            bool(r.get("bare")), tuple(map(str, r.get("not_followed") or ())))
+                            bool(r.get("bare")), tuple(map(str, r.get("not_followed") or ())), bool(r.get("across")))
                       for r in spec.get("spans") or []]
         # Phrases that say a red flag is absent (人是清醒的, 不抽了): the symptom, denied.
         self.denials = {str(w): str(code) for code, words in (spec.get("denials") or {}).items() for w in words}
         self._denial_pattern = re.compile("|".join(map(re.escape, sorted(self.denials, key=len, reverse=True))) or "(?!)")
         self._span_patterns = [
             (re.compile("(?:" + "|".join(map(re.escape, sorted(sp.first, key=len, reverse=True))) + ")"
-                        + rf"(?P<gap>[^，,。.！!？?；;\s]{{0,{sp.gap}}}?)"
+                        + (rf"(?P<gap>[^。.！!？?；;]{{0,{sp.gap}}}?)" if sp.across
+                           else rf"(?P<gap>[^，,。.！!？?；;\s]{{0,{sp.gap}}}?)")
                         + "(?:" + "|".join(map(re.escape, sorted(sp.last, key=len, reverse=True))) + ")"
                         + ("(?!" + "|".join(map(re.escape, sp.not_followed)) + ")" if sp.not_followed else "")), sp)
             for sp in self.spans]
@@ -176,6 +180,8 @@ class SymptomGrammar:
         if found is None:
             return None
         rule, end, negated, severe = found
+        if rule.context is not None and not rule.context.search(text):
+            return None
         start, code = i, rule.code
         if rule.severe:
             tail_end = self._severity_after(text, end)

@@ -112,8 +112,14 @@ _ANIMAL = re.compile(r"狗|猫|宠物|兔子|鹦鹉|仓鼠|乌龟|金鱼|鸟儿|
 _CRY = re.compile(r"救命|救救|^\s*急|急急|求救|快打120|快叫救护车|快来人")
 
 
+_FAREWELL = re.compile(r"^\s*(?:88|886|8888|88888)\s*[!！~。.]*\s*$")
+
+
 def _masked(normal: MappedText, entities: list[Entity]) -> str:
-    """The normalised text with valued entities as placeholders and other digits as 0."""
+    """The normalised text with valued entities as placeholders and other digits as 0 — except the chat
+    farewell 88 / 886 said alone, which is a word, not a number (round 4)."""
+    if _FAREWELL.match(normal.text):
+        return normal.text
     marks: dict[int, str] = {}
     for e in entities:
         if e.entity in _PLACEHOLDERS:

@@ -3,74 +3,133 @@
 Every sentence here is the NLU developer's own (typed Chinese through the real pipeline and model);
 none is copied or paraphrased from a blind set. Each test pins a *class* with several members, so a
 fix for one phrasing cannot pass it.
+
+The families that only say "this code is read" or "this code is not read" are rows of the tables below
+(`tests/nlu/classes.py`, the helper rounds 2, 3 and 4 share); tests that check more than that stay functions.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from nlu.interpreter import MedicalInterpreter
+from tests.nlu.classes import cases, check, present, read, values
+
+HAS = {
+    "confusion": [
+        # unrousable unresponsive or disoriented is confusion
+        "我奶奶下午开始怎么喊都喊不醒", "外婆睡着了叫也叫不太醒", "摇她也没反应", "我爸摔了一跤以后一点反应也没有", "爷爷跟他说话他都不理人了", "我妈今天说话语无伦次", "问她在哪都说不上来",
+        "问他几点了答不上来", "连我是谁都认不出来了", "老爸说话东一句西一句的",
+    ],
+    "cyanosis": [
+        # reduplicated colours around the mouth or nails are cyanosis
+        "孩子嘴唇周围乌乌的", "宝宝哭完嘴巴四周青青的", "外公手指甲青青紫紫的", "孩子的指甲盖有点发青",
+        # more red flag families
+        "外公嘴唇颜色发暗发紫",
+        # round two last families
+        "孩子脸憋得青紫", "外公手脚发紫，冰凉",
+    ],
+    "limb_weakness": [
+        # one side or a grip lost is limb weakness
+        "我爸端碗都端不稳", "奶奶筷子都拿不住了", "他左手拿杯子拿不住", "我老公右边身子突然动不了", "我左边胳膊到手指头都麻麻酥酥的", "我老公左半边身子一点劲都没有",
+        # more red flag families
+        "我爸走路走不稳，老往一边倒",
+        # gait and a timed fit
+        "阿婆讲话口齿不清，走路也不稳",
+    ],
+    "stiff_neck": [
+        # a neck that will not bend or turn is stiff neck
+        "孩子发烧，脖子往下低不下来", "我后脖子那里发僵", "脖子僵得转不过来",
+        # more red flag families
+        "孩子下巴贴不到胸口",
+        # round two last families
+        "脖子一点都不能动",
+    ],
+    "chest_pain": [
+        # chest pain said indirectly
+        "我胸口这块像刀扎似的疼", "心口一紧一紧地疼", "胸口里面一抽一抽地痛", "我胸前像有东西压着", "心口那里像被人攥住一样", "我心窝子疼得直冒汗",
+        # round two last families
+        "胸口刺一下刺一下地疼", "胸骨后面闷着痛",
+    ],
+    "poisoning": [
+        # overdose of a medicine named only by its use is poisoning
+        "我吞了一整板退烧药", "刚才一口气吃了三十片止痛片", "他吃了十二片止疼药", "我把一瓶药片全吃了",
+        # more red flag families
+        "孩子把药当糖吃了", "家里煤气泄漏，老人头晕想吐",
+        # round two last families
+        "吃了野蘑菇以后上吐下泻",
+    ],
+    "suicidal_ideation": [
+        # suicidal plans in plain words
+        "我站在楼顶上，真想跳下去", "我真想从这里跳下去算了", "我真想从桥上跳下去", "我不想活了，药都准备好了", "我想找个没人的地方结束这一切",
+        # more red flag families
+        "我活腻了",
+        # round two last families
+        "我儿子说要去死",
+    ],
+    "bloody_stool": [
+        # black or bloody stool said colour first or with a simile
+        "爸爸今天拉了黑乎乎的大便", "孩子拉出来的大便带着血", "我拉的大便像墨汁一样黑",
+        # more red flag families
+        "擦屁股的纸上有血", "拉出来是红的",
+    ],
+    "vaginal_bleeding": [
+        # other red flag wordings
+        "月经量特别大，一个小时就湿透一片卫生巾",
+    ],
+    "bleeding": [
+        # other red flag wordings
+        "我流鼻血流了一个小时还止不住",
+    ],
+    "rash": [
+        # other red flag wordings
+        "孩子身上出了很多紫红色的小点点，按下去也不褪色",
+    ],
+    "vision_loss": [
+        # other red flag wordings
+        "眼前突然一黑，左眼看不到东西了",
+    ],
+    "reduced_fetal_movement": [
+        # other red flag wordings
+        "宝宝在肚子里一下午都不太动",
+    ],
+    "seizure": [
+        # other red flag wordings
+        "宝宝刚才手脚一直抖",
+        # more red flag families
+        "孩子牙关咬得紧紧的",
+        # gait and a timed fit
+        "她突然倒地，抽了两分钟，现在醒了",
+    ],
+    "facial_swelling": [
+        # more red flag families
+        "他舌头肿起来了", "眼皮肿得睁不开",
+    ],
+    "facial_droop": [
+        # more red flag families
+        "我妈半边脸发麻", "老人吃饭往外漏",
+    ],
+    "diarrhea": [
+        # diarrhoea said by its count
+        "昨天拉了三次", "一天拉了七八回",
+    ],
+    "dyspnea": [
+        # round two last families
+        "宝宝呼吸的时候肋骨下面凹进去",
+    ],
+}
+
+LACKS = {
+}
 
 
-def read(interpreter: MedicalInterpreter, text: str) -> list[tuple[str, bool]]:
-    return [(e.value, bool(e.negated)) for e in interpreter.parse(text).entities_of("symptom")]
-
-
-def present(interpreter: MedicalInterpreter, text: str) -> set[str]:
-    return {code for code, negated in read(interpreter, text) if not negated}
-
-
-def values(interpreter: MedicalInterpreter, text: str, entity: str) -> list[object]:
-    return [e.value for e in interpreter.parse(text).entities if e.entity == entity]
-
-
-# ---- red flags in plain words -----------------------------------------------------------------
-
-@pytest.mark.parametrize("text", [
-    "我奶奶下午开始怎么喊都喊不醒",
-    "外婆睡着了叫也叫不太醒",
-    "摇她也没反应",
-    "我爸摔了一跤以后一点反应也没有",
-    "爷爷跟他说话他都不理人了",
-    "我妈今天说话语无伦次",
-    "问她在哪都说不上来",
-    "问他几点了答不上来",
-    "连我是谁都认不出来了",
-    "老爸说话东一句西一句的",
-])
-def test_unrousable_unresponsive_or_disoriented_is_confusion(interpreter, text):
-    assert "confusion" in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text", [
-    "孩子嘴唇周围乌乌的",
-    "宝宝哭完嘴巴四周青青的",
-    "外公手指甲青青紫紫的",
-    "孩子的指甲盖有点发青",
-])
-def test_reduplicated_colours_around_the_mouth_or_nails_are_cyanosis(interpreter, text):
-    assert "cyanosis" in present(interpreter, text)
+@pytest.mark.parametrize("text, code, expected", cases(HAS, LACKS))
+def test_classes(interpreter, text, code, expected):
+    check(interpreter, text, code, expected)
 
 
 def test_around_the_mouth_is_not_four_weeks(interpreter):
     assert values(interpreter, "宝宝哭完嘴巴四周青青的", "duration") == []
     assert values(interpreter, "咳嗽四周了", "duration") == [672]
-
-
-@pytest.mark.parametrize("text", [
-    "我爸端碗都端不稳",
-    "奶奶筷子都拿不住了",
-    "他左手拿杯子拿不住",
-    "我老公右边身子突然动不了",
-    "我左边胳膊到手指头都麻麻酥酥的",
-    "我老公左半边身子一点劲都没有",
-])
-def test_one_side_or_a_grip_lost_is_limb_weakness(interpreter, text):
-    assert "limb_weakness" in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text", ["孩子发烧，脖子往下低不下来", "我后脖子那里发僵", "脖子僵得转不过来"])
-def test_a_neck_that_will_not_bend_or_turn_is_stiff_neck(interpreter, text):
-    assert "stiff_neck" in present(interpreter, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -81,18 +140,6 @@ def test_a_neck_that_will_not_bend_or_turn_is_stiff_neck(interpreter, text):
 def test_similes_and_head_banging_make_a_headache_severe(interpreter, text):
     got = present(interpreter, text)
     assert "severe_headache" in got and "headache" not in got and "self_harm" not in got
-
-
-@pytest.mark.parametrize("text", [
-    "我胸口这块像刀扎似的疼",
-    "心口一紧一紧地疼",
-    "胸口里面一抽一抽地痛",
-    "我胸前像有东西压着",
-    "心口那里像被人攥住一样",
-    "我心窝子疼得直冒汗",
-])
-def test_chest_pain_said_indirectly(interpreter, text):
-    assert "chest_pain" in present(interpreter, text)
 
 
 @pytest.mark.parametrize("text, code", [
@@ -111,39 +158,9 @@ def test_too_breathless_to_speak_is_dyspnea_not_slurred_speech(interpreter, text
     assert "dyspnea" in got and "slurred_speech" not in got
 
 
-@pytest.mark.parametrize("text", ["我吞了一整板退烧药", "刚才一口气吃了三十片止痛片", "他吃了十二片止疼药", "我把一瓶药片全吃了"])
-def test_overdose_of_a_medicine_named_only_by_its_use_is_poisoning(interpreter, text):
-    assert "poisoning" in present(interpreter, text)
-
-
 def test_an_ordinary_dose_of_an_antipyretic_is_not_poisoning(interpreter):
     assert "poisoning" not in present(interpreter, "我吃了两片退烧药")
 
-
-@pytest.mark.parametrize("text", ["我站在楼顶上，真想跳下去", "我真想从这里跳下去算了", "我真想从桥上跳下去",
-                                  "我不想活了，药都准备好了", "我想找个没人的地方结束这一切"])
-def test_suicidal_plans_in_plain_words(interpreter, text):
-    assert "suicidal_ideation" in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text", ["爸爸今天拉了黑乎乎的大便", "孩子拉出来的大便带着血", "我拉的大便像墨汁一样黑"])
-def test_black_or_bloody_stool_said_colour_first_or_with_a_simile(interpreter, text):
-    assert "bloody_stool" in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text, code", [
-    ("月经量特别大，一个小时就湿透一片卫生巾", "vaginal_bleeding"),
-    ("我流鼻血流了一个小时还止不住", "bleeding"),
-    ("孩子身上出了很多紫红色的小点点，按下去也不褪色", "rash"),
-    ("眼前突然一黑，左眼看不到东西了", "vision_loss"),
-    ("宝宝在肚子里一下午都不太动", "reduced_fetal_movement"),
-    ("宝宝刚才手脚一直抖", "seizure"),
-])
-def test_other_red_flag_wordings(interpreter, text, code):
-    assert code in present(interpreter, text)
-
-
-# ---- false positives: supposed, feared or asked-about illness ---------------------------------
 
 @pytest.mark.parametrize("text", ["万一爸妈阳了怎么办", "担心老人阳了以后会不会变成白肺", "要是我也阳了会传给孩子吗"])
 def test_a_feared_positive_is_no_antigen_result_and_not_covid_positive(interpreter, text):
@@ -171,8 +188,6 @@ def test_a_symptom_denied_then_had_again_keeps_both(interpreter):
     assert ("cough", True) in got and ("cough", False) in got
 
 
-# ---- values -----------------------------------------------------------------------------------
-
 @pytest.mark.parametrize("text, entity, value", [
     ("我左腿麻了一个多小时", "duration", 1),
     ("烧了两个多小时", "duration", 2),
@@ -185,25 +200,6 @@ def test_value_forms(interpreter, text, entity, value):
 
 def test_only_then_a_temperature_is_no_age(interpreter):
     assert values(interpreter, "才38度就这么难受", "age") == []
-
-
-@pytest.mark.parametrize("text, code", [
-    ("他舌头肿起来了", "facial_swelling"),
-    ("眼皮肿得睁不开", "facial_swelling"),
-    ("我爸走路走不稳，老往一边倒", "limb_weakness"),
-    ("我妈半边脸发麻", "facial_droop"),
-    ("老人吃饭往外漏", "facial_droop"),
-    ("孩子牙关咬得紧紧的", "seizure"),
-    ("外公嘴唇颜色发暗发紫", "cyanosis"),
-    ("孩子下巴贴不到胸口", "stiff_neck"),
-    ("擦屁股的纸上有血", "bloody_stool"),
-    ("拉出来是红的", "bloody_stool"),
-    ("我活腻了", "suicidal_ideation"),
-    ("孩子把药当糖吃了", "poisoning"),
-    ("家里煤气泄漏，老人头晕想吐", "poisoning"),
-])
-def test_more_red_flag_families(interpreter, text, code):
-    assert code in present(interpreter, text)
 
 
 def test_gritting_ones_teeth_through_it_is_no_seizure(interpreter):
@@ -220,21 +216,8 @@ def test_more_value_forms(interpreter, text, entity, value):
     assert values(interpreter, text, entity) == [value]
 
 
-@pytest.mark.parametrize("text", ["昨天拉了三次", "一天拉了七八回"])
-def test_diarrhoea_said_by_its_count(interpreter, text):
-    assert "diarrhea" in present(interpreter, text)
-
-
 def test_two_stools_are_not_diarrhoea(interpreter):
     assert "diarrhea" not in present(interpreter, "孩子肚子疼拉了两次")
-
-
-@pytest.mark.parametrize("text, code", [
-    ("阿婆讲话口齿不清，走路也不稳", "limb_weakness"),
-    ("她突然倒地，抽了两分钟，现在醒了", "seizure"),
-])
-def test_gait_and_a_timed_fit(interpreter, text, code):
-    assert code in present(interpreter, text)
 
 
 def test_a_feared_diagnosis_is_no_history(interpreter):
@@ -251,20 +234,6 @@ def test_how_to_questions_about_a_symptom_name_no_patient(interpreter, text):
 
 def test_the_same_question_about_someone_is_a_report(interpreter):
     assert "diarrhea" in present(interpreter, "我家孩子拉肚子能吃香蕉吗")
-
-
-@pytest.mark.parametrize("text, code", [
-    ("孩子脸憋得青紫", "cyanosis"),
-    ("外公手脚发紫，冰凉", "cyanosis"),
-    ("胸口刺一下刺一下地疼", "chest_pain"),
-    ("胸骨后面闷着痛", "chest_pain"),
-    ("宝宝呼吸的时候肋骨下面凹进去", "dyspnea"),
-    ("脖子一点都不能动", "stiff_neck"),
-    ("吃了野蘑菇以后上吐下泻", "poisoning"),
-    ("我儿子说要去死", "suicidal_ideation"),
-])
-def test_round_two_last_families(interpreter, text, code):
-    assert code in present(interpreter, text)
 
 
 @pytest.mark.parametrize("text, code", [

@@ -4,64 +4,94 @@ given to the developer, never its sentences).
 Every sentence here is the NLU developer's own, typed Chinese through the real pipeline and model. Each
 test pins a *class* with several members, and each class has its counter-examples, so a fix for one
 phrasing cannot pass it.
+
+The families that only say "this code is read" or "this code is not read" are rows of the tables below
+(`tests/nlu/classes.py`, the helper rounds 2, 3 and 4 share); tests that check more than that stay functions.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from nlu.interpreter import MedicalInterpreter
+from tests.nlu.classes import cases, check, present
+
+HAS = {
+    "suicidal_ideation": [
+        # passive death wish is suicidal ideation
+        "我觉得活着真的很没意思", "活着一点意思都没有", "觉得活着没啥意思", "我活得没意思", "活着有什么意思呢", "有时候想，活着还有什么用", "我真是活够了", "有时候觉得死了算了",
+        "我有时候想不如死掉算了", "死了倒好，省得拖累家里", "我不太想活了", "我妈老说她活着没盼头",
+        # wider members of the round3 families
+        "活着究竟图啥呢", "总觉得我活着是个累赘",
+    ],
+    "chest_pain": [
+        # pain on breathing or coughing is chest pain
+        "我一吸气就疼", "深呼吸的时候痛得厉害", "胸口吸气的时候疼", "胸口咳得疼", "一咳嗽胸口就痛", "咳得胸口疼", "右边胸一深呼吸就扯着疼", "心口一咳就像针扎",
+    ],
+    "dyspnea": [
+        # breathlessness in more forms is dyspnea
+        "呼吸不太順", "呼吸有点不顺畅", "我爸气不太顺", "喘不過氣來", "睡下去就憋醒", "半夜总被憋醒", "一躺平就喘不上气", "躺下去就憋得慌", "得坐起来才能喘气", "要把枕头垫高才喘得过气",
+        "晚上不能平躺",
+    ],
+    "facial_droop": [
+        # facial droop with trigger or direction
+        "一笑嘴巴就往右边歪", "他嘴角往左边歪", "笑起来两边脸不一样", "笑的时候两边嘴角一高一低", "鼓不起腮帮子", "腮帮子一鼓就漏气", "口角有点歪斜",
+        # wider members of the round3 families
+        "他一讲话嘴巴就往左偏", "右边脸动不了，眼睛也闭不上",
+    ],
+    "cyanosis": [
+        # dusky or dark lips and nails are cyanosis
+        "嘴唇乌了", "孩子嘴唇有点乌", "嘴唇发乌", "嘴唇乌青乌青的", "脸发黑发紫", "嘴唇灰灰的", "我爸嘴唇灰白灰白的", "指甲青", "手指甲有点发青",
+    ],
+    "seizure": [
+        # bare chou after time word or adverb is seizure
+        "孩子刚才突然抽了", "宝宝又抽了一下", "烧着烧着就抽起来了", "我爸刚刚抽了一阵", "半夜抽了好几下", "孩子一发烧就抽", "他睡着睡着抽起来了",
+    ],
+    "poisoning": [
+        # too much medicine or a swallowed poison is poisoning
+        "我爸把降压药吃多了", "安眠药吃了一把", "奶奶一下吃了一大把安眠药", "我多吃了几片布洛芬", "感冒药不小心吃过量了", "他把降糖药多吃了", "我妈吃了好多止痛片", "孩子吞了一个硬币",
+        "孩子误吞了一块磁铁", "吃了山上的野蘑菇", "一家人吃了变质的肉", "在家煤气中毒了",
+        # wider members of the round3 families
+        "小孩把一瓶钙片偷偷吃了一大半", "女儿吃了好多鱼肝油", "孩子吞了几颗巴克球",
+    ],
+    "sore_throat": [
+        # a dry throat is sore throat
+        "就是嗓子有点干", "喉咙发干",
+    ],
+}
+
+LACKS = {
+    "suicidal_ideation": [
+        # everyday exaggeration is not suicidal ideation
+        "今天上班累死了", "天太热了，热死了", "孩子一直闹，烦死了", "困死了，想睡觉", "饿死了，还没吃饭", "这个电视剧真没意思",
+        # near misses of the round3 families
+        "活着就要好好锻炼身体",
+    ],
+    "cyanosis": [
+        # pallor jaundice and bruise are not cyanosis
+        "嘴唇发白", "脸色发黄", "腿上青了一块",
+    ],
+    "seizure": [
+        # smoking blood draw spare time and calf cramp are not seizure
+        "他又抽了一根烟", "上午刚刚抽了血", "早上抽了一次血，结果还没出来", "周末抽空去医院看看", "半夜小腿抽筋了", "腿肚子又转筋了",
+    ],
+    "poisoning": [
+        # questions fears and ordinary doses are not poisoning
+        "布洛芬吃多了会伤胃吗", "如果降压药吃多了怎么办", "降压药都吃了", "感冒药可以多吃几片吗", "晚饭吃多了胃疼", "安眠药一次吃一片",
+        # how much to take is not poisoning
+        "孩子两岁，美林吃多少毫升", "布洛芬一次吃多少片", "泰诺林吃多久能退烧",
+        # near misses of the round3 families
+        "维生素一天吃一片",
+    ],
+    "facial_droop": [
+        # near misses of the round3 families
+        "脸色偏黄",
+    ],
+}
 
 
-def present(interpreter: MedicalInterpreter, text: str) -> set[str]:
-    return {e.value for e in interpreter.parse(text).entities_of("symptom") if not e.negated}
-
-
-# ---- 1. passive death wishes ------------------------------------------------------------------
-
-@pytest.mark.parametrize("text", [
-    "我觉得活着真的很没意思",
-    "活着一点意思都没有",
-    "觉得活着没啥意思",
-    "我活得没意思",
-    "活着有什么意思呢",
-    "有时候想，活着还有什么用",
-    "我真是活够了",
-    "有时候觉得死了算了",
-    "我有时候想不如死掉算了",
-    "死了倒好，省得拖累家里",
-    "我不太想活了",
-    "我妈老说她活着没盼头",
-])
-def test_passive_death_wish_is_suicidal_ideation(interpreter, text):
-    assert "suicidal_ideation" in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text", [
-    "今天上班累死了",
-    "天太热了，热死了",
-    "孩子一直闹，烦死了",
-    "困死了，想睡觉",
-    "饿死了，还没吃饭",
-    "这个电视剧真没意思",
-])
-def test_everyday_exaggeration_is_not_suicidal_ideation(interpreter, text):
-    assert "suicidal_ideation" not in present(interpreter, text)
-
-
-# ---- 3. chest pain tied to breathing or coughing ----------------------------------------------
-
-@pytest.mark.parametrize("text", [
-    "我一吸气就疼",
-    "深呼吸的时候痛得厉害",
-    "胸口吸气的时候疼",
-    "胸口咳得疼",
-    "一咳嗽胸口就痛",
-    "咳得胸口疼",
-    "右边胸一深呼吸就扯着疼",
-    "心口一咳就像针扎",
-])
-def test_pain_on_breathing_or_coughing_is_chest_pain(interpreter, text):
-    assert "chest_pain" in present(interpreter, text)
+@pytest.mark.parametrize("text, code, expected", cases(HAS, LACKS))
+def test_classes(interpreter, text, code, expected):
+    check(interpreter, text, code, expected)
 
 
 @pytest.mark.parametrize("text, code", [
@@ -74,132 +104,10 @@ def test_another_part_named_keeps_its_own_pain(interpreter, text, code):
     assert code in found and "chest_pain" not in found
 
 
-# ---- 4. breathlessness: not smooth, traditional characters, lying flat, waking ----------------
-
-@pytest.mark.parametrize("text", [
-    "呼吸不太順",
-    "呼吸有点不顺畅",
-    "我爸气不太顺",
-    "喘不過氣來",
-    "睡下去就憋醒",
-    "半夜总被憋醒",
-    "一躺平就喘不上气",
-    "躺下去就憋得慌",
-    "得坐起来才能喘气",
-    "要把枕头垫高才喘得过气",
-    "晚上不能平躺",
-])
-def test_breathlessness_in_more_forms_is_dyspnea(interpreter, text):
-    assert "dyspnea" in present(interpreter, text)
-
-
-# ---- 5. facial droop with a trigger or a direction --------------------------------------------
-
-@pytest.mark.parametrize("text", [
-    "一笑嘴巴就往右边歪",
-    "他嘴角往左边歪",
-    "笑起来两边脸不一样",
-    "笑的时候两边嘴角一高一低",
-    "鼓不起腮帮子",
-    "腮帮子一鼓就漏气",
-    "口角有点歪斜",
-])
-def test_facial_droop_with_trigger_or_direction(interpreter, text):
-    assert "facial_droop" in present(interpreter, text)
-
-
-# ---- 7. cyanosis by colour words beyond 紫 -----------------------------------------------------
-
-@pytest.mark.parametrize("text", [
-    "嘴唇乌了",
-    "孩子嘴唇有点乌",
-    "嘴唇发乌",
-    "嘴唇乌青乌青的",
-    "脸发黑发紫",
-    "嘴唇灰灰的",
-    "我爸嘴唇灰白灰白的",
-    "指甲青",
-    "手指甲有点发青",
-])
-def test_dusky_or_dark_lips_and_nails_are_cyanosis(interpreter, text):
-    assert "cyanosis" in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text", ["嘴唇发白", "脸色发黄", "腿上青了一块"])
-def test_pallor_jaundice_and_bruise_are_not_cyanosis(interpreter, text):
-    assert "cyanosis" not in present(interpreter, text)
-
-
-# ---- 6. a fit said with a bare 抽 --------------------------------------------------------------
-
-@pytest.mark.parametrize("text", [
-    "孩子刚才突然抽了",
-    "宝宝又抽了一下",
-    "烧着烧着就抽起来了",
-    "我爸刚刚抽了一阵",
-    "半夜抽了好几下",
-    "孩子一发烧就抽",
-    "他睡着睡着抽起来了",
-])
-def test_bare_chou_after_time_word_or_adverb_is_seizure(interpreter, text):
-    assert "seizure" in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text", [
-    "他又抽了一根烟",
-    "上午刚刚抽了血",
-    "早上抽了一次血，结果还没出来",
-    "周末抽空去医院看看",
-    "半夜小腿抽筋了",
-    "腿肚子又转筋了",
-])
-def test_smoking_blood_draw_spare_time_and_calf_cramp_are_not_seizure(interpreter, text):
-    assert "seizure" not in present(interpreter, text)
-
-
 def test_calf_cramp_is_muscle_pain_and_fever_is_kept(interpreter):
     assert "myalgia" in present(interpreter, "我半夜小腿抽筋，疼醒了")
     assert {"fever", "seizure"} <= present(interpreter, "孩子一发烧就抽")
 
-
-# ---- 2. poisoning with no number ---------------------------------------------------------------
-
-@pytest.mark.parametrize("text", [
-    "我爸把降压药吃多了",
-    "安眠药吃了一把",
-    "奶奶一下吃了一大把安眠药",
-    "我多吃了几片布洛芬",
-    "感冒药不小心吃过量了",
-    "他把降糖药多吃了",
-    "我妈吃了好多止痛片",
-    "孩子吞了一个硬币",
-    "孩子误吞了一块磁铁",
-    "吃了山上的野蘑菇",
-    "一家人吃了变质的肉",
-    "在家煤气中毒了",
-])
-def test_too_much_medicine_or_a_swallowed_poison_is_poisoning(interpreter, text):
-    assert "poisoning" in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text", [
-    "布洛芬吃多了会伤胃吗",
-    "如果降压药吃多了怎么办",
-    "降压药都吃了",
-    "感冒药可以多吃几片吗",
-    "晚饭吃多了胃疼",
-    "安眠药一次吃一片",
-])
-def test_questions_fears_and_ordinary_doses_are_not_poisoning(interpreter, text):
-    assert "poisoning" not in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text", ["孩子两岁，美林吃多少毫升", "布洛芬一次吃多少片", "泰诺林吃多久能退烧"])
-def test_how_much_to_take_is_not_poisoning(interpreter, text):
-    assert "poisoning" not in present(interpreter, text)
-
-
-# ---- 8. intent boundaries -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, intent", [
     # positive AND something worth triaging: a symptom report
@@ -241,34 +149,5 @@ def test_infected_is_a_positive_result_unless_an_infection_is_named(interpreter,
     assert (found == ["positive"]) is positive
 
 
-@pytest.mark.parametrize("text", ["就是嗓子有点干", "喉咙发干"])
-def test_a_dry_throat_is_sore_throat(interpreter, text):
-    assert "sore_throat" in present(interpreter, text)
-
-
 def test_pressure_at_work_is_not_fatigue(interpreter):
     assert "fatigue" not in present(interpreter, "我最近压力特别大，想找个心理咨询师聊聊")
-
-
-# ---- what the second held-out batch showed (its own sentences are not used here) ----------------
-
-@pytest.mark.parametrize("text, code", [
-    ("活着究竟图啥呢", "suicidal_ideation"),
-    ("总觉得我活着是个累赘", "suicidal_ideation"),
-    ("小孩把一瓶钙片偷偷吃了一大半", "poisoning"),
-    ("女儿吃了好多鱼肝油", "poisoning"),
-    ("孩子吞了几颗巴克球", "poisoning"),
-    ("他一讲话嘴巴就往左偏", "facial_droop"),
-    ("右边脸动不了，眼睛也闭不上", "facial_droop"),
-])
-def test_wider_members_of_the_round3_families(interpreter, text, code):
-    assert code in present(interpreter, text)
-
-
-@pytest.mark.parametrize("text, code", [
-    ("脸色偏黄", "facial_droop"),
-    ("维生素一天吃一片", "poisoning"),
-    ("活着就要好好锻炼身体", "suicidal_ideation"),
-])
-def test_near_misses_of_the_round3_families(interpreter, text, code):
-    assert code not in present(interpreter, text)
