@@ -447,8 +447,11 @@ class ConversationStore:
                                      [event_entry(state.conversation_id, e) for e in stored]))
         elif self._pg_group is not None:
             turn = self._turn_json(state, stored, lease)
-            if lease is not None:
-                await lease.verify()  # the last moment before the commit: still ours?
+            if lease is not None and (state.seq == 0 or not lease.fences_takeover or lease.token is None):
+                # The last moment before the commit: still ours? Not needed when the conversation's row
+                # carries a fence that every successor moves before it starts (bot/locks.py): the
+                # statement then refuses this commit itself if the lease was taken over.
+                await lease.verify()
             await self._pg_group.write((state.conversation_id, turn))
         else:
             # Core statements on a plain connection: this runs once per message, and the ORM's unit of
@@ -508,6 +511,24 @@ class ConversationStore:
         if state.seq == 0:
             turn["new"] = {"channel": state.channel, "sender": state.sender, "created_at": utcnow().isoformat()}
         return turn
+
+    async def fence_lease(self, conversation_id: str, token: int) -> None:
+        """Move the conversation's fence to `token`, so that no commit of an older lease goes through
+        (`RedisLocks.fence`: called by a holder that took the lock over, before its turn)."""
+        table = ConversationRow.__table__
+        statement = (update(table).where(table.c.id == conversation_id, or_(table.c.fence.is_(None), table.c.fence < token))
+                     .values(fence=token))
+        if self.db.autocommit is not None:
+            for attempt in (1, 2):
+                try:
+                    async with self.db.autocommit.connect() as conn:
+                        await conn.execute(statement)
+                    return
+                except DBAPIError as exc:  # no pre-ping on this pool: a dead connection fails once
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+        async with self.audit.writing() as conn:
+            await conn.execute(statement)
 
     async def forget_cached(self, conversation_id: str) -> None:
         await self.cache.delete(conversation_id)
