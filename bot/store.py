@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -12,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot import events as ev
-from bot.cache import Cache
+from bot.cache import Cache, dumps, loads
 from bot.db import ConversationRow, Database, EventRow, utcnow
 from bot.events import Event
 from bot.locks import Lease, LeaseLost
@@ -219,7 +218,7 @@ class PostgresGroup:
         self._engine = engine
 
     async def flush(self, turns: list[tuple[str, dict[str, Any]]]) -> list[BaseException | None]:
-        params = {"turns": json.dumps([turn for _, turn in turns], ensure_ascii=False), "chain_lock": CHAIN_LOCK_KEY}
+        params = {"turns": dumps([turn for _, turn in turns]), "chain_lock": CHAIN_LOCK_KEY}
         for attempt in (1, 2):
             try:
                 async with self._engine.connect() as conn:
@@ -391,7 +390,7 @@ class ConversationStore:
         drops the snapshot and replays — so a hit needs no read from SQL.
         """
         read_with_lock, raw = lease.take_snapshot() if lease is not None else (False, None)
-        cached = (json.loads(raw) if raw else None) if read_with_lock else await self.cache.get(conversation_id)
+        cached = (loads(raw) if raw else None) if read_with_lock else await self.cache.get(conversation_id)
         if cached:
             return ConversationState.from_dict(cached)
         state = ConversationState(conversation_id=conversation_id, channel=channel, sender=sender)
@@ -465,7 +464,7 @@ class ConversationStore:
         try:
             snapshot = after.to_dict()
             ttl_ms = getattr(self.cache, "ttl_ms", 0)
-            if not (lease is not None and ttl_ms and lease.write_with_release(json.dumps(snapshot, ensure_ascii=False), ttl_ms)):
+            if not (lease is not None and ttl_ms and lease.write_with_release(dumps(snapshot), ttl_ms)):
                 await self.cache.set(state.conversation_id, snapshot)
         except Exception as exc:
             # The turn is committed: a cache that cannot be written must not report it as failed. A
