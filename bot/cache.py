@@ -1,9 +1,19 @@
 """A small key → JSON cache for conversation state: in-process (bounded LRU) or Redis."""
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from typing import Any, Protocol
+
+import orjson
+
+
+def dumps(value: Any) -> str:
+    """A state snapshot's JSON (orjson: several times faster than json for a turn's snapshot)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def loads(raw: str | bytes) -> Any:
+    return orjson.loads(raw)
 
 
 class Cache(Protocol):
@@ -24,11 +34,11 @@ class MemoryCache:
         if raw is None:
             return None
         self._items.move_to_end(key)
-        return json.loads(raw)
+        return loads(raw)
 
     async def set(self, key: str, value: dict[str, Any]) -> None:
         # Stored serialised, so a caller mutating its copy never changes the cache.
-        self._items[key] = json.dumps(value, ensure_ascii=False)
+        self._items[key] = dumps(value)
         self._items.move_to_end(key)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
@@ -48,10 +58,10 @@ class RedisCache:
 
     async def get(self, key: str) -> dict[str, Any] | None:
         raw = await self._redis.get(self._prefix + key)
-        return json.loads(raw) if raw else None
+        return loads(raw) if raw else None
 
     async def set(self, key: str, value: dict[str, Any]) -> None:
-        await self._redis.set(self._prefix + key, json.dumps(value, ensure_ascii=False), ex=self._ttl)
+        await self._redis.set(self._prefix + key, dumps(value), ex=self._ttl)
 
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)

@@ -43,6 +43,9 @@ class Lease:
     # The new snapshot to write with the release (Redis): (value, ttl in ms).
     _write: tuple[str, int] | None = field(default=None, repr=False)
     _can_write: bool = field(default=False, repr=False)
+    # Whether every holder that takes this lock over fences the store first (`RedisLocks.fence`): then
+    # a commit that updates an existing conversation's fence needs no lease check before it.
+    fences_takeover: bool = False
 
     def take_snapshot(self) -> tuple[bool, str | bytes | None]:
         """(whether the cache was read with the lock, what it held); only the first call gets it — a
@@ -107,10 +110,18 @@ class MemoryLocks:
 # A fair ticket lock in Redis. Arrival = the moment INCR hands out a ticket; tickets are served in
 # order. A waiter or holder whose process died stops refreshing its `alive` key, and is skipped.
 #
-# An ordinary turn costs three Redis round trips: TAKE (ticket, and — when nobody is ahead — the
-# fencing token and the cached state snapshot, read in the same script), HELD just before the
-# commit, and RELEASE (which writes the new snapshot first, only while the ticket is still the one
-# served, so a holder that was skipped never overwrites its successor's snapshot).
+# An ordinary turn costs two Redis round trips: TAKE (ticket, and — when nobody is ahead — the
+# fencing token and the cached state snapshot, read in the same script) and RELEASE (which writes
+# the new snapshot first, only while the ticket is still the one served, so a holder that was
+# skipped never overwrites its successor's snapshot).
+#
+# Fencing without a lease check before the commit: a holder that took the lock over — the ticket
+# before it was skipped, or the lock's keys were new (ticket 1) — first moves the conversation's
+# fence in the store to its own token (`RedisLocks.fence`, the store's `fence_lease`), before it
+# reads or writes anything. From then on the store refuses the commit of every earlier holder
+# (`wenzhen_append_turns` compares tokens), whether or not it knows it was skipped. A turn that
+# creates its conversation still checks its lease (HELD) just before the commit: there is no row
+# yet to carry a fence.
 
 # The next fencing token of the deployment. Seeded from the Redis clock in microseconds when the
 # counter is missing (a Redis that came back empty), so tokens keep growing past every stored one.
@@ -123,8 +134,11 @@ local function fence(key)
   return redis.call('INCR', key)
 end
 """
-# When `served` is the ticket before ours, the lock is ours: the token and the snapshot come back with it.
-# KEYS: served, alive prefix, fence counter, cache key ('' = none); ARGV: ticket.
+# When `served` is the ticket before ours, the lock is ours: the token and the snapshot come back with it,
+# and whether this holder must fence the store before it reads anything: the ticket before it was
+# skipped (its holder may be alive, frozen, about to commit), or the lock's keys were new (ticket 1:
+# a new conversation, or a Redis that lost them — an earlier holder may still be out there).
+# KEYS: served, alive prefix, fence counter, cache key ('' = none), taken-over flag; ARGV: ticket.
 _OURS_LUA = """
 local function ours(ticket)
   local served = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -135,13 +149,17 @@ local function ours(ticket)
   if KEYS[4] ~= '' then
     cached = redis.call('GET', KEYS[4])
   end
-  return {served, fence(KEYS[3]), cached}
+  local over = 0
+  if redis.call('DEL', KEYS[5]) == 1 or ticket == 1 then
+    over = 1
+  end
+  return {served, fence(KEYS[3]), cached, over}
 end
 """
-# KEYS: served, alive prefix, fence counter, cache key, next; ARGV: alive ttl (ms).
+# KEYS: served, alive prefix, fence counter, cache key, taken-over flag, next; ARGV: alive ttl (ms).
 _TAKE = _FENCE_LUA + _OURS_LUA + """
-local t = redis.call('INCR', KEYS[5])
-redis.call('PEXPIRE', KEYS[5], 86400000)
+local t = redis.call('INCR', KEYS[6])
+redis.call('PEXPIRE', KEYS[6], 86400000)
 redis.call('SET', KEYS[2] .. t, '1', 'PX', ARGV[1])
 local r = ours(t)
 table.insert(r, 1, t)
@@ -151,11 +169,13 @@ return r
 _CHECK = _FENCE_LUA + _OURS_LUA + """
 return ours(tonumber(ARGV[1]))
 """
-# Advance `served` past a dead ticket: only if `served` still is what the caller saw.
+# Advance `served` past a dead ticket: only if `served` still is what the caller saw. The next holder
+# learns it took over (KEYS[3]), and fences the store before it reads or writes.
 _SKIP = """
 local served = tonumber(redis.call('GET', KEYS[1]) or '0')
 if served == tonumber(ARGV[1]) and redis.call('EXISTS', KEYS[2] .. (served + 1)) == 0 then
   redis.call('SET', KEYS[1], served + 1, 'PX', 86400000)
+  redis.call('SET', KEYS[3], '1', 'PX', 86400000)
   return 1
 end
 return 0
@@ -251,18 +271,21 @@ class RedisLocks:
         self._release = redis.register_script(_RELEASE)
         self._held = redis.register_script(_HELD)
         self._heartbeat = _Heartbeat(redis, max(1, int(lease * 1000)), url)
+        # `fence(key, token)`: make the store refuse every commit of a lease older than `token` for
+        # `key` (the runtime sets the store's `fence_lease`). Called by a holder that took over.
+        self.fence: Callable[[str, int], Awaitable[None]] | None = None
 
-    def _keys(self, key: str) -> tuple[str, str, str]:
+    def _keys(self, key: str) -> tuple[str, str, str, str]:
         base = f"{self._prefix}lock:{key}:"
-        return base + "next", base + "served", base + "alive:"
+        return base + "next", base + "served", base + "alive:", base + "taken"
 
     @asynccontextmanager
     async def hold(self, key: str, cache_key: str | None = None) -> AsyncIterator[Lease]:
         """Hold `key`'s lock. With `cache_key` (a Redis key), the value there is read in the same script
         that finds the lock ours (`Lease.take_snapshot`), and a snapshot left with
         `Lease.write_with_release` is written by the release script, while the lock is still ours."""
-        next_key, served_key, alive = self._keys(key)
-        ours_keys = [served_key, alive, f"{self._prefix}lock:fence", cache_key or ""]
+        next_key, served_key, alive, taken = self._keys(key)
+        ours_keys = [served_key, alive, f"{self._prefix}lock:fence", cache_key or "", taken]
         ttl_ms = max(1, int(self.lease * 1000))
         reply = await self._take(keys=[*ours_keys, next_key], args=[ttl_ms])
         ticket = int(reply[0])
@@ -282,12 +305,18 @@ class RedisLocks:
                     continue
                 if time.monotonic() > deadline:
                     raise LockTimeout(key)
-                if not await self._skip(keys=[served_key, alive], args=[served]):
+                if not await self._skip(keys=[served_key, alive, taken], args=[served]):
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 0.02)
                 result = await self._check(keys=ours_keys, args=[ticket])
             token = int(result[1])
             snapshot = result[2] if len(result) > 2 else None
+            if len(result) > 3 and int(result[3]) and self.fence is not None:
+                # Taken over (or the lock's keys were new): an earlier holder may still be about to
+                # commit. Fence it out first; the snapshot read with the lock may predate its last
+                # commit, so the state is read from the store instead.
+                await self.fence(key, token)
+                snapshot = None
         except BaseException:
             await self._give_back(key, served_key, alive, ticket, None)
             raise
@@ -296,7 +325,7 @@ class RedisLocks:
             return bool(await self._held(keys=[served_key, alive], args=[ticket]))
 
         lease = Lease(key, token, still_held, _snapshot=snapshot, _has_snapshot=cache_key is not None,
-                      _can_write=cache_key is not None)
+                      _can_write=cache_key is not None, fences_takeover=self.fence is not None)
         try:
             yield lease
         finally:

@@ -36,13 +36,25 @@ def unavailable(service: str) -> JSONResponse:
     )
 
 
+def service_of(exc: BaseException) -> str | None:
+    """The service an exception says is away ("redis", "database"), as the app's handlers match it, or None."""
+    for cls in type(exc).__mro__:
+        if cls in _SERVICE_OF:
+            return _SERVICE_OF[cls]
+    return None
+
+
+def log_outage(service: str, exc: BaseException) -> None:
+    log_limited(log, f"outage-{service}", "%s unavailable (%s: %s); answering 503",
+                service, exc.__class__.__name__, str(exc)[:200], level=logging.ERROR)
+
+
 def install_outage_handlers(app: FastAPI) -> None:
     """Answer 503 + Retry-After for Redis and database outages, logging one line per kind per interval."""
     for exc_type, service in _SERVICE_OF.items():
 
         async def handler(request: Request, exc: Exception, service: str = service) -> JSONResponse:
-            log_limited(log, f"outage-{service}", "%s unavailable (%s: %s); answering 503",
-                        service, exc.__class__.__name__, str(exc)[:200], level=logging.ERROR)
+            log_outage(service, exc)
             return unavailable(service)
 
         app.add_exception_handler(exc_type, handler)

@@ -82,6 +82,8 @@ class Runtime:
         self.cipher = field_cipher(config)
         self.audit = AuditTrail(self.db)
         self.store = ConversationStore(self.db, self.cache, self.audit)
+        if isinstance(self.locks, RedisLocks):  # a holder that takes a lock over fences the store first
+            self.locks.fence = self.store.fence_lease
         self.engine = Engine(
             self.store, self.locks, self.interpreter, self.flows, self.responses, runner, self.interceptors,
             self.cipher, config.language,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -12,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot import events as ev
-from bot.cache import Cache
+from bot.cache import Cache, dumps, loads
 from bot.db import ConversationRow, Database, EventRow, utcnow
 from bot.events import Event
 from bot.locks import Lease, LeaseLost
@@ -219,7 +218,7 @@ class PostgresGroup:
         self._engine = engine
 
     async def flush(self, turns: list[tuple[str, dict[str, Any]]]) -> list[BaseException | None]:
-        params = {"turns": json.dumps([turn for _, turn in turns], ensure_ascii=False), "chain_lock": CHAIN_LOCK_KEY}
+        params = {"turns": dumps([turn for _, turn in turns]), "chain_lock": CHAIN_LOCK_KEY}
         for attempt in (1, 2):
             try:
                 async with self._engine.connect() as conn:
@@ -391,7 +390,7 @@ class ConversationStore:
         drops the snapshot and replays — so a hit needs no read from SQL.
         """
         read_with_lock, raw = lease.take_snapshot() if lease is not None else (False, None)
-        cached = (json.loads(raw) if raw else None) if read_with_lock else await self.cache.get(conversation_id)
+        cached = (loads(raw) if raw else None) if read_with_lock else await self.cache.get(conversation_id)
         if cached:
             return ConversationState.from_dict(cached)
         state = ConversationState(conversation_id=conversation_id, channel=channel, sender=sender)
@@ -447,8 +446,11 @@ class ConversationStore:
                                      [event_entry(state.conversation_id, e) for e in stored]))
         elif self._pg_group is not None:
             turn = self._turn_json(state, stored, lease)
-            if lease is not None:
-                await lease.verify()  # the last moment before the commit: still ours?
+            if lease is not None and (state.seq == 0 or not lease.fences_takeover or lease.token is None):
+                # The last moment before the commit: still ours? Not needed when the conversation's row
+                # carries a fence that every successor moves before it starts (bot/locks.py): the
+                # statement then refuses this commit itself if the lease was taken over.
+                await lease.verify()
             await self._pg_group.write((state.conversation_id, turn))
         else:
             # Core statements on a plain connection: this runs once per message, and the ORM's unit of
@@ -462,7 +464,7 @@ class ConversationStore:
         try:
             snapshot = after.to_dict()
             ttl_ms = getattr(self.cache, "ttl_ms", 0)
-            if not (lease is not None and ttl_ms and lease.write_with_release(json.dumps(snapshot, ensure_ascii=False), ttl_ms)):
+            if not (lease is not None and ttl_ms and lease.write_with_release(dumps(snapshot), ttl_ms)):
                 await self.cache.set(state.conversation_id, snapshot)
         except Exception as exc:
             # The turn is committed: a cache that cannot be written must not report it as failed. A
@@ -508,6 +510,24 @@ class ConversationStore:
         if state.seq == 0:
             turn["new"] = {"channel": state.channel, "sender": state.sender, "created_at": utcnow().isoformat()}
         return turn
+
+    async def fence_lease(self, conversation_id: str, token: int) -> None:
+        """Move the conversation's fence to `token`, so that no commit of an older lease goes through
+        (`RedisLocks.fence`: called by a holder that took the lock over, before its turn)."""
+        table = ConversationRow.__table__
+        statement = (update(table).where(table.c.id == conversation_id, or_(table.c.fence.is_(None), table.c.fence < token))
+                     .values(fence=token))
+        if self.db.autocommit is not None:
+            for attempt in (1, 2):
+                try:
+                    async with self.db.autocommit.connect() as conn:
+                        await conn.execute(statement)
+                    return
+                except DBAPIError as exc:  # no pre-ping on this pool: a dead connection fails once
+                    if attempt == 2 or not exc.connection_invalidated:
+                        raise
+        async with self.audit.writing() as conn:
+            await conn.execute(statement)
 
     async def forget_cached(self, conversation_id: str) -> None:
         await self.cache.delete(conversation_id)

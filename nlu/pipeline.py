@@ -7,14 +7,17 @@ import logging
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import jieba
-import spacy
-from spacy.language import Language
 
 from nlu.entities import EntityExtractor
 from nlu.lexicon import ENTITY_KINDS, Lexicon, load_lexicon
 from nlu.result import Entity
 from nlu.text import MappedText, normalise, numeric_view
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 # Entity types whose text says nothing about the intent beyond "a value was given": masked in the
 # n-grams by one placeholder each, so that 38度5 and 39度2 look the same to the classifier.
@@ -34,13 +37,31 @@ class Analysis:
     features: list[str]
 
 
-def _blank_chinese(lexicon: Lexicon) -> Language:
-    """spaCy's Chinese language class with the jieba segmenter, taught the lexicon's words."""
+def _teach_jieba(lexicon: Lexicon) -> None:
+    """The lexicon's words, kept whole by jieba's segmenter. What they change in `jieba.dt` is noted on it
+    (`wenzhen_loaded_total`, `wenzhen_taught`: each word and prefix as it was before), so that a
+    tokenizer laid over the process's one dictionary can see it as loaded (actions/knowledge/terms.py)."""
     jieba.setLogLevel(logging.WARNING)
+    dt = jieba.dt
+    dt.check_initialized()
+    if not hasattr(dt, "wenzhen_taught"):
+        dt.wenzhen_loaded_total = dt.total
+        dt.wenzhen_taught = {}
+    taught: dict[str, int | None] = dt.wenzhen_taught
     for term, word in lexicon.words.items():
         if word.kind in ENTITY_KINDS and len(term) > 1:
+            for end in range(1, len(term) + 1):
+                if term[:end] not in taught:
+                    taught[term[:end]] = dt.FREQ.get(term[:end])
             jieba.add_word(term, freq=20000)
-    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, as spaCy's `zh` tokenizer with the jieba segmenter gives them less its
+    whitespace tokens: jieba's precise mode (HMM on), whitespace dropped. Segmenting with jieba itself
+    keeps spaCy (about 65 MB with thinc) out of a serving process; `Pipeline.nlp` still builds spaCy's
+    object on demand, and tests/package/test_memory.py compares the two."""
+    return [w for w in jieba.cut(text, cut_all=False) if w and not w.isspace()]
 
 
 class Pipeline:
@@ -49,7 +70,17 @@ class Pipeline:
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or load_lexicon()
         self.extractor = EntityExtractor(self.lexicon)
-        self.nlp = _blank_chinese(self.lexicon)
+        _teach_jieba(self.lexicon)
+        self._nlp: Language | None = None
+
+    @property
+    def nlp(self) -> Language:
+        """spaCy's Chinese language class with the jieba segmenter (built, and spaCy imported, on first use)."""
+        if self._nlp is None:
+            import spacy
+
+            self._nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        return self._nlp
 
     def analyse(self, text: str) -> Analysis:
         normal = normalise(text)
@@ -62,7 +93,7 @@ class Pipeline:
         padded = f"^{masked}$"
         for n in (1, 2, 3):
             features += [f"c{n}:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
-        features += [f"w:{t.text}" for t in self.nlp(masked) if not t.is_space]
+        features += [f"w:{w}" for w in words(masked)]
         features += self._reading(normal.text, entities)
         size = len(masked.strip())
         features.append(f"len:{next((b for b in _LENGTHS if size <= b), 'long')}")

@@ -17,9 +17,32 @@ from functools import lru_cache
 from typing import Iterable
 
 import jieba
-from pypinyin.pinyin_dict import pinyin_dict
 
 from nlu.lexicon import Match, Word
+
+
+def _pinyin_dict() -> dict[int, str]:
+    """pypinyin's table of character readings, read from its module file alone: importing it through the
+    package runs `pypinyin/__init__`, which loads the phrase tables too (about 50 MB a process, unused here)."""
+    import importlib.util
+    from pathlib import Path
+
+    found = importlib.util.find_spec("pypinyin")
+    if found is not None and found.origin:
+        spec = importlib.util.spec_from_file_location("_wenzhen_pinyin_dict", Path(found.origin).with_name("pinyin_dict.py"))
+        if spec is not None and spec.loader is not None:
+            module = importlib.util.module_from_spec(spec)
+            try:
+                spec.loader.exec_module(module)
+                return dict(module.pinyin_dict)
+            except OSError:
+                pass
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return dict(pinyin_dict)
+
+
+pinyin_dict = _pinyin_dict()
 
 _SIZES = (4, 3, 2)
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千万半几")

@@ -39,6 +39,64 @@ def _lexicon_words(directory: Path) -> Iterable[tuple[str, str | None]]:
     ]
 
 
+_ABSENT = object()
+
+
+class _Overlay:
+    """jieba's word table as a tokenizer over `base` sees it: its own words first, then the base's
+    dictionary as it was loaded — words the NLU taught the base (`wenzhen_taught`, nlu/pipeline.py) are
+    seen as they were before."""
+
+    def __init__(self, base: jieba.Tokenizer) -> None:
+        self.own: dict[str, int] = {}
+        self.base: dict[str, int] = base.FREQ
+        self.taught: dict[str, int | None] = getattr(base, "wenzhen_taught", {})
+
+    def get(self, word: str, default: Any = None) -> Any:
+        if word in self.own:
+            return self.own[word]
+        if word in self.taught:
+            before = self.taught[word]
+            return default if before is None else before
+        return self.base.get(word, default)
+
+    def __contains__(self, word: object) -> bool:
+        return self.get(word) is not None  # type: ignore[arg-type]
+
+    def __getitem__(self, word: str) -> int:
+        found = self.get(word, _ABSENT)
+        if found is _ABSENT:
+            raise KeyError(word)
+        return int(found)
+
+    def __setitem__(self, word: str, freq: int) -> None:
+        self.own[word] = freq
+
+
+class _OverlayTokenizer(jieba.Tokenizer):  # type: ignore[misc]
+    """A jieba tokenizer whose own words lie over the process's dictionary (`jieba.dt`) instead of over a
+    copy of it: the dictionary (some 580,000 entries, about 65 MB) is loaded once per process. It
+    segments as a tokenizer with a dictionary of its own did: words added here stay here (the NLU's
+    segmentation does not change), and the NLU's words and their frequencies are not seen here."""
+
+    def __init__(self, base: jieba.Tokenizer) -> None:
+        self._base = base
+        self._extra = 0
+        super().__init__()
+        base.check_initialized()
+        self.FREQ = _Overlay(base)
+        self._extra = 0
+        self.initialized = True
+
+    @property
+    def total(self) -> int:
+        return int(getattr(self._base, "wenzhen_loaded_total", self._base.total)) + self._extra
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._extra = value - int(getattr(self._base, "wenzhen_loaded_total", self._base.total))
+
+
 class Terms:
     """The segmenter and synonym table shared by the index and the queries."""
 
@@ -48,8 +106,9 @@ class Terms:
         lexicon: Iterable[tuple[str, str | None]] = (),
         stopwords: Iterable[str] = (),
     ) -> None:
-        # A private tokenizer: adding our words must not change how the NLU segments text.
-        self._tokenizer = jieba.Tokenizer()
+        # A private tokenizer: adding our words must not change how the NLU segments text. It shares the
+        # process's dictionary rather than loading its own copy.
+        self._tokenizer = _OverlayTokenizer(jieba.dt)
         self._stop = frozenset(stopwords)
         self._canonical: dict[str, set[str]] = {}
         for phrase, code in lexicon:

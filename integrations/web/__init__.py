@@ -8,7 +8,7 @@ from integrations.web.chat import chat_router
 from integrations.web.cli import rest_commands
 from integrations.web.messages import messages_router
 from integrations.web.push import RestOutput
-from integrations.web.rest import rest_router
+from integrations.web.rest import RestFastPath, rest_router
 
 
 async def _register_output(runtime: Runtime) -> None:
@@ -17,4 +17,4 @@ async def _register_output(runtime: Runtime) -> None:
 
 
 plugin = Plugin(name="web", routers=[rest_router, messages_router, chat_router], commands=[rest_commands],
-                on_start=[_register_output])
+                on_start=[_register_output], middleware=[RestFastPath])

@@ -1,14 +1,18 @@
 """REST channel: `POST /webhooks/rest/webhook`, `GET /conversations/{sender}/tracker`, `POST /model/parse`."""
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Awaitable, Callable
 
+import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from bot.engine import clean_text
 from bot.http_input import Refused, clean, read_json
+from bot.locks import LockTimeout
 from bot.messages import UserMessage
+from bot.outages import RETRY_AFTER_SECONDS, log_outage, service_of, unavailable
 from bot.runtime import Runtime
 from integrations.web.push import notify
 from integrations.web.rest_auth import RestAuth
@@ -60,41 +64,114 @@ def _valid_sender(value: Any) -> str:
     return value
 
 
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+
+
+def _json(value: Any) -> bytes:
+    """The answer's JSON, as JSONResponse renders it (compact, UTF-8)."""
+    return orjson.dumps(value)
+
+
+async def _webhook(runtime: Runtime, auth: RestAuth, request: Request, body: bytes) -> tuple[int, Any]:
+    """One webhook call: (status, JSON answer). The FastAPI route and the lean ASGI path share it."""
+    try:
+        if len(body) > MAX_BODY_BYTES:
+            raise BadRequest(413, f"body larger than {MAX_BODY_BYTES} bytes")
+        try:
+            data = read_json(body)
+        except Refused as exc:
+            raise BadRequest(exc.status, exc.reason) from None
+        if not isinstance(data, dict):
+            raise BadRequest(400, "body must be a JSON object")
+        sender = _valid_sender(data.get("sender"))
+        text = data.get("message", "")
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise BadRequest(400, "'message' must be a string")
+        metadata = data.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            raise BadRequest(400, "'metadata' must be an object")
+        metadata = clean(metadata)  # stored with the message: no NUL or lone surrogate may reach the JSON column
+    except BadRequest as exc:
+        return exc.status, {"error": exc.reason}
+    if not auth.may_act_as(request, sender):
+        return 401, {"error": "send the deployment token or this sender's token as 'Authorization: Bearer …'"}
+    message_id = metadata.get("message_id")
+    replies = await runtime.engine.handle(
+        UserMessage(
+            channel="rest",
+            sender=sender,
+            text=text,
+            metadata=metadata,
+            message_id=str(message_id)[:128] if message_id is not None else None,
+        )
+    )
+    await notify(runtime.pubsub, sender)  # the sender's open streams (the web chat) read the turn too
+    return 200, [{"recipient_id": sender, **r.to_dict()} for r in replies]
+
+
+class RestFastPath:
+    """ASGI middleware: `POST /webhooks/rest/webhook` (without a query string) answered here, without
+    FastAPI's routing, dependency solving and response classes — the same checks, the same answers
+    (`_webhook`), the same 503s for a busy conversation or an outage and 500 for anything else as the
+    app's exception handlers give. Every other request goes on to the app. A third of a turn's
+    server time went to that layer (docs/performance.md)."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.auth = RestAuth(runtime.config)
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if (scope["type"] != "http" or scope["path"] != WEBHOOK_PATH or scope["method"] != "POST"
+                or scope.get("query_string")):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size <= MAX_BODY_BYTES:
+                chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks) if size <= MAX_BODY_BYTES else b"x" * (MAX_BODY_BYTES + 1)
+        headers: list[tuple[bytes, bytes]] = []
+        try:
+            status, answer = await _webhook(self.runtime, self.auth, Request(scope), body)
+        except LockTimeout:
+            status, answer = 503, {"error": "conversation busy", "reason": "上一条消息还在处理中，请稍后再发"}
+            headers.append((b"retry-after", b"2"))
+        except Exception as exc:
+            service = service_of(exc)
+            if service is None:
+                logging.getLogger("wenzhen.http").exception("unhandled error", exc_info=exc)
+                status, answer = 500, {"error": "internal error", "reason": "服务暂时出错，请稍后再试"}
+            else:
+                log_outage(service, exc)
+                response = unavailable(service)
+                status, answer = response.status_code, orjson.loads(response.body)
+                headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
+        payload = _json(answer)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-length", str(len(payload)).encode()), (b"content-type", b"application/json"),
+                                *headers]})
+        await send({"type": "http.response.body", "body": payload})
+
+
 def rest_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["rest channel"])
     auth = RestAuth(runtime.config)
 
-    @router.post("/webhooks/rest/webhook", openapi_extra={"requestBody": {"content": {"application/json": {"schema": _MESSAGE_SCHEMA}}, "required": True}})
-    async def webhook(request: Request) -> JSONResponse:
+    @router.post(WEBHOOK_PATH, openapi_extra={"requestBody": {"content": {"application/json": {"schema": _MESSAGE_SCHEMA}}, "required": True}})
+    async def webhook(request: Request) -> Response:
         """Send one message as `sender`; returns the bot's messages (Rasa's REST channel shape)."""
-        try:
-            data = await _json_body(request)
-            sender = _valid_sender(data.get("sender"))
-            text = data.get("message", "")
-            if text is None:
-                text = ""
-            if not isinstance(text, str):
-                raise BadRequest(400, "'message' must be a string")
-            metadata = data.get("metadata") or {}
-            if not isinstance(metadata, dict):
-                raise BadRequest(400, "'metadata' must be an object")
-            metadata = clean(metadata)  # stored with the message: no NUL or lone surrogate may reach the JSON column
-        except BadRequest as exc:
-            return _problem(exc.status, exc.reason)
-        if not auth.may_act_as(request, sender):
-            return _problem(401, "send the deployment token or this sender's token as 'Authorization: Bearer …'")
-        message_id = metadata.get("message_id")
-        replies = await runtime.engine.handle(
-            UserMessage(
-                channel="rest",
-                sender=sender,
-                text=text,
-                metadata=metadata,
-                message_id=str(message_id)[:128] if message_id is not None else None,
-            )
-        )
-        await notify(runtime.pubsub, sender)  # the sender's open streams (the web chat) read the turn too
-        return JSONResponse([{"recipient_id": sender, **r.to_dict()} for r in replies])
+        status, answer = await _webhook(runtime, auth, request, await request.body())
+        return Response(_json(answer), status_code=status, media_type="application/json")
 
     @router.get("/conversations/{sender}/tracker")
     async def tracker(sender: str, request: Request) -> JSONResponse:

@@ -26,6 +26,7 @@ async def test_a_holder_that_lost_its_lease_cannot_store_its_turn(make_runtime: 
     cid = conversation_id_for("rest", "zombie")
     await runtime.engine.handle(UserMessage(channel="rest", sender="zombie", text="你好"))
     other = RedisLocks(runtime.redis, runtime.redis_prefix, timeout=10, lease=0.5)
+    other.fence = runtime.store.fence_lease  # as every runtime's locks: a holder that takes over fences first
     async with runtime.locks.hold(cid) as zombie:
         state = await runtime.store.load(cid)
         # The zombie freezes: its ticket's alive key lapses, as when its heartbeat stops.
