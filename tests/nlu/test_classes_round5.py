@@ -49,7 +49,7 @@ HAS = {
         "紫色小点点，拿玻璃杯压着还在",
     ],
     "self_harm": ["她手腕上好几道口子", "儿子胳膊上全是划痕", "女儿腿上都是刀口"],
-    "suicidal_ideation": ["我已经写好遗书了", "爸爸这两天在交代后事", "以后不用再麻烦任何人了"],
+    "suicidal_ideation": ["我已经写好遗书了", "爸爸这两天在交代后事", "以后不用再麻烦任何人了", "她把后事都安排好了", "遗书已经写好了"],
     # 5. severe headache, vision loss (crushing chest pain and blood vomited are rows above)
     "severe_headache": ["头痛，这辈子没这么痛过", "頭痛，這輩子沒這麼痛過", "头疼，满分的疼", "头痛到10分", "头疼得十分里的十分"],
     "vision_loss": ["右眼一片黑", "视力一下子变差了", "突然看不清东西"],
