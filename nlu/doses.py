@@ -138,7 +138,9 @@ class DoseReader:
             if self.conditional.search(original, left, start):
                 continue  # 如果/万一/怕 … 吃多了: feared, not done
             after = self.overuse_after.match(original, end, right)
-            if after is not None and not self.hypothetical.match(original, after.end(), right):
+            # 感冒药会不会吃过量: the question between medicine and "too much" asks, it does not tell (round 5).
+            if after is not None and not self.hypothetical.match(original, after.end(), right) \
+                    and not self.conditional.search(original, end, after.end()):
                 out.append(Overdose(start, after.end()))
                 continue
             before = original[left:start]
