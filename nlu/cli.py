@@ -9,7 +9,7 @@ from typing import NoReturn
 import click
 
 from nlu.classifier import IntentModel
-from nlu.evaluation import evaluate, vocabulary_codes_only, write_reports
+from nlu.evaluation import evaluate, vocabulary_codes_only, vocabulary_view, write_reports
 from nlu.interpreter import DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_TEST_DATA, MedicalInterpreter, load_interpreter, train
 from nlu.training_data import TrainingDataError, load_examples
 
@@ -77,7 +77,8 @@ def test_command(model_path: Path, threshold: float, test_file: Path, out_dir: P
         _fail(f"{test_file}: no examples")
     interpreter = MedicalInterpreter(_load_model(model_path), threshold)
     keep = vocabulary_codes_only(interpreter.pipeline.lexicon) if vocabulary_only else None
-    report = evaluate(interpreter, examples, keep)
+    view = vocabulary_view(interpreter.pipeline.lexicon) if vocabulary_only else None
+    report = evaluate(interpreter, examples, keep, view)
     write_reports(report, out_dir)
     click.echo(f"{test_file}: intent accuracy {report.intent_accuracy:.4f}, macro-F1 {report.intent_macro_f1:.4f} "
                f"on {report.examples} examples" + (" (vocabulary codes only)" if vocabulary_only else ""))

@@ -75,6 +75,10 @@ class DoseReader:
         # A box of an ordinary medicine taken over days, or "still ill after it", is a course, not an overdose (round 4).
         self.spread = re.compile("|".join(str(p) for p in over.get("spread") or []) or "(?!)")
         self.spread_exempt = frozenset(str(i) for i in over.get("spread_exempt") or [])
+        # Too many doses in a day (泰诺林一天吃了五六次): more than the label's doses in 24 hours (round 5).
+        daily = spec.get("doses_a_day") or {}
+        self.doses_a_day = {str(k): int(v) for k, v in (daily.get("limits") or {}).items()}
+        self.daily = re.compile(str(daily.get("pattern") or "(?!)"))
         self.repeated = re.compile("|".join(str(p) for p in spec.get("repeated") or []) or "(?!)")
         generic = [str(w) for w in spec.get("generic_medicines") or []] or ["药"]
         self.generic_words = re.compile("|".join(map(re.escape, sorted(generic, key=len, reverse=True))))
@@ -121,6 +125,7 @@ class DoseReader:
         overdoses += self._stacked(original, medicines)
         overdoses += self._swallowed_poison(numeric.text, numeric)
         overdoses += self._too_much(original, medicines)
+        overdoses += self._too_often(numeric, medicines)
         return overdoses
 
     def _too_much(self, original: str, medicines: list[Medicine]) -> list[Overdose]:
@@ -133,7 +138,9 @@ class DoseReader:
             if self.conditional.search(original, left, start):
                 continue  # 如果/万一/怕 … 吃多了: feared, not done
             after = self.overuse_after.match(original, end, right)
-            if after is not None and not self.hypothetical.match(original, after.end(), right):
+            # 感冒药会不会吃过量: the question between medicine and "too much" asks, it does not tell (round 5).
+            if after is not None and not self.hypothetical.match(original, after.end(), right) \
+                    and not self.conditional.search(original, end, after.end()):
                 out.append(Overdose(start, after.end()))
                 continue
             before = original[left:start]
@@ -143,6 +150,22 @@ class DoseReader:
                 first = (said or extra)
                 assert first is not None
                 out.append(Overdose(left + first.start(), end))
+        return out
+
+    def _too_often(self, numeric: MappedText, medicines: list[Medicine]) -> list[Overdose]:
+        """泰诺林一天吃了五六次: more doses a day than the label allows, said of a medicine in the same clause."""
+        out = []
+        original = numeric.original
+        for m in self.daily.finditer(numeric.text):
+            start, end = numeric.span(m.start(), m.end())
+            left, right = _clause(original, start, end)
+            for med in medicines:
+                limits = [self.doses_a_day[i] for i in med.ingredients if i in self.doses_a_day]
+                if med.negated or not limits or not (left <= med.start < right or 0 <= start - med.end <= _NEAR):
+                    continue
+                if int(m.group("count")) > min(limits):
+                    out.append(Overdose(min(start, med.start), max(end, med.end)))
+                    break
         return out
 
     def _swallowed_poison(self, text: str, numeric: MappedText) -> list[Overdose]:
@@ -208,7 +231,12 @@ def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str])
     before_a = original[max(0, a.start - 6):a.start]
     after_b = original[b.end:b.end + 6]
     return bool(taken.search(before_a) and (taken.search(between) or "和" in between or "、" in between)) \
-        or bool(taken.search(after_b) and re.search("都|也|又|一起|同时", after_b))
+        or bool(taken.search(after_b) and re.search("都|也|又|一起|同时", after_b)) \
+        or bool(taken.search(between) and _THEN.search(between))
+
+
+# 感康吃完又吃了快克 / 泰诺林喂了5毫升，还给他喝了…: the second product taken after the first (round 5).
+_THEN = re.compile("又|还|再|然后|接着|之后|后来|完了")
 
 
 def _nearest(found: _Found, medicines: list[Medicine], original: str) -> Medicine | None:

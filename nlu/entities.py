@@ -21,7 +21,8 @@ _NUM = r"(\d{1,3}(?:\.\d{1,2})?)"
 _GAP = r"[^\d，,。.;；!！?？]{0,4}?(?:每?1?分钟)?[^\d，,。.;；!！?？]{0,4}?"
 _NOT_A_UNIT = r"(?!\s*[\d.]|\s*(?:天|个|小时|钟头|周|星期|礼拜|月|年|度|次|针|剂|%|°|岁|分|号|日|斤|公斤|片|粒|袋|ml|mg|毫))"
 
-_SPO2 = re.compile(r"(?:血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|指氧仪|指氧|指夹|血氧仪|血氧值|血氧|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
+# 雪氧 / 学氧: 血氧 typed by pinyin (xuè yǎng) with the first candidate of the same sound (round 5).
+_SPO2 = re.compile(r"(?:血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|指氧仪|指氧|指夹|血氧仪|血氧值|血氧|雪氧|学氧|血养|雪养|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
 _SPO2_PERCENT = re.compile(r"(?<![\d.])(\d{2,3})\s*%")
 _PER_MINUTE = r"(?:\s*(?:/|每|1)\s*(?:分钟|分|min))?"
 _HEART_RATE = re.compile(r"(?:心率|心跳|脉搏|脉率|hr|pr)" + _GAP + r"(\d{2,3})(?:\s*(?:次|下|bpm))?" + _PER_MINUTE)
@@ -67,10 +68,18 @@ _AGE_AFTER_SEX = re.compile(r"^\s*(?:男|女)(?:性|的)?\s*[，,、\s]\s*(\d{1,
 # the words before it or inside it (呼吸/喘/气 → breathing, 心/跳/脉 → heart).
 _COUNTED = re.compile(r"(?:数了?\s*(?:一下)?\s*(?:1|每)?|(?<![\d.])(?:1|每))\s*分钟\s*(?:[^\d，,。;；!！?？]{0,3}?)(\d{2,3})\s*(?:几|多|来)?\s*(?:次|下)")
 _AGE_ALONE = re.compile(r"^\s*(\d{1,3})\s*(?:多|来)?\s*(?:了|啦)\s*[。.!！]?\s*$")
+# Round 5: "十一个月" / "四十天" said alone (no 了, no 已经, no illness word) answer "how old": an age. With 了/已经/病
+# words they are how long the illness has lasted (发烧四十天了, 已经两个月了). Days only from 28 on: "三天" alone answers
+# "how long" far more often than "how old".
+_AGE_MONTHS_ALONE = re.compile(r"^\s*(\d{1,2})\s*个(半)?月\s*(?:大)?\s*[。.!！]?\s*$")
+_AGE_DAYS_ALONE = re.compile(r"^\s*(\d{2})\s*天\s*(?:大)?\s*[。.!！]?\s*$")
+# 早上38度，现在39: after a temperature, a bare 2-digit number after a time word is the next temperature.
+_TEMP_FOLLOW = re.compile(r"(?:现在|后来|然后|刚才|刚刚|晚上|中午|下午|上午|早上|夜里|半夜|又|再量|这会儿)(?:又|是|都|到了|到|升到|退到|降到)?\s*"
+                          r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)" + _NOT_A_UNIT)
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
 _DURATION = re.compile(
     r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余|整)?|(半))"
-    r"\s*(个)?\s*(?:多|余)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年)(半)?(?!\s*\d+\s*次)")
+    r"\s*(个)?\s*(?:多|余)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年|工(?![作资人厂程地具夫钱位会种]))(半)?(?!\s*\d+\s*次)")
 _RELATIVE_ONSET = re.compile(
     r"(?:从|打|自)?(大前天|前天|昨天|昨晚|昨夜|昨儿|上周|上个星期|上礼拜|上个礼拜)"
     r"(?:晚上|下午|上午|早上|夜里|半夜|中午)?(?:开始|起|以来|就|到现在|一直|出现)")
@@ -78,7 +87,8 @@ _SEX = re.compile(
     r"性别\s*[:：]?\s*(男|女)|(男|女)(?=性|的|孩|宝|生|士|娃|患者|病人|婴)"
     r"|(?:^|(?<=[，,\s。;；]))(男|女)(?=$|[，,\s。;；\d])")
 
-_HOURS = {"小时": 1.0, "钟头": 1.0, "分钟": 1 / 60, "天": 24.0, "日": 24.0, "周": 168.0, "星期": 168.0,
+# 工 is a day in Minnan durations (三工, 两工: 教育部《臺灣閩南語常用詞辭典》 「工」 kang, a day's time).
+_HOURS = {"小时": 1.0, "钟头": 1.0, "分钟": 1 / 60, "天": 24.0, "日": 24.0, "工": 24.0, "周": 168.0, "星期": 168.0,
           "礼拜": 168.0, "月": 720.0, "年": 8760.0}
 _RELATIVE_HOURS = {"大前天": 72, "前天": 48, "昨天": 24, "昨晚": 24, "昨夜": 24, "昨儿": 24,
                    "上周": 168, "上个星期": 168, "上礼拜": 168, "上个礼拜": 168}
@@ -133,7 +143,7 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
-        found = _first_mentions(self._drop_hypothetical(found, normal))
+        found = _child_drowsy(_first_mentions(self._drop_hypothetical(found, normal)), normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
@@ -160,6 +170,9 @@ class EntityExtractor:
             if f.entity == "condition" and _FEARED_CONDITION.search(text, 0, index.get(f.start, 0)):
                 # 是不是要中风了 / 会不会是心梗: a feared diagnosis, not the patient's history.
                 continue
+            if f.entity in ("symptom", "condition") and (_REPORTED.search(text, 0, index.get(f.start, 0))
+                                                         or _OTHERS_OUTCOME.search(text)):
+                continue  # told from the news or of another whose story is over: not the patient's
             if f.entity == "symptom":
                 at = index.get(f.start, 0)
                 window = max(0, at - _LOOK_BACK)  # a clause this long has long had its condition
@@ -287,10 +300,16 @@ class EntityExtractor:
             if kind is not None:
                 claim(m, kind, _within(float(m.group(1)), 4, 300), whole=False)
         each(_AGE_MONTHS, "age", lambda m: (float(m.group(1)) + (0.5 if m.group(2) else 0)) / 12)
+        each(_AGE_MONTHS_ALONE, "age", lambda m: _within((float(m.group(1)) + (0.5 if m.group(2) else 0)) / 12, 0, 2))
+        each(_AGE_DAYS_ALONE, "age", lambda m: float(m.group(1)) / 365 if 28 <= float(m.group(1)) <= 99 else None)
         each(_AGE_DAYS, "age", lambda m: float(m.group(1) or m.group(2)) / 365)
         each(_AGE_ONLY, "age", lambda m: _within(float(m.group(1)), 10, 120), whole=False)
         for m in _DURATION.finditer(text):
-            if m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()):
+            if m.group(6) in ("月", "天") and m.group(1) and _YOUNG.search(text, 0, m.start()) \
+                    and not text.startswith(("了", "多了"), m.end()) and (m.group(6) == "月" or float(m.group(1)) >= 28):
+                # 孩子四十天 (round 5): a child's days from 28 on, said right after the child word, are its age
+                claim(m, "age", _within(float(m.group(1)) / (12 if m.group(6) == "月" else 365), 0, 3))
+            elif m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()):
                 # right after the child word even 宝宝六个月了 is the age (round 4)
                 claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
             elif m.group(6) == "周" and _AROUND.search(text, 0, m.start()) \
@@ -305,6 +324,8 @@ class EntityExtractor:
         each(_AGE_LABEL, "age", lambda m: _within(float(m.group(1)), 0, 120), whole=False)
         self._subject_ages(text, claim)
         each(_BARE_TEMP, "temperature", lambda m: float(m.group(1)), whole=False)
+        if any(f.entity == "temperature" for f in found):
+            each(_TEMP_FOLLOW, "temperature", lambda m: _within(float(m.group(1)), 35, 42.5), whole=False)
         each(_SPO2_PERCENT, "spo2", lambda m: _within(float(m.group(1)), 50, 100))
         if not found and not lexical:
             each(_AGE_ALONE, "age", lambda m: _within(float(m.group(1)), 1, 120), whole=False)
@@ -384,7 +405,14 @@ def _asked(text: str, word: str) -> bool:
     return any(not text.startswith(("都", "也"), m.end()) for m in re.finditer(re.escape(word), text))
 
 
-_QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥")
+_QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥|算不算|是不是一定")
+# Round 5 (issue 11): a symptom that is no one's here — told from the news or of someone else whose story is over
+# (新闻说有人喝了消毒液中毒, 同事上周咳出血住院了, 朋友说她阿嬷中风走了). Said before the symptom in the message,
+# or after it for the outcome of another's story.
+# (朋友说我脸色发青 is the patient's: only a friend telling of themselves or a third person — 朋友说她… — is not.)
+_REPORTED = re.compile(r"新闻|报道|报纸上|网上说|网上看到|电视上|视频里|短视频里|朋友圈里|微博上|抖音上|"
+                       r"(?:同事|朋友|邻居|同学|亲戚|室友)(?:说|讲)(?:她|他|自己)")
+_OTHERS_OUTCOME = re.compile(r"(?:同事|朋友|邻居|同学|亲戚|室友|别人|有人|他家|她家)[^，,。.！!？?；;]{0,14}?(?:住院了|走了|去世|过世|死了|没了|进了icu|进icu|抢救)")
 _LOOK_BACK = 20
 # Right before a condition: asking or fearing whether it is that (是不是要中风了, 会不会是心梗, 怕是得了糖尿病).
 _FEARED_CONDITION = re.compile(r"(?:是不是|会不会|该不会|不会是|怕是|担心|害怕|难道|莫非|是否)(?:要|是|得了|得|有|又)?(?:了)?$")
@@ -444,6 +472,28 @@ def _duration(m: re.Match[str]) -> float | None:
     if half_mid or half_after:
         amount += 0.5
     return _within(amount * _HOURS[unit], 0, 87600)
+
+
+# Round 5 (issue 11): a child who is listless (没精神, 蔫, 老想睡) is drowsy — the danger sign "lethargic or
+# unusually sleepy" of WHO IMCI (2014) — whereas an adult's 没精神 stays fatigue.
+_LISTLESS = ("没精神", "没什么精神", "没啥精神", "精神头不好", "没力气", "没劲", "乏力", "提不起劲", "软绵绵", "无力")
+_CHILD_SUBJECTS = frozenset({"child", "infant"})
+
+
+def _child_drowsy(found: list[_Found], normal: MappedText) -> list[_Found]:
+    if not any(f.entity == "subject" and f.value in _CHILD_SUBJECTS for f in found):
+        return found
+    original = normal.original
+    seen = {f.value for f in found if f.entity == "symptom"}
+    out = []
+    for f in found:
+        if f.entity == "symptom" and f.value == "fatigue" and original[f.start:f.end].startswith(_LISTLESS[:3]):
+            if "drowsiness" in seen:
+                continue
+            f.value = "drowsiness"
+            seen.add("drowsiness")
+        out.append(f)
+    return out
 
 
 def _first_mentions(found: list[_Found]) -> list[_Found]:

@@ -7,7 +7,7 @@ pregnancy) negation all agree and its span overlaps the annotated one.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -93,8 +93,16 @@ def _matches(gold: Annotation, found: Entity) -> bool:
 
 
 def vocabulary_codes_only(lexicon: Lexicon) -> Callable[[Entity], bool]:
-    """A `keep` filter without the codes the project added to vocabulary.yml (declared in the lexicon)."""
-    return lambda e: not (e.entity in ("symptom", "condition", "medication") and e.value in lexicon.added_codes)
+    """A `keep` filter without the codes the project added to vocabulary.yml (declared in the lexicon) — except
+    those scored as a vocabulary code (`scored_as`: nonblanching_rash is a rash), which `vocabulary_view` renames."""
+    return lambda e: not (e.entity in ("symptom", "condition", "medication") and e.value in lexicon.added_codes
+                          and e.value not in lexicon.scored_as)
+
+
+def vocabulary_view(lexicon: Lexicon) -> Callable[[Entity], Entity]:
+    """An added code as the vocabulary.yml code a set annotated from vocabulary.yml scores it as."""
+    return lambda e: replace(e, value=lexicon.scored_as[e.value]) \
+        if e.entity == "symptom" and e.value in lexicon.scored_as else e
 
 
 def _read_as(gold: Annotation, found: list[Entity]) -> str:
@@ -107,7 +115,8 @@ def _read_as(gold: Annotation, found: list[Entity]) -> str:
 
 
 def evaluate(interpreter: Interpreter, examples: Sequence[Example],
-             keep: Callable[[Entity], bool] | None = None) -> EvaluationReport:
+             keep: Callable[[Entity], bool] | None = None,
+             view: Callable[[Entity], Entity] | None = None) -> EvaluationReport:
     """Parse every example and compare with its annotations.
 
     `keep` filters what the interpreter found before scoring: a set annotated with vocabulary.yml's
@@ -121,7 +130,7 @@ def evaluate(interpreter: Interpreter, examples: Sequence[Example],
     red_confusion: dict[str, dict[str, int]] = {}
     for example in examples:
         result = interpreter.parse(example.text)
-        found = [e for e in result.entities if keep is None or keep(e)]
+        found = [e if view is None else view(e) for e in result.entities if keep is None or keep(e)]
         predicted = result.intent.name
         predictions.append(predicted)
         if predicted not in labels:

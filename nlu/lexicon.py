@@ -5,7 +5,7 @@ table and checks them against the project vocabulary (`shared/spec/vocabulary.ym
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -55,6 +55,7 @@ class Lexicon:
     generic_questions: tuple[str, ...] = ()  # 吃什么药 / 几度 … in a message about no one in particular
     red_flags: tuple[str, ...] = ()  # symptom codes that are emergencies or may be
     complement_verbs: frozenset[str] = frozenset()  # 睡不平: a 不 after these is "cannot", not a denial
+    scored_as: dict[str, str] = field(default_factory=dict)  # added code -> the vocabulary.yml code it is scored as
 
     @cached_property
     def longest(self) -> int:
@@ -160,6 +161,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         generic_questions=tuple(str(t) for t in negation.get("generic_questions") or []),
         red_flags=tuple(str(c) for c in symptoms.get("red_flags") or []),
         complement_verbs=frozenset(str(v) for v in negation.get("complement_verbs") or []),
+        scored_as={str(k): str(v) for k, v in (symptoms.get("scored_as") or {}).items()},
     )
 
 

@@ -25,7 +25,8 @@ _KEPT_CONTROLS = frozenset("\n\t")
 # Symbols that carry meaning in a medical message (units), kept although they are "So".
 _KEPT_SYMBOLS = frozenset("°℃℉")
 # The one emoji with a meaning here: 🐑 (yáng) is how patients wrote 阳 (positive) in 2022-23.
-_EMOJI_WORDS = {"🐑": "羊"}
+# 👌 / 👍 alone say "yes, OK" (round 5): read as 好.
+_EMOJI_WORDS = {"🐑": "羊", "👌": "好", "👍": "好"}
 
 
 @dataclass(frozen=True)
