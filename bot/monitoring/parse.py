@@ -27,8 +27,10 @@ _BP_HIGH_LOW = re.compile(r"高压[^\d，,。;；]{0,3}(\d{2,3})[^\d]{0,4}?低�
 _BP_SPOKEN = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}([%s]{3,10})" % (_CN, _CN))
 _GLUCOSE = re.compile(
     r"(空腹|饭前|餐前|餐后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|饭后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|睡前|随机)?"
-    r"[^\d，,。;；!！?？]{0,3}?(?:血糖|glu)[^\d，,。;；!！?？]{0,4}?(\d{1,3}(?:\.\d{1,2})?)(?!\d)\s*(mg/dl|mg)?"
+    r"[^\d，,。;；!！?？]{0,3}?(?:血糖|glu)[^\d，,。;；!！?？]{0,4}?(\d{1,3}(?:(?:\.|点)\d{1,2})?)(?!\d)\s*(mg/dl|mg)?"
 )
+# A number that counts time or times, not a value: "血糖高十几年了", "血糖高了两年", "血压高了3次".
+_NOT_A_VALUE = re.compile(r"\s*(?:几|多|来|余)?\s*(?:个)?\s*(?:年|个月|月|天|日|周|星期|礼拜|次|回|小时|钟头|分钟|岁|遍)")
 _GLUCOSE_CONTEXT = {"空腹": "fasting", "饭前": "fasting", "餐前": "fasting", "睡前": "bedtime", "随机": "random"}
 _QUESTION = re.compile(r"[吗呢？?]|多少|正常不|算不算|是不是|怎么办")
 
@@ -66,7 +68,7 @@ def _blood_pressure(text: str) -> list[Found]:
     taken: list[int] = []
     for pattern in (_BP, _BP_HIGH_LOW):
         for m in pattern.finditer(text):
-            if any(abs(m.start() - t) < 3 for t in taken):
+            if any(abs(m.start() - t) < 3 for t in taken) or _NOT_A_VALUE.match(text, m.end(2)):
                 continue
             sbp, dbp = int(m.group(1)), int(m.group(2))
             if sbp < dbp:
@@ -85,7 +87,9 @@ def _blood_pressure(text: str) -> list[Found]:
 def _glucose(text: str) -> list[Found]:
     out = []
     for m in _GLUCOSE.finditer(text):
-        value = float(m.group(2))
+        if _NOT_A_VALUE.match(text, m.end(2)):
+            continue
+        value = float(m.group(2).replace("点", "."))  # "血糖8点6" is 8.6
         if m.group(3):  # mg/dL, as some meters show it
             value = round(value / 18.0, 1)
         prefix = (m.group(1) or "").replace(" ", "")

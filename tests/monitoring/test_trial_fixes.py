@@ -1,0 +1,60 @@
+"""A newcomer's trial of per-person monitoring (issue 15), typed Chinese through the REST channel and the real engine."""
+from __future__ import annotations
+
+import httpx
+
+from bot.runtime import Runtime
+from tests.monitoring.helpers import decision, department_alerts, enrolled, reading_rows, say, texts
+from tests.monitoring.test_people import _saying, by_relation, people, values
+
+
+async def tracker(http: httpx.AsyncClient, sender: str) -> dict:
+    return dict((await http.get(f"/conversations/{sender}/tracker")).json())
+
+
+async def test_her_fathers_red_flag_reading_is_his_not_her_triage(runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """1. A daughter (本人, 52, hypertension) in her own intake types her father's SpO2 of 92."""
+    assert "晕倒" in texts(await say(console, "dau", "我52岁，有高血压，这两天头晕"))
+    await say(console, "dau", "血氧95")  # her own, during her intake
+    replies: list = []
+    alerts = await department_alerts(runtime, _saying(console, "dau", "我爸血氧92", replies))
+    said = texts(replies)
+    # 120 at once, said of her father, with the waiting advice and the 120 button.
+    assert said.startswith("⚠️ 您爸的血氧饱和度 92%"), said
+    assert "120" in said and "等待急救时" in said and "已记入父母的记录：血氧饱和度 92%" in said
+    assert any(b["payload"] == "/call_120" for m in replies for b in m.get("buttons", []))
+    # The decision shown is his: only the reading's rule, his relation and monitoring record.
+    found = decision(replies)
+    rows = by_relation(await people(runtime))
+    assert found is not None and found["level"] == "emergency" and found["rules"] == ["monitoring.spo2.low"]
+    assert found["subject"] == "parent" and found["patient"] == rows["parent"].id
+    # The doctors on duty are alerted, labelled with him (his monitoring record).
+    assert [a.alert.level for a in alerts] == ["emergency"]
+    assert alerts[0].text.startswith(f"【父母，监测记录 #{rows['parent'].id}】我爸血氧92"), alerts[0].text
+    assert await values(runtime, rows["parent"]) == [92.0] and await values(runtime, rows["self"]) == [95.0]
+    # Her own conversation is unchanged: her SpO2, her subject, no triage (the console's queue reads it).
+    state = await tracker(console, "dau")
+    assert state["slots"]["spo2"] == 95.0 and state["slots"]["subject"] == "self"
+    assert state["slots"].get("triage_level") is None and state.get("latest_triage") is None
+    # and her intake goes on: her own answer is taken.
+    assert "120" not in texts(await say(console, "dau", "没有晕倒过"))
+    # Her own SpO2 of 92 is hers: the safety screen answers it for her, in her conversation's triage.
+    replies = await say(console, "dau", "我现在血氧92")
+    found = decision(replies)
+    assert found is not None and found["level"] == "emergency" and "subject" not in found, texts(replies)
+    assert (await tracker(console, "dau"))["latest_triage"]["level"] == "emergency"
+
+
+async def test_a_history_a_duration_or_a_word_is_no_reading(runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """4. A measure's name with a duration, 高/偏高/正常 without a number, or a history: nothing is stored."""
+    for n, text in enumerate(("我血糖高十几年了", "血糖高了两年", "血糖偏高", "血压高好多年了", "血压高了三次",
+                              "体温正常", "心跳快了两天", "血氧一直偏低")):
+        await enrolled(runtime, f"hist{n}")  # followed: a reading would get the short answer
+        replies = await say(console, f"hist{n}", text)
+        assert "已记录" not in texts(replies), (text, texts(replies))
+        assert await reading_rows(runtime) == [], text
+    # A measure's name next to a value is one.
+    await enrolled(runtime, "hist")
+    for text, value in (("血糖8.6", 8.6), ("空腹血糖8.6", 8.6), ("血糖是十点二", 10.2), ("血糖8点6", 8.6)):
+        assert "已记录" in texts(await say(console, "hist", text)), text
+        assert (await reading_rows(runtime))[-1].value == value, text
