@@ -36,6 +36,7 @@ from bot.messages import BotMessage, Button
 from bot.monitoring import MEASURES, Monitoring, Reading, rank, read_readings
 from bot.monitoring.models import MonitoredPatient
 from bot.monitoring.parse import ENTITY_MEASURES, Found
+from bot.monitoring.thresholds import ADULT_YEARS
 from bot.monitoring.people import Person, card_key, member_key, relation_of
 from bot.patients import MedicalCard, mask_name
 
@@ -256,7 +257,8 @@ async def _record(ctx: ActionContext, monitoring: Monitoring, session: AsyncSess
     assessment = await monitoring.record(session, row, readings, now=now)
     who = await who_label(ctx.text, monitoring, row) if several else ""
     ctx.emit(READING_EVENT, {**assessment.to_dict(), "from_text": from_text, "monitored": monitored, "who": who,
-                             "patient": row.id, **({"other": other, "named": named} if other else {})},
+                             "patient": row.id, "age": monitoring.age_years(row),
+                             **({"other": other, "named": named} if other else {})},
              actor="patient")
     # The doctors on duty read whose reading it is: the person's label and monitoring record.
     alert_text = reply(ctx, "alert_person", who=who or await who_label(ctx.text, monitoring, row), patient=row.id,
@@ -383,7 +385,16 @@ def _answer(ctx: ActionContext, monitoring: Monitoring, recorded: dict[str, Any]
     for measure in recorded.get("trends") or ():
         ctx.utter("utter_monitoring_trend", measure=MEASURES[measure].name)
     if not recorded.get("breaches") and not recorded.get("trends"):
-        ctx.utter("utter_monitoring_normal")
+        age = recorded.get("age")
+        high = [r for r in recorded["readings"] if (age is None or age >= ADULT_YEARS)
+                and (limit := monitoring.thresholds.above_normal.get(r["measure"])) is not None and r["value"] >= limit.value]
+        if high:  # 150/95: no alert, but not "safe" either
+            normal = ctx.render("utter_monitoring_normal")[0]
+            values = "/".join(MEASURES[r["measure"]].show(r["value"]) for r in recorded["readings"] if r["measure"] in ("sbp", "dbp"))
+            said = reply(ctx, "bp", values=values)
+            ctx.send(BotMessage(text=reply(ctx, "above_normal", readings=said), buttons=normal.buttons))
+        else:
+            ctx.utter("utter_monitoring_normal")
 
 
 def _retriage(ctx: ActionContext, level: str, reasons: list[str], rules: list[str], other: str | None = None,

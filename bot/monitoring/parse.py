@@ -25,6 +25,10 @@ _BP_WORD = r"(?:血压|bp)"
 _BP = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}(\d{2,3})\s*(?:/|／|\\|-|—|~|～|比|、|,|，|\s|mmhg)\s*(?:低压)?\s*(\d{2,3})" % _CN)
 _BP_HIGH_LOW = re.compile(r"高压[^\d，,。;；]{0,3}(\d{2,3})[^\d]{0,4}?低压[^\d，,。;；]{0,3}(\d{2,3})")
 _BP_SPOKEN = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}([%s]{3,10})" % (_CN, _CN))
+# The systolic (upper) number alone: "高压一百六", "收缩压160", "血压最近有点高 一百五上下" — recorded as
+# the systolic reading only (the lower number was not said).
+_SBP_ONLY = re.compile(r"(?:高压|收缩压|上压)[^\d，,。;；!！?？]{0,3}(\d{2,3})(?!\d|\s*(?:/|／|比|低压|\d))")
+_BP_ABOUT = re.compile(_BP_WORD + r"[^\d，,。;；!！?？]{0,10}?(\d{2,3})\s*(?:上下|左右|多|出头)")
 _GLUCOSE = re.compile(
     r"(空腹|饭前|餐前|餐后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|饭后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|睡前|随机)?"
     r"[^\d，,。;；!！?？]{0,3}?(?:血糖|glu)[^\d，,。;；!！?？]{0,4}?(\d{1,3}(?:(?:\.|点)\d{1,2})?)(?!\d)\s*(mg/dl|mg)?"
@@ -81,6 +85,14 @@ def _blood_pressure(text: str) -> list[Found]:
             pair = _spoken_pair(m.group(1))
             if pair:
                 out += [Found("sbp", pair[0], start=m.start()), Found("dbp", pair[1], start=m.start())]
+    if not out and not _QUESTION.search(text):  # "高压一百六正常吗？" asks
+        for pattern in (_SBP_ONLY, _BP_ABOUT):
+            for m in pattern.finditer(text):
+                sbp = int(m.group(1))
+                if 60 <= sbp <= 260 and not _NOT_A_VALUE.match(text, m.end(1)) and not any(f.start == m.start() for f in out):
+                    out.append(Found("sbp", sbp, start=m.start()))
+            if out:
+                break
     return sorted(out, key=lambda f: f.start)
 
 
@@ -128,7 +140,7 @@ def read_readings(text: str, entities: Iterable[Any], now: dt.datetime | None = 
         seen.add((name, at))
     mapped = numeric_view(normalise(text))
     view = mapped.text.lower()
-    if "血压" in view or "高压" in view or "bp" in view or "血糖" in view or "glu" in view:
+    if any(word in view for word in ("血压", "高压", "收缩压", "上压", "bp", "血糖", "glu")):
         if _QUESTION.search(view) and not re.search(r"\d", view):
             return found
         for extra in (*_blood_pressure(view), *_glucose(view)):

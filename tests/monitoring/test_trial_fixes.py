@@ -58,3 +58,24 @@ async def test_a_history_a_duration_or_a_word_is_no_reading(runtime: Runtime, co
     for text, value in (("血糖8.6", 8.6), ("空腹血糖8.6", 8.6), ("血糖是十点二", 10.2), ("血糖8点6", 8.6)):
         assert "已记录" in texts(await say(console, "hist", text)), text
         assert (await reading_rows(runtime))[-1].value == value, text
+
+
+async def test_stage_one_blood_pressure_is_above_normal_not_safe(runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """5. 150/95 is no alert, and not "safe": above the normal range, recheck, the family doctor; a systolic alone is read."""
+    await enrolled(runtime, "bp1", {"subject": "parent"})  # her father is followed
+    replies: list = []
+    alerts = await department_alerts(runtime, _saying(console, "bp1", "我爸血压一百五九十五", replies))
+    said = texts(replies)
+    assert "血压 150/95 mmHg，高于正常范围" in said and "140/90" in said and "家庭医生" in said, said
+    assert "安全范围" not in said and decision(replies) is None and alerts == []
+    # The systolic alone, approximate or named: recorded as the systolic reading.
+    for sender, text, value in (("bp2", "血压最近有点高 一百五上下", 150.0), ("bp3", "高压一百六", 160.0)):
+        await enrolled(runtime, sender)
+        said = texts(await say(console, sender, text))
+        assert f"收缩压（高压） {value:.0f}mmHg" in said and "高于正常范围" in said, said
+    assert sorted((r.measure, r.value) for r in await reading_rows(runtime)) == [
+        ("dbp", 95.0), ("sbp", 150.0), ("sbp", 150.0), ("sbp", 160.0)]
+    # A normal one is still "safe"; the alert thresholds are unchanged (185/115: urgent).
+    await enrolled(runtime, "bp4")
+    assert "安全范围" in texts(await say(console, "bp4", "血压128/78"))
+    assert decision(await say(console, "bp4", "血压185/115"))["level"] == "urgent"
