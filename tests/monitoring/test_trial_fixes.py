@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import httpx
 
+from bot.monitoring import Monitoring
 from bot.runtime import Runtime
 from tests.monitoring.helpers import decision, department_alerts, enrolled, reading_rows, say, texts
+from tests.console.helpers import on_duty
+from tests.monitoring.test_console import sign_in
 from tests.monitoring.test_people import _saying, by_relation, people, values
 
 
@@ -44,6 +47,20 @@ async def test_her_fathers_red_flag_reading_is_his_not_her_triage(runtime: Runti
     assert found is not None and found["level"] == "emergency" and "subject" not in found, texts(replies)
     assert (await tracker(console, "dau"))["latest_triage"]["level"] == "emergency"
 
+    # 7. The console: her age from her intake (no card); her father, never enrolled, is 未加入随访 with his alert.
+    await on_duty(runtime, "dr.dau", sorted({r.department for r in rows.values()}))
+    await sign_in(console, "dr.dau")
+    listing = (await console.get("/console/monitoring/patients")).text
+    father_row = listing.split(f'data-patient="{rows["parent"].id}"')[1].split("</tr>")[0]
+    assert "未加入随访" in father_row and "已停止" not in father_row, father_row
+    page = (await console.get(f"/console/monitoring/patients/{rows['parent'].id}")).text
+    assert "未加入随访" in page and "最近警报" in page and "血氧饱和度 92%" in page and "—（—）" not in page
+    assert "父母 · 未绑定就诊卡 · 不详" in page  # his age was never told
+    page = (await console.get(f"/console/monitoring/patients/{rows['self'].id}")).text
+    assert "本人 · 未绑定就诊卡 · 52岁" in page
+    api = (await console.get(f"/api/console/monitoring/patients/{rows['parent'].id}")).json()
+    assert api["status"] == "未加入随访"
+
 
 async def test_a_history_a_duration_or_a_word_is_no_reading(runtime: Runtime, console: httpx.AsyncClient) -> None:
     """4. A measure's name with a duration, 高/偏高/正常 without a number, or a history: nothing is stored."""
@@ -79,3 +96,30 @@ async def test_stage_one_blood_pressure_is_above_normal_not_safe(runtime: Runtim
     await enrolled(runtime, "bp4")
     assert "安全范围" in texts(await say(console, "bp4", "血压128/78"))
     assert decision(await say(console, "bp4", "血压185/115"))["level"] == "urgent"
+
+
+async def test_a_three_year_olds_breathing_is_checked_against_a_childs_limits(
+        runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """3. A child of 3 breathing 30 a minute is within the 1–5 years band (≥ 40, triage criteria); 42 is not."""
+    await enrolled(runtime, "kid", {"subject": "child", "age": 3})  # followed after a consult outcome
+    await say(console, "kid", '/inform{"subject": "child", "age": 3}')  # the conversation is about the child, 3
+    replies = await say(console, "kid", "呼吸30次")
+    assert "已记" in texts(replies) and "安全范围" in texts(replies) and decision(replies) is None, texts(replies)
+    replies = await say(console, "kid", "呼吸42次")
+    found = decision(replies)
+    assert found is not None and found["level"] == "emergency", texts(replies)
+    [row] = await people(runtime)
+    alerts = await runtime.services.get(Monitoring).alerts(row.id)
+    assert [a.reason for a in alerts] == ["呼吸频率 42次/分，高于或等于警戒值 40次/分"]
+    # The doctors' page shows the child's limits: 40, not the adult 30; no adult-only low limit (NEWS2).
+    await on_duty(runtime, "dr.kid", [row.department])
+    await sign_in(console, "dr.kid")
+    limits = (await console.get(f"/api/console/monitoring/patients/{row.id}")).json()["limits"]
+    rr = [(lim["side"], lim["value"]) for lim in limits if lim["measure"] == "respiratory_rate"]
+    assert rr == [("high", 40.0)], rr
+    assert not any(lim["measure"] in ("heart_rate", "sbp", "dbp") for lim in limits)
+    assert "3岁" in (await console.get(f"/console/monitoring/patients/{row.id}")).text
+    # An adult (age unknown, or 30) keeps the adult limit of 30.
+    await enrolled(runtime, "adult", {"subject": "self", "age": 30})
+    await say(console, "adult", '/inform{"subject": "self", "age": 30}')
+    assert decision(await say(console, "adult", "呼吸30次"))["level"] == "emergency"
