@@ -15,6 +15,7 @@ Two interceptors around the safety screen (10):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -349,10 +350,37 @@ async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
         template = ctx.render("utter_monitoring_whose")[0]
         ctx.send(BotMessage(text=template.text, buttons=tuple(buttons)))
         return True
-    if not recorded.get("monitored") and not recorded.get("other") \
+    if not recorded.get("monitored") and not recorded.get("other") and rank(recorded.get("level")) >= rank("consult") \
             and any(r["measure"] in ENTITY_MEASURES for r in recorded["readings"]):
-        return False  # someone not followed yet reporting a temperature or SpO2: the intake asks the rest
+        return False  # someone not followed yet with a temperature or SpO2 past a limit ("体温39度"): the intake asks the rest
+    # Otherwise a reading told with no complaint ("我今天早上血氧96") is kept with the short answer, not an intake.
     _answer(ctx, monitoring, recorded)
+    return True
+
+
+@interceptor("monitoring_no_complaint", priority=13)
+async def monitoring_no_complaint(ctx: ActionContext, monitoring: Monitoring) -> bool:
+    """"我没有不舒服 只是想记一下血氧" in an intake that no symptom was told to (a reading opened it): the
+    intake ends politely, the reading is kept. An intake about a symptom is never ended this way."""
+    text = _typed(ctx)
+    if not text or (ctx.state.handoff or {}).get("status") == ACTIVE:
+        return False
+    if not ctx.state.stack and not any(ctx.slot(m) is not None for m in ENTITY_MEASURES):
+        return False  # no intake, and no reading told here: nothing to answer
+    if any(v is True for v in (ctx.slot("symptoms") or {}).values()) or ctx.state.latest_triage:
+        return False
+    if any(e.entity in ("symptom", "condition") and not e.negated for e in (ctx.parse.entities if ctx.parse else ())):
+        return False
+    if not re.search(reply(ctx, "no_complaint_pattern"), text):
+        return False
+    limits = monitoring.thresholds.for_patient({}, ctx.slot("age") if isinstance(ctx.slot("age"), int | float) else None)
+    if any(isinstance(v := ctx.slot(m), int | float) and (b := monitoring.thresholds.check(m, float(v), limits)) is not None
+           and rank(b.level) >= rank("consult") for m in ENTITY_MEASURES):
+        return False  # a reading past a limit (体温39度) is a complaint in itself: the intake goes on
+    said = "no_complaint_end" if ctx.state.stack else "no_complaint_ok"
+    ctx.end_flows("no_complaint")
+    normal = ctx.render("utter_monitoring_normal")[0]
+    ctx.send(BotMessage(text=reply(ctx, said), buttons=normal.buttons))
     return True
 
 

@@ -123,3 +123,21 @@ async def test_a_three_year_olds_breathing_is_checked_against_a_childs_limits(
     await enrolled(runtime, "adult", {"subject": "self", "age": 30})
     await say(console, "adult", '/inform{"subject": "self", "age": 30}')
     assert decision(await say(console, "adult", "呼吸30次"))["level"] == "emergency"
+
+
+async def test_a_reading_with_no_complaint_is_kept_without_an_intake(runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """6. A first reading typed with no complaint: recorded, a short answer with the red flags; no intake."""
+    said = texts(await say(console, "p6", "我今天早上血氧96"))
+    assert "已记录" in said and "血氧饱和度 96%" in said and "120" in said and "不舒服" not in said, said
+    said = texts(await say(console, "p6", "我没有不舒服啦 只是想记一下血氧"))
+    assert "读数已经记下" in said and "哪里不舒服" not in said, said
+    said = texts(await say(console, "p6", "我都说了没不舒服"))
+    assert "读数已经记下" in said and "没看懂" not in said, said
+    assert [(r.measure, r.value) for r in await reading_rows(runtime)] == [("spo2", 96.0)]
+    # An intake a reading opened ends politely when the patient says there is no complaint.
+    assert "已记录" not in texts(await say(console, "p7", "体温39度"))  # past a limit: the intake asks
+    said = texts(await say(console, "p7", "我没有不舒服啦 只是想记一下"))
+    assert "读数已经记下" not in said  # a fever of 39 is a complaint in itself: the intake goes on
+    # An intake about a symptom is never ended this way.
+    assert "120" not in texts(await say(console, "p9", "我肚子疼一天了"))
+    assert "读数已经记下" not in texts(await say(console, "p9", "只是想记一下"))
