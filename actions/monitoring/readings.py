@@ -51,6 +51,10 @@ STOPPED_EVENT = "monitoring_stopped"
 WHOSE_INTENT = "monitoring_whose"  # the answer to "whose readings are these?" (a button, or words: button_reader)
 PENDING_SLOT = "monitoring_pending"  # readings waiting for that answer: {"readings": [...], "people": [...]}
 WHOSE_SLOT = "monitoring_whose"  # the button's number
+# Readings told before anyone is known to be their owner, in a message the intake takes up ("阮囝三岁…三十七度八":
+# the intake asks 谁不舒服？): kept here, recorded for whom the answer names — never for a 本人 made up meanwhile.
+# Kept in the declared slot `monitoring_pending` (flows/monitoring.yml) with `"held": true` and no people.
+HELD_SLOT = PENDING_SLOT
 OTHER_TRIAGE_EVENT = "monitoring_other_triage"  # a threshold of someone else's reading: not the conversation's triage
 # The waiting advice given with a red flag in someone else's reading (flows/responses/*/triage.yml).
 ADVICE = {"spo2": "breathing", "respiratory_rate": "breathing"}
@@ -153,8 +157,10 @@ async def _whose(ctx: ActionContext, monitoring: Monitoring, session: AsyncSessi
     # The person the conversation is about (its last intake's subject; none after 重新开始).
     current = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject))[:1] if subject else []
     followed = await monitoring.followed(session, ctx.conversation_id)
-    if not from_text and current:
-        return current  # a flow's answer is about whom the flow is about
+    if current and (not from_text or relation_of(subject) == "child" or ctx.state.stack):
+        # A flow's answer is about whom the flow is about; so is a reading while a child's conversation or an
+        # intake runs ("三十七度八" from the parent of a sick child is the child's).
+        return current
     people = [Person(r.patient_key, r.relation, r.card_id) for r in followed]
     people += [p for p in current if p.key not in {q.key for q in people}]
     return people or (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, None))[:1]
@@ -191,10 +197,23 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
                 and isinstance(value, int | float) and not isinstance(value, bool) and MEASURES[name].plausible(float(value)):
             found.append(Found(name, float(value)))
             covered.add(name)
+    if _held(ctx) and ctx.slot("subject") is not None:
+        await _release_held(ctx, monitoring, now)
     if not found:
         return False
     session = await ctx.transaction()
     said = _said_subjects(ctx) if from_text else []
+    if from_text and not said and ctx.slot("subject") is None and not _urgent_vital(monitoring, found) \
+            and (not _only_readings(ctx) or _past_limit(monitoring, found, ctx.slot("age"))):
+        # Nobody known yet, and the intake takes the message up (it asks whose): held until the answer.
+        for f in found:
+            if f.measure in ENTITY_MEASURES:
+                ctx.note_fact(f.measure, f.value)
+        held = list(_held(ctx))
+        ctx.set_slot(HELD_SLOT, {"held": True, "people": [], "readings": held + [_stored(Reading(f.measure, f.value, "typed", taken_at=f.taken_at,
+                                                                           context=f.context)) for f in found]})
+        ctx.emit(READING_EVENT, {"held": True, "from_text": True, "readings": [], "breaches": []}, actor="patient")
+        return False
     other = _someone_else(ctx, said)
     if other:
         # Another person's reading: the slots the engine filled from it are put back as they were, so the
@@ -245,6 +264,39 @@ def _other_emergency(ctx: ActionContext, assessment: Any, named: str) -> None:
         ctx.utter(f"utter_emergency_wait_{advice}")
 
 
+def _held(ctx: ActionContext) -> list[dict[str, Any]]:
+    held = ctx.slot(HELD_SLOT)
+    return list(held.get("readings") or ()) if isinstance(held, dict) and held.get("held") else []
+
+
+def _past_limit(monitoring: Monitoring, found: list[Found], age: Any) -> bool:
+    years = float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
+    limits = monitoring.thresholds.for_patient({}, years)
+    return any((b := monitoring.thresholds.check(f.measure, f.value, limits)) is not None and rank(b.level) >= rank("consult")
+               for f in found)
+
+
+async def _release_held(ctx: ActionContext, monitoring: Monitoring, now: dt.datetime) -> None:
+    """The conversation now says whom it is about (孩子): the readings held for that answer join their series."""
+    readings = [_loaded(r) for r in _held(ctx)]
+    ctx.set_slot(HELD_SLOT, None)
+    if not readings:
+        return
+    session = await ctx.transaction()
+    person = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, ctx.slot("subject")))[0]
+    row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=person)
+    assessment = await monitoring.record(session, row, readings, now=now)
+    ctx.emit(READING_EVENT, {**assessment.to_dict(), "from_text": False, "held_for": person.relation,
+                             "patient": row.id}, actor="patient")
+    text = reply(ctx, "alert_person", who=await who_label(ctx.text, monitoring, row), patient=row.id, text="")
+    ctx.after_commit(lambda: monitoring.alert(assessment, text))
+
+
+def _loaded(r: dict[str, Any]) -> Reading:
+    return Reading(r["measure"], float(r["value"]), r["source"], context=r.get("context") or "",
+                   taken_at=dt.datetime.fromisoformat(r["taken_at"]) if r.get("taken_at") else None)
+
+
 def _stored(r: Reading) -> dict[str, Any]:
     return {"measure": r.measure, "value": r.value, "source": r.source, "context": r.context,
             "taken_at": r.taken_at.isoformat() if r.taken_at else None}
@@ -287,9 +339,7 @@ async def monitoring_whose(ctx: ActionContext, monitoring: Monitoring) -> bool:
     ctx.set_slot(PENDING_SLOT, None)
     session = await ctx.transaction()
     person = await _person_of(session, ctx.conversation_id, pending["people"][chosen])
-    readings = [Reading(r["measure"], float(r["value"]), r["source"], context=r.get("context") or "",
-                        taken_at=dt.datetime.fromisoformat(r["taken_at"]) if r.get("taken_at") else None)
-                for r in pending["readings"]]
+    readings = [_loaded(r) for r in pending["readings"]]
     row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=person)
     await _record(ctx, monitoring, session, row, readings, utcnow(), True, ctx.text("monitoring_whose_alert"), said_whose=True)
     recorded = next(e.data for e in reversed(ctx.events) if e.type == READING_EVENT)

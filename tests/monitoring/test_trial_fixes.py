@@ -141,3 +141,17 @@ async def test_a_reading_with_no_complaint_is_kept_without_an_intake(runtime: Ru
     # An intake about a symptom is never ended this way.
     assert "120" not in texts(await say(console, "p9", "我肚子疼一天了"))
     assert "读数已经记下" not in texts(await say(console, "p9", "只是想记一下"))
+
+
+async def test_a_childs_readings_told_before_whose_are_the_childs(runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """2. "阮囝三岁…三十七度八" (Minnan: my child), then 孩子 to "whose?": the 37.8 and later readings are the child's."""
+    replies = await say(console, "mn", "阮囝三岁，昨晚开始发烧，三十七度八")
+    assert await reading_rows(runtime) == []  # nobody known yet: held, no 本人 made up
+    assert "谁" in texts(replies)
+    await say(console, "mn", "孩子")  # the answer to 请问是谁不舒服？
+    await say(console, "mn", "血氧97")  # unlabelled, in the child's intake: the child's
+    rows = await people(runtime)
+    assert [r.relation for r in rows] == ["child"], [(r.relation, r.id) for r in rows]
+    assert await values(runtime, rows[0], "temperature") == [37.8] and await values(runtime, rows[0]) == [97.0]
+    age = Monitoring.age_years(rows[0])
+    assert age is not None and 2.9 < age < 3.1  # the child's limits apply (test above)
