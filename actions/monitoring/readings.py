@@ -204,7 +204,9 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
     session = await ctx.transaction()
     said = _said_subjects(ctx) if from_text else []
     if from_text and not said and ctx.slot("subject") is None and not _urgent_vital(monitoring, found) \
-            and (not _only_readings(ctx) or _past_limit(monitoring, found, ctx.slot("age"))):
+            and (not _only_readings(ctx) or _past_limit(monitoring, [f for f in found if f.measure in ENTITY_MEASURES],
+                                                        ctx.slot("age"))) \
+            and not await monitoring.followed(session, ctx.conversation_id):
         # Nobody known yet, and the intake takes the message up (it asks whose): held until the answer.
         for f in found:
             if f.measure in ENTITY_MEASURES:
@@ -387,8 +389,8 @@ def _when(taken_at: str | None, now: dt.datetime, zone: ZoneInfo) -> str:
 
 @interceptor("monitoring_reply", priority=12)
 async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
-    recorded = next((e.data for e in ctx.events if e.type == READING_EVENT), None)
-    if recorded is None or not recorded.get("from_text") or not _only_readings(ctx):
+    recorded = next((e.data for e in ctx.events if e.type == READING_EVENT and not e.data.get("held_for")), None)
+    if recorded is None or not recorded.get("from_text") or recorded.get("held") or not _only_readings(ctx):
         return False
     if recorded.get("pending"):
         pending = ctx.slot(PENDING_SLOT) or {}
