@@ -15,23 +15,29 @@ Two interceptors around the safety screen (10):
 from __future__ import annotations
 
 import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from typing import Any, Callable
 
+import yaml
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events as ev
 from bot.action_api import ActionContext, interceptor
 from bot.consultations.lifecycle import ACTIVE
 from bot.crypto import DecryptionError
-from bot.db import utcnow
+from bot.db import EventRow, utcnow
 from bot.engine import parse_payload
 from bot.jobs import Jobs
 from bot.messages import BotMessage, Button
 from bot.monitoring import MEASURES, Monitoring, Reading, rank, read_readings
 from bot.monitoring.models import MonitoredPatient
 from bot.monitoring.parse import ENTITY_MEASURES, Found
+from bot.monitoring.thresholds import ADULT_YEARS
 from bot.monitoring.people import Person, card_key, member_key, relation_of
 from bot.patients import MedicalCard, mask_name
 
@@ -45,6 +51,26 @@ STOPPED_EVENT = "monitoring_stopped"
 WHOSE_INTENT = "monitoring_whose"  # the answer to "whose readings are these?" (a button, or words: button_reader)
 PENDING_SLOT = "monitoring_pending"  # readings waiting for that answer: {"readings": [...], "people": [...]}
 WHOSE_SLOT = "monitoring_whose"  # the button's number
+# Readings told before anyone is known to be their owner, in a message the intake takes up ("阮囝三岁…三十七度八":
+# the intake asks 谁不舒服？): kept here, recorded for whom the answer names — never for a 本人 made up meanwhile.
+# Kept in the declared slot `monitoring_pending` (flows/monitoring.yml) with `"held": true` and no people.
+HELD_SLOT = PENDING_SLOT
+OTHER_TRIAGE_EVENT = "monitoring_other_triage"  # a threshold of someone else's reading: not the conversation's triage
+# The waiting advice given with a red flag in someone else's reading (flows/responses/*/triage.yml).
+ADVICE = {"spo2": "breathing", "respiratory_rate": "breathing"}
+REPLIES_FILE = Path(__file__).resolve().parents[2] / "bot" / "monitoring" / "replies.yml"
+_ME = ("我", "俺", "阮", "咱")
+
+
+@lru_cache(maxsize=1)
+def _replies() -> dict[str, dict[str, str]]:
+    return dict(yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8")) or {})
+
+
+def reply(ctx: ActionContext, key: str, **variables: Any) -> str:
+    """A text of bot/monitoring/replies.yml in the conversation's language."""
+    texts = _replies()
+    return str((texts.get(ctx.state.language) or texts["zh"])[key]).format(**variables)
 
 
 def job_key_prefix(conversation_id: str) -> str:
@@ -70,6 +96,45 @@ def _said_subjects(ctx: ActionContext) -> list[str]:
                               if e.entity == "subject" and not e.negated))
 
 
+def _someone_else(ctx: ActionContext, said: list[str]) -> bool:
+    """The message names only people other than the one the conversation is about ("我爸血氧92" said by a
+    daughter whose own intake runs): the reading is theirs, and must not change her slots or her triage."""
+    subject = ctx.slot("subject")
+    return bool(said) and subject is not None and relation_of(subject) not in {relation_of(s) for s in said}
+
+
+def _named(ctx: ActionContext, said: list[str]) -> str:
+    """The person as the message named them, said back: 我爸 → 您爸, 孩子 → 您孩子."""
+    entity = next((e for e in (ctx.parse.entities if ctx.parse else ()) if e.entity == "subject" and not e.negated
+                   and str(e.value) in said), None)
+    word = entity.text.strip() if entity is not None else ""
+    you = reply(ctx, "you")
+    if not word:
+        return you + ctx.text(f"card_relation_{relation_of(said[0] if said else None)}")
+    if ctx.state.language != "zh":
+        return word
+    return you + (word[1:] if word.startswith(_ME) else word)
+
+
+async def _slots_before(session: AsyncSession, conversation_id: str, names: set[str]) -> dict[str, Any]:
+    """What these slots were before this turn (its events are not stored yet): the newest value of each in
+    the conversation's stored events since the last 重新开始; absent, None."""
+    found: dict[str, Any] = {}
+    rows = await session.stream(select(EventRow.type, EventRow.data).where(
+        EventRow.conversation_id == conversation_id, EventRow.type.in_((ev.SLOT, ev.RESTARTED)))
+        .order_by(EventRow.seq.desc()).execution_options(yield_per=200))
+    async for type_, data in rows:
+        if type_ == ev.RESTARTED:
+            break
+        name = (data or {}).get("name")
+        if name in names and name not in found:
+            found[name] = data.get("value")
+            if len(found) == len(names):
+                break
+    await rows.close()
+    return {n: found.get(n) for n in names}
+
+
 def _only_readings(ctx: ActionContext) -> bool:
     """A message the short answer takes: no live doctor, no flow question pending, no illness described."""
     if (ctx.state.handoff or {}).get("status") == ACTIVE or (ctx.state.stack and ctx.state.stack[-1].waiting_for):
@@ -92,8 +157,10 @@ async def _whose(ctx: ActionContext, monitoring: Monitoring, session: AsyncSessi
     # The person the conversation is about (its last intake's subject; none after 重新开始).
     current = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject))[:1] if subject else []
     followed = await monitoring.followed(session, ctx.conversation_id)
-    if not from_text and current:
-        return current  # a flow's answer is about whom the flow is about
+    if current and (not from_text or relation_of(subject) == "child" or ctx.state.stack):
+        # A flow's answer is about whom the flow is about; so is a reading while a child's conversation or an
+        # intake runs ("三十七度八" from the parent of a sick child is the child's).
+        return current
     people = [Person(r.patient_key, r.relation, r.card_id) for r in followed]
     people += [p for p in current if p.key not in {q.key for q in people}]
     return people or (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, None))[:1]
@@ -130,16 +197,41 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
                 and isinstance(value, int | float) and not isinstance(value, bool) and MEASURES[name].plausible(float(value)):
             found.append(Found(name, float(value)))
             covered.add(name)
+    if _held(ctx) and ctx.slot("subject") is not None:
+        await _release_held(ctx, monitoring, now)
     if not found:
         return False
-    for f in sorted(found, key=lambda f: f.taken_at or now):
-        if from_text and f.measure in ENTITY_MEASURES:
-            ctx.note_fact(f.measure, f.value)  # the newest reading is what the safety screen judges
+    session = await ctx.transaction()
+    said = _said_subjects(ctx) if from_text else []
+    if from_text and not said and ctx.slot("subject") is None and not _urgent_vital(monitoring, found) \
+            and (not _only_readings(ctx) or _past_limit(monitoring, [f for f in found if f.measure in ENTITY_MEASURES],
+                                                        ctx.slot("age"))) \
+            and not await monitoring.followed(session, ctx.conversation_id):
+        # Nobody known yet, and the intake takes the message up (it asks whose): held until the answer.
+        for f in found:
+            if f.measure in ENTITY_MEASURES:
+                ctx.note_fact(f.measure, f.value)
+        held = list(_held(ctx))
+        ctx.set_slot(HELD_SLOT, {"held": True, "people": [], "readings": held + [_stored(Reading(f.measure, f.value, "typed", taken_at=f.taken_at,
+                                                                           context=f.context)) for f in found]})
+        ctx.emit(READING_EVENT, {"held": True, "from_text": True, "readings": [], "breaches": []}, actor="patient")
+        return False
+    other = _someone_else(ctx, said)
+    if other:
+        # Another person's reading: the slots the engine filled from it are put back as they were, so the
+        # safety screen judges the speaker on her own values; a red flag in it is answered below, for them.
+        filled = {e.data.get("name") for e in ctx.events if e.type == ev.SLOT and e.actor == "patient"}
+        vitals = {str(n) for n in filled if n in ENTITY_MEASURES}
+        for name, value in (await _slots_before(session, ctx.conversation_id, vitals)).items() if vitals else ():
+            ctx.set_slot(name, value)
+    else:
+        for f in sorted(found, key=lambda f: f.taken_at or now):
+            if from_text and f.measure in ENTITY_MEASURES:
+                ctx.note_fact(f.measure, f.value)  # the newest reading is what the safety screen judges
     source = "followup" if ctx.state.active_flow in FOLLOWUP_FLOWS else "typed"
     readings = [Reading(f.measure, f.value, source, taken_at=f.taken_at, context=f.context) for f in found]
-    session = await ctx.transaction()
     people = await _whose(ctx, monitoring, session, from_text)
-    if len(people) > 1 and from_text and _only_readings(ctx) and not _urgent_vital(monitoring, found):
+    if len(people) > 1 and from_text and _only_readings(ctx) and not (_urgent_vital(monitoring, found) or other):
         # Several people are followed from this account and the message does not say whose: ask (monitoring_reply).
         ctx.set_slot(PENDING_SLOT, {"readings": [_stored(r) for r in readings],
                                     # no key in the log: a card's key is a hash of the ID number
@@ -147,11 +239,64 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
         ctx.emit(READING_EVENT, {"pending": True, "from_text": True, "readings": [], "breaches": []}, actor="patient")
         return False
     if len(people) > 1:  # an urgent vital sign, or a flow's answer: the person the conversation is about, else the first
-        relation = relation_of(ctx.slot("subject"))
+        relation = relation_of(said[0] if other else ctx.slot("subject"))
         people = [next((p for p in people if p.relation == relation), people[0])]
     row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=people[0])
-    await _record(ctx, monitoring, session, row, readings, now, from_text, text or "")
+    named = _named(ctx, said) if other else ""
+    assessment = await _record(ctx, monitoring, session, row, readings, now, from_text, text or "",
+                               other=people[0].relation if other else None, named=named)
+    if other and assessment.level == "emergency":
+        _other_emergency(ctx, assessment, named)
+        _answer(ctx, monitoring, next(e.data for e in reversed(ctx.events) if e.type == READING_EVENT))
+        return (ctx.state.handoff or {}).get("status") != ACTIVE  # in a live session the relay carries it on
     return False
+
+
+def _other_emergency(ctx: ActionContext, assessment: Any, named: str) -> None:
+    """120 at once for someone else's red-flag reading, said of them ("您爸的血氧饱和度 92%…"); the
+    conversation's own triage and slots stay the speaker's."""
+    emergency = [b for b in assessment.breaches if b.level == "emergency"]
+    readings = "，".join(f"{MEASURES[b.measure].name} {MEASURES[b.measure].show(b.value)}{MEASURES[b.measure].unit}"
+                        for b in emergency)
+    reasons = "；".join(b.reason().split("，", 1)[-1] for b in emergency)
+    call = ctx.render("utter_emergency_call")[0]
+    ctx.send(BotMessage(text=reply(ctx, "other_emergency", who=named, readings=readings, reasons=reasons),
+                        buttons=call.buttons))
+    for advice in dict.fromkeys(ADVICE.get(b.measure, "general") for b in emergency):
+        ctx.utter(f"utter_emergency_wait_{advice}")
+
+
+def _held(ctx: ActionContext) -> list[dict[str, Any]]:
+    held = ctx.slot(HELD_SLOT)
+    return list(held.get("readings") or ()) if isinstance(held, dict) and held.get("held") else []
+
+
+def _past_limit(monitoring: Monitoring, found: list[Found], age: Any) -> bool:
+    years = float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
+    limits = monitoring.thresholds.for_patient({}, years)
+    return any((b := monitoring.thresholds.check(f.measure, f.value, limits)) is not None and rank(b.level) >= rank("consult")
+               for f in found)
+
+
+async def _release_held(ctx: ActionContext, monitoring: Monitoring, now: dt.datetime) -> None:
+    """The conversation now says whom it is about (孩子): the readings held for that answer join their series."""
+    readings = [_loaded(r) for r in _held(ctx)]
+    ctx.set_slot(HELD_SLOT, None)
+    if not readings:
+        return
+    session = await ctx.transaction()
+    person = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, ctx.slot("subject")))[0]
+    row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=person)
+    assessment = await monitoring.record(session, row, readings, now=now)
+    ctx.emit(READING_EVENT, {**assessment.to_dict(), "from_text": False, "held_for": person.relation,
+                             "patient": row.id}, actor="patient")
+    text = reply(ctx, "alert_person", who=await who_label(ctx.text, monitoring, row), patient=row.id, text="")
+    ctx.after_commit(lambda: monitoring.alert(assessment, text))
+
+
+def _loaded(r: dict[str, Any]) -> Reading:
+    return Reading(r["measure"], float(r["value"]), r["source"], context=r.get("context") or "",
+                   taken_at=dt.datetime.fromisoformat(r["taken_at"]) if r.get("taken_at") else None)
 
 
 def _stored(r: Reading) -> dict[str, Any]:
@@ -161,20 +306,26 @@ def _stored(r: Reading) -> dict[str, Any]:
 
 async def _record(ctx: ActionContext, monitoring: Monitoring, session: AsyncSession, row: MonitoredPatient,
                   readings: list[Reading], now: dt.datetime, from_text: bool, message_text: str,
-                  said_whose: bool = False) -> None:
+                  said_whose: bool = False, other: str | None = None, named: str = "") -> Any:
     monitored = bool(row.enrolled or row.latest)
-    several = len(await monitoring.followed(session, ctx.conversation_id)) > 1 or said_whose
+    several = len(await monitoring.followed(session, ctx.conversation_id)) > 1 or said_whose or other is not None
     assessment = await monitoring.record(session, row, readings, now=now)
     who = await who_label(ctx.text, monitoring, row) if several else ""
     ctx.emit(READING_EVENT, {**assessment.to_dict(), "from_text": from_text, "monitored": monitored, "who": who,
-                             "patient": row.id}, actor="patient")
+                             "patient": row.id, "age": monitoring.age_years(row),
+                             **({"other": other, "named": named} if other else {})},
+             actor="patient")
+    # The doctors on duty read whose reading it is: the person's label and monitoring record.
+    alert_text = reply(ctx, "alert_person", who=who or await who_label(ctx.text, monitoring, row), patient=row.id,
+                       text=message_text)
 
     async def tell_doctors() -> None:
-        # The safety screen has alerted the department already when it answered a red flag.
-        if not any(e.type == RED_FLAG_EVENT for e in ctx.events):
-            await monitoring.alert(assessment, message_text)
+        # The safety screen has alerted the department already when it answered a red flag (of the speaker's).
+        if other is not None or not any(e.type == RED_FLAG_EVENT for e in ctx.events):
+            await monitoring.alert(assessment, alert_text)
 
     ctx.after_commit(tell_doctors)
+    return assessment
 
 
 @interceptor("monitoring_whose", priority=7)
@@ -190,9 +341,7 @@ async def monitoring_whose(ctx: ActionContext, monitoring: Monitoring) -> bool:
     ctx.set_slot(PENDING_SLOT, None)
     session = await ctx.transaction()
     person = await _person_of(session, ctx.conversation_id, pending["people"][chosen])
-    readings = [Reading(r["measure"], float(r["value"]), r["source"], context=r.get("context") or "",
-                        taken_at=dt.datetime.fromisoformat(r["taken_at"]) if r.get("taken_at") else None)
-                for r in pending["readings"]]
+    readings = [_loaded(r) for r in pending["readings"]]
     row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=person)
     await _record(ctx, monitoring, session, row, readings, utcnow(), True, ctx.text("monitoring_whose_alert"), said_whose=True)
     recorded = next(e.data for e in reversed(ctx.events) if e.type == READING_EVENT)
@@ -240,8 +389,8 @@ def _when(taken_at: str | None, now: dt.datetime, zone: ZoneInfo) -> str:
 
 @interceptor("monitoring_reply", priority=12)
 async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
-    recorded = next((e.data for e in ctx.events if e.type == READING_EVENT), None)
-    if recorded is None or not recorded.get("from_text") or not _only_readings(ctx):
+    recorded = next((e.data for e in ctx.events if e.type == READING_EVENT and not e.data.get("held_for")), None)
+    if recorded is None or not recorded.get("from_text") or recorded.get("held") or not _only_readings(ctx):
         return False
     if recorded.get("pending"):
         pending = ctx.slot(PENDING_SLOT) or {}
@@ -253,9 +402,37 @@ async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
         template = ctx.render("utter_monitoring_whose")[0]
         ctx.send(BotMessage(text=template.text, buttons=tuple(buttons)))
         return True
-    if not recorded.get("monitored") and any(r["measure"] in ENTITY_MEASURES for r in recorded["readings"]):
-        return False  # someone not followed yet reporting a temperature or SpO2: the intake asks the rest
+    if not recorded.get("monitored") and not recorded.get("other") and rank(recorded.get("level")) >= rank("consult") \
+            and any(r["measure"] in ENTITY_MEASURES for r in recorded["readings"]):
+        return False  # someone not followed yet with a temperature or SpO2 past a limit ("体温39度"): the intake asks the rest
+    # Otherwise a reading told with no complaint ("我今天早上血氧96") is kept with the short answer, not an intake.
     _answer(ctx, monitoring, recorded)
+    return True
+
+
+@interceptor("monitoring_no_complaint", priority=13)
+async def monitoring_no_complaint(ctx: ActionContext, monitoring: Monitoring) -> bool:
+    """"我没有不舒服 只是想记一下血氧" in an intake that no symptom was told to (a reading opened it): the
+    intake ends politely, the reading is kept. An intake about a symptom is never ended this way."""
+    text = _typed(ctx)
+    if not text or (ctx.state.handoff or {}).get("status") == ACTIVE:
+        return False
+    if not ctx.state.stack and not any(ctx.slot(m) is not None for m in ENTITY_MEASURES):
+        return False  # no intake, and no reading told here: nothing to answer
+    if any(v is True for v in (ctx.slot("symptoms") or {}).values()) or ctx.state.latest_triage:
+        return False
+    if any(e.entity in ("symptom", "condition") and not e.negated for e in (ctx.parse.entities if ctx.parse else ())):
+        return False
+    if not re.search(reply(ctx, "no_complaint_pattern"), text):
+        return False
+    limits = monitoring.thresholds.for_patient({}, ctx.slot("age") if isinstance(ctx.slot("age"), int | float) else None)
+    if any(isinstance(v := ctx.slot(m), int | float) and (b := monitoring.thresholds.check(m, float(v), limits)) is not None
+           and rank(b.level) >= rank("consult") for m in ENTITY_MEASURES):
+        return False  # a reading past a limit (体温39度) is a complaint in itself: the intake goes on
+    said = "no_complaint_end" if ctx.state.stack else "no_complaint_ok"
+    ctx.end_flows("no_complaint")
+    normal = ctx.render("utter_monitoring_normal")[0]
+    ctx.send(BotMessage(text=reply(ctx, said), buttons=normal.buttons))
     return True
 
 
@@ -283,21 +460,41 @@ def _answer(ctx: ActionContext, monitoring: Monitoring, recorded: dict[str, Any]
         ctx.utter("utter_monitoring_recorded", readings=said, when=once)
     level = recorded.get("level") or ""
     if rank(level) >= rank("consult"):
-        _retriage(ctx, level, [b["reason"] for b in recorded["breaches"]], [b["rule"] for b in recorded["breaches"]])
+        _retriage(ctx, level, [b["reason"] for b in recorded["breaches"]], [b["rule"] for b in recorded["breaches"]],
+                  other=recorded.get("other"), patient=recorded.get("patient"))
     for measure in recorded.get("trends") or ():
         ctx.utter("utter_monitoring_trend", measure=MEASURES[measure].name)
     if not recorded.get("breaches") and not recorded.get("trends"):
-        ctx.utter("utter_monitoring_normal")
+        age = recorded.get("age")
+        high = [r for r in recorded["readings"] if (age is None or age >= ADULT_YEARS)
+                and (limit := monitoring.thresholds.above_normal.get(r["measure"])) is not None and r["value"] >= limit.value]
+        if high:  # 150/95: no alert, but not "safe" either
+            normal = ctx.render("utter_monitoring_normal")[0]
+            values = "/".join(MEASURES[r["measure"]].show(r["value"]) for r in recorded["readings"] if r["measure"] in ("sbp", "dbp"))
+            said = reply(ctx, "bp", values=values)
+            ctx.send(BotMessage(text=reply(ctx, "above_normal", readings=said), buttons=normal.buttons))
+        else:
+            ctx.utter("utter_monitoring_normal")
 
 
-def _retriage(ctx: ActionContext, level: str, reasons: list[str], rules: list[str]) -> None:
-    """A threshold's level, said as a triage decision (the `custom.triage` message and the `triage` event)."""
-    if level == "emergency":
+def _retriage(ctx: ActionContext, level: str, reasons: list[str], rules: list[str], other: str | None = None,
+              patient: int | None = None) -> None:
+    """A threshold's level, said as a triage decision (the `custom.triage` message and the `triage` event).
+
+    Someone else's reading (`other`: their relation) is not the conversation's triage: the message's
+    contract names them (`subject`, `patient`: their monitoring record) and carries only the reading's
+    rules; `triage_level` and the `triage` event stay the speaker's."""
+    if level == "emergency" and other is None:
         ctx.utter("utter_emergency_call")
-    ctx.set_slot("triage_level", level)
     template = ctx.render("triage_decision_emergency" if level == "emergency" else "triage_decision",
                           level_name=ctx.text(f"triage_level_{level}"), reasons="\n".join(reasons))[0]
-    contract = {"level": level, "reasons": reasons, "rules": rules, "ruleset": "monitoring"}
+    contract: dict[str, Any] = {"level": level, "reasons": reasons, "rules": rules, "ruleset": "monitoring"}
+    if other is not None:
+        contract.update(subject=other, patient=patient)
+        ctx.send(BotMessage(text=template.text, buttons=template.buttons, custom={"triage": contract}))
+        ctx.emit(OTHER_TRIAGE_EVENT, contract)
+        return
+    ctx.set_slot("triage_level", level)
     ctx.send(BotMessage(text=template.text, buttons=template.buttons, custom={"triage": contract}))
     ctx.emit("triage", {**contract, "facts": {}, "fired": [{"id": r, "level": level} for r in rules]})
 

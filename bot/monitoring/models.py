@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, BigId, JSONType, utcnow
@@ -38,6 +38,8 @@ class MonitoredPatient(Base):
     recent: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # measure -> last values, oldest first
     flags: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # threshold | trend -> detail
     level: Mapped[str] = mapped_column(String(16), default="")
+    # Birth date (0031): the card's, else estimated from the age the intake was told; the limits of a child's age.
+    born: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     last_reading_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_prompt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

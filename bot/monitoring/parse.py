@@ -25,10 +25,16 @@ _BP_WORD = r"(?:血压|bp)"
 _BP = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}(\d{2,3})\s*(?:/|／|\\|-|—|~|～|比|、|,|，|\s|mmhg)\s*(?:低压)?\s*(\d{2,3})" % _CN)
 _BP_HIGH_LOW = re.compile(r"高压[^\d，,。;；]{0,3}(\d{2,3})[^\d]{0,4}?低压[^\d，,。;；]{0,3}(\d{2,3})")
 _BP_SPOKEN = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}([%s]{3,10})" % (_CN, _CN))
+# The systolic (upper) number alone: "高压一百六", "收缩压160", "血压最近有点高 一百五上下" — recorded as
+# the systolic reading only (the lower number was not said).
+_SBP_ONLY = re.compile(r"(?:高压|收缩压|上压)[^\d，,。;；!！?？]{0,3}(\d{2,3})(?!\d|\s*(?:/|／|比|低压|\d))")
+_BP_ABOUT = re.compile(_BP_WORD + r"[^\d，,。;；!！?？]{0,10}?(\d{2,3})\s*(?:上下|左右|多|出头)")
 _GLUCOSE = re.compile(
     r"(空腹|饭前|餐前|餐后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|饭后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|睡前|随机)?"
-    r"[^\d，,。;；!！?？]{0,3}?(?:血糖|glu)[^\d，,。;；!！?？]{0,4}?(\d{1,3}(?:\.\d{1,2})?)(?!\d)\s*(mg/dl|mg)?"
+    r"[^\d，,。;；!！?？]{0,3}?(?:血糖|glu)[^\d，,。;；!！?？]{0,4}?(\d{1,3}(?:(?:\.|点)\d{1,2})?)(?!\d)\s*(mg/dl|mg)?"
 )
+# A number that counts time or times, not a value: "血糖高十几年了", "血糖高了两年", "血压高了3次".
+_NOT_A_VALUE = re.compile(r"\s*(?:几|多|来|余)?\s*(?:个)?\s*(?:年|个月|月|天|日|周|星期|礼拜|次|回|小时|钟头|分钟|岁|遍)")
 _GLUCOSE_CONTEXT = {"空腹": "fasting", "饭前": "fasting", "餐前": "fasting", "睡前": "bedtime", "随机": "random"}
 _QUESTION = re.compile(r"[吗呢？?]|多少|正常不|算不算|是不是|怎么办")
 
@@ -66,7 +72,7 @@ def _blood_pressure(text: str) -> list[Found]:
     taken: list[int] = []
     for pattern in (_BP, _BP_HIGH_LOW):
         for m in pattern.finditer(text):
-            if any(abs(m.start() - t) < 3 for t in taken):
+            if any(abs(m.start() - t) < 3 for t in taken) or _NOT_A_VALUE.match(text, m.end(2)):
                 continue
             sbp, dbp = int(m.group(1)), int(m.group(2))
             if sbp < dbp:
@@ -79,13 +85,23 @@ def _blood_pressure(text: str) -> list[Found]:
             pair = _spoken_pair(m.group(1))
             if pair:
                 out += [Found("sbp", pair[0], start=m.start()), Found("dbp", pair[1], start=m.start())]
+    if not out and not _QUESTION.search(text):  # "高压一百六正常吗？" asks
+        for pattern in (_SBP_ONLY, _BP_ABOUT):
+            for m in pattern.finditer(text):
+                sbp = int(m.group(1))
+                if 60 <= sbp <= 260 and not _NOT_A_VALUE.match(text, m.end(1)) and not any(f.start == m.start() for f in out):
+                    out.append(Found("sbp", sbp, start=m.start()))
+            if out:
+                break
     return sorted(out, key=lambda f: f.start)
 
 
 def _glucose(text: str) -> list[Found]:
     out = []
     for m in _GLUCOSE.finditer(text):
-        value = float(m.group(2))
+        if _NOT_A_VALUE.match(text, m.end(2)):
+            continue
+        value = float(m.group(2).replace("点", "."))  # "血糖8点6" is 8.6
         if m.group(3):  # mg/dL, as some meters show it
             value = round(value / 18.0, 1)
         prefix = (m.group(1) or "").replace(" ", "")
@@ -124,7 +140,7 @@ def read_readings(text: str, entities: Iterable[Any], now: dt.datetime | None = 
         seen.add((name, at))
     mapped = numeric_view(normalise(text))
     view = mapped.text.lower()
-    if "血压" in view or "高压" in view or "bp" in view or "血糖" in view or "glu" in view:
+    if any(word in view for word in ("血压", "高压", "收缩压", "上压", "bp", "血糖", "glu")):
         if _QUESTION.search(view) and not re.search(r"\d", view):
             return found
         for extra in (*_blood_pressure(view), *_glucose(view)):

@@ -227,7 +227,35 @@ class Monitoring:
             row.card_id = person.card_id if person.card_id is not None else row.card_id
             if channel:
                 row.channel = channel
+        await self._learn_age(session, row, person, slots or {})
         return row
+
+    async def _learn_age(self, session: AsyncSession, row: MonitoredPatient, person: Person, slots: dict[str, Any]) -> None:
+        """The person's birth date: the card's; else estimated from the age the intake was told, when the
+        conversation is about this person (never from the speaker's age for someone else's reading)."""
+        if row.card_id is not None:
+            if row.born is None:
+                card = await session.get(MedicalCard, row.card_id)
+                try:
+                    number = self.cipher.decrypt(card.id_number_enc, "medical_cards.id_number") if card else ""
+                except DecryptionError:
+                    number = ""
+                row.born = id_number_birth_date(number) if number else None
+            if row.born is not None:
+                return
+        age = slots.get("age")
+        if isinstance(age, int | float) and not isinstance(age, bool) and 0 <= age <= 120 \
+                and relation_of(slots.get("subject")) == person.relation:
+            born = dt.date.today() - dt.timedelta(days=round(float(age) * 365.25))
+            if row.born is None or abs((row.born - born).days) > 366:
+                row.born = born
+
+    @staticmethod
+    def age_years(row: MonitoredPatient, today: dt.date | None = None) -> float | None:
+        """The person's age (the card's birth date, else the intake's age); None when not known."""
+        if row.born is None:
+            return None
+        return max(0.0, ((today or dt.date.today()) - row.born).days / 365.25)
 
     async def candidates(self, session: AsyncSession, conversation_id: str, channel: str, subject: Any) -> list[Person]:
         """Who a `subject` value may be on the conversation's account (several: two cards of that relation)."""
@@ -355,7 +383,7 @@ class Monitoring:
 
     def _apply(self, patient: MonitoredPatient, readings: list[Reading], now: dt.datetime, duplicates: int) -> Assessment:
         """Check the readings against the patient's thresholds and trend; bring the row's summary up to date."""
-        limits = self.thresholds.for_patient(patient.thresholds)
+        limits = self.thresholds.for_patient(patient.thresholds, self.age_years(patient))
         latest, recent, flags = dict(patient.latest or {}), dict(patient.recent or {}), dict(patient.flags or {})
         breaches: list[Breach] = []
         trends: list[str] = []

@@ -12,6 +12,7 @@ from bot.monitoring.measures import MEASURES
 DEFAULTS_FILE = Path(__file__).with_name("thresholds.yml")
 LEVELS = ("selfcare", "consult", "urgent", "emergency")  # least to most urgent
 TREND_LENGTH = 3  # readings moving the worse way in a row raise the trend flag
+ADULT_YEARS = 16  # `adult_only` limits (NEWS2, the adult hypertension guideline) hold from this age
 
 
 def rank(level: str | None) -> int:
@@ -67,6 +68,9 @@ class Thresholds:
         self.limits: dict[tuple[str, str], Limit] = {}
         self.worse: dict[str, str] = {}
         self.persistent: dict[str, tuple[float, str]] = {}
+        self.adult_only: set[tuple[str, str]] = set()
+        self.by_age: dict[tuple[str, str], list[tuple[float, Limit]]] = {}  # (measure, side) -> [(below months, limit)]
+        self.above_normal: dict[str, Limit] = {}  # no alert: "above the normal range" (blood pressure)
         for code, spec in (raw.get("measures") or {}).items():
             if code not in MEASURES:
                 raise ValueError(f"thresholds: unknown measure {code!r}")
@@ -77,6 +81,18 @@ class Thresholds:
                     if item["level"] not in LEVELS:
                         raise ValueError(f"thresholds: {code}.{side} has an unknown level {item['level']!r}")
                     self.limits[(code, side)] = Limit(code, side, float(item["value"]), item["level"], str(item.get("source", "")))
+                    if item.get("adult_only"):
+                        self.adult_only.add((code, side))
+                for band in (spec.get("by_age") or {}).get(side) or ():
+                    default = self.limits.get((code, side))
+                    level = str(band.get("level") or (default.level if default else ""))
+                    if level not in LEVELS:
+                        raise ValueError(f"thresholds: {code}.by_age.{side} has no level")
+                    self.by_age.setdefault((code, side), []).append(
+                        (float(band["below"]), Limit(code, side, float(band["value"]), level, str(band.get("source", "")))))
+            if "above_normal" in spec:
+                item = spec["above_normal"]
+                self.above_normal[code] = Limit(code, "high", float(item["value"]), "selfcare", str(item.get("source", "")))
             if "persistent" in spec:
                 self.persistent[code] = (float(spec["persistent"]["hours"]), str(spec["persistent"]["level"]))
 
@@ -84,9 +100,19 @@ class Thresholds:
     def load(cls, path: Path = DEFAULTS_FILE) -> "Thresholds":
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
-    def for_patient(self, own: dict[str, Any] | None) -> dict[tuple[str, str], Limit]:
-        """The limits that hold for one patient: a doctor's value replaces the default of its side."""
+    def for_patient(self, own: dict[str, Any] | None, age_years: float | None = None) -> dict[tuple[str, str], Limit]:
+        """The limits that hold for one patient: those of their age (a child's breathing rate: 40 from 1 to 5
+        years), then a doctor's value replaces the default of its side. Age unknown: the adult limits."""
         limits = dict(self.limits)
+        if age_years is not None:
+            months = age_years * 12
+            if age_years < ADULT_YEARS:
+                for key in self.adult_only:
+                    limits.pop(key, None)
+            for key, bands in self.by_age.items():
+                band = next((limit for below, limit in bands if months < below), None)
+                if band is not None:
+                    limits[key] = band
         for code, sides in (own or {}).items():
             for side, value in (sides or {}).items():
                 default = self.limits.get((code, side))

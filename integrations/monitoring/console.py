@@ -146,8 +146,16 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         return str(WORDS["who"]).format(
             relation=WORDS["relations"].get(row.relation, unknown),
             card=card.id_number if card else WORDS["no_card"],
-            age=WORDS["age_years"].format(n=int(card.age)) if card and card.age is not None else unknown,
+            age=WORDS["age_years"].format(n=int(age)) if (age := age_of(row, card)) is not None else unknown,
             sex=WORDS["sexes"].get(card.sex or "", unknown) if card else unknown)
+
+    def age_of(row: MonitoredPatient, card: CardFacts | None) -> float | None:
+        """The card's age, else the age the intake was told about the person (their row's `born`)."""
+        return card.age if card and card.age is not None else service().age_years(row)
+
+    def status(row: MonitoredPatient) -> str:
+        """监测中, 已停止, or 未加入随访 for a person who only sent readings (never enrolled)."""
+        return str(WORDS["enrolled"] if row.enrolled else WORDS["stopped"] if row.enrolled_at else WORDS["not_enrolled"])
 
     async def listed(staff: Staff) -> list[PatientView]:
         return await service().patients(None if staff.is_admin else list(staff.departments))
@@ -186,7 +194,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
                 f' <span class="muted">#{r.id}</span></td>'
                 f'<td class="relation">{escape(WORDS["relations"].get(r.relation, WORDS["unknown"]))}</td>'
                 f'<td class="card-number">{escape(card.id_number if card else WORDS["no_card"])}</td>'
-                f'<td>{escape(department(r.department))}</td><td>{WORDS["enrolled"] if r.enrolled else WORDS["stopped"]}</td>'
+                f'<td>{escape(department(r.department))}</td><td class="status">{escape(status(r))}</td>'
                 f'<td>{escape(_latest(r.latest or {}))}</td><td>{level} {flags}</td>'
                 f'<td>{"—" if hours is None else WORDS["hours_ago"].format(hours=f"{hours:g}")}</td>'
                 f'<td>{_when(r.last_reading_at, zone)}</td></tr>')
@@ -215,7 +223,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         card = (await monitoring.cards([row])).get(row.id)
         who = about(row, card)
         name = display_name(row, card)
-        limits = monitoring.thresholds.for_patient(row.thresholds)
+        limits = monitoring.thresholds.for_patient(row.thresholds, age_of(row, card))
         charts = []
         for code in MEASURES:
             points = [(r.taken_at, r.value) for r in readings if r.measure == code]
@@ -225,12 +233,18 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             f"<tr><td>{_when(r.taken_at, zone)}</td><td>{MEASURES[r.measure].name}</td>"
             f"<td>{MEASURES[r.measure].show(r.value)} {escape(r.unit)}</td><td>{escape(r.context)}</td>"
             f"<td>{SOURCE_NAMES.get(r.source, escape(r.source))}</td></tr>" for r in reversed(readings[-200:]))
+        P = {key: escape(str(text)) for key, text in WORDS["page"].items()}
+        enrolment = (f'{P["enrolled_at"]}{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）'
+                     if row.enrolled_at else f'<span class="status">{escape(status(row))}</span>')
+        if alerts and not row.enrolled:  # not followed, and yet a reading past a limit: said at the top
+            newest = alerts[0]
+            enrolment += (f' · <span class="alert-{escape(newest.kind)}">{P["latest_alert"]}{_when(newest.created_at, zone)} · '
+                          f'{LEVEL_NAMES.get(newest.level, escape(newest.level))} · {escape(newest.reason)}</span>')
         alert_items = "".join(
             f'<li class="alert-{escape(a.kind)}">{_when(a.created_at, zone)} · {LEVEL_NAMES.get(a.level, escape(a.level))} · '
             f"{escape(a.reason)}</li>" for a in alerts)
         note_items = "".join(f"<li><span class=\"muted\">{escape(n['at'][5:16].replace('T', ' '))} {escape(n['author'])}</span>"
                              f"<br>{escape(n['text'])}</li>" for n in notes)
-        P = {key: escape(str(text)) for key, text in WORDS["page"].items()}
         own = "；".join(f"{MEASURES[c].name}{P['low'] if s == 'low' else P['high']} {v}" for c, sides in (row.thresholds or {}).items()
                        for s, v in sides.items()) or P["defaults"]
         medicines = "；".join(f"{escape(m.get('name', ''))} {escape(m.get('dose', ''))} {'、'.join(m.get('times') or [])}"
@@ -242,7 +256,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
   <h2>{escape(name)} <span class="muted">#{row.id}</span> · {escape(department(row.department))} · {WORDS["enrolled"] if row.enrolled else WORDS["stopped"]}</h2>
   <p id="who">{escape(who)}</p>
   <p class="muted">{escape(WORDS["conversations"].format(conversation=labels().display_name(None, row.conversation_id)))}</p>
-  <p>{P["enrolled_at"]}{_when(row.enrolled_at, zone)}（{escape(REASON_NAMES.get(row.reason, row.reason))}）· {P["latest_readings"]}{escape(_latest(row.latest or {}))}
+  <p>{enrolment} · {P["latest_readings"]}{escape(_latest(row.latest or {}))}
   · {P["last_reading"]}{_when(row.last_reading_at, zone)} · {P["flags"]}{flags}</p>
   <p>{P["own_limits"]}{escape(own)} · {P["reminders_morning"]}{escape(str((row.schedule or {}).get("morning") or "—"))} /
   {P["reminders_evening"]}{escape(str((row.schedule or {}).get("evening") or "—"))} · {P["medication_reminders"]}{medicines}</p>
@@ -303,7 +317,9 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             "alerts": [{"kind": a.kind, "measure": a.measure, "value": a.value, "level": a.level, "reason": a.reason}
                        for a in await monitoring.alerts(row.id)],
             "notes": await monitoring.notes(row.id),
-            "limits": [lim.to_dict() for lim in monitoring.thresholds.for_patient(row.thresholds).values()],
+            "limits": [lim.to_dict() for lim in monitoring.thresholds.for_patient(
+                row.thresholds, age_of(row, (await monitoring.cards([row])).get(row.id))).values()],
+            "status": status(row),
         }
 
     @router.post("/api/console/monitoring/patients/{patient_id}/notes", status_code=201)

@@ -47,3 +47,19 @@ async def test_readings_devices_and_the_page_on_postgres(make_runtime: RuntimeFa
                                  json={"measure": "spo2", "side": "low", "value": 88},
                                  headers={"X-CSRF-Token": signed.json()["csrf_token"]})
         assert changed.status_code == 200 and changed.json()["thresholds"] == {"spo2": {"low": 88.0}}
+
+
+async def test_someone_elses_reading_leaves_the_speakers_slots_on_postgres(
+        make_runtime: RuntimeFactory, postgres_url: str, redis_url: str) -> None:
+    """The slots put back come from the stored events: on PostgreSQL with the Redis cache too."""
+    runtime = await make_runtime(database_url=postgres_url, redis_url=redis_url, rest={"auth": "token"},
+                                 monitoring=NO_QUIET_HOURS)
+    headers = {"Authorization": f"Bearer {RestAuth(runtime.config).deployment_token}"}
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="https://wenzhen.test", headers=headers) as http:
+        await say(http, "pg-dau", "我52岁，有高血压，这两天头晕")
+        await say(http, "pg-dau", "血氧95")
+        replies = await say(http, "pg-dau", "我爸血氧92")
+        assert texts(replies).startswith("⚠️ 您爸的血氧饱和度 92%"), texts(replies)
+        state = (await http.get("/conversations/pg-dau/tracker")).json()
+        assert state["slots"]["spo2"] == 95.0 and state.get("latest_triage") is None
