@@ -333,6 +333,9 @@ class Engine:
                 if self.flows.slot_spec("drug_allergies") is not None and said not in known:
                     found["drug_allergies"] = f"{known}；{said}" if known and not _denies_allergy(known) else said
                 continue
+            if (entity.entity == "symptom" and entity.value == "fever" and not entity.negated
+                    and pattern("fever_simile").search(text[max(0, entity.start - 3):entity.end + 4])):
+                continue  # "火烧火燎地疼", "像火烧一样": a burning pain, not a fever (round 5 of issue 10)
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():

@@ -119,7 +119,7 @@ async def test_a_correction_is_taken_when_the_patient_corrects(patient) -> None:
 
 async def test_not_knowing_is_unknown_and_shown_as_such(patient) -> None:
     p: Patient = patient("answer-unknown")
-    await p.answers(FEVER_4_DAYS, "退不下来")
+    await p.answers(FEVER_4_DAYS, "吃了布洛芬还是退不下来")
     await p.say("不清楚，没注意")
     assert (await p.slots())["symptoms"]["dyspnea"] == "unknown"
     assert p.asked == ["utter_ask_has_oximeter"], "the flow moves on"
@@ -128,7 +128,7 @@ async def test_not_knowing_is_unknown_and_shown_as_such(patient) -> None:
 async def test_one_re_ask_then_unknown_and_the_conversation_goes_on(patient) -> None:
     """Round 4 of issue 10: a question is asked at most twice (config engine.reask_limit = 1)."""
     p: Patient = patient("answer-give-up")
-    await p.answers(FEVER_4_DAYS, "退不下来")
+    await p.answers(FEVER_4_DAYS, "吃了布洛芬还是退不下来")
     await p.say("啊啊")
     assert "utter_reask_generic" in p.asked
     await p.say("呃呃呃")
@@ -141,7 +141,7 @@ async def test_one_re_ask_then_unknown_and_the_conversation_goes_on(patient) -> 
 
 async def test_an_off_topic_question_gets_an_answer_then_the_pending_question(patient) -> None:
     p: Patient = patient("answer-digression")
-    await p.answers(FEVER_4_DAYS, "退不下来")
+    await p.answers(FEVER_4_DAYS, "吃了布洛芬还是退不下来")
     assert p.asked == ["utter_ask_dyspnea"]
     await p.say("布洛芬和对乙酰氨基酚能一起吃吗？")
     assert p.asked[-1] == "utter_ask_dyspnea"
@@ -161,7 +161,7 @@ async def test_asking_for_a_person_anywhere_hands_off_after_the_screen(patient) 
 
 async def test_a_denial_is_not_a_cry_for_help(patient) -> None:
     p: Patient = patient("answer-denial")
-    await p.answers(FEVER_4_DAYS, "退不下来")
+    await p.answers(FEVER_4_DAYS, "吃了布洛芬还是退不下来")
     await p.say("喘气正常")
     slots = await p.slots()
     assert slots["symptoms"]["dyspnea"] is False and p.asked == ["utter_ask_has_oximeter"]

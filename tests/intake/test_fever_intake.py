@@ -137,7 +137,7 @@ async def test_persistent_fever_for_three_days_is_urgent_with_the_doctor_offer(p
     p: Patient = patient("fever-urgent")
     await p.answers(
         '/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 72,'
-        ' "fever_persists_despite_medication": true, "symptoms.dyspnea": false, "breathing_severity": "none",'
+        ' "fever_persists_despite_medication": true, "medicines_taken": "布洛芬一片", "symptoms.dyspnea": false, "breathing_severity": "none",'
         ' "has_oximeter": false, "symptoms.chest_pain": false, "other_symptoms": "none", "age": 40,'
         ' "conditions_answer": "none", "pregnant": false, "vaccine_doses": 3}'
     )

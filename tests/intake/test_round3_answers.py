@@ -163,7 +163,7 @@ async def test_a_feverish_elder_is_asked_about_confusion(patient) -> None:
         await p.say("吃了药能退")
     if p.asked[-1] == "utter_ask_fever_rash":
         await p.say("没有")
-    assert p.asked[-1] == "utter_ask_confusion", p.asked
+    assert p.asked[-1] == "utter_ask_alertness", p.asked
     await p.say("今天开始说胡话")
     assert (p.decision or {}).get("level") == "emergency", p.texts
 

@@ -69,7 +69,7 @@ def test_modifiers_raise_consult_to_urgent(ruleset: Ruleset) -> None:
 def test_several_modifiers_raise_only_one_level(ruleset: Ruleset) -> None:
     decision = decide(ruleset, {**sx("cough"), "age": 80, "conditions": {"diabetes": True, "cancer": True}})
     assert decision.level == "consult"
-    assert decision.rule_ids == ["risk.age_65", "risk.chronic_disease", "risk.immunosuppressed"]
+    assert decision.rule_ids == ["risk.chronic_disease", "risk.immunosuppressed"]  # round 5: age alone does not lift a cough
 
 
 def test_modifiers_never_make_an_emergency(ruleset: Ruleset) -> None:
@@ -94,3 +94,11 @@ def test_english_reasons_for_english_conversations(ruleset: Ruleset) -> None:
     decision = decide(ruleset, {"spo2": 90})
     assert decision.to_contract("en")["reasons"] == ["Resting oxygen saturation at or below 93%"]
     assert decision.to_contract()["reasons"] == ["静息时血氧饱和度≤93%"]
+
+
+def test_age_alone_lifts_a_fever_not_a_cold(ruleset: Ruleset) -> None:
+    """Round 5 of issue 10: the 10th edition's high-risk groups are for COVID-19; a cold stays selfcare."""
+    cold = decide(ruleset, {**sx("runny_nose", "sneezing", "cough"), "age": 72})
+    assert cold.level == "selfcare" and "risk.age_65" not in cold.rule_ids
+    fever = decide(ruleset, {**sx("fever", "cough"), "temperature": 38.2, "age": 72})
+    assert "risk.age_65" in fever.rule_ids and fever.level != "selfcare"
