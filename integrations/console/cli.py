@@ -10,7 +10,7 @@ import click
 from bot.cli import config_from, fail
 from bot.config import Config
 from bot.consultations import RosterError, StaffError, load_departments
-from bot.consultations.roster import WEEKDAYS, Roster, format_minute, parse_minute, parse_weekdays
+from bot.consultations.roster import WEEKDAYS, Roster, check_can_serve, format_minute, parse_minute, parse_weekdays
 from bot.consultations.service import Settings
 from bot.consultations.staff import ROLES, Staff, StaffDirectory
 from bot.db import Database, utcnow
@@ -154,6 +154,7 @@ def roster_add(ctx: click.Context, who: str, department: str, weekdays: str, sta
     async def work(directory: StaffDirectory, roster_: Roster, config: Config) -> list[Any]:
         member = await _find(directory, who)
         code = _department(config, department)
+        check_can_serve(member, code)
         return [await roster_.add_shift(member.id, code, day, parse_minute(start), parse_minute(end))
                 for day in parse_weekdays(weekdays)]
 
@@ -174,7 +175,10 @@ def roster_override(ctx: click.Context, who: str, department: str, day: dt.datet
     """On DAY (YYYY-MM-DD) WHO works START-END instead of the weekly shifts; without times: off that day."""
     async def work(directory: StaffDirectory, roster_: Roster, config: Config) -> Any:
         member = await _find(directory, who)
-        return await roster_.add_override(member.id, _department(config, department), day.date(),
+        code = _department(config, department)
+        if start:  # a day off may always be recorded; hours only for a doctor who can see the queue
+            check_can_serve(member, code)
+        return await roster_.add_override(member.id, code, day.date(),
                                           parse_minute(start) if start else None, parse_minute(end) if end else None)
 
     override = _run(ctx, work)
