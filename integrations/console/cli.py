@@ -61,6 +61,21 @@ def _line(staff: Staff) -> str:
             f"{','.join(staff.departments) or '-'}\t{state}")
 
 
+def _password(given: str | None, from_stdin: bool) -> str:
+    """The password: given (option or environment), else stdin's first line when asked or when stdin is
+    not a terminal (no GetPassWarning, no echo), else asked twice at the terminal without echo."""
+    if given is not None and not from_stdin:
+        return given
+    stream = click.get_text_stream("stdin")
+    if from_stdin or not stream.isatty():
+        line = stream.readline().rstrip("\r\n")
+        if not line:
+            fail("no password on stdin (give it on the first line, e.g. `printf '%s\\n' \"$PW\" | wenzhen staff add …`)")
+        return line
+    entered: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return entered
+
+
 @click.group()
 def staff() -> None:
     """Doctors, pharmacists and administrators of the console."""
@@ -72,12 +87,15 @@ def staff() -> None:
 @click.option("--role", type=click.Choice(ROLES), default="doctor", show_default=True)
 @click.option("--title", default="", help="e.g. 主治医师")
 @click.option("--department", "departments", multiple=True, help="department code (repeat for several)")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              envvar="WENZHEN_STAFF_PASSWORD", help="asked for when not given (or $WENZHEN_STAFF_PASSWORD)")
+@click.option("--password", default=None, envvar="WENZHEN_STAFF_PASSWORD",
+              help="$WENZHEN_STAFF_PASSWORD; else read from stdin or asked for at a terminal")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 @click.pass_context
 def staff_add(ctx: click.Context, username: str, display_name: str, role: str, title: str,
-              departments: tuple[str, ...], password: str) -> None:
+              departments: tuple[str, ...], password: str | None, password_stdin: bool) -> None:
     """Create an account."""
+    password = _password(password, password_stdin)
+
     async def work(directory: StaffDirectory, _: Roster, __: Config) -> Staff:
         return await directory.add(username, password, display_name=display_name, role=role, title=title,
                                    departments=list(departments))
@@ -118,10 +136,14 @@ def staff_update(ctx: click.Context, who: str, display_name: str | None, title: 
 
 @staff.command("passwd")
 @click.argument("who")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, envvar="WENZHEN_STAFF_PASSWORD")
+@click.option("--password", default=None, envvar="WENZHEN_STAFF_PASSWORD",
+              help="$WENZHEN_STAFF_PASSWORD; else read from stdin or asked for at a terminal")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 @click.pass_context
-def staff_passwd(ctx: click.Context, who: str, password: str) -> None:
+def staff_passwd(ctx: click.Context, who: str, password: str | None, password_stdin: bool) -> None:
     """Set a new password (also unlocks the account and ends its sessions)."""
+    password = _password(password, password_stdin)
+
     async def work(directory: StaffDirectory, _: Roster, __: Config) -> None:
         await directory.set_password((await _find(directory, who)).id, password)
 
