@@ -7,6 +7,7 @@ at once to call 120.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.messages import BotMessage, Button
 from bot.session_facts import OBSERVATION
 from nlu.text import normalise
 
+from actions.services.offers import HospitalOffers, contact_variables
 from actions.triage.decision import decide
 from actions.triage.ruleset import LEVELS, Ruleset
 
@@ -30,6 +32,10 @@ SESSION_CONTROL_INTENTS = {"cancel_consultation", "prescription_fulfil"}
 # delivery address): their answers go to the flow, not to the doctors.
 SESSION_QUESTIONS = {"rx_fulfilment", "rx_address"}
 ALERT_EVENTS = {"red_flag", ev.TRIAGE}
+# The slot of the intake's "需要转在线医生吗？" (flows/intake_outcomes.yml): a request for a doctor answers it.
+OFFER_SLOT = "wants_doctor"
+# Below this age (years) a patient is a child for the departments offered (Chinese pediatrics: under 14).
+CHILD_AGE = 14
 
 
 def _variables(service: Consultations, outcome: RequestOutcome) -> dict[str, object]:
@@ -45,8 +51,15 @@ def _variables(service: Consultations, outcome: RequestOutcome) -> dict[str, obj
 
 
 @action("handoff")
-async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset | None) -> None:
-    """Ask for a doctor: queue now, ask to pay, say when the department opens, or that it is closed."""
+async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset | None,
+                  offers: HospitalOffers | None) -> None:
+    """Ask for a doctor: queue now, ask to pay, say when the department opens, or that it is closed.
+
+    Closed (nobody rostered): what exists instead — another department with a doctor on duty now (for a
+    child only one that may see children), the hospital's phone and booking channel, 120 — never the
+    offer of a doctor again (a typed "好，转在线医生" to that offer answers it, see `_answer_the_offer`).
+    """
+    _answer_the_offer(ctx)
     department = service.department_for(ctx.slots)
     queue_off_hours = bool(ctx.slot("consult_queue_off_hours"))
     if queue_off_hours:
@@ -60,7 +73,50 @@ async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset |
     )
     if outcome.transition is not None:
         ctx.emit(ev.HANDOFF, outcome.transition.event, actor=outcome.transition.actor)
+    if outcome.kind == "no_session":
+        await _nobody_on_duty(ctx, service, offers, outcome)
+        return
     ctx.utter(f"utter_consultation_{outcome.kind}", **_variables(service, outcome))
+
+
+def _is_child(slots: dict[str, object]) -> bool:
+    age = slots.get("age")
+    return slots.get("subject") in ("child", "infant") or (isinstance(age, (int, float)) and not isinstance(age, bool)
+                                                           and age < CHILD_AGE)
+
+
+async def _nobody_on_duty(ctx: ActionContext, service: Consultations, offers: HospitalOffers | None,
+                          outcome: RequestOutcome) -> None:
+    """The department has nobody rostered: offer the departments on duty now, the hospital, 120."""
+    child = _is_child(ctx.slots)
+    elsewhere = await service.on_duty_elsewhere(outcome.department.code, child)
+    names = "、".join(d.name for d in elsewhere)
+    if elsewhere:
+        alternatives = ctx.text("utter_consultation_alternatives_child" if child else "utter_consultation_alternatives",
+                                departments=names)
+    else:
+        alternatives = ctx.text("utter_consultation_no_alternative")
+    contact = contact_variables(ctx, offers) if offers is not None else contact_variables(ctx, HospitalOffers("", "", ""))
+    buttons = tuple(Button(ctx.text("utter_consultation_alternative_button", department=d.name),
+                           '/request_doctor{"consult_department": "%s"}' % d.code) for d in elsewhere)
+    for message in ctx.render("utter_consultation_no_session", department=outcome.department.name,
+                              alternatives=alternatives, **contact):
+        ctx.send(replace(message, buttons=buttons + message.buttons) if buttons else message)
+
+
+def _answer_the_offer(ctx: ActionContext) -> None:
+    """A patient who asks for a doctor while the bot asks "需要转在线医生吗？" has answered it: yes.
+
+    Typed words ("好，转在线医生") reach this action as an interruption over the pending question, which
+    the dialogue would put again once the hand-off is done — a loop when nobody is on duty. The button
+    links the flow to the hand-off instead; this does the same: the offer's flow ends here, answered.
+    """
+    stack = ctx.state.stack
+    for frame in list(stack[:-1]):
+        if frame.waiting_for == OFFER_SLOT:
+            stack.remove(frame)
+            ctx.set_slot(OFFER_SLOT, True)
+            ctx.emit(ev.FLOW_ENDED, {"flow": frame.flow, "reason": "answered_by_request"})
 
 
 def _queue_level(ctx: ActionContext, ruleset: Ruleset | None) -> str:
