@@ -34,6 +34,12 @@ SESSION_QUESTIONS = {"rx_fulfilment", "rx_address"}
 ALERT_EVENTS = {"red_flag", ev.TRIAGE}
 # The slot of the intake's "需要转在线医生吗？" (flows/intake_outcomes.yml): a request for a doctor answers it.
 OFFER_SLOT = "wants_doctor"
+# The `advice` of the triage rules for suicidal thoughts and self-harm (actions/triage/rules.yml).
+CRISIS_ADVICE = "suicide"
+# Messages that still go to the dialogue after a crisis answer: a person, 120 ("算了" or "再见" gets the reply).
+CRISIS_PASS_THROUGH = frozenset({"request_doctor", "call_120"})
+# How many crisis follow-ups were said: the first is the full one, later ones listen (not the same text).
+CRISIS_REPLIES = "crisis_replies"
 # Below this age (years) a patient is a child for the departments offered (Chinese pediatrics: under 14).
 CHILD_AGE = 14
 
@@ -153,6 +159,34 @@ async def handoff_cancel(ctx: ActionContext, service: Consultations) -> None:
     transition = await service.cancel(current.id, turn=ctx)
     ctx.emit(ev.HANDOFF, transition.event, actor=transition.actor)
     ctx.utter("utter_consultation_cancelled")
+
+
+@interceptor("crisis_followup", priority=9)
+async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None) -> bool:
+    """After the emergency answer for suicidal thoughts or self-harm, the next words get a person, not a loop.
+
+    "我没有计划啦 只是想想 不想打120" used to get "请先拨打120" again and nothing else. Instead: a gentle
+    reply that keeps the person talking, the crisis hotlines (12356; 希望24热线 400-161-9995) every time,
+    a human to talk to (a psychological consultation online), and 120/110 for danger. The triage level
+    stays as announced: nothing here decides or changes it. Runs just before the safety screen
+    (priority 10) and leaves it any new emergency, a live session, and a request for a person or for 120.
+    """
+    previous = ctx.state.latest_triage or {}
+    if ruleset is None or previous.get("level") != "emergency" or (ctx.state.handoff or {}).get("status") == ACTIVE:
+        return False
+    by_id = {r.id: r for r in ruleset.rules}
+    announced = set(previous.get("rules") or ())
+    if not any(getattr(by_id.get(str(i)), "advice", None) == CRISIS_ADVICE for i in announced):
+        return False
+    if ctx.parse is not None and ctx.parse.intent.name in CRISIS_PASS_THROUGH:
+        return False
+    if {r.id for r in decide(ruleset, ctx.slots).fired if r.level == "emergency"} - announced:
+        return False  # a new emergency (an overdose, chest pain): the safety screen announces it
+    said = ctx.slot(CRISIS_REPLIES)
+    said = said if isinstance(said, int) and not isinstance(said, bool) else 0
+    ctx.utter("utter_crisis_listening" if said else "utter_crisis_followup")
+    ctx.set_slot(CRISIS_REPLIES, said + 1)
+    return True
 
 
 @interceptor("queue_wait_question", priority=15)
