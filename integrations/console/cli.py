@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any, Awaitable, Callable, TypeVar
+import sys
+from typing import Any, Awaitable, Callable, TextIO, TypeVar
 
 import click
 
@@ -66,9 +67,9 @@ def _password(given: str | None, from_stdin: bool) -> str:
     not a terminal (no GetPassWarning, no echo), else asked twice at the terminal without echo."""
     if given is not None and not from_stdin:
         return given
-    stream = click.get_text_stream("stdin")
+    stream: TextIO = sys.stdin
     if from_stdin or not stream.isatty():
-        line = stream.readline().rstrip("\r\n")
+        line = str(stream.readline()).rstrip("\r\n")
         if not line:
             fail("no password on stdin (give it on the first line, e.g. `printf '%s\\n' \"$PW\" | wenzhen staff add …`)")
         return line
