@@ -7,6 +7,7 @@ at once to call 120.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.messages import BotMessage, Button
 from bot.session_facts import OBSERVATION
 from nlu.text import normalise
 
+from actions.services.offers import HospitalOffers, contact_variables
 from actions.triage.decision import decide
 from actions.triage.ruleset import LEVELS, Ruleset
 
@@ -30,6 +32,16 @@ SESSION_CONTROL_INTENTS = {"cancel_consultation", "prescription_fulfil"}
 # delivery address): their answers go to the flow, not to the doctors.
 SESSION_QUESTIONS = {"rx_fulfilment", "rx_address"}
 ALERT_EVENTS = {"red_flag", ev.TRIAGE}
+# The slot of the intake's "需要转在线医生吗？" (flows/intake_outcomes.yml): a request for a doctor answers it.
+OFFER_SLOT = "wants_doctor"
+# The `advice` of the triage rules for suicidal thoughts and self-harm (actions/triage/rules.yml).
+CRISIS_ADVICE = "suicide"
+# Messages that still go to the dialogue after a crisis answer: a person, 120 ("算了" or "再见" gets the reply).
+CRISIS_PASS_THROUGH = frozenset({"request_doctor", "call_120"})
+# How many crisis follow-ups were said: the first is the full one, later ones listen (not the same text).
+CRISIS_REPLIES = "crisis_replies"
+# Below this age (years) a patient is a child for the departments offered (Chinese pediatrics: under 14).
+CHILD_AGE = 14
 
 
 def _variables(service: Consultations, outcome: RequestOutcome) -> dict[str, object]:
@@ -45,8 +57,15 @@ def _variables(service: Consultations, outcome: RequestOutcome) -> dict[str, obj
 
 
 @action("handoff")
-async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset | None) -> None:
-    """Ask for a doctor: queue now, ask to pay, say when the department opens, or that it is closed."""
+async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset | None,
+                  offers: HospitalOffers | None) -> None:
+    """Ask for a doctor: queue now, ask to pay, say when the department opens, or that it is closed.
+
+    Closed (nobody rostered): what exists instead — another department with a doctor on duty now (for a
+    child only one that may see children), the hospital's phone and booking channel, 120 — never the
+    offer of a doctor again (a typed "好，转在线医生" to that offer answers it, see `_answer_the_offer`).
+    """
+    _answer_the_offer(ctx)
     department = service.department_for(ctx.slots)
     queue_off_hours = bool(ctx.slot("consult_queue_off_hours"))
     if queue_off_hours:
@@ -60,7 +79,50 @@ async def handoff(ctx: ActionContext, service: Consultations, ruleset: Ruleset |
     )
     if outcome.transition is not None:
         ctx.emit(ev.HANDOFF, outcome.transition.event, actor=outcome.transition.actor)
+    if outcome.kind == "no_session":
+        await _nobody_on_duty(ctx, service, offers, outcome)
+        return
     ctx.utter(f"utter_consultation_{outcome.kind}", **_variables(service, outcome))
+
+
+def _is_child(slots: dict[str, object]) -> bool:
+    age = slots.get("age")
+    return slots.get("subject") in ("child", "infant") or (isinstance(age, (int, float)) and not isinstance(age, bool)
+                                                           and age < CHILD_AGE)
+
+
+async def _nobody_on_duty(ctx: ActionContext, service: Consultations, offers: HospitalOffers | None,
+                          outcome: RequestOutcome) -> None:
+    """The department has nobody rostered: offer the departments on duty now, the hospital, 120."""
+    child = _is_child(ctx.slots)
+    elsewhere = await service.on_duty_elsewhere(outcome.department.code, child)
+    names = "、".join(d.name for d in elsewhere)
+    if elsewhere:
+        alternatives = ctx.text("utter_consultation_alternatives_child" if child else "utter_consultation_alternatives",
+                                departments=names)
+    else:
+        alternatives = ctx.text("utter_consultation_no_alternative")
+    contact = contact_variables(ctx, offers) if offers is not None else contact_variables(ctx, HospitalOffers("", "", ""))
+    buttons = tuple(Button(ctx.text("utter_consultation_alternative_button", department=d.name),
+                           '/request_doctor{"consult_department": "%s"}' % d.code) for d in elsewhere)
+    for message in ctx.render("utter_consultation_no_session", department=outcome.department.name,
+                              alternatives=alternatives, **contact):
+        ctx.send(replace(message, buttons=buttons + message.buttons) if buttons else message)
+
+
+def _answer_the_offer(ctx: ActionContext) -> None:
+    """A patient who asks for a doctor while the bot asks "需要转在线医生吗？" has answered it: yes.
+
+    Typed words ("好，转在线医生") reach this action as an interruption over the pending question, which
+    the dialogue would put again once the hand-off is done — a loop when nobody is on duty. The button
+    links the flow to the hand-off instead; this does the same: the offer's flow ends here, answered.
+    """
+    stack = ctx.state.stack
+    for frame in list(stack[:-1]):
+        if frame.waiting_for == OFFER_SLOT:
+            stack.remove(frame)
+            ctx.set_slot(OFFER_SLOT, True)
+            ctx.emit(ev.FLOW_ENDED, {"flow": frame.flow, "reason": "answered_by_request"})
 
 
 def _queue_level(ctx: ActionContext, ruleset: Ruleset | None) -> str:
@@ -97,6 +159,34 @@ async def handoff_cancel(ctx: ActionContext, service: Consultations) -> None:
     transition = await service.cancel(current.id, turn=ctx)
     ctx.emit(ev.HANDOFF, transition.event, actor=transition.actor)
     ctx.utter("utter_consultation_cancelled")
+
+
+@interceptor("crisis_followup", priority=9)
+async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None) -> bool:
+    """After the emergency answer for suicidal thoughts or self-harm, the next words get a person, not a loop.
+
+    "我没有计划啦 只是想想 不想打120" used to get "请先拨打120" again and nothing else. Instead: a gentle
+    reply that keeps the person talking, the crisis hotlines (12356; 希望24热线 400-161-9995) every time,
+    a human to talk to (a psychological consultation online), and 120/110 for danger. The triage level
+    stays as announced: nothing here decides or changes it. Runs just before the safety screen
+    (priority 10) and leaves it any new emergency, a live session, and a request for a person or for 120.
+    """
+    previous = ctx.state.latest_triage or {}
+    if ruleset is None or previous.get("level") != "emergency" or (ctx.state.handoff or {}).get("status") == ACTIVE:
+        return False
+    by_id = {r.id: r for r in ruleset.rules}
+    announced = set(previous.get("rules") or ())
+    if not any(getattr(by_id.get(str(i)), "advice", None) == CRISIS_ADVICE for i in announced):
+        return False
+    if ctx.parse is not None and ctx.parse.intent.name in CRISIS_PASS_THROUGH:
+        return False
+    if {r.id for r in decide(ruleset, ctx.slots).fired if r.level == "emergency"} - announced:
+        return False  # a new emergency (an overdose, chest pain): the safety screen announces it
+    said = ctx.slot(CRISIS_REPLIES)
+    said = said if isinstance(said, int) and not isinstance(said, bool) else 0
+    ctx.utter("utter_crisis_listening" if said else "utter_crisis_followup")
+    ctx.set_slot(CRISIS_REPLIES, said + 1)
+    return True
 
 
 @interceptor("queue_wait_question", priority=15)

@@ -1,6 +1,8 @@
 """On-duty hours: weekly shifts plus date overrides, in the hospital's time zone (Asia/Shanghai).
 
 A department's *session* is a stretch of time in which at least one of its doctors is rostered;
+only a shift of an active doctor who belongs to the department counts (one who cannot see its queue
+cannot take its patients, so a stray row never makes a department look staffed);
 overlapping or touching shifts (also across midnight) merge into one session. Patients queue for a
 session and expire when it ends without a doctor.
 """
@@ -9,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 
-from bot.consultations.models import RosterOverrideRow, RosterShiftRow
+from bot.consultations.models import RosterOverrideRow, RosterShiftRow, StaffDepartmentRow, StaffRow
 from bot.db import Database
+
+if TYPE_CHECKING:
+    from bot.consultations.staff import Staff
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 # How far ahead `next_session` looks: a department with nobody rostered for two weeks is closed.
@@ -25,6 +31,18 @@ _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 class RosterError(ValueError):
     """A shift or override that cannot be stored (bad time, end before start, unknown weekday)."""
+
+
+def check_can_serve(staff: "Staff", department: str) -> None:
+    """Only an active doctor of `department` sees its queue, so only such a one is rostered on it."""
+    if staff.role != "doctor":
+        raise RosterError(f"{staff.username} is a {staff.role}; only doctors are rostered")
+    if department not in staff.departments:
+        have = ", ".join(staff.departments) or "none"
+        raise RosterError(f"{staff.username} does not belong to {department} (departments: {have}); "
+                          f"add it first with `wenzhen staff update {staff.username} --department …`")
+    if not staff.active:
+        raise RosterError(f"{staff.username} is disabled")
 
 
 def parse_minute(text: str) -> int:
@@ -212,27 +230,34 @@ class Roster:
             result = await s.execute(delete(RosterOverrideRow).where(RosterOverrideRow.id == override_id))
             return bool(result.rowcount)
 
-    async def shifts(self, department: str | None = None) -> list[Shift]:
+    async def shifts(self, department: str | None = None, *, on_duty_only: bool = False) -> list[Shift]:
+        """Weekly shifts; `on_duty_only`: only those of active doctors who belong to the shift's department."""
         async with self.db.session() as s:
             query = select(RosterShiftRow).order_by(RosterShiftRow.department, RosterShiftRow.weekday,
                                                     RosterShiftRow.start_minute)
             if department:
                 query = query.where(RosterShiftRow.department == department)
+            if on_duty_only:
+                query = _seeing_the_queue(query, RosterShiftRow)
             return [_shift(r) for r in (await s.scalars(query)).all()]
 
-    async def overrides(self, department: str | None = None, since: dt.date | None = None) -> list[Override]:
+    async def overrides(self, department: str | None = None, since: dt.date | None = None,
+                        *, on_duty_only: bool = False) -> list[Override]:
         async with self.db.session() as s:
             query = select(RosterOverrideRow).order_by(RosterOverrideRow.day)
             if department:
                 query = query.where(RosterOverrideRow.department == department)
             if since:
                 query = query.where(RosterOverrideRow.day >= since)
+            if on_duty_only:
+                query = _seeing_the_queue(query, RosterOverrideRow)
             return [_override(r) for r in (await s.scalars(query)).all()]
 
     async def sessions(self, department: str, at: dt.datetime) -> list[Session]:
+        """Sessions made by the doctors who can see this department's queue (see the module docstring)."""
         since = at.astimezone(self.tz).date() - dt.timedelta(days=1)
-        return sessions_around(department, await self.shifts(department),
-                               await self.overrides(department, since), at, self.tz)
+        return sessions_around(department, await self.shifts(department, on_duty_only=True),
+                               await self.overrides(department, since, on_duty_only=True), at, self.tz)
 
     async def current_session(self, department: str, at: dt.datetime) -> Session | None:
         return next((x for x in await self.sessions(department, at) if x.contains(at)), None)
@@ -243,6 +268,13 @@ class Roster:
 
     def local(self, at: dt.datetime) -> dt.datetime:
         return at.astimezone(self.tz)
+
+
+def _seeing_the_queue(query: Any, table: type[RosterShiftRow] | type[RosterOverrideRow]) -> Any:
+    """Keep rows whose person is an active doctor of the row's department (who sees its queue)."""
+    return (query.join(StaffRow, and_(StaffRow.id == table.staff_id, StaffRow.active.is_(True), StaffRow.role == "doctor"))
+            .join(StaffDepartmentRow, and_(StaffDepartmentRow.staff_id == table.staff_id,
+                                           StaffDepartmentRow.department == table.department)))
 
 
 def _shift(row: RosterShiftRow) -> Shift:

@@ -160,6 +160,11 @@ class Consultations:
         self.roster = Roster(db, self.settings.timezone)
         self.staff = StaffDirectory(db, self.departments.codes(), self.settings.lockout)
         self.routing = load_routing(config, self.departments)
+        # Departments whose doctors may see a child (config.yml consultations.sees_children): where a
+        # child is offered to go when the department asked for has nobody on duty. Unset: pediatrics only.
+        configured = config.section("consultations").get("sees_children")
+        self.sees_children = frozenset(str(c) for c in (configured if isinstance(configured, list) else ["pediatrics"])
+                                       if str(c) in self.departments)
 
     def department_for(self, slots: dict[str, Any]) -> Department:
         """The department for what the bot knows: the patient's choice, else the first routing rule that holds."""
@@ -170,6 +175,17 @@ class Consultations:
             if condition.evaluate(slots):
                 return self.departments.get(code)
         return self.departments.get(self.departments.default)
+
+    async def on_duty_elsewhere(self, department: str, child: bool, now: dt.datetime | None = None) -> list[Department]:
+        """Other departments with a doctor on duty right now (for a child: only those that may see children)."""
+        now = now or utcnow()
+        found = []
+        for d in self.departments.items:
+            if d.code == department or (child and d.code not in self.sees_children):
+                continue
+            if await self.roster.current_session(d.code, now) is not None:
+                found.append(d)
+        return found
 
     # ---- reading -------------------------------------------------------------------------
 

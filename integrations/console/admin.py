@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Response
 
 from bot.consultations import RosterError, consultations, parse_minute, parse_weekday
+from bot.consultations.roster import check_can_serve
 from bot.runtime import Runtime
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.http import act, refused
@@ -50,11 +51,17 @@ def console_admin_api(runtime: Runtime) -> APIRouter:
         return {"shifts": [s.to_dict() for s in await service.roster.shifts(department)],
                 "overrides": [o.to_dict() for o in await service.roster.overrides(department, today)]}
 
-    async def checked_staff(staff_id: int, department: str) -> None:
+    async def checked_staff(staff_id: int, department: str, working: bool = True) -> None:
         if department not in service.departments:
             raise HTTPException(422, f"unknown department {department!r}")
-        if await service.staff.get(staff_id) is None:
+        member = await service.staff.get(staff_id)
+        if member is None:
             raise HTTPException(422, "no such staff member")
+        if working:  # hours only for a doctor who sees the department's queue; a day off always
+            try:
+                check_can_serve(member, department)
+            except RosterError as exc:
+                raise refused(exc) from None
 
     @router.post("/admin/roster/shifts", status_code=201)
     async def add_shift(body: ShiftBody, session: ConsoleSession = admin) -> dict[str, Any]:
@@ -76,7 +83,7 @@ def console_admin_api(runtime: Runtime) -> APIRouter:
     @router.post("/admin/roster/overrides", status_code=201)
     async def add_override(body: OverrideBody, session: ConsoleSession = admin) -> dict[str, Any]:
         """Other hours on one date, or off that day (administrators)."""
-        await checked_staff(body.staff_id, body.department)
+        await checked_staff(body.staff_id, body.department, working=bool(body.start))
         try:
             override = await service.roster.add_override(
                 body.staff_id, body.department, body.day,

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any, Awaitable, Callable, TypeVar
+import sys
+from typing import Any, Awaitable, Callable, TextIO, TypeVar
 
 import click
 
 from bot.cli import config_from, fail
 from bot.config import Config
 from bot.consultations import RosterError, StaffError, load_departments
-from bot.consultations.roster import WEEKDAYS, Roster, format_minute, parse_minute, parse_weekdays
+from bot.consultations.roster import WEEKDAYS, Roster, check_can_serve, format_minute, parse_minute, parse_weekdays
 from bot.consultations.service import Settings
 from bot.consultations.staff import ROLES, Staff, StaffDirectory
 from bot.db import Database, utcnow
@@ -61,6 +62,21 @@ def _line(staff: Staff) -> str:
             f"{','.join(staff.departments) or '-'}\t{state}")
 
 
+def _password(given: str | None, from_stdin: bool) -> str:
+    """The password: given (option or environment), else stdin's first line when asked or when stdin is
+    not a terminal (no GetPassWarning, no echo), else asked twice at the terminal without echo."""
+    if given is not None and not from_stdin:
+        return given
+    stream: TextIO = sys.stdin
+    if from_stdin or not stream.isatty():
+        line = str(stream.readline()).rstrip("\r\n")
+        if not line:
+            fail("no password on stdin (give it on the first line, e.g. `printf '%s\\n' \"$PW\" | wenzhen staff add …`)")
+        return line
+    entered: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return entered
+
+
 @click.group()
 def staff() -> None:
     """Doctors, pharmacists and administrators of the console."""
@@ -72,12 +88,15 @@ def staff() -> None:
 @click.option("--role", type=click.Choice(ROLES), default="doctor", show_default=True)
 @click.option("--title", default="", help="e.g. 主治医师")
 @click.option("--department", "departments", multiple=True, help="department code (repeat for several)")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              envvar="WENZHEN_STAFF_PASSWORD", help="asked for when not given (or $WENZHEN_STAFF_PASSWORD)")
+@click.option("--password", default=None, envvar="WENZHEN_STAFF_PASSWORD",
+              help="$WENZHEN_STAFF_PASSWORD; else read from stdin or asked for at a terminal")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 @click.pass_context
 def staff_add(ctx: click.Context, username: str, display_name: str, role: str, title: str,
-              departments: tuple[str, ...], password: str) -> None:
+              departments: tuple[str, ...], password: str | None, password_stdin: bool) -> None:
     """Create an account."""
+    password = _password(password, password_stdin)
+
     async def work(directory: StaffDirectory, _: Roster, __: Config) -> Staff:
         return await directory.add(username, password, display_name=display_name, role=role, title=title,
                                    departments=list(departments))
@@ -118,10 +137,14 @@ def staff_update(ctx: click.Context, who: str, display_name: str | None, title: 
 
 @staff.command("passwd")
 @click.argument("who")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, envvar="WENZHEN_STAFF_PASSWORD")
+@click.option("--password", default=None, envvar="WENZHEN_STAFF_PASSWORD",
+              help="$WENZHEN_STAFF_PASSWORD; else read from stdin or asked for at a terminal")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 @click.pass_context
-def staff_passwd(ctx: click.Context, who: str, password: str) -> None:
+def staff_passwd(ctx: click.Context, who: str, password: str | None, password_stdin: bool) -> None:
     """Set a new password (also unlocks the account and ends its sessions)."""
+    password = _password(password, password_stdin)
+
     async def work(directory: StaffDirectory, _: Roster, __: Config) -> None:
         await directory.set_password((await _find(directory, who)).id, password)
 
@@ -154,6 +177,7 @@ def roster_add(ctx: click.Context, who: str, department: str, weekdays: str, sta
     async def work(directory: StaffDirectory, roster_: Roster, config: Config) -> list[Any]:
         member = await _find(directory, who)
         code = _department(config, department)
+        check_can_serve(member, code)
         return [await roster_.add_shift(member.id, code, day, parse_minute(start), parse_minute(end))
                 for day in parse_weekdays(weekdays)]
 
@@ -174,7 +198,10 @@ def roster_override(ctx: click.Context, who: str, department: str, day: dt.datet
     """On DAY (YYYY-MM-DD) WHO works START-END instead of the weekly shifts; without times: off that day."""
     async def work(directory: StaffDirectory, roster_: Roster, config: Config) -> Any:
         member = await _find(directory, who)
-        return await roster_.add_override(member.id, _department(config, department), day.date(),
+        code = _department(config, department)
+        if start:  # a day off may always be recorded; hours only for a doctor who can see the queue
+            check_can_serve(member, code)
+        return await roster_.add_override(member.id, code, day.date(),
                                           parse_minute(start) if start else None, parse_minute(end) if end else None)
 
     override = _run(ctx, work)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 
 from bot.runtime import Runtime
+from integrations.console.auth import ConsoleAuth
 
 STATIC = Path(__file__).with_name("static")
 PAGES = {"": "console.html", "login": "login.html", "admin": "admin.html", "prescriptions": "prescriptions.html"}
@@ -22,8 +23,9 @@ SECURITY_HEADERS = {
 }
 
 
-def console_pages(_: Runtime) -> APIRouter:
+def console_pages(runtime: Runtime) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    auth = ConsoleAuth(runtime)
 
     @router.get("/console/")
     async def slash() -> RedirectResponse:
@@ -37,10 +39,17 @@ def console_pages(_: Runtime) -> APIRouter:
 
     @router.get("/console")
     @router.get("/console/{page}")
-    async def page(page: str = "") -> FileResponse:
-        # Pages are public shells: every piece of data comes from the API, which checks the sign-in.
+    async def page(request: Request, page: str = "") -> Response:
+        # Pages are shells: every piece of data comes from the API, which checks the sign-in. Without a
+        # valid sign-in a page sends the browser to the sign-in page at once (303), so that nothing a
+        # signed-out browser asks for fails (it used to load the page, get 401 from /me, then go).
         if page not in PAGES:
             raise HTTPException(404, "no such page")
+        if page != "login":
+            try:
+                await auth.current(request)
+            except HTTPException:
+                return RedirectResponse("/console/login", status_code=303, headers=SECURITY_HEADERS)
         return FileResponse(STATIC / PAGES[page], media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
 
     return router

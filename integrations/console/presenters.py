@@ -22,6 +22,7 @@ from bot import events as ev
 from bot.consultations import Consultation, QueueEntry, build_intake
 from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
 from bot.events import Event
+from bot.flow_loader import UNKNOWN
 from bot.patients import Patient, Patients, mask_name
 from bot.responses import display_value
 from bot.runtime import Runtime
@@ -55,9 +56,12 @@ class Labels:
         return self.data["codes"].get(code, self.data["unclear"])
 
     def value(self, slot: str, value: Any) -> str:
-        """Any slot value as a doctor reads it: 阳性, 3天, 2岁6个月, 是, 未回答."""
+        """Any slot value as a doctor reads it: 阳性, 3天, 2岁6个月, 是; 未询问 (never asked),
+        患者未答 (age or sex asked, no answer), 不确定 (a question answered "不清楚")."""
         if value is None or value == "":
-            return self.data["unanswered"]
+            return self.data["not_asked"]
+        if value == UNKNOWN:
+            return self.data["no_answer" if slot in TITLE_SLOTS else "uncertain"]
         if isinstance(value, bool):
             return self.data["booleans"][value]
         if slot == "duration_hours" and isinstance(value, (int, float)):
@@ -253,7 +257,7 @@ async def patient_card(runtime: Runtime, c: Consultation, state: ConversationSta
     if present:  # the first symptoms the patient has say more than the complaint's group ("发烧、咳嗽" over "发热")
         complaint_text = words.data["separator"].join(words.code(i.code, i.label) for i in present)
     else:
-        complaint_text = words.value("chief_complaint", complaint if complaint and complaint != "other" else None)
+        complaint_text = words.value("chief_complaint", complaint)
     age = slots.get("age")
     if age is None and isinstance(slots.get("age_months"), (int, float)):
         age = slots["age_months"] / 12
@@ -294,6 +298,28 @@ def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event]
                       latest is not None and latest.timestamp >= since)
 
 
+def medicines_as_typed(events: list[Event]) -> dict[str, str]:
+    """Each medicine code with the patient's own words for it, amount included ("泰诺林两片"), latest last.
+
+    The code names the ingredient (对乙酰氨基酚); what the patient typed says the brand and how much,
+    which a doctor needs beside it. Denied mentions ("没吃布洛芬") are left out; a code said in several
+    ways keeps each way once (泰诺林两片、对乙酰氨基酚).
+    """
+    said: dict[str, list[str]] = {}
+    for event in events:
+        if event.type != ev.USER:
+            continue
+        for entity in event.data.get("entities") or []:
+            if not isinstance(entity, dict) or entity.get("entity") != "medication" or entity.get("negated"):
+                continue
+            amount = entity.get("amount")
+            words = str(entity.get("text") or "") + (str(amount.get("text") or "") if isinstance(amount, dict) else "")
+            code = str(entity.get("value") or "")
+            if code and words and words not in said.setdefault(code, []):
+                said[code].append(words)
+    return {code: labels().data["separator"].join(ways) for code, ways in said.items()}
+
+
 def _measured(value: Any, unit: str) -> str:
     return f"{display_value(float(value))} {unit}".strip() if isinstance(value, (int, float)) else labels().value("", value)
 
@@ -321,10 +347,13 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
 
     # A risk factor from the age or a pregnancy is not a `conditions` key: its newness is not tracked.
     risks = items("risk_factors", "conditions")
+    typed = medicines_as_typed(events)
+    medications = [replace(f, value=typed.get(i["code"], "")) for f, i in zip(items("medications", "medications"),
+                                                                             intake["medications"])]
     return ConsultationView(
         patient=await patient_card(runtime, c, state), status_label=words.status(c.status), facts=facts, answers=answers, vitals=vitals,
         symptoms_present=items("symptoms_present", "symptoms"), symptoms_absent=items("symptoms_absent", "symptoms"),
-        symptoms_unknown=items("symptoms_unknown", "symptoms"), risk_factors=risks, medications=items("medications", "medications"),
+        symptoms_unknown=items("symptoms_unknown", "symptoms"), risk_factors=risks, medications=medications,
         triage=_triage(runtime, intake["triage"], events, since), transfer=transfer_note(events, c.id),
         attachments=intake["attachments"])
 

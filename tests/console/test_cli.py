@@ -71,3 +71,27 @@ def test_bad_input_exits_2_with_one_line(run, args: list[str], reason: str) -> N
 def test_a_short_password_is_refused(run) -> None:  # type: ignore[no-untyped-def]
     result = run("staff", "add", "dr.li", "--name", "李明", password="short")
     assert result.exit_code == 2 and "at least" in result.output
+
+
+def test_a_piped_password_is_read_quietly_with_or_without_password_stdin(tmp_path: Path) -> None:
+    """`printf … | wenzhen staff add …` in a real process: no GetPassWarning, no echo, the account works."""
+    import os
+    import subprocess
+    import sys
+
+    config = write_config(tmp_path / "config.yml")
+    env = {**os.environ, "WENZHEN_CONFIG": str(config), "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+           "WENZHEN_DATA_DIR": str(tmp_path / "data"), "REDIS_URL": ""}
+    env.pop("WENZHEN_STAFF_PASSWORD", None)
+
+    def wenzhen_piped(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot.cli", "--config", str(config), *args], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    added = wenzhen_piped(PASSWORD + "\n", "staff", "add", "dr.li", "--name", "李明", "--password-stdin")
+    assert added.returncode == 0, added.stderr
+    assert "GetPassWarning" not in added.stderr and PASSWORD not in added.stdout + added.stderr
+    changed = wenzhen_piped("another long password\n", "staff", "passwd", "dr.li")
+    assert changed.returncode == 0 and "GetPassWarning" not in changed.stderr, changed.stderr
+    empty = wenzhen_piped("", "staff", "add", "dr.wu", "--name", "吴", "--password-stdin")
+    assert empty.returncode == 2 and "no password on stdin" in empty.stderr

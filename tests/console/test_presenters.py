@@ -37,8 +37,9 @@ def test_values_are_chinese_and_unknowns_say_so() -> None:
     assert words.value("antigen_result", "positive") == "阳性"
     assert words.value("sex", "female") == "女"
     assert words.value("pregnant", True) == "是" and words.value("suicide_plan", False) == "否"
-    assert words.value("sex", None) == "未回答"
-    assert words.value("antigen_result", "maybe") == "不清楚"
+    assert words.value("sex", None) == "未询问" and words.value("sex", "unknown") == "患者未答"
+    assert words.value("fever_persists_despite_medication", "unknown") == "不确定"
+    assert words.value("antigen_result", "maybe") == "无对应说法"
     assert words.value("vaccine_doses", 3.0) == "3剂"
     assert [words.level(c) for c in ("emergency", "urgent", "consult", "selfcare", None)] == [
         "紧急", "尽快就医", "需医生判断", "居家观察", "未分诊"]
@@ -139,3 +140,22 @@ def test_a_sealed_answer_under_a_retired_key_is_still_never_shown() -> None:
     assert not is_sealed(current, "我住在朝阳区") and not is_sealed(current, "v1: 我的版本")
     lines = button_titles([], [{"from": "patient", "text": old}, {"from": "doctor:1", "text": "好的"}], current)
     assert [line["text"] for line in lines] == ["（个人信息已加密保存）", "好的"]
+
+
+async def test_never_asked_uncertain_and_the_medicine_as_typed_are_told_apart(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    """Typed Chinese through the real NLU: the bot never asks this adult's sex or age; "不清楚" to a symptom
+    question is 不确定 (never 否认); the medicine shows the patient's words beside the ingredient."""
+    await on_duty(runtime, "dr.li", ["fever"])
+    for text in ["我发烧两天了，吃了泰诺林两片", "38.5", "不清楚", "不清楚", "不清楚", "没有"]:
+        await say(client, "p-words", text)
+    cid = await queued(client, "p-words", "fever")
+    await sign_in(client, "dr.li")
+    view = (await client.get(f"/api/console/consultations/{cid}")).json()["view"]
+    assert (view["patient"]["sex"], view["patient"]["age"]) == ("未询问", "未询问")
+    assert "呼吸困难" in [t["label"] for t in view["symptoms_unknown"]]
+    assert "呼吸困难" not in [t["label"] for t in view["symptoms_absent"]]
+    assert not any("不清楚" in t["label"] for t in view["symptoms_absent"])
+    assert next(a for a in view["answers"] if a["label"].startswith("服退烧药后"))["value"] == "不确定"
+    [medicine] = view["medications"]
+    assert medicine["label"] == "对乙酰氨基酚" and medicine["value"] == "泰诺林两片", medicine
+    assert "'unknown'" not in str([f["value"] for f in view["facts"] + view["answers"]])

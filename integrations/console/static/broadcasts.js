@@ -61,7 +61,7 @@ async function load() {
     }
     rows.push(el("tr", {}, el("td", {}, c.id), el("td", {}, c.name),
       el("td", {}, c.methods.map((m) => methodNames[m] || m).join("、")), el("td", {}, statuses[c.status] || c.status),
-      el("td", {}, c.scheduled_at ? new Date(c.scheduled_at).toLocaleString("zh-CN") : ""),
+      el("td", {}, Console.dateTime(c.scheduled_at)),
       el("td", {}, report ? summary(report) : ""), el("td", {}, ...actions)));
   }
   $("campaign-table").tBodies[0].replaceChildren(...rows);

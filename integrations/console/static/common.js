@@ -67,7 +67,25 @@ const Console = {
     Console.toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
   },
 
+  // Times are the hospital's (Asia/Shanghai), in 24-hour Chinese form, whatever the browser's locale
+  // or zone: built from the parts, never from a locale's own pattern (no "下午3:05", no "3:05 PM").
+  parts(iso) {
+    const format = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", hourCycle: "h23", year: "numeric",
+      month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+    const out = {};
+    for (const part of format.formatToParts(new Date(iso))) out[part.type] = part.value;
+    return out;
+  },
+
   time(iso) {
-    return iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Shanghai" }) : "";
+    if (!iso) return "";
+    const p = Console.parts(iso);
+    return p.hour + ":" + p.minute;
+  },
+
+  dateTime(iso) {
+    if (!iso) return "";
+    const p = Console.parts(iso);
+    return p.year + "年" + Number(p.month) + "月" + Number(p.day) + "日 " + p.hour + ":" + p.minute;
   },
 };

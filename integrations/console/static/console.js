@@ -120,7 +120,9 @@ function factRows(facts) {
 }
 
 function tags(items, cls) {
-  return items.map((i) => el("span", { class: "tag " + cls + (i.new ? " is-new" : "") }, i.label, ...newMark(i)));
+  // A tag's value, when it has one, is the patient's own words beside the name (对乙酰氨基酚 泰诺林两片).
+  return items.map((i) => el("span", { class: "tag " + cls + (i.new ? " is-new" : "") }, i.label,
+    i.value ? el("span", { class: "typed" }, "（" + i.value + "）") : null, ...newMark(i)));
 }
 
 function none(node, text) {
@@ -169,7 +171,7 @@ function renderView(c, view) {
   none($("intake-answers"), "无");
   $("intake-risks").replaceChildren(...tags(view.risk_factors, "risk"));
   none($("intake-risks"), "无");
-  $("intake-medications").replaceChildren(...tags(view.medications, ""));
+  $("intake-medications").replaceChildren(...tags(view.medications, "medication"));
   none($("intake-medications"), "未提及");
   $("intake-attachments").replaceChildren(...view.attachments.map((a) => a.href && a.kind === "image"
     ? el("a", { href: a.href, target: "_blank", rel: "noopener" }, el("img", { src: a.href, alt: "患者上传的图片", class: "thumb" }))

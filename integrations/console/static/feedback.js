@@ -10,7 +10,7 @@ async function showFeedback() {
     body.replaceChildren(...items.map((item) => {
       const row = document.createElement("tr");
       for (const value of [item.reference, kinds[item.kind] || item.kind, item.channel,
-        new Date(item.created_at).toLocaleString("zh-CN"), item.text]) {
+        Console.dateTime(item.created_at), item.text]) {
         const cell = document.createElement("td");
         cell.textContent = value;  // patients' words: text, never HTML
         row.append(cell);

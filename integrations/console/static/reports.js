@@ -28,7 +28,8 @@ function offsetOf(date) {
 }
 
 function collect() {
-  const issuedLocal = document.getElementById("report-issued").value;  // "2026-12-05T10:30"
+  // Typed as "2026-12-05 10:30" (24-hour, whatever the browser's locale; a datetime-local field showed AM/PM).
+  const issuedLocal = document.getElementById("report-issued").value.trim().replace(" ", "T");
   const issued = issuedLocal ? issuedLocal + ":00" + offsetOf(new Date(issuedLocal)) : "";
   const observations = [...document.querySelectorAll("#results-table tr.result")].map((row) => {
     const result = {};
