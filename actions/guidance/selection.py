@@ -100,6 +100,8 @@ def facts_for(content: GuidanceContent, slots: dict[str, Any], language: str = "
         facts[f"taking_{marker}_names"] = "、".join(taken.get(marker, []))
 
     weight = _number(get_slot(slots, "weight_kg"))
+    # a weight answered 不清楚 is stored but is no number: no dose may be computed from it
+    facts["weight_known"] = weight is not None and weight > 0
     for code, dosing in content.child_dosing.items():
         if weight is None:
             continue

@@ -82,3 +82,17 @@ def test_an_elder_gets_the_ibuprofen_caution_and_the_elders_warning_signs() -> N
     # Already on a fever medicine: no caution about starting one.
     ids, _, _ = guidance(age=72, medications={"ibuprofen": True})
     assert "ibuprofen_elderly_caution" not in ids and "red_flags_elderly" in ids
+
+
+@pytest.mark.parametrize("weight", ["unknown", "不清楚", None, 0])
+def test_a_weight_that_is_no_number_computes_no_dose_and_asks_for_the_weight(weight: Any) -> None:
+    # newcomer's trial: 体重 answered 不清楚 printed "unknown kg 的孩子每次 – mg"
+    ids, zh, en = guidance(subject="child", age=3, weight_kg=weight)
+    assert "acetaminophen_child_by_weight" not in ids and "child_dose_needs_weight" in ids
+    assert "unknown" not in zh and "kg 的孩子每次" not in zh and "None" not in zh
+    assert "告诉我们体重" in zh and "unknown kg" not in en
+
+
+def test_a_weight_in_kilograms_still_gives_the_dose() -> None:
+    ids, zh, _ = guidance(subject="child", age=3, weight_kg=14)
+    assert "acetaminophen_child_by_weight" in ids and "14 kg 的孩子每次 140–210 mg" in zh
