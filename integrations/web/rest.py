@@ -44,7 +44,11 @@ def _problem(status: int, reason: str) -> JSONResponse:
 
 async def _json_body(request: Request) -> dict[str, Any]:
     """Read a JSON object body, refusing what is too large, not UTF-8 or not JSON — each with its reason."""
-    body = await request.body()
+    return _json_object(await request.body())
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or BadRequest: too large (413), not UTF-8 or not JSON, not an object."""
     if len(body) > MAX_BODY_BYTES:
         raise BadRequest(413, f"body larger than {MAX_BODY_BYTES} bytes")
     try:
@@ -75,14 +79,7 @@ def _json(value: Any) -> bytes:
 async def _webhook(runtime: Runtime, auth: RestAuth, request: Request, body: bytes) -> tuple[int, Any]:
     """One webhook call: (status, JSON answer). The FastAPI route and the lean ASGI path share it."""
     try:
-        if len(body) > MAX_BODY_BYTES:
-            raise BadRequest(413, f"body larger than {MAX_BODY_BYTES} bytes")
-        try:
-            data = read_json(body)
-        except Refused as exc:
-            raise BadRequest(exc.status, exc.reason) from None
-        if not isinstance(data, dict):
-            raise BadRequest(400, "body must be a JSON object")
+        data = _json_object(body)
         sender = _valid_sender(data.get("sender"))
         text = data.get("message", "")
         if text is None:

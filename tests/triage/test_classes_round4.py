@@ -18,7 +18,6 @@ import re
 import statistics
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -26,37 +25,10 @@ import pytest
 from actions.intake_facts import read_facts
 from bot.answers import no_fever_said, plain_yes_first
 from bot.config import PROJECT_ROOT
+from tests.triage.talk import Talk
 from tests.triage.words import load_word_vignettes, run_set
 
 ROUND4 = Path(__file__).parent / "vignettes_round4.yml"
-
-
-class Talk:
-    def __init__(self, client: httpx.AsyncClient, sender: str) -> None:
-        self.client = client
-        self.sender = sender
-        self.asked: list[str] = []
-        self.texts: list[str] = []
-        self.level: str | None = None
-        self.rules: list[str] = []
-
-    async def say(self, text: str) -> list[dict[str, Any]]:
-        reply = (await self.client.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": text})).json()
-        for message in reply:
-            self.texts.append(str(message.get("text") or ""))
-            triage = (message.get("custom") or {}).get("triage")
-            if triage and self.level is None:
-                self.level, self.rules = triage["level"], list(triage.get("rules") or ())
-        tracker = (await self.client.get(f"/conversations/{self.sender}/tracker")).json()
-        waiting = tracker["stack"][-1]["waiting_for"] if tracker.get("stack") else None
-        if waiting:
-            self.asked.append(waiting)
-        self.slots = tracker.get("slots") or {}
-        return reply
-
-    @property
-    def waiting(self) -> str | None:
-        return self.asked[-1] if self.asked else None
 
 
 async def answer_until(t: Talk, stop: str | None, answers: dict[str, str], default: str = "没有") -> None:

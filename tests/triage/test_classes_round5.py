@@ -10,43 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from actions.intake_facts import read_facts
+from tests.triage.talk import Talk
 from tests.triage.words import load_word_vignettes, run_set
 
 ROUND5 = Path(__file__).parent / "vignettes_round5.yml"
 KNOWN_LEFT = {"r502"}
-
-
-class Talk:
-    def __init__(self, client: httpx.AsyncClient, sender: str) -> None:
-        self.client, self.sender = client, sender
-        self.asked: list[str] = []
-        self.level: str | None = None
-        self.rules: list[str] = []
-        self.slots: dict[str, Any] = {}
-
-    async def say(self, text: str) -> None:
-        reply = (await self.client.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": text})).json()
-        for message in reply:
-            triage = (message.get("custom") or {}).get("triage")
-            if triage and self.level is None:
-                self.level, self.rules = triage["level"], list(triage.get("rules") or ())
-        tracker = (await self.client.get(f"/conversations/{self.sender}/tracker")).json()
-        waiting = tracker["stack"][-1]["waiting_for"] if tracker.get("stack") else None
-        if waiting:
-            self.asked.append(waiting)
-        self.slots = tracker.get("slots") or {}
-
-    async def until(self, answers: dict[str, str], default: str = "没有") -> None:
-        for _ in range(20):
-            if self.level is not None or not self.asked:
-                return
-            await self.say(answers.get(self.asked[-1], default))
 
 
 # ---- class 3: carbon monoxide beyond the household cluster (facts read; the flow asks once)
