@@ -220,9 +220,11 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
     if other:
         # Another person's reading: the slots the engine filled from it are put back as they were, so the
         # safety screen judges the speaker on her own values; a red flag in it is answered below, for them.
+        # Every slot the message filled is his, not hers: the vitals, and what the words around them gave
+        # (血压一百五九十五 read as her hypertension "getting worse", his symptoms, his conditions).
         filled = {e.data.get("name") for e in ctx.events if e.type == ev.SLOT and e.actor == "patient"}
-        vitals = {str(n) for n in filled if n in ENTITY_MEASURES}
-        for name, value in (await _slots_before(session, ctx.conversation_id, vitals)).items() if vitals else ():
+        his = {str(n) for n in filled if n and n not in (HELD_SLOT, PENDING_SLOT)}
+        for name, value in (await _slots_before(session, ctx.conversation_id, his)).items() if his else ():
             ctx.set_slot(name, value)
     else:
         for f in sorted(found, key=lambda f: f.taken_at or now):

@@ -242,6 +242,8 @@ async def test_a_finding_said_in_negative_words_is_a_yes_and_a_small_change_is_a
         ("symptoms.confusion", "睁一下眼又闭上了", True),
         ("symptoms.refusal_to_feed", "从早上到现在没吃东西，水也喝得很少", True),
         ("symptoms.refusal_to_feed", "饭吃得比平常少一点，水喝得多", False),
+        ("symptoms.refusal_to_feed", "吃得比平时少点 还能吃", False),  # second newcomer's trial
+        ("symptoms.refusal_to_feed", "比平时少了很多，喂不进去", True),
         ("symptoms.decreased_urination", "一上午只尿了一次", True),
         ("symptoms.vision_loss", "看出去像起了雾", True),
         ("symptoms.vision_loss", "看东西清楚的", False),

@@ -92,6 +92,12 @@ async def test_stage_one_blood_pressure_is_above_normal_not_safe(runtime: Runtim
         assert f"收缩压（高压） {value:.0f}mmHg" in said and "高于正常范围" in said, said
     assert sorted((r.measure, r.value) for r in await reading_rows(runtime)) == [
         ("dbp", 95.0), ("sbp", 150.0), ("sbp", 150.0), ("sbp", 160.0)]
+    # Her father's reading leaves her own record alone (second newcomer's trial: her slots read
+    # hypertension, getting worse, after "我爸血压一百五九十五").
+    await say(console, "bp5", "我今天早上血氧96")
+    await say(console, "bp5", "我爸血压一百五九十五")
+    slots = (await tracker(console, "bp5"))["slots"]
+    assert not (slots.get("conditions") or {}).get("hypertension") and slots.get("underlying_worsening") is not True, slots
     # A normal one is still "safe"; the alert thresholds are unchanged (185/115: urgent).
     await enrolled(runtime, "bp4")
     assert "安全范围" in texts(await say(console, "bp4", "血压128/78"))
