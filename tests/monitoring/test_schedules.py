@@ -107,7 +107,8 @@ async def test_an_urgent_outcome_is_asked_later_whether_they_went_to_hospital(ru
     # Fever above 38.5 for four days despite medicine: urgent (triage-criteria.md).
     replies = await say(client, "m-urgent", (
         '/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 96,'
-        ' "fever_persists_despite_medication": true, "symptoms.dyspnea": false, "breathing_severity": "none",'
+        ' "fever_persists_despite_medication": true, "medicines_taken": "布洛芬，一次一片",'
+        ' "symptoms.dyspnea": false, "breathing_severity": "none",'
         ' "has_oximeter": false, "symptoms.chest_pain": false, "other_symptoms": "none", "age": 40,'
         ' "conditions_answer": "none", "pregnant": false, "vaccine_doses": 3}'))
     assert decision(replies)["level"] == "urgent"

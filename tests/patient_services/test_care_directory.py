@@ -97,7 +97,8 @@ async def test_a_location_gives_the_nearest_fever_clinics_by_distance(runtime: R
 # A positive antigen test and 39 ℃ for three days despite medicine: `urgent` (tests/intake/test_fever_intake.py).
 URGENT_FEVER = (
     '/covid_positive{"subject": "self", "antigen_result": "positive", "temperature": 39.0, "duration_hours": 72,'
-    ' "fever_persists_despite_medication": true, "symptoms.dyspnea": false, "breathing_severity": "none",'
+    ' "fever_persists_despite_medication": true, "medicines_taken": "布洛芬，一次一片",'
+        ' "symptoms.dyspnea": false, "breathing_severity": "none",'
     ' "has_oximeter": false, "symptoms.chest_pain": false, "other_symptoms": "none", "age": 40,'
     ' "conditions_answer": "none", "pregnant": false, "vaccine_doses": 3}'
 )
