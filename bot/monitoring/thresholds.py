@@ -69,7 +69,8 @@ class Thresholds:
         self.worse: dict[str, str] = {}
         self.persistent: dict[str, tuple[float, str]] = {}
         self.adult_only: set[tuple[str, str]] = set()
-        self.by_age: dict[tuple[str, str], list[tuple[float, Limit]]] = {}  # (measure, side) -> [(below months, limit)]
+        # (measure, side) -> [(from months, below months, limit)]
+        self.by_age: dict[tuple[str, str], list[tuple[float, float, Limit]]] = {}
         self.above_normal: dict[str, Limit] = {}  # no alert: "above the normal range" (blood pressure)
         for code, spec in (raw.get("measures") or {}).items():
             if code not in MEASURES:
@@ -89,7 +90,7 @@ class Thresholds:
                     if level not in LEVELS:
                         raise ValueError(f"thresholds: {code}.by_age.{side} has no level")
                     self.by_age.setdefault((code, side), []).append(
-                        (float(band["below"]), Limit(code, side, float(band["value"]), level, str(band.get("source", "")))))
+                        (float(band.get("from", 0)), float(band["below"]), Limit(code, side, float(band["value"]), level, str(band.get("source", "")))))
             if "above_normal" in spec:
                 item = spec["above_normal"]
                 self.above_normal[code] = Limit(code, "high", float(item["value"]), "selfcare", str(item.get("source", "")))
@@ -102,7 +103,7 @@ class Thresholds:
 
     def for_patient(self, own: dict[str, Any] | None, age_years: float | None = None) -> dict[tuple[str, str], Limit]:
         """The limits that hold for one patient: those of their age (a child's breathing rate: 40 from 1 to 5
-        years), then a doctor's value replaces the default of its side. Age unknown: the adult limits."""
+        years; a 3-year-old's heart rate from 143, systolic pressure at or below 73), then a doctor's value replaces the default of its side. Age unknown: the adult limits."""
         limits = dict(self.limits)
         if age_years is not None:
             months = age_years * 12
@@ -110,7 +111,7 @@ class Thresholds:
                 for key in self.adult_only:
                     limits.pop(key, None)
             for key, bands in self.by_age.items():
-                band = next((limit for below, limit in bands if months < below), None)
+                band = next((limit for start, below, limit in bands if start <= months < below), None)
                 if band is not None:
                     limits[key] = band
         for code, sides in (own or {}).items():

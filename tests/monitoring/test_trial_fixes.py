@@ -123,7 +123,10 @@ async def test_a_three_year_olds_breathing_is_checked_against_a_childs_limits(
     limits = (await console.get(f"/api/console/monitoring/patients/{row.id}")).json()["limits"]
     rr = [(lim["side"], lim["value"]) for lim in limits if lim["measure"] == "respiratory_rate"]
     assert rr == [("high", 40.0)], rr
-    assert not any(lim["measure"] in ("heart_rate", "sbp", "dbp") for lim in limits)
+    # The child's heart rate (Fleming 2011) and low systolic (PALS) bands; no adult blood pressure alert at 3.
+    hr = sorted((lim["side"], lim["value"]) for lim in limits if lim["measure"] == "heart_rate")
+    assert hr == [("high", 137.0), ("low", 69.0)], hr
+    assert [(lim["side"], lim["value"]) for lim in limits if lim["measure"] in ("sbp", "dbp")] == [("low", 73.0)]
     assert "3岁" in (await console.get(f"/console/monitoring/patients/{row.id}")).text
     # An adult (age unknown, or 30) keeps the adult limit of 30.
     await enrolled(runtime, "adult", {"subject": "self", "age": 30})
