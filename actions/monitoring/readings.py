@@ -38,7 +38,7 @@ from bot.monitoring import MEASURES, Monitoring, Reading, rank, read_readings
 from bot.monitoring.models import MonitoredPatient
 from bot.monitoring.parse import ENTITY_MEASURES, Found
 from bot.monitoring.thresholds import ADULT_YEARS
-from bot.monitoring.people import Person, card_key, member_key, relation_of
+from bot.monitoring.people import Person, card_key, member_key, relation_of, sex_of_key, sex_of_word
 from bot.patients import MedicalCard, mask_name
 
 READING_EVENT = "monitoring_reading"  # Assessment.to_dict()
@@ -58,19 +58,24 @@ HELD_SLOT = PENDING_SLOT
 OTHER_TRIAGE_EVENT = "monitoring_other_triage"  # a threshold of someone else's reading: not the conversation's triage
 # The waiting advice given with a red flag in someone else's reading (flows/responses/*/triage.yml).
 ADVICE = {"spo2": "breathing", "respiratory_rate": "breathing"}
-REPLIES_FILE = Path(__file__).resolve().parents[2] / "bot" / "monitoring" / "replies.yml"
+PHRASES_FILE = Path(__file__).resolve().parents[2] / "bot" / "monitoring" / "phrases.yml"
 _ME = ("我", "俺", "阮", "咱")
 
 
 @lru_cache(maxsize=1)
-def _replies() -> dict[str, dict[str, str]]:
-    return dict(yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8")) or {})
+def _phrases() -> dict[str, dict[str, str]]:
+    return dict(yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8")) or {})
+
+
+def phrase(ctx: ActionContext, key: str) -> str:
+    """A pattern of bot/monitoring/phrases.yml in the conversation's language."""
+    found = _phrases()
+    return str((found.get(ctx.state.language) or found["zh"])[key])
 
 
 def reply(ctx: ActionContext, key: str, **variables: Any) -> str:
-    """A text of bot/monitoring/replies.yml in the conversation's language."""
-    texts = _replies()
-    return str((texts.get(ctx.state.language) or texts["zh"])[key]).format(**variables)
+    """A monitoring text (`monitoring_<key>` of flows/responses/{zh,en}/monitoring.yml) in the conversation's language."""
+    return ctx.text(f"monitoring_{key}", **variables)
 
 
 def job_key_prefix(conversation_id: str) -> str:
@@ -94,6 +99,13 @@ def _said_subjects(ctx: ActionContext) -> list[str]:
     """Whom the message names ("我妈今天血氧94": parent), in order."""
     return list(dict.fromkeys(str(e.value) for e in (ctx.parse.entities if ctx.parse else ())
                               if e.entity == "subject" and not e.negated))
+
+
+def _said_sex(ctx: ActionContext, subject: str) -> str | None:
+    """Which parent the message names when its word says ("我妈血氧95": female); None otherwise."""
+    found = {sex_of_word(relation_of(subject), e.text or "") for e in (ctx.parse.entities if ctx.parse else ())
+             if e.entity == "subject" and not e.negated and str(e.value) == subject}
+    return found.pop() if len(found) == 1 else None
 
 
 def _someone_else(ctx: ActionContext, said: list[str]) -> bool:
@@ -150,18 +162,27 @@ async def _whose(ctx: ActionContext, monitoring: Monitoring, session: AsyncSessi
     if said:
         people: list[Person] = []
         for subject in said:
-            people += [p for p in await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject)
+            people += [p for p in await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject,
+                                                              _said_sex(ctx, subject))
                        if p.key not in {q.key for q in people}]
         return people
     subject = ctx.slot("subject")
     # The person the conversation is about (its last intake's subject; none after 重新开始).
     current = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject))[:1] if subject else []
     followed = await monitoring.followed(session, ctx.conversation_id)
+    if current and current[0].card_id is None and current[0].sex is None and current[0].key not in {r.patient_key for r in followed}:
+        # About 父母 (no sex said) while the account follows its parents by sex (父亲, 母亲): one of them, or ask.
+        sexed = [Person(r.patient_key, r.relation, r.card_id, sex=sex_of_key(r.patient_key)) for r in followed
+                 if r.relation == current[0].relation and sex_of_key(r.patient_key)]
+        if len(sexed) == 1:
+            current = sexed
+        elif sexed:
+            current = [] if from_text else sexed[:1]
     if current and (not from_text or relation_of(subject) == "child" or ctx.state.stack):
         # A flow's answer is about whom the flow is about; so is a reading while a child's conversation or an
         # intake runs ("三十七度八" from the parent of a sick child is the child's).
         return current
-    people = [Person(r.patient_key, r.relation, r.card_id) for r in followed]
+    people = [Person(r.patient_key, r.relation, r.card_id, sex=sex_of_key(r.patient_key)) for r in followed]
     people += [p for p in current if p.key not in {q.key for q in people}]
     return people or (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, None))[:1]
 
@@ -173,8 +194,10 @@ def _urgent_vital(monitoring: Monitoring, found: list[Found]) -> bool:
 
 
 async def who_label(text: Callable[..., str], monitoring: Monitoring, row: MonitoredPatient | Person, name: str | None = None) -> str:
-    """The person as the patient reads it: 本人, 父母, 张*丰（父母）."""
-    relation = text(f"card_relation_{row.relation}")
+    """The person as the patient reads it: 本人, 父母, 母亲 (a parent without a card named as 我妈), 张*丰（父母）."""
+    sex = row.sex if isinstance(row, Person) else sex_of_key(row.patient_key)
+    relation = text(f"monitoring_relation_{row.relation}_{sex}") if sex and row.card_id is None \
+        else text(f"card_relation_{row.relation}")
     if name is None and row.card_id is not None and isinstance(row, MonitoredPatient):
         name = (await monitoring.masked_names([row])).get(row.id)
     return text("card_label", name=name, relation=relation) if name else relation
@@ -203,11 +226,14 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
         return False
     session = await ctx.transaction()
     said = _said_subjects(ctx) if from_text else []
-    if from_text and not said and ctx.slot("subject") is None and not _urgent_vital(monitoring, found) \
+    if from_text and not said and ctx.slot("subject") is None \
             and (not _only_readings(ctx) or _past_limit(monitoring, [f for f in found if f.measure in ENTITY_MEASURES],
                                                         ctx.slot("age"))) \
             and not await monitoring.followed(session, ctx.conversation_id):
         # Nobody known yet, and the intake takes the message up (it asks whose): held until the answer.
+        # A red flag ("血氧92") is held too: the safety screen answers it at once from the noted facts (120 first,
+        # the doctors on duty alerted), and the reading joins the series of whom the conversation turns out to
+        # be about ("是我妈", a later intake's answer) — never a 本人 made up meanwhile.
         for f in found:
             if f.measure in ENTITY_MEASURES:
                 ctx.note_fact(f.measure, f.value)
@@ -237,7 +263,8 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
         # Several people are followed from this account and the message does not say whose: ask (monitoring_reply).
         ctx.set_slot(PENDING_SLOT, {"readings": [_stored(r) for r in readings],
                                     # no key in the log: a card's key is a hash of the ID number
-                                    "people": [{"relation": p.relation, "card_id": p.card_id} for p in people]})
+                                    "people": [{"relation": p.relation, "card_id": p.card_id, "sex": p.sex}
+                                               for p in people]})
         ctx.emit(READING_EVENT, {"pending": True, "from_text": True, "readings": [], "breaches": []}, actor="patient")
         return False
     if len(people) > 1:  # an urgent vital sign, or a flow's answer: the person the conversation is about, else the first
@@ -287,7 +314,9 @@ async def _release_held(ctx: ActionContext, monitoring: Monitoring, now: dt.date
     if not readings:
         return
     session = await ctx.transaction()
-    person = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, ctx.slot("subject")))[0]
+    subject = ctx.slot("subject")
+    person = (await monitoring.candidates(session, ctx.conversation_id, ctx.channel, subject,
+                                          _said_sex(ctx, str(subject))))[0]
     row = await monitoring.patient_for(session, ctx.conversation_id, ctx.channel, dict(ctx.slots), person=person)
     assessment = await monitoring.record(session, row, readings, now=now)
     ctx.emit(READING_EVENT, {**assessment.to_dict(), "from_text": False, "held_for": person.relation,
@@ -357,7 +386,8 @@ async def _person_of(session: AsyncSession, conversation_id: str, said: dict[str
     card = await session.get(MedicalCard, card_id) if isinstance(card_id, int) else None
     if card is not None:
         return Person(card_key(card.id_number_hash), relation, card.id)
-    return Person(member_key(conversation_id, relation), relation)
+    sex = said.get("sex") if said.get("sex") in ("male", "female") else None
+    return Person(member_key(conversation_id, relation, sex), relation, sex=sex)
 
 
 def whose_button_reader(interpreter: Any) -> Callable[[list[dict[str, str]], str], str | None]:
@@ -366,9 +396,12 @@ def whose_button_reader(interpreter: Any) -> Callable[[list[dict[str, str]], str
     def read(buttons: list[dict[str, str]], text: str) -> str | None:
         if not buttons or not all(str(b.get("payload", "")).startswith(f"/{WHOSE_INTENT}") for b in buttons):
             return None
-        said = {str(e.value) for e in interpreter.parse(text).entities if e.entity == "subject" and not e.negated}
-        relations = {relation_of(s) for s in said}
+        named = [e for e in interpreter.parse(text).entities if e.entity == "subject" and not e.negated]
+        relations = {relation_of(e.value) for e in named}
         matching = [b for b in buttons if parse_payload(str(b["payload"]))[1].get("relation") in relations]
+        if len(matching) > 1:  # 父亲 and 母亲: "我妈的" says which
+            sexes = {sex_of_word(relation_of(e.value), e.text or "") for e in named} - {None}
+            matching = [b for b in matching if parse_payload(str(b["payload"]))[1].get("sex") in sexes] or matching
         if len(matching) == 1:
             return str(matching[0]["payload"])
         titled = [b for b in buttons if text.strip() and text.strip() in str(b.get("title", ""))]
@@ -398,9 +431,10 @@ async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
         pending = ctx.slot(PENDING_SLOT) or {}
         buttons = []
         for n, person in enumerate(pending.get("people") or ()):
-            who = Person("", str(person["relation"]), person.get("card_id"))
+            who = Person("", str(person["relation"]), person.get("card_id"), sex=person.get("sex"))
             label = await who_label(ctx.text, monitoring, who, await _card_name(monitoring, person.get("card_id")))
-            buttons.append(Button(label, f'/{WHOSE_INTENT}{{"{WHOSE_SLOT}": {n}, "relation": "{person["relation"]}"}}'))
+            sex = f', "sex": "{who.sex}"' if who.sex in ("male", "female") else ""
+            buttons.append(Button(label, f'/{WHOSE_INTENT}{{"{WHOSE_SLOT}": {n}, "relation": "{person["relation"]}"{sex}}}'))
         template = ctx.render("utter_monitoring_whose")[0]
         ctx.send(BotMessage(text=template.text, buttons=tuple(buttons)))
         return True
@@ -425,7 +459,7 @@ async def monitoring_no_complaint(ctx: ActionContext, monitoring: Monitoring) ->
         return False
     if any(e.entity in ("symptom", "condition") and not e.negated for e in (ctx.parse.entities if ctx.parse else ())):
         return False
-    if not re.search(reply(ctx, "no_complaint_pattern"), text):
+    if not re.search(phrase(ctx, "no_complaint_pattern"), text):
         return False
     limits = monitoring.thresholds.for_patient({}, ctx.slot("age") if isinstance(ctx.slot("age"), int | float) else None)
     if any(isinstance(v := ctx.slot(m), int | float) and (b := monitoring.thresholds.check(m, float(v), limits)) is not None

@@ -214,6 +214,17 @@ class Monitoring:
                 MonitoredPatient.patient_key == member_key(conversation_id, person.relation)))).scalar_one_or_none()
             if row is not None:
                 row.patient_key = person.key
+        if row is None and person.sex is not None:
+            # 我妈 named for the first time: the series begun as 父母 (no sex said) is hers, unless the other
+            # parent has already taken it over.
+            other = "female" if person.sex == "male" else "male"
+            taken = await session.scalar(select(MonitoredPatient.id).where(
+                MonitoredPatient.patient_key == member_key(conversation_id, person.relation, other)))
+            if taken is None:
+                row = (await session.execute(select(MonitoredPatient).where(
+                    MonitoredPatient.patient_key == member_key(conversation_id, person.relation)))).scalar_one_or_none()
+                if row is not None:
+                    row.patient_key = person.key
         if row is None:
             department = self.consultations.department_for(slots or {}).code
             row = MonitoredPatient(patient_key=person.key, relation=person.relation, card_id=person.card_id,
@@ -257,9 +268,11 @@ class Monitoring:
             return None
         return max(0.0, ((today or dt.date.today()) - row.born).days / 365.25)
 
-    async def candidates(self, session: AsyncSession, conversation_id: str, channel: str, subject: Any) -> list[Person]:
-        """Who a `subject` value may be on the conversation's account (several: two cards of that relation)."""
-        return await candidates(session, conversation_id, channel, relation_of(subject))
+    async def candidates(self, session: AsyncSession, conversation_id: str, channel: str, subject: Any,
+                         sex: str | None = None) -> list[Person]:
+        """Who a `subject` value may be on the conversation's account (several: two cards of that relation);
+        `sex`: a parent named as 我爸 / 我妈."""
+        return await candidates(session, conversation_id, channel, relation_of(subject), sex)
 
     async def followed(self, session: AsyncSession, conversation_id: str) -> list[MonitoredPatient]:
         """The people followed from this conversation (enrolled, or with readings), oldest first."""

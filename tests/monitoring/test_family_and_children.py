@@ -44,3 +44,43 @@ def test_child_limits_by_age_band() -> None:
     assert limit(5, "sbp", "high") is None and limit(5, "dbp", "high") is None
     assert (limit(14, "sbp", "high"), limit(14, "dbp", "high")) == (180, 110)
     assert limit(None, "heart_rate", "high") == 131  # type: ignore[arg-type]  # age unknown: the adult limits
+
+
+async def test_a_red_flag_told_before_anyone_is_known_is_answered_at_once_and_kept_for_its_person(
+        runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """"血氧92" as a first message: 120 at once and the doctors alerted, but no 本人 made up; "是我妈的" then
+    puts it in her mother's series."""
+    replies: list = []
+    alerts = await department_alerts(runtime, _saying(console, "rf", "血氧92", replies))
+    assert "请立即拨打120" in texts(replies) and decision(replies)["level"] == "emergency", texts(replies)
+    assert [a.alert.level for a in alerts] == ["emergency"]
+    assert await reading_rows(runtime) == []  # held: nobody is known yet
+    await say(console, "rf", "是我妈的")
+    rows = await people(runtime)
+    assert [r.relation for r in rows] == ["parent"], [(r.relation, r.id) for r in rows]
+    assert await values(runtime, rows[0]) == [92.0]
+
+
+async def test_both_parents_without_cards_are_two_people(runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """"我爸…" and "我妈…" from one account with no medical card: two series, not one 父母 series."""
+    await enrolled(runtime, "two", {"subject": "parent"})  # followed after an intake about a parent (父母, no sex said)
+    assert "已记" in texts(await say(console, "two", "我妈今天血氧95"))
+    assert "已记" in texts(await say(console, "two", "我爸今天血氧97"))
+    rows = await people(runtime)
+    assert [r.relation for r in rows] == ["parent", "parent"], [(r.relation, r.patient_key) for r in rows]
+    mother, father = rows  # the series begun as 父母 is taken over by the first parent named: her mother
+    assert await values(runtime, mother) == [95.0] and await values(runtime, father) == [97.0]
+    said = texts(await say(console, "two", "我爸血压一百五九十五"))
+    assert "已记入父亲的记录" in said, said
+    assert await values(runtime, father, "sbp") == [150.0] and await values(runtime, mother, "sbp") == []
+    # Not said whose: asked, one button per parent, answered in words.
+    asked = await say(console, "two", "血氧94")
+    assert [b["title"] for m in asked for b in m.get("buttons", [])] == ["母亲", "父亲"], texts(asked)
+    assert "已记入母亲的记录" in texts(await say(console, "two", "我妈的"))
+    assert await values(runtime, mother) == [95.0, 94.0] and await values(runtime, father) == [97.0]
+    # A red flag of her father's: his, 120 at once.
+    replies: list = []
+    alerts = await department_alerts(runtime, _saying(console, "two", "我爸血氧92", replies))
+    assert decision(replies)["level"] == "emergency" and [a.alert.level for a in alerts] == ["emergency"]
+    assert await values(runtime, father) == [97.0, 92.0] and await values(runtime, mother) == [95.0, 94.0]
+    assert len(await people(runtime)) == 2

@@ -112,7 +112,7 @@ async def test_family_members_without_a_card_have_their_own_series_and_a_red_fla
     await enrolled(runtime, "fam2")  # herself, after a consult outcome
     assert "已记录" in texts(await say(console, "fam2", "血氧97"))  # one person followed: no question
     await enrolled(runtime, "fam2", {"subject": "parent"})  # and her mother
-    assert "已记入父母的记录" in texts(await say(console, "fam2", "我妈今天血氧95"))
+    assert "已记入母亲的记录" in texts(await say(console, "fam2", "我妈今天血氧95"))
     rows = by_relation(await people(runtime))
     assert await values(runtime, rows["self"]) == [97.0] and await values(runtime, rows["parent"]) == [95.0]
     assert rows["parent"].card_id is None
@@ -122,7 +122,7 @@ async def test_family_members_without_a_card_have_their_own_series_and_a_red_fla
     alerts = await department_alerts(runtime, _saying(console, "fam2", "我妈刚量的血压185/115", replies))
     found = decision(replies)
     assert found is not None and found["level"] == "urgent" and "monitoring.sbp.high" in found["rules"], texts(replies)
-    assert "已记入父母的记录" in texts(replies)
+    assert "已记入母亲的记录" in texts(replies)
     assert [a.alert.level for a in alerts] == ["urgent"]
     assert await values(runtime, (by_relation(await people(runtime)))["parent"], "sbp") == [185.0]
 
