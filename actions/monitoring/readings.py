@@ -504,7 +504,12 @@ def _answer(ctx: ActionContext, monitoring: Monitoring, recorded: dict[str, Any]
         age = recorded.get("age")
         high = [r for r in recorded["readings"] if (age is None or age >= ADULT_YEARS)
                 and (limit := monitoring.thresholds.above_normal.get(r["measure"])) is not None and r["value"] >= limit.value]
-        if high:  # 150/95: no alert, but not "safe" either
+        unjudged = age is not None and any(r["measure"] in ("sbp", "dbp") and (r["measure"], "high") not in
+                                           monitoring.thresholds.for_patient({}, age) for r in recorded["readings"])
+        if unjudged:  # a child's blood pressure under 13: no limit known here (height centiles), so never "safe"
+            normal = ctx.render("utter_monitoring_normal")[0]
+            ctx.send(BotMessage(text=reply(ctx, "child_bp"), buttons=normal.buttons))
+        elif high:  # 150/95: no alert, but not "safe" either
             normal = ctx.render("utter_monitoring_normal")[0]
             values = "/".join(MEASURES[r["measure"]].show(r["value"]) for r in recorded["readings"] if r["measure"] in ("sbp", "dbp"))
             said = reply(ctx, "bp", values=values)

@@ -9,10 +9,12 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from bot.runtime import Runtime
 from integrations.console.auth import ConsoleAuth
+from integrations.console.shell import hospital_timezone
+from integrations.console.shell import page as shell_page
 
 STATIC = Path(__file__).with_name("static")
 PAGES = {"": "console.html", "login": "login.html", "admin": "admin.html", "prescriptions": "prescriptions.html"}
-ASSETS = {"common.js", "console.js", "login.js", "admin.js", "console.css", "prescriptions.js"}
+ASSETS = {"common.js", "console.js", "login.js", "admin.js", "console.css", "prescriptions.js", "favicon.svg"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
                                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -26,6 +28,7 @@ SECURITY_HEADERS = {
 def console_pages(runtime: Runtime) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     auth = ConsoleAuth(runtime)
+    zone = hospital_timezone(runtime)
 
     @router.get("/console/")
     async def slash() -> RedirectResponse:
@@ -50,7 +53,7 @@ def console_pages(runtime: Runtime) -> APIRouter:
                 await auth.current(request)
             except HTTPException:
                 return RedirectResponse("/console/login", status_code=303, headers=SECURITY_HEADERS)
-        return FileResponse(STATIC / PAGES[page], media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+        return shell_page(PAGES[page], zone, SECURITY_HEADERS)
 
     return router
 
@@ -59,12 +62,13 @@ def admin_page(name: str) -> Callable[[Runtime], APIRouter]:
     """A router for the admin page `/console/admin/<name>` and its script: a public shell like the
     console's other pages; every piece of data comes from the API, which checks the role."""
 
-    def router_for(_: Runtime) -> APIRouter:
+    def router_for(runtime: Runtime) -> APIRouter:
         router = APIRouter(include_in_schema=False)
+        zone = hospital_timezone(runtime)
 
         @router.get(f"/console/admin/{name}")
-        async def page() -> FileResponse:
-            return FileResponse(STATIC / f"{name}.html", media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+        async def page() -> Response:
+            return shell_page(f"{name}.html", zone, SECURITY_HEADERS)
 
         @router.get(f"/console/admin/{name}.js")
         async def script() -> FileResponse:

@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from bot.hospital import HospitalSystem, Observation
@@ -29,6 +29,8 @@ from bot.runtime import Runtime
 from bot.supervision import AuditEntry
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.pages import SECURITY_HEADERS, STATIC
+from integrations.console.shell import hospital_timezone
+from integrations.console.shell import page as shell_page
 
 UPLOADERS = ("doctor", "admin")
 MAX_RESULTS = 100
@@ -108,13 +110,14 @@ def reports_api(runtime: Runtime) -> APIRouter:
     return router
 
 
-def reports_page(_: Runtime) -> APIRouter:
+def reports_page(runtime: Runtime) -> APIRouter:
     """The page and its script: a public shell like the console's other pages; the API checks the role."""
     router = APIRouter(include_in_schema=False)
+    zone = hospital_timezone(runtime)
 
     @router.get("/console/hospital/reports")
-    async def page() -> FileResponse:
-        return FileResponse(STATIC / "reports.html", media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
+    async def page() -> Response:
+        return shell_page("reports.html", zone, SECURITY_HEADERS)
 
     @router.get("/console/hospital/reports.js")
     async def script() -> FileResponse:

@@ -38,6 +38,7 @@ from bot.supervision.models import is_sealed
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.pages import SECURITY_HEADERS
 from integrations.console.presenters import labels
+from integrations.console.shell import head, hospital_timezone
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"monitoring.js": "text/javascript", "monitoring.css": "text/css"}
@@ -91,12 +92,13 @@ def _latest(latest: dict[str, Any]) -> str:
     return "，".join(parts) or "—"
 
 
-def _page(title: str, body: str) -> HTMLResponse:
+def _page(title: str, body: str, timezone: str) -> HTMLResponse:
     html = f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="zh-CN"><head>
+{head(timezone)}
 <title>{escape(title)} · {escape(WORDS["section"])}</title>
-<link rel="stylesheet" href="/console/static/console.css"><link rel="stylesheet" href="/console/monitoring/static/monitoring.css">
-<script src="/console/static/common.js" defer></script><script src="/console/monitoring/static/monitoring.js" defer></script>
+<link rel="stylesheet" href="/console/monitoring/static/monitoring.css">
+<script src="/console/monitoring/static/monitoring.js" defer></script>
 </head><body>
 <header class="topbar"><strong>{escape(WORDS["brand"])}</strong><a href="/console/monitoring/patients">{escape(WORDS["list_link"])}</a><a href="/console">{escape(WORDS["back"])}</a></header>
 <main class="monitoring">{body}<p id="toast" class="toast" hidden></p></main></body></html>"""
@@ -106,6 +108,7 @@ def _page(title: str, body: str) -> HTMLResponse:
 def monitoring_console(runtime: Runtime) -> APIRouter:
     auth = ConsoleAuth(runtime)
     router = APIRouter(tags=["home monitoring"])
+    page_zone = hospital_timezone(runtime)  # the shared head: common.js shows times in the hospital's zone
 
     def service() -> Monitoring:
         return runtime.services.get(Monitoring)
@@ -203,7 +206,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
                 + "".join(f"<th>{escape(c)}</th>" for c in columns) + "</tr></thead><tbody>"
                 + ("".join(rows) or f'<tr><td colspan="{len(columns)}" class="muted">{escape(WORDS["list_empty"])}</td></tr>')
                 + "</tbody></table></section>")
-        return _page(WORDS["list_link"], body)
+        return _page(WORDS["list_link"], body, page_zone)
 
     @router.get("/console/monitoring/patients/{patient_id}", include_in_schema=False, response_model=None)
     async def patient_page(patient_id: int, request: Request) -> Response:
@@ -286,7 +289,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
 <section class="card"><h2>{P["alerts_title"]}</h2><ul id="alerts">{alert_items or f'<li class="muted">{P["none_yet"]}</li>'}</ul></section>
 <section class="card"><h2>{P["readings_title"]}</h2><table id="readings"><thead><tr><th>{P["col_time"]}</th><th>{P["col_measure"]}</th><th>{P["col_value"]}</th>
   <th>{P["col_context"]}</th><th>{P["col_source"]}</th></tr></thead><tbody>{table or f'<tr><td colspan="5" class="muted">{P["none_yet"]}</td></tr>'}</tbody></table></section>"""
-        return _page(name, body)
+        return _page(name, body, page_zone)
 
     # ---- the JSON API ------------------------------------------------------------------------
 

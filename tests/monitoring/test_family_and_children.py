@@ -84,3 +84,14 @@ async def test_both_parents_without_cards_are_two_people(runtime: Runtime, conso
     assert decision(replies)["level"] == "emergency" and [a.alert.level for a in alerts] == ["emergency"]
     assert await values(runtime, father) == [97.0, 92.0] and await values(runtime, mother) == [95.0, 94.0]
     assert len(await people(runtime)) == 2
+
+
+async def test_a_young_childs_blood_pressure_is_never_called_safe(runtime: Runtime, console: httpx.AsyncClient) -> None:
+    """No high limit under 13 (height centile tables): 150/100 of a 5-year-old is kept, not "in the safe range"."""
+    await enrolled(runtime, "bp-kid", {"subject": "child", "age": 5})
+    await say(console, "bp-kid", '/inform{"subject": "child", "age": 5}')
+    said = texts(await say(console, "bp-kid", "血压150/100"))
+    assert "已记" in said and "安全范围" not in said and "儿科医生" in said, said
+    # A low systolic for 5 years (PALS: < 80) is urgent.
+    replies = await say(console, "bp-kid", "血压75/40")
+    assert decision(replies)["level"] == "urgent" and decision(replies)["rules"] == ["monitoring.sbp.low"], texts(replies)

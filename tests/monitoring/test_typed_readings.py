@@ -48,6 +48,9 @@ async def test_spo2_92_is_an_emergency_with_120_and_alerts_the_department_on_dut
     assert decision(replies)["level"] == "emergency"
     assert "/call_120" in {b["payload"] for m in replies for b in m.get("buttons", [])}
     assert [a.conversation_id for a in alerts] == ["m-92"] and alerts[0].alert.level == "emergency"
+    # Whose it is is not known yet: held (polish4), not stored for a 本人 made up; "是我自己的" says whose.
+    assert await patient_row(runtime, "m-92") is None
+    await say(client, "m-92", "是我自己的")
     assert await series(runtime, "m-92") == [("spo2", 92.0, "typed")]
     row = await patient_row(runtime, "m-92")
     assert row is not None and row.level == "emergency" and row.flags["threshold"]["measure"] == "spo2"

@@ -67,14 +67,38 @@ const Console = {
     Console.toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
   },
 
-  // Times are the hospital's (Asia/Shanghai), in 24-hour Chinese form, whatever the browser's locale
-  // or zone: built from the parts, never from a locale's own pattern (no "下午3:05", no "3:05 PM").
+  // The hospital's time zone: config `consultations.timezone`, put in every page's shared head by the server
+  // (integrations/console/shell.py); never the browser's.
+  zone() {
+    const meta = document.querySelector('meta[name="wenzhen-timezone"]');
+    return (meta && meta.content) || "Asia/Shanghai";
+  },
+
+  // Times are the hospital's, in 24-hour Chinese form, whatever the browser's locale or zone: built
+  // from the parts, never from a locale's own pattern (no "下午3:05", no "3:05 PM").
   parts(iso) {
-    const format = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", hourCycle: "h23", year: "numeric",
-      month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+    const format = new Intl.DateTimeFormat("en-GB", { timeZone: Console.zone(), hourCycle: "h23", year: "numeric",
+      month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
     const out = {};
     for (const part of format.formatToParts(new Date(iso))) out[part.type] = part.value;
     return out;
+  },
+
+  // A wall-clock time typed in the hospital ("2026-12-05 10:30") as an ISO time with the hospital's UTC
+  // offset at that moment ("2026-12-05T10:30:00+08:00"), whatever the browser's zone; "" when not a time.
+  hospitalIso(typed) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec((typed || "").trim());
+    if (!m) return "";
+    const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    let offset = 0;
+    for (let i = 0; i < 2; i += 1) {  // the offset of the instant that shows this wall time (twice: DST edges)
+      const p = Console.parts(new Date(wall - offset * 60000).toISOString());
+      const shown = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute);
+      offset = Math.round((shown - (wall - offset * 60000)) / 60000);
+    }
+    const sign = offset >= 0 ? "+" : "-";
+    const abs = Math.abs(offset);
+    return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:00${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
   },
 
   time(iso) {

@@ -20,17 +20,11 @@ function addResult() {
   document.querySelector("#results-table tbody").append(row);
 }
 
-function offsetOf(date) {
-  const minutes = -date.getTimezoneOffset();
-  const sign = minutes >= 0 ? "+" : "-";
-  const abs = Math.abs(minutes);
-  return sign + String(Math.floor(abs / 60)).padStart(2, "0") + ":" + String(abs % 60).padStart(2, "0");
-}
-
 function collect() {
-  // Typed as "2026-12-05 10:30" (24-hour, whatever the browser's locale; a datetime-local field showed AM/PM).
-  const issuedLocal = document.getElementById("report-issued").value.trim().replace(" ", "T");
-  const issued = issuedLocal ? issuedLocal + ":00" + offsetOf(new Date(issuedLocal)) : "";
+  // Typed as "2026-12-05 10:30" (24-hour, whatever the browser's locale; a datetime-local field showed AM/PM),
+  // in the hospital's time zone (the page's shared head), not the browser's.
+  const typed = document.getElementById("report-issued").value.trim();
+  const issued = typed ? (Console.hospitalIso(typed) || typed) : "";
   const observations = [...document.querySelectorAll("#results-table tr.result")].map((row) => {
     const result = {};
     for (const input of row.querySelectorAll("input[data-field]")) {
