@@ -24,12 +24,14 @@ from bot.consultations import (
     consultations,
     patient_attachments,
 )
+from bot.consultations.handover import Handovers
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
 from bot.supervision.access import treating_card
 from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.http import act, refused
 from integrations.console.schemas import (
+    HandoverBody,
     CloseBody,
     InviteBody,
     MessageBody,
@@ -84,6 +86,7 @@ def console_api(runtime: Runtime) -> APIRouter:
     signed_in = Depends(auth.current)
     changing = Depends(auth.changing)
     admin = Depends(auth.admin)
+    handovers = Handovers(runtime.db, runtime.cipher)
 
     async def visible(consultation_id: str, staff: Staff) -> Consultation:
         try:
@@ -192,7 +195,23 @@ def console_api(runtime: Runtime) -> APIRouter:
             "intake": intake,
             "messages": button_titles(events, _transcript(events, c.requested_at.timestamp()), runtime.cipher),
             "view": (await consultation_view(runtime, c, state, events, intake)).to_dict(),
+            # Handover notes (交班留言) left about this patient by the doctors before (this read is `record.open`).
+            "handover": await handovers.shown_to(c.conversation_id, session.staff.id),
         }
+
+    @router.post("/consultations/{consultation_id}/handover", status_code=201)
+    async def handover(consultation_id: str, body: HandoverBody, session: ConsoleSession = changing) -> dict[str, Any]:
+        """Leave a handover note (交班留言) about this consultation's patient for the next doctor who opens them
+        (a doctor who took part in it, or an administrator). Audited as `consultation.handover`."""
+        c = await visible(consultation_id, session.staff)
+        staff = session.staff
+        if not staff.is_admin and staff.id not in c.participants:
+            raise HTTPException(403, "only a doctor who took part in this consultation may leave a handover note")
+        try:
+            note_id = await handovers.write(c.id, c.conversation_id, staff.id, staff.display_name, body.text)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return {"id": note_id}
 
     @router.get("/consultations/{consultation_id}/attachments/{index}", response_class=FileResponse)
     async def attachment(consultation_id: str, index: int, session: ConsoleSession = signed_in) -> FileResponse:

@@ -35,6 +35,12 @@ class MessageBody(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
+class HandoverBody(BaseModel):
+    """A handover note (交班留言) for the next doctor who opens the patient."""
+
+    text: str = Field(min_length=1, max_length=2000)
+
+
 class TransferBody(BaseModel):
     department: str | None = Field(None, max_length=32, description="department code")
     doctor_id: int | None = Field(None, description="a named doctor; only they may accept")

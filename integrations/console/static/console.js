@@ -129,6 +129,14 @@ function none(node, text) {
   if (!node.childElementCount) node.replaceChildren(el("span", { class: "muted" }, text));
 }
 
+// Handover notes (交班留言) left about this patient by the doctors before: newest first, with who and when.
+function renderHandover(notes) {
+  $("handover-notes").hidden = !notes.length;
+  $("handover-list").replaceChildren(...notes.map((n) => el("li", { class: "handover" },
+    el("p", { class: "muted" }, (n.mine ? "我" : n.by) + " · " + Console.dateTime(n.at)),
+    el("blockquote", {}, n.text))));
+}
+
 function renderView(c, view) {
   state.view = view;
   $("prescribe-link").href = "/console/prescriptions?consultation=" + encodeURIComponent(c.id);
@@ -213,6 +221,7 @@ function showDetail(detail) {
   $("composer-hint").hidden = mine;
   $("session-actions").hidden = !(mine && c.doctor_id === state.me.id);
   renderView(c, detail.view);
+  renderHandover(detail.handover || []);
   markSelected();
 }
 
@@ -457,6 +466,16 @@ function wire() {
       await loadLists();
       await select(state.selected.id);
     }, "已转诊");
+  });
+  $("handover-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("handover-input").value.trim();
+    if (!text) return;
+    run(async () => {
+      await Console.api("POST", selectedPath("/handover"), { text });
+      $("handover-form").reset();
+      await select(state.selected.id);
+    }, "交班留言已保存，下一位打开该患者的医生会看到");
   });
   $("invite-form").addEventListener("submit", (event) => {
     event.preventDefault();
