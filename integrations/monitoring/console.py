@@ -39,6 +39,7 @@ from integrations.console.auth import ConsoleAuth, ConsoleSession
 from integrations.console.pages import SECURITY_HEADERS
 from integrations.console.presenters import labels
 from integrations.console.shell import head, hospital_timezone
+from bot.monitoring.people import sex_of_key
 
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"monitoring.js": "text/javascript", "monitoring.css": "text/css"}
@@ -139,6 +140,13 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         """The masked name on the person's card, else 患者 and the last 4 characters of the conversation."""
         return labels().display_name(card.name if card else None, row.conversation_id)
 
+    def relation_words(row: MonitoredPatient) -> str:
+        """父母, or 父母（母亲） for a parent without a card named as 我妈 (their own series)."""
+        sex = sex_of_key(row.patient_key) if row.card_id is None else None
+        if sex:
+            return str(WORDS["parent_sexes"][sex])
+        return str(WORDS["relations"].get(row.relation, WORDS["unknown"]))
+
     def person(row: MonitoredPatient, card: CardFacts | None) -> dict[str, Any]:
         """Who, for the API: the masked name and card number (no key, no conversation id)."""
         return {"name": display_name(row, card), "card_number": card.id_number if card else None}
@@ -147,7 +155,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
         """Who the person is, in the console's words: 父母 · 1101**********002X · 72岁 · 女."""
         unknown = WORDS["unknown"]
         return str(WORDS["who"]).format(
-            relation=WORDS["relations"].get(row.relation, unknown),
+            relation=relation_words(row),
             card=card.id_number if card else WORDS["no_card"],
             age=WORDS["age_years"].format(n=int(age)) if (age := age_of(row, card)) is not None else unknown,
             sex=WORDS["sexes"].get(card.sex or "", unknown) if card else unknown)
@@ -195,7 +203,7 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             rows.append(
                 f'<tr data-patient="{r.id}"><td><a href="/console/monitoring/patients/{r.id}">{escape(display_name(r, card))}</a>'
                 f' <span class="muted">#{r.id}</span></td>'
-                f'<td class="relation">{escape(WORDS["relations"].get(r.relation, WORDS["unknown"]))}</td>'
+                f'<td class="relation">{escape(relation_words(r))}</td>'
                 f'<td class="card-number">{escape(card.id_number if card else WORDS["no_card"])}</td>'
                 f'<td>{escape(department(r.department))}</td><td class="status">{escape(status(r))}</td>'
                 f'<td>{escape(_latest(r.latest or {}))}</td><td>{level} {flags}</td>'

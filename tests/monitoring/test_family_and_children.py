@@ -9,6 +9,8 @@ from bot.monitoring import Monitoring
 from bot.monitoring.thresholds import Thresholds
 from bot.runtime import Runtime
 from tests.monitoring.helpers import decision, department_alerts, enrolled, reading_rows, say, texts
+from tests.console.helpers import on_duty
+from tests.monitoring.test_console import sign_in
 from tests.monitoring.test_people import _saying, people, values
 
 
@@ -84,6 +86,11 @@ async def test_both_parents_without_cards_are_two_people(runtime: Runtime, conso
     assert decision(replies)["level"] == "emergency" and [a.alert.level for a in alerts] == ["emergency"]
     assert await values(runtime, father) == [97.0, 92.0] and await values(runtime, mother) == [95.0, 94.0]
     assert len(await people(runtime)) == 2
+    # The doctors' list tells them apart too.
+    await on_duty(runtime, "dr.two", [mother.department])
+    await sign_in(console, "dr.two")
+    listing = (await console.get("/console/monitoring/patients")).text
+    assert "父母（母亲）" in listing and "父母（父亲）" in listing
 
 
 async def test_a_young_childs_blood_pressure_is_never_called_safe(runtime: Runtime, console: httpx.AsyncClient) -> None:
