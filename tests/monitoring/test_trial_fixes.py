@@ -55,7 +55,7 @@ async def test_her_fathers_red_flag_reading_is_his_not_her_triage(runtime: Runti
     assert "未加入随访" in father_row and "已停止" not in father_row, father_row
     page = (await console.get(f"/console/monitoring/patients/{rows['parent'].id}")).text
     assert "未加入随访" in page and "最近警报" in page and "血氧饱和度 92%" in page and "—（—）" not in page
-    assert "父母 · 未绑定就诊卡 · 不详" in page  # his age was never told
+    assert "父母（父亲） · 未绑定就诊卡 · 不详" in page  # his age was never told
     page = (await console.get(f"/console/monitoring/patients/{rows['self'].id}")).text
     assert "本人 · 未绑定就诊卡 · 52岁" in page
     api = (await console.get(f"/api/console/monitoring/patients/{rows['parent'].id}")).json()
