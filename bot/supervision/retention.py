@@ -41,6 +41,7 @@ from bot.broadcasts import DeliveryRow
 from bot.cache import Cache
 from bot.config import Config
 from bot.consultations.lifecycle import OPEN
+from bot.consultations.handover import HandoverNoteRow
 from bot.consultations.models import ConsultationRow
 from bot.prescriptions.models import delete_prescriptions
 from bot.db import ConversationRow, Database, EventRow, utcnow
@@ -238,6 +239,8 @@ class RecordKeeper:
             if with_records:
                 await conn.execute(delete(ConsultationRow).where(
                     ConsultationRow.conversation_id == conversation_id))
+                # Handover notes about the patient are part of the consultation record (and go with it).
+                await conn.execute(delete(HandoverNoteRow).where(HandoverNoteRow.conversation_id == conversation_id))
                 await delete_prescriptions(conn, conversation_id)
             await conn.execute(delete(SealedRecordRow).where(SealedRecordRow.conversation_id == conversation_id))
             if identity is not None:  # the channel identity's cards (encrypted) go with its conversation

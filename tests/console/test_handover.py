@@ -46,3 +46,25 @@ async def test_a_handover_note_reaches_the_next_doctor_who_opens_the_patient(
     assert NOTE not in row.text_encrypted and "血氧" not in row.text_encrypted
     entries = [(e.action, e.object_id) for e in await runtime.audit.entries(subject=None)]
     assert ("consultation.handover", cid) in entries and ("record.open", second) in entries, entries
+
+
+async def test_handover_notes_go_with_the_medical_record_when_its_retention_ends(
+        runtime: Runtime, client: httpx.AsyncClient) -> None:
+    import datetime as dt
+
+    from bot.db import utcnow
+    from bot.supervision.retention import RecordKeeper
+
+    await on_duty(runtime, "dr.keep", ["general"], name="王医生")
+    csrf = {"X-CSRF-Token": await sign_in(client, "dr.keep")}
+    cid = await queued(client, "hand-old")
+    assert (await client.post(f"/api/console/consultations/{cid}/accept", headers=csrf)).status_code == 200
+    assert (await client.post(f"/api/console/consultations/{cid}/handover", headers=csrf, json={"text": NOTE})).status_code == 201
+    assert (await client.post(f"/api/console/consultations/{cid}/close", headers=csrf, json={"summary": "好转"})).status_code == 200
+    keeper = RecordKeeper(runtime.config, runtime.db, runtime.audit, runtime.cache)
+    await keeper.sweep(now=utcnow() + dt.timedelta(days=4 * 365))  # a medical record: kept
+    async with runtime.db.session() as session:
+        assert len((await session.execute(select(HandoverNoteRow))).scalars().all()) == 1
+    await keeper.sweep(now=utcnow() + dt.timedelta(days=16 * 365))  # past 15 years: removed with the record
+    async with runtime.db.session() as session:
+        assert (await session.execute(select(HandoverNoteRow))).scalars().all() == []
