@@ -182,20 +182,29 @@ def alembic_config(connection: Any = None) -> Any:
     return cfg
 
 
-def script_heads() -> frozenset[str]:
+def script_heads() -> frozenset[str] | None:
     """What `alembic_version` holds once every branch is at its newest revision, read from the migration
     files without importing alembic (a serving process whose database is at its heads never loads it:
-    ~11 MB). Any difference, even one alembic would not mind, only means alembic runs as before."""
+    ~11 MB); None when a file says it in a way not read here. Any difference, even one alembic would not
+    mind, only means alembic runs as before."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
         values: dict[str, Any] = {}
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                    and node.targets[0].id in ("revision", "down_revision", "depends_on"):
-                values[node.targets[0].id] = ast.literal_eval(node.value)
-        if "revision" not in values:
-            continue
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision", "depends_on"):
+                try:
+                    values[target.id] = ast.literal_eval(value)
+                except ValueError:
+                    return None
+        if not isinstance(values.get("revision"), str):
+            return None
         revisions.add(values["revision"])
         for key in ("down_revision", "depends_on"):  # alembic_version leaves out what a stored one depends on
             before = values.get(key)
@@ -208,7 +217,8 @@ def _upgrade_unless_at_heads(sync_conn: Any) -> None:
     revisions already are exactly those heads."""
     if "alembic_version" in inspect(sync_conn).get_table_names():
         stored = {row[0] for row in sync_conn.execute(text("SELECT version_num FROM alembic_version"))}
-        if stored == script_heads():
+        heads = script_heads()
+        if stored and heads is not None and stored == set(heads):
             return
     _run_alembic_upgrade(sync_conn)
 

@@ -135,3 +135,28 @@ def test_a_serving_app_without_telegram_or_wechat_imports_neither_nor_taskiq_nor
     second = _serve_probe(tmp_path)
     assert second["ready"] == 200, second
     assert second["loaded"] == [], second
+
+
+def test_the_heads_read_without_alembic_are_what_alembic_stores_after_upgrading(tmp_path: Path) -> None:
+    """`Database.upgrade` skips alembic only when `alembic_version` equals `script_heads()`; if the two ever
+    disagreed for a database at head, alembic would just run again, but if `script_heads()` missed a new
+    migration, it would not be applied — so it must be exactly what alembic itself writes."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from bot.db import Database, _run_alembic_upgrade, script_heads
+
+    async def stored_after_alembic() -> set[str]:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/heads.db")
+        try:
+            async with db.engine.begin() as conn:
+                await conn.run_sync(_run_alembic_upgrade)  # alembic itself, not the shortcut
+                rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+                return {row[0] for row in rows}
+        finally:
+            await db.close()
+
+    heads = script_heads()
+    assert heads is not None
+    assert asyncio.run(stored_after_alembic()) == set(heads)
