@@ -126,7 +126,9 @@ def read_facts(text: str) -> dict[str, Any]:
     # A news story, a joke or a video is not the patient (round 3 of issue 10): such clauses are not read.
     text = "，".join(c for c in _CLAUSES.split(text) if not _NOT_THE_PATIENT.search(c))
     # Both spellings of the numbers: "一串水泡" as written, "吃了20片" with digits.
-    views = (fold(text), arabic(fold(text)))
+    folded = fold(text)
+    digits = arabic(folded)
+    views = (folded, digits) if digits != folded else (folded,)  # the same text twice finds nothing more
     found: dict[str, Any] = {}
     if (hours := read_duration(text)) is not None:
         found["duration_hours"] = hours

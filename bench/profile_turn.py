@@ -58,7 +58,7 @@ async def main(args: argparse.Namespace) -> None:
         await turns(runtime, args.conversations)
         profile.disable()
         stats = pstats.Stats(profile)
-        stats.sort_stats("cumulative").print_stats(args.pattern, args.top)
+        stats.sort_stats(args.sort).print_stats(args.pattern, args.top)
     finally:
         await runtime.stop()
         if database:
@@ -70,6 +70,7 @@ if __name__ == "__main__":
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--shared", action="store_true", help="PostgreSQL + Redis instead of embedded SQLite")
     parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--sort", default="cumulative", help="cumulative, or tottime for each function's own time")
     parser.add_argument("--pattern", default="wenzhen|bot/|nlu/|actions/|sqlalchemy/ext|aiosqlite|asyncpg|redis|spacy|jieba",
                         help="only functions whose file matches (a regular expression)")
     asyncio.run(main(parser.parse_args()))

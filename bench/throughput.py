@@ -5,7 +5,9 @@ another, e.g. the previous release, measured in the same run) and each backend (
 PostgreSQL + Redis on a fresh database and key prefix) it starts a server, warms it up, then runs
 `wrk -t N -c N` with `bench/wrk/conversations.lua`: N patients each holding five-message
 conversations (你好, 怎么用, 谢谢, 再见, 你好) back to back, closed loop. It prints messages per
-second, wrk's latency percentiles, non-200 answers and the worker's RSS. Needs Debian's `wrk`.
+second, wrk's latency percentiles, non-200 answers and the worker's RSS once it answers /healthz and
+after the run. The database is migrated (`wenzhen db upgrade`) before `serve`, as a deployment does.
+Needs Debian's `wrk`.
 
     .venv/bin/python bench/throughput.py --duration 15 --source old=/tmp/wenzhen-d9407ee
 """
@@ -45,6 +47,7 @@ class Result:
     p99_ms: float
     errors: int
     rss_mb: float
+    start_rss_mb: float = 0.0
 
 
 def start_server(source: Path, env: dict[str, str], workdir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -87,14 +90,14 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def parse(label: str, backend: str, output: str, rss_mb: float) -> Result:
+def parse(label: str, backend: str, output: str, rss_mb: float, start_rss_mb: float = 0.0) -> Result:
     pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", output, re.M))
     if len(pct) < 3:
         raise SystemExit(f"{label} {backend}: unexpected wrk output:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     errors += sum(int(n) for n in re.findall(r"Socket errors: .*?timeout (\d+)", output))
-    return Result(label, backend, rate, _ms(pct["50"]), _ms(pct["90"]), _ms(pct["99"]), errors, rss_mb)
+    return Result(label, backend, rate, _ms(pct["50"]), _ms(pct["90"]), _ms(pct["99"]), errors, rss_mb, start_rss_mb)
 
 
 def rss_mb(pid: int) -> float:
@@ -116,13 +119,17 @@ def measure(label: str, source: Path, backend: str, args: argparse.Namespace, po
         database = asyncio.run(create_postgres_database())
         env.update(DATABASE_URL=database.replace("+asyncpg", ""), REDIS_URL=REDIS_URL,
                    WENZHEN_REDIS_PREFIX=f"bench-{uuid.uuid4().hex[:8]}:")
+    # Migrated first, as a deployment does (`wenzhen db upgrade`, then `serve`): the worker finds its schema at head.
+    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env={**env, "PYTHONPATH": str(source)},
+                   cwd=workdir, capture_output=True, check=True, timeout=300)
     proc = start_server(source, env, workdir, port)
+    start_rss = rss_mb(proc.pid)
     try:
         # The shipped REST channel wants the deployment's token (a tree from before it has none).
         token = rest_token(source, env, workdir)
         wrk(port, args.connections, args.warmup, f"warm{uuid.uuid4().hex[:6]}", token)
         output = wrk(port, args.connections, args.duration, f"run{uuid.uuid4().hex[:6]}", token)
-        return parse(label, backend, output, rss_mb(proc.pid))
+        return parse(label, backend, output, rss_mb(proc.pid), start_rss)
     finally:
         proc.terminate()
         proc.wait(30)
@@ -149,7 +156,7 @@ def main() -> None:
     backends = ["embedded", "shared"] if args.backend == "both" else [args.backend]
     print(f"{args.connections} conversations, closed loop, {args.duration:.0f} s each, wrk -t{args.connections} "
           f"-c{args.connections}; one worker; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-    print(f"{'source':<8} {'backend':<9} {'msg/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB':>7}")
+    print(f"{'source':<8} {'backend':<9} {'msg/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB start':>12} {'after':>6}")
     results: list[Result] = []
     for backend in backends:
         for repeat in range(args.repeat):
@@ -158,7 +165,7 @@ def main() -> None:
                 r = measure(label, source, backend, args, args.port + i)
                 results.append(r)
                 print(f"{r.label:<8} {r.backend:<9} {r.rate:>8.0f} {r.p50_ms:>8.1f} {r.p90_ms:>8.1f} {r.p99_ms:>8.1f} "
-                      f"{r.errors:>7} {r.rss_mb:>7.0f}", flush=True)
+                      f"{r.errors:>7} {r.start_rss_mb:>12.0f} {r.rss_mb:>6.0f}", flush=True)
     if any(r.errors for r in results):
         print("WARNING: some runs had non-200 answers or timeouts; their msg/s counts failures too")
     for backend in backends:

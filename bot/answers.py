@@ -15,10 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import opencc
 import yaml
 
 from bot.flow_loader import UNKNOWN, SlotSpec
+from nlu.text import to_simplified
 
 ANSWERS_FILE = Path(__file__).resolve().parents[1] / "flows" / "language" / "answers.yml"
 # Punctuation, but not the point of a decimal ("38.6").
@@ -32,7 +32,6 @@ _MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?多?月")
 _WEEKS = re.compile(r"(\d+(?:\.\d+)?)多?(?:周|个?多?星期|个?多?礼拜)")
 _DAYS = re.compile(r"(\d+(?:\.\d+)?)多?(?:天|日)")
 _HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?多?(?:小时|钟头)")
-_T2S = opencc.OpenCC("t2s")  # answers typed on Hong Kong / Taiwan phones
 _PUNCT = re.compile(r"[,，。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+|(?<!\d)\.|\.(?!\d)")
 _NUMERIC_ANSWER = re.compile(r"^[\d.]+(℃|度|%|岁|次|分)?$")
 _HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
@@ -147,7 +146,7 @@ def no_fever_said(text: str) -> str | None:
 
 def fold(text: str) -> str:
     """Lower case, simplified characters, no spaces; punctuation kept."""
-    return _T2S.convert("".join(ch for ch in (text or "").lower() if not ch.isspace()))
+    return to_simplified("".join(ch for ch in (text or "").lower() if not ch.isspace()))
 
 
 def normal(text: str) -> str:

@@ -1,7 +1,7 @@
 """Durable scheduled work: rows in SQL (so nothing is lost on restart), run through the taskiq broker.
 
 Every serve/chat/worker process polls for due rows and claims each atomically (one UPDATE that
-only one process can win); the claimed job is handed to the broker — InMemoryBroker when
+only one process can win); the claimed job is handed to the broker — bot.runtime.InProcessBroker when
 embedded, a Redis stream with REDIS_URL — whose receiver runs the handler registered for its kind.
 
 A job's payload is a frozen dataclass (stored through the one codec, `bot.wire`); its handler takes

@@ -9,12 +9,27 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 import cn2an
 import opencc
 
 _T2S = opencc.OpenCC("t2s")
+_CACHED_CHARS = 64  # texts up to this long are remembered (a few thousand short texts: about 1 MB)
+
+
+@lru_cache(maxsize=4096)
+def _to_simplified_cached(text: str) -> str:
+    converted: str = _T2S.convert(text)
+    return converted
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC's traditional → simplified conversion, one converter for the process (the NLU and
+    bot/answers.py each built one); a short text is converted once (a turn asks 10 times)."""
+    return _to_simplified_cached(text) if len(text) <= _CACHED_CHARS else _T2S.convert(text)
+
 
 # Hesitation sounds that carry no meaning and split words apart in voice-input run-ons
 # (嗯 and 哦 are kept: on their own they answer "yes").
@@ -77,10 +92,10 @@ def normalise(text: str) -> MappedText:
     """Simplified, half-width, lower-case text without emoji, fillers or control characters."""
     pieces = [_normal_char(c) for c in text]
     joined = "".join(pieces)
-    converted = _T2S.convert(joined)
+    converted = to_simplified(joined)
     if len(converted) != len(joined):
         # A phrase conversion changed the length: convert char by char so offsets stay exact.
-        pieces = [_T2S.convert(p) if p else p for p in pieces]
+        pieces = [to_simplified(p) if p else p for p in pieces]
     else:
         it = iter(converted)
         pieces = ["".join(next(it) for _ in p) for p in pieces]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from bot.flow_loader import UNKNOWN
@@ -116,10 +117,20 @@ _RECENT: OrderedDict[tuple[Any, ...], "Decision"] = OrderedDict()
 _RECENT_SIZE = 4096
 
 
+@lru_cache(maxsize=16)
+def _split(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The slot names as (slot, key of a map slot or ""), split once per ruleset (get_slot splits on every read)."""
+    return tuple((head, key) for head, _, key in (name.partition(".") for name in names))
+
+
+def _key_of(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None
+
+
 def decide(ruleset: Ruleset, slots: dict[str, Any]) -> Decision:
     """The most urgent firing rule wins; then one step up for a high-risk patient with an infection."""
     facts = derive_facts(slots)
-    used = tuple(get_slot(facts, name) for name in ruleset.sorted_names)
+    used = tuple(facts.get(head) if not key else _key_of(facts.get(head), key) for head, key in _split(ruleset.sorted_names))
     key = (ruleset.version, repr(used))
     decision = _RECENT.get(key)
     if decision is None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-
 from bot.broadcasts import INTERRUPTED, Content, Outcome, Recipient, TransientDeliveryError, register_method
 from integrations.telegram.service import channel_for
 
@@ -30,6 +28,8 @@ class TelegramMessage:
         channel = channel_for(runtime)
         if channel is None:
             raise TransientDeliveryError("the Telegram channel is not configured (WENZHEN_TELEGRAM_TOKEN)")
+        from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
         outcomes: dict[int, Outcome] = {}
         for r in recipients:
             try:

@@ -32,6 +32,7 @@ from integrations.telegram.linking import PROVIDER, ChatLinks
 from integrations.telegram.patients import PatientChat
 from integrations.telegram.polling import Poller
 from integrations.telegram.rendering import to_telegram
+from integrations.telegram.service import TelegramService
 from integrations.telegram.settings import TelegramSettings
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         return None
 
 
-class TelegramChannel:
+class TelegramChannel(TelegramService):
     """Owns the Application and routes each update to the patient chat or the doctor desk."""
 
     def __init__(self, runtime: "Runtime", settings: TelegramSettings) -> None:

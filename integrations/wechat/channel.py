@@ -12,9 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
-
-from wechatpy.messages import BaseMessage
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from bot.engine import UnknownConversation
 from bot.messages import Attachment, BotMessage, UserMessage, conversation_id_for
@@ -26,8 +24,11 @@ from integrations.wechat.protocol import Inbound, render_reply, text_reply
 from integrations.wechat.rendering import Outgoing, passive_and_rest, render
 from integrations.wechat.settings import WeChatSettings, load_settings
 
+if TYPE_CHECKING:  # wechatpy is imported on first use (integrations/wechat/protocol.py)
+    from wechatpy.messages import BaseMessage
+
 log = logging.getLogger("wenzhen.wechat")
-EventHandler = Callable[[BaseMessage], Awaitable[None]]
+EventHandler = Callable[["BaseMessage"], Awaitable[None]]
 
 CHANNEL = "wechat"
 MEDIA_JOB = "wechat_media"

@@ -9,9 +9,10 @@ a turn is stored once per MsgId even if two claims ever raced.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wechatpy.messages import BaseMessage
+if TYPE_CHECKING:
+    from wechatpy.messages import BaseMessage
 
 
 def message_key(message: BaseMessage) -> str:

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from wechatpy import parse_message
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.messages import BaseMessage
-from wechatpy.replies import BaseReply, TextReply
-from wechatpy.utils import check_signature
 
 from integrations.wechat.settings import WeChatSettings
+
+if TYPE_CHECKING:  # wechatpy is imported on first use: a worker without WeChat never loads it
+    from wechatpy.crypto import WeChatCrypto
+    from wechatpy.messages import BaseMessage
+    from wechatpy.replies import BaseReply, TextReply
 
 
 MAX_ACCOUNT_ID_CHARS = 64
@@ -54,6 +53,9 @@ def _param(query: Mapping[str, str], name: str) -> str:
 
 def _check_request(settings: WeChatSettings, query: Mapping[str, str], now: float) -> tuple[str, str]:
     """The signature every request carries, then the replay window; returns (timestamp, nonce)."""
+    from wechatpy.exceptions import InvalidSignatureException
+    from wechatpy.utils import check_signature
+
     timestamp, nonce = _param(query, "timestamp"), _param(query, "nonce")
     try:
         check_signature(settings.token, _param(query, "signature"), timestamp, nonce)
@@ -71,6 +73,8 @@ def _check_request(settings: WeChatSettings, query: Mapping[str, str], now: floa
 def _crypto(settings: WeChatSettings) -> WeChatCrypto:
     if settings.aes_key is None:
         raise Rejected(400, "encrypted messages are not enabled")
+    from wechatpy.crypto import WeChatCrypto
+
     return WeChatCrypto(settings.token, settings.aes_key, settings.app_id)
 
 
@@ -96,6 +100,9 @@ def read_message(
     settings: WeChatSettings, query: Mapping[str, str], body: bytes, now: float | None = None
 ) -> Inbound:
     """Check, decrypt and parse one POSTed message or event."""
+    from wechatpy import parse_message
+    from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+
     if len(body) > settings.max_body_bytes:
         raise Rejected(413, "body too large")
     timestamp, nonce = _check_request(settings, query, time.time() if now is None else now)
@@ -145,4 +152,6 @@ def render_reply(settings: WeChatSettings, inbound: Inbound, reply: BaseReply | 
 
 
 def text_reply(inbound: Inbound, content: str) -> TextReply:
+    from wechatpy.replies import TextReply
+
     return TextReply(message=inbound.message, content=content)

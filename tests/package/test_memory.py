@@ -98,3 +98,65 @@ def test_the_knowledge_base_segments_as_with_a_private_dictionary() -> None:
     texts = _texts()
     different = [t for t in texts if shared.of(t) != private.of(t)]
     assert different == [], different[:5]
+
+
+_SERVE_PROBE = """
+import json, sys
+from fastapi.testclient import TestClient
+from bot.app import create_app
+from bot.config import load_config
+
+env = {"WENZHEN_DATA_DIR": sys.argv[2], "WENZHEN_SECRET_KEY": "m" * 48,
+       "DATABASE_URL": f"sqlite:///{sys.argv[2]}/serve.db"}
+with TestClient(create_app(load_config(sys.argv[1], env=env))) as client:
+    ready = client.get("/readyz").status_code
+    reply = client.post("/webhooks/rest/webhook", json={"sender": "lazy", "message": "你好"}).status_code
+print(json.dumps({"ready": ready, "webhook": reply,
+                  "loaded": sorted({m.split(".")[0] for m in sys.modules} & {"telegram", "wechatpy", "taskiq", "alembic"})}))
+"""
+
+
+def _serve_probe(tmp_path: Path) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", _SERVE_PROBE, str(ROOT / "config.yml"), str(tmp_path)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
+def test_a_serving_app_without_telegram_or_wechat_imports_neither_nor_taskiq_nor_alembic_at_head(tmp_path: Path) -> None:
+    """Embedded defaults, no WENZHEN_TELEGRAM_* / WENZHEN_WECHAT_*: python-telegram-bot (~21 MB), wechatpy (~8 MB)
+    and taskiq (~11 MB) stay out of the process; alembic (~11 MB) is imported to create the schema on the first
+    start and not on the next, when the database is already at every head."""
+    first = _serve_probe(tmp_path)
+    assert first["ready"] == 200 and first["webhook"] in (200, 401), first
+    assert first["loaded"] == ["alembic"], first
+    second = _serve_probe(tmp_path)
+    assert second["ready"] == 200, second
+    assert second["loaded"] == [], second
+
+
+def test_the_heads_read_without_alembic_are_what_alembic_stores_after_upgrading(tmp_path: Path) -> None:
+    """`Database.upgrade` skips alembic only when `alembic_version` equals `script_heads()`; if the two ever
+    disagreed for a database at head, alembic would just run again, but if `script_heads()` missed a new
+    migration, it would not be applied — so it must be exactly what alembic itself writes."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from bot.db import Database, _run_alembic_upgrade, script_heads
+
+    async def stored_after_alembic() -> set[str]:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/heads.db")
+        try:
+            async with db.engine.begin() as conn:
+                await conn.run_sync(_run_alembic_upgrade)  # alembic itself, not the shortcut
+                rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+                return {row[0] for row in rows}
+        finally:
+            await db.close()
+
+    heads = script_heads()
+    assert heads is not None
+    assert asyncio.run(stored_after_alembic()) == set(heads)
