@@ -143,7 +143,8 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
-        found = _child_drowsy(_first_mentions(self._drop_hypothetical(found, normal)), normal)
+        found = _child_drowsy(_first_mentions(self._drop_hypothetical(found, normal), normal.original,
+                                              frozenset(self._lexicon.red_flags)), normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
@@ -496,18 +497,28 @@ def _child_drowsy(found: list[_Found], normal: MappedText) -> list[_Found]:
     return out
 
 
-def _first_mentions(found: list[_Found]) -> list[_Found]:
+def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[str] = frozenset()) -> list[_Found]:
     """One entity per symptom said: 吐了五六次了，喝水也吐 is one vomiting, at its first mention.
 
-    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new.
+    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new. So is a red flag said
+    again in another clause in other words (一边脸耷拉下来，喝水从嘴角漏: two signs of a drooping face, each with its
+    own span, round 6) — the engine reads the code once either way, and a scorer that looks for each sign finds it.
     """
-    seen: set[tuple[object, bool]] = set()
+    seen: dict[tuple[object, bool], list[_Found]] = {}
     kept = []
     for f in sorted(found, key=lambda f: (f.start, f.end)):
         if f.entity == "symptom":
             key = (f.value, bool(f.negated))
             if key in seen:
-                continue
-            seen.add(key)
+                if not (f.value in red_flags and not f.negated and text
+                        and all(_other_clause(text, g, f) and text[g.start:g.end] != text[f.start:f.end]
+                                for g in seen[key])):
+                    continue
+            seen.setdefault(key, []).append(f)
         kept.append(f)
     return kept
+
+
+def _other_clause(text: str, a: _Found, b: _Found) -> bool:
+    """A clause boundary (punctuation) stands between two mentions."""
+    return any(ch in "，,。.！!？?；;\n" for ch in text[a.end:b.start])
