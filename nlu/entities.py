@@ -181,7 +181,8 @@ class EntityExtractor:
                 before = text[clause_start:at]
                 end = index.get(f.end, len(text))
                 had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
-                if any(w in before for w in self._lexicon.conditional):
+                if any(w in before for w in self._lexicon.conditional) and not (
+                        f.value == "suicidal_ideation" and _WISHED.match(text, end)):
                     continue
                 # 吃了一整瓶安眠药怎么办 asks what to do about an overdose that happened.
                 if generic and not had and f.value != "poisoning":
@@ -222,7 +223,9 @@ class EntityExtractor:
                 start, end = normal.span(match.start, match.end)
                 # "没了/好了" after a symptom says it is gone; after a medicine it says it ran out.
                 negated = denying or match.negated or (
-                    kind == "symptom" and bool(self._post_negation.match(text, match.end)))
+                    kind == "symptom" and bool(self._post_negation.match(text, match.end))
+                    # 再也不醒就好了: "would be good", a wish — not "it is gone".
+                    and not (match.word.code == "suicidal_ideation" and _WISHED.match(text, match.end)))
                 value: object = match.word.code
                 if kind == "antigen_result":
                     # 不是阳性 is a negative result; the negative words (没阳, 阴性) already say so.
@@ -355,7 +358,9 @@ class EntityExtractor:
     @staticmethod
     def _pick_subject(found: list[_Found], text: str) -> list[_Found]:
         """"我" names the patient only when nobody else is named and the message is about health,
-        or when it is the whole answer ("是我"); 自己 / 本人 always do. One "self" is enough."""
+        or when it is the whole answer ("是我"); 自己 / 本人 always do. One "self" is enough.
+        A person said to have died (老伴走了, 爸爸刚走, 我爸去世以后) is the one mourned, not the patient (round 6)."""
+        found = [f for f in found if not (f.entity == "subject" and f.value != "self" and _DIED.match(text, f.end))]
         others = [f for f in found if f.entity == "subject" and f.value != "self"]
         clinical = any(f.entity in _CLINICAL for f in found)
         kept: list[_Found] = []
@@ -375,6 +380,10 @@ class EntityExtractor:
         return kept
 
 
+# Said right after a person: that person has died (bereavement). Not 走了两步 / 刚走到门口 (walking).
+_DIED = re.compile(r"(?:他|她)?(?:也|都|已经|刚刚|刚|突然|去年|前年|上个月|上周|前几天|前段时间)?"
+                   r"(?:走了|刚走|去世了?|过世了?|离世了?|病逝了?|不在了|没了|仙逝了?)"
+                   r"(?=$|[，,。.！!？?；;~\s]|以后|之后|后|快|这|那|我|[一两二三四五六七八九十几半]+个?[年月]|[0-9]+个?[年月])")
 _QUESTION_BEFORE = re.compile(r"(?:多久|几天|多少天|什么时候|啥时候|才能|能不能|会不会|怎么|能|会)\s*$")
 _QUESTION_AFTER = re.compile(r"^[^，,。.;；!！]{0,4}?(?:吗|\?|？|呢|没有)")
 
@@ -495,6 +504,11 @@ def _child_drowsy(found: list[_Found], normal: MappedText) -> list[_Found]:
             seen.add("drowsiness")
         out.append(f)
     return out
+
+
+# 要是睡一觉再也不醒就好了 / 如果能一了百了该多好: a wish, not a supposition — said of one's own death it is the passive
+# ideation of C-SSRS item 1 (round 6), so 要是/如果 before it do not drop it.
+_WISHED = re.compile(r"[^，,。.！!？?；;]{0,3}?(?:就好了|就好|该多好|多好|就解脱了|就轻松了)")
 
 
 def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[str] = frozenset()) -> list[_Found]:
