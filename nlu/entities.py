@@ -182,7 +182,7 @@ class EntityExtractor:
                 end = index.get(f.end, len(text))
                 had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
                 if any(w in before for w in self._lexicon.conditional) and not (
-                        f.value == "suicidal_ideation" and _WISHED.match(text, end)):
+                        f.value == "suicidal_ideation" and (_WISHED.match(text, end) or _WISH_SAID.search(text, 0, end))):
                     continue
                 # 吃了一整瓶安眠药怎么办 asks what to do about an overdose that happened.
                 if generic and not had and f.value != "poisoning":
@@ -545,6 +545,7 @@ def _blood_pressures(original: str, numbers: list[_Found]) -> list[_Found]:
 # 要是睡一觉再也不醒就好了 / 如果能一了百了该多好: a wish, not a supposition — said of one's own death it is the passive
 # ideation of C-SSRS item 1 (round 6), so 要是/如果 before it do not drop it.
 _WISHED = re.compile(r"[^，,。.！!？?；;]{0,3}?(?:就好了|就好|该多好|多好|就解脱了|就轻松了)")
+_WISH_SAID = re.compile(r"(?:就好了|该多好|多好)$")  # the wish inside the word read (一睡不醒该多好)
 
 
 def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[str] = frozenset()) -> list[_Found]:

@@ -19,6 +19,10 @@ _T2S = opencc.OpenCC("t2s")
 # Hesitation sounds that carry no meaning and split words apart in voice-input run-ons
 # (嗯 and 哦 are kept: on their own they answer "yes").
 _FILLERS = frozenset("呃唔")
+# Cantonese negation typed by Guangdong and Hong Kong patients (round 6): 唔 before a verb or adjective is 不 (叫唔醒,
+# 唔舒服, 食唔落), 冇 is 没 (冇反应, 冇胃口); said alone or at a clause end 唔 stays a hesitation sound.
+_CANTONESE_NOT_BEFORE = frozenset("醒应到得识知出舒好想食落够系使记清动讲觉痛") | frozenset("睇听行企")
+_CANTONESE = {"冇": "没"}
 # Emoji, pictographs, joiners, variation selectors, control and format characters, lone surrogates.
 _DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _KEPT_CONTROLS = frozenset("\n\t")
@@ -75,7 +79,8 @@ def _normal_char(char: str) -> str:
 
 def normalise(text: str) -> MappedText:
     """Simplified, half-width, lower-case text without emoji, fillers or control characters."""
-    pieces = [_normal_char(c) for c in text]
+    pieces = ["不" if c == "唔" and text[i + 1:i + 2] in _CANTONESE_NOT_BEFORE and text[i + 1:i + 2]
+              else _CANTONESE.get(c) or _normal_char(c) for i, c in enumerate(text)]
     joined = "".join(pieces)
     converted = _T2S.convert(joined)
     if len(converted) != len(joined):
