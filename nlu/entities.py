@@ -62,7 +62,10 @@ _AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])
 # 一岁两个月 → 1.17: years and months together.
 _AGE_YEARS_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*岁\s*(?:零|又)?\s*(\d{1,2})\s*个?月")
 # 女，四十五 / 男 65: sex then a bare number answers "sex and age".
-_AGE_AFTER_SEX = re.compile(r"^\s*(?:男|女)(?:性|的)?\s*[，,、\s]\s*(\d{1,3})\s*(?:岁)?\s*$")
+_AGE_AFTER_SEX = re.compile(r"^\s*(?:(?:自己|本人|我|是我|患者)\s*[，,、\s]\s*)?(?:男|女)(?:性|的)?\s*[，,、\s]\s*(\d{1,3})\s*(?:岁)?\s*$")
+# Round 6: weeks said bare in a message about a pregnancy (羊水破了，才三十四周) are its weeks, not a duration.
+_BARE_WEEKS = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:周|个?星期)(?![了多以岁])")
+_PREGNANCY_CONTEXT = re.compile(r"羊水|破水|见红|胎动|宫缩|怀孕|孕|产检|预产期|胎心|胎儿")
 # 数了一分钟五十二次: a counted rate, breathing or heart by what the message counts.
 # 一分钟二十四次 / 一分钟喘三十几下 (round 4): a rate per minute with or without 数了; what it counts is read from
 # the words before it or inside it (呼吸/喘/气 → breathing, 心/跳/脉 → heart).
@@ -286,6 +289,8 @@ class EntityExtractor:
         each(_TEMP_CONTEXT, "temperature", lambda m: _within(float(m.group(1)), 34, 43), whole=False)
         each(_PREG_WEEKS, "pregnancy", lambda m: _within(float(m.group(1)), 1, 45))
         each(_PREG_MONTHS, "pregnancy", lambda m: _within(round(float(m.group(1)) * 4.33), 1, 45))
+        if _PREGNANCY_CONTEXT.search(text):
+            each(_BARE_WEEKS, "pregnancy", lambda m: _within(float(m.group(1)), 12, 42))
         each(_NO_VACCINE, "vaccine_doses", lambda m: 0)
         each(_BOOSTER, "vaccine_doses", lambda m: 3)
         each(_VACCINE, "vaccine_doses", lambda m: _within(float(next(g for g in m.groups() if g)), 0, 10))

@@ -113,7 +113,9 @@ def _zhe(pieces: list[str]) -> list[str]:
 
 
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?")
+_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万廿卅]+(?:点[零〇一二三四五六七八九]+)?")
+# 廿 (twenty) and 卅 (thirty), as older patients and traditional-character users write them (卅八度 = 38 °C; round 6).
+_TENS = {"廿": "二十", "卅": "三十"}
 _PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十点\d.]+)")
 
 
@@ -143,7 +145,8 @@ def numeric_view(normal: MappedText) -> MappedText:
     for m in _NUMERAL_RUN.finditer(normal.text):
         if taken[m.start()]:
             continue
-        digits = _numeral_value(m.group())
+        run = "".join(_TENS.get(c, c) for c in m.group())
+        digits = _numeral_value(run)
         if digits is not None:
             edits.append((m.start(), m.end(), digits))
     return normal.replace(edits)

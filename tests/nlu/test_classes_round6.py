@@ -112,6 +112,13 @@ VALUES = [
     ("血压多少算高", "blood_pressure", []),
     ("我有高血压", "blood_pressure", []),
     ("血压高了三年", "blood_pressure", []),
+    # 廿/卅 as numerals; weeks said bare in a pregnancy message; an age after 自己/本人 and the sex
+    ("量了一下卅九度二", "temperature", [39.2]),
+    ("廿八岁", "age", [28]),
+    ("本人，男，五十二", "age", [52]),
+    ("见红了，现在三十六周", "pregnancy", [36]),
+    ("孕妇咳嗽五周", "pregnancy", [True]),
+    ("咳了二十周", "pregnancy", []),
 ]
 
 
