@@ -45,6 +45,18 @@ HAS = {
     # sputum spat out is not vomit; sleep spoiled is insomnia, not sleepiness
     "sputum": ["吐出来的痰是黄的"],
     "insomnia": ["我总是睡不着", "阿嬷规暝睏袂去", "整宿整宿睡不着觉"],
+    # ordinary findings in new words: a voice gone with a sore throat is hoarseness, not slurred speech; dialect ears,
+    # wisdom teeth, hot-and-cold spells, an infant who sleeps too much or turns from the breast, 2022 throat slang
+    "hoarseness": ["嗓子哑了讲不出话", "声音沙沙的", "喉咙说不出话来了"],
+    "ear_pain": ["阮囝耳仔疼", "耳空痛"],
+    "toothache": ["智齿疼了一晚上", "大牙痛"],
+    "chills": ["身上忽冷忽热", "一会儿冷一会儿热的"],
+    "drowsiness": ["宝宝这两天特别能睡", "外公整天打瞌睡", "孩子精神萎萎的"],
+    "refusal_to_feed": ["孩子一喂奶就扭头"],
+    "myalgia": ["浑身像散了架"],
+    "sore_throat": ["嗓子跟水泥封喉一样"],
+    "low_mood": ["她整天闷闷不乐"],
+    "anxiety": ["总是担惊受怕的", "天天提心吊胆，担惊受怕"],
     # a stroke happening now: the FAST signs the triage rule neuro.stroke_signs reads
     "fast_signs": ["我爸刚才中风了", "奶奶好像中风了", "我妈突然脑梗了", "外公中风发作了"],
 }
@@ -57,6 +69,8 @@ LACKS = {
     "suicidal_ideation": ["要是不发烧就好了", "他再也不醒酒了"],
     "poisoning": ["爸爸喝了二两白酒", "洗衣凝珠怎么用"],
     "chest_pain": ["我手上扎了根刺"],
+    "hoarseness": ["我爸突然说不出话了"],
+    "slurred_speech": ["喉咙疼得说不出话来", "嗓子痛得讲不出话"],
     "bloody_stool": ["马桶坏了"],
 }
 
