@@ -66,7 +66,7 @@ LACKS = {
     "vomiting": ["吐出来的痰是黄的"],
     "drowsiness": ["我总是睡不着"],
     "slurred_speech": ["外公说话颠三倒四的"],
-    "suicidal_ideation": ["要是不发烧就好了", "他再也不醒酒了"],
+    "suicidal_ideation": ["要是不发烧就好了", "他再也不醒酒了", "别再提醒我了", "以后别再叫醒我吃药"],
     "poisoning": ["爸爸喝了二两白酒", "洗衣凝珠怎么用"],
     "chest_pain": ["我手上扎了根刺"],
     "hoarseness": ["我爸突然说不出话了"],
