@@ -145,7 +145,7 @@ class EntityExtractor:
             # 怀孕20周 says more than 怀孕: the weeks replace the bare "true".
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
-        found += numbers + self._sex(normal) + _blood_pressures(normal.original, numbers)
+        found += numbers + self._sex(normal)
         found = _child_drowsy(_first_mentions(self._drop_hypothetical(found, normal), normal.original,
                                               frozenset(self._lexicon.red_flags)), normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
@@ -508,42 +508,6 @@ def _child_drowsy(found: list[_Found], normal: MappedText) -> list[_Found]:
             f.value = "drowsiness"
             seen.add("drowsiness")
         out.append(f)
-    return out
-
-
-_BP_WORDS = re.compile(r"血压|高压|低压|收缩压|舒张压|上压|bp", re.I)
-_BP_END = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百]")
-
-
-def _blood_pressures(original: str, numbers: list[_Found]) -> list[_Found]:
-    """血压一百八十/一百一十 → blood_pressure {"systolic": 180, "diastolic": 110}; 高压170 → {"systolic": 170}.
-
-    An extension of CONTRACTS §3 (round 6). The reading is bot/monitoring/parse.py's (`read_readings`, the parser the
-    home-monitoring readings already use), not a second one: imported when a blood-pressure word is said, so the NLU
-    loads without the engine. Its offsets index the original text; the span runs to the last numeral of the clause.
-    """
-    if not _BP_WORDS.search(original):
-        return []
-    try:
-        from bot.monitoring.parse import read_readings
-        readings = read_readings(original, [])
-    except Exception:  # never fail a parse for a value the engine reads again on its own
-        return []
-    pressures: dict[int, dict[str, int]] = {}
-    for r in readings:
-        if r.measure in ("sbp", "dbp"):
-            pressures.setdefault(r.start, {})["systolic" if r.measure == "sbp" else "diastolic"] = int(r.value)
-    out = []
-    for start, value in sorted(pressures.items()):
-        if "systolic" not in value:
-            continue
-        clause_end = next((k for k in range(start, len(original)) if original[k] in "，,。；;！!？?\n"), len(original))
-        ends = [m.end() for m in _BP_END.finditer(original, start, clause_end)]
-        end = ends[-1] if ends else clause_end
-        if any(n.start < end and start < n.end for n in numbers):
-            continue  # a value the NLU read already (体温, 心率 …) keeps its own reading
-        out.append(_Found("blood_pressure", {"systolic": value["systolic"], **(
-            {"diastolic": value["diastolic"]} if "diastolic" in value else {})}, start, end))
     return out
 
 

@@ -65,12 +65,11 @@ LACKS = {
     "fast_signs": ["爷爷以前中风过", "我爸前年中风了", "外婆十年前脑梗过", "是不是要中风了"],
     "vomiting": ["吐出来的痰是黄的"],
     "drowsiness": ["我总是睡不着"],
-    "slurred_speech": ["外公说话颠三倒四的"],
+    "slurred_speech": ["外公说话颠三倒四的", "喉咙疼得说不出话来", "嗓子痛得讲不出话"],
     "suicidal_ideation": ["要是不发烧就好了", "他再也不醒酒了", "别再提醒我了", "以后别再叫醒我吃药"],
     "poisoning": ["爸爸喝了二两白酒", "洗衣凝珠怎么用"],
     "chest_pain": ["我手上扎了根刺"],
     "hoarseness": ["我爸突然说不出话了"],
-    "slurred_speech": ["喉咙疼得说不出话来", "嗓子痛得讲不出话"],
     "bloody_stool": ["马桶坏了"],
 }
 
@@ -119,13 +118,6 @@ def test_a_red_flag_said_again_in_other_words_keeps_each_span(interpreter):
 
 
 VALUES = [
-    ("血压一百七十/一百", "blood_pressure", [{"systolic": 170, "diastolic": 100}]),
-    ("我爸高压一百八", "blood_pressure", [{"systolic": 180}]),
-    ("量了血压160/95，头有点晕", "blood_pressure", [{"systolic": 160, "diastolic": 95}]),
-    ("高压一百五低压九十", "blood_pressure", [{"systolic": 150, "diastolic": 90}]),
-    ("血压多少算高", "blood_pressure", []),
-    ("我有高血压", "blood_pressure", []),
-    ("血压高了三年", "blood_pressure", []),
     # 廿/卅 as numerals; weeks said bare in a pregnancy message; an age after 自己/本人 and the sex
     ("量了一下卅九度二", "temperature", [39.2]),
     ("廿八岁", "age", [28]),
@@ -137,15 +129,15 @@ VALUES = [
 
 
 @pytest.mark.parametrize("text, entity, expected", value_cases(VALUES))
-def test_blood_pressure_values(interpreter, text, entity, expected):
+def test_round_six_values(interpreter, text, entity, expected):
     check_values(interpreter, text, entity, expected)
 
 
-def test_blood_pressure_span_indexes_the_typed_text(interpreter):
-    text = "今天量的血压一百七十/一百，有点晕"
-    bp = [e for e in interpreter.parse(text).entities if e.entity == "blood_pressure"][0]
-    assert text[bp.start:bp.end] == bp.text == "血压一百七十/一百"
-    assert bp.to_dict()["value"] == {"systolic": 170, "diastolic": 100}
+def test_blood_pressure_is_left_to_the_engine(interpreter):
+    # No blood_pressure entity (docs/nlu.md, round 6): the only reader of 血压一百七十/一百 lives in bot/monitoring (an
+    # outer layer the NLU may not import), and no flow slot takes such an entity; the readings stay the engine's.
+    parsed = interpreter.parse("血压一百七十/一百，有点晕")
+    assert {e.entity for e in parsed.entities} == {"symptom"}
 
 
 @pytest.mark.parametrize("text, intent", [
