@@ -62,7 +62,10 @@ _AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])
 # 一岁两个月 → 1.17: years and months together.
 _AGE_YEARS_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*岁\s*(?:零|又)?\s*(\d{1,2})\s*个?月")
 # 女，四十五 / 男 65: sex then a bare number answers "sex and age".
-_AGE_AFTER_SEX = re.compile(r"^\s*(?:男|女)(?:性|的)?\s*[，,、\s]\s*(\d{1,3})\s*(?:岁)?\s*$")
+_AGE_AFTER_SEX = re.compile(r"^\s*(?:(?:自己|本人|我|是我|患者)\s*[，,、\s]\s*)?(?:男|女)(?:性|的)?\s*[，,、\s]\s*(\d{1,3})\s*(?:岁)?\s*$")
+# Round 6: weeks said bare in a message about a pregnancy (羊水破了，才三十四周) are its weeks, not a duration.
+_BARE_WEEKS = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:周|个?星期)(?![了多以岁])")
+_PREGNANCY_CONTEXT = re.compile(r"羊水|破水|见红|胎动|宫缩|怀孕|孕|产检|预产期|胎心|胎儿")
 # 数了一分钟五十二次: a counted rate, breathing or heart by what the message counts.
 # 一分钟二十四次 / 一分钟喘三十几下 (round 4): a rate per minute with or without 数了; what it counts is read from
 # the words before it or inside it (呼吸/喘/气 → breathing, 心/跳/脉 → heart).
@@ -143,7 +146,8 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
-        found = _child_drowsy(_first_mentions(self._drop_hypothetical(found, normal)), normal)
+        found = _child_drowsy(_first_mentions(self._drop_hypothetical(found, normal), normal.original,
+                                              frozenset(self._lexicon.red_flags)), normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
@@ -180,7 +184,8 @@ class EntityExtractor:
                 before = text[clause_start:at]
                 end = index.get(f.end, len(text))
                 had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
-                if any(w in before for w in self._lexicon.conditional):
+                if any(w in before for w in self._lexicon.conditional) and not (
+                        f.value == "suicidal_ideation" and (_WISHED.match(text, end) or _WISH_SAID.search(text, 0, end))):
                     continue
                 # 吃了一整瓶安眠药怎么办 asks what to do about an overdose that happened.
                 if generic and not had and f.value != "poisoning":
@@ -221,7 +226,9 @@ class EntityExtractor:
                 start, end = normal.span(match.start, match.end)
                 # "没了/好了" after a symptom says it is gone; after a medicine it says it ran out.
                 negated = denying or match.negated or (
-                    kind == "symptom" and bool(self._post_negation.match(text, match.end)))
+                    kind == "symptom" and bool(self._post_negation.match(text, match.end))
+                    # 再也不醒就好了: "would be good", a wish — not "it is gone".
+                    and not (match.word.code == "suicidal_ideation" and _WISHED.match(text, match.end)))
                 value: object = match.word.code
                 if kind == "antigen_result":
                     # 不是阳性 is a negative result; the negative words (没阳, 阴性) already say so.
@@ -282,6 +289,8 @@ class EntityExtractor:
         each(_TEMP_CONTEXT, "temperature", lambda m: _within(float(m.group(1)), 34, 43), whole=False)
         each(_PREG_WEEKS, "pregnancy", lambda m: _within(float(m.group(1)), 1, 45))
         each(_PREG_MONTHS, "pregnancy", lambda m: _within(round(float(m.group(1)) * 4.33), 1, 45))
+        if _PREGNANCY_CONTEXT.search(text):
+            each(_BARE_WEEKS, "pregnancy", lambda m: _within(float(m.group(1)), 12, 42))
         each(_NO_VACCINE, "vaccine_doses", lambda m: 0)
         each(_BOOSTER, "vaccine_doses", lambda m: 3)
         each(_VACCINE, "vaccine_doses", lambda m: _within(float(next(g for g in m.groups() if g)), 0, 10))
@@ -354,7 +363,9 @@ class EntityExtractor:
     @staticmethod
     def _pick_subject(found: list[_Found], text: str) -> list[_Found]:
         """"我" names the patient only when nobody else is named and the message is about health,
-        or when it is the whole answer ("是我"); 自己 / 本人 always do. One "self" is enough."""
+        or when it is the whole answer ("是我"); 自己 / 本人 always do. One "self" is enough.
+        A person said to have died (老伴走了, 爸爸刚走, 我爸去世以后) is the one mourned, not the patient (round 6)."""
+        found = [f for f in found if not (f.entity == "subject" and f.value != "self" and _DIED.match(text, f.end))]
         others = [f for f in found if f.entity == "subject" and f.value != "self"]
         clinical = any(f.entity in _CLINICAL for f in found)
         kept: list[_Found] = []
@@ -374,6 +385,10 @@ class EntityExtractor:
         return kept
 
 
+# Said right after a person: that person has died (bereavement). Not 走了两步 / 刚走到门口 (walking).
+_DIED = re.compile(r"(?:他|她)?(?:也|都|已经|刚刚|刚|突然|去年|前年|上个月|上周|前几天|前段时间)?"
+                   r"(?:走了|刚走|去世了?|过世了?|离世了?|病逝了?|不在了|没了|仙逝了?)"
+                   r"(?=$|[，,。.！!？?；;~\s]|以后|之后|后|快|这|那|我|[一两二三四五六七八九十几半]+个?[年月]|[0-9]+个?[年月])")
 _QUESTION_BEFORE = re.compile(r"(?:多久|几天|多少天|什么时候|啥时候|才能|能不能|会不会|怎么|能|会)\s*$")
 _QUESTION_AFTER = re.compile(r"^[^，,。.;；!！]{0,4}?(?:吗|\?|？|呢|没有)")
 
@@ -498,18 +513,34 @@ def _child_drowsy(found: list[_Found], normal: MappedText) -> list[_Found]:
     return out
 
 
-def _first_mentions(found: list[_Found]) -> list[_Found]:
+# 要是睡一觉再也不醒就好了 / 如果能一了百了该多好: a wish, not a supposition — said of one's own death it is the passive
+# ideation of C-SSRS item 1 (round 6), so 要是/如果 before it do not drop it.
+_WISHED = re.compile(r"[^，,。.！!？?；;]{0,3}?(?:就好了|就好|该多好|多好|就解脱了|就轻松了)")
+_WISH_SAID = re.compile(r"(?:就好了|该多好|多好)$")  # the wish inside the word read (一睡不醒该多好)
+
+
+def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[str] = frozenset()) -> list[_Found]:
     """One entity per symptom said: 吐了五六次了，喝水也吐 is one vomiting, at its first mention.
 
-    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new.
+    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new. So is a red flag said
+    again in another clause in other words (一边脸耷拉下来，喝水从嘴角漏: two signs of a drooping face, each with its
+    own span, round 6) — the engine reads the code once either way, and a scorer that looks for each sign finds it.
     """
-    seen: set[tuple[object, bool]] = set()
+    seen: dict[tuple[object, bool], list[_Found]] = {}
     kept = []
     for f in sorted(found, key=lambda f: (f.start, f.end)):
         if f.entity == "symptom":
             key = (f.value, bool(f.negated))
             if key in seen:
-                continue
-            seen.add(key)
+                if not (f.value in red_flags and not f.negated and text
+                        and all(_other_clause(text, g, f) and text[g.start:g.end] != text[f.start:f.end]
+                                for g in seen[key])):
+                    continue
+            seen.setdefault(key, []).append(f)
         kept.append(f)
     return kept
+
+
+def _other_clause(text: str, a: _Found, b: _Found) -> bool:
+    """A clause boundary (punctuation) stands between two mentions."""
+    return any(ch in "，,。.！!？?；;\n" for ch in text[a.end:b.start])

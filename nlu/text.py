@@ -34,6 +34,10 @@ def to_simplified(text: str) -> str:
 # Hesitation sounds that carry no meaning and split words apart in voice-input run-ons
 # (嗯 and 哦 are kept: on their own they answer "yes").
 _FILLERS = frozenset("呃唔")
+# Cantonese negation typed by Guangdong and Hong Kong patients (round 6): 唔 before a verb or adjective is 不 (叫唔醒,
+# 唔舒服, 食唔落), 冇 is 没 (冇反应, 冇胃口); said alone or at a clause end 唔 stays a hesitation sound.
+_CANTONESE_NOT_BEFORE = frozenset("醒应到得识知出舒好想食落够系使记清动讲觉痛") | frozenset("睇听行企")
+_CANTONESE = {"冇": "没"}
 # Emoji, pictographs, joiners, variation selectors, control and format characters, lone surrogates.
 _DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _KEPT_CONTROLS = frozenset("\n\t")
@@ -90,7 +94,8 @@ def _normal_char(char: str) -> str:
 
 def normalise(text: str) -> MappedText:
     """Simplified, half-width, lower-case text without emoji, fillers or control characters."""
-    pieces = [_normal_char(c) for c in text]
+    pieces = ["不" if c == "唔" and text[i + 1:i + 2] in _CANTONESE_NOT_BEFORE and text[i + 1:i + 2]
+              else _CANTONESE.get(c) or _normal_char(c) for i, c in enumerate(text)]
     joined = "".join(pieces)
     converted = to_simplified(joined)
     if len(converted) != len(joined):
@@ -123,7 +128,9 @@ def _zhe(pieces: list[str]) -> list[str]:
 
 
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?")
+_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万廿卅]+(?:点[零〇一二三四五六七八九]+)?")
+# 廿 (twenty) and 卅 (thirty), as older patients and traditional-character users write them (卅八度 = 38 °C; round 6).
+_TENS = {"廿": "二十", "卅": "三十"}
 _PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十点\d.]+)")
 
 
@@ -153,7 +160,8 @@ def numeric_view(normal: MappedText) -> MappedText:
     for m in _NUMERAL_RUN.finditer(normal.text):
         if taken[m.start()]:
             continue
-        digits = _numeral_value(m.group())
+        run = "".join(_TENS.get(c, c) for c in m.group())
+        digits = _numeral_value(run)
         if digits is not None:
             edits.append((m.start(), m.end(), digits))
     return normal.replace(edits)
