@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
@@ -49,6 +49,9 @@ class FlowRunner:
         self.max_steps = max_steps
         self.reask_limit = reask_limit
         self.unanswered_limit = unanswered_limit
+        # Whether a question can still change anything (the triage plugin sets it at start:
+        # actions/triage/asking.py); a question it declines is skipped, its slot left unanswered.
+        self.ask_filter: Callable[[str, dict[str, Any]], bool] | None = None
 
     # ---- the turn -------------------------------------------------------------------------
 
@@ -337,7 +340,10 @@ class FlowRunner:
             if step.kind == "collect":
                 name = str(step.arg)
                 frame.collected[name] = frame.step
-                if turn.state.slot(name) is None or (step.always_ask and name not in turn.filled_this_turn):
+                if (turn.state.slot(name) is None and not step.always_ask and frame.waiting_for != name
+                        and self.ask_filter is not None and not self.ask_filter(name, turn.state.slots)):
+                    log.debug("conversation %s: %s cannot change the decision; not asked", turn.state.conversation_id, name)
+                elif turn.state.slot(name) is None or (step.always_ask and name not in turn.filled_this_turn):
                     # Back at the question still pending (a flow asked for again, a resumed intake): it
                     # counts as asking again, so no path escapes the re-ask limit.
                     frame.asks = frame.asks + 1 if frame.waiting_for == name else 1
