@@ -75,6 +75,7 @@ class AnswerWords:
     no_fever: tuple[str, ...] = ()
     fever_gone: tuple[str, ...] = ()
     fever_back: tuple[str, ...] = ()
+    hedges: tuple[str, ...] = ()
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
@@ -118,6 +119,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         no_fever=tuple(raw.get("no_fever", ())),
         fever_gone=tuple(raw.get("fever_gone", ())),
         fever_back=tuple(raw.get("fever_back", ())),
+        hedges=tuple(sorted(raw.get("hedges", ()), key=len, reverse=True)),
         patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
     )
 
@@ -127,10 +129,21 @@ def pattern(name: str) -> re.Pattern[str]:
     return words().patterns[name]
 
 
+def plain_yes(clean: str) -> bool:
+    """A plain yes, also when hedged ("好像有点吧", "应该有", "有一点点"): an uncertain yes to a red-flag
+    question is a yes (a missing or doubtful answer never lowers a level). A hedged no ("应该没有")
+    is read as no before this (`says_no`)."""
+    if clean in words().plain_yes:
+        return True
+    for hedge in words().hedges:
+        clean = clean.replace(hedge, "")
+    return bool(clean) and clean in words().plain_yes
+
+
 def plain_yes_first(text: str) -> bool:
     """"有，想去找她" / "是的，疼得厉害": a plain yes said first, then said more about, with no negation after."""
     parts = [p for p in re.split(r"[,，。.!！;；、\s]+", fold(text)) if p]
-    if len(parts) < 2 or normal(parts[0]) not in words().plain_yes:
+    if len(parts) < 2 or not plain_yes(normal(parts[0])):
         return False
     return not says_no("".join(parts[1:]))
 
@@ -459,7 +472,7 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
             # "affirm" for it): only a plain yes — said alone, or first and then explained, as long as
             # the explanation names no other symptom ("有，胸痛" to "疼到左肩吗？" restates the complaint).
             other = any(e.entity == "symptom" and e.value != code and not e.negated for e in answer.entities)
-            return True if clean in words().plain_yes or (plain_yes_first(text) and not other) else None
+            return True if plain_yes(clean) or (plain_yes_first(text) and not other) else None
         elif _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
             return True
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
@@ -471,7 +484,7 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         if spec.name in words().condition_only_means_no and any(
                 e.entity == "condition" and not e.negated for e in answer.entities):
             return False
-        return True if clean in words().plain_yes or plain_yes_first(text) else None
+        return True if plain_yes(clean) or plain_yes_first(text) else None
     elif says_yes(text):
         return True
     return {"affirm": True, "deny": False}.get(answer.intent)

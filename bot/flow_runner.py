@@ -51,7 +51,8 @@ class FlowRunner:
         self.unanswered_limit = unanswered_limit
         # Whether a question can still change anything (the triage plugin sets it at start:
         # actions/triage/asking.py); a question it declines is skipped, its slot left unanswered.
-        self.ask_filter: Callable[[str, dict[str, Any]], bool] | None = None
+        self.ask_filter: Callable[[str, dict[str, Any], frozenset[str]], bool] | None = None
+        self._later: dict[tuple[str, int], frozenset[str]] = {}
 
     # ---- the turn -------------------------------------------------------------------------
 
@@ -341,7 +342,8 @@ class FlowRunner:
                 name = str(step.arg)
                 frame.collected[name] = frame.step
                 if (turn.state.slot(name) is None and not step.always_ask and frame.waiting_for != name
-                        and self.ask_filter is not None and not self.ask_filter(name, turn.state.slots)):
+                        and self.ask_filter is not None
+                        and not self.ask_filter(name, turn.state.slots, self._still_to_ask(turn))):
                     log.debug("conversation %s: %s cannot change the decision; not asked", turn.state.conversation_id, name)
                 elif turn.state.slot(name) is None or (step.always_ask and name not in turn.filled_this_turn):
                     # Back at the question still pending (a flow asked for again, a resumed intake): it
@@ -379,6 +381,31 @@ class FlowRunner:
         log.error("conversation %s: more than %d steps in one turn; flows ended", turn.state.conversation_id, self.max_steps)
         self._end_all(turn, "error")
         turn.utter("utter_fallback")
+
+    def _still_to_ask(self, turn: Turn) -> frozenset[str]:
+        """Every slot the running flows may still ask or set after the current step (calls and links
+        followed), whatever their conditions: what the question filter may not take as never asked."""
+        found: set[str] = set()
+        stack = turn.state.stack
+        for depth, frame in enumerate(stack):
+            found |= self._after_step(frame.flow, frame.step + 1 if depth == len(stack) - 1 else frame.step)
+        return frozenset(found)
+
+    def _after_step(self, flow_id: str, index: int) -> frozenset[str]:
+        key = (flow_id, index)
+        if key not in self._later:
+            self._later[key] = frozenset()  # a flow that reaches itself adds nothing more
+            found: set[str] = set()
+            flow = self.flows.flows.get(flow_id)
+            for step in flow.steps[index:] if flow else ():
+                if step.kind == "collect":
+                    found.add(str(step.arg))
+                elif step.kind == "set_slots":
+                    found.update(str(k) for k in step.arg)
+                elif step.kind in ("call", "link"):
+                    found |= self._after_step(str(step.arg), 0)
+            self._later[key] = frozenset(found)
+        return self._later[key]
 
     async def _action(self, turn: Turn, ctx: ActionContext, name: str) -> None:
         func = self.actions.get(name)

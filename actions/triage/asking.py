@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.expressions import Expression, could_hold
-from bot.flow_loader import FlowSet
+from bot.expressions import Expression, could_hold, restrictive_names
+from bot.flow_loader import END, FlowSet
 
 from actions.triage.decision import derive_facts
 from actions.triage.ruleset import LEVELS, Ruleset
@@ -45,6 +45,9 @@ GATE_FILLS: dict[str, tuple[str, ...]] = {
     "age_months": ("age",),
     "pregnant": ("conditions.pregnancy", "pregnancy_weeks"),
 }
+
+
+ROUTE_LABELS = frozenset({"chief_complaint"})
 
 
 def _matches(name: str, patterns: Iterable[str]) -> bool:
@@ -75,26 +78,37 @@ class QuestionFilter:
                     todo.extend(opened)
         return seen
 
-    def certain_level(self, facts: dict[str, Any]) -> int:
-        """The index in LEVELS of the most urgent rule that holds whatever is still unanswered."""
-        return min((LEVELS.index(r.level) for r in self.ruleset.rules if could_hold(r.when, facts) is True),
-                   default=LEVELS.index("selfcare"))
-
-    def worth_asking(self, slot: str, slots: dict[str, Any]) -> bool:
+    def worth_asking(self, slot: str, slots: dict[str, Any], later: Iterable[str] | None = None) -> bool:
+        """Whether the answer to `slot` can still change the decision. `later`: the slots the running
+        flows may still ask or set after this question (None: anything may still be asked). A slot
+        neither this answer nor a later question can fill stays missing, and is read as missing."""
         facts = derive_facts(slots)
         targets = self.closure(slot, facts)
         if not any(_matches(n, targets) for n in self.read):
             return True  # not a triage question
-        floor = self.certain_level(facts)
+        open_names = set(targets) | {"unknown_red_flags"}
+        if later is not None:
+            todo = list(later)
+            while todo:
+                name = todo.pop()
+                if name not in open_names:
+                    open_names.add(name)
+                    todo.extend(GATE_FILLS.get(name, ()))
+
+        def is_open(name: str) -> bool:
+            return later is None or _matches(name, open_names)
+
+        floor = min((LEVELS.index(r.level) for r in self.ruleset.rules if could_hold(r.when, facts, is_open) is True),
+                    default=LEVELS.index("selfcare"))
         if floor == 0:
             return False  # an emergency is certain: decide now
 
         def can_fire(expression: Expression) -> bool:
-            return any(_matches(n, targets) for n in expression.names) and could_hold(expression, facts) is not False
+            return any(_matches(n, targets) for n in expression.names) and could_hold(expression, facts, is_open) is not False
 
         if any(LEVELS.index(r.level) < floor and can_fire(r.when) for r in self.ruleset.rules):
             return True
-        if LEVELS[floor] in ("consult", "selfcare") and could_hold(self.ruleset.modifier_context, facts) is not False:
+        if LEVELS[floor] in ("consult", "selfcare") and could_hold(self.ruleset.modifier_context, facts, is_open) is not False:
             return any(can_fire(m.when) for m in self.ruleset.modifiers)
         return False
 
@@ -117,7 +131,9 @@ def _opened_by(flows: FlowSet) -> list[tuple[frozenset[str], Expression | None, 
         if step.kind == "collect":
             return {str(step.arg)}
         if step.kind == "set_slots":
-            return {str(k) for k in step.arg}
+            # The complaint's label is set once, by the first complaint flow that runs: what it opens
+            # is already opened by the symptoms that chose that flow.
+            return {str(k) for k in step.arg} - ROUTE_LABELS
         if step.kind in ("call", "link"):
             return flow_slots(str(step.arg), set(seen))
         return set()
@@ -125,18 +141,24 @@ def _opened_by(flows: FlowSet) -> list[tuple[frozenset[str], Expression | None, 
     for flow in flows.flows.values():
         for index, step in enumerate(flow.steps):
             if step.when is not None:
-                opens.append((step.when.names, step.when, step_slots(step, set())))
+                # Only where an unanswered slot could keep the step from running does its question open it.
+                opens.append((restrictive_names(step.when), step.when, step_slots(step, set())))
             if isinstance(step.next, tuple):
-                later: set[str] = set()
-                for after in flow.steps[index + 1:]:
-                    later |= step_slots(after, set())
+                # A branch decides which steps are passed over: those between its nearest and its
+                # farthest target (the fall-through counts as a target).
+                targets = {len(flow.steps) if b.target == END else flow.step_index[b.target] for b in step.next}
+                if all(b.condition is not None for b in step.next):
+                    targets.add(index + 1)
+                between: set[str] = set()
+                for after in flow.steps[min(targets):max(targets)]:
+                    between |= step_slots(after, set())
                 for branch in step.next:
                     if branch.condition is not None:
-                        opens.append((branch.condition.names, None, later))
+                        opens.append((branch.condition.names, None, between))
     return opens
 
 
-def question_filter(ruleset: Ruleset, flows: FlowSet) -> Callable[[str, dict[str, Any]], bool]:
+def question_filter(ruleset: Ruleset, flows: FlowSet) -> Callable[[str, dict[str, Any], Iterable[str]], bool]:
     return QuestionFilter(ruleset, flows).worth_asking
 
 

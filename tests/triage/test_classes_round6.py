@@ -1,0 +1,128 @@
+"""Round 6 of issue 10: the question budget, dates as durations, hedged answers, a medicine question that
+names its symptom, and the intake leftovers of the newcomers' trials — in typed Chinese, our own words.
+
+Every conversation drives the real engine (NLU, flows, interceptors, rules) through the REST channel.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from actions.intake_facts import read_facts
+from bot.answers import AnswerContext, hours_since_onset, read_answer
+from bot.expressions import compile_expression, could_hold
+from bot.flow_loader import SlotSpec
+from tests.triage.talk import Talk
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+AFTER_THE_DECISION = {"wants_doctor", "weight_kg", "followup_consent"}
+MONDAY_AFTERNOON = datetime(2026, 12, 7, 15, 0, tzinfo=BEIJING)  # a Monday
+
+
+# ---- the three-valued reading the question budget rests on
+
+def test_a_condition_is_false_only_when_no_answer_could_make_it_hold() -> None:
+    rule = compile_expression("temperature >= 38.5 and duration_hours >= 72")
+    assert could_hold(rule, {"temperature": 37.6}) is False
+    assert could_hold(rule, {"temperature": 39.0}) is None
+    assert could_hold(rule, {"temperature": 39.0, "duration_hours": 80}) is True
+    unless_denied = compile_expression("not (pain_score < 4)")
+    assert could_hold(unless_denied, {}) is None  # fires now only because the answer is missing
+    assert could_hold(compile_expression("present('chest_pain') or age >= 65"), {"age": 70}) is True
+
+
+# ---- class 1: the question budget
+
+def before_decision(t: Talk) -> list[str]:
+    asked = list(t.asked)
+    while asked and asked[-1] in AFTER_THE_DECISION:
+        asked.pop()
+    return asked
+
+
+async def test_a_question_that_cannot_raise_an_urgent_level_is_not_asked(client: httpx.AsyncClient) -> None:
+    # Pregnant with a headache and dizziness is already urgent (preg.warning_signs): how long and which
+    # chronic diseases cannot raise it; the emergency signs (bleeding, fluid, movements, stroke) still are asked.
+    t = Talk(client, "r6-urgent")
+    await t.say("我怀孕28周了，今天头疼，还有点头晕")
+    await t.until({"subject": "我自己", "age": "29岁", "symptoms.fever": "没发烧"}, default="没有")
+    assert t.level == "urgent", (t.asked, t.rules)
+    for red_flag in ("symptoms.vaginal_bleeding", "symptoms.fluid_leakage", "symptoms.reduced_fetal_movement"):
+        assert red_flag in t.asked, t.asked
+    assert "duration_hours" not in t.asked, t.asked
+    assert len(before_decision(t)) <= 15, " ".join(t.asked)
+
+
+async def test_a_typical_cold_takes_at_most_seven_questions(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-cold")
+    await t.say("我流鼻涕打喷嚏两天了，嗓子有点干，没发烧")
+    await t.until({"subject": "我", "age": "34岁", "sex": "男"}, default="没有")
+    assert t.level == "selfcare", (t.asked, t.rules)
+    assert len(before_decision(t)) <= 7, " ".join(t.asked)
+
+
+async def test_a_long_feverish_child_conversation_stays_within_fifteen(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-long")
+    await t.say("我儿子一岁半，发烧三天了，吃了退烧药还是反复烧，一直咳嗽，晚上睡不好")
+    answers = {"temperature": "最高39度2", "fever_persists_despite_medication": "吃了药能退一点，过几个小时又上来",
+               "medicines_taken": "美林，一次5毫升，一天三次", "has_oximeter": "没有", "can_count_breaths": "不方便数"}
+    await t.until(answers, default="没有")
+    assert t.level in ("urgent", "consult"), (t.asked, t.rules)
+    assert len(before_decision(t)) <= 15, " ".join(t.asked)
+    assert not {s: n for s, n in Counter(t.asked).items() if n > 2}
+
+
+# ---- class 2: a start said as a day and a time; hedged yes / no
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    ("周五开始烧的", 72, 80),            # Friday noon until Monday 15:00
+    ("前天半夜", 38, 42),
+    ("从昨天中午", 26, 28),
+    ("12月4号开始的", 72, 80),
+    ("昨天晚上8点开始", 18, 20),
+])
+def test_a_start_said_as_a_day_is_hours_until_now(text: str, low: float, high: float) -> None:
+    hours = hours_since_onset(text, MONDAY_AFTERNOON)
+    assert hours is not None and low <= hours <= high, hours
+
+
+@pytest.mark.parametrize("text", ["发烧3日", "每天早上起来头疼", "住3号床", "昨天"])
+def test_no_start_is_read_from_words_that_are_not_one(text: str) -> None:
+    assert hours_since_onset(text, MONDAY_AFTERNOON) is None
+
+
+def test_a_start_in_an_opening_fills_the_duration() -> None:
+    assert read_facts("周五开始发烧，一直没退").get("duration_hours") is not None
+    assert read_facts("中午吃完饭就开始拉肚子").get("duration_hours") is not None
+    assert read_facts("周五去医院拿了药").get("duration_hours") is None  # a visit, not a start
+
+
+@pytest.mark.parametrize("slot", ["underlying_worsening", "fever_persists_despite_medication",
+                                  "symptoms.abdominal_tenderness", "symptoms.dyspnea"])
+@pytest.mark.parametrize(("text", "value"), [
+    ("好像有点吧", True), ("应该有", True), ("有一点点", True), ("可能是吧", True), ("感觉有一点", True),
+    ("应该没有", False), ("好像没有", False), ("应该不是", False),
+])
+def test_a_hedged_answer_is_read_as_its_yes_or_no(slot: str, text: str, value: bool) -> None:
+    assert read_answer(SlotSpec(name=slot, type="bool"), AnswerContext(text=text, intent="inform")) is value
+
+
+# ---- class 3: a medicine question that names its symptom starts that symptom's intake
+
+@pytest.mark.parametrize("text", ["牙疼得厉害，吃什么药能止疼", "孩子肚子疼，能吃什么药", "嗓子痛得咽不下，吃啥药好"])
+async def test_a_medicine_question_about_a_symptom_starts_its_intake(client: httpx.AsyncClient, text: str) -> None:
+    t = Talk(client, f"r6-med-{hash(text) % 1000}")
+    await t.say(text)
+    assert t.waiting is not None, t.texts  # a question of the intake is pending: no dead end
+    await t.until({"subject": "我自己", "age": "40岁"}, default="没有")
+    assert t.level is not None, (t.asked, t.texts)
+
+
+async def test_a_medicine_question_without_a_symptom_starts_nothing(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-med-none")
+    await t.say("布洛芬一次吃几片")
+    assert t.waiting is None and t.level is None, (t.asked, t.texts)
