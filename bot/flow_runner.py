@@ -484,6 +484,7 @@ class FlowRunner:
     def _ask_key(turn: Turn, key: str, again: bool = False) -> str:
         """The question's words for whom it is asked (round 4 of issue 10): `<key>_self` when the patient
         is the one typing ("您今年多大年龄？"), `<key>_adult` for an adult (no "（孩子：…）" signs), and
+        `<key>_child` for a child under 12 (round 6: a child's chronic conditions, not blood pressure),
         `<key>_plain` (`_plain_self`) when it is asked a second time. The plain key when none exists."""
         if not key:
             return key
@@ -492,11 +493,14 @@ class FlowRunner:
         age = turn.state.slots.get("age")
         years = float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
         adult = subject not in ("child", "infant") and not (years is not None and years < 12) and (subject is not None or years is not None)
+        child = subject in ("child", "infant") or (years is not None and years < 12)
         candidates = []
         if again:
+            candidates += [f"{key}_plain_child"] if child else []
             candidates += [f"{key}_plain_self"] if subject == "self" else []
             candidates += [f"{key}_plain_adult"] if adult else []
             candidates.append(f"{key}_plain")
+        candidates += [f"{key}_child"] if child else []  # round 6: a child's own examples and buttons
         candidates += [f"{key}_self"] if subject == "self" else []
         candidates += [f"{key}_adult"] if adult else []
         return next((k for k in candidates if k in keys), key)

@@ -126,3 +126,50 @@ async def test_a_medicine_question_without_a_symptom_starts_nothing(client: http
     t = Talk(client, "r6-med-none")
     await t.say("布洛芬一次吃几片")
     assert t.waiting is None and t.level is None, (t.asked, t.texts)
+
+
+# ---- class 4: the intake leftovers of the newcomers' trials
+
+async def test_a_whole_household_ill_is_not_asked_who(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-household")
+    await t.say("我们一家人都拉肚子，吃坏东西了")
+    assert "subject" not in t.asked and t.slots.get("subject") == "self", (t.asked, t.slots.get("subject"))
+    u = Talk(client, "r6-nobody")
+    await u.say("拉肚子三次了")
+    assert u.waiting == "subject"  # nobody named: still asked
+
+
+async def test_a_mild_gastroenteritis_gets_the_bowels_questions_and_its_start(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-gastro")
+    await t.say("中午吃完饭就开始拉肚子，拉了三次，有点恶心")
+    await t.until({"subject": "我自己", "age": "33岁"}, default="没有")
+    assert t.level == "selfcare", (t.asked, t.rules)
+    assert {"symptoms.bloody_stool", "symptoms.decreased_urination"} <= set(t.asked), t.asked
+    assert not {"duration_hours", "has_oximeter", "symptoms.dyspnea"} & set(t.asked), t.asked
+
+
+async def buttons_when(t: Talk, slot: str, answers: dict[str, str]) -> tuple[list[str], str]:
+    for _ in range(20):
+        if t.waiting == slot or t.level is not None or not t.asked:
+            break
+        reply = await t.say(answers.get(t.asked[-1], "没有"))
+    assert t.waiting == slot, t.asked
+    last = reply[-1]
+    return [b["title"] for b in last.get("buttons") or ()], str(last.get("text") or "")
+
+
+async def test_a_child_is_offered_childrens_conditions_and_no_symptom_already_told(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-child-buttons")
+    await t.say("女儿4岁，咳嗽三天了，今天有点发烧")
+    titles, _ = await buttons_when(t, "other_symptoms", {"temperature": "38度3"})
+    assert "咳嗽" not in titles and "嗓子疼" in titles, titles
+    titles, text = await buttons_when(t, "conditions_answer", {"temperature": "38度3"})
+    assert "高血压" not in titles and "糖尿病" not in titles and "高血压" not in text, (titles, text)
+    assert "哮喘" in titles, titles
+
+
+async def test_an_adult_is_still_offered_the_adult_conditions(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-adult-buttons")
+    await t.say("我发烧38度5，咳嗽，两天了")
+    titles, _ = await buttons_when(t, "conditions_answer", {"subject": "我自己", "age": "45岁"})
+    assert "高血压" in titles and "糖尿病" in titles, titles
