@@ -351,6 +351,9 @@ class Engine:
             if (entity.entity == "symptom" and entity.value == "fever" and not entity.negated
                     and pattern("fever_simile").search(text[max(0, entity.start - 3):entity.end + 4])):
                 continue  # "火烧火燎地疼", "像火烧一样": a burning pain, not a fever (round 5 of issue 10)
+            if (entity.entity == "symptom" and entity.value == "syncope" and not entity.negated
+                    and pattern("posture_not_faint").search(text[entity.start:entity.end])):
+                continue  # "躺下去…就会晕": lying down on purpose, not a collapse (round 6 of issue 10)
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():

@@ -173,3 +173,60 @@ async def test_an_adult_is_still_offered_the_adult_conditions(client: httpx.Asyn
     await t.say("我发烧38度5，咳嗽，两天了")
     titles, _ = await buttons_when(t, "conditions_answer", {"subject": "我自己", "age": "45岁"})
     assert "高血压" in titles and "糖尿病" in titles, titles
+
+
+# ---- class 5: the failure classes of blind v9 (our own words, both sides)
+
+@pytest.mark.parametrize(("text", "slot"), [
+    ("屁股周围一圈都麻了，摸着没感觉", "symptoms.saddle_numbness"),
+    ("这两天小便尿不太出来", "symptoms.incontinence"),
+    ("叫醒了马上又睡着了", "symptoms.confusion"),
+    ("脚背被铁丝划了，现在红到脚踝了", "symptoms.spreading_redness"),
+    ("小腿肿得发亮，一碰就疼", "symptoms.spreading_redness"),
+    ("孩子老是用手打自己耳朵，哭个不停", "symptoms.ear_pain"),
+])
+def test_a_finding_in_the_patients_words_is_read(text: str, slot: str) -> None:
+    assert read_facts(text).get(slot) is True, read_facts(text)
+
+
+@pytest.mark.parametrize(("text", "slot"), [
+    ("坐久了屁股有点麻", "symptoms.saddle_numbness"),
+    ("叫得醒，醒了就自己玩", "symptoms.confusion"),
+    ("脸有点红，不疼", "symptoms.spreading_redness"),
+    ("烧退了半天又起来了", "fever_resolved"),
+])
+def test_words_that_only_look_like_the_finding_are_not_read(text: str, slot: str) -> None:
+    assert read_facts(text).get(slot) is not True, read_facts(text)
+
+
+def test_a_fever_gone_for_days_is_still_read_as_gone() -> None:
+    assert read_facts("烧退了两天了").get("fever_resolved") is True
+
+
+@pytest.mark.parametrize(("slot", "text", "value"), [
+    ("symptoms.confusion", "叫得醒，可是一会儿又睡了", True),
+    ("symptoms.confusion", "叫得醒，醒着在看电视", False),
+    ("symptoms.saddle_numbness", "下面那一块木木的", True),
+    ("symptoms.saddle_numbness", "不麻，感觉正常", False),
+])
+def test_the_question_is_answered_by_the_finding_described(slot: str, text: str, value: bool) -> None:
+    assert read_answer(SlotSpec(name=slot, type="bool"), AnswerContext(text=text, intent="inform")) is value
+
+
+async def test_a_toddler_hitting_itself_is_not_self_harm_but_an_adult_cutting_is(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-toddler")
+    await t.say("儿子两岁，发烧了，一直拍打自己的头，哭闹")
+    assert t.level != "emergency", (t.level, t.rules)
+    assert t.slots.get("subject") == "child", t.slots.get("subject")
+    u = Talk(client, "r6-adult-cut")
+    await u.say("我今天又拿刀划自己了")
+    assert u.level == "emergency", (u.level, u.rules)
+
+
+async def test_lying_down_is_not_a_faint_but_a_collapse_is(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r6-posture")
+    await t.say("躺下去一翻身就晕，屋顶在转，半分钟就好了")
+    assert (t.slots.get("symptoms") or {}).get("syncope") is not True, t.slots.get("symptoms")
+    u = Talk(client, "r6-collapse")
+    await u.say("我爸刚才突然晕倒了，叫了一会儿才醒")
+    assert (u.slots.get("symptoms") or {}).get("syncope") is True or u.level == "emergency"
