@@ -41,6 +41,10 @@ GATE_FILLS: dict[str, tuple[str, ...]] = {
     # The fever question is answered with a reading ("38度5"); the alertness question with a faint.
     "symptoms.fever": ("temperature",),
     "symptoms.confusion": ("symptoms.syncope", "symptoms.drowsiness"),
+    # "Anything else?" and the complaint in words may name any symptom: while either is still to be
+    # asked, no symptom is taken as never to be told.
+    "other_symptoms": ("symptoms.*",),
+    "complaint_text": ("symptoms.*",),
     "age": ("age_months",),
     "age_months": ("age",),
     "pregnant": ("conditions.pregnancy", "pregnancy_weeks"),

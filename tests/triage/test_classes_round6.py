@@ -230,3 +230,27 @@ async def test_lying_down_is_not_a_faint_but_a_collapse_is(client: httpx.AsyncCl
     u = Talk(client, "r6-collapse")
     await u.say("我爸刚才突然晕倒了，叫了一会儿才醒")
     assert (u.slots.get("symptoms") or {}).get("syncope") is True or u.level == "emergency"
+
+
+# ---- the question filter itself: a missing answer never lowers a level
+
+@pytest.fixture(scope="module")
+def question_filter(tmp_path_factory: pytest.TempPathFactory, ruleset):  # type: ignore[no-untyped-def]
+    from actions.triage.asking import QuestionFilter
+    from tests.triage.conftest import embedded_runtime
+    return QuestionFilter(ruleset, embedded_runtime(tmp_path_factory.mktemp("qf")).flows)
+
+
+def test_a_question_that_could_raise_the_level_is_asked(question_filter) -> None:  # type: ignore[no-untyped-def]
+    chest = {"symptoms": {"chest_pain": True}, "age": 40}
+    assert question_filter.worth_asking("conditions_answer", chest, later=())  # chest pain + risk factors
+    # Nothing asked yet: a symptom question is always worth asking.
+    assert question_filter.worth_asking("symptoms.chest_pain", {}, later=None)
+
+
+def test_a_question_that_cannot_raise_an_urgent_level_is_skipped(question_filter) -> None:  # type: ignore[no-untyped-def]
+    urgent = {"pregnancy_weeks": 28, "subject": "self", "age": 30,
+              "symptoms": {"headache": True, "chest_pain": False, "dyspnea": False, "fever": False}}
+    assert not question_filter.worth_asking("duration_hours", urgent, later=())
+    # An emergency sign of pregnancy is still asked: it could raise the level above urgent.
+    assert question_filter.worth_asking("symptoms.vaginal_bleeding", urgent, later=())
