@@ -64,7 +64,9 @@ def _forget_wordless_bleeding(ctx: ActionContext, text: str) -> None:
 # birth and speaks of her own feelings, what the NLU filled this turn for the baby (who, age) is
 # taken back and the patient is herself (flows/psych.yml: a positive screen → consult).
 _AFTER_BIRTH = re.compile(r"(生完|生了|刚生|产后|坐月子|月子里|剖腹产|顺产|生产完|宝宝.{0,4}(满月|个月|出生))")
-_HER_FEELINGS = re.compile(r"(我|自己).{0,12}(心情|情绪|想哭|哭|低落|抑郁|焦虑|紧张|烦躁|睡不着|睡不好|失眠|提不起|没意思|崩溃|害怕|担心)")
+# Within one clause (round 6 of issue 10): "宝宝14个月，一直拍打自己的耳朵，晚上哭闹" is the baby's ear and
+# the baby's crying, not the mother's feelings.
+_HER_FEELINGS = re.compile(r"(我|自己)[^，。,；;！!？?]{0,12}(心情|情绪|想哭|哭|低落|抑郁|焦虑|紧张|烦躁|睡不着|睡不好|失眠|提不起|没意思|崩溃|害怕|担心)")
 
 
 def _mother_is_the_patient(ctx: ActionContext, text: str) -> None:

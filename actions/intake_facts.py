@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.answers import arabic, fold
+from bot.answers import arabic, fold, hours_since_onset
 
 FACTS_FILE = Path(__file__).with_name("intake_facts.yml")
 # "头不疼", "没拉血": a negation inside the matched words denies them.
@@ -63,7 +63,8 @@ def read_duration(text: str) -> float | None:
     while match and re.search(r"(怀孕|怀了|孕|宝宝|孩子|娃|出生|满)$", clean[max(0, match.start() - 3):match.start()]):
         match = _DURATION.search(clean, match.end())
     if not match:
-        return None
+        # Round 6 of issue 10: a start said as a day and a time ("周五开始烧的", "从昨天中午", "中午吃完饭就开始拉").
+        return hours_since_onset(text, marker=True)
     amount = {"半": 0.5, "好几": 2.0, "几": 2.0}.get(match.group(1))
     value = amount if amount is not None else float(match.group(1))
     return value * _DURATION_HOURS[match.group(3)]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -72,6 +74,7 @@ class AnswerWords:
     no_fever: tuple[str, ...] = ()
     fever_gone: tuple[str, ...] = ()
     fever_back: tuple[str, ...] = ()
+    hedges: tuple[str, ...] = ()
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
@@ -115,6 +118,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         no_fever=tuple(raw.get("no_fever", ())),
         fever_gone=tuple(raw.get("fever_gone", ())),
         fever_back=tuple(raw.get("fever_back", ())),
+        hedges=tuple(sorted(raw.get("hedges", ()), key=len, reverse=True)),
         patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
     )
 
@@ -124,10 +128,21 @@ def pattern(name: str) -> re.Pattern[str]:
     return words().patterns[name]
 
 
+def plain_yes(clean: str) -> bool:
+    """A plain yes, also when hedged ("好像有点吧", "应该有", "有一点点"): an uncertain yes to a red-flag
+    question is a yes (a missing or doubtful answer never lowers a level). A hedged no ("应该没有")
+    is read as no before this (`says_no`)."""
+    if clean in words().plain_yes:
+        return True
+    for hedge in words().hedges:
+        clean = clean.replace(hedge, "")
+    return bool(clean) and clean in words().plain_yes
+
+
 def plain_yes_first(text: str) -> bool:
     """"有，想去找她" / "是的，疼得厉害": a plain yes said first, then said more about, with no negation after."""
     parts = [p for p in re.split(r"[,，。.!！;；、\s]+", fold(text)) if p]
-    if len(parts) < 2 or normal(parts[0]) not in words().plain_yes:
+    if len(parts) < 2 or not plain_yes(normal(parts[0])):
         return False
     return not says_no("".join(parts[1:]))
 
@@ -277,7 +292,89 @@ def pain_from_words(text: str) -> int | None:
     return None if best is None else best[1]
 
 
+# When an illness began, said as a day and a time rather than a span (round 6 of issue 10): "周五开始烧的",
+# "前天半夜", "从昨天中午", "12月4号开始". Measured against today's date in the service's time zone.
+_WEEKDAY = {"一": 0, "1": 0, "二": 1, "2": 1, "三": 2, "3": 2, "四": 3, "4": 3, "五": 4, "5": 4, "六": 5, "6": 5,
+            "日": 6, "天": 6, "7": 6}
+_DAY_WORDS = {"大前天": 3, "大前日": 3, "前天": 2, "前日": 2, "昨天": 1, "昨日": 1, "昨儿": 1, "昨晚": 1, "昨夜": 1,
+              "昨早": 1, "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "今儿": 0}
+# The hour a part of the day stands for (a night counts late: the safer, longer reading is not taken
+# from a guess of an hour; these are the middle of each part).
+_DAY_PARTS = {"凌晨": 3, "清早": 7, "早上": 8, "早晨": 8, "一早": 8, "今早": 8, "昨早": 8, "上午": 10, "中午": 12,
+              "晌午": 12, "下午": 15, "傍晚": 18, "晚上": 20, "昨晚": 20, "今晚": 20, "夜里": 22, "半夜": 23,
+              "昨夜": 23, "晚": 20}
+_ONSET = re.compile(
+    r"(?:(\d{1,2})月(\d{1,2})[号日]|(\d{1,2})号)(?!子|床|楼|线)"
+    r"|(上个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])"
+    r"|(大前天|大前日|前天|前日|昨天|昨日|昨儿|昨晚|昨夜|昨早|今天|今日|今早|今晚|今儿)")
+_PART = re.compile(r"(凌晨|清早|早上|早晨|一早|上午|中午|晌午|下午|傍晚|晚上|夜里|半夜)?\s*(?:(\d{1,2})\s*[点時时])?")
+_PART_ONSET = re.compile(r"(?<![天日晚早儿每])(?<!每天)(凌晨|清早|早上|早晨|一早|上午|中午|晌午|下午|傍晚|晚上|夜里|半夜)"
+                         r"[^，,。；;！!？?]{0,8}?(?:就|才|又)?(?:开始|起)")
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def hours_since_onset(text: str, now: datetime | None = None, marker: bool = False) -> float | None:
+    """Hours from a said start ("周五", "前天半夜", "昨天中午", "4号") until now, or None.
+
+    A day alone ("昨天") is left to the duration words; a day needs a weekday, a date or a part of
+    the day. With `marker`, the start must be said as one ("…开始", "…起", "从…") — for messages that
+    are not an answer to "how long?".
+    """
+    clean = arabic(normal(text))
+    now = now or datetime.now(ZONE)
+    for match in _ONSET.finditer(clean):
+        month, mday_of_month, mday_alone, last, weekday, word = match.groups()
+        mday = mday_of_month or mday_alone
+        part = _PART.match(clean, match.end())
+        part_word, clock = (part.group(1), part.group(2)) if part else (None, None)
+        if word in ("昨晚", "今晚", "昨夜", "今早", "昨早") and not part_word:
+            part_word = word
+        end = part.end() if part else match.end()
+        if marker and not (re.match(r"\s*(?:就|才|又)?\s*(?:开始|起|以来|到现在|一直|出现|发)", clean[end:end + 4])
+                           or clean[max(0, match.start() - 1):match.start()] in ("从", "自", "打")):
+            continue
+        today = now.date()
+        if word is not None:
+            if not part_word and clock is None:
+                continue
+            day = today - timedelta(days=_DAY_WORDS[word])
+        elif weekday is not None:
+            back = (today.weekday() - _WEEKDAY[weekday]) % 7 or 7
+            day = today - timedelta(days=back)
+        else:
+            try:
+                day = date(today.year, int(month) if month else today.month, int(mday))
+            except ValueError:
+                continue
+            if day > today:  # "28号" said on the 3rd: last month (or December of last year)
+                prior = (day.replace(day=1) - timedelta(days=1)) if month is None else day.replace(year=day.year - 1)
+                try:
+                    day = prior.replace(day=int(mday)) if month is None else prior
+                except ValueError:
+                    continue
+        hour = _DAY_PARTS.get(part_word or "", 12)
+        if clock is not None:
+            hour = int(clock) % 24
+            if part_word in ("下午", "傍晚", "晚上", "夜里") and hour < 12:
+                hour += 12
+        start = datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=hour)
+        hours = (now - start).total_seconds() / 3600
+        if hours < 0 and day == today:
+            start -= timedelta(days=1)  # "半夜" said in the morning: last night
+            hours += 24
+        if 0 < hours < 24 * 400:
+            return round(hours, 1)
+    # A part of today alone, said as the start: "中午吃完饭就开始拉" (this noon; last night's if later than now).
+    if (alone := _PART_ONSET.search(clean)) is not None:
+        start = datetime.combine(now.date(), datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=_DAY_PARTS[alone.group(1)])
+        hours = (now - start).total_seconds() / 3600
+        return round(hours if hours > 0 else hours + 24, 1)
+    return None
+
+
 def hours_from_words(text: str) -> float | None:
+    if (hours := hours_since_onset(text)) is not None:
+        return hours
     clean = arabic(normal(text))
     for pattern, factor in ((_MONTHS, 720.0), (_WEEKS, 168.0), (_DAYS, 24.0), (_HOURS, 1.0)):
         match = pattern.search(clean)
@@ -374,7 +471,7 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
             # "affirm" for it): only a plain yes — said alone, or first and then explained, as long as
             # the explanation names no other symptom ("有，胸痛" to "疼到左肩吗？" restates the complaint).
             other = any(e.entity == "symptom" and e.value != code and not e.negated for e in answer.entities)
-            return True if clean in words().plain_yes or (plain_yes_first(text) and not other) else None
+            return True if plain_yes(clean) or (plain_yes_first(text) and not other) else None
         elif _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
             return True
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
@@ -386,7 +483,7 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         if spec.name in words().condition_only_means_no and any(
                 e.entity == "condition" and not e.negated for e in answer.entities):
             return False
-        return True if clean in words().plain_yes or plain_yes_first(text) else None
+        return True if plain_yes(clean) or plain_yes_first(text) else None
     elif says_yes(text):
         return True
     return {"affirm": True, "deny": False}.get(answer.intent)

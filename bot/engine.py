@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("wenzhen.engine")
 
 _PAYLOAD = re.compile(r"^/([A-Za-z_][\w\-]*)(.*)$", re.DOTALL)
+# Questions that may name the symptom they are about (bot/engine.py `_symptom_beside_question`).
+SYMPTOM_QUESTION_INTENTS = frozenset({"ask_medication"})
 _BUTTON_NUMBER = re.compile(r"^\s*([1-9])\s*[.、)）]?\s*$")
 _BARE_NUMBER = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
 _CONTROL = {c for c in range(32) if c not in (9, 10)} | {127}
@@ -297,7 +299,20 @@ class Engine:
             if message.attachments:
                 return ParseResult(text="", intent=Intent("inform", 1.0)), {}, True, False
             return ParseResult(text="", intent=Intent(EMPTY, 1.0)), {}, True, False
-        return self.interpreter.parse(text), {}, True, False
+        return self._symptom_beside_question(self.interpreter.parse(text)), {}, True, False
+
+    def _symptom_beside_question(self, parse: ParseResult) -> ParseResult:
+        """A medicine question that names its symptom ("牙疼得厉害，吃什么药能止疼"): the NLU reads the
+        question and not the symptom, so the words before the question are read again and their symptoms
+        kept (round 6 of issue 10): the symptom's intake starts, the question answered on top of it."""
+        if parse.intent.name not in SYMPTOM_QUESTION_INTENTS or any(e.entity == "symptom" for e in parse.entities):
+            return parse
+        match = pattern("medicine_question").search(parse.text)
+        before = parse.text[:match.start()] if match else ""
+        if not before.strip(" ，,。"):
+            return parse
+        found = [e for e in self.interpreter.parse(before).entities if e.entity == "symptom"]
+        return replace(parse, entities=[*parse.entities, *found]) if found else parse
 
     def _awaits_sensitive_answer(self, state: ConversationState) -> bool:
         if not state.stack or not state.stack[-1].waiting_for:
@@ -336,6 +351,9 @@ class Engine:
             if (entity.entity == "symptom" and entity.value == "fever" and not entity.negated
                     and pattern("fever_simile").search(text[max(0, entity.start - 3):entity.end + 4])):
                 continue  # "火烧火燎地疼", "像火烧一样": a burning pain, not a fever (round 5 of issue 10)
+            if (entity.entity == "symptom" and entity.value == "syncope" and not entity.negated
+                    and pattern("posture_not_faint").search(text[entity.start:entity.end])):
+                continue  # "躺下去…就会晕": lying down on purpose, not a collapse (round 6 of issue 10)
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():

@@ -166,3 +166,74 @@ def _compile_compare(node: ast.Compare) -> Evaluator:
         return True
 
     return compare
+
+
+def could_hold(expression: Expression, slots: dict[str, Any],
+               open_: Callable[[str], bool] | None = None) -> bool | None:
+    """The expression's value in three-valued (Kleene) logic, with every missing slot unknown.
+
+    True: it holds whatever the missing slots turn out to be; False: it cannot hold whatever they
+    turn out to be; None: it depends on a slot not known yet. `missing('x')` / `known('x')` of a
+    slot not known yet is unknown too (it will be known once asked). Used to tell which questions
+    can still change a decision (actions/triage/asking.py). With `open_`, only a missing slot for which
+    it says True is unknown; any other missing slot stays missing (it will not be asked: the normal
+    reading of a missing answer applies).
+    """
+    return _kleene(expression.tree, slots, open_ or (lambda name: True))
+
+
+def _kleene(node: ast.expr, slots: dict[str, Any], open_: Callable[[str], bool]) -> bool | None:
+    if isinstance(node, ast.BoolOp):
+        values = [_kleene(v, slots, open_) for v in node.values]
+        if isinstance(node.op, ast.And):
+            return False if False in values else (True if all(v is True for v in values) else None)
+        return True if True in values else (False if all(v is False for v in values) else None)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        value = _kleene(node.operand, slots, open_)
+        return None if value is None else not value
+    if isinstance(node, ast.Call):
+        arg = node.args[0].value  # type: ignore[attr-defined]
+        name = f"symptoms.{arg}" if node.func.id in ("present", "denied") else arg  # type: ignore[union-attr]
+        if get_slot(slots, name) is None and open_(name):
+            return None
+    elif any(get_slot(slots, n) is None and open_(n) for n in _names_in(node)):
+        return None
+    return bool(_compile(node)(slots))
+
+
+def _names_in(node: ast.AST) -> list[str]:
+    """The slots a comparison reads (dotted for map keys)."""
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = _dotted(node)
+        return [name] if name and name.lower() not in _CONSTANTS else []
+    if isinstance(node, ast.Call):
+        arg = getattr(node.args[0], "value", None) if node.args else None
+        func = getattr(node.func, "id", "")
+        return [f"symptoms.{arg}" if func in ("present", "denied") else str(arg)] if isinstance(arg, str) else []
+    return [name for child in ast.iter_child_nodes(node) for name in _names_in(child)]
+
+
+def restrictive_names(expression: Expression) -> frozenset[str]:
+    """The slots whose absence can keep the expression from holding (read where a missing value makes
+    the condition false: `temperature >= 38`, `present('x')`, `not missing('x')`). A slot read only
+    where its absence makes the condition true (`not (duration_hours < 48)`, `missing('x')`) is not
+    one: leaving it unanswered never keeps a step from running."""
+    found: set[str] = set()
+    _polarity(expression.tree, True, found)
+    return frozenset(found)
+
+
+def _polarity(node: ast.AST, positive: bool, found: set[str]) -> None:
+    if isinstance(node, ast.BoolOp):
+        for value in node.values:
+            _polarity(value, positive, found)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        _polarity(node.operand, not positive, found)
+    elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("missing", "known"):
+        # missing('x') holds when x is absent: restrictive only where negated (known() the other way).
+        if positive == (node.func.id == "known"):  # type: ignore[attr-defined]
+            found.update(_names_in(node))
+    elif isinstance(node, ast.Compare) and any(isinstance(op, ast.NotIn | ast.NotEq) for op in node.ops):
+        found.update(_names_in(node))  # `subject not in [...]` holds when absent; counted both ways
+    elif positive:
+        found.update(_names_in(node))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
@@ -49,6 +49,10 @@ class FlowRunner:
         self.max_steps = max_steps
         self.reask_limit = reask_limit
         self.unanswered_limit = unanswered_limit
+        # Whether a question can still change anything (the triage plugin sets it at start:
+        # actions/triage/asking.py); a question it declines is skipped, its slot left unanswered.
+        self.ask_filter: Callable[[str, dict[str, Any], frozenset[str]], bool] | None = None
+        self._later: dict[tuple[str, int], frozenset[str]] = {}
 
     # ---- the turn -------------------------------------------------------------------------
 
@@ -337,7 +341,11 @@ class FlowRunner:
             if step.kind == "collect":
                 name = str(step.arg)
                 frame.collected[name] = frame.step
-                if turn.state.slot(name) is None or (step.always_ask and name not in turn.filled_this_turn):
+                if (turn.state.slot(name) is None and not step.always_ask and frame.waiting_for != name
+                        and self.ask_filter is not None
+                        and not self.ask_filter(name, turn.state.slots, self._still_to_ask(turn))):
+                    log.debug("conversation %s: %s cannot change the decision; not asked", turn.state.conversation_id, name)
+                elif turn.state.slot(name) is None or (step.always_ask and name not in turn.filled_this_turn):
                     # Back at the question still pending (a flow asked for again, a resumed intake): it
                     # counts as asking again, so no path escapes the re-ask limit.
                     frame.asks = frame.asks + 1 if frame.waiting_for == name else 1
@@ -373,6 +381,31 @@ class FlowRunner:
         log.error("conversation %s: more than %d steps in one turn; flows ended", turn.state.conversation_id, self.max_steps)
         self._end_all(turn, "error")
         turn.utter("utter_fallback")
+
+    def _still_to_ask(self, turn: Turn) -> frozenset[str]:
+        """Every slot the running flows may still ask or set after the current step (calls and links
+        followed), whatever their conditions: what the question filter may not take as never asked."""
+        found: set[str] = set()
+        stack = turn.state.stack
+        for depth, frame in enumerate(stack):
+            found |= self._after_step(frame.flow, frame.step + 1 if depth == len(stack) - 1 else frame.step)
+        return frozenset(found)
+
+    def _after_step(self, flow_id: str, index: int) -> frozenset[str]:
+        key = (flow_id, index)
+        if key not in self._later:
+            self._later[key] = frozenset()  # a flow that reaches itself adds nothing more
+            found: set[str] = set()
+            flow = self.flows.flows.get(flow_id)
+            for step in flow.steps[index:] if flow else ():
+                if step.kind == "collect":
+                    found.add(str(step.arg))
+                elif step.kind == "set_slots":
+                    found.update(str(k) for k in step.arg)
+                elif step.kind in ("call", "link"):
+                    found |= self._after_step(str(step.arg), 0)
+            self._later[key] = frozenset(found)
+        return self._later[key]
 
     async def _action(self, turn: Turn, ctx: ActionContext, name: str) -> None:
         func = self.actions.get(name)
@@ -451,6 +484,7 @@ class FlowRunner:
     def _ask_key(turn: Turn, key: str, again: bool = False) -> str:
         """The question's words for whom it is asked (round 4 of issue 10): `<key>_self` when the patient
         is the one typing ("您今年多大年龄？"), `<key>_adult` for an adult (no "（孩子：…）" signs), and
+        `<key>_child` for a child under 12 (round 6: a child's chronic conditions, not blood pressure),
         `<key>_plain` (`_plain_self`) when it is asked a second time. The plain key when none exists."""
         if not key:
             return key
@@ -459,11 +493,14 @@ class FlowRunner:
         age = turn.state.slots.get("age")
         years = float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
         adult = subject not in ("child", "infant") and not (years is not None and years < 12) and (subject is not None or years is not None)
+        child = subject in ("child", "infant") or (years is not None and years < 12)
         candidates = []
         if again:
+            candidates += [f"{key}_plain_child"] if child else []
             candidates += [f"{key}_plain_self"] if subject == "self" else []
             candidates += [f"{key}_plain_adult"] if adult else []
             candidates.append(f"{key}_plain")
+        candidates += [f"{key}_child"] if child else []  # round 6: a child's own examples and buttons
         candidates += [f"{key}_self"] if subject == "self" else []
         candidates += [f"{key}_adult"] if adult else []
         return next((k for k in candidates if k in keys), key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.config import ConfigError
 
 import hashlib
+import json
 import string
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import yaml
 
 from bot.messages import BotMessage, Button
-from bot.state import ConversationState
+from bot.state import ConversationState, get_slot
 
 DEFAULT_LANGUAGE = "zh"
 
@@ -118,7 +119,8 @@ class Responses:
         return [
             BotMessage(
                 text=_format(chosen["text"], values) if chosen.get("text") is not None else None,
-                buttons=tuple(Button(_format(b["title"], values), b["payload"]) for b in chosen.get("buttons", ())),
+                buttons=tuple(Button(_format(b["title"], values), b["payload"]) for b in chosen.get("buttons", ())
+                              if not _offers_what_is_known(b["payload"], state.slots)),
                 image=chosen.get("image"),
                 custom=_format_all(chosen["custom"], values) if chosen.get("custom") is not None else None,
             )
@@ -126,6 +128,23 @@ class Responses:
 
     def text(self, key: str, state: ConversationState, variables: dict[str, Any] | None = None) -> str:
         return self.render(key, state, variables)[0].text or ""
+
+
+def _offers_what_is_known(payload: str, slots: dict[str, Any]) -> bool:
+    """A choice that would only tell what the patient already said ("咳嗽" offered as another symptom
+    after the cough was told): never offered (round 6 of issue 10). Only a present symptom counts."""
+    start = payload.find("{")
+    if start < 0:
+        return False
+    try:
+        data = json.loads(payload[start:])
+    except ValueError:
+        return False
+    named = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith("symptoms.")} if isinstance(data, dict) else {}
+    # Only a choice among symptoms (the button also answers its question's own slot): a yes/no button of
+    # a symptom ("有" to "咳血吗？") is always kept.
+    choice = len(named) < len(data)
+    return choice and bool(named) and all(v is True and get_slot(slots, k) is True for k, v in named.items())
 
 
 def _check_variants(path: Path, key: str, variants: Any) -> list[dict[str, Any]]:
