@@ -88,3 +88,24 @@ async def test_the_screen_buttons_show_no_scores_and_a_typed_number_is_the_butto
     await p.answers("2", "4", "1", "几乎每天")
     slots = await p.slots()
     assert (slots["phq2_interest"], slots["phq2_mood"], slots["gad2_nervous"], slots["gad2_worry"]) == (1, 3, 0, 3)
+
+
+# ---- The emergency wording for suicidal ideation and self-harm (docs/intake.md, psych) ----------------
+
+@pytest.mark.parametrize("said", ["我想自杀，药都准备好了", "我刚才用刀划了手腕"])
+async def test_suicide_and_self_harm_get_the_crisis_wording_not_the_driving_advice(patient, said: str) -> None:
+    p: Patient = patient(f"psych-crisis-{said}")
+    await p.say(said)
+    assert p.decision and p.decision["level"] == "emergency"
+    assert p.asked[0] == "utter_emergency_call_crisis"
+    assert "开车" not in p.texts, "no driving advice for a suicidal crisis"
+    for needed in ("12356", "400-161-9995", "120", "110", "不要一个人", "刀具"):
+        assert needed in p.texts, needed
+    assert "/call_120" in {b["payload"] for m in p.replies for b in m.get("buttons", [])}
+
+
+async def test_chest_pain_keeps_the_general_emergency_wording(patient) -> None:
+    p: Patient = patient("psych-crisis-chest")
+    await p.say("胸口压着疼，出冷汗，疼到左胳膊")
+    assert p.decision and p.decision["level"] == "emergency"
+    assert p.asked[0] == "utter_emergency_call" and "不要自己开车" in p.texts
