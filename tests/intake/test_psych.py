@@ -109,3 +109,43 @@ async def test_chest_pain_keeps_the_general_emergency_wording(patient) -> None:
     await p.say("胸口压着疼，出冷汗，疼到左胳膊")
     assert p.decision and p.decision["level"] == "emergency"
     assert p.asked[0] == "utter_emergency_call" and "不要自己开车" in p.texts
+
+
+# ---- How-often answers read by meaning (flows/language/frequency.yml) --------------------------------
+
+async def _score_of_worry(p: Patient, said: str) -> object:
+    await p.answers("/psych_support", "完全不会", "完全不会", "完全不会", said)
+    return (await p.slots()).get("gad2_worry")
+
+
+async def test_not_much_worry_but_missing_her_is_not_worry(patient) -> None:
+    p: Patient = patient("psych-freq-missing")
+    assert await _score_of_worry(p, "不怎么担心，就是想她") == 0
+    assert (await p.slots())["gad2_score"] == 0
+
+
+async def test_missing_someone_or_sadness_alone_is_not_an_answer_to_the_worry_item(patient) -> None:
+    for n, said in enumerate(("就是想她", "心里很难过")):
+        p: Patient = patient(f"psych-freq-other-{n}")
+        assert await _score_of_worry(p, said) is None, said
+        # Asked again (sadness is noted as what it is, low mood, first).
+        assert p.asked[-1] in ("utter_reask_screen_item", "utter_ask_gad2_worry"), said
+
+
+@pytest.mark.parametrize(("said", "score"), [
+    ("偶尔", 1), ("有几天", 1), ("时不时会", 1), ("两周里有五六天", 1), ("一半以上", 2), ("经常", 2),
+    ("一周有三四天", 2), ("老是这样", 3), ("几乎天天", 3), ("每天都紧张", 3), ("天天", 3),
+    ("不太紧张", 0), ("没怎么紧张过", 0), ("不是天天，偶尔", 1), ("紧张得不行", 2), ("完全不会", 0),
+])
+async def test_how_often_nervous_is_read_by_meaning(patient, said: str, score: int) -> None:
+    p: Patient = patient(f"psych-freq-{said}")
+    await p.answers("/psych_support", "完全不会", "完全不会", said)
+    assert (await p.slots()).get("gad2_nervous") == score, said
+    assert p.asked == ["utter_ask_gad2_worry"], said
+
+
+async def test_a_low_mood_said_without_how_often_is_not_read_as_none(patient) -> None:
+    p: Patient = patient("psych-freq-mood")
+    await p.answers("/psych_support", "对什么都没兴趣", "心情不太好")
+    slots = await p.slots()
+    assert slots.get("phq2_interest") == 2 and slots.get("phq2_mood") == 2
