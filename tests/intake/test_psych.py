@@ -149,3 +149,35 @@ async def test_a_low_mood_said_without_how_often_is_not_read_as_none(patient) ->
     await p.answers("/psych_support", "对什么都没兴趣", "心情不太好")
     slots = await p.slots()
     assert slots.get("phq2_interest") == 2 and slots.get("phq2_mood") == 2
+
+
+# ---- A word of sympathy for a loss before the mood screen -------------------------------------------
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("老伴走了，我心里很难受", "person"), ("我妈上个月去世了，我睡不着", "person"), ("孩子没了，我心情很差", "person"),
+    ("我家的狗死了，很难过", "pet"), ("养了十年的猫上周走了，心里空落落的", "pet"),
+    ("我失业了，心情很差", "job"), ("被公司裁员了，最近情绪很低落", "job"),
+])
+async def test_a_loss_said_gets_a_word_of_sympathy_before_the_questions(patient, said: str, kind: str) -> None:
+    p: Patient = patient(f"psych-loss-{said}")
+    await p.say(said)
+    if p.asked == ["utter_ask_subject"]:
+        await p.say("我自己")  # who is unwell is asked first when the message does not say it
+    assert (await p.slots()).get("subject") in (None, "self"), "the bereaved is the patient, not the one who died"
+    assert p.asked[:2] == [f"utter_psych_loss_{kind}", "utter_ask_phq2_interest"], said
+    await p.say("好几天")
+    assert not any(k.startswith("utter_psych_loss") for k in p.asked), "said once"
+
+
+async def test_no_loss_said_means_the_plain_intro(patient) -> None:
+    p: Patient = patient("psych-loss-none")
+    await p.say("最近心情不好")
+    assert p.asked[:2] == ["utter_psych_intro", "utter_ask_phq2_interest"]
+    assert "节哀" not in p.texts
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("said", ["我妈走了两步就喘", "孩子没了胃口", "我爸去了医院", "最近工作压力大", "担心狗狗生病"])
+async def test_words_that_only_look_like_a_loss_are_not_one(said: str) -> None:
+    from actions.psych_screen import loss_in
+    assert loss_in(said) is None, said
