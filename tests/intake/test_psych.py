@@ -181,3 +181,19 @@ async def test_no_loss_said_means_the_plain_intro(patient) -> None:
 async def test_words_that_only_look_like_a_loss_are_not_one(said: str) -> None:
     from actions.psych_screen import loss_in
     assert loss_in(said) is None, said
+
+
+# ---- Thoughts of not wanting to live, no plan said (docs/intake.md, psych: the level) ------------------
+
+async def test_thoughts_without_a_plan_get_the_crisis_lines_a_person_and_the_safe_level(patient) -> None:
+    p: Patient = patient("psych-noplan")
+    await p.say("最近心情很差，有时候不想活了")
+    # Plan or intent not ruled out: psych.suicide_risk (emergency), the crisis wording, lines and a person.
+    assert p.decision and p.decision["rules"] == ["psych.suicide_risk"]
+    assert p.asked[:2] == ["utter_emergency_call_crisis", "utter_emergency_wait_suicide"]
+    assert "12356" in p.texts and "开车" not in p.texts
+    assert "/request_doctor" in {b["payload"] for m in p.replies for b in m.get("buttons", [])}
+    await p.say("没有计划，也不会去做，就是偶尔这么想")
+    assert "12356" in p.texts and "400-161-9995" in p.texts
+    assert '/request_doctor{"consult_department": "psychology"}' in {b["payload"] for m in p.replies for b in m.get("buttons", [])}
+    assert (await p.slots())["triage_level"] == "emergency", "the announced level is not lowered in the conversation"
