@@ -177,7 +177,7 @@ async def test_no_loss_said_means_the_plain_intro(patient) -> None:
 
 
 @pytest.mark.asyncio(loop_scope="module")
-@pytest.mark.parametrize("said", ["我妈走了两步就喘", "孩子没了胃口", "我爸去了医院", "最近工作压力大", "担心狗狗生病"])
+@pytest.mark.parametrize("said", ["我妈走了两步就喘", "孩子没了胃口", "我妈肚子疼死了", "孩子热死了", "狗狗快急死了", "我爸去了医院", "最近工作压力大", "担心狗狗生病"])
 async def test_words_that_only_look_like_a_loss_are_not_one(said: str) -> None:
     from actions.psych_screen import loss_in
     assert loss_in(said) is None, said
