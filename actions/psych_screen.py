@@ -6,9 +6,17 @@ the total, 0–6, goes into `phq2_score` / `gad2_score`, which the triage rules 
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from bot.action_api import ActionContext, action
+import yaml
+
+from bot.action_api import ActionContext, action, interceptor
+from bot.answers import fold
+
+LOSS_FILE = Path(__file__).resolve().parents[1] / "flows" / "language" / "loss.yml"
 
 SCREENS: dict[str, tuple[str, str]] = {
     "phq2_score": ("phq2_interest", "phq2_mood"),
@@ -34,3 +42,52 @@ async def psych_screen_score(ctx: ActionContext) -> None:
         ctx.set_slot(name, value)
     if scores:
         ctx.emit("screen", scores)
+
+
+@lru_cache(maxsize=1)
+def _loss_patterns(path: Path = LOSS_FILE) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple((kind, re.compile(pattern)) for kind, pattern in raw["kinds"].items())
+
+
+def loss_in(text: str) -> str | None:
+    """The kind of loss a message speaks of (person, pet, job: flows/language/loss.yml), or None."""
+    folded = fold(text)
+    return next((kind for kind, pattern in _loss_patterns() if pattern.search(folded)), None)
+
+
+@interceptor("psych_loss", priority=6)
+async def psych_loss(ctx: ActionContext) -> bool:
+    """Remember a loss the patient speaks of ("老伴走了", "我家的狗死了", "被裁员了") in slot `loss`, so
+    that the mood screen begins with a word of sympathy. Only adds; never handles the message."""
+    message = ctx.message
+    if message is None or not message.text or message.payload is not None or message.text.startswith("/"):
+        return False
+    kind = loss_in(message.text)
+    if kind is None:
+        return False
+    if ctx.slot("loss") is None:
+        ctx.set_slot("loss", kind)
+    if kind == "person":
+        _the_bereaved_is_the_patient(ctx)
+    return False
+
+
+def _the_bereaved_is_the_patient(ctx: ActionContext) -> None:
+    """"孩子没了，我心情很差": the one who died is not the patient. What the NLU filled this turn for them
+    (who, age) is taken back; the patient is the speaker."""
+    filled = {e.data.get("name") for e in ctx.events if e.type == "slot"}
+    if "subject" in filled and ctx.slot("subject") not in (None, "self"):
+        ctx.set_slot("subject", "self")
+        for name in ("age", "age_months"):
+            if name in filled:
+                ctx.set_slot(name, None)
+
+
+@action("psych_acknowledge_loss")
+async def psych_acknowledge_loss(ctx: ActionContext) -> None:
+    """Before the mood screen's questions, once: a short word of sympathy for the loss said (if any)."""
+    kind = ctx.slot("loss")
+    if kind and not ctx.slot("loss_acknowledged"):
+        ctx.utter(f"utter_psych_loss_{kind}")
+        ctx.set_slot("loss_acknowledged", True)

@@ -531,17 +531,11 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         if _has(normal(text), ("不疼", "不痛", "没疼", "没有疼", "没痛", "没有痛")) and not _has(normal(text), ("疼得", "痛得")):
             return 0  # "眼睛红，不疼": no pain
     elif spec.scale == "frequency":
-        clean = normal(text)
-        found = [n for n in numbers(text) if 0 <= n <= 3]
-        if found:
-            return found[0]
-        for score, phrases in sorted(words().frequency_words, key=lambda item: -item[0]):
-            if _has(clean, phrases):
-                return score
-        if says_no(text) and not _has(clean, words().frequency_yes):
-            return 0
-        if _has(clean, words().frequency_yes):
-            return 2  # the problem affirmed without how often: "more than half the days", never "not at all"
+        from bot.frequency import read_frequency  # the mood screen's reading by meaning (owner: psych)
+
+        score = read_frequency(spec.name, text)
+        if score is not None:
+            return score
     elif spec.scale == "hours":
         hours = hours_from_words(text)
         if hours is not None:

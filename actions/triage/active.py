@@ -9,7 +9,7 @@ from bot.flow_loader import FlowSet
 from bot.responses import Responses
 from nlu.lexicon import load_lexicon
 
-from actions.triage.announce import ADVICE_PREFIX
+from actions.triage.announce import ADVICE_PREFIX, BANNER_PREFIX
 from actions.triage.ruleset import DEFAULT_RULES_PATH, Ruleset, load_ruleset
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ def build_ruleset(config: Config, flows: FlowSet, responses: Responses) -> Rules
             "conditions": set(lexicon.terms("condition").values()),
         },
         advice={k.removeprefix(ADVICE_PREFIX) for k in responses.keys if k.startswith(ADVICE_PREFIX)},
+        banners={k.removeprefix(BANNER_PREFIX) for k in responses.keys if k.startswith(BANNER_PREFIX)},
     )
 
 

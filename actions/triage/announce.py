@@ -15,12 +15,25 @@ from bot.messages import BotMessage
 from actions.triage.decision import Decision
 
 ADVICE_PREFIX = "utter_emergency_wait_"
+# The first emergency message: `utter_emergency_call` (120, "do not drive yourself") unless a fired
+# emergency rule names its own `banner` (rules.yml): suicidal ideation and self-harm get the crisis
+# lines, 120/110 and "do not stay alone" instead (shared/spec/triage-criteria.md).
+GENERAL_BANNER = "utter_emergency_call"
+BANNER_PREFIX = GENERAL_BANNER + "_"
 # Advice that says how to place the patient (sit up, half-lie, lie flat, lie on the side): two of them
 # together contradict each other ("半躺" and "躺下、头偏向一侧"), so only the first of this order is given —
 # the one whose danger is the most immediate; advice that places no one (bleeding, poisoning, suicide,
 # chemical in the eye, an infant) is always added.
 POSITIONING = ("unconscious", "seizure", "anaphylaxis", "breathing", "chest_pain", "stroke", "gi_bleeding",
                "pregnancy", "general")
+
+
+def banner(decision: Decision) -> str:
+    """The response key of the first emergency message: the banner the fired emergency rules name,
+    when all of them name the same one; else the general text (an overdose with suicidal thoughts,
+    chest pain with self-harm: 120 first, as for any emergency; the crisis advice still follows)."""
+    named = {r.banner for r in decision.fired if r.level == "emergency"}
+    return f"{BANNER_PREFIX}{named.pop()}" if len(named) == 1 and None not in named else GENERAL_BANNER
 
 
 def waiting_advice(advices: list[str]) -> list[str]:
@@ -34,7 +47,7 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
     """Emergency first (if it is one), then the decision; set `triage_level`; record it all."""
     emergency = decision.level == "emergency"
     if emergency:
-        ctx.utter("utter_emergency_call")
+        ctx.utter(banner(decision))
         advices = waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice])
         for advice in advices:
             ctx.utter(f"{ADVICE_PREFIX}{advice}")

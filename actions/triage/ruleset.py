@@ -24,7 +24,7 @@ LEVELS: tuple[str, ...] = ("emergency", "urgent", "consult", "selfcare")
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yml")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-_RULE_KEYS = {"id", "level", "when", "reason", "reason_en", "source", "advice"}
+_RULE_KEYS = {"id", "level", "when", "reason", "reason_en", "source", "advice", "banner"}
 _MODIFIER_KEYS = {"id", "when", "reason", "reason_en", "source"}
 _TOP_KEYS = {"version", "sources", "extra_codes", "rules", "modifiers"}
 
@@ -53,6 +53,9 @@ class Rule(Explained):
     when: Expression
     source: str  # the cited document, resolved from `sources`
     advice: str | None = None  # emergency rules: what to do while waiting (response suffix)
+    # Emergency rules of their own kind (suicidal ideation, self-harm): the first emergency message's
+    # wording (response `utter_emergency_call_<banner>`); none means the general `utter_emergency_call`.
+    banner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,11 +98,13 @@ def load_ruleset(
     path: Path = DEFAULT_RULES_PATH,
     map_keys: Mapping[str, Collection[str]] | None = None,
     advice: Collection[str] | None = None,
+    banners: Collection[str] | None = None,
 ) -> Ruleset:
     """Read and check the rule file against the declared slots.
 
     `map_keys` (e.g. {"symptoms": codes}) makes a misspelt symptom code an error; `advice`
-    (the advice names that have responses) does the same for an emergency rule's advice.
+    (the advice names that have responses) does the same for an emergency rule's advice, and
+    `banners` (the banner names that have responses) for its `banner`.
     """
     try:
         raw_bytes = path.read_bytes()
@@ -137,6 +142,8 @@ def load_ruleset(
         rule = checker.rule(position, raw, seen)
         if rule.advice is not None and advice is not None and rule.advice not in advice:
             raise RulesetError(f"{path.name}: rule '{rule.id}': advice '{rule.advice}' has no response")
+        if rule.banner is not None and banners is not None and rule.banner not in banners:
+            raise RulesetError(f"{path.name}: rule '{rule.id}': banner '{rule.banner}' has no response")
         rules.append(rule)
 
     raw_mods = data.get("modifiers")
@@ -181,7 +188,10 @@ class _Checker:
             raise self.fail(where, "an emergency rule needs `advice` (what to do while waiting)")
         if level != "emergency" and advice is not None:
             raise self.fail(where, "`advice` is only for emergency rules")
-        return Rule(level=level, advice=advice, **fields)
+        banner = raw.get("banner")
+        if banner is not None and (level != "emergency" or not isinstance(banner, str)):
+            raise self.fail(where, "`banner` (the emergency message's wording) is a name, only for emergency rules")
+        return Rule(level=level, advice=advice, banner=banner, **fields)
 
     def modifier(self, position: int, raw: Any, seen: set[str]) -> Modifier:
         _, fields = self._common(f"modifier #{position}", raw, _MODIFIER_KEYS, seen)

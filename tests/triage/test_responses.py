@@ -40,3 +40,15 @@ def test_the_suicide_advice_gives_the_crisis_lines_and_120_and_110() -> None:
 def test_the_decision_text_says_it_is_not_a_diagnosis() -> None:
     assert "不是诊断" in str(read("zh")["triage_decision"][0]["text"])
     assert "not a diagnosis" in str(read("en")["triage_decision"][0]["text"])
+
+
+def test_every_emergency_banner_has_its_text_and_the_crisis_banner_no_driving_advice(ruleset: Ruleset) -> None:
+    from actions.triage.announce import BANNER_PREFIX
+    for language in ("zh", "en"):
+        texts = read(language)
+        assert {f"{BANNER_PREFIX}{r.banner}" for r in ruleset.rules if r.banner} <= set(texts)
+        [crisis] = texts[f"{BANNER_PREFIX}crisis"]
+        assert all(n in str(crisis["text"]) for n in ("12356", "400-161-9995", "120", "110")), language
+        assert "开车" not in str(crisis["text"]) and "drive" not in str(crisis["text"]), language
+        assert {"payload": "/call_120"}.items() <= crisis["buttons"][0].items()
+    assert {r.id for r in ruleset.rules if r.banner == "crisis"} == {"psych.suicide_risk", "psych.self_harm"}

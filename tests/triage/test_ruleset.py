@@ -142,3 +142,11 @@ def test_docs_list_every_rule_and_modifier(ruleset: Ruleset) -> None:
 def test_a_missing_rule_file_is_a_clear_error(tmp_path: Path, slots: dict[str, SlotSpec]) -> None:
     with pytest.raises(RulesetError, match="cannot read the rule file"):
         load_ruleset(slots, tmp_path / "nowhere.yml")
+
+
+def test_an_emergency_banner_needs_its_response_and_an_emergency_rule(tmp_path: Path, slots: dict[str, SlotSpec]) -> None:
+    path = write(tmp_path, {**VALID_RULE, "banner": "crisis"})
+    with pytest.raises(RulesetError, match="banner 'crisis' has no response"):
+        load_ruleset(slots, path, advice={"breathing"}, banners={"other"})
+    assert load_ruleset(slots, path, advice={"breathing"}, banners={"crisis"}).rule("resp.spo2_low").banner == "crisis"
+    assert "only for emergency rules" in load_error(tmp_path, slots, level="urgent", advice=None, banner="crisis")
