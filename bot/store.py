@@ -355,8 +355,8 @@ class SQLiteWriter:
                 ).fetchall()
             finally:
                 conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise DBAPIError("conversation read", None, exc) from exc
+        except sqlite3.Error as exc:  # as SQLAlchemy wraps it (OperationalError: the database is away, a 503)
+            raise DBAPIError.instance("conversation read", None, exc, sqlite3.Error) from exc
         procs = self._event_columns
         events = []
         for row in rows:

@@ -172,3 +172,24 @@ async def test_a_cache_miss_read_in_one_hand_off_is_the_state_sqlalchemy_reads(t
         assert unknown.seq == 0 and unknown.channel == "wechat" and unknown.sender == "nobody"
     finally:
         await db.close()
+
+
+async def test_a_cache_miss_read_that_fails_raises_what_the_sqlalchemy_path_raises(tmp_path: Path) -> None:
+    """A database the reader cannot read (here: no schema) is an OperationalError either way, so the
+    app answers it as before (503, `bot/outages.py`), not as an unknown error."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from bot.outages import service_of
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+    store = ConversationStore(db, MemoryCache())
+    try:
+        with pytest.raises(OperationalError) as one_hand_off:
+            await store.load("rest:甲")
+        store._reader = None
+        with pytest.raises(OperationalError) as through_sqlalchemy:
+            await store.load("rest:甲")
+        assert service_of(one_hand_off.value) == service_of(through_sqlalchemy.value) == "database"
+    finally:
+        await db.close()
