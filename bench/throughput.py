@@ -48,6 +48,7 @@ class Result:
     errors: int
     rss_mb: float
     start_rss_mb: float = 0.0
+    cpu_ms: float = 0.0  # the worker's CPU time (all its threads) per answered request during the run
 
 
 def start_server(source: Path, env: dict[str, str], workdir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -100,6 +101,12 @@ def parse(label: str, backend: str, output: str, rss_mb: float, start_rss_mb: fl
     return Result(label, backend, rate, _ms(pct["50"]), _ms(pct["90"]), _ms(pct["99"]), errors, rss_mb, start_rss_mb)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -128,8 +135,13 @@ def measure(label: str, source: Path, backend: str, args: argparse.Namespace, po
         # The shipped REST channel wants the deployment's token (a tree from before it has none).
         token = rest_token(source, env, workdir)
         wrk(port, args.connections, args.warmup, f"warm{uuid.uuid4().hex[:6]}", token)
+        cpu = cpu_seconds(proc.pid)
         output = wrk(port, args.connections, args.duration, f"run{uuid.uuid4().hex[:6]}", token)
-        return parse(label, backend, output, rss_mb(proc.pid), start_rss)
+        cpu = cpu_seconds(proc.pid) - cpu
+        result = parse(label, backend, output, rss_mb(proc.pid), start_rss)
+        requests = re.search(r"(\d+) requests in", output)
+        result.cpu_ms = 1e3 * cpu / int(requests.group(1)) if requests and int(requests.group(1)) else 0.0
+        return result
     finally:
         proc.terminate()
         proc.wait(30)
@@ -156,7 +168,7 @@ def main() -> None:
     backends = ["embedded", "shared"] if args.backend == "both" else [args.backend]
     print(f"{args.connections} conversations, closed loop, {args.duration:.0f} s each, wrk -t{args.connections} "
           f"-c{args.connections}; one worker; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-    print(f"{'source':<8} {'backend':<9} {'msg/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB start':>12} {'after':>6}")
+    print(f"{'source':<8} {'backend':<9} {'msg/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB start':>12} {'after':>6} {'CPU ms/msg':>10}")
     results: list[Result] = []
     for backend in backends:
         for repeat in range(args.repeat):
@@ -165,7 +177,7 @@ def main() -> None:
                 r = measure(label, source, backend, args, args.port + i)
                 results.append(r)
                 print(f"{r.label:<8} {r.backend:<9} {r.rate:>8.0f} {r.p50_ms:>8.1f} {r.p90_ms:>8.1f} {r.p99_ms:>8.1f} "
-                      f"{r.errors:>7} {r.start_rss_mb:>12.0f} {r.rss_mb:>6.0f}", flush=True)
+                      f"{r.errors:>7} {r.start_rss_mb:>12.0f} {r.rss_mb:>6.0f} {r.cpu_ms:>10.2f}", flush=True)
     if any(r.errors for r in results):
         print("WARNING: some runs had non-200 answers or timeouts; their msg/s counts failures too")
     for backend in backends:
@@ -175,7 +187,8 @@ def main() -> None:
             rate, other_rate = statistics.median(r.rate for r in this), statistics.median(r.rate for r in other)
             print(f"{backend}: median of {len(this)}: this {rate:.0f} msg/s, {label} {other_rate:.0f} msg/s = "
                   f"{rate / other_rate:.2f}x; p99 {statistics.median(r.p99_ms for r in this):.0f} vs "
-                  f"{statistics.median(r.p99_ms for r in other):.0f} ms")
+                  f"{statistics.median(r.p99_ms for r in other):.0f} ms; CPU "
+                  f"{statistics.median(r.cpu_ms for r in this):.2f} vs {statistics.median(r.cpu_ms for r in other):.2f} ms/msg")
 
 
 if __name__ == "__main__":

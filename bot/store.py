@@ -269,6 +269,15 @@ class SQLiteWriter:
             names = [c.name for c in columns]
             sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
             self._statements[table.name] = (sql, [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns])
+        # Cache misses read through a second connection in a thread of its own (WAL: readers never
+        # wait for the writer), so a read does not queue behind a batch being written.
+        self._reader = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenzhen-sqlite-reader")
+        self._read_conn: Any = None
+        events = EventRow.__table__.c
+        self._event_columns = [
+            events[name].type.dialect_impl(dialect).result_processor(dialect, None)
+            for name in ("type", "data", "actor", "timestamp", "seq")
+        ]
 
     def _bind(self, table: str, rows: list[Row]) -> tuple[str, list[tuple[Any, ...]]]:
         sql, columns = self._statements[table]
@@ -323,14 +332,54 @@ class SQLiteWriter:
         except sqlite3.Error as exc:
             raise DBAPIError("group commit", None, exc) from exc
 
+    async def read(self, conversation_id: str) -> tuple[tuple[str, str] | None, list[Event]]:
+        """A conversation's (channel, sender) and its events in order, in one hand-off to a reading
+        connection of its own (a cache miss through SQLAlchemy and aiosqlite was ~12). The values are
+        read back as SQLAlchemy reads them on this dialect (its own result processors)."""
+        future = asyncio.get_running_loop().run_in_executor(self._reader, self._read, conversation_id)
+        return await future
+
+    def _read(self, conversation_id: str) -> tuple[tuple[str, str] | None, list[Event]]:
+        import sqlite3
+
+        if self._read_conn is None:
+            self._read_conn = self._connect()
+        conn = self._read_conn
+        try:
+            conn.execute("BEGIN")  # one snapshot for both reads
+            try:
+                found = conn.execute("SELECT channel, sender FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+                rows = conn.execute(
+                    "SELECT type, data, actor, timestamp, seq FROM events WHERE conversation_id = ? ORDER BY seq",
+                    (conversation_id,),
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:  # as SQLAlchemy wraps it (OperationalError: the database is away, a 503)
+            raise DBAPIError.instance("conversation read", None, exc, sqlite3.Error) from exc
+        procs = self._event_columns
+        events = []
+        for row in rows:
+            type_, data, actor, timestamp, seq = (proc(value) if proc else value for proc, value in zip(procs, row))
+            events.append(Event(type=type_, data=dict(data), actor=actor, timestamp=timestamp, seq=seq))
+        return (tuple(found) if found is not None else None), events  # type: ignore[return-value]
+
     async def close(self) -> None:
         def close() -> None:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
 
-        await asyncio.get_running_loop().run_in_executor(self._executor, close)
+        def close_reader() -> None:
+            if self._read_conn is not None:
+                self._read_conn.close()
+                self._read_conn = None
+
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, close)
+        await loop.run_in_executor(self._reader, close_reader)
         self._executor.shutdown(wait=False)
+        self._reader.shutdown(wait=False)
 
 
 def _event_rows(conversation_id: str, stored: list[Event]) -> list[Row]:
@@ -370,8 +419,11 @@ class ConversationStore:
         # Embedded SQLite: turns are written in groups. PostgreSQL: an ordinary turn is one statement.
         self._group: GroupCommit | None = None
         self._pg_group: GroupCommit | None = None
+        # Embedded SQLite in a file: cache misses are read through the writer's reading connection.
+        self._reader: SQLiteWriter | None = None
         if db.is_sqlite:
-            self._group = GroupCommit(SQLiteGroup(self.audit, _sqlite_writer(db)).flush)
+            self._reader = _sqlite_writer(db)
+            self._group = GroupCommit(SQLiteGroup(self.audit, self._reader).flush)
         elif db.autocommit is not None:
             self._pg_group = GroupCommit(PostgresGroup(db.autocommit).flush)
 
@@ -394,6 +446,13 @@ class ConversationStore:
         if cached:
             return ConversationState.from_dict(cached)
         state = ConversationState(conversation_id=conversation_id, channel=channel, sender=sender)
+        if self._reader is not None:
+            found, events = await self._reader.read(conversation_id)
+            if found is not None:
+                state.channel, state.sender = found
+            for event in events:
+                state.apply(event)
+            return state
         async with self.db.session() as session:
             row = await session.get(ConversationRow, conversation_id)
             if row is not None:

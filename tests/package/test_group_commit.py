@@ -131,3 +131,65 @@ async def test_postgres_a_turn_the_database_refuses_fails_alone_in_its_group(pos
         assert await store.events("rest:y") == []
     finally:
         await db.close()
+
+
+async def test_a_cache_miss_read_in_one_hand_off_is_the_state_sqlalchemy_reads(tmp_path: Path) -> None:
+    """Embedded SQLite reads a conversation that is not cached through the writer's reading
+    connection; the state it replays is the one the SQLAlchemy path replays."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/read.db")
+    await db.upgrade()
+    store = ConversationStore(db, MemoryCache())
+    try:
+        assert store._reader is not None
+        state = ConversationState("wechat:甲", "wechat", "甲")
+        turns = [
+            [Event(ev.USER, {"text": "我发烧三天了", "message_id": "m1", "entities": [{"entity": "duration", "value": 3.5}]},
+                   actor="patient", timestamp=1765000000.125),
+             Event(ev.SLOT, {"name": "intake.fever", "value": {"温度": 38.6, "天数": None, "有": True}}),
+             Event(ev.BOT, {"text": "请问最高体温是多少？", "buttons": [{"title": "38度", "payload": "/t"}]})],
+            [Event(ev.USER, {"text": "喂\u3000", "message_id": "m2"}, actor="patient"),
+             Event(ev.FLOW_STARTED, {"flow": "triage"})],
+        ]
+        for new in turns:
+            after = state.copy()
+            for event in new:
+                after.apply(event)
+            await store.append(state, new, after)
+            state = after
+        await store.forget_cached("wechat:甲")
+        one_hand_off = await store.load("wechat:甲")
+        reader, store._reader = store._reader, None
+        through_sqlalchemy = await store.load("wechat:甲")
+        store._reader = reader
+        assert one_hand_off.to_dict() == through_sqlalchemy.to_dict()
+        assert one_hand_off.message_ids == {"m1": 1, "m2": 4} and one_hand_off.slots == state.slots
+        assert one_hand_off.seq == 5 and one_hand_off.channel == "wechat" and one_hand_off.sender == "甲"
+        events = await reader.read("wechat:甲")
+        assert events[0] == ("wechat", "甲")
+        assert events[1] == await store.events("wechat:甲")
+        assert await reader.read("wechat:nobody") == (None, [])
+        unknown = await store.load("wechat:nobody", "wechat", "nobody")
+        assert unknown.seq == 0 and unknown.channel == "wechat" and unknown.sender == "nobody"
+    finally:
+        await db.close()
+
+
+async def test_a_cache_miss_read_that_fails_raises_what_the_sqlalchemy_path_raises(tmp_path: Path) -> None:
+    """A database the reader cannot read (here: no schema) is an OperationalError either way, so the
+    app answers it as before (503, `bot/outages.py`), not as an unknown error."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from bot.outages import service_of
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+    store = ConversationStore(db, MemoryCache())
+    try:
+        with pytest.raises(OperationalError) as one_hand_off:
+            await store.load("rest:甲")
+        store._reader = None
+        with pytest.raises(OperationalError) as through_sqlalchemy:
+            await store.load("rest:甲")
+        assert service_of(one_hand_off.value) == service_of(through_sqlalchemy.value) == "database"
+    finally:
+        await db.close()
