@@ -327,10 +327,8 @@ class SQLiteWriter:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        except sqlite3.IntegrityError as exc:
-            raise IntegrityError("group commit", None, exc) from exc
-        except sqlite3.Error as exc:
-            raise DBAPIError("group commit", None, exc) from exc
+        except sqlite3.Error as exc:  # as SQLAlchemy wraps it: IntegrityError (a collision), OperationalError (away: a 503)
+            raise DBAPIError.instance("group commit", None, exc, sqlite3.Error) from exc
 
     async def read(self, conversation_id: str) -> tuple[tuple[str, str] | None, list[Event]]:
         """A conversation's (channel, sender) and its events in order, in one hand-off to a reading

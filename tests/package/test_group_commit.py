@@ -193,3 +193,30 @@ async def test_a_cache_miss_read_that_fails_raises_what_the_sqlalchemy_path_rais
         assert service_of(one_hand_off.value) == service_of(through_sqlalchemy.value) == "database"
     finally:
         await db.close()
+
+
+async def test_a_group_commit_the_database_cannot_take_is_an_outage_not_an_unknown_error(tmp_path: Path) -> None:
+    """A write that fails because the database is away (here: its file is read-only) is an
+    OperationalError, which the app answers 503 + Retry-After (`bot/outages.py`), not a 500."""
+    import os
+
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from bot.outages import service_of
+
+    if os.geteuid() == 0:  # root writes to a read-only file: take the schema away instead
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/noschema.db")
+    else:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/readonly.db")
+        await db.upgrade()
+    store = ConversationStore(db, MemoryCache())
+    try:
+        if os.geteuid() != 0:
+            os.chmod(tmp_path / "readonly.db", 0o444)
+        state = ConversationState("rest:乙", "rest", "乙")
+        with pytest.raises(OperationalError) as failed:
+            await store.append(state, said("你好"), state.copy())
+        assert service_of(failed.value) == "database"
+    finally:
+        await db.close()
