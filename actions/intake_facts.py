@@ -97,12 +97,22 @@ def read_blood_pressure_out_of_control(text: str) -> bool:
 _SPO2 = re.compile(r"(?:血氧|氧饱和度?|饱和度|血氧仪|指夹|夹了一下|夹手指)[^0-9心体呼脉度没不]{0,10}?(\d{2,3})(?:~(\d{2,3}))?")
 
 
+# Round 7 of issue 10: several readings said at once ("血氧94，一会儿又93", "九十五，最低到过九十二"): the
+# lowest counts (NHS oximetry: act on the lowest resting reading; 10th edition: SpO2 ≤ 93 % is severe).
+_SPO2_AGAIN = re.compile(r"(?:又|再|有时候?|一会儿?|最低|掉到|降到|低到|跌到|往下掉到|只有)[^0-9，。,；;!！?？]{0,4}?(\d{2,3})(?![0-9.]|度|次|岁|天|个|下|分)")
+
+
 def read_spo2(text: str) -> float | None:
-    match = _SPO2.search(arabic(fold(text)))
+    digits = arabic(fold(text))
+    match = _SPO2.search(digits)
     if not match:
         return None
     value = float(match.group(1))
-    return value if 50 <= value <= 100 else None
+    if not 50 <= value <= 100:
+        return None
+    sentence = re.split(r"[。！!？?；;]", digits[match.end():], maxsplit=1)[0]
+    later = [float(m.group(1)) for m in _SPO2_AGAIN.finditer(sentence)]
+    return min([value] + [v for v in later if 70 <= v <= 100 and abs(v - value) <= 10])
 
 
 # Words with a negation character that deny nothing that follows ("活着真没意思 药我都攒好了": the

@@ -1,0 +1,141 @@
+"""Round 7 of issue 10: red flags answered by describing them, a refusal said as "not even", the lowest of
+several oxygen readings — in typed Chinese, our own words (not the blind set's).
+
+Conversations drive the real engine (NLU, flows, interceptors, rules) through the REST channel; the
+readers are called as the engine calls them, with both sides of each line.
+"""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from actions.intake_facts import read_facts, read_spo2
+from bot.answers import AnswerContext, read_answer
+from bot.flow_loader import SlotSpec
+from tests.triage.talk import Talk
+
+
+def said(slot: str, text: str) -> object:
+    return read_answer(SlotSpec(name=slot, type="bool"), AnswerContext(text=text, intent="inform"))
+
+
+# ---- class 1: a pregnancy red flag answered by describing it (colour, amount, how the water runs)
+
+@pytest.mark.parametrize(("slot", "text", "value"), [
+    ("symptoms.vaginal_bleeding", "暗红色的，护垫上沾了不少", True),
+    ("symptoms.vaginal_bleeding", "擦的时候纸上带血", True),
+    ("symptoms.vaginal_bleeding", "没见红，就是白带多点", False),
+    ("symptoms.vaginal_bleeding", "没有血", False),
+    ("symptoms.fluid_leakage", "裤子湿透了，像尿了一样憋不住", True),
+    ("symptoms.fluid_leakage", "透明的，一股一股往外流", True),
+    ("symptoms.fluid_leakage", "没有，干的", False),
+    ("symptoms.fluid_leakage", "就是白带，不是水", False),
+])
+def test_a_pregnancy_red_flag_described_is_read(slot: str, text: str, value: bool) -> None:
+    assert said(slot, text) is value
+
+
+async def test_bleeding_described_in_pregnancy_is_an_emergency(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-preg-bleed")
+    await t.say("我怀孕三十周了，下面有点不舒服")
+    await t.until({"symptoms.vaginal_bleeding": "暗红色的，护垫上沾了不少", "subject": "我自己", "age": "27岁"},
+                  default="没有")
+    assert t.level == "emergency", (t.asked, t.rules)
+    assert "preg.bleeding" in t.rules, t.rules
+
+
+async def test_no_bleeding_described_is_not_an_emergency(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-preg-none")
+    await t.say("我怀孕三十周了，下面有点不舒服")
+    await t.until({"symptoms.vaginal_bleeding": "没见红，就是白带多点", "subject": "我自己", "age": "27岁"},
+                  default="没有")
+    assert t.level not in ("emergency", None), (t.asked, t.rules)
+
+
+# ---- class 2: a child's refusal said as "not even X", a day of hardly eating, a meal in mouthfuls
+
+@pytest.mark.parametrize("text", ["闺女饭也不吃奶也不喝", "宝宝今天什么都不肯吃", "孩子一整天都不怎么喝水", "小家伙一口都不喝"])
+def test_a_refusal_said_as_not_even_is_read(text: str) -> None:
+    assert read_facts(text).get("symptoms.refusal_to_feed") is True
+
+
+@pytest.mark.parametrize("text", ["孩子饭也吃水也喝", "不是不吃饭，就是挑食", "宝宝吃奶正常"])
+def test_eating_said_is_not_a_refusal(text: str) -> None:
+    assert read_facts(text).get("symptoms.refusal_to_feed") is not True
+
+
+def test_dry_nappies_and_a_meal_in_mouthfuls_are_read() -> None:
+    assert read_facts("纸尿裤大半天都是干的").get("symptoms.decreased_urination") is True
+    assert read_facts("尿不湿换了好几个，都挺沉").get("symptoms.decreased_urination") is None
+    assert said("symptoms.refusal_to_feed", "粥就吃了一口") is True
+    assert said("symptoms.refusal_to_feed", "吃了一碗饭，跟平时一样") is False
+    assert read_facts("儿子喝啥吐啥").get("symptoms.cannot_keep_fluids") is True
+    assert read_facts("儿子吃了点饭，没吐").get("symptoms.cannot_keep_fluids") is None
+
+
+async def test_a_child_refusing_with_dry_nappies_is_an_emergency(client: httpx.AsyncClient) -> None:
+    # Children severe (9th edition): refusing food or feeding difficulty with signs of dehydration.
+    t = Talk(client, "r7-refuse")
+    await t.say("孩子10个月，发烧两天，奶也不肯喝，纸尿裤大半天都是干的")
+    await t.until({"symptoms.fever": "38度6"}, default="没有")
+    assert t.level == "emergency", (t.asked, t.rules)
+    assert "peds.feeding_refusal_dehydrated" in t.rules, t.rules
+
+
+async def test_a_child_drinking_with_wet_nappies_is_not_an_emergency(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-drinks")
+    await t.say("孩子10个月，发烧两天，奶照常喝，纸尿裤换得挺勤")
+    await t.until({"symptoms.fever": "38度6"}, default="没有")
+    assert t.level not in ("emergency", None), (t.asked, t.rules)
+
+
+# ---- class 3: several oxygen readings in one answer — the lowest counts
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("血氧95，有时候掉到92", 92), ("血氧九十六，最低到过九十三", 93), ("血氧97", 97),
+    ("血氧96，心率又快到110", 96), ("血氧95，又烧到39度", 95),
+])
+def test_the_lowest_of_several_oxygen_readings_counts(text: str, value: float) -> None:
+    assert read_spo2(text) == value
+
+
+@pytest.mark.xfail(strict=True, reason="actions/monitoring/readings.py notes its own first SpO2 (95) after the facts "
+                   "reader's lowest (92): the monitoring owner's reading parser, reported in docs/triage.md round 7")
+async def test_a_low_second_reading_makes_breathlessness_an_emergency(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-spo2")
+    await t.say("我阳了第四天，今天有点喘")
+    await t.until({"subject": "我自己", "age": "45岁", "has_oximeter": "血氧95，有时候掉到92",
+                   "breathless_at_rest": "走路才喘"}, default="没有")
+    assert t.level == "emergency", (t.asked, t.rules, t.slots.get("spo2"))
+
+
+async def test_a_steady_reading_keeps_breathlessness_urgent(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-spo2-ok")
+    await t.say("我阳了第四天，今天有点喘")
+    await t.until({"subject": "我自己", "age": "45岁", "has_oximeter": "血氧96，一直挺稳",
+                   "breathless_at_rest": "走路才喘"}, default="没有")
+    assert t.level == "urgent", (t.asked, t.rules, t.slots.get("spo2"))
+
+
+# ---- class 4: another place hurting "too" answers the testicle question; half of the usual feed
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("肚脐下面也跟着疼", True), ("大腿根那里也有点痛", True),
+    ("蛋蛋不疼，是肚子疼", False), ("下面好好的，不肿", False),
+])
+def test_another_place_hurting_too_answers_the_testicle_question(text: str, value: bool) -> None:
+    assert said("symptoms.testicular_pain", text) is value
+
+
+async def test_a_boy_whose_belly_hurts_too_is_an_emergency(client: httpx.AsyncClient) -> None:
+    # Criteria: sudden testicular pain → emergency (torsion presents as lower-belly pain).
+    t = Talk(client, "r7-torsion")
+    await t.say("儿子13岁，半夜说下面疼，疼得睡不着")
+    await t.until({"symptoms.testicular_pain": "肚脐下面也跟着疼", "age": "13岁"}, default="没有")
+    assert t.level == "emergency", (t.asked, t.rules)
+
+
+@pytest.mark.parametrize(("text", "value"), [("奶只喝了平时的一半", True), ("粥吃了小半碗，跟平时差不多", False)])
+def test_half_the_usual_feed_is_poor_feeding(text: str, value: bool) -> None:
+    assert said("symptoms.refusal_to_feed", text) is value
+    assert (read_facts(text).get("symptoms.refusal_to_feed") is True) is value
