@@ -139,3 +139,22 @@ async def test_a_boy_whose_belly_hurts_too_is_an_emergency(client: httpx.AsyncCl
 def test_half_the_usual_feed_is_poor_feeding(text: str, value: bool) -> None:
     assert said("symptoms.refusal_to_feed", text) is value
     assert (read_facts(text).get("symptoms.refusal_to_feed") is True) is value
+
+
+# ---- class 5: "好几天" is no number of days: "how long?" stays open for a fever that stays up
+
+def test_a_vague_count_of_days_is_not_a_duration() -> None:
+    assert read_facts("阳了好几天了，还是烧").get("duration_hours") is None
+    assert read_facts("嗓子疼几天了").get("duration_hours") is None
+    assert read_facts("发烧四天了").get("duration_hours") == 96
+    assert read_facts("拉了好几个小时了").get("duration_hours") == 2  # hours: a lower bound that decides nothing
+
+
+async def test_a_fever_of_several_days_despite_medicine_is_asked_how_long(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-vague-days")
+    await t.say("我老公阳了好几天了，一直烧，吃了退烧药过一会又烧起来")
+    await t.until({"subject": "我老公", "age": "38岁", "temperature": "每天都39度多",
+                   "fever_persists_despite_medication": "退不下来", "duration_hours": "今天第五天了",
+                   "has_oximeter": "血氧97"}, default="没有")
+    assert "duration_hours" in t.asked, t.asked
+    assert t.level == "urgent", (t.asked, t.rules)
