@@ -158,3 +158,18 @@ async def test_a_fever_of_several_days_despite_medicine_is_asked_how_long(client
                    "has_oximeter": "血氧97"}, default="没有")
     assert "duration_hours" in t.asked, t.asked
     assert t.level == "urgent", (t.asked, t.rules)
+
+
+# ---- class 6: a temperature's 多 run into "吃了" (voice input, no punctuation) is no overdose
+
+async def test_a_reading_run_into_a_medicine_is_not_an_overdose(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-voice")
+    await t.say("我发烧两天了每天都三十八度多吃了布洛芬就退一会儿")
+    assert "tox.poisoning" not in t.rules and t.level != "emergency", (t.level, t.rules)
+
+
+@pytest.mark.parametrize("text", ["孩子三岁多吃了奶奶的降压药", "烧到三十九度多吃了一整瓶退烧药"])
+async def test_an_ingestion_after_a_number_stays_poisoning(client: httpx.AsyncClient, text: str) -> None:
+    t = Talk(client, f"r7-ingest-{hash(text) % 1000}")
+    await t.say(text)
+    assert t.level == "emergency", (t.level, t.rules, t.texts)
