@@ -173,3 +173,12 @@ async def test_an_ingestion_after_a_number_stays_poisoning(client: httpx.AsyncCl
     t = Talk(client, f"r7-ingest-{hash(text) % 1000}")
     await t.say(text)
     assert t.level == "emergency", (t.level, t.rules, t.texts)
+
+
+# ---- class 7: urine "still there" is no decreased urination; "still there, but less" is
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("还在尿，跟平常差不多", False), ("有尿的", False), ("还在尿，但是少了很多", True), ("一早上都没尿", True),
+])
+def test_urine_still_there_is_read(text: str, value: bool) -> None:
+    assert said("symptoms.decreased_urination", text) is value
