@@ -182,3 +182,42 @@ async def test_an_ingestion_after_a_number_stays_poisoning(client: httpx.AsyncCl
 ])
 def test_urine_still_there_is_read(text: str, value: bool) -> None:
     assert said("symptoms.decreased_urination", text) is value
+
+
+# ---- class 8: the pregnancy warning signs are asked as four questions only when the one was not understood
+
+PREGNANCY_PARTS = ("symptoms.headache", "symptoms.dizziness", "symptoms.palpitations", "symptoms.chest_tightness")
+
+
+async def test_a_skipped_combined_question_is_not_asked_as_four(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-preg-breath")
+    await t.say("怀孕31周，这两天憋得慌，喘不太上来")
+    await t.until({"subject": "我自己", "age": "33岁", "has_oximeter": "血氧96"}, default="没有")
+    assert t.level in ("urgent", "emergency"), (t.asked, t.rules)
+    asked_parts = [p for p in PREGNANCY_PARTS if p in t.asked]
+    assert not asked_parts or "symptoms.pregnancy_warning" in t.asked, t.asked
+    assert len([a for a in t.asked if a not in ("wants_doctor", "weight_kg", "followup_consent")]) <= 15, t.asked
+
+
+async def test_a_combined_answer_not_understood_is_asked_one_by_one(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-preg-parts")
+    await t.say("我怀孕24周了，这几天有点累")
+    await t.until({"subject": "我自己", "age": "26岁", "symptoms.pregnancy_warning": "说不清楚"}, default="没有")
+    assert "symptoms.pregnancy_warning" in t.asked, t.asked
+    assert "symptoms.headache" in t.asked, (t.asked, t.level, t.rules, t.texts[-4:])
+    assert t.level is not None, t.asked
+
+
+# ---- class 9: "说不清楚" as the whole answer to a question is "I can't tell", not slurred speech
+
+async def test_cannot_tell_as_an_answer_is_not_a_stroke(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-cannot-tell")
+    await t.say("我怀孕24周了，这几天有点累")
+    await t.until({"subject": "我自己", "age": "26岁", "symptoms.vaginal_bleeding": "说不清楚"}, default="没有")
+    assert "neuro.stroke" not in " ".join(t.rules) and t.level != "emergency", (t.level, t.rules)
+
+
+async def test_speech_described_as_unclear_is_still_a_stroke_sign(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r7-slurred")
+    await t.say("我爸70岁，突然说话说不清楚，嘴有点歪")
+    assert t.level == "emergency", (t.level, t.rules)
