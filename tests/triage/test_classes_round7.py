@@ -221,3 +221,17 @@ async def test_speech_described_as_unclear_is_still_a_stroke_sign(client: httpx.
     t = Talk(client, "r7-slurred")
     await t.say("我爸70岁，突然说话说不清楚，嘴有点歪")
     assert t.level == "emergency", (t.level, t.rules)
+
+
+# ---- class 10: a start counted from the weekday the patient calls today
+
+def test_a_start_is_counted_from_the_weekday_said_to_be_today() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.answers import hours_since_onset
+    monday = datetime(2026, 12, 7, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    hours = hours_since_onset("上周五晚上开始烧的，今天周二了", monday)
+    assert hours is not None and 90 <= hours <= 100, hours  # Friday 20:00 to Tuesday 15:00
+    plain = hours_since_onset("上周五晚上开始烧的", monday)
+    assert plain is not None and 66 <= plain <= 70, plain  # no day said: the clock's Monday
