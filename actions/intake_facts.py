@@ -56,7 +56,7 @@ _DURATION_HOURS = {"小时": 1.0, "钟头": 1.0, "天": 24.0, "日": 24.0, "周"
 
 
 def read_duration(text: str) -> float | None:
-    """Hours of a duration said as a lasting span, or None. "好几"/"几" hours count as 2; days or longer, none."""
+    """Hours of a duration said as a lasting span, or None. "好几"/"几" hours or weeks count as 2; days, none."""
     clean = arabic(fold(text))
     match = _DURATION.search(clean)
     # "怀孕30周了", "孕28周了", "宝宝3个月了": a pregnancy's weeks or a baby's age, not how long the illness lasted.
@@ -65,11 +65,12 @@ def read_duration(text: str) -> float | None:
     if not match:
         # Round 6 of issue 10: a start said as a day and a time ("周五开始烧的", "从昨天中午", "中午吃完饭就开始拉").
         return hours_since_onset(text, marker=True)
-    if match.group(1) in ("好几", "几") and _DURATION_HOURS[match.group(3)] >= 24:
+    if match.group(1) in ("好几", "几") and match.group(3) in ("天", "日"):
         # Round 7 of issue 10: "阳了好几天了" is no number of days — read as two it closed the question that
         # decides "above 38.5 ℃ for more than 3 days" (the budget saw it answered). Left open, "how long?"
         # is asked; "好几天" said to that question still reads as two days (answers.yml duration_words).
-        return None
+        # "好几个星期" stays two weeks: a lower bound already past every threshold counted in days.
+        return hours_since_onset(text, marker=True)  # "好几天了，周五开始的": the start still counts
     amount = {"半": 0.5, "好几": 2.0, "几": 2.0}.get(match.group(1))
     value = amount if amount is not None else float(match.group(1))
     return value * _DURATION_HOURS[match.group(3)]
