@@ -103,6 +103,9 @@ async def intake_facts(ctx: ActionContext) -> bool:
         _forget_wordless_bleeding(ctx, message.text)
     for slot, value in read_facts(message.text).items():
         previous = ctx.slot(slot)
-        if previous is None or previous == UNKNOWN or (previous is False and value is True):
+        # Round 7 of issue 10: the lowest of several oxygen readings ("血氧95，有时候掉到92") replaces the
+        # NLU's first number — a worse reading only, as bot/flow_runner.py accepts_change does.
+        lower = slot == "spo2" and isinstance(previous, int | float) and isinstance(value, int | float) and value < previous
+        if previous is None or previous == UNKNOWN or (previous is False and value is True) or lower:
             ctx.note_fact(slot, value)
     return False

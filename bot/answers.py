@@ -296,6 +296,7 @@ def pain_from_words(text: str) -> int | None:
 # "前天半夜", "从昨天中午", "12月4号开始". Measured against today's date in the service's time zone.
 _WEEKDAY = {"一": 0, "1": 0, "二": 1, "2": 1, "三": 2, "3": 2, "四": 3, "4": 3, "五": 4, "5": 4, "六": 5, "6": 5,
             "日": 6, "天": 6, "7": 6}
+_TODAY_IS = re.compile(r"(?:今天|今儿|今日)(?:是|已经|都)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 _DAY_WORDS = {"大前天": 3, "大前日": 3, "前天": 2, "前日": 2, "昨天": 1, "昨日": 1, "昨儿": 1, "昨晚": 1, "昨夜": 1,
               "昨早": 1, "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "今儿": 0}
 # The hour a part of the day stands for (a night counts late: the safer, longer reading is not taken
@@ -322,6 +323,11 @@ def hours_since_onset(text: str, now: datetime | None = None, marker: bool = Fal
     """
     clean = arabic(normal(text))
     now = now or datetime.now(ZONE)
+    if (stated := _TODAY_IS.search(clean)) is not None:
+        # Round 7 of issue 10: "上周五晚上开始烧的，今天周二了" counts from the weekday the patient calls today
+        # (the nearest one: at most three days either way) — the start was said in that frame.
+        shift = (_WEEKDAY[stated.group(1)] - now.weekday()) % 7
+        now += timedelta(days=shift - 7 if shift > 3 else shift)
     for match in _ONSET.finditer(clean):
         month, mday_of_month, mday_alone, last, weekday, word = match.groups()
         mday = mday_of_month or mday_alone

@@ -354,6 +354,13 @@ class Engine:
             if (entity.entity == "symptom" and entity.value == "syncope" and not entity.negated
                     and pattern("posture_not_faint").search(text[entity.start:entity.end])):
                 continue  # "躺下去…就会晕": lying down on purpose, not a collapse (round 6 of issue 10)
+            if (entity.entity == "symptom" and entity.value == "poisoning" and not entity.negated and entity.start > 0
+                    and pattern("reading_not_overdose").search(text[entity.start - 1:entity.end])):
+                continue  # "三十九度多吃了退烧药": a reading's 多, not "took too much" (round 7 of issue 10)
+            if (entity.entity == "symptom" and entity.value == "slurred_speech" and not entity.negated
+                    and turn.state.stack and turn.state.stack[-1].waiting_for
+                    and pattern("cannot_tell_not_slurred").match(text.strip())):
+                continue  # "说不清楚" as the answer to a question: "I can't tell" (round 7 of issue 10)
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():
