@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ from bot.monitoring.models import MonitoredPatient
 from bot.monitoring.parse import ENTITY_MEASURES, Found
 from bot.monitoring.thresholds import ADULT_YEARS
 from bot.monitoring.people import Person, card_key, member_key, relation_of, sex_of_key, sex_of_word
+from actions.intake_facts import read_spo2
 from bot.patients import MedicalCard, mask_name
 
 READING_EVENT = "monitoring_reading"  # Assessment.to_dict()
@@ -210,6 +212,11 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
     # The time said in the message ("今天早上", "昨晚睡前", "早上7点", "刚才") is when it was taken.
     found = read_readings(text, ctx.parse.entities if ctx.parse else (), now,
                           monitoring.settings.timezone) if text else []
+    # "血氧95，有时候掉到92": the intake's reader takes the lowest SpO2 said (NHS oximetry: act on the
+    # lowest resting reading); the series records that one too, not the first number the NLU marked.
+    lowest = read_spo2(text) if text else None
+    found = [replace(f, value=lowest) if f.measure == "spo2" and lowest is not None and lowest < f.value else f
+             for f in found]
     from_text = bool(found)
     covered = {f.measure for f in found}
     # What the patient answered this turn with a button or a bare number ("92" to the SpO2 question)

@@ -99,8 +99,6 @@ def test_the_lowest_of_several_oxygen_readings_counts(text: str, value: float) -
     assert read_spo2(text) == value
 
 
-@pytest.mark.xfail(strict=True, reason="actions/monitoring/readings.py notes its own first SpO2 (95) after the facts "
-                   "reader's lowest (92): the monitoring owner's reading parser, reported in docs/triage.md round 7")
 async def test_a_low_second_reading_makes_breathlessness_an_emergency(client: httpx.AsyncClient) -> None:
     t = Talk(client, "r7-spo2")
     await t.say("我阳了第四天，今天有点喘")
