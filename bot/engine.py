@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
-from bot.answers import pattern
+from bot.answers import only_unknown, pattern
 from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
 from bot.events import Event
@@ -224,7 +224,10 @@ class Engine:
             # question answers it (or is refused and asked again): the NLU's context-free reading of
             # it (an age) must never overwrite another slot.
             bare_number = self._bare_number_to_numeric_question(turn.state, turn.answer_text)
-            corrected = self._fill_slots(turn, payload_slots, use_entities=not bare_number)
+            # Newcomer trial 3: "说不清" to a pending question is `unknown` for it, never the NLU's
+            # "slurred speech" (a stroke emergency) read out of 说…不清.
+            vague = self._vague_answer(turn.state, turn.answer_text)
+            corrected = self._fill_slots(turn, payload_slots, use_entities=not (bare_number or vague))
             # After the entities: "不吃奶" fills "不肯吃奶吗？" with its symptom, not with its "不" (deny).
             self.runner.fill_pending(turn, parse.intent.name)
             if not payload_ok:
@@ -328,6 +331,10 @@ class Engine:
         if spec is None or spec.type not in ("float", "int"):
             return False
         return spec.coerce(text.strip().rstrip(".、)）"))[0]
+
+    @staticmethod
+    def _vague_answer(state: ConversationState, text: str) -> bool:
+        return bool(state.stack and state.stack[-1].waiting_for and text and only_unknown(text))
 
     def _bare_number_to_numeric_question(self, state: ConversationState, text: str) -> bool:
         if not state.stack or not state.stack[-1].waiting_for or not _BARE_NUMBER.match(text or ""):

@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, read_answer,
+from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, only_unknown,
+                         other_symptoms_said, read_answer,
                          wants_human, wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
@@ -167,6 +168,8 @@ class FlowRunner:
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
         top = state.stack[-1] if state.stack else None
+        if text and top is not None and top.waiting_for and only_unknown(text):
+            return replace(parse, intent=Intent("inform", parse.intent.confidence))  # "说不清" answers `unknown`
         if parse.intent.name in ("request_doctor", "cancel") and text and top is not None and top.waiting_for \
                 and not wants_human(text) and (spec := self.flows.slot_spec(top.waiting_for)) is not None and spec.type == "bool":
             # Round 4 of issue 10: "有，想去找她" (the NLU: request_doctor) and "想跟他一起去算了" (cancel)
@@ -266,6 +269,8 @@ class FlowRunner:
                 buttons=tuple(turn.buttons_shown),
             )
             value = read_answer(spec, answer)
+            if value is None and name.startswith("symptoms."):
+                self._record_other_symptoms(turn, name)
         else:  # a payload without the slot: only its affirm/deny says anything
             value = {"affirm": True, "deny": False}.get(intent) if spec.type == "bool" else None
         if value is None:
@@ -277,6 +282,15 @@ class FlowRunner:
         if coerced is True and turn.answer_text:
             self._fill_gated(turn, name)
         return True
+
+    def _record_other_symptoms(self, turn: Turn, asked: str) -> None:
+        """Newcomer trial 3: "主要是咳嗽比较厉害" to "有新出的皮疹吗？" — the other complaint the answer talks
+        about fills its own slot (when nothing was known of it), while the pending question is asked again."""
+        for code in other_symptoms_said(turn.answer_text, asked.partition(".")[2]):
+            name = f"symptoms.{code}"
+            if self.flows.slot_spec(name) is not None and turn.state.slot(name) is None:
+                turn.set_slot(name, True, actor="patient")
+                turn.filled_this_turn.add(name)
 
     def _no_fever(self, turn: Turn, name: str) -> bool:
         """"没发烧" / "退了四五天了" / "不烧了" to the temperature question (round 4 of issue 10): no
