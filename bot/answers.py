@@ -76,6 +76,8 @@ class AnswerWords:
     fever_back: tuple[str, ...] = ()
     hedges: tuple[str, ...] = ()
     unknown_fillers: tuple[str, ...] = ()
+    answered_by: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
+    variant_when_unknown: dict[str, str] = field(default_factory=dict)
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
@@ -121,6 +123,8 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         fever_back=tuple(raw.get("fever_back", ())),
         hedges=tuple(sorted(raw.get("hedges", ()), key=len, reverse=True)),
         unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
+        answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
+        variant_when_unknown=dict(raw.get("variant_when_unknown") or {}),
         patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
     )
 
