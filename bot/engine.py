@@ -308,13 +308,16 @@ class Engine:
         """A medicine question that names its symptom ("牙疼得厉害，吃什么药能止疼"): the NLU reads the
         question and not the symptom, so the words before the question are read again and their symptoms
         kept (round 6 of issue 10): the symptom's intake starts, the question answered on top of it."""
-        if parse.intent.name not in SYMPTOM_QUESTION_INTENTS or any(e.entity == "symptom" for e in parse.entities):
-            return parse
+        if parse.intent.name not in SYMPTOM_QUESTION_INTENTS or any(
+                e.entity == "symptom" and not e.negated for e in parse.entities):
+            return parse  # (newcomer trial 3: a denied symptom, "没发烧", does not stand for the ones named)
         match = pattern("medicine_question").search(parse.text)
         before = parse.text[:match.start()] if match else ""
         if not before.strip(" ，,。"):
             return parse
-        found = [e for e in self.interpreter.parse(before).entities if e.entity == "symptom"]
+        known = {(e.value, e.negated) for e in parse.entities if e.entity == "symptom"}
+        found = [e for e in self.interpreter.parse(before).entities
+                 if e.entity == "symptom" and (e.value, e.negated) not in known]
         return replace(parse, entities=[*parse.entities, *found]) if found else parse
 
     def _awaits_sensitive_answer(self, state: ConversationState) -> bool:

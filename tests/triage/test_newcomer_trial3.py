@@ -133,3 +133,25 @@ async def test_an_infant_is_not_offered_speaking_in_sentences(client: httpx.Asyn
     assert any("鼻翼" in str(x) for x in titles), titles
     await t.say("鼻翼一扇一扇的")
     assert slot(t, "symptoms.dyspnea") is True
+
+
+# ---- class 4: a cold with a medicine question
+
+async def test_a_cold_with_a_medicine_question_goes_to_the_intake_and_gets_care_for_each_symptom(
+        client: httpx.AsyncClient) -> None:
+    t = Talk(client, "n3-cold-medicine")
+    await t.say("感冒了 流鼻涕 嗓子有点疼 没发烧 吃点什么药好")
+    assert not any("知识库里暂时没有" in x for x in t.texts), t.texts
+    assert t.waiting is not None, t.texts
+    assert {"symptoms.runny_nose", "symptoms.sore_throat"} <= present(t), t.slots
+    await t.until({"subject": "我自己", "age": "30岁", "sex": "男"}, default="没有")
+    care = "\n".join(t.texts)
+    assert "嗓子疼" in care and "鼻塞流涕" in care, care[-800:]
+    assert "单独的房间" not in care, care[-800:]  # no COVID home isolation for a cold
+
+
+async def test_a_positive_test_still_gets_the_isolation_advice(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "n3-positive")
+    await t.say("我阳了 嗓子疼 流鼻涕")
+    await t.until({"subject": "我自己", "age": "30岁", "sex": "男"}, default="没有")
+    assert "单独的房间" in "\n".join(t.texts), t.asked
