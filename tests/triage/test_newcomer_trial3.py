@@ -155,3 +155,16 @@ async def test_a_positive_test_still_gets_the_isolation_advice(client: httpx.Asy
     await t.say("我阳了 嗓子疼 流鼻涕")
     await t.until({"subject": "我自己", "age": "30岁", "sex": "男"}, default="没有")
     assert "单独的房间" in "\n".join(t.texts), t.asked
+
+
+async def test_a_symptom_said_beside_a_medicine_question_is_not_offered_again(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "n3-offered")
+    reply = await t.say("发烧38度6 流鼻涕 吃点什么药好")
+    for _ in range(15):
+        if t.waiting in ("other_symptoms", None) or t.level is not None:
+            break
+        reply = await t.say({"subject": "我自己", "age": "30岁", "sex": "男"}.get(t.waiting or "", "没有"))
+    assert "symptoms.runny_nose" in present(t), t.slots
+    if t.waiting == "other_symptoms":
+        titles = [b.get("title") for m in reply for b in (m.get("buttons") or [])]
+        assert "流涕鼻塞" not in titles, titles
