@@ -75,6 +75,9 @@ class AnswerWords:
     fever_gone: tuple[str, ...] = ()
     fever_back: tuple[str, ...] = ()
     hedges: tuple[str, ...] = ()
+    unknown_fillers: tuple[str, ...] = ()
+    answered_by: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
+    variant_when_unknown: dict[str, str] = field(default_factory=dict)
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
@@ -119,6 +122,9 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         fever_gone=tuple(raw.get("fever_gone", ())),
         fever_back=tuple(raw.get("fever_back", ())),
         hedges=tuple(sorted(raw.get("hedges", ()), key=len, reverse=True)),
+        unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
+        answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
+        variant_when_unknown=dict(raw.get("variant_when_unknown") or {}),
         patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
     )
 
@@ -235,6 +241,19 @@ def numbers(text: str) -> list[float]:
 
 def is_unknown(text: str) -> bool:
     return _has(normal(text), words().unknown)
+
+
+def only_unknown(text: str) -> bool:
+    """"说不清" / "这个我也说不清楚" / "不好说啊": the message is nothing but an "I can't tell" phrase (with its
+    fillers and hedges), so it answers the pending question `unknown` and names no symptom."""
+    clean = normal(text)
+    if not _has(clean, words().unknown):
+        return False
+    for phrase in sorted(words().unknown, key=len, reverse=True):
+        clean = clean.replace(phrase, "")
+    for phrase in words().unknown_fillers + words().hedges:
+        clean = clean.replace(phrase, "")
+    return not clean
 
 
 def says_no(text: str) -> bool:
@@ -468,10 +487,13 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     if symptom:
         if _is_fine(clean):
             return False
-        if not strict and any(e.entity == "symptom" and not e.negated for e in answer.entities):
-            # The question answered by describing a symptom ("全身僵住抖了半分钟", "叫他反应很慢"):
-            # a yes, never a non-answer asked three times and then lost as `unknown`.
-            return True
+        others = {e.value for e in answer.entities if e.entity == "symptom" and not e.negated and e.value != code}
+        others |= _symptom_words_in(clean) - {code} - words().combined.get(code, frozenset())
+        if others and not (plain_yes(clean) or plain_yes_first(text)):
+            # Newcomer trial 3 of issue 10: "咳得厉害，晚上都睡不了" / "主要是咳嗽比较厉害" to "有没有新出的皮疹？"
+            # talks about another complaint: that symptom fills its own slot, and the pending question
+            # is asked again (then `unknown`) — never a yes read from its 厉害 or from the other symptom.
+            return None
         if strict:
             # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围" (nor by the NLU's
             # "affirm" for it): only a plain yes — said alone, or first and then explained, as long as
@@ -493,6 +515,30 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     elif says_yes(text):
         return True
     return {"affirm": True, "deny": False}.get(answer.intent)
+
+
+@lru_cache(maxsize=1)
+def _symptom_terms() -> tuple[tuple[str, str], ...]:
+    from nlu.lexicon import load_lexicon  # the NLU's own symptom words (data), read once
+    terms = load_lexicon().terms("symptom")
+    return tuple(sorted(((normal(t), c) for t, c in terms.items() if len(normal(t)) >= 2), key=lambda tc: -len(tc[0])))
+
+
+def other_symptoms_said(text: str, asked: str) -> set[str]:
+    """The symptoms other than the asked one the answer names by a lexicon word."""
+    return _symptom_words_in(normal(text)) - {asked}
+
+
+def _symptom_words_in(clean: str) -> set[str]:
+    """The symptoms a lexicon word of names in the answer, not negated ("主要是咳嗽比较厉害" → cough), for an
+    answer whose other complaint the NLU did not tag; "不咳嗽" names none."""
+    found: set[str] = set()
+    for term, code in _symptom_terms():
+        at = clean.find(term)
+        if at >= 0 and not _NEGATED_BEFORE.search(clean[max(0, at - 2):at]):
+            found.add(code)
+            clean = clean.replace(term, _SENTINEL)
+    return found
 
 
 def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
-from bot.answers import pattern
+from bot.answers import only_unknown, pattern
 from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
 from bot.events import Event
@@ -224,7 +224,10 @@ class Engine:
             # question answers it (or is refused and asked again): the NLU's context-free reading of
             # it (an age) must never overwrite another slot.
             bare_number = self._bare_number_to_numeric_question(turn.state, turn.answer_text)
-            corrected = self._fill_slots(turn, payload_slots, use_entities=not bare_number)
+            # Newcomer trial 3: "说不清" to a pending question is `unknown` for it, never the NLU's
+            # "slurred speech" (a stroke emergency) read out of 说…不清.
+            vague = self._vague_answer(turn.state, turn.answer_text)
+            corrected = self._fill_slots(turn, payload_slots, use_entities=not (bare_number or vague))
             # After the entities: "不吃奶" fills "不肯吃奶吗？" with its symptom, not with its "不" (deny).
             self.runner.fill_pending(turn, parse.intent.name)
             if not payload_ok:
@@ -305,13 +308,16 @@ class Engine:
         """A medicine question that names its symptom ("牙疼得厉害，吃什么药能止疼"): the NLU reads the
         question and not the symptom, so the words before the question are read again and their symptoms
         kept (round 6 of issue 10): the symptom's intake starts, the question answered on top of it."""
-        if parse.intent.name not in SYMPTOM_QUESTION_INTENTS or any(e.entity == "symptom" for e in parse.entities):
-            return parse
+        if parse.intent.name not in SYMPTOM_QUESTION_INTENTS or any(
+                e.entity == "symptom" and not e.negated for e in parse.entities):
+            return parse  # (newcomer trial 3: a denied symptom, "没发烧", does not stand for the ones named)
         match = pattern("medicine_question").search(parse.text)
         before = parse.text[:match.start()] if match else ""
         if not before.strip(" ，,。"):
             return parse
-        found = [e for e in self.interpreter.parse(before).entities if e.entity == "symptom"]
+        known = {(e.value, e.negated) for e in parse.entities if e.entity == "symptom"}
+        found = [e for e in self.interpreter.parse(before).entities
+                 if e.entity == "symptom" and (e.value, e.negated) not in known]
         return replace(parse, entities=[*parse.entities, *found]) if found else parse
 
     def _awaits_sensitive_answer(self, state: ConversationState) -> bool:
@@ -328,6 +334,10 @@ class Engine:
         if spec is None or spec.type not in ("float", "int"):
             return False
         return spec.coerce(text.strip().rstrip(".、)）"))[0]
+
+    @staticmethod
+    def _vague_answer(state: ConversationState, text: str) -> bool:
+        return bool(state.stack and state.stack[-1].waiting_for and text and only_unknown(text))
 
     def _bare_number_to_numeric_question(self, state: ConversationState, text: str) -> bool:
         if not state.stack or not state.stack[-1].waiting_for or not _BARE_NUMBER.match(text or ""):

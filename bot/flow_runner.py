@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, read_answer,
+from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, only_unknown,
+                         other_symptoms_said, read_answer,
                          wants_human, wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
@@ -167,6 +168,13 @@ class FlowRunner:
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
         top = state.stack[-1] if state.stack else None
+        if parse.intent.name == "emergency_help" and text and (top is None or not top.waiting_for) and any(
+                e.entity == "symptom" and not e.negated for e in parse.entities):
+            # Newcomer trial 3: "宝宝10个月 发烧了 怎么办啊 急死了" already says who and what: the intake starts
+            # (the safety screen still reads its facts first) instead of "请告诉我发生了什么".
+            return replace(parse, intent=Intent(REPORT_INTENT, parse.intent.confidence))
+        if text and top is not None and top.waiting_for and only_unknown(text):
+            return replace(parse, intent=Intent("inform", parse.intent.confidence))  # "说不清" answers `unknown`
         if parse.intent.name in ("request_doctor", "cancel") and text and top is not None and top.waiting_for \
                 and not wants_human(text) and (spec := self.flows.slot_spec(top.waiting_for)) is not None and spec.type == "bool":
             # Round 4 of issue 10: "有，想去找她" (the NLU: request_doctor) and "想跟他一起去算了" (cancel)
@@ -266,6 +274,8 @@ class FlowRunner:
                 buttons=tuple(turn.buttons_shown),
             )
             value = read_answer(spec, answer)
+            if value is None and name.startswith("symptoms."):
+                self._record_other_symptoms(turn, name)
         else:  # a payload without the slot: only its affirm/deny says anything
             value = {"affirm": True, "deny": False}.get(intent) if spec.type == "bool" else None
         if value is None:
@@ -277,6 +287,24 @@ class FlowRunner:
         if coerced is True and turn.answer_text:
             self._fill_gated(turn, name)
         return True
+
+    def _answered_by_another(self, turn: Turn, name: str) -> None:
+        """Newcomer trial 3: a question whose answer another slot already gives (flows/language/answers.yml
+        `answered_by`) is filled from it, not asked: one answer fills both of two overlapping questions."""
+        for other, values in words().answered_by.get(name, {}).items():
+            value = turn.state.slot(other)
+            if value is not None and value in values:
+                turn.set_slot(name, value, actor="patient")
+                return
+
+    def _record_other_symptoms(self, turn: Turn, asked: str) -> None:
+        """Newcomer trial 3: "主要是咳嗽比较厉害" to "有新出的皮疹吗？" — the other complaint the answer talks
+        about fills its own slot (when nothing was known of it), while the pending question is asked again."""
+        for code in other_symptoms_said(turn.answer_text, asked.partition(".")[2]):
+            name = f"symptoms.{code}"
+            if self.flows.slot_spec(name) is not None and turn.state.slot(name) is None:
+                turn.set_slot(name, True, actor="patient")
+                turn.filled_this_turn.add(name)
 
     def _no_fever(self, turn: Turn, name: str) -> bool:
         """"没发烧" / "退了四五天了" / "不烧了" to the temperature question (round 4 of issue 10): no
@@ -341,6 +369,8 @@ class FlowRunner:
             if step.kind == "collect":
                 name = str(step.arg)
                 frame.collected[name] = frame.step
+                if turn.state.slot(name) is None and not step.always_ask and frame.waiting_for != name:
+                    self._answered_by_another(turn, name)
                 if (turn.state.slot(name) is None and not step.always_ask and frame.waiting_for != name
                         and self.ask_filter is not None
                         and not self.ask_filter(name, turn.state.slots, self._still_to_ask(turn))):
@@ -494,12 +524,18 @@ class FlowRunner:
         years = float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
         adult = subject not in ("child", "infant") and not (years is not None and years < 12) and (subject is not None or years is not None)
         child = subject in ("child", "infant") or (years is not None and years < 12)
+        infant = subject == "infant" or (years is not None and years < 2)
+        slots = turn.state.slots
         candidates = []
+        for slot, suffix in words().variant_when_unknown.items():
+            if slots.get(slot) in (None, UNKNOWN):
+                candidates.append(f"{key}{suffix}")  # newcomer trial 3: "吃药后还一直烧吗" with no reading
         if again:
             candidates += [f"{key}_plain_child"] if child else []
             candidates += [f"{key}_plain_self"] if subject == "self" else []
             candidates += [f"{key}_plain_adult"] if adult else []
             candidates.append(f"{key}_plain")
+        candidates += [f"{key}_infant"] if infant else []  # newcomer trial 3: a baby's own signs and buttons
         candidates += [f"{key}_child"] if child else []  # round 6: a child's own examples and buttons
         candidates += [f"{key}_self"] if subject == "self" else []
         candidates += [f"{key}_adult"] if adult else []

@@ -112,7 +112,10 @@ async def answer_question(ctx: ActionContext, kb: KnowledgeBase, settings: Setti
         return
     answer = kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
-        ctx.utter("utter_kb_no_answer")
+        # Newcomer trial 3: a medicine question beside the symptoms ("感冒了 流鼻涕 …吃点什么药好") is answered on
+        # top of the intake it started: a short bridge into its questions, not "the knowledge base has no answer".
+        below = ctx.state.stack[:-1] if ctx.state.stack else []
+        ctx.utter("utter_kb_no_answer_intake" if below else "utter_kb_no_answer")
         ctx.emit("knowledge_answer", {"article": None})
         return
     _send_answer(ctx, answer)
