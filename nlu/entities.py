@@ -433,7 +433,8 @@ def _asked(text: str, word: str) -> bool:
     return any(not text.startswith(("都", "也"), m.end()) for m in re.finditer(re.escape(word), text))
 
 
-_QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥|算不算|是不是一定")
+# Round 7: 几 after 就/才/只/好/这/前 … is "a few" (一次就几滴, 好几天, 前几天), not a question.
+_QUESTION = re.compile(r"吗|？|\?|什么|怎么|(?<![就才只好这那前十没过有])几|哪|还是|多久|要不要|能不能|是否|呢|么|啥|算不算|是不是一定")
 # Round 5 (issue 11): a symptom that is no one's here — told from the news or of someone else whose story is over
 # (新闻说有人喝了消毒液中毒, 同事上周咳出血住院了, 朋友说她阿嬷中风走了). Said before the symptom in the message,
 # or after it for the outcome of another's story.
