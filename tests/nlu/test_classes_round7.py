@@ -87,6 +87,12 @@ def test_negation_of_a_feeding_word_does_not_reach_the_next_finding(interpreter)
     assert {"refusal_to_feed", "confusion"} <= found
 
 
+def test_the_worst_pain_of_a_life_said_later_keeps_what_lies_between(interpreter):
+    found = present(interpreter, "她说头很疼接着吐了脖子也发硬说这是有生以来最疼的一次")
+    assert {"severe_headache", "stiff_neck"} <= found
+    assert "severe_headache" not in present(interpreter, "肚子疼，有生以来最疼的一次")
+
+
 def test_wife_in_minnan_is_the_spouse(interpreter):
     check_values(interpreter, "阮某头壳痛", "subject", ["spouse"])
 
@@ -116,6 +122,7 @@ def test_no_sentence_here_copies_a_blind_line():
                 blind.append(_plain(line[2:]))
     mine = [t for texts in (*HAS.values(), *LACKS.values()) for t in texts]
     mine += ["给女儿喂了美林五毫升", "谢谢大夫，我爸今天不烧了", "我不想活了，夜里老是睡不着觉", "口腔科后天有号吗，智齿疼"]
+    mine += ["她说头很疼接着吐了脖子也发硬说这是有生以来最疼的一次", "肚子疼，有生以来最疼的一次"]
     mine += ["新生儿十二天，黄疸", "宝宝发烧，七个月，不吃奶", "姥姥这几天不吃饭喊她也迷迷糊糊", "阮某头壳痛"]
     training = (ROOT / "nlu/data/round7_classes.yml").read_text(encoding="utf-8").splitlines()
     mine += [line.strip()[2:] for line in training if line.strip().startswith("- ") and "intent:" not in line]
