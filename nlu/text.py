@@ -43,6 +43,12 @@ _CANTONESE = {"冇": "没"}
 # 分袂 — kept); 喙 a beak (鸟喙 → 鸟嘴, the same thing). Lexicon words are normalised the same way, so 叫袂醒 stays read.
 _MINNAN = {"袂": "不", "喙": "嘴"}
 _SLEEVE_BEFORE = frozenset("联聯衣分长長罗羅举舉襟挥揮")
+
+
+def minnan_as_mandarin(term: str) -> str:
+    """A lexicon word spelled as `normalise` spells the text (叫袂醒 → 叫不醒, 喙歪 → 嘴歪)."""
+    return "".join(_MINNAN[c] if c in _MINNAN and not (c == "袂" and i and term[i - 1] in _SLEEVE_BEFORE) else c
+                   for i, c in enumerate(term))
 # Emoji, pictographs, joiners, variation selectors, control and format characters, lone surrogates.
 _DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _KEPT_CONTROLS = frozenset("\n\t")
