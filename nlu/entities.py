@@ -99,7 +99,12 @@ _SEX_CODES = {"男": "male", "女": "female"}
 # Words after which a number of months is the patient's age, not how long they have been ill.
 # 一分钟 with nothing after it, or before a count (一分钟二十四次): the "per minute" of a rate.
 _PER_MINUTE_WORD = re.compile(r"(?:[^\d，,。;；!！?？]{0,3}?)\d{2,3}\s*(?:几|多|来)?\s*(?:次|下)")
-_YOUNG = re.compile(r"(?:宝宝|孩子|婴儿|娃|小孩|儿子|女儿|闺女|宝贝|小宝)(?:才|刚|刚满|满|今年|现在|已经|都)?\s*$")
+_YOUNG = re.compile(r"(?:宝宝|孩子|婴儿|娃|小孩|儿子|女儿|闺女|宝贝|小宝|新生儿)(?:才|刚|刚满|满|今年|现在|已经|都)?\s*$")
+# Round 7: a newborn's days are its age at any count (新生儿二十天; the neonatal period is the first 28 days, WHO).
+_NEONATE = re.compile(r"(?:新生儿|刚出生的宝宝|刚出生的孩子)(?:才|刚|刚满|满|现在|已经)?\s*$")
+# Round 7: months said as a clause of their own (宝宝38度，五个月，不肯喝奶) in a message about a child or infant answer
+# "how old", as the bare 十一个月 does (round 5); with 了 or an illness word they stay how long.
+_CHILD_WORD = re.compile(r"宝宝|孩子|婴儿|小孩|儿子|女儿|闺女|宝贝|小宝|新生儿|娃")
 _CLINICAL = frozenset({"symptom", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
                        "condition", "medication", "pregnancy", "antigen_result", "vaccine_doses"})
 
@@ -314,7 +319,13 @@ class EntityExtractor:
         each(_AGE_DAYS, "age", lambda m: float(m.group(1) or m.group(2)) / 365)
         each(_AGE_ONLY, "age", lambda m: _within(float(m.group(1)), 10, 120), whole=False)
         for m in _DURATION.finditer(text):
-            if m.group(6) in ("月", "天") and m.group(1) and _YOUNG.search(text, 0, m.start()) \
+            if m.group(6) == "天" and m.group(1) and _NEONATE.search(text, 0, m.start()) \
+                    and not text.startswith(("了", "多了"), m.end()):
+                claim(m, "age", _within(float(m.group(1)) / 365, 0, 1))
+            elif m.group(6) == "月" and m.group(1) and re.search(r"(?:^|[，,、；;。])\s*$", text[:m.start()]) \
+                    and re.match(r"\s*(?:大)?\s*(?:$|[，,、；;。])", text[m.end():]) and _CHILD_WORD.search(text):
+                claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
+            elif m.group(6) in ("月", "天") and m.group(1) and _YOUNG.search(text, 0, m.start()) \
                     and not text.startswith(("了", "多了"), m.end()) and (m.group(6) == "月" or float(m.group(1)) >= 28):
                 # 孩子四十天 (round 5): a child's days from 28 on, said right after the child word, are its age
                 claim(m, "age", _within(float(m.group(1)) / (12 if m.group(6) == "月" else 365), 0, 3))
@@ -422,7 +433,8 @@ def _asked(text: str, word: str) -> bool:
     return any(not text.startswith(("都", "也"), m.end()) for m in re.finditer(re.escape(word), text))
 
 
-_QUESTION = re.compile(r"吗|？|\?|什么|怎么|几|哪|还是|多久|要不要|能不能|是否|呢|么|啥|算不算|是不是一定")
+# Round 7: 几 after 就/才/只/好/这/前 … is "a few" (一次就几滴, 好几天, 前几天), not a question.
+_QUESTION = re.compile(r"吗|？|\?|什么|怎么|(?<![就才只好这那前十没过有])几|哪|还是|多久|要不要|能不能|是否|呢|么|啥|算不算|是不是一定")
 # Round 5 (issue 11): a symptom that is no one's here — told from the news or of someone else whose story is over
 # (新闻说有人喝了消毒液中毒, 同事上周咳出血住院了, 朋友说她阿嬷中风走了). Said before the symptom in the message,
 # or after it for the outcome of another's story.

@@ -12,6 +12,8 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
+from nlu.text import minnan_as_mandarin
+
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 
 # The entity types a lexicon word can be; the other kinds ("block", "cue", "pseudo", "boundary")
@@ -123,7 +125,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     words: dict[str, Word] = {}
 
     def add(term: Any, word: Word, source: str) -> None:
-        term = str(term).lower()
+        term = minnan_as_mandarin(str(term).lower())  # the text reads 袂 as 不 and 喙 as 嘴 (round 7)
         known = words.get(term)
         if known is not None and known != word:
             raise LexiconError(f"{source}: '{term}' is both {known.kind}:{known.code} and {word.kind}:{word.code}")

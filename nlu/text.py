@@ -38,6 +38,17 @@ _FILLERS = frozenset("呃唔")
 # 唔舒服, 食唔落), 冇 is 没 (冇反应, 冇胃口); said alone or at a clause end 唔 stays a hesitation sound.
 _CANTONESE_NOT_BEFORE = frozenset("醒应到得识知出舒好想食落够系使记清动讲觉痛") | frozenset("睇听行企")
 _CANTONESE = {"冇": "没"}
+# Minnan (round 7): 袂 (bē, "cannot, will not") is 不 after a verb or before one (讲袂清楚, 食袂落, 叫袂醒, 行袂动), and 喙
+# (tshuì, "mouth") is 嘴 (喙歪去) — 教育部《臺灣閩南語常用詞辭典》 entries 袂 and 喙. 袂 in Mandarin is a sleeve (联袂, 衣袂,
+# 分袂 — kept); 喙 a beak (鸟喙 → 鸟嘴, the same thing). Lexicon words are normalised the same way, so 叫袂醒 stays read.
+_MINNAN = {"袂": "不", "喙": "嘴"}
+_SLEEVE_BEFORE = frozenset("联聯衣分长長罗羅举舉襟挥揮")
+
+
+def minnan_as_mandarin(term: str) -> str:
+    """A lexicon word spelled as `normalise` spells the text (叫袂醒 → 叫不醒, 喙歪 → 嘴歪)."""
+    return "".join(_MINNAN[c] if c in _MINNAN and not (c == "袂" and i and term[i - 1] in _SLEEVE_BEFORE) else c
+                   for i, c in enumerate(term))
 # Emoji, pictographs, joiners, variation selectors, control and format characters, lone surrogates.
 _DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _KEPT_CONTROLS = frozenset("\n\t")
@@ -95,6 +106,7 @@ def _normal_char(char: str) -> str:
 def normalise(text: str) -> MappedText:
     """Simplified, half-width, lower-case text without emoji, fillers or control characters."""
     pieces = ["不" if c == "唔" and text[i + 1:i + 2] in _CANTONESE_NOT_BEFORE and text[i + 1:i + 2]
+              else _MINNAN[c] if c in _MINNAN and not (c == "袂" and i and text[i - 1] in _SLEEVE_BEFORE)
               else _CANTONESE.get(c) or _normal_char(c) for i, c in enumerate(text)]
     joined = "".join(pieces)
     converted = to_simplified(joined)

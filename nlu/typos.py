@@ -86,7 +86,8 @@ def _key_digits(key: tuple[str, ...]) -> tuple[str, ...]:
 
 
 # Particles say nothing of the word: 聊了 keeping the 了 of 蔫了 is no evidence that it is 蔫了.
-_PARTICLES = frozenset("了的吗呢啊吧着过得地")
+# Round 7: 不/没 (and 也/都) are grammar too — 不起来 shares only 不 with 不食奶 and is no typo of it.
+_PARTICLES = frozenset("了的吗呢啊吧着过得地不没也都")
 
 
 def _shares_char(term: str, window: str) -> bool:
