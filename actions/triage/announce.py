@@ -24,8 +24,12 @@ BANNER_PREFIX = GENERAL_BANNER + "_"
 # together contradict each other ("半躺" and "躺下、头偏向一侧"), so only the first of this order is given —
 # the one whose danger is the most immediate; advice that places no one (bleeding, poisoning, suicide,
 # chemical in the eye, an infant) is always added.
-POSITIONING = ("unconscious", "seizure", "anaphylaxis", "breathing", "chest_pain", "stroke", "gi_bleeding",
-               "pregnancy", "general")
+# A swollen leg with chest pain is advised as a DVT/PE (keep still), never with the cardiac nitroglycerin.
+POSITIONING = ("unconscious", "seizure", "anaphylaxis", "child_breathing", "breathing", "dvt", "chest_pain", "cardiac",
+               "stroke", "gi_bleeding", "pregnancy", "general")
+# For a child the adult's breathing advice (sit up, lean forward) is replaced by the child's (hold upright).
+CHILD_ADVICE = {"breathing": "child_breathing"}
+CHILD_SUBJECTS = ("child", "infant")
 
 
 def banner(decision: Decision) -> str:
@@ -36,8 +40,11 @@ def banner(decision: Decision) -> str:
     return f"{BANNER_PREFIX}{named.pop()}" if len(named) == 1 and None not in named else GENERAL_BANNER
 
 
-def waiting_advice(advices: list[str]) -> list[str]:
-    """The advice to give while waiting for 120: at most one that places the patient, plus all the others."""
+def waiting_advice(advices: list[str], child: bool = False) -> list[str]:
+    """The advice to give while waiting for 120: at most one that places the patient, plus all the others;
+    for a child, the child's version of an adult's advice."""
+    if child:
+        advices = [CHILD_ADVICE.get(a, a) for a in advices]
     placing = [a for a in POSITIONING if a in advices][:1]
     return [a for a in dict.fromkeys(advices) if a not in POSITIONING or a in placing]
 RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}
@@ -48,7 +55,8 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
     emergency = decision.level == "emergency"
     if emergency:
         ctx.utter(banner(decision))
-        advices = waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice])
+        advices = waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice],
+                                 child=is_child(ctx))
         for advice in advices:
             ctx.utter(f"{ADVICE_PREFIX}{advice}")
     _send_decision(ctx, decision)
@@ -67,6 +75,11 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
             # patient's department are alerted (in a session the relay alerts the session's doctors).
             service, cid, slots = consultations, ctx.conversation_id, dict(ctx.slots)
             ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
+
+
+def is_child(ctx: ActionContext) -> bool:
+    """The patient is a child or a baby (the intake's `subject`)."""
+    return ctx.slots.get("subject") in CHILD_SUBJECTS
 
 
 def in_session(ctx: ActionContext) -> bool:
