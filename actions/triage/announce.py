@@ -48,6 +48,11 @@ def waiting_advice(advices: list[str], child: bool = False) -> list[str]:
     placing = [a for a in POSITIONING if a in advices][:1]
     return [a for a in dict.fromkeys(advices) if a not in POSITIONING or a in placing]
 RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}
+# Suicidal thoughts whose plan was not said: the emergency rests on a question not yet asked
+# (triage-criteria.md: "when a red-flag question is unanswered, the bot asks it"). After the crisis
+# lines the plan question is put once; actions/handoff.py `crisis_followup` reads the answer.
+PLAN_RULE, PLAN_SLOT, PLAN_QUESTION = "psych.suicide_risk", "suicide_plan", "utter_ask_suicide_plan"
+PLAN_ASKED = "crisis_plan_asked"  # slot: True while the plan question waits for its answer
 
 
 def announce(ctx: ActionContext, decision: Decision, consultations: Consultations) -> None:
@@ -59,7 +64,11 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
                                  child=is_child(ctx))
         for advice in advices:
             ctx.utter(f"{ADVICE_PREFIX}{advice}")
-    _send_decision(ctx, decision)
+    send_decision(ctx, decision)
+    if emergency and {r.id for r in decision.fired if r.level == "emergency"} == {PLAN_RULE} \
+            and ctx.slots.get(PLAN_SLOT) is None and ctx.slots.get(PLAN_ASKED) is None:
+        ctx.utter(PLAN_QUESTION)
+        ctx.set_slot(PLAN_ASKED, True)
     if emergency:
         message = ctx.message
         alert = {
@@ -87,7 +96,7 @@ def in_session(ctx: ActionContext) -> bool:
     return (ctx.state.handoff or {}).get("status") == ACTIVE
 
 
-def _send_decision(ctx: ActionContext, decision: Decision) -> None:
+def send_decision(ctx: ActionContext, decision: Decision) -> None:
     """Set `triage_level`, send exactly one message carrying custom.triage, record the `triage` event."""
     language = ctx.state.language
     reasons = decision.reasons(language) or [ctx.text("triage_no_reason")]
