@@ -24,11 +24,15 @@ $(MODEL): $(STAMP) $(NLU_SOURCES)
 
 model: $(MODEL)
 
+# `make run PORT=8200 CONFIG=my.yml`, `make chat CONFIG=my.yml`: passed on as --port / --config
+# (empty: config.yml's server.port and $$WENZHEN_CONFIG or ./config.yml). The terminal chat serves nothing: no port.
+PORT   ?=
+CONFIG ?=
 run: model
-	$(BIN)/wenzhen serve
+	$(BIN)/wenzhen serve $(if $(PORT),--port $(PORT)) $(if $(CONFIG),--config $(CONFIG))
 
 chat: model
-	$(BIN)/wenzhen chat
+	$(BIN)/wenzhen chat $(if $(CONFIG),--config $(CONFIG))
 
 test: model
 	$(BIN)/pytest -q -p no:cacheprovider

@@ -15,6 +15,7 @@ import yaml
 
 from bot import events as ev
 from bot.action_api import ActionContext, action, interceptor
+from bot.answers import normal, words
 from bot.consultations import ACTIVE, QUEUED, ConsultationError, Consultations, IntakeUpdated, RequestOutcome, topics
 from bot.pubsub import PubSub
 from bot.messages import BotMessage, Button
@@ -22,6 +23,7 @@ from bot.session_facts import OBSERVATION
 from nlu.text import normalise
 
 from actions.services.offers import HospitalOffers, contact_variables
+from actions.triage.announce import PLAN_ASKED, PLAN_SLOT, send_decision
 from actions.triage.decision import decide
 from actions.triage.ruleset import LEVELS, Ruleset
 
@@ -40,6 +42,8 @@ CRISIS_ADVICE = "suicide"
 CRISIS_PASS_THROUGH = frozenset({"request_doctor", "call_120"})
 # How many crisis follow-ups were said: the first is the full one, later ones listen (not the same text).
 CRISIS_REPLIES = "crisis_replies"
+PLAN_NO_STARTS = ("没有", "没", "不会", "不是", "并没有")
+PLAN_YES_STARTS = ("有", "是", "想好", "对", "嗯")
 # Below this age (years) a patient is a child for the departments offered (Chinese pediatrics: under 14).
 CHILD_AGE = 14
 
@@ -184,9 +188,43 @@ async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None) -> bool:
         return False  # a new emergency (an overdose, chest pain): the safety screen announces it
     said = ctx.slot(CRISIS_REPLIES)
     said = said if isinstance(said, int) and not isinstance(said, bool) else 0
-    ctx.utter("utter_crisis_listening" if said else "utter_crisis_followup")
+    if ctx.slot(PLAN_ASKED) is True:
+        # The answer to the plan question asked once after the crisis lines (announce.py).
+        ctx.set_slot(PLAN_ASKED, False)
+        plan = ctx.slot(PLAN_SLOT)
+        plan = plan if isinstance(plan, bool) else _plan_said(ctx.message.text if ctx.message else "")
+        if plan is False:
+            # A clear no: the urgent rule (psych.suicidal_thoughts), with the gentle reply and the lines.
+            ctx.set_slot(PLAN_SLOT, False)
+            send_decision(ctx, decide(ruleset, ctx.slots))
+            ctx.utter("utter_crisis_followup")
+            ctx.set_slot(CRISIS_REPLIES, said + 1)
+            return True
+        if plan is True:
+            ctx.set_slot(PLAN_SLOT, True)
+    # A plan, or no answer, or not asked: the emergency stands; "就算没有计划" only to a clear no.
+    no_plan = ctx.slot(PLAN_SLOT) is False
+    ctx.utter("utter_crisis_followup" if no_plan and not said else "utter_crisis_listening")
     ctx.set_slot(CRISIS_REPLIES, said + 1)
     return True
+
+
+def _plan_said(text: str) -> bool | None:
+    """The answer to "有没有想好具体怎么做": True (a plan or intent), False (a clear no), None (no answer)."""
+    clean = normal(text)
+    table = words().slot_words.get(PLAN_SLOT) or {}
+    # A plan said beside a no ("想过，但是药都攒好了") is a plan: the no phrases are set aside first.
+    rest = clean
+    for phrase in table.get("no") or ():
+        rest = rest.replace(phrase, "，")
+    if any(w in rest for w in table.get("yes") or ()):
+        return True
+    if rest != clean:
+        return False
+    # A bare answer: "没有" / "不会" is a no, "有" / "是的" a yes; "我不想说" or "不知道" is no answer (never a no).
+    if clean.startswith(PLAN_NO_STARTS):
+        return False
+    return True if clean.startswith(PLAN_YES_STARTS) else None
 
 
 @interceptor("queue_wait_question", priority=15)

@@ -359,7 +359,9 @@ class FlowRunner:
             flow = self.flows.flows[frame.flow]
             if frame.step >= len(flow.steps):
                 self._pop(turn, "completed")
-                if stack and stack[-1].waiting_for and self._reask_pending(turn, resume=True):
+                # Back from another flow (转人工, a transfer button, a health question): the patient did
+                # not fail to answer, so this asking does not count towards giving the question up.
+                if stack and stack[-1].waiting_for and self._reask_pending(turn, resume=True, counts=False):
                     return
                 continue
             step = flow.steps[frame.step]
@@ -404,7 +406,9 @@ class FlowRunner:
                 continue
             elif step.kind == "end":
                 self._pop(turn, "completed")
-                if stack and stack[-1].waiting_for and self._reask_pending(turn, resume=True):
+                # Back from another flow (转人工, a transfer button, a health question): the patient did
+                # not fail to answer, so this asking does not count towards giving the question up.
+                if stack and stack[-1].waiting_for and self._reask_pending(turn, resume=True, counts=False):
                     return
                 continue
             frame.step = self._after(flow, frame.step, turn.state.slots)
@@ -565,15 +569,16 @@ class FlowRunner:
         turn.set_slot(UNANSWERED, 0)
         self._push(turn, target)
 
-    def _reask_pending(self, turn: Turn, resume: bool) -> bool:
+    def _reask_pending(self, turn: Turn, resume: bool, counts: bool = True) -> bool:
         """Put the pending question again (after help, an empty message, a digression). False when it
-        was asked as often as it may be: then it was given up and the flow must run on."""
+        was asked as often as it may be: then it was given up and the flow must run on. `counts=False`:
+        a resume after another flow, never a give-up."""
         stack = turn.state.stack
         if not stack or not stack[-1].waiting_for:
             return True
         frame = stack[-1]
-        frame.asks += 1
-        if frame.asks > self.reask_limit + 1:
+        frame.asks += 1 if counts else 0
+        if counts and frame.asks > self.reask_limit + 1:
             self._give_up(turn, frame)
             return False
         if resume:

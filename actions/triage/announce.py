@@ -24,8 +24,12 @@ BANNER_PREFIX = GENERAL_BANNER + "_"
 # together contradict each other ("半躺" and "躺下、头偏向一侧"), so only the first of this order is given —
 # the one whose danger is the most immediate; advice that places no one (bleeding, poisoning, suicide,
 # chemical in the eye, an infant) is always added.
-POSITIONING = ("unconscious", "seizure", "anaphylaxis", "breathing", "chest_pain", "stroke", "gi_bleeding",
-               "pregnancy", "general")
+# A swollen leg with chest pain is advised as a DVT/PE (keep still), never with the cardiac nitroglycerin.
+POSITIONING = ("unconscious", "seizure", "anaphylaxis", "child_breathing", "breathing", "dvt", "chest_pain", "cardiac",
+               "stroke", "gi_bleeding", "pregnancy", "general")
+# For a child the adult's breathing advice (sit up, lean forward) is replaced by the child's (hold upright).
+CHILD_ADVICE = {"breathing": "child_breathing"}
+CHILD_SUBJECTS = ("child", "infant")
 
 
 def banner(decision: Decision) -> str:
@@ -36,11 +40,19 @@ def banner(decision: Decision) -> str:
     return f"{BANNER_PREFIX}{named.pop()}" if len(named) == 1 and None not in named else GENERAL_BANNER
 
 
-def waiting_advice(advices: list[str]) -> list[str]:
-    """The advice to give while waiting for 120: at most one that places the patient, plus all the others."""
+def waiting_advice(advices: list[str], child: bool = False) -> list[str]:
+    """The advice to give while waiting for 120: at most one that places the patient, plus all the others;
+    for a child, the child's version of an adult's advice."""
+    if child:
+        advices = [CHILD_ADVICE.get(a, a) for a in advices]
     placing = [a for a in POSITIONING if a in advices][:1]
     return [a for a in dict.fromkeys(advices) if a not in POSITIONING or a in placing]
 RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}
+# Suicidal thoughts whose plan was not said: the emergency rests on a question not yet asked
+# (triage-criteria.md: "when a red-flag question is unanswered, the bot asks it"). After the crisis
+# lines the plan question is put once; actions/handoff.py `crisis_followup` reads the answer.
+PLAN_RULE, PLAN_SLOT, PLAN_QUESTION = "psych.suicide_risk", "suicide_plan", "utter_ask_suicide_plan"
+PLAN_ASKED = "crisis_plan_asked"  # slot: True while the plan question waits for its answer
 
 
 def announce(ctx: ActionContext, decision: Decision, consultations: Consultations) -> None:
@@ -48,10 +60,15 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
     emergency = decision.level == "emergency"
     if emergency:
         ctx.utter(banner(decision))
-        advices = waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice])
+        advices = waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice],
+                                 child=is_child(ctx))
         for advice in advices:
             ctx.utter(f"{ADVICE_PREFIX}{advice}")
-    _send_decision(ctx, decision)
+    send_decision(ctx, decision)
+    if emergency and {r.id for r in decision.fired if r.level == "emergency"} == {PLAN_RULE} \
+            and ctx.slots.get(PLAN_SLOT) is None and ctx.slots.get(PLAN_ASKED) is None:
+        ctx.utter(PLAN_QUESTION)
+        ctx.set_slot(PLAN_ASKED, True)
     if emergency:
         message = ctx.message
         alert = {
@@ -69,12 +86,17 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
             ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
 
 
+def is_child(ctx: ActionContext) -> bool:
+    """The patient is a child or a baby (the intake's `subject`)."""
+    return ctx.slots.get("subject") in CHILD_SUBJECTS
+
+
 def in_session(ctx: ActionContext) -> bool:
     """A doctor is talking with the patient: the relay interceptor (priority 20) carries the messages."""
     return (ctx.state.handoff or {}).get("status") == ACTIVE
 
 
-def _send_decision(ctx: ActionContext, decision: Decision) -> None:
+def send_decision(ctx: ActionContext, decision: Decision) -> None:
     """Set `triage_level`, send exactly one message carrying custom.triage, record the `triage` event."""
     language = ctx.state.language
     reasons = decision.reasons(language) or [ctx.text("triage_no_reason")]

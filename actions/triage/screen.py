@@ -11,7 +11,7 @@ from bot.action_api import ActionContext, interceptor
 from bot.answers import pattern
 from bot.consultations import Consultations
 
-from actions.triage.announce import ADVICE_PREFIX, announce, in_session, waiting_advice
+from actions.triage.announce import ADVICE_PREFIX, announce, in_session, is_child, waiting_advice
 from actions.triage.decision import decide
 from actions.triage.ruleset import Ruleset
 
@@ -50,7 +50,8 @@ async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Con
     if pattern("emergency_refuses").search(text):
         ctx.utter("utter_emergency_refuses")
     elif pattern("emergency_called").search(text):
-        for advice in waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice]):
+        for advice in waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice],
+                                     child=is_child(ctx)):
             ctx.utter(f"{ADVICE_PREFIX}{advice}")
         ctx.utter("utter_emergency_while_waiting")
     else:

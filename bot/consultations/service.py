@@ -392,10 +392,22 @@ class Consultations:
                     handoff["consultation_id"], RedFlag.of(alert), text, at))
 
     async def alert_department(self, conversation_id: str, slots: dict[str, Any], alert: dict[str, Any]) -> None:
-        """An emergency outside any session: every console open on the patient's department shows it."""
+        """An emergency outside any session: the consoles of the doctors on duty show it (`alert_topics`)."""
         department = self.department_for(slots)
-        await self.pubsub.publish(topics.department(department.code), DepartmentAlert(
-            conversation_id, department.code, department.name, RedFlag.of(alert), str(alert.get("text", "")), utcnow()))
+        notice = DepartmentAlert(conversation_id, department.code, department.name, RedFlag.of(alert),
+                                 str(alert.get("text", "")), utcnow())
+        for topic in await self.alert_topics(department.code):
+            await self.pubsub.publish(topic, notice)
+
+    async def alert_topics(self, department: str, now: dt.datetime | None = None) -> list[str]:
+        """Where an emergency of `department` is published: that department when a doctor is on duty in it,
+        else every department with a doctor on duty now (an emergency must reach a doctor on duty, e.g.
+        the README's fever-clinic doctor alone on a fresh install), else the department itself."""
+        now = now or utcnow()
+        if await self.roster.current_session(department, now) is not None:
+            return [topics.department(department)]
+        elsewhere = await self.on_duty_elsewhere(department, child=False, now=now)
+        return [topics.department(d.code) for d in elsewhere] or [topics.department(department)]
 
     # ---- doctor side (outside any patient turn) ------------------------------------------
 

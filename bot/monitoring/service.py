@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config, ConfigError
-from bot.consultations import Consultations, DepartmentAlert, RedFlag, topics
+from bot.consultations import Consultations, DepartmentAlert, RedFlag
 from bot.crypto import DecryptionError, FieldCipher
 from bot.db import Database, utcnow
 from bot.monitoring.measures import MEASURES, SOURCES, ReadingError
@@ -446,8 +446,9 @@ class Monitoring:
         department = self.consultations.departments.get(assessment.department)
         flag = RedFlag(level=assessment.level, reasons=tuple(assessment.reasons()),
                        rules=tuple(b.rule for b in assessment.breaches))
-        await self.pubsub.publish(topics.department(department.code), DepartmentAlert(
-            assessment.conversation_id, department.code, department.name, flag, text, utcnow()))
+        notice = DepartmentAlert(assessment.conversation_id, department.code, department.name, flag, text, utcnow())
+        for topic in await self.consultations.alert_topics(department.code):
+            await self.pubsub.publish(topic, notice)
 
     # ---- the doctor's view -------------------------------------------------------------------
 

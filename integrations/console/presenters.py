@@ -50,10 +50,11 @@ class Labels:
         return self.data["slot_labels"].get(name, default or name)
 
     def code(self, code: str, default: str) -> str:
-        """A symptom or condition code: the lexicon's word, else ours, else the code is unknown to us."""
+        """A symptom or condition code: the lexicon's word, else ours, else the code itself — never the
+        placeholder 无对应说法 (a doctor read it as a symptom on queue cards)."""
         if default and default != code:
             return default
-        return self.data["codes"].get(code, self.data["unclear"])
+        return self.data["codes"].get(code, code)
 
     def value(self, slot: str, value: Any) -> str:
         """Any slot value as a doctor reads it: 阳性, 3天, 2岁6个月, 是; 未询问 (never asked),

@@ -30,15 +30,12 @@ async def test_no_plan_only_thoughts_gets_the_hotlines_a_person_and_120_and_the_
     assert "120" in said and "/call_120" in _payloads(replies)
     assert '/request_doctor{"consult_department": "psychology"}' in _payloads(replies)
     assert "请先拨打120（tel:120）或立即去最近的急诊" not in said  # not the bare reminder again
+    # fix5: the plan question was asked after the crisis lines; a clear no is the urgent rule (criteria:
+    # thoughts without a plan → urgent), with the same lines and person (test_crisis_plan_question.py).
     state = await tracker(client, "p1")
-    assert state["slots"]["triage_level"] == "emergency"
+    assert state["slots"]["triage_level"] == "urgent"
     triages = [e for e in state["events"] if e["event"] == "triage"]
-    assert [t.get("level") or t.get("data", {}).get("level") for t in triages][-1] == "emergency"
-
-    more = texts(await say(client, "p1", "就是最近工作压力太大了，睡不着"))
-    assert all(number in more for number in HOTLINES) and "我在听" in more, more
-    assert (await tracker(client, "p1"))["slots"]["triage_level"] == "emergency"
-
+    assert [t.get("level") or t.get("data", {}).get("level") for t in triages][-1] == "urgent"
 
 async def test_a_new_emergency_after_the_crisis_answer_is_still_announced(runtime: Runtime, client: httpx.AsyncClient) -> None:
     await say(client, "p1", "最近心情很差，不想活了")

@@ -196,4 +196,5 @@ async def test_thoughts_without_a_plan_get_the_crisis_lines_a_person_and_the_saf
     await p.say("没有计划，也不会去做，就是偶尔这么想")
     assert "12356" in p.texts and "400-161-9995" in p.texts
     assert '/request_doctor{"consult_department": "psychology"}' in {b["payload"] for m in p.replies for b in m.get("buttons", [])}
-    assert (await p.slots())["triage_level"] == "emergency", "the announced level is not lowered in the conversation"
+    # fix5: the plan question is asked once after the crisis lines; a clear no is psych.suicidal_thoughts (urgent).
+    assert (await p.slots())["triage_level"] == "urgent"

@@ -108,7 +108,8 @@ async function loadLists() {
 // ---- the detail: header, transfer note, intake ----------------------------------------------
 
 function newMark(fact) {
-  return fact.new ? [el("span", { class: "new", title: "问诊中新补充" }, "新"),
+  // A space before the badge: read or copied as text, "不确定 新", never "不确定新".
+  return fact.new ? [" ", el("span", { class: "new", title: "问诊中新补充" }, "新"),
     fact.before ? el("span", { class: "before" }, "（原为", fact.before, "）") : null] : [];
 }
 
@@ -161,8 +162,12 @@ function renderView(c, view) {
   const triage = view.triage;
   $("intake-triage").replaceChildren(triage
     ? el("div", { class: "triage" + (triage.new ? " is-new" : "") },
-        levelBadge(triage.level, triage.level_label), triage.new ? el("span", { class: "new" }, "新") : null,
+        levelBadge(triage.level, triage.level_label), triage.new ? " " : null, triage.new ? el("span", { class: "new" }, "新") : null,
         el("ul", { class: "reasons" }, ...triage.reasons.map((r) => el("li", {}, r))))
+    // No triage decision, but the consultation has a level (the one it was queued with): say where it
+    // comes from instead of "尚未分诊" beside a "尽快就医" badge.
+    : p.level ? el("div", { class: "triage" }, levelBadge(p.level, p.level_label),
+        el("span", { class: "muted" }, " 转人工时记录的级别，未完成分诊问答"))
     : el("span", { class: "muted" }, "尚未分诊"));
   $("intake-facts").replaceChildren(
     el("dt", {}, "性别"), el("dd", {}, p.sex), el("dt", {}, "年龄"), el("dd", {}, p.age),
