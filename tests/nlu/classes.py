@@ -6,13 +6,16 @@ pytest parameters and `check` runs one through the real pipeline and model.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import pytest
 
 from nlu.interpreter import MedicalInterpreter
 
 Table = Mapping[str, Sequence[str]]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def read(interpreter: MedicalInterpreter, text: str) -> list[tuple[str, bool]]:
@@ -52,3 +55,26 @@ def value_cases(rows: Iterable[tuple[str, str, list[object]]]) -> list[object]:
 
 def check_values(interpreter: MedicalInterpreter, text: str, entity: str, expected: list[object]) -> None:
     assert values(interpreter, text, entity) == expected
+
+
+def _example_lines(path: Path) -> list[str]:
+    """The example texts of a Rasa NLU file, annotations removed ("[我]{...}发烧" -> "我发烧")."""
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [re.sub(r"\]\{[^}]*\}", "", line[2:]).replace("[", "")
+            for line in lines if line.startswith("- ") and not line.startswith("- intent")]
+
+
+def measured_lines() -> list[str]:
+    """Every line of the blind and held-out sets: measurements, which no test or training line may copy."""
+    paths = [*(ROOT / "nlu/data/blind").glob("*.yml"), *(ROOT / "nlu/data/heldout").glob("*.yml")]
+    return [text for path in paths for text in _example_lines(path)]
+
+
+def assert_copies_no_measured_line(mine: Iterable[str], training_file: str, run: int = 8) -> None:
+    """No sentence of a class test, nor any line of its training file, shares `run` characters with a
+    blind or held-out line (the round's sentences are the developer's own)."""
+    measured = measured_lines()
+    texts = [*mine, *_example_lines(ROOT / training_file)]
+    for text in texts:
+        runs = {text[i:i + run] for i in range(len(text) - run + 1)}
+        assert not any(r in line for r in runs for line in measured), text

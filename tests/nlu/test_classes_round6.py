@@ -6,14 +6,11 @@ tests pin the class, not the items. Each class has several members and counter-e
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 
-from tests.nlu.classes import cases, check, check_values, read, value_cases
+from tests.nlu.classes import assert_copies_no_measured_line, cases, check, check_values, read, value_cases
 
-ROOT = Path(__file__).resolve().parents[2]
 
 HAS = {
     # a blade or needle inside the chest: the simile with its tool between part and verb
@@ -150,20 +147,6 @@ def test_round_six_intents(interpreter, text, intent):
     assert interpreter.parse(text).intent.name == intent
 
 
-def _plain(line: str) -> str:
-    return re.sub(r"\]\{[^}]*\}", "", line).replace("[", "")
-
-
 def test_no_sentence_here_copies_a_blind_line():
-    blind = []
-    for path in [*(ROOT / "nlu/data/blind").glob("*.yml"), *(ROOT / "nlu/data/heldout").glob("*.yml")]:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line.startswith("- ") and not line.startswith("- intent"):
-                blind.append(_plain(line[2:]))
     mine = [t for texts in (*HAS.values(), *LACKS.values()) for t in texts]
-    training = (ROOT / "nlu/data/round6_classes.yml").read_text(encoding="utf-8").splitlines()
-    mine += [line.strip()[2:] for line in training if line.strip().startswith("- ") and "intent:" not in line]
-    for text in mine:
-        runs = {text[i:i + 8] for i in range(len(text) - 7)}
-        assert not any(run in line for run in runs for line in blind), text
+    assert_copies_no_measured_line(mine, "nlu/data/round6_classes.yml")

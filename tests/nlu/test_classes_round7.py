@@ -6,15 +6,12 @@ tests pin the class, not the items. Each class has several members and counter-e
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import pytest
 
 from nlu.text import normalise
-from tests.nlu.classes import cases, check, check_values, present, value_cases
+from tests.nlu.classes import ROOT, assert_copies_no_measured_line, cases, check, check_values, present, value_cases
 
-ROOT = Path(__file__).resolve().parents[2]
 
 HAS = {
     # the chest pressed by a weight (crushing chest pain, ACS)
@@ -107,25 +104,10 @@ def test_round_seven_intents(interpreter, text, intent):
     assert interpreter.parse(text).intent.name == intent
 
 
-def _plain(line: str) -> str:
-    return re.sub(r"\]\{[^}]*\}", "", line).replace("[", "")
-
-
 def test_no_sentence_here_copies_a_blind_line():
-    blind = []
-    paths = [*(ROOT / "nlu/data/blind").glob("*.yml"), *(ROOT / "nlu/data/heldout").glob("*.yml")]
-    assert ROOT / "nlu/data/blind/nlu_blind_v7.yml" in paths
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line.startswith("- ") and not line.startswith("- intent"):
-                blind.append(_plain(line[2:]))
+    assert any("nlu_blind_v7.yml" in str(p) for p in (ROOT / "nlu/data/blind").glob("*.yml"))
     mine = [t for texts in (*HAS.values(), *LACKS.values()) for t in texts]
     mine += ["给女儿喂了美林五毫升", "谢谢大夫，我爸今天不烧了", "我不想活了，夜里老是睡不着觉", "口腔科后天有号吗，智齿疼"]
     mine += ["她说头很疼接着吐了脖子也发硬说这是有生以来最疼的一次", "肚子疼，有生以来最疼的一次"]
     mine += ["新生儿十二天，黄疸", "宝宝发烧，七个月，不吃奶", "姥姥这几天不吃饭喊她也迷迷糊糊", "阮某头壳痛"]
-    training = (ROOT / "nlu/data/round7_classes.yml").read_text(encoding="utf-8").splitlines()
-    mine += [line.strip()[2:] for line in training if line.strip().startswith("- ") and "intent:" not in line]
-    for text in mine:
-        runs = {text[i:i + 8] for i in range(len(text) - 7)}
-        assert not any(run in line for run in runs for line in blind), text
+    assert_copies_no_measured_line(mine, "nlu/data/round7_classes.yml")
