@@ -43,7 +43,7 @@ _WORSE_WHEN_LOWER = frozenset({"spo2"})
 
 
 class FlowRunner:
-    def __init__(self, flows: FlowSet, actions: dict[str, ActionFunc], max_steps: int = 100, reask_limit: int = 2,
+    def __init__(self, flows: FlowSet, actions: dict[str, ActionFunc], max_steps: int = 2000, reask_limit: int = 2,
                  unanswered_limit: int = 2) -> None:
         self.flows = flows
         self.actions = actions

@@ -76,7 +76,7 @@ class Runtime:
         runner = FlowRunner(
             self.flows,
             self.actions,
-            max_steps=int(config.get("engine.max_steps_per_turn", 100)),
+            max_steps=int(config.get("engine.max_steps_per_turn", 2000)),
             reask_limit=int(config.get("engine.reask_limit", 2)),
         )
         self.cipher = field_cipher(config)
