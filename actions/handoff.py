@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot import events as ev
 from bot.action_api import ActionContext, action, interceptor
 from bot.answers import normal, words
+from bot.db import utcnow
 from bot.consultations import ACTIVE, QUEUED, ConsultationError, Consultations, IntakeUpdated, RequestOutcome, topics
 from bot.pubsub import PubSub
 from bot.messages import BotMessage, Button
@@ -42,8 +44,8 @@ CRISIS_ADVICE = "suicide"
 CRISIS_PASS_THROUGH = frozenset({"request_doctor", "call_120"})
 # How many crisis follow-ups were said: the first is the full one, later ones listen (not the same text).
 CRISIS_REPLIES = "crisis_replies"
-PLAN_NO_STARTS = ("没有", "没", "不会", "不是", "并没有")
-PLAN_YES_STARTS = ("有", "是", "想好", "对", "嗯")
+# The words read after the crisis answer: bare yes/no starts of the plan answer, the means a plan names.
+CRISIS_WORDS = Path(__file__).resolve().parents[1] / "flows" / "language" / "crisis.yml"
 # Below this age (years) a patient is a child for the departments offered (Chinese pediatrics: under 14).
 CHILD_AGE = 14
 
@@ -166,7 +168,7 @@ async def handoff_cancel(ctx: ActionContext, service: Consultations) -> None:
 
 
 @interceptor("crisis_followup", priority=9)
-async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None) -> bool:
+async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None, service: Consultations) -> bool:
     """After the emergency answer for suicidal thoughts or self-harm, the next words get a person, not a loop.
 
     "我没有计划啦 只是想想 不想打120" used to get "请先拨打120" again and nothing else. Instead: a gentle
@@ -201,7 +203,22 @@ async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None) -> bool:
             ctx.set_slot(CRISIS_REPLIES, said + 1)
             return True
         if plan is True:
+            # A plan said ("攒了一瓶安眠药"): what to do with that means now, 120 and the lines, and the
+            # doctors on duty see the plan in the patient's words (the emergency alert again, with them).
             ctx.set_slot(PLAN_SLOT, True)
+            text = ctx.message.text if ctx.message else ""
+            means = plan_means(text)
+            department = service.department_for(ctx.slots).code
+            on_duty = await service.roster.current_session(department, utcnow()) is not None \
+                or bool(await service.on_duty_elsewhere(department, child=False))
+            ctx.utter(f"utter_crisis_plan_{means}" if means else "utter_crisis_plan",
+                      doctor=ctx.text("utter_crisis_doctor_on_duty" if on_duty else "utter_crisis_doctor_off_duty"))
+            ctx.set_slot(CRISIS_REPLIES, said + 1)
+            alert = {"level": "emergency", "rules": sorted(announced), "reasons": list(previous.get("reasons") or ()),
+                     "text": text, "in_session": False}
+            cid, slots = ctx.conversation_id, dict(ctx.slots)
+            ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
+            return True
     # A plan, or no answer, or not asked: the emergency stands; "就算没有计划" only to a clear no.
     no_plan = ctx.slot(PLAN_SLOT) is False
     ctx.utter("utter_crisis_followup" if no_plan and not said else "utter_crisis_listening")
@@ -222,9 +239,25 @@ def _plan_said(text: str) -> bool | None:
     if rest != clean:
         return False
     # A bare answer: "没有" / "不会" is a no, "有" / "是的" a yes; "我不想说" or "不知道" is no answer (never a no).
-    if clean.startswith(PLAN_NO_STARTS):
+    if clean.startswith(_crisis_words()["plan_no_starts"]):
         return False
-    return True if clean.startswith(PLAN_YES_STARTS) else None
+    return True if clean.startswith(_crisis_words()["plan_yes_starts"]) else None
+
+
+def plan_means(text: str) -> str | None:
+    """The means a plan names ("攒了一瓶安眠药": pills; flows/language/crisis.yml `means`), or None."""
+    clean = normal(text)
+    return next((kind for kind, said in _crisis_words()["means"].items() if any(w in clean for w in said)), None)
+
+
+@lru_cache(maxsize=1)
+def _crisis_words(path: Path = CRISIS_WORDS) -> dict[str, Any]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        "plan_no_starts": tuple(str(w) for w in raw.get("plan_no_starts") or ()),
+        "plan_yes_starts": tuple(str(w) for w in raw.get("plan_yes_starts") or ()),
+        "means": {str(k): tuple(normal(str(w)) for w in v or ()) for k, v in (raw.get("means") or {}).items()},
+    }
 
 
 @interceptor("queue_wait_question", priority=15)
