@@ -22,6 +22,7 @@ from bot.consultations import ACTIVE, QUEUED, ConsultationError, Consultations, 
 from bot.pubsub import PubSub
 from bot.messages import BotMessage, Button
 from bot.session_facts import OBSERVATION
+from bot.situations import says_alone, situation_said, situations
 from nlu.text import normalise
 
 from actions.services.offers import HospitalOffers, contact_variables
@@ -258,6 +259,62 @@ def _crisis_words(path: Path = CRISIS_WORDS) -> dict[str, Any]:
         "plan_yes_starts": tuple(str(w) for w in raw.get("plan_yes_starts") or ()),
         "means": {str(k): tuple(normal(str(w)) for w in v or ()) for k, v in (raw.get("means") or {}).items()},
     }
+
+
+# A situation tapped rather than typed (the button "我打不了电话" of utter_emergency_alone).
+SITUATION_SLOT = "emergency_situation"
+# Said once in the conversation, "一个人在家" stays known: "怎么办" later gets the advice for one alone.
+ALONE_SLOT = "home_alone"
+SCREEN_PASS_THROUGH = frozenset({"request_doctor", "call_120", "cancel", "goodbye", "thanks"})
+
+
+@interceptor("emergency_followup", priority=9)
+async def emergency_followup(ctx: ActionContext, ruleset: Ruleset | None, service: Consultations) -> bool:
+    """After an emergency answer, the next words get help with the situation they describe, not "call 120" again.
+
+    An 80-year-old, confused and alone at home, got only the 120 reminder to "家里就我一个人", "我打不了电话",
+    "怎么办". Alone: 120 now, the dispatcher, the door unlocked, a neighbour or family called. Cannot call:
+    someone else calls 120, and the doctors on duty are alerted with the patient's words. What now: 120
+    first, the waiting advice already given, and "tell me if you are alone or cannot call". 120 stays on
+    every reply. Anything else (a new red flag, "打了120", "他不肯去", a person, 120 itself, a live
+    session, the crisis answer of crisis_followup) is left to the safety screen and the dialogue.
+    """
+    text = ctx.message.text if ctx.message else ""
+    situation = situation_said(text)
+    if situation == "alone" or (situation == "cannot_call" and says_alone(text)):
+        ctx.set_slot(ALONE_SLOT, True)  # remembered, whatever the level (the first message may say it)
+    tapped = ctx.slot(SITUATION_SLOT)
+    if tapped is not None:
+        ctx.set_slot(SITUATION_SLOT, None)
+        situation = str(tapped) if tapped in situations() else situation
+    previous = ctx.state.latest_triage or {}
+    if ruleset is None or previous.get("level") != "emergency" or (ctx.state.handoff or {}).get("status") == ACTIVE:
+        return False
+    announced = set(previous.get("rules") or ())
+    by_id = {r.id: r for r in ruleset.rules}
+    if any(getattr(by_id.get(str(i)), "advice", None) == CRISIS_ADVICE for i in announced):
+        return False  # crisis_followup answers
+    if ctx.parse is not None and ctx.parse.intent.name in SCREEN_PASS_THROUGH:
+        return False
+    if {r.id for r in decide(ruleset, ctx.slots).fired if r.level == "emergency"} - announced:
+        return False  # a new emergency: the safety screen announces it
+    if situation is None:
+        return False
+    if situation == "cannot_call":
+        department = service.department_for(ctx.slots).code
+        on_duty = await service.roster.current_session(department, utcnow()) is not None or bool(
+            await service.on_duty_elsewhere(department, child=False))
+        ctx.utter("utter_emergency_cannot_call",
+                  doctor=ctx.text("utter_emergency_doctor_on_duty" if on_duty else "utter_emergency_doctor_off_duty"))
+        alert = {"level": "emergency", "rules": sorted(announced), "reasons": list(previous.get("reasons") or ()),
+                 "text": text or ctx.text("utter_emergency_cannot_call_alert"), "in_session": False}
+        cid, slots = ctx.conversation_id, dict(ctx.slots)
+        ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
+    elif situation == "alone" or ctx.slot(ALONE_SLOT) is True:
+        ctx.utter("utter_emergency_alone" if ctx.slot("subject") in (None, "self", "unknown") else "utter_emergency_alone_carer")
+    else:
+        ctx.utter("utter_emergency_what_now")
+    return True
 
 
 @interceptor("queue_wait_question", priority=15)

@@ -21,6 +21,7 @@ from bot import events as ev
 from bot.action_api import ActionContext
 from bot.answers import only_unknown, pattern
 from bot.button_titles import button_for_title
+from bot.situations import says_alone
 from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
 from bot.events import Event
@@ -379,6 +380,8 @@ class Engine:
                     and turn.state.stack and turn.state.stack[-1].waiting_for
                     and pattern("cannot_tell_not_slurred").match(text.strip())):
                 continue  # "说不清楚" as the answer to a question: "I can't tell" (round 7 of issue 10)
+            if entity.entity == "subject" and turn.state.slots.get("subject") not in (None, "unknown") and says_alone(text):
+                continue  # "家里就我一个人": who is at home, never who the patient is (fix6)
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():
