@@ -19,6 +19,7 @@ from bot.action_api import ActionContext, action, interceptor
 from bot.answers import normal, words
 from bot.db import utcnow
 from bot.consultations import ACTIVE, QUEUED, ConsultationError, Consultations, IntakeUpdated, RequestOutcome, topics
+from bot.consultations.summary import CRISIS_PLAN_EVENT
 from bot.pubsub import PubSub
 from bot.messages import BotMessage, Button
 from bot.session_facts import OBSERVATION
@@ -215,6 +216,9 @@ async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None, service: 
             ctx.utter(f"utter_crisis_plan_{means}" if means else "utter_crisis_plan",
                       doctor=ctx.text("utter_crisis_doctor_on_duty" if on_duty else "utter_crisis_doctor_off_duty"))
             ctx.set_slot(CRISIS_REPLIES, said + 1)
+            # The doctor reads the plan under the risks, in the patient's words; medicines named in it
+            # ("安眠药") are its means, not medicines taken (bot/consultations/summary.py).
+            ctx.emit(CRISIS_PLAN_EVENT, {"text": text, "means": means})
             alert = {"level": "emergency", "rules": sorted(announced), "reasons": list(previous.get("reasons") or ()),
                      "text": text, "in_session": False}
             cid, slots = ctx.conversation_id, dict(ctx.slots)
