@@ -10,16 +10,20 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot import events as ev
 from bot.action_api import ActionContext, action, interceptor
 from bot.answers import normal, words
+from bot.db import utcnow
 from bot.consultations import ACTIVE, QUEUED, ConsultationError, Consultations, IntakeUpdated, RequestOutcome, topics
+from bot.consultations.summary import CRISIS_PLAN_EVENT
 from bot.pubsub import PubSub
 from bot.messages import BotMessage, Button
 from bot.session_facts import OBSERVATION
+from bot.situations import says_alone, situation_said, situations
 from nlu.text import normalise
 
 from actions.services.offers import HospitalOffers, contact_variables
@@ -42,8 +46,8 @@ CRISIS_ADVICE = "suicide"
 CRISIS_PASS_THROUGH = frozenset({"request_doctor", "call_120"})
 # How many crisis follow-ups were said: the first is the full one, later ones listen (not the same text).
 CRISIS_REPLIES = "crisis_replies"
-PLAN_NO_STARTS = ("没有", "没", "不会", "不是", "并没有")
-PLAN_YES_STARTS = ("有", "是", "想好", "对", "嗯")
+# The words read after the crisis answer: bare yes/no starts of the plan answer, the means a plan names.
+CRISIS_WORDS = Path(__file__).resolve().parents[1] / "flows" / "language" / "crisis.yml"
 # Below this age (years) a patient is a child for the departments offered (Chinese pediatrics: under 14).
 CHILD_AGE = 14
 
@@ -166,7 +170,7 @@ async def handoff_cancel(ctx: ActionContext, service: Consultations) -> None:
 
 
 @interceptor("crisis_followup", priority=9)
-async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None) -> bool:
+async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None, service: Consultations) -> bool:
     """After the emergency answer for suicidal thoughts or self-harm, the next words get a person, not a loop.
 
     "我没有计划啦 只是想想 不想打120" used to get "请先拨打120" again and nothing else. Instead: a gentle
@@ -201,7 +205,25 @@ async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None) -> bool:
             ctx.set_slot(CRISIS_REPLIES, said + 1)
             return True
         if plan is True:
+            # A plan said ("攒了一瓶安眠药"): what to do with that means now, 120 and the lines, and the
+            # doctors on duty see the plan in the patient's words (the emergency alert again, with them).
             ctx.set_slot(PLAN_SLOT, True)
+            text = ctx.message.text if ctx.message else ""
+            means = plan_means(text)
+            department = service.department_for(ctx.slots).code
+            on_duty = await service.roster.current_session(department, utcnow()) is not None \
+                or bool(await service.on_duty_elsewhere(department, child=False))
+            ctx.utter(f"utter_crisis_plan_{means}" if means else "utter_crisis_plan",
+                      doctor=ctx.text("utter_crisis_doctor_on_duty" if on_duty else "utter_crisis_doctor_off_duty"))
+            ctx.set_slot(CRISIS_REPLIES, said + 1)
+            # The doctor reads the plan under the risks, in the patient's words; medicines named in it
+            # ("安眠药") are its means, not medicines taken (bot/consultations/summary.py).
+            ctx.emit(CRISIS_PLAN_EVENT, {"text": text, "means": means})
+            alert = {"level": "emergency", "rules": sorted(announced), "reasons": list(previous.get("reasons") or ()),
+                     "text": text, "in_session": False}
+            cid, slots = ctx.conversation_id, dict(ctx.slots)
+            ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
+            return True
     # A plan, or no answer, or not asked: the emergency stands; "就算没有计划" only to a clear no.
     no_plan = ctx.slot(PLAN_SLOT) is False
     ctx.utter("utter_crisis_followup" if no_plan and not said else "utter_crisis_listening")
@@ -222,9 +244,81 @@ def _plan_said(text: str) -> bool | None:
     if rest != clean:
         return False
     # A bare answer: "没有" / "不会" is a no, "有" / "是的" a yes; "我不想说" or "不知道" is no answer (never a no).
-    if clean.startswith(PLAN_NO_STARTS):
+    if clean.startswith(_crisis_words()["plan_no_starts"]):
         return False
-    return True if clean.startswith(PLAN_YES_STARTS) else None
+    return True if clean.startswith(_crisis_words()["plan_yes_starts"]) else None
+
+
+def plan_means(text: str) -> str | None:
+    """The means a plan names ("攒了一瓶安眠药": pills; flows/language/crisis.yml `means`), or None."""
+    clean = normal(text)
+    return next((kind for kind, said in _crisis_words()["means"].items() if any(w in clean for w in said)), None)
+
+
+@lru_cache(maxsize=1)
+def _crisis_words(path: Path = CRISIS_WORDS) -> dict[str, Any]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        "plan_no_starts": tuple(str(w) for w in raw.get("plan_no_starts") or ()),
+        "plan_yes_starts": tuple(str(w) for w in raw.get("plan_yes_starts") or ()),
+        "means": {str(k): tuple(normal(str(w)) for w in v or ()) for k, v in (raw.get("means") or {}).items()},
+    }
+
+
+# A situation tapped rather than typed (the button "我打不了电话" of utter_emergency_alone).
+SITUATION_SLOT = "emergency_situation"
+# Said once in the conversation, "一个人在家" stays known: "怎么办" later gets the advice for one alone.
+ALONE_SLOT = "home_alone"
+SCREEN_PASS_THROUGH = frozenset({"request_doctor", "call_120", "cancel", "goodbye", "thanks"})
+
+
+@interceptor("emergency_followup", priority=9)
+async def emergency_followup(ctx: ActionContext, ruleset: Ruleset | None, service: Consultations) -> bool:
+    """After an emergency answer, the next words get help with the situation they describe, not "call 120" again.
+
+    An 80-year-old, confused and alone at home, got only the 120 reminder to "家里就我一个人", "我打不了电话",
+    "怎么办". Alone: 120 now, the dispatcher, the door unlocked, a neighbour or family called. Cannot call:
+    someone else calls 120, and the doctors on duty are alerted with the patient's words. What now: 120
+    first, the waiting advice already given, and "tell me if you are alone or cannot call". 120 stays on
+    every reply. Anything else (a new red flag, "打了120", "他不肯去", a person, 120 itself, a live
+    session, the crisis answer of crisis_followup) is left to the safety screen and the dialogue.
+    """
+    text = ctx.message.text if ctx.message else ""
+    situation = situation_said(text)
+    if situation == "alone" or (situation == "cannot_call" and says_alone(text)):
+        ctx.set_slot(ALONE_SLOT, True)  # remembered, whatever the level (the first message may say it)
+    tapped = ctx.slot(SITUATION_SLOT)
+    if tapped is not None:
+        ctx.set_slot(SITUATION_SLOT, None)
+        situation = str(tapped) if tapped in situations() else situation
+    previous = ctx.state.latest_triage or {}
+    if ruleset is None or previous.get("level") != "emergency" or (ctx.state.handoff or {}).get("status") == ACTIVE:
+        return False
+    announced = set(previous.get("rules") or ())
+    by_id = {r.id: r for r in ruleset.rules}
+    if any(getattr(by_id.get(str(i)), "advice", None) == CRISIS_ADVICE for i in announced):
+        return False  # crisis_followup answers
+    if ctx.parse is not None and ctx.parse.intent.name in SCREEN_PASS_THROUGH:
+        return False
+    if {r.id for r in decide(ruleset, ctx.slots).fired if r.level == "emergency"} - announced:
+        return False  # a new emergency: the safety screen announces it
+    if situation is None:
+        return False
+    if situation == "cannot_call":
+        department = service.department_for(ctx.slots).code
+        on_duty = await service.roster.current_session(department, utcnow()) is not None or bool(
+            await service.on_duty_elsewhere(department, child=False))
+        ctx.utter("utter_emergency_cannot_call",
+                  doctor=ctx.text("utter_emergency_doctor_on_duty" if on_duty else "utter_emergency_doctor_off_duty"))
+        alert = {"level": "emergency", "rules": sorted(announced), "reasons": list(previous.get("reasons") or ()),
+                 "text": text or ctx.text("utter_emergency_cannot_call_alert"), "in_session": False}
+        cid, slots = ctx.conversation_id, dict(ctx.slots)
+        ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
+    elif situation == "alone" or ctx.slot(ALONE_SLOT) is True:
+        ctx.utter("utter_emergency_alone" if ctx.slot("subject") in (None, "self", "unknown") else "utter_emergency_alone_carer")
+    else:
+        ctx.utter("utter_emergency_what_now")
+    return True
 
 
 @interceptor("queue_wait_question", priority=15)

@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from bot import events as ev
 from bot.action_api import ActionContext
 from bot.answers import only_unknown, pattern
+from bot.button_titles import button_for_title
+from bot.situations import says_alone
 from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
 from bot.events import Event
@@ -287,6 +289,13 @@ class Engine:
             match = _BUTTON_NUMBER.match(text)
             if match and int(match.group(1)) <= len(state.last_buttons) and not self._answers_numeric_question(state, text):
                 payload = state.last_buttons[int(match.group(1)) - 1]["payload"]
+        if payload is None and state.last_buttons and text:
+            # A button's title typed ("和心理医生聊聊"), on any channel, unless it names a symptom the
+            # safety screen must read.
+            titled = button_for_title(state.last_buttons, text)
+            if titled is not None and not any(
+                    e.entity == "symptom" and not e.negated for e in self.interpreter.parse(text).entities):
+                payload = titled
         if payload is None and state.last_buttons and text and self.button_readers:
             # A button answered in words ("明天", "9点的"). Only when the words say nothing else the NLU
             # reads as a symptom: "明天上午，我现在胸口疼" goes to the safety screen, not to a booking.
@@ -371,6 +380,8 @@ class Engine:
                     and turn.state.stack and turn.state.stack[-1].waiting_for
                     and pattern("cannot_tell_not_slurred").match(text.strip())):
                 continue  # "说不清楚" as the answer to a question: "I can't tell" (round 7 of issue 10)
+            if entity.entity == "subject" and turn.state.slots.get("subject") not in (None, "unknown") and says_alone(text):
+                continue  # "家里就我一个人": who is at home, never who the patient is (fix6)
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():

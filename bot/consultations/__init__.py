@@ -18,6 +18,7 @@ from bot.consultations.lifecycle import (
 )
 from bot.consultations.roster import Roster, RosterError, Session, parse_minute, parse_weekday
 from bot.consultations.notices import (
+    AlertTaken,
     ChatLine,
     ConsultationChanged,
     DepartmentAlert,
@@ -44,7 +45,7 @@ from bot.consultations.staff import ROLES, SignIn, Staff, StaffDirectory, StaffE
 __all__ = [
     "ACTIVE", "CANCELLED", "CLOSED", "EXPIRED", "OPEN", "QUEUED", "REQUESTED", "ROLES", "STATUSES",
     "TRANSFERRED", "WAITING",
-    "ChatLine", "Closing", "Consultation", "ConsultationChanged", "ConsultationError", "DepartmentAlert", "DoctorRef",
+    "AlertTaken", "ChatLine", "Closing", "Consultation", "ConsultationChanged", "ConsultationError", "DepartmentAlert", "DoctorRef",
     "IntakeUpdated",
     "Invited", "Notice", "RedFlag", "SessionAlert", "Consultations", "Department", "Departments",
     "IntakeSummary", "QueueEntry", "RequestOutcome", "Roster", "RosterError", "Session", "SignIn", "Staff",

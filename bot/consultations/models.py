@@ -104,6 +104,23 @@ class ConsultationRow(Base):
     closing: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
+class EmergencyAlertRow(Base):
+    """An emergency outside any session (DepartmentAlert), kept until a doctor takes it: a doctor who signs in
+    later (the console, Telegram going on duty) still sees it. Taken by a doctor's "我来处理", or by accepting
+    the patient's consultation."""
+
+    __tablename__ = "emergency_alerts"
+    __table_args__ = (Index("ix_emergency_alerts_open", "taken_at", "department"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(191), index=True)
+    department: Mapped[str] = mapped_column(String(32))
+    alert: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the red_flag event's data (RedFlag)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class QuickReplyRow(Base):
     __tablename__ = "quick_replies"
 

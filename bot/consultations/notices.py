@@ -109,6 +109,18 @@ class DepartmentAlert:
     text: str
     at: dt.datetime
     consultation_id: None = None  # the console tells the two alerts apart by this
+    alert_id: int | None = None  # the kept alert (EmergencyAlertRow): "我来处理" takes it
+
+
+@wire("alert_taken")
+@dataclass(frozen=True)
+class AlertTaken:
+    """A doctor took a patient's open emergency alerts: the other consoles and chats drop them."""
+
+    conversation_id: str
+    department: str
+    by: DoctorRef
+    at: dt.datetime
 
 
 @wire("invited")
@@ -131,7 +143,7 @@ class IntakeUpdated:
     triage: dict[str, Any] | None = None
 
 
-Notice = ConsultationChanged | ChatLine | SessionAlert | DepartmentAlert | Invited | IntakeUpdated
+Notice = ConsultationChanged | ChatLine | SessionAlert | DepartmentAlert | AlertTaken | Invited | IntakeUpdated
 
 
 def event_name(message: Any) -> str:

@@ -18,10 +18,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events as ev
+from bot import wire
 from bot.consultations import lifecycle as lc
 from bot.consultations.departments import Department, Departments, load_departments, load_routing
-from bot.consultations.models import ConsultationRow
+from bot.consultations.models import ConsultationRow, EmergencyAlertRow
 from bot.consultations.notices import (
+    AlertTaken,
     ChatLine,
     ConsultationChanged,
     DepartmentAlert,
@@ -392,12 +394,72 @@ class Consultations:
                     handoff["consultation_id"], RedFlag.of(alert), text, at))
 
     async def alert_department(self, conversation_id: str, slots: dict[str, Any], alert: dict[str, Any]) -> None:
-        """An emergency outside any session: the consoles of the doctors on duty show it (`alert_topics`)."""
+        """An emergency outside any session: the consoles of the doctors on duty show it (`alert_topics`).
+
+        It is kept until a doctor takes it (`take_alerts`): a doctor who signs in later sees it (`open_alerts`)."""
         department = self.department_for(slots)
-        notice = DepartmentAlert(conversation_id, department.code, department.name, RedFlag.of(alert),
-                                 str(alert.get("text", "")), utcnow())
+        flag, at = RedFlag.of(alert), utcnow()
+        async with self.db.transaction() as s:
+            row = EmergencyAlertRow(conversation_id=conversation_id, department=department.code,
+                                    alert=wire.to_data(flag), created_at=at)
+            s.add(row)
+            await s.flush()
+            alert_id = row.id
+        notice = DepartmentAlert(conversation_id, department.code, department.name, flag, flag.text, at, alert_id=alert_id)
         for topic in await self.alert_topics(department.code):
             await self.pubsub.publish(topic, notice)
+
+    async def open_alerts(self, staff: Staff, now: dt.datetime | None = None) -> list[DepartmentAlert]:
+        """The emergency alerts no doctor has taken yet that `staff` would be shown if they were raised now:
+        their departments' (as `alert_topics` routes them now: a department with nobody on duty alerts the
+        departments with a doctor on duty), every one for an administrator. Newest last, one per patient."""
+        async with self.db.session() as s:
+            rows = (await s.scalars(select(EmergencyAlertRow).where(EmergencyAlertRow.taken_at.is_(None))
+                                    .order_by(EmergencyAlertRow.created_at, EmergencyAlertRow.id))).all()
+        mine = {topics.department(code) for code in staff.departments}
+        routes: dict[str, list[str]] = {}
+        found: dict[str, DepartmentAlert] = {}
+        for row in rows:
+            if not staff.is_admin:
+                if row.department not in routes:
+                    routes[row.department] = await self.alert_topics(row.department, now)
+                if row.department not in staff.departments and not mine & set(routes[row.department]):
+                    continue
+            try:
+                name = self.departments.get(row.department).name
+            except KeyError:
+                name = row.department
+            flag = RedFlag.of(dict(row.alert or {}))
+            found.pop(row.conversation_id, None)  # the newest of a patient's alerts, once
+            found[row.conversation_id] = DepartmentAlert(row.conversation_id, row.department, name, flag, flag.text,
+                                                         row.created_at, alert_id=row.id)
+        return list(found.values())
+
+    async def take_alerts(self, alert_id: int, staff: Staff) -> bool:
+        """`staff` takes an open alert, and with it the patient's other open alerts; False if already taken."""
+        async with self.db.session() as s:
+            row = await s.get(EmergencyAlertRow, alert_id)
+        if row is None:
+            raise ConsultationError("not_found", "no such alert")
+        if not staff.is_admin and staff.role != "doctor":
+            raise ConsultationError("forbidden", "only a doctor takes an emergency alert")
+        return await self._take(row.conversation_id, staff)
+
+    async def _take(self, conversation_id: str, staff: Staff) -> bool:
+        at = utcnow()
+        async with self.db.transaction() as s:
+            departments = sorted(set((await s.scalars(select(EmergencyAlertRow.department).where(
+                EmergencyAlertRow.conversation_id == conversation_id, EmergencyAlertRow.taken_at.is_(None)))).all()))
+            result = await s.execute(update(EmergencyAlertRow).where(
+                EmergencyAlertRow.conversation_id == conversation_id, EmergencyAlertRow.taken_at.is_(None))
+                .values(taken_by=staff.id, taken_at=at))
+        if not result.rowcount:
+            return False
+        by = DoctorRef(staff.id, staff.display_name, staff.title, staff.role)
+        for department in departments:
+            for topic in {topics.department(department), *await self.alert_topics(department)}:
+                await self.pubsub.publish(topic, AlertTaken(conversation_id, department, by, at))
+        return True
 
     async def alert_topics(self, department: str, now: dt.datetime | None = None) -> list[str]:
         """Where an emergency of `department` is published: that department when a doctor is on duty in it,
@@ -430,6 +492,8 @@ class Consultations:
             raise ConsultationError("conflict", "another doctor accepted this consultation first")
         await self.jobs.cancel(f"consultation:{c.id}:")
         c = await self.get(c.id)
+        if c.conversation_id:
+            await self._take(c.conversation_id, staff)  # the patient's emergency alerts are in hand now
         await self._announce(Transition(c, self._event(c, doctor=_doctor(staff)), staff.actor),
                              "utter_consultation_accepted", doctor_name=staff.display_name,
                              doctor_title=staff.title, department=c.department_name)

@@ -23,6 +23,10 @@ from bot.state import ConversationState
 
 RULES_FILE = Path(__file__).with_name("summary.yml")
 SLOTS_FILE = PROJECT_ROOT / "flows" / "slots.yml"
+# A suicide plan said after the crisis answer (actions/handoff.py crisis_followup): {text, means}. It is
+# shown under the risks in the patient's words; a medicine named only in it is its means, not a medicine
+# taken ("攒了一瓶安眠药" is no 用药: 镇静催眠药).
+CRISIS_PLAN_EVENT = "crisis_plan"
 WHO = ("subject", "age", "sex", "pregnant", "pregnancy_weeks", "antigen_result", "vaccine_doses", "duration_hours")
 
 
@@ -119,6 +123,28 @@ def patient_attachments(events: list[Event]) -> list[dict[str, Any]]:
     return found
 
 
+def crisis_plans(events: list[Event]) -> tuple[list[str], set[str]]:
+    """(the plans said, in the patient's words; the medicine codes named only in them), since the last restart."""
+    plans: list[str] = []
+    in_plans: set[str] = set()
+    elsewhere: set[str] = set()
+    last: set[str] = set()
+    for event in events:
+        if event.type == ev.RESTARTED:
+            plans, in_plans, elsewhere, last = [], set(), set(), set()
+        elif event.type == ev.USER:
+            elsewhere |= last  # the message before was no plan
+            last = {str(e.get("value")) for e in event.data.get("entities") or []
+                    if isinstance(e, dict) and e.get("entity") == "medication" and not e.get("negated")}
+        elif event.type == CRISIS_PLAN_EVENT:
+            if event.data.get("text"):
+                plans.append(str(event.data["text"]))
+            in_plans |= last
+            last = set()
+    elsewhere |= last
+    return plans, in_plans - elsewhere
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()
@@ -132,6 +158,9 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
     risks = _items(slots.get("conditions"), "conditions", True)
     risks += [Item(code, spec["label"]) for code, spec in rules["risk_factors"].items()
               if spec["expression"].evaluate(slots)]
+    plans, means_only = crisis_plans(events)
+    risks += [Item(CRISIS_PLAN_EVENT, rules["crisis_plan"].format(text=text)) for text in plans]
+    medications = [i for i in _items(slots.get("medications"), "medications", True) if i.code not in means_only]
     attachments = patient_attachments(events)
     return IntakeSummary(
         patient=patient,
@@ -140,7 +169,7 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
         symptoms_unknown=_items(slots.get("symptoms"), "symptoms", UNKNOWN),
         vitals=vitals,
         risk_factors=risks,
-        medications=_items(slots.get("medications"), "medications", True),
+        medications=medications,
         triage=state.latest_triage,
         attachments=attachments,
         **session_history(events, labels),

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from bot import events as ev
+from bot import wire
 from bot.consultations import (
     Closing,
     Consultation,
@@ -226,6 +227,20 @@ def console_api(runtime: Runtime) -> APIRouter:
         if not any(path.is_relative_to(runtime.config.data_path(r).resolve()) for r in roots if r) or not path.is_file():
             raise HTTPException(404, "no such attachment")
         return FileResponse(path, media_type=found[index].get("content_type") or "application/octet-stream")
+
+    @router.get("/alerts")
+    async def open_alerts(session: ConsoleSession = signed_in) -> list[dict[str, Any]]:
+        """The emergency alerts of my departments that no doctor has taken yet (raised before I signed in, too)."""
+        return [wire.encode(a) for a in await service.open_alerts(session.staff)]
+
+    @router.post("/alerts/{alert_id}/take", responses={404: {}, 403: {}})
+    async def take_alert(alert_id: int, session: ConsoleSession = changing) -> dict[str, Any]:
+        """I take this patient's open emergency alerts ("我来处理"): the other doctors' banners go. `taken`
+        is false when another doctor took them first."""
+        try:
+            return {"taken": await service.take_alerts(alert_id, session.staff)}
+        except ConsultationError as exc:
+            raise refused(exc) from None
 
     @router.post("/consultations/{consultation_id}/accept")
     async def accept(consultation_id: str, session: ConsoleSession = changing) -> dict[str, Any]:

@@ -20,7 +20,9 @@ from sqlalchemy import select
 from actions.triage.active import ruleset_for
 from bot import events as ev
 from bot.consultations import Consultation, QueueEntry, build_intake
+from bot.answers import normal
 from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
+from bot.engine import parse_payload
 from bot.events import Event
 from bot.flow_loader import UNKNOWN
 from bot.patients import Patient, Patients, mask_name
@@ -321,6 +323,42 @@ def medicines_as_typed(events: list[Event]) -> dict[str, str]:
     return {code: labels().data["separator"].join(ways) for code, ways in said.items()}
 
 
+def chosen_buttons(events: list[Event]) -> dict[str, tuple[Any, str]]:
+    """What the patient chose for each answer by a button, tapped or its title typed: slot → (value, title).
+
+    A pain score tapped as "中（4–6分）" is stored as the range's middle (5); the doctor reads the range
+    the patient chose, not a number they never said. The latest choice of each slot wins; an answer
+    given later in other words (a value the button does not carry) is shown as itself.
+    """
+    chosen: dict[str, tuple[Any, str]] = {}
+    shown: list[dict[str, Any]] = []
+    for event in events:
+        if event.type == ev.RESTARTED:
+            chosen.clear()
+        if event.type == ev.BOT:
+            shown = [b for b in event.data.get("buttons") or () if isinstance(b, dict)] or shown
+            continue
+        if event.type != ev.USER:
+            continue
+        said = str(event.data.get("payload") or event.data.get("text") or "").strip()
+        typed = normal(said)
+        button = next((b for b in shown if str(b.get("payload") or "") == said
+                       or (typed and normal(str(b.get("title") or "")) == typed)), None)
+        shown = []
+        if button is None:
+            continue
+        intent, values, ok = parse_payload(str(button.get("payload") or ""))
+        for name, value in values.items() if ok and intent == "inform" else ():
+            chosen[str(name)] = (value, str(button.get("title") or ""))
+    return chosen
+
+
+def _as_chosen(name: str, chosen: dict[str, tuple[Any, str]], value: Any) -> str:
+    if name in chosen and chosen[name][0] == value and chosen[name][1]:
+        return chosen[name][1]
+    return labels().value(name, value)
+
+
 def _measured(value: Any, unit: str) -> str:
     return f"{display_value(float(value))} {unit}".strip() if isinstance(value, (int, float)) else labels().value("", value)
 
@@ -335,7 +373,8 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
     spec = runtime.flows.slots
     facts = [history.fact(name, words.slot_label(name, shown["label"]), shown["value"], partial(words.value, name))
              for name, shown in intake["patient"].items() if name not in TITLE_SLOTS]
-    answers = [history.fact(name, words.slot_label(name, spec[name].label), slots[name], partial(words.value, name))
+    chosen = chosen_buttons(events)
+    answers = [history.fact(name, words.slot_label(name, spec[name].label), slots[name], partial(_as_chosen, name, chosen))
                for name in words.data["answers"] if name in spec and slots.get(name) is not None]
     vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"]), v["abnormal"])
               for v in intake["vitals"]]

@@ -18,6 +18,7 @@ from bot.app import create_app
 from bot.consultations import Closing, Staff, consultations
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
+from integrations.telegram import channel_for
 from integrations.telegram.models import TelegramSessionRow
 from tests.telegram.conftest import Webhook, webhook_for
 from tests.telegram.fake_bot_api import FakeBotApi, Updates
@@ -413,3 +414,43 @@ def _button(call: Any, prefix: str) -> str | None:
     rows = (call.params.get("reply_markup") or {}).get("inline_keyboard") or []
     found = [b["callback_data"] for row in rows for b in row if b["callback_data"].startswith(prefix)]
     return found[0] if found else None
+
+
+# fix6: alerts were live-only; a doctor who linked after the patient's emergency never heard of it.
+async def test_an_alert_raised_before_the_doctor_linked_is_told_on_linking_until_someone_takes_it(hospital):
+    wang = await hospital.doctor("wang", "王医生")
+    li = await hospital.doctor("li", "李医生")
+    await hospital.patient_says("early", "我爸突然胸口剧痛，出了一身冷汗，喘不上气")  # no doctor linked yet
+    await hospital.link(wang, DOCTOR_CHAT)
+    alert = await hospital.wait(lambda api: next((c for c in api.sent_to(DOCTOR_CHAT) if "危急提示" in c.params["text"]), None))
+    assert "全科" in alert.params["text"] and "胸" in alert.params["text"]
+    [take] = [b["callback_data"] for row in alert.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert take.startswith("alert:")
+    await hospital.tap(DOCTOR_CHAT, take)
+    answer = hospital.api.calls_of("answerCallbackQuery")[-1]
+    assert "由您跟进" in answer.params["text"], answer.params
+    await hospital.link(li, COLLEAGUE_CHAT)  # taken: the colleague who links now is not told
+    await asyncio.sleep(0.3)
+    assert not any("危急提示" in t for t in hospital.api.texts_to(COLLEAGUE_CHAT))
+    assert await consultations(hospital.runtime).open_alerts(li) == []
+
+
+async def test_a_doctor_going_on_duty_is_told_the_open_alerts_their_department_now_gets(hospital):
+    """General has nobody on duty; the paediatrician linked off duty is not told live (not their department,
+    and not where alerts route while nobody is on duty anywhere). When the shift begins, the open alert is
+    told once: with general empty, alerts route to the departments with a doctor on duty."""
+    service = consultations(hospital.runtime)
+    zhao = await service.staff.add("zhao", PASSWORD, display_name="赵医生", title="主治医师", departments=["pediatrics"])
+    await hospital.link(zhao, OTHER_DEPT_CHAT)
+    await hospital.patient_says("later", "我爸突然胸口剧痛，出了一身冷汗，喘不上气")
+    await asyncio.sleep(0.3)
+    assert not any("危急提示" in t for t in hospital.api.texts_to(OTHER_DEPT_CHAT))
+    for weekday in range(7):
+        await service.roster.add_shift(zhao.id, "pediatrics", weekday, 0, 1440)
+    channel = channel_for(hospital.runtime)
+    assert channel is not None
+    desk = channel.doctors
+    await desk.queue.alerts_for_doctors_on_duty()  # what the heartbeat does every few seconds
+    await desk.queue.alerts_for_doctors_on_duty()
+    told = [t for t in hospital.api.texts_to(OTHER_DEPT_CHAT) if "危急提示" in t]
+    assert len(told) == 1 and "全科" in told[0], told

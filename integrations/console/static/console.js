@@ -345,14 +345,20 @@ function showAlert(message) {
   // happened; a patient waiting in my queue can be opened from the banner.
   const queued = message.consultation_id ? null : state.queue.find((e) => e.conversation_id === message.conversation_id);
   const consultationId = message.consultation_id || (queued && queued.id);
+  // A kept alert (raised outside a session, maybe before I signed in) stays on every doctor's console
+  // until one of us takes it: "我来处理" takes it, and the other consoles drop it (event alert_taken).
+  const take = async () => {
+    if (message.alert_id) await Console.api("POST", "/api/console/alerts/" + message.alert_id + "/take");
+  };
   const action = consultationId
-    ? el("button", { type: "button", onclick: () => { banner.remove(); select(consultationId, "intake"); } }, "查看")
-    : el("button", { type: "button", onclick: () => banner.remove() }, "知道了");
-  const where = message.consultation_id ? "" : "（" + message.department_name + (queued ? "，排队中" : "，未在问诊中") + "，已提示患者拨打120）";
+    ? el("button", { type: "button", onclick: async () => { banner.remove(); await take(); select(consultationId, "intake"); } }, "查看")
+    : el("button", { type: "button", class: "alert-take", onclick: async () => { banner.remove(); await take(); } },
+      message.alert_id ? "我来处理" : "知道了");
+  const where = message.consultation_id ? "" : "（" + message.department_name + (queued ? "，排队中" : "，未在问诊中") + "，已提示患者拨打120，" + new Date(message.at).toLocaleString("zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }) + "）";
   const id = consultationId || message.conversation_id;
   const who = queued ? queued.patient.display_name + " "
     : state.selected && state.selected.id === message.consultation_id && state.view ? state.view.patient.display_name + " " : "";
-  const banner = el("div", { class: "alert-banner", "data-id": id },
+  const banner = el("div", { class: "alert-banner", "data-id": id, "data-conversation": message.conversation_id || "" },
     el("span", { class: "alert-text" }, "⚠ 危急提示：", who, (message.alert.reasons || []).join("；") || "患者描述了危险症状",
       where, "（患者原话：", message.text, "）"),
     action);
@@ -370,10 +376,12 @@ function showAlert(message) {
 
 function connect() {
   const source = new EventSource("/api/console/stream");
-  source.addEventListener("ready", () => {
+  source.addEventListener("ready", async () => {
     $("connection").textContent = "实时连接";
     $("connection").dataset.state = "ready";
     loadLists();
+    // Emergencies raised before I signed in (or while disconnected) that no doctor has taken yet.
+    for (const alert of await Console.api("GET", "/api/console/alerts")) showAlert(alert);
   });
   source.addEventListener("consultation", (event) => {
     const update = JSON.parse(event.data);
@@ -392,6 +400,12 @@ function connect() {
     } else { state.unread.add(message.consultation_id); loadLists(); }
   });
   source.addEventListener("alert", (event) => showAlert(JSON.parse(event.data)));
+  source.addEventListener("alert_taken", (event) => {
+    const taken = JSON.parse(event.data);
+    for (const banner of document.querySelectorAll("#alerts .alert-banner")) {
+      if (banner.dataset.conversation === taken.conversation_id) banner.remove();
+    }
+  });
   // A pharmacist rejected one of my prescriptions (docs/prescriptions.md): a banner to the prescriptions page.
   source.addEventListener("prescription_rejected", (event) => {
     const message = JSON.parse(event.data);

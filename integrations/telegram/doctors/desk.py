@@ -36,7 +36,7 @@ from bot.prescriptions.notices import PRESCRIBERS, PrescriptionRejected
 from bot.staff_links import LinkError
 from bot.supervision import AuditEntry
 from integrations.telegram.doctors.prescribing import prescribe_from_telegram, tell_rejected
-from integrations.telegram.doctors.queue import ACCEPT_PREFIX, JOIN_PREFIX, QueueNotices
+from integrations.telegram.doctors.queue import ACCEPT_PREFIX, JOIN_PREFIX, TAKE_ALERT_PREFIX, QueueNotices
 from integrations.telegram.doctors.relay import Relay
 from integrations.telegram.doctors.sessions import Sessions
 from integrations.telegram.doctors.subscriptions import Subscriptions
@@ -95,6 +95,7 @@ class DoctorDesk:
                 for staff_id in await self.sessions._session_staff():
                     await self.service.heartbeat(staff_id)
                 await self.refresh()  # sessions opened or ended on other workers
+                await self.queue.alerts_for_doctors_on_duty()  # a shift began: the alerts still open
                 await self.relay._renew_ownership()
             except asyncio.CancelledError:
                 raise
@@ -125,6 +126,7 @@ class DoctorDesk:
         names = [self._department_name(d) for d in staff.departments]
         await self.channel.say(chat_id, "telegram_link_ok", name=staff.display_name, title=staff.title,
                                departments="、".join(names))
+        await self.queue.tell_open_alerts(chat_id, staff)  # emergencies raised before this doctor came
 
     async def on_message(self, update: Update, staff_id: int) -> None:
         message = update.message
@@ -212,12 +214,15 @@ class DoctorDesk:
         assert query is not None and query.message is not None
         chat_id = query.message.chat.id
         data = query.data or ""
-        if not data.startswith((ACCEPT_PREFIX, JOIN_PREFIX)):
+        if not data.startswith((ACCEPT_PREFIX, JOIN_PREFIX, TAKE_ALERT_PREFIX)):
             await answer_callback(query)
             return
         staff = await self._staff(chat_id, staff_id)
         if staff is None:
             await answer_callback(query)
+            return
+        if data.startswith(TAKE_ALERT_PREFIX):
+            await self.queue.take_alert(query, staff, data[len(TAKE_ALERT_PREFIX):][:16])
             return
         if data.startswith(JOIN_PREFIX):
             await self._join(query, chat_id, staff, data[len(JOIN_PREFIX):][:64])
@@ -282,7 +287,7 @@ class DoctorDesk:
             if topic.startswith(topics.DEPARTMENT):
                 await self.queue._on_queue_change(message.change, message.consultation)
         elif isinstance(message, DepartmentAlert):
-            await self.queue._alert_department(message)
+            await self.queue._alert_department(message, topic)
         elif isinstance(message, ChatLine | SessionAlert):
             staff_id = topics.staff_id(topic)
             if staff_id is not None:  # only staff topics carry these

@@ -4,16 +4,16 @@ department's emergency alerts."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
-from bot.consultations import QUEUED, Consultation, DepartmentAlert
+from bot.consultations import QUEUED, Consultation, ConsultationError, DepartmentAlert, Staff, topics
 from bot.db import utcnow
-from integrations.telegram.doctors.text import patient_tag
+from integrations.telegram.doctors.text import answer_callback, patient_tag
 from integrations.telegram.models import TelegramNotificationRow, TelegramSessionRow
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ log = logging.getLogger("wenzhen.telegram")
 
 ACCEPT_PREFIX = "accept:"
 JOIN_PREFIX = "join:"  # a doctor invited into a session joins it from Telegram
+TAKE_ALERT_PREFIX = "alert:"  # "我来处理" under a department alert
 ENDED_CHANGES = ("closed", "cancelled", "expired")
 
 
@@ -73,15 +74,59 @@ class QueueNotices:
                     await s.execute(update(TelegramNotificationRow).where(TelegramNotificationRow.id == row_id)
                                     .values(message_id=sent.message_id))
 
-    async def _alert_department(self, message: DepartmentAlert) -> None:
-        """An emergency outside any session: every linked doctor of the department is told, once per chat."""
-        staff = await self.desk.service.staff.list(message.department)
-        chats = await self.desk.linker.chats_for_staff([s.id for s in staff if s.active and s.role != "admin"])
-        reasons = "；".join(message.alert.reasons) or self.desk._level(message.alert.level)
+    async def _alert_department(self, message: DepartmentAlert, topic: str = "") -> None:
+        """An emergency outside any session: every linked doctor of the department is told, once per chat —
+        and of the department it was routed to when its own has nobody on duty (`alert_topics`)."""
+        departments = {message.department}
+        if topic.startswith(topics.DEPARTMENT):
+            departments.add(topic[len(topics.DEPARTMENT):])
+        staff = [s for code in sorted(departments) for s in await self.desk.service.staff.list(code)]
+        chats = await self.desk.linker.chats_for_staff(sorted({s.id for s in staff if s.active and s.role != "admin"}))
         for chat_id in chats.values():
-            if await self.desk.channel.first_time(f"dept-alert:{message.conversation_id}:{message.at.isoformat()}:{chat_id}"):
-                await self.desk.channel.say(chat_id, "telegram_department_alert", department=message.department_name,
-                                       reasons=reasons)
+            await self.tell_alert(chat_id, message)
+
+    async def tell_alert(self, chat_id: int, message: DepartmentAlert) -> None:
+        """One alert to one chat, once (live, at linking, or going on duty), with "我来处理" for a kept alert."""
+        once = (f"dept-alert:{message.alert_id}:{chat_id}" if message.alert_id is not None
+                else f"dept-alert:{message.conversation_id}:{message.at.isoformat()}:{chat_id}")
+        if not await self.desk.channel.first_time(once):
+            return
+        keyboard = None if message.alert_id is None else InlineKeyboardMarkup(
+            [[InlineKeyboardButton(self.desk.channel.text("telegram_take_alert_button"),
+                                   callback_data=TAKE_ALERT_PREFIX + str(message.alert_id))]])
+        reasons = "；".join(message.alert.reasons) or self.desk._level(message.alert.level)
+        await self.desk.channel.say(chat_id, "telegram_department_alert", keyboard=keyboard,
+                                    department=message.department_name, reasons=reasons,
+                                    when=self.desk.service.roster.local(message.at).strftime("%m-%d %H:%M"))
+
+    async def tell_open_alerts(self, chat_id: int, staff: Staff) -> None:
+        """The alerts no doctor has taken yet that this doctor would be shown (raised before they came)."""
+        if staff.active and staff.role == "doctor":
+            for alert in await self.desk.service.open_alerts(staff):
+                await self.tell_alert(chat_id, alert)
+
+    async def alerts_for_doctors_on_duty(self) -> None:
+        """A linked doctor whose shift has begun is told the open alerts (each once per chat)."""
+        service, now = self.desk.service, utcnow()
+        on_duty: set[int] = set()
+        for code in service.departments.codes():
+            session = await service.roster.current_session(code, now)
+            if session is not None:
+                on_duty |= set(session.staff_ids)
+        for staff_id, chat_id in (await self.desk.linker.chats_for_staff(sorted(on_duty))).items() if on_duty else ():
+            staff = await service.staff.get(staff_id)
+            if staff is not None:
+                await self.tell_open_alerts(chat_id, staff)
+
+    async def take_alert(self, query: Any, staff: Staff, alert_id: str) -> None:
+        """ "我来处理" tapped: this doctor takes the patient's open alerts (the consoles drop their banners)."""
+        try:
+            taken = await self.desk.service.take_alerts(int(alert_id), staff)
+        except (ValueError, ConsultationError):
+            await answer_callback(query, self.desk.channel.text("telegram_take_alert_failed"), alert=True)
+            return
+        await answer_callback(query, self.desk.channel.text("telegram_alert_taken" if taken else "telegram_alert_taken_before"),
+                              alert=not taken)
 
     async def _claim_notification(self, consultation_id: str, chat_id: int) -> int | None:
         try:

@@ -1,0 +1,50 @@
+"""A button's title typed on a text channel acts as the button: "和心理医生聊聊" after the crisis reply.
+
+The engine reads every message against the buttons the bot just showed (`state.last_buttons`) before the
+NLU, on every channel. Buttons answering the pending question (`/inform{...}`) are left to the answer
+reading (bot/answers.py), which knows the question; this is for the others. Words: flows/language/buttons.yml.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.answers import normal
+
+BUTTONS_FILE = Path(__file__).resolve().parents[1] / "flows" / "language" / "buttons.yml"
+ANSWER_PAYLOAD = "/inform"
+
+
+@lru_cache(maxsize=1)
+def _words(path: Path = BUTTONS_FILE) -> tuple[float, int, frozenset[str]]:
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return float(raw["near_copy"]), int(raw["min_title"]), frozenset(str(raw["negation_chars"]))
+
+
+def _likeness(said: str, title: str, negations: frozenset[str]) -> float:
+    if said == title:
+        return 1.0
+    if {c for c in said if c in negations} != {c for c in title if c in negations}:
+        return 0.0  # "不用和心理医生聊" reverses the title
+    common = sum(min(said.count(c), title.count(c)) for c in set(title))
+    return common / max(len(title), len(said))
+
+
+def button_for_title(buttons: list[dict[str, str]], text: str) -> str | None:
+    """The payload of the button whose title `text` is (or nearly is), among buttons that are not answers."""
+    said = normal(text)
+    if not said:
+        return None
+    threshold, min_title, negations = _words()
+    best, best_score = None, 0.0
+    for button in buttons:
+        payload, title = str(button.get("payload") or ""), normal(str(button.get("title") or ""))
+        if not payload or not title or payload.startswith(ANSWER_PAYLOAD):
+            continue
+        score = _likeness(said, title, negations) if len(title) >= min_title else float(said == title)
+        if score > best_score:
+            best, best_score = payload, score
+    return best if best is not None and best_score >= threshold else None
