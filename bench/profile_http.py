@@ -2,7 +2,8 @@
 switched on after start-up, `wrk` (a separate process) driving it with bench/wrk/conversations.lua.
 
 Prints wrk's rate (slowed by the profiler: compare shares, not rates) and the functions with the most
-time of their own, then the most cumulative time (`--sort`). Embedded SQLite by default.
+time of their own, then the most cumulative time (`--sort`). Embedded SQLite by default; `--shared` serves
+on PostgreSQL + Redis (a fresh database and key prefix on WENZHEN_TEST_POSTGRES / WENZHEN_TEST_REDIS).
 
     .venv/bin/python bench/profile_http.py --duration 10 --port 8632
 """
@@ -16,6 +17,8 @@ import pstats
 import re
 import sys
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +38,13 @@ async def run(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="wenzhen-profile-http-"))
     env = {"WENZHEN_DATA_DIR": str(tmp), "WENZHEN_SECRET_KEY": "profile-" + "k" * 40,
            "DATABASE_URL": f"sqlite:///{tmp}/profile.db"}
+    database = None
+    if args.shared:
+        from tests.services import REDIS_URL, create_postgres_database
+
+        database = await create_postgres_database()
+        env.update(DATABASE_URL=database.replace("+asyncpg", ""), REDIS_URL=REDIS_URL,
+                   WENZHEN_REDIS_PREFIX=f"profile-{uuid.uuid4().hex[:8]}:")
     config = load_config(ROOT / "config.yml", env=env)
     runtime = Runtime(config)
     await runtime.start(run_jobs=False, upgrade=True)
@@ -55,17 +65,25 @@ async def run(args: argparse.Namespace) -> None:
 
     try:
         await wrk(3, "warm")
-        profile = cProfile.Profile()
+        # --cpu: the main thread's CPU time (what a worker spends), not wall time (which counts the
+        # moments the process was preempted, e.g. in a socket send that wakes its peer on a busy machine).
+        profile = cProfile.Profile(time.thread_time) if args.cpu else cProfile.Profile()
         profile.enable()
         out = await wrk(args.duration, "run")
         profile.disable()
         print(" ".join(re.findall(r"Requests/sec:\s+\S+|Non-2xx.*", out)))
+        if args.dump:
+            profile.dump_stats(args.dump)
         stats = pstats.Stats(profile)
         stats.sort_stats(args.sort).print_stats(args.top)
     finally:
         server.should_exit = True
         await serving
         await runtime.stop()
+        if database:
+            from tests.services import drop_postgres_database
+
+            await drop_postgres_database(database)
 
 
 if __name__ == "__main__":
@@ -75,4 +93,7 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=8632)
     parser.add_argument("--top", type=int, default=50)
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--cpu", action="store_true", help="time by the main thread's CPU time, not wall time")
+    parser.add_argument("--dump", help="also write the profile to this file (pstats)")
+    parser.add_argument("--shared", action="store_true", help="PostgreSQL + Redis instead of embedded SQLite")
     asyncio.run(run(parser.parse_args()))

@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="followers writing at once")
     parser.add_argument("--messages", type=int, default=20, help="messages each follower sends")
     parser.add_argument("--rate", type=float, default=300, help="messages per second of the paced run")
+    parser.add_argument("--port", type=int, default=None, help="the server's port (default: a free one)")
     parser.add_argument("--shared", action="store_true",
                         help="also run on PostgreSQL + Redis (WENZHEN_TEST_POSTGRES / WENZHEN_TEST_REDIS)")
     args = parser.parse_args()
@@ -98,7 +99,7 @@ def main() -> None:
         backends.append(("postgresql + redis", {"DATABASE_URL": database.replace("+asyncpg", ""), "REDIS_URL": REDIS_URL}))
     try:
         for name, extra in backends:
-            run(name, extra, args.users, args.messages, args.rate)
+            run(name, extra, args.users, args.messages, args.rate, args.port)
     finally:
         if database is not None:
             from tests.services import drop_postgres_database
@@ -106,7 +107,7 @@ def main() -> None:
             asyncio.run(drop_postgres_database(database))
 
 
-def run(name: str, extra: dict[str, str], users: int, messages: int, rate: float) -> None:
+def run(name: str, extra: dict[str, str], users: int, messages: int, rate: float, port: int | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp, WeChatAPIServer(APP_ID, SECRET) as api:
         workdir = Path(tmp)
         raw = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
@@ -127,7 +128,7 @@ def run(name: str, extra: dict[str, str], users: int, messages: int, rate: float
             WENZHEN_WECHAT_API_BASE=api.base_url,
         )
         env.update(extra)
-        proc, url = start(env, workdir)
+        proc, url = start(env, workdir, port)
         try:
             for how, elapsed, latencies, passive in measure(url, users, messages, rate):
                 report(f"{name}, {how}", elapsed, latencies, passive)

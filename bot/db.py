@@ -103,14 +103,18 @@ class Database:
             # must never fail a patient's turn (dropping it needs a retry in the store's write first).
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        # PostgreSQL: a second, small pool for the store's one-statement turn (bot/store.py). Each of its
+        # PostgreSQL: a second pool for the store's one-statement turn (bot/store.py). Each of its
         # statements is a transaction of its own (autocommit: no BEGIN, no COMMIT), and it has no
         # pre-ping, which with asyncpg costs three round trips on every checkout; a connection that died
         # with the server fails one statement, which invalidates the pool, and the store sends it again.
+        # It also reads a conversation on a cache miss. At most 30 connections as before (10 + 20 overflow),
+        # but all 30 are kept once opened: a burst of new conversations (many first turns at once) used
+        # to open an overflow connection for most of them and close it again — a PostgreSQL backend
+        # started and stopped per first turn (≈ 10 a second per worker under the benchmark's load).
         self.autocommit: AsyncEngine | None = None
         if not url.startswith("sqlite"):
             self.autocommit = create_async_engine(
-                url, echo=echo, pool_size=10, max_overflow=20, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+                url, echo=echo, pool_size=30, max_overflow=0, pool_recycle=1800, isolation_level="AUTOCOMMIT"
             )
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

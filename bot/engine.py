@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from bot.action_api import Interceptor
     from bot.flow_loader import FlowSet
     from bot.locks import Locks
+    from bot.pubsub import Wake
 
 log = logging.getLogger("wenzhen.engine")
 
@@ -121,9 +122,12 @@ class Engine:
 
     # ---- the public face -------------------------------------------------------------------
 
-    async def handle(self, message: UserMessage) -> list[BotMessage]:
-        """Answer one message. Messages of one conversation are handled one at a time, in order."""
-        return await self._handle(message, actor="patient")
+    async def handle(self, message: UserMessage, wake: Wake | None = None) -> list[BotMessage]:
+        """Answer one message. Messages of one conversation are handled one at a time, in order.
+
+        `wake`: a pub/sub message for once the turn is stored (or found a duplicate); left to the lock's
+        release when the lock can send it (`wake.sent`), else the caller publishes it itself."""
+        return await self._handle(message, actor="patient", wake=wake)
 
     async def trigger(self, conversation_id: str, payload: str, actor: str = "system") -> list[BotMessage]:
         """Run a payload as a turn the system starts (a follow-up check-in); replies go out through the channel."""
@@ -160,17 +164,17 @@ class Engine:
 
     # ---- inside a turn ---------------------------------------------------------------------
 
-    async def _handle(self, message: UserMessage, actor: str) -> list[BotMessage]:
+    async def _handle(self, message: UserMessage, actor: str, wake: Wake | None = None) -> list[BotMessage]:
         started = time.perf_counter()
         MESSAGES.labels(channel=message.channel).inc()
         text, cut = clean_text(message.text or "")
         message = replace(message, text=text)
         try:
             try:
-                turn = await self._locked_turn(message, cut, actor)
+                turn = await self._locked_turn(message, cut, actor, wake)
             except LeaseLost:  # the lease lapsed mid-turn (a stalled worker): nothing was stored, so queue again
                 log.warning("conversation %s: lock lease lost before the commit; running the turn again", message.conversation_id)
-                turn = await self._locked_turn(message, cut, actor)
+                turn = await self._locked_turn(message, cut, actor, wake)
             if turn is None or isinstance(turn, list):
                 return turn or []
             for func in turn.after_commit:
@@ -182,17 +186,23 @@ class Engine:
         finally:
             TURN_SECONDS.observe(time.perf_counter() - started)
 
-    async def _locked_turn(self, message: UserMessage, cut: bool, actor: str) -> Turn | list[BotMessage]:
+    async def _locked_turn(self, message: UserMessage, cut: bool, actor: str, wake: Wake | None = None
+                           ) -> Turn | list[BotMessage]:
         """Run and store the turn under the conversation's lock; a duplicate gets its first answer."""
         cid = message.conversation_id
         async with self.locks.hold(cid, self.store.cache_key(cid)) as lease:
             for attempt in range(3):
                 state = await self.store.load(cid, message.channel, message.sender, lease)
                 if message.message_id and message.message_id in state.message_ids:
-                    return await self.store.replies_to(cid, message.message_id)
+                    replies = await self.store.replies_to(cid, message.message_id)
+                    if wake is not None:
+                        wake.sent = lease.publish_with_release(wake.channel, wake.data)
+                    return replies
                 turn = await self._turn(state, message, cut, actor)
                 try:
                     await self.store.append(state, turn.events, turn.state, lease, turn.transaction)
+                    if wake is not None:
+                        wake.sent = lease.publish_with_release(wake.channel, wake.data)
                     return turn
                 except IntegrityError:
                     # Another writer got there first (a duplicate message id, or a lost lock): reload.
@@ -200,6 +210,8 @@ class Engine:
                     if message.message_id:
                         previous = await self.store.replies_to(cid, message.message_id)
                         if previous:
+                            if wake is not None:
+                                wake.sent = lease.publish_with_release(wake.channel, wake.data)
                             return previous
                     log.warning("conversation %s: write conflict, retrying turn (%d)", cid, attempt + 1)
         raise RuntimeError(f"conversation {cid}: could not store the turn")

@@ -43,6 +43,9 @@ class Lease:
     # The new snapshot to write with the release (Redis): (value, ttl in ms).
     _write: tuple[str, int] | None = field(default=None, repr=False)
     _can_write: bool = field(default=False, repr=False)
+    # A message to publish with the release (Redis): (channel, data), sent after the lock is given back.
+    _publish: tuple[str, str] | None = field(default=None, repr=False)
+    _can_publish: bool = field(default=False, repr=False)
     # Whether every holder that takes this lock over fences the store first (`RedisLocks.fence`): then
     # a commit that updates an existing conversation's fence needs no lease check before it.
     fences_takeover: bool = False
@@ -59,6 +62,14 @@ class Lease:
         if not self._can_write:
             return False
         self._write = (value, ttl_ms)
+        return True
+
+    def publish_with_release(self, channel: str, data: str) -> bool:
+        """Leave a Redis PUBLISH to the release script (one round trip for both; it runs after the turn
+        is stored); False if this lock cannot (in-process)."""
+        if not self._can_publish:
+            return False
+        self._publish = (channel, data)
         return True
 
     @property
@@ -180,7 +191,8 @@ if served == tonumber(ARGV[1]) and redis.call('EXISTS', KEYS[2] .. (served + 1))
 end
 return 0
 """
-# KEYS: served, alive prefix, cache key ('' = none); ARGV: ticket, snapshot ('' = none), its ttl (ms).
+# KEYS: served, alive prefix, cache key ('' = none), pub/sub channel ('' = none); ARGV: ticket,
+# snapshot ('' = none), its ttl (ms), the message to publish (`Lease.publish_with_release`).
 _RELEASE = """
 local served = tonumber(redis.call('GET', KEYS[1]) or '0')
 if served == tonumber(ARGV[1]) - 1 then
@@ -190,6 +202,9 @@ if served == tonumber(ARGV[1]) - 1 then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', 86400000)
 end
 redis.call('DEL', KEYS[2] .. ARGV[1])
+if KEYS[4] ~= nil and KEYS[4] ~= '' then
+  redis.call('PUBLISH', KEYS[4], ARGV[4])
+end
 return 1
 """
 # Still the holder: our ticket is the one being served and our alive key is still there.
@@ -325,14 +340,16 @@ class RedisLocks:
             return bool(await self._held(keys=[served_key, alive], args=[ticket]))
 
         lease = Lease(key, token, still_held, _snapshot=snapshot, _has_snapshot=cache_key is not None,
-                      _can_write=cache_key is not None, fences_takeover=self.fence is not None)
+                      _can_write=cache_key is not None, _can_publish=True, fences_takeover=self.fence is not None)
         try:
             yield lease
         finally:
-            await self._give_back(key, served_key, alive, ticket, (cache_key, lease._write) if cache_key else None)
+            await self._give_back(key, served_key, alive, ticket, (cache_key, lease._write) if cache_key else None,
+                                  lease._publish)
 
     async def _give_back(self, key: str, served_key: str, alive: str, ticket: int,
-                         write: tuple[str, tuple[str, int] | None] | None) -> None:
+                         write: tuple[str, tuple[str, int] | None] | None,
+                         publish: tuple[str, str] | None = None) -> None:
         # A release that cannot reach Redis must not turn a stored turn into a failed one: the
         # ticket's alive key expires by itself and the next waiter skips it within one lease (and a
         # snapshot not written is caught by the next turn's (conversation_id, seq) conflict).
@@ -341,7 +358,10 @@ class RedisLocks:
         if write is not None and write[1] is not None:
             cache_key, (value, ttl_ms) = write[0], write[1]
         try:
-            await self._release(keys=[served_key, alive, cache_key], args=[ticket, value, ttl_ms])
+            if publish is None:
+                await self._release(keys=[served_key, alive, cache_key], args=[ticket, value, ttl_ms])
+            else:
+                await self._release(keys=[served_key, alive, cache_key, publish[0]], args=[ticket, value, ttl_ms, publish[1]])
         except Exception as exc:
             log_limited(log, "lock-release", "conversation lock %s not released (%s); it lapses by itself",
                         key, exc.__class__.__name__)

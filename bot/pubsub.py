@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Protocol
 
 from bot import wire
@@ -49,10 +50,25 @@ class MemoryPubSub:
         self._subscribers.clear()
 
 
+@dataclass
+class Wake:
+    """A message to publish once a turn is stored (`RedisPubSub.wake`): the engine leaves it to the
+    conversation lock's release script (`Lease.publish_with_release`, one Redis round trip for both)
+    and marks it `sent`; if it could not, the caller publishes it as before."""
+
+    channel: str  # the Redis channel, prefix included
+    data: str
+    sent: bool = False
+
+
 class RedisPubSub:
     def __init__(self, redis: Any, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix + "pubsub:"
+
+    def wake(self, topic: str, message: Any) -> Wake:
+        """What `publish(topic, message)` sends, to be sent by the lock's release instead."""
+        return Wake(self._prefix + topic, wire.dumps(message))
 
     async def publish(self, topic: str, message: Any) -> None:
         await self._redis.publish(self._prefix + topic, wire.dumps(message))

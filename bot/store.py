@@ -6,7 +6,7 @@ import contextlib
 import logging
 from typing import Any, Awaitable, Callable
 
-from sqlalchemy import insert, or_, select, text, update
+from sqlalchemy import bindparam, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -101,6 +101,15 @@ class TurnTransaction:
 
 
 Row = dict[str, Any]
+_CONVERSATIONS, _EVENTS = ConversationRow.__table__, EventRow.__table__
+# A conversation and its events, oldest first; one row with no event (seq NULL) when it has none.
+_POSTGRES_READ = (
+    select(_CONVERSATIONS.c.channel, _CONVERSATIONS.c.sender, _EVENTS.c.type, _EVENTS.c.data, _EVENTS.c.actor,
+           _EVENTS.c.timestamp, _EVENTS.c.seq)
+    .select_from(_CONVERSATIONS.outerjoin(_EVENTS, _EVENTS.c.conversation_id == _CONVERSATIONS.c.id))
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .order_by(_EVENTS.c.seq)
+)
 APPEND_TURNS = text("SELECT wenzhen_append_turns(CAST(CAST(:turns AS text) AS jsonb), :chain_lock)")
 Turn = tuple[Row | None, list[Row], list[AuditEntry]]  # the conversation row (first turn), events, entries
 
@@ -451,6 +460,13 @@ class ConversationStore:
             for event in events:
                 state.apply(event)
             return state
+        if self.db.autocommit is not None:
+            for row in await self._read_postgres(conversation_id):
+                state.channel, state.sender = row.channel, row.sender
+                if row.seq is not None:
+                    state.apply(Event(type=row.type, data=dict(row.data), actor=row.actor, timestamp=row.timestamp,
+                                      seq=row.seq))
+            return state
         async with self.db.session() as session:
             row = await session.get(ConversationRow, conversation_id)
             if row is not None:
@@ -461,6 +477,22 @@ class ConversationStore:
             for event_row in rows:
                 state.apply(_event(event_row))
         return state
+
+    async def _read_postgres(self, conversation_id: str) -> list[Any]:
+        """PostgreSQL's cache miss: the conversation's row and its events in one statement (one snapshot)
+        on the autocommit pool — no pre-ping, BEGIN or ROLLBACK around it, no ORM session. No row: an
+        unknown conversation (events cannot exist without theirs: foreign key). Values go through the
+        columns' own result processors, as the ORM's read does."""
+        statement = _POSTGRES_READ.params(conversation_id=conversation_id)
+        assert self.db.autocommit is not None
+        for attempt in (1, 2):
+            try:
+                async with self.db.autocommit.connect() as conn:
+                    return list(await conn.execute(statement))
+            except DBAPIError as exc:  # no pre-ping on this pool: a dead connection fails once
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     def begin_turn(self) -> TurnTransaction:
         """A transaction for one turn, opened only if an action asks for it."""

@@ -8,9 +8,14 @@ from typing import Any
 GENESIS = "0" * 64  # what the first entry of the chain links to
 
 
+# What `json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)` builds on
+# every call (an encoder with these settings), built once: the same text, without a new encoder per value.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def canonical(value: Any) -> str:
     """The one JSON text a value hashes as: sorted keys, no spaces, UTF-8 characters kept."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _CANONICAL.encode(value)
 
 
 def event_digest(conversation_id: str, seq: int, type_: str, actor: str, timestamp: float, data: dict[str, Any]) -> str:

@@ -13,8 +13,9 @@ from bot.http_input import Refused, clean, read_json
 from bot.locks import LockTimeout
 from bot.messages import UserMessage
 from bot.outages import RETRY_AFTER_SECONDS, log_outage, service_of, unavailable
+from bot.pubsub import RedisPubSub
 from bot.runtime import Runtime
-from integrations.web.push import notify
+from integrations.web.push import ConversationAppended, notify, topic
 from integrations.web.rest_auth import RestAuth
 
 MAX_BODY_BYTES = 256 * 1024
@@ -95,6 +96,9 @@ async def _webhook(runtime: Runtime, auth: RestAuth, request: Request, body: byt
     if not auth.may_act_as(request, sender):
         return 401, {"error": "send the deployment token or this sender's token as 'Authorization: Bearer …'"}
     message_id = metadata.get("message_id")
+    # The sender's open streams (the web chat) read the turn too: on Redis the wake-up goes with the
+    # conversation lock's release (one round trip for both), else it is published after the turn.
+    wake = runtime.pubsub.wake(topic(sender), ConversationAppended(sender)) if isinstance(runtime.pubsub, RedisPubSub) else None
     replies = await runtime.engine.handle(
         UserMessage(
             channel="rest",
@@ -102,9 +106,11 @@ async def _webhook(runtime: Runtime, auth: RestAuth, request: Request, body: byt
             text=text,
             metadata=metadata,
             message_id=str(message_id)[:128] if message_id is not None else None,
-        )
+        ),
+        wake=wake,
     )
-    await notify(runtime.pubsub, sender)  # the sender's open streams (the web chat) read the turn too
+    if wake is None or not wake.sent:
+        await notify(runtime.pubsub, sender)
     return 200, [{"recipient_id": sender, **r.to_dict()} for r in replies]
 
 

@@ -174,6 +174,44 @@ async def test_a_cache_miss_read_in_one_hand_off_is_the_state_sqlalchemy_reads(t
         await db.close()
 
 
+async def test_postgres_a_cache_miss_read_in_one_statement_is_the_state_the_orm_reads(postgres_url: str) -> None:
+    """PostgreSQL reads a conversation that is not cached in one statement on the autocommit pool
+    (its row joined to its events); the state it replays is the one the ORM session replays."""
+    db = Database(postgres_url)
+    await db.upgrade()
+    store = ConversationStore(db, MemoryCache())
+    try:
+        state = ConversationState("wechat:乙", "wechat", "乙")
+        turns = [
+            [Event(ev.USER, {"text": "我发烧三天了", "message_id": "m1", "entities": [{"entity": "duration", "value": 3.5}]},
+                   actor="patient", timestamp=1765000000.125),
+             Event(ev.SLOT, {"name": "intake.fever", "value": {"温度": 38.6, "天数": None, "有": True}}),
+             Event(ev.BOT, {"text": "请问最高体温是多少？", "buttons": [{"title": "38度", "payload": "/t"}]})],
+            [Event(ev.USER, {"text": "喂\u3000", "message_id": "m2"}, actor="patient"),
+             Event(ev.FLOW_STARTED, {"flow": "triage"})],
+        ]
+        for new in turns:
+            after = state.copy()
+            for event in new:
+                after.apply(event)
+            await store.append(state, new, after)
+            state = after
+        await store.forget_cached("wechat:乙")
+        one_statement = await store.load("wechat:乙")
+        unknown = await store.load("wechat:nobody", "wechat", "nobody")
+        autocommit, db.autocommit = db.autocommit, None  # the ORM session's read, as before
+        try:
+            through_orm = await store.load("wechat:乙")
+        finally:
+            db.autocommit = autocommit
+        assert one_statement.to_dict() == through_orm.to_dict()
+        assert one_statement.message_ids == {"m1": 1, "m2": 4} and one_statement.slots == state.slots
+        assert one_statement.seq == 5 and one_statement.channel == "wechat" and one_statement.sender == "乙"
+        assert unknown.seq == 0 and unknown.channel == "wechat" and unknown.sender == "nobody"
+    finally:
+        await db.close()
+
+
 async def test_a_cache_miss_read_that_fails_raises_what_the_sqlalchemy_path_raises(tmp_path: Path) -> None:
     """A database the reader cannot read (here: no schema) is an OperationalError either way, so the
     app answers it as before (503, `bot/outages.py`), not as an unknown error."""

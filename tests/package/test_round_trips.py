@@ -118,3 +118,46 @@ async def test_an_ordinary_turn_of_a_running_conversation_costs_few_round_trips(
     # The audit chain vouches for every event of the turn, and the fence moved to this turn's lease.
     verification = await runtime.audit.verify()
     assert verification.ok and verification.events == len(events)
+
+
+async def test_a_rest_webhook_turn_wakes_the_senders_streams_in_the_same_round_trips(counted: Any) -> None:
+    """Over HTTP the REST webhook also wakes the sender's open streams (a Redis PUBLISH). It goes with
+    the lock's release script, so a webhook turn costs what `Engine.handle` costs: 1 + 2 round trips,
+    and a subscriber of the sender's topic still receives the wake-up."""
+    import httpx
+
+    from bot.app import create_app
+    from integrations.web.push import ConversationAppended, topic
+    from integrations.web.rest_auth import RestAuth
+
+    runtime, pg, redis = counted
+    token = RestAuth(runtime.config).deployment_token
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen",
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
+
+        async def post(text: str) -> tuple[int, int, Any]:
+            await asyncio.sleep(0.05)
+            pg_before, redis_before = pg.round_trips, redis.round_trips
+            response = await client.post("/webhooks/rest/webhook", json={"sender": "rt-web", "message": text})
+            await asyncio.sleep(0.05)
+            assert response.status_code == 200
+            return pg.round_trips - pg_before, redis.round_trips - redis_before, response.json()
+
+        for text in ("你好", "怎么用", "谢谢"):
+            await post(text)
+        # The cheapest of three turns: the lock's heartbeat thread (its own Redis connection, opened on
+        # its first beat) renews a lease when a turn lasts past a third of it, and would be counted too.
+        costs = [await post(text) for text in ("谢谢", "好的", "谢谢")]
+        pg_trips, redis_trips = min(c[0] for c in costs), min(c[1] for c in costs)
+        replies = costs[0][2]
+        # A subscriber of the sender's topic (an open stream; its own connection's reads would be
+        # counted too, so it listens to the next turn) is woken.
+        async with runtime.pubsub.subscribe(topic("rt-web")) as messages:
+            woken = asyncio.create_task(anext(messages))
+            await asyncio.sleep(0.2)  # subscribed before the turn
+            await post("再见")
+            assert await asyncio.wait_for(woken, 5) == ConversationAppended("rt-web")
+    assert replies and replies[0]["recipient_id"] == "rt-web" and replies[0]["text"]
+    print(f"webhook turn: {pg_trips} PostgreSQL + {redis_trips} Redis round trips")
+    assert pg_trips == 1 and redis_trips == 2
