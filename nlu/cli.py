@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import yaml
 
 from nlu.classifier import IntentModel
 from nlu.evaluation import evaluate, vocabulary_codes_only, vocabulary_view, write_reports
@@ -15,8 +16,21 @@ from nlu.training_data import TrainingDataError, load_examples
 
 _MODEL = click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MODEL,
                       show_default=True, help="model file")
-_THRESHOLD = click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=0.45, show_default=True,
-                          help="below this confidence the intent is out_of_scope")
+
+
+def _served_threshold(config: Path = Path(__file__).resolve().parents[1] / "config.yml") -> float:
+    """The out_of_scope threshold the bot serves with (config.yml's `nlu.threshold`, round 8 of issue 11), so that
+    `wenzhen nlu test` measures what patients get; 0.45 when there is no such file or value (an installed wheel).
+    The file is read as YAML, not through bot.config: the NLU imports nothing of the bot."""
+    try:
+        value = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("nlu", {}).get("threshold")
+    except (OSError, yaml.YAMLError, AttributeError):
+        return 0.45
+    return float(value) if isinstance(value, (int, float)) and 0.0 <= value <= 1.0 else 0.45
+
+
+_THRESHOLD = click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=_served_threshold(), show_default=True,
+                          help="below this confidence the intent is out_of_scope (default: config.yml's nlu.threshold)")
 
 
 def _fail(reason: str) -> NoReturn:

@@ -112,6 +112,9 @@ class Pipeline:
                 features.append(f"e:{e.entity}:{'neg' if e.negated else 'pos'}")
             if e.entity == "symptom" and not e.negated:
                 present += 1
+                # Round 8: feelings (vocabulary.yml's psych_support) against the body and against a danger to self,
+                # so that 睡不着 decides nothing alone: 牙疼得睡不着 is a report, 焦虑睡不着 psych_support.
+                features.append(f"e:kind:{_SYMPTOM_KIND.get(str(e.value), 'body')}")
                 if e.value in self.lexicon.red_flags:
                     features.append("e:red_flag")
             if e.entity == "subject":
@@ -124,6 +127,9 @@ class Pipeline:
             features.append("form:question")
         if _CRY.search(text):
             features.append("form:cry_for_help")
+        if _URGENT.search(text):
+            # 怎么办啊 / 来不及了 / 快点 / 急死了: something happening now, said in a hurry (round 8).
+            features.append("form:urgent")
         if _ANIMAL.search(text):
             # 我家狗狗发烧了: the patient is an animal, which the bot does not handle.
             features.append("form:animal")
@@ -137,6 +143,13 @@ class Pipeline:
 _QUESTION = re.compile(r"吗|吧[?？]?$|要不要|能不能|可不可以|可以.{0,6}吗|会不会|是不是|该不该|怎么|什么|啥|多少|几[个片次天度毫]|哪|多久|[?？]|呢$")
 # Fear of an illness not (yet) had: 担心爸妈阳了 / 怕孩子被传染.
 _FEAR = re.compile(r"(?:担心|害怕|怕|就怕|生怕).{0,6}(?:阳|感染|传染|中招|得)")
+# The kind of a symptom code for the intent (round 8): a feeling, a danger to self, or (any other code) the body.
+_SYMPTOM_KIND = {"low_mood": "feeling", "anxiety": "feeling", "insomnia": "feeling",
+                 "suicidal_ideation": "danger_to_self", "self_harm": "danger_to_self"}
+# Urgency short of a cry for help (round 8, vocabulary.yml's emergency_help 快不行了): a hurry or a helpless
+# 怎么办 with 啊/！, but not a calm 怎么办 question (发烧了怎么办) nor the emergency room (急诊) or 急性.
+_URGENT = re.compile(r"怎么办[啊呀啦！!]|咋办[啊呀！!]|怎麼辦[啊呀！!]|来不及|來不及|快不行|不行了|快点|快點|赶紧|趕緊|赶快|快快|"
+                     r"急死|急啊|急[！!]|快[！!]|快来|快帮|快救|帮帮我|救我")
 # A pet as the patient.
 _ANIMAL = re.compile(r"狗|猫|宠物|兔子|鹦鹉|仓鼠|乌龟|金鱼|鸟儿|小鸟|荷兰猪|龙猫")
 # A cry for help: 救命 / 急！… / 快救救 / 快打120.
