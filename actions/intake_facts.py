@@ -34,6 +34,7 @@ class FactPattern:
 class FactTable:
     negation: re.Pattern[str]
     facts: tuple[FactPattern, ...]
+    spo2_again: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +42,7 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return FactTable(
         negation=re.compile(raw["negation"]),
+        spo2_again=re.compile(raw["spo2_again"]),
         facts=tuple(
             FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True))
             for f in raw["facts"]
@@ -105,7 +107,7 @@ _SPO2 = re.compile(r"(?:血氧|氧饱和度?|饱和度|血氧仪|指夹|夹了�
 
 # Round 7 of issue 10: several readings said at once ("血氧94，一会儿又93", "九十五，最低到过九十二"): the
 # lowest counts (NHS oximetry: act on the lowest resting reading; 10th edition: SpO2 ≤ 93 % is severe).
-_SPO2_AGAIN = re.compile(r"(?:又|再|有时候?|一会儿?|最低|掉到|降到|低到|跌到|往下掉到|只有)[^0-9，。,；;!！?？]{0,4}?(\d{2,3})(?![0-9.]|度|次|岁|天|个|下|分)")
+# The words that bring a later reading are data (intake_facts.yml `spo2_again`).
 
 
 def read_spo2(text: str) -> float | None:
@@ -117,7 +119,7 @@ def read_spo2(text: str) -> float | None:
     if not 50 <= value <= 100:
         return None
     sentence = re.split(r"[。！!？?；;]", digits[match.end():], maxsplit=1)[0]
-    later = [float(m.group(1)) for m in _SPO2_AGAIN.finditer(sentence)]
+    later = [float(m.group(1)) for m in fact_table().spo2_again.finditer(sentence)]
     return min([value] + [v for v in later if 70 <= v <= 100 and abs(v - value) <= 10])
 
 
