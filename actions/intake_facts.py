@@ -28,6 +28,7 @@ class FactPattern:
     value: Any
     patterns: tuple[re.Pattern[str], ...]
     negation_inside: bool = True  # whether a negation inside the match denies it
+    unless: re.Pattern[str] | None = None  # a message this matches does not carry the fact (round 8)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
         negation=re.compile(raw["negation"]),
         spo2_again=re.compile(raw["spo2_again"]),
         facts=tuple(
-            FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True))
+            FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True),
+                        re.compile(f["unless"]) if f.get("unless") else None)
             for f in raw["facts"]
         ),
     )
@@ -157,6 +159,8 @@ def read_facts(text: str) -> dict[str, Any]:
         found["underlying_worsening"] = True
         found["conditions.hypertension"] = True
     for fact in table.facts:
+        if fact.unless is not None and any(fact.unless.search(v) for v in views):
+            continue
         for pattern in fact.patterns:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
             if not match:

@@ -145,7 +145,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         reading_within={k: float(v) for k, v in ((raw.get("readings") or {}).get("within") or {}).items()},
         things=tuple(sorted(raw.get("things", ()), key=len, reverse=True)),
         blood_pressure_words=tuple(raw.get("blood_pressure_words", ())),
-        topics={k: {"questions": frozenset(v["questions"]), "phrases": tuple(v["phrases"]),
+        topics={k: {"questions": frozenset(v["questions"]), "pattern": re.compile(v["pattern"]),
                     "fills": dict(v.get("fills") or {}), "replaces": frozenset(v.get("replaces", ())),
                     "pending": dict(v.get("pending") or {})}
                 for k, v in (raw.get("topics") or {}).items()},
@@ -232,12 +232,16 @@ def arabic(text: str) -> str:
         return convert(m.group(0))
 
     def convert(run: str) -> str:
-        # Round 8 of issue 10: two numbers said back to back ("一百二十五八十", "一百二八十" — a blood pressure,
-        # "九十五九十三" — two readings) are two: a digit, then a digit with its own 十 or 百, after a number
-        # that already had one. ("七八十" is a range and "三十七八" too: the first part has no 十 of its own.)
+        # Round 8 of issue 10: two numbers said back to back ("一百二十五八十", "一百二八十", "一百二十八十",
+        # "一百九十一百一十" — a blood pressure; "九十五九十三" — two readings) are two: a digit with its own 十 or
+        # 百 after a number that already had one. ("七八十" is a range and "三十七八" too.)
         for i in range(1, len(run) - 1):
-            if (run[i - 1] in _CN_DIGITS and run[i] in _CN_DIGITS and run[i] not in "零〇" and run[i + 1] in "十百"
-                    and any(c in "十百" for c in run[:i - 1]) and "点" not in run[:i]):
+            if run[i] not in _CN_DIGITS or run[i] in "零〇" or run[i + 1] not in "十百" or "点" in run[:i]:
+                continue
+            after_digit = run[i - 1] in _CN_DIGITS and any(c in "十百" for c in run[:i - 1])
+            second_ten = run[i + 1] == "十" and "十" in run[:i]
+            second_hundred = run[i + 1] == "百" and any(c in "十百" for c in run[:i])
+            if after_digit or second_ten or second_hundred:
                 return convert(run[:i]) + "、" + convert(run[i:])
         if (len(run) >= 2 and "点" not in run and run[-1] in _CN_DIGITS and run[-2] in _CN_DIGITS
                 and _CN_DIGITS[run[-1]] == _CN_DIGITS[run[-2]] + 1 and _CN_DIGITS[run[-2]] > 0):
@@ -305,15 +309,14 @@ def denies_other_things(text: str, question: str) -> bool:
     asked = normal(question)
     for phrase in words().no_exceptions:
         clean = clean.replace(phrase, _SENTINEL)
-    aside = False
-    for thing in words().things:
-        if thing in asked:
-            continue
-        for negation in sorted(words().no, key=len, reverse=True):
-            if negation + thing in clean:
-                clean = clean.replace(negation + thing, _SENTINEL)
-                aside = True
-    return aside and not _has(clean, words().no)
+    things = [t for t in words().things if t not in asked]
+    if not things:
+        return False
+    # A negation and, at most three characters on, the thing ("没有血", "没看到血").
+    denied = re.compile(f"(?:{'|'.join(map(re.escape, sorted(words().no, key=len, reverse=True)))})"
+                        f"[^{_SENTINEL}]{{0,3}}?(?:{'|'.join(map(re.escape, things))})")
+    clean, count = denied.subn(_SENTINEL, clean)
+    return count > 0 and not _has(clean, words().no)
 
 
 def numbers_outside_dates(text: str) -> list[float]:
@@ -330,11 +333,11 @@ def topic_said(slot: str, text: str, entities: tuple[Any, ...] = ()) -> str | No
     for name, topic in words().topics.items():
         if slot not in topic["questions"]:
             continue
-        for phrase in topic["phrases"]:
-            at = clean.find(phrase)
-            if at < 0 or _NEGATED_BEFORE.search(clean[max(0, at - 2):at]) or clean[max(0, at - 2):at] == "不是":
+        for found in topic["pattern"].finditer(clean):
+            before = clean[max(0, found.start() - 2):found.start()]
+            if _NEGATED_BEFORE.search(before) or before == "不是":
                 continue
-            if any(e.entity == "symptom" and not e.negated and normal(text[e.start:e.end]) not in phrase
+            if any(e.entity == "symptom" and not e.negated and normal(text[e.start:e.end]) not in found.group(0)
                    for e in entities):
                 return None
             return name

@@ -255,6 +255,8 @@ class FlowRunner:
         if spec is None:
             return False
         entities = tuple(turn.parse.entities) if turn.parse else ()
+        if turn.answer_text and (topic := topic_said(name, turn.answer_text, entities)) is not None:
+            return self._fill_topic(turn, frame, step, name, topic)
         if name in turn.filled_this_turn:
             if turn.answer_text and name.startswith("symptoms."):
                 # The answer's own reading of the asked symptom wins over the NLU's context-free one
@@ -272,8 +274,6 @@ class FlowRunner:
             return True
         if turn.answer_text and name in words().no_fever_for and self._no_fever(turn, name):
             return True
-        if turn.answer_text and (topic := topic_said(name, turn.answer_text, entities)) is not None:
-            return self._fill_topic(turn, frame, step, name, topic)
         if turn.answer_text and asks_question(turn.answer_text):
             value = None  # "今天星期几？" asks something; it does not answer "多久了？"
         elif turn.answer_text:
