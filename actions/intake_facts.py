@@ -28,12 +28,14 @@ class FactPattern:
     value: Any
     patterns: tuple[re.Pattern[str], ...]
     negation_inside: bool = True  # whether a negation inside the match denies it
+    unless: re.Pattern[str] | None = None  # a message this matches does not carry the fact (round 8)
 
 
 @dataclass(frozen=True)
 class FactTable:
     negation: re.Pattern[str]
     facts: tuple[FactPattern, ...]
+    spo2_again: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +43,10 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return FactTable(
         negation=re.compile(raw["negation"]),
+        spo2_again=re.compile(raw["spo2_again"]),
         facts=tuple(
-            FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True))
+            FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True),
+                        re.compile(f["unless"]) if f.get("unless") else None)
             for f in raw["facts"]
         ),
     )
@@ -105,7 +109,7 @@ _SPO2 = re.compile(r"(?:血氧|氧饱和度?|饱和度|血氧仪|指夹|夹了�
 
 # Round 7 of issue 10: several readings said at once ("血氧94，一会儿又93", "九十五，最低到过九十二"): the
 # lowest counts (NHS oximetry: act on the lowest resting reading; 10th edition: SpO2 ≤ 93 % is severe).
-_SPO2_AGAIN = re.compile(r"(?:又|再|有时候?|一会儿?|最低|掉到|降到|低到|跌到|往下掉到|只有)[^0-9，。,；;!！?？]{0,4}?(\d{2,3})(?![0-9.]|度|次|岁|天|个|下|分)")
+# The words that bring a later reading are data (intake_facts.yml `spo2_again`).
 
 
 def read_spo2(text: str) -> float | None:
@@ -117,7 +121,7 @@ def read_spo2(text: str) -> float | None:
     if not 50 <= value <= 100:
         return None
     sentence = re.split(r"[。！!？?；;]", digits[match.end():], maxsplit=1)[0]
-    later = [float(m.group(1)) for m in _SPO2_AGAIN.finditer(sentence)]
+    later = [float(m.group(1)) for m in fact_table().spo2_again.finditer(sentence)]
     return min([value] + [v for v in later if 70 <= v <= 100 and abs(v - value) <= 10])
 
 
@@ -155,6 +159,8 @@ def read_facts(text: str) -> dict[str, Any]:
         found["underlying_worsening"] = True
         found["conditions.hypertension"] = True
     for fact in table.facts:
+        if fact.unless is not None and any(fact.unless.search(v) for v in views):
+            continue
         for pattern in fact.patterns:
             clean, match = next(((v, m) for v in views if (m := pattern.search(v))), (views[0], None))
             if not match:

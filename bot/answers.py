@@ -53,7 +53,6 @@ class AnswerWords:
     correction_patterns: tuple[re.Pattern[str], ...]
     pain_words: tuple[tuple[int, tuple[str, ...]], ...]
     duration_words: tuple[tuple[float, tuple[str, ...]], ...]
-    frequency_words: tuple[tuple[int, tuple[str, ...]], ...]
     human: tuple[str, ...]
     stop: tuple[str, ...]
     stop_negated: tuple[str, ...]
@@ -65,7 +64,6 @@ class AnswerWords:
     symptom_yes: tuple[str, ...]
     strict: frozenset[str]
     gates: dict[str, str]
-    frequency_yes: tuple[str, ...]
     plain_yes: frozenset[str]
     condition_only_means_no: frozenset[str]
     combined: dict[str, frozenset[str]]
@@ -79,6 +77,18 @@ class AnswerWords:
     answered_by: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
     variant_when_unknown: dict[str, str] = field(default_factory=dict)
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    gate_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    not_about_symptoms: frozenset[str] = frozenset()
+    fine_after_symptom: tuple[str, ...] = ()
+    pain_named: tuple[str, ...] = ()
+    pain_denied: tuple[str, ...] = ()
+    pain_described: tuple[str, ...] = ()
+    lowest_reading: frozenset[str] = frozenset()
+    highest_reading: frozenset[str] = frozenset()
+    reading_within: dict[str, float] = field(default_factory=dict)
+    things: tuple[str, ...] = ()
+    blood_pressure_words: tuple[str, ...] = ()
+    topics: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -99,7 +109,6 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         correction_patterns=tuple(re.compile(p) for p in raw["correction_patterns"]),
         pain_words=ranked("pain_words", int),
         duration_words=ranked("duration_words", float),
-        frequency_words=ranked("frequency_words", int),
         human=tuple(raw["human"]),
         stop=tuple(raw["stop"]),
         stop_negated=tuple(raw["stop_negated"]),
@@ -112,7 +121,6 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         symptom_yes=tuple(raw["symptom_yes"]),
         strict=frozenset(raw["strict"]),
         gates=dict(raw["gates"]),
-        frequency_yes=tuple(raw["frequency_yes"]),
         plain_yes=frozenset(raw["plain_yes"]),
         condition_only_means_no=frozenset(raw.get("condition_only_means_no", ())),
         combined={k: frozenset(v) for k, v in (raw.get("combined") or {}).items()},
@@ -126,6 +134,21 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
         variant_when_unknown=dict(raw.get("variant_when_unknown") or {}),
         patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
+        gate_ranges={k: (float(v[0]), float(v[1])) for k, v in (raw.get("gate_ranges") or {}).items()},
+        not_about_symptoms=frozenset(raw.get("not_about_symptoms", ())),
+        fine_after_symptom=tuple(raw.get("fine_after_symptom", ())),
+        pain_named=tuple(raw.get("pain_named", ())),
+        pain_denied=tuple(raw.get("pain_denied", ())),
+        pain_described=tuple(raw.get("pain_described", ())),
+        lowest_reading=frozenset((raw.get("readings") or {}).get("lowest", ())),
+        highest_reading=frozenset((raw.get("readings") or {}).get("highest", ())),
+        reading_within={k: float(v) for k, v in ((raw.get("readings") or {}).get("within") or {}).items()},
+        things=tuple(sorted(raw.get("things", ()), key=len, reverse=True)),
+        blood_pressure_words=tuple(raw.get("blood_pressure_words", ())),
+        topics={k: {"questions": frozenset(v["questions"]), "pattern": re.compile(v["pattern"]),
+                    "fills": dict(v.get("fills") or {}), "replaces": frozenset(v.get("replaces", ())),
+                    "pending": dict(v.get("pending") or {})}
+                for k, v in (raw.get("topics") or {}).items()},
     )
 
 
@@ -206,7 +229,20 @@ def arabic(text: str) -> str:
     """Chinese numerals as Arabic digits ("三十九度二" → "39度2"), "38度5" as "38.5"; a range said as
     two neighbouring digits ("三四分", "九十七八") as both numbers ("3~4", "97~98")."""
     def sub(m: re.Match[str]) -> str:
-        run = m.group(0)
+        return convert(m.group(0))
+
+    def convert(run: str) -> str:
+        # Round 8 of issue 10: two numbers said back to back ("一百二十五八十", "一百二八十", "一百二十八十",
+        # "一百九十一百一十" — a blood pressure; "九十五九十三" — two readings) are two: a digit with its own 十 or
+        # 百 after a number that already had one. ("七八十" is a range and "三十七八" too.)
+        for i in range(1, len(run) - 1):
+            if run[i] not in _CN_DIGITS or run[i] in "零〇" or run[i + 1] not in "十百" or "点" in run[:i]:
+                continue
+            after_digit = run[i - 1] in _CN_DIGITS and any(c in "十百" for c in run[:i - 1])
+            second_ten = run[i + 1] == "十" and "十" in run[:i]
+            second_hundred = run[i + 1] == "百" and any(c in "十百" for c in run[:i])
+            if after_digit or second_ten or second_hundred:
+                return convert(run[:i]) + "、" + convert(run[i:])
         if (len(run) >= 2 and "点" not in run and run[-1] in _CN_DIGITS and run[-2] in _CN_DIGITS
                 and _CN_DIGITS[run[-1]] == _CN_DIGITS[run[-2]] + 1 and _CN_DIGITS[run[-2]] > 0):
             low, high = _cn_value(run[:-1]), _cn_value(run[:-2] + run[-1])
@@ -264,6 +300,50 @@ def says_no(text: str) -> bool:
     return _has(clean, words().no)
 
 
+def denies_other_things(text: str, question: str) -> bool:
+    """Whether every negation of the answer denies a thing the question does not name ("没有血，就是水" to
+    "按着肚子更疼吗？"). Without the question's text (a payload, a unit of code) nothing is set aside."""
+    if not question:
+        return False
+    clean = normal(text)
+    asked = normal(question)
+    for phrase in words().no_exceptions:
+        clean = clean.replace(phrase, _SENTINEL)
+    things = [t for t in words().things if t not in asked]
+    if not things:
+        return False
+    # A negation and, at most three characters on, the thing ("没有血", "没看到血").
+    denied = re.compile(f"(?:{'|'.join(map(re.escape, sorted(words().no, key=len, reverse=True)))})"
+                        f"[^{_SENTINEL}]{{0,3}}?(?:{'|'.join(map(re.escape, things))})")
+    clean, count = denied.subn(_SENTINEL, clean)
+    return count > 0 and not _has(clean, words().no)
+
+
+def numbers_outside_dates(text: str) -> list[float]:
+    """The numbers of an answer that are not part of a day said ("周五开始的", "12月4号", "今天9号")."""
+    clean = arabic(_PUNCT.sub(" ", fold(text)))
+    clean = date_words().onset.sub(" ", date_words().today_date.sub(" ", clean))
+    return [float(n) for n in _ARABIC.findall(clean)]
+
+
+def topic_said(slot: str, text: str, entities: tuple[Any, ...] = ()) -> str | None:
+    """The topic (flows/language/answers.yml `topics`) an answer to `slot` speaks of as a whole ("呼吸跟平时一样"
+    to any breathing question), or None. Not when the answer names a symptom as present ("走路才喘，坐着呼吸正常")."""
+    clean = normal(text)
+    for name, topic in words().topics.items():
+        if slot not in topic["questions"]:
+            continue
+        for found in topic["pattern"].finditer(clean):
+            before = clean[max(0, found.start() - 2):found.start()]
+            if _NEGATED_BEFORE.search(before) or before == "不是":
+                continue
+            if any(e.entity == "symptom" and not e.negated and normal(text[e.start:e.end]) not in found.group(0)
+                   for e in entities):
+                return None
+            return name
+    return None
+
+
 def says_yes(text: str) -> bool:
     clean = normal(text)
     return says_yes_emphatic(clean) or _has(clean, words().yes)  # "受不了", "退不下去": an emphatic yes
@@ -311,26 +391,109 @@ def pain_from_words(text: str) -> int | None:
     return None if best is None else best[1]
 
 
-# When an illness began, said as a day and a time rather than a span (round 6 of issue 10): "周五开始烧的",
-# "前天半夜", "从昨天中午", "12月4号开始". Measured against today's date in the service's time zone.
-_WEEKDAY = {"一": 0, "1": 0, "二": 1, "2": 1, "三": 2, "3": 2, "四": 3, "4": 3, "五": 4, "5": 4, "六": 5, "6": 5,
-            "日": 6, "天": 6, "7": 6}
-_TODAY_IS = re.compile(r"(?:今天|今儿|今日)(?:是|已经|都)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
-_DAY_WORDS = {"大前天": 3, "大前日": 3, "前天": 2, "前日": 2, "昨天": 1, "昨日": 1, "昨儿": 1, "昨晚": 1, "昨夜": 1,
-              "昨早": 1, "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "今儿": 0}
-# The hour a part of the day stands for (a night counts late: the safer, longer reading is not taken
-# from a guess of an hour; these are the middle of each part).
-_DAY_PARTS = {"凌晨": 3, "清早": 7, "早上": 8, "早晨": 8, "一早": 8, "今早": 8, "昨早": 8, "上午": 10, "中午": 12,
-              "晌午": 12, "下午": 15, "傍晚": 18, "晚上": 20, "昨晚": 20, "今晚": 20, "夜里": 22, "半夜": 23,
-              "昨夜": 23, "晚": 20}
-_ONSET = re.compile(
-    r"(?:(\d{1,2})月(\d{1,2})[号日]|(\d{1,2})号)(?!子|床|楼|线)"
-    r"|(上个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])"
-    r"|(大前天|大前日|前天|前日|昨天|昨日|昨儿|昨晚|昨夜|昨早|今天|今日|今早|今晚|今儿)")
-_PART = re.compile(r"(凌晨|清早|早上|早晨|一早|上午|中午|晌午|下午|傍晚|晚上|夜里|半夜)?\s*(?:(\d{1,2})\s*[点時时])?")
-_PART_ONSET = re.compile(r"(?<![天日晚早儿每])(?<!每天)(凌晨|清早|早上|早晨|一早|上午|中午|晌午|下午|傍晚|晚上|夜里|半夜)"
-                         r"[^，,。；;！!？?]{0,8}?(?:就|才|又)?(?:开始|起)")
+# When an illness began, said as a day and a time rather than a span (rounds 6 and 8 of issue 10): "周五开始烧的",
+# "前天半夜", "从昨天中午", "12月4号开始", "这个月1号开始的，今天9号". The words are data: flows/language/dates.yml.
+DATES_FILE = ANSWERS_FILE.with_name("dates.yml")
 ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _alternatives(phrases: Any) -> str:
+    return "|".join(re.escape(str(p)) for p in sorted(phrases, key=lambda p: -len(str(p))))
+
+
+@dataclass(frozen=True)
+class DateWords:
+    weekdays: dict[str, int]
+    days_ago: dict[str, int]
+    day_with_part: frozenset[str]
+    months_ago: dict[str, int]
+    day_parts: dict[str, int]
+    afternoon_parts: frozenset[str]
+    today_weekday: re.Pattern[str]
+    today_date: re.Pattern[str]
+    onset: re.Pattern[str]
+    part: re.Pattern[str]
+    part_onset: re.Pattern[str]
+    marker_after: re.Pattern[str]
+    marker_before: frozenset[str]
+    day_count: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def date_words(path: Path = DATES_FILE) -> DateWords:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    weekdays = {str(k): int(v) for k, v in raw["weekdays"].items()}
+    wd = "[" + "".join(re.escape(k) for k in weekdays) + "]"
+    week, today, links = _alternatives(raw["week"]), _alternatives(raw["today"]), _alternatives(raw["today_links"])
+    parts = _alternatives(p for p in raw["day_parts"] if p not in raw["day_with_part"] and len(p) > 1)
+    day_words = _alternatives(raw["days_ago"])
+    months_ago = _alternatives(raw["months_ago"])
+    return DateWords(
+        weekdays=weekdays,
+        days_ago={str(k): int(v) for k, v in raw["days_ago"].items()},
+        day_with_part=frozenset(raw["day_with_part"]),
+        months_ago={str(k): int(v) for k, v in raw["months_ago"].items()},
+        day_parts={str(k): int(v) for k, v in raw["day_parts"].items()},
+        afternoon_parts=frozenset(raw["afternoon_parts"]),
+        today_weekday=re.compile(rf"(?:{today})(?:{links})?(?:{week})({wd})"),
+        today_date=re.compile(rf"(?:{today})(?:{links})?(?:(\d{{1,2}})月)?(\d{{1,2}})[号日](?:了)?"),
+        onset=re.compile(
+            rf"(?:({months_ago})?(\d{{1,2}})月(\d{{1,2}})[号日]|({months_ago})?()(\d{{1,2}})号)"
+            rf"(?!{_alternatives(raw['not_a_date_after'])})"
+            rf"|({_alternatives(raw['last_week'])})?(?:{week})({wd})"
+            rf"|({day_words})"),
+        part=re.compile(rf"({parts})?\s*(?:(\d{{1,2}})\s*[点時时])?"),
+        part_onset=re.compile(
+            "".join(rf"(?<!{re.escape(w)})" for w in raw["part_not_after"])
+            + rf"({parts})[^，,。；;！!？?]{{0,8}}?(?:{_alternatives(raw['onset_links'])})?(?:{_alternatives(raw['part_onset'])})"),
+        marker_after=re.compile(rf"\s*(?:{_alternatives(raw['onset_links'])})?\s*(?:{_alternatives(raw['onset_after'])})"),
+        marker_before=frozenset(raw["onset_before"]),
+        day_count=re.compile(rf"{re.escape(raw['day_count_prefix'])}(\d+)(?:{_alternatives(raw['day_count_units'])})"),
+    )
+
+
+def _date(year: int, month: int, mday: int) -> date | None:
+    try:
+        return date(year, month, mday)
+    except ValueError:
+        return None
+
+
+def _month_back(day: date, months: int, mday: int) -> date | None:
+    """The date `mday` of the month `months` before `day`'s (None when that month has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return _date(year, month + 1, mday)
+
+
+def _said_today(clean: str, now: datetime) -> tuple[datetime, str]:
+    """The day the patient calls today ("今天22号", "今天12月22号", "今天周二"): `now` moved to it, and the
+    text with that phrase taken out (it is no start). The clock's date when none is said."""
+    w = date_words()
+    if (stated := w.today_weekday.search(clean)) is not None:
+        # Round 7 of issue 10: "上周五晚上开始烧的，今天周二了" counts from the weekday the patient calls today
+        # (the nearest one: at most three days either way) — the start was said in that frame.
+        shift = (w.weekdays[stated.group(1)] - now.weekday()) % 7
+        now += timedelta(days=shift - 7 if shift > 3 else shift)
+        return now, clean[:stated.start()] + "，" + clean[stated.end():]
+    if (stated := w.today_date.search(clean)) is None:
+        return now, clean
+    rest = clean[:stated.start()] + "，" + clean[stated.end():]
+    mday = int(stated.group(2))
+    month = int(stated.group(1)) if stated.group(1) else None
+    clock = now.date()
+    if month is None:
+        # The month of a start said with one ("12月21号晚上开始的，今天22号"): that month or the next.
+        start = next((m for m in w.onset.finditer(rest) if m.group(2)), None)  # (a month said: group 2)
+        if start is not None:
+            month = int(start.group(2)) if mday >= int(start.group(3)) else int(start.group(2)) % 12 + 1
+    if month is not None:
+        candidates = [d for year in (clock.year - 1, clock.year, clock.year + 1) if (d := _date(year, month, mday))]
+    else:
+        candidates = [d for back in (-1, 0, 1) if (d := _month_back(clock, back, mday))]
+    if not candidates:
+        return now, rest
+    today = min(candidates, key=lambda d: abs((d - clock).days))  # the nearest to the clock's date
+    return datetime.combine(today, now.timetz()), rest
 
 
 def hours_since_onset(text: str, now: datetime | None = None, marker: bool = False) -> float | None:
@@ -338,49 +501,50 @@ def hours_since_onset(text: str, now: datetime | None = None, marker: bool = Fal
 
     A day alone ("昨天") is left to the duration words; a day needs a weekday, a date or a part of
     the day. With `marker`, the start must be said as one ("…开始", "…起", "从…") — for messages that
-    are not an answer to "how long?".
+    are not an answer to "how long?". The patient's own today ("今天22号") wins over the clock's.
     """
-    clean = arabic(normal(text))
-    now = now or datetime.now(ZONE)
-    if (stated := _TODAY_IS.search(clean)) is not None:
-        # Round 7 of issue 10: "上周五晚上开始烧的，今天周二了" counts from the weekday the patient calls today
-        # (the nearest one: at most three days either way) — the start was said in that frame.
-        shift = (_WEEKDAY[stated.group(1)] - now.weekday()) % 7
-        now += timedelta(days=shift - 7 if shift > 3 else shift)
-    for match in _ONSET.finditer(clean):
-        month, mday_of_month, mday_alone, last, weekday, word = match.groups()
-        mday = mday_of_month or mday_alone
-        part = _PART.match(clean, match.end())
+    w = date_words()
+    now, clean = _said_today(arabic(normal(text)), now or datetime.now(ZONE))
+    for match in w.onset.finditer(clean):
+        ago_dated, month, mday_dated, ago_alone, _, mday_alone, last, weekday, word = match.groups()
+        months_ago, mday = ago_dated or ago_alone, mday_dated or mday_alone
+        month = month or None
+        part = w.part.match(clean, match.end())
         part_word, clock = (part.group(1), part.group(2)) if part else (None, None)
-        if word in ("昨晚", "今晚", "昨夜", "今早", "昨早") and not part_word:
+        if word in w.day_with_part and not part_word:
             part_word = word
         end = part.end() if part else match.end()
-        if marker and not (re.match(r"\s*(?:就|才|又)?\s*(?:开始|起|以来|到现在|一直|出现|发)", clean[end:end + 4])
-                           or clean[max(0, match.start() - 1):match.start()] in ("从", "自", "打")):
+        if marker and not (w.marker_after.match(clean[end:end + 4])
+                           or clean[max(0, match.start() - 1):match.start()] in w.marker_before):
             continue
         today = now.date()
         if word is not None:
             if not part_word and clock is None:
                 continue
-            day = today - timedelta(days=_DAY_WORDS[word])
+            day = today - timedelta(days=w.days_ago[word])
         elif weekday is not None:
-            back = (today.weekday() - _WEEKDAY[weekday]) % 7 or 7
+            back = (today.weekday() - w.weekdays[weekday]) % 7 or 7
             day = today - timedelta(days=back)
-        else:
-            try:
-                day = date(today.year, int(month) if month else today.month, int(mday))
-            except ValueError:
+        elif months_ago is not None and month is None:
+            # "这个月1号", "上个月28号": the month is said by how far back it is.
+            found = _month_back(today, w.months_ago[months_ago], int(mday))
+            if found is None:
                 continue
+            day = found
+        else:
+            found = _date(today.year, int(month) if month else today.month, int(mday))
+            if found is None:
+                continue
+            day = found
             if day > today:  # "28号" said on the 3rd: last month (or December of last year)
-                prior = (day.replace(day=1) - timedelta(days=1)) if month is None else day.replace(year=day.year - 1)
-                try:
-                    day = prior.replace(day=int(mday)) if month is None else prior
-                except ValueError:
+                found = _month_back(today, 1, int(mday)) if month is None else _month_back(day, 12, int(mday))
+                if found is None:
                     continue
-        hour = _DAY_PARTS.get(part_word or "", 12)
+                day = found
+        hour = w.day_parts.get(part_word or "", 12)
         if clock is not None:
             hour = int(clock) % 24
-            if part_word in ("下午", "傍晚", "晚上", "夜里") and hour < 12:
+            if part_word in w.afternoon_parts and hour < 12:
                 hour += 12
         start = datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=hour)
         hours = (now - start).total_seconds() / 3600
@@ -390,16 +554,25 @@ def hours_since_onset(text: str, now: datetime | None = None, marker: bool = Fal
         if 0 < hours < 24 * 400:
             return round(hours, 1)
     # A part of today alone, said as the start: "中午吃完饭就开始拉" (this noon; last night's if later than now).
-    if (alone := _PART_ONSET.search(clean)) is not None:
-        start = datetime.combine(now.date(), datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=_DAY_PARTS[alone.group(1)])
+    if (alone := w.part_onset.search(clean)) is not None:
+        start = datetime.combine(now.date(), datetime.min.time(), tzinfo=now.tzinfo) + timedelta(hours=w.day_parts[alone.group(1)])
         hours = (now - start).total_seconds() / 3600
         return round(hours if hours > 0 else hours + 24, 1)
     return None
 
 
+def day_count_hours(text: str) -> float | None:
+    """"阳了第四天", "烧到第五天了": day N of the illness, read as N days (the safer, longer reading)."""
+    found = [int(n) for n in date_words().day_count.findall(arabic(normal(text))) if 0 < int(n) < 400]
+    return float(max(found) * 24) if found else None
+
+
 def hours_from_words(text: str) -> float | None:
-    if (hours := hours_since_onset(text)) is not None:
-        return hours
+    """How long, from an answer to "how long?": a start said as a day and a time, day N of the illness, a
+    span with its unit, or a duration word. A start and a day count said together: the longer."""
+    said = [h for h in (hours_since_onset(text), day_count_hours(text)) if h is not None]
+    if said:
+        return max(said)
     clean = arabic(normal(text))
     for pattern, factor in ((_MONTHS, 720.0), (_WEEKS, 168.0), (_DAYS, 24.0), (_HOURS, 1.0)):
         match = pattern.search(clean)
@@ -419,6 +592,7 @@ class AnswerContext:
     intent: str
     entities: tuple[Any, ...] = ()  # nlu.Entity
     buttons: tuple[dict[str, str], ...] = ()
+    question: str = ""  # the pending question's text, as asked (round 8: what it names)
 
 
 def read_answer(spec: SlotSpec, answer: AnswerContext) -> Any:
@@ -463,26 +637,40 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         for entity in answer.entities:
             if entity.entity == "symptom" and entity.value == code:
                 after = normal(text[entity.end:entity.end + 5])
-                if not entity.negated and _has(after, ("正常", "还行", "还好", "没事", "挺好", "不快", "平稳", "顺")):
+                if not entity.negated and _has(after, words().fine_after_symptom):
                     return False  # "喘气正常": the symptom named, then said to be fine
                 return not entity.negated
     table = words().slot_words.get(spec.name, {})
     clean = normal(text)
+    threshold = spec.threshold if spec.threshold is not None else table.get("threshold")
+    if threshold is not None:
+        # Round 8 of issue 10: every number is compared with the question's threshold, before its words
+        # ("退下来一点，还是三十八度九" to "still above 38.5?" is yes): the highest counts.
+        near = [n for n in numbers_outside_dates(text) if abs(n - threshold) <= 6]
+        if near:
+            return max(near) >= threshold
+    if (limits := table.get("blood_pressure")) is not None and _has(clean, words().blood_pressure_words):
+        # Round 8 of issue 10: "血压量了一百二十五八十" — a reading below grade 3 is no worsening.
+        readings = [n for n in numbers_outside_dates(text) if 30 <= n <= 300]
+        if readings:
+            return readings[0] >= limits[0] or (len(readings) > 1 and readings[1] >= limits[1])
     said = _longest_of(clean, table)
     if said is not None:
         return said
-    threshold = spec.threshold if spec.threshold is not None else table.get("threshold")
-    if threshold is not None:
-        near = [n for n in numbers(text) if abs(n - threshold) <= 6]
-        if near:
-            return max(near) >= threshold
+    if _has(clean, table.get("not_an_answer", ())):
+        return None  # "还没吃" to "吃了退烧药以后还在38.5℃以上吗？": asked again (round 8)
     gate = spec.name in words().unknown_means_no_for
-    if gate and numbers(text) and not says_no(text):
+    low, high = words().gate_ranges.get(spec.name, (float("-inf"), float("inf")))
+    if gate and any(low <= n <= high for n in numbers_outside_dates(text)) and not says_no(text):
         return True  # "九十七" to "家里有血氧仪吗？": the reading itself says yes
     if is_unknown(text):
         return False if gate else UNKNOWN
+    if spec.name in words().not_about_symptoms and not (plain_yes(clean) or plain_yes_first(text)) and (
+            any(e.entity == "symptom" and not e.negated for e in answer.entities) or _symptom_words_in(clean)):
+        return None  # "走路才喘" to "家里有血氧仪吗？": about a symptom, not the question (round 8)
     if says_no(text):
-        return False
+        # "没有血，就是水" to "按着更疼吗？": only a thing the question does not ask about is denied (round 8).
+        return None if denies_other_things(text, answer.question) else False
     strict = spec.name in words().strict
     if symptom:
         if _is_fine(clean):
@@ -549,9 +737,17 @@ def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:
             at = clean.find(phrase)
             if at < 0 or len(phrase) <= length:
                 continue
+            negated = bool(_NEGATED_BEFORE.search(clean[max(0, at - 2):at]))
+            if negated and not value and not phrase.startswith(_NEGATION_WORDS):
+                continue  # "不说话" is not "说话", "不能喝" not "能喝": a negated no phrase says nothing
             # "没有加重" is not "加重": a negation just before a yes phrase turns it into a no.
-            negated = value and bool(_NEGATED_BEFORE.search(clean[max(0, at - 2):at]))
-            best, length = (False if negated else value), len(phrase)
+            best, length = (False if negated and value else value), len(phrase)
+    if best is None:
+        # Round 8 of issue 10: "吃得少" is a yes only when nothing in the answer says the rest is taken.
+        for phrase in table.get("weak_yes", ()):
+            at = clean.find(phrase)
+            if at >= 0 and not _NEGATED_BEFORE.search(clean[max(0, at - 2):at]):
+                return True
     return best
 
 
@@ -571,16 +767,16 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
     if spec.scale == "pain":
         # Words first where a digit is part of a word ("一般", "一点点疼", "十分疼"); a range
         # ("三四分", "6-7分") takes its upper end (more pain is the safer reading).
-        found = [n for n in numbers(_PAIN_NOT_NUMBERS.sub("", normal(text))) if 0 <= n <= 10]
+        found = [n for n in numbers(pattern("pain_not_numbers").sub("", normal(text))) if 0 <= n <= 10]
         if found:
             ranged = "~" in arabic(normal(text)) or "-" in text or "到" in text
             return max(found[:2]) if ranged else found[0]
         score = pain_from_words(text)
         if score is not None:
             return score
-        if not says_no(text) and _has(normal(text), ("疼", "痛")):
+        if not says_no(text) and _has(normal(text), words().pain_named):
             return 5  # pain said without how bad: the middle of the scale, never "mild"
-        if _has(normal(text), ("不疼", "不痛", "没疼", "没有疼", "没痛", "没有痛")) and not _has(normal(text), ("疼得", "痛得")):
+        if _has(normal(text), words().pain_denied) and not _has(normal(text), words().pain_described):
             return 0  # "眼睛红，不疼": no pain
     elif spec.scale == "frequency":
         from bot.frequency import read_frequency  # the mood screen's reading by meaning (owner: psych)
@@ -620,6 +816,11 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         # A range ("三十八九度", "九十五六", "十七八公斤"): the safer end — the lower oxygen, the lower
         # weight (a child's dose), the higher anything else.
         return min(valid[:2]) if spec.name in ("spo2", "weight_kg") else max(valid[:2])
+    if len(valid) >= 2 and spec.name in words().lowest_reading | words().highest_reading:
+        # Round 8 of issue 10: "早上量95，刚才坐着量变成93了": several readings, the later ones without their unit.
+        within = words().reading_within.get(spec.name, float("inf"))
+        close = [n for n in valid if abs(n - valid[0]) <= within]
+        return min(close) if spec.name in words().lowest_reading else max(close)
     if valid:
         return valid[0]
     if spec.scale == "count" and says_no(text):
@@ -643,10 +844,6 @@ def _read_choice(spec: SlotSpec, text: str) -> Any:
 _BARE_DIGIT = re.compile(r"^\s*(\d)\s*[.、)）]?\s*$")
 # Readings taken with a device at home: a "no" without a number says there is nothing to read.
 _MEASURED = frozenset({"spo2", "heart_rate", "respiratory_rate"})
-# Words with a digit in them that are not a pain score: "一般" (so-so), "一点" (a little), "十分" as
-# "very" before 疼, "一阵" (a bout), "一走路" (whenever walking), durations ("三天").
-_PAIN_NOT_NUMBERS = re.compile(r"一般|一点|十分(?=[疼痛难])|一阵|一下|一走|一动|一碰|一按|[一二两三四五六七八九十\d]+(个)?(天|小时|钟头|周|星期|礼拜|月|年|岁|次|下)")
-
 
 def _button_by_number(spec: SlotSpec, answer: AnswerContext) -> Any:
     """A bare digit to a how-often question is the number of the button as a channel shows it
@@ -671,6 +868,7 @@ def _payload_value(slot: str, button: dict[str, str]) -> Any:
 
 
 _NEGATION_CHARS = frozenset("没不无未别非否")
+_NEGATION_WORDS = ("不", "没", "无", "未", "别", "非")
 
 
 def _negations(text: str) -> frozenset[str]:

@@ -86,6 +86,22 @@ def parse_payload(payload: str) -> tuple[str, dict[str, Any], bool]:
     return (intent, slots, True) if isinstance(slots, dict) else (intent, {}, False)
 
 
+_CLAUSE = re.compile(r"[，,。；;！!？?\n]")
+
+
+def _not_taken(text: str, start: int, end: int) -> bool:
+    """Whether a medicine named at text[start:end] was not taken: its clause says it is at hand ("家里有感冒灵"),
+    or the message says nothing was taken ("还没吃") and no clause says one was (answers.yml `patterns`)."""
+    before = [m.end() for m in _CLAUSE.finditer(text, 0, start)]
+    after = _CLAUSE.search(text, end)
+    clause = text[(before[-1] if before else 0):(after.start() if after else len(text))]
+    if pattern("medicine_taken").search(clause):
+        return False
+    if pattern("medicine_at_hand").search(clause):
+        return True
+    return bool(pattern("medicine_not_taken").search(text)) and not pattern("medicine_taken").search(text)
+
+
 # The phrases are data (flows/language/answers.yml `patterns`: allergy_after, no_allergy).
 def _denies_allergy(text: str) -> bool:
     return bool(pattern("no_allergy").match(text.strip()))
@@ -379,6 +395,8 @@ class Engine:
                 if self.flows.slot_spec("drug_allergies") is not None and said not in known:
                     found["drug_allergies"] = f"{known}；{said}" if known and not _denies_allergy(known) else said
                 continue
+            if entity.entity == "medication" and not entity.negated and _not_taken(text, entity.start, entity.end):
+                continue  # "还没吃，家里有感冒灵和泰诺": a medicine at hand, not taken (round 8 of issue 10)
             if (entity.entity == "symptom" and entity.value == "fever" and not entity.negated
                     and pattern("fever_simile").search(text[max(0, entity.start - 3):entity.end + 4])):
                 continue  # "火烧火燎地疼", "像火烧一样": a burning pain, not a fever (round 5 of issue 10)

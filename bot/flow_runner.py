@@ -13,7 +13,7 @@ from typing import Any, Callable
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
 from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, only_unknown,
-                         other_symptoms_said, read_answer,
+                         other_symptoms_said, read_answer, topic_said,
                          wants_human, wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
@@ -254,13 +254,23 @@ class FlowRunner:
         spec = self.flows.slot_spec(name)
         if spec is None:
             return False
+        entities = tuple(turn.parse.entities) if turn.parse else ()
+        if turn.answer_text and (topic := topic_said(name, turn.answer_text, entities)) is not None:
+            return self._fill_topic(turn, frame, step, name, topic)
         if name in turn.filled_this_turn:
             if turn.answer_text and name.startswith("symptoms."):
                 # The answer's own reading of the asked symptom wins over the NLU's context-free one
                 # ("喘气正常" names 喘, and says it is fine).
-                said = read_answer(spec, AnswerContext(turn.answer_text, intent, tuple(turn.parse.entities) if turn.parse else ()))
+                said = read_answer(spec, AnswerContext(turn.answer_text, intent, entities))
                 if isinstance(said, bool):
                     turn.set_slot(name, said, actor="patient")
+            elif turn.answer_text and name in _READINGS:
+                # Round 8 of issue 10: "血氧早上95，刚才坐着93": the readings the NLU left out count too (the
+                # lowest oxygen, the highest anything else).
+                said = read_answer(spec, AnswerContext(turn.answer_text, intent, entities))
+                ok, coerced = spec.coerce(said) if isinstance(said, int | float) and not isinstance(said, bool) else (False, None)
+                if ok:
+                    turn.set_slot(name, self.combine(name, turn.state.slot(name), coerced), actor="patient")
             return True
         if turn.answer_text and name in words().no_fever_for and self._no_fever(turn, name):
             return True
@@ -270,11 +280,12 @@ class FlowRunner:
             answer = AnswerContext(
                 text=turn.answer_text,
                 intent=intent,
-                entities=tuple(turn.parse.entities) if turn.parse else (),
+                entities=entities,
                 buttons=tuple(turn.buttons_shown),
+                question=self._question_text(turn, step),
             )
             value = read_answer(spec, answer)
-            if value is None and name.startswith("symptoms."):
+            if value is None and (name.startswith("symptoms.") or name in words().not_about_symptoms):
                 self._record_other_symptoms(turn, name)
         else:  # a payload without the slot: only its affirm/deny says anything
             value = {"affirm": True, "deny": False}.get(intent) if spec.type == "bool" else None
@@ -288,6 +299,38 @@ class FlowRunner:
             self._fill_gated(turn, name)
         return True
 
+    @staticmethod
+    def _question_text(turn: Turn, step: Step) -> str:
+        """The words of the pending question, in every form it may have been asked (round 8 of issue 10: an
+        answer that denies a thing the question does not name is not its "no")."""
+        if not step.ask:
+            return ""
+        language = str(turn.state.slots.get("language") or "zh")
+        texts = []
+        for key in dict.fromkeys((step.ask, FlowRunner._ask_key(turn, step.ask), FlowRunner._ask_key(turn, step.ask, again=True))):
+            try:
+                texts += [str(v.get("text") or "") for v in turn.responses.variants(key, language)]
+            except KeyError:
+                continue
+        return "\n".join(texts)
+
+    def _fill_topic(self, turn: Turn, frame: Frame, step: Step, name: str, topic: str) -> bool:
+        """Round 8 of issue 10: an answer about a whole topic ("呼吸跟平时一样" to "数一下1分钟呼吸几次？") fills the
+        topic's slots (flows/language/answers.yml `topics`): those not known, and those it replaces. The pending
+        question is answered when it is one of them, or passed when its condition no longer holds."""
+        table = words().topics[topic]
+        for slot, value in table["fills"].items():
+            if self.flows.slot_spec(slot) is None:
+                continue
+            if slot == name or turn.state.slot(slot) in (None, UNKNOWN) or slot in table["replaces"]:
+                turn.set_slot(slot, value, actor="patient")
+                turn.filled_this_turn.add(slot)
+        if name in table["pending"] and self.flows.slot_spec(name) is not None:
+            turn.set_slot(name, table["pending"][name], actor="patient")
+        if name in table["fills"] or name in table["pending"]:
+            return True
+        return step.when is not None and not step.when.evaluate(turn.state.slots)
+
     def _answered_by_another(self, turn: Turn, name: str) -> None:
         """Newcomer trial 3: a question whose answer another slot already gives (flows/language/answers.yml
         `answered_by`) is filled from it, not asked: one answer fills both of two overlapping questions."""
@@ -300,7 +343,8 @@ class FlowRunner:
     def _record_other_symptoms(self, turn: Turn, asked: str) -> None:
         """Newcomer trial 3: "主要是咳嗽比较厉害" to "有新出的皮疹吗？" — the other complaint the answer talks
         about fills its own slot (when nothing was known of it), while the pending question is asked again."""
-        for code in other_symptoms_said(turn.answer_text, asked.partition(".")[2]):
+        own = asked.partition(".")[2] if asked.startswith("symptoms.") else ""
+        for code in other_symptoms_said(turn.answer_text, own):
             name = f"symptoms.{code}"
             if self.flows.slot_spec(name) is not None and turn.state.slot(name) is None:
                 turn.set_slot(name, True, actor="patient")
