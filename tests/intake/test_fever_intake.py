@@ -198,7 +198,9 @@ async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
         "utter_ask_other_symptoms",
         "utter_ask_age",
         # Round 6 of issue 10: breathless on effort is already urgent, and no chronic disease can make
-        # it an emergency: the conditions question is not asked (actions/triage/asking.py).
+        # it an emergency (actions/triage/asking.py). Round 8: a pregnancy said in the conditions answer now
+        # opens the pregnancy's own warning signs first (emergencies), so the question is worth asking.
+        "utter_ask_conditions",
         "utter_ask_pregnant",
         "utter_ask_wants_doctor_urgent",
     ]
