@@ -572,6 +572,12 @@ class FlowRunner:
         years = float(age) if isinstance(age, int | float) and not isinstance(age, bool) else None
         adult = subject not in ("child", "infant") and not (years is not None and years < 12) and (subject is not None or years is not None)
         child = subject in ("child", "infant") or (years is not None and years < 12)
+        months = turn.state.slots.get("age_months")
+        if years is None and isinstance(months, int | float) and not isinstance(months, bool):
+            # Round 8 of issue 10: a baby whose age was said in months ("10个月") is asked a baby's questions.
+            years = float(months) / 12
+            child = child or years < 12
+            adult = adult and not years < 12
         infant = subject == "infant" or (years is not None and years < 2)
         slots = turn.state.slots
         candidates = []

@@ -81,6 +81,14 @@ def unknown_red_flags(slots: dict[str, Any]) -> int:
     if months is not None and months >= 3:
         named -= sum(1 for name in ("temperature",) if slots.get(name) == UNKNOWN)
         named -= sum(1 for name in ("fever",) if symptoms.get(name) == UNKNOWN)
+    # Round 8 of issue 10: the sore throat's combined question (drooling, cannot open the mouth, a muffled voice,
+    # one side swollen — urgent signs, ent.severe_sore_throat) answered twice only by the sore throat itself
+    # ("嗓子疼", "有，嗓子疼") names none of them. With the breathing answered (not breathless, or only on effort:
+    # the emergency of a throat, asked on its own) the unknown is no unconfirmed red flag of its own — as the
+    # oxygen reading above stands in for by the breathing questions. A sign named in words fills its own code.
+    throat_unknown = symptoms.get("drooling") == UNKNOWN and symptoms.get("sore_throat") is True
+    if throat_unknown and (slots.get("breathing_severity") in ("none", "mild") or symptoms.get("dyspnea") is False):
+        named -= 1
     return named + sum(1 for value in symptoms.values() if value == UNKNOWN)
 
 

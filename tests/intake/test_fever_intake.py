@@ -185,7 +185,7 @@ async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
     # 阳了, 39度 and 两天 were understood: straight to whether the fever resists medicine.
     assert p.asked == ["utter_ask_fever_persists"]
     asked = []
-    for answer in ("没有", "有点喘，爬楼梯会气短", "不是", "没有血氧仪", "不方便", "没有胸痛", "嗓子疼", "35岁", "不是"):
+    for answer in ("没有", "有点喘，爬楼梯会气短", "不是", "没有血氧仪", "不方便", "没有胸痛", "嗓子疼", "35岁", "没有", "不是"):
         await p.say(answer)
         asked.extend(k for k in p.asked if k.startswith("utter_ask_"))
     decision = p.decision
@@ -198,7 +198,9 @@ async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
         "utter_ask_other_symptoms",
         "utter_ask_age",
         # Round 6 of issue 10: breathless on effort is already urgent, and no chronic disease can make
-        # it an emergency: the conditions question is not asked (actions/triage/asking.py).
+        # it an emergency (actions/triage/asking.py). Round 8: a pregnancy said in the conditions answer now
+        # opens the pregnancy's own warning signs first (emergencies), so the question is worth asking.
+        "utter_ask_conditions",
         "utter_ask_pregnant",
         "utter_ask_wants_doctor_urgent",
     ]

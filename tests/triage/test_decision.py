@@ -102,3 +102,13 @@ def test_age_alone_lifts_a_fever_not_a_cold(ruleset: Ruleset) -> None:
     assert cold.level == "selfcare" and "risk.age_65" not in cold.rule_ids
     fever = decide(ruleset, {**sx("fever", "cough"), "temperature": 38.2, "age": 72})
     assert "risk.age_65" in fever.rule_ids and fever.level != "selfcare"
+
+
+def test_the_throat_question_left_unknown_floors_only_while_the_breathing_is_unknown(ruleset: Ruleset) -> None:
+    # Round 8 of issue 10: "嗓子疼" twice to the throat's combined question names none of its signs; the breathing,
+    # answered, stands in for the emergency of a throat. Unanswered breathing keeps the unknown a red flag.
+    throat = {"symptoms": {"sore_throat": True, "drooling": "unknown"}}
+    assert decide(ruleset, throat).level == "consult"
+    assert decide(ruleset, {"symptoms": {**throat["symptoms"], "dyspnea": False}}).level == "selfcare"
+    assert "intake.unknown_red_flag" not in decide(ruleset, {**throat, "breathing_severity": "mild"}).rule_ids
+    assert decide(ruleset, {"symptoms": {"drooling": "unknown", "dyspnea": False}}).level == "consult"

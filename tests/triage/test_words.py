@@ -29,6 +29,7 @@ BLIND_V1 = HERE / "blind" / "triage_blind_v1.yml"
 CLASSES = HERE / "vignettes_classes.yml"
 ROUND2 = HERE / "vignettes_round2.yml"
 ROUND3 = HERE / "vignettes_round3.yml"
+ROUND8 = HERE / "vignettes_round8.yml"
 CONCURRENT = 6
 
 
@@ -95,6 +96,17 @@ async def test_the_round_3_failure_classes_in_words(client: httpx.AsyncClient) -
     conditions, postpartum mood — both sides of each line, every one exact."""
     score = await run_set(client, load_word_vignettes(ROUND3), CONCURRENT, prefix="round3")
     print("\n" + score.report("Round-3 failure classes, in words through REST:"))
+    wrong = [t.vignette.id for t in score.talks if t.decided != t.vignette.expected]
+    assert wrong == [], score.report("")
+    assert max(score.question_counts) <= 15, score.report("")
+
+
+async def test_the_round_8_failure_classes_in_words(client: httpx.AsyncClient) -> None:
+    """Our own cases for each class of round 8 (routing, rules, question order): a pregnant woman's 宝宝, black
+    stool, a severe sore throat, fever with weakness, short mild and mixed cases, a baby's breathing — every one
+    exact, none asked more than 15 questions."""
+    score = await run_set(client, load_word_vignettes(ROUND8), CONCURRENT, prefix="round8")
+    print("\n" + score.report("Round-8 failure classes, in words through REST:"))
     wrong = [t.vignette.id for t in score.talks if t.decided != t.vignette.expected]
     assert wrong == [], score.report("")
     assert max(score.question_counts) <= 15, score.report("")
