@@ -151,7 +151,7 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
-        found = _child_drowsy(_first_mentions(self._drop_hypothetical(found, normal), normal.original,
+        found = _child_drowsy(_first_mentions(_burn_blisters(self._drop_hypothetical(found, normal), normal), normal.original,
                                               frozenset(self._lexicon.red_flags)), normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
@@ -188,7 +188,8 @@ class EntityExtractor:
                 clause_start = max((i + 1 for i in range(window, at) if text[i] in _CLAUSE_MARKS), default=window)
                 before = text[clause_start:at]
                 end = index.get(f.end, len(text))
-                had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
+                # 被油烫了 / 起了疹子: a word that itself ends in 了/过 says it was had, as a 了 after it does (round 8).
+                had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before) or text[max(0, end - 1):end] in ("了", "过")
                 if any(w in before for w in self._lexicon.conditional) and not (
                         f.value == "suicidal_ideation" and (_WISHED.match(text, end) or _WISH_SAID.search(text, 0, end))):
                     continue
@@ -501,6 +502,23 @@ def _duration(m: re.Match[str]) -> float | None:
     if half_mid or half_after:
         amount += 0.5
     return _within(amount * _HOURS[unit], 0, 87600)
+
+
+# Round 8 (issue 11): a blister in a message that tells of a scald or burn is the burn's (被开水烫到，起了个大水泡), not a
+# rash — a shingles name (缠腰龙, 带状疱疹) stays the rash it is.
+_BLISTER = re.compile("[泡疱抛炮]")
+_SHINGLES = re.compile("缠腰|蛇|带状|串腰")
+
+
+def _burn_blisters(found: list[_Found], normal: MappedText) -> list[_Found]:
+    if not any(f.entity == "symptom" and f.value == "burn" and not f.negated for f in found):
+        return found
+    original = normal.original
+    for f in found:
+        said = original[f.start:f.end]
+        if f.entity == "symptom" and f.value == "rash" and _BLISTER.search(said) and not _SHINGLES.search(said):
+            f.value = "burn"
+    return found
 
 
 # Round 5 (issue 11): a child who is listless (没精神, 蔫, 老想睡) is drowsy — the danger sign "lethargic or
