@@ -22,7 +22,7 @@ _GAP = r"[^\d，,。.;；!！?？]{0,4}?(?:每?1?分钟)?[^\d，,。.;；!！?�
 _NOT_A_UNIT = r"(?!\s*[\d.]|\s*(?:天|个|小时|钟头|周|星期|礼拜|月|年|度|次|针|剂|%|°|岁|分|号|日|斤|公斤|片|粒|袋|ml|mg|毫))"
 
 # 雪氧 / 学氧: 血氧 typed by pinyin (xuè yǎng) with the first candidate of the same sound (round 5).
-_SPO2 = re.compile(r"(?:血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|指氧仪|指氧|指夹|血氧仪|血氧值|血氧|雪氧|学氧|血养|雪养|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
+_SPO2 = re.compile(r"(?:夹手指的|夹手指|手指夹|夹手指头|血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|指氧仪|指氧|指夹|血氧仪|血氧值|血氧|雪氧|学氧|血养|雪养|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
 _SPO2_PERCENT = re.compile(r"(?<![\d.])(\d{2,3})\s*%")
 _PER_MINUTE = r"(?:\s*(?:/|每|1)\s*(?:分钟|分|min))?"
 _HEART_RATE = re.compile(r"(?:心率|心跳|脉搏|脉率|hr|pr)" + _GAP + r"(\d{2,3})(?:\s*(?:次|下|bpm))?" + _PER_MINUTE)
@@ -47,15 +47,21 @@ _NO_VACCINE = re.compile(
     r"(?:没有?|未|从没|从来没有?|还没有?|[1一]针都?没|[1一]针也没)(?:有)?(?:打|接种)过?(?:任何)?(?:新冠)?疫苗"
     r"|疫苗[^\d，,。;；]{0,3}?(?:没有?|未|都没有?|还没有?|[1一]针都没|[1一]针也没)(?:打|接种)"
     r"|(?:^|(?<=[，,。\s]))[1一]针(?:都|也)没(?:有)?(?:打|接种)")
+# Round 8: the doses counted in all (一共四针, 总共打了三针) — not stitches (缝了四针: the verb stands between).
+_VACCINE_TOTAL = re.compile(r"(?:一共|总共|共|加起来)(?:打了?|打过|接种了?)?\s*(\d{1,2})\s*(?:针|剂)(?!\s*(?:缝|线))")
 _BOOSTER = re.compile(r"(?:打了?|打过|接种了?|接种过)(?:新冠)?加强针")
 _AGE_YEARS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:多|来)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*个?(半)?月(?:大|龄|的宝宝|的孩子|的婴儿|的小孩|宝宝|婴儿)")
 _AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大(?![便概约半多部])|的宝宝|的婴儿|的新生儿)"
                        r"|(?:出生|生下来|刚生下来|才生下来)(?:才|刚|刚刚|刚满|满)?\s*(\d{1,2})\s*天")
 # 她才三十四 / 他今年才五十: a bare number of years after 才 is an age (才 says "only", of years lived).
-_AGE_ONLY = re.compile(r"(?:他|她|人|我|孩子|老人)?(?:今年)?才\s*(\d{2,3})(?:岁)?(?:多)?(?:了|啊|呀)?" + _NOT_A_UNIT)
+_AGE_ONLY = re.compile(r"(?:他|她|人|我|孩子|老人)?(?:今年)?才\s*(\d{2,3})(?!\s*几)(?:岁)?(?:多)?(?:了|啊|呀)?" + _NOT_A_UNIT)
 # 嘴巴四周 / 伤口四周: "around", not four weeks, after a body part or a place.
 _AROUND = re.compile(r"[嘴唇口眼鼻耳脐巴边部头脸身腿手脚伤围子肛眶]$")
+# Round 8: 宝宝半岁 (half a year old); 她七十六了 (he or she, a number of years and 了 — not 34-43, which may be a
+# temperature said bare: 他38了); a vague 二十几岁 is no age (above: 几 after the number).
+_AGE_HALF = re.compile(r"(?<![\d一两二三四五六七八九十])半岁")
+_PRONOUN_AGE = re.compile(r"(?:他|她)(?:今年|已经|都|也|快)?\s*(\d{2,3})(?!\s*几)\s*(?:多|来)?\s*(?:了|啦)" + _NOT_A_UNIT)
 _AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])(\d{1,3})\s*(?:多|来)?" + _NOT_A_UNIT)
 # 六十五了 alone answers "how old"; a bare 95 does not (it may be the SpO2 the bot asked for,
 # and the engine reads a bare number for whatever slot it is collecting).
@@ -80,6 +86,11 @@ _AGE_DAYS_ALONE = re.compile(r"^\s*(\d{2})\s*天\s*(?:大)?\s*[。.!！]?\s*$")
 _TEMP_FOLLOW = re.compile(r"(?:现在|后来|然后|刚才|刚刚|晚上|中午|下午|上午|早上|夜里|半夜|又|再量|这会儿)(?:又|是|都|到了|到|升到|退到|降到)?\s*"
                           r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)" + _NOT_A_UNIT)
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
+def _count(m: re.Match[str]) -> float:
+    """The number of a duration match with its half (一个半月 → 1.5): round 8, the half was dropped from a child's age."""
+    return float(m.group(1)) + (0.5 if m.group(5) or m.group(7) else 0)
+
+
 _DURATION = re.compile(
     r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余|整)?|(半))"
     r"\s*(个)?\s*(?:多|余)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年|工(?![作资人厂程地具夫钱位会种]))(半)?(?!\s*\d+\s*次)")
@@ -325,14 +336,14 @@ class EntityExtractor:
                 claim(m, "age", _within(float(m.group(1)) / 365, 0, 1))
             elif m.group(6) == "月" and m.group(1) and re.search(r"(?:^|[，,、；;。])\s*$", text[:m.start()]) \
                     and re.match(r"\s*(?:大)?\s*(?:$|[，,、；;。])", text[m.end():]) and _CHILD_WORD.search(text):
-                claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
+                claim(m, "age", _within(_count(m) / 12, 0, 3))
             elif m.group(6) in ("月", "天") and m.group(1) and _YOUNG.search(text, 0, m.start()) \
                     and not text.startswith(("了", "多了"), m.end()) and (m.group(6) == "月" or float(m.group(1)) >= 28):
                 # 孩子四十天 (round 5): a child's days from 28 on, said right after the child word, are its age
-                claim(m, "age", _within(float(m.group(1)) / (12 if m.group(6) == "月" else 365), 0, 3))
+                claim(m, "age", _within(_count(m) / (12 if m.group(6) == "月" else 365), 0, 3))
             elif m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()):
                 # right after the child word even 宝宝六个月了 is the age (round 4)
-                claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
+                claim(m, "age", _within(_count(m) / 12, 0, 3))
             elif m.group(6) == "周" and _AROUND.search(text, 0, m.start()) \
                     and numeric.original[numeric.span(m.start(), m.end())[0]:].startswith("四周"):
                 continue
@@ -343,6 +354,10 @@ class EntityExtractor:
                 claim(m, "duration", _duration(m))
         each(_RELATIVE_ONSET, "duration", lambda m: _RELATIVE_HOURS[m.group(1)])
         each(_AGE_LABEL, "age", lambda m: _within(float(m.group(1)), 0, 120), whole=False)
+        each(_AGE_HALF, "age", lambda m: 0.5)
+        each(_PRONOUN_AGE, "age", lambda m: None if 34 <= float(m.group(1)) <= 43 else _within(float(m.group(1)), 10, 120),
+             whole=False)
+        each(_VACCINE_TOTAL, "vaccine_doses", lambda m: _within(float(m.group(1)), 0, 10))
         self._subject_ages(text, claim)
         each(_BARE_TEMP, "temperature", lambda m: float(m.group(1)), whole=False)
         if any(f.entity == "temperature" for f in found):
@@ -457,7 +472,7 @@ _TYPO_PROOF = frozenset({"symptom", "condition", "medication", "subject", "antig
 _SELF_ANSWERS = frozenset({"我", "是我", "就是我", "给我", "给我问", "帮我问", "我的"})
 _LEXICAL = frozenset({"symptom", "condition", "medication", "subject", "antigen_result"})
 # 我妈65 / 我妈七十多了; not 我妈一侧… (a single digit read from 一 before a word is not an age).
-_SUBJECT_AGE = re.compile(r"(?:今年|已经|都|也|快|有)?\s*(\d{2,3}|\d(?=\s*(?:多|来|了|啦|岁|$|[，,。.!！?？;；\s])))"
+_SUBJECT_AGE = re.compile(r"(?:今年|已经|都|也|快|有)?\s*(\d{2,3}(?!\s*几)|\d(?=\s*(?:多|来|了|啦|岁|$|[，,。.!！?？;；\s])))"
                           r"\s*(?:多|来)?\s*(?:了|啦)?" + _NOT_A_UNIT)
 
 
