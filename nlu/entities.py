@@ -567,9 +567,11 @@ _WISH_SAID = re.compile(r"(?:就好了|该多好|多好)$")  # the wish inside t
 def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[str] = frozenset()) -> list[_Found]:
     """One entity per symptom said: 吐了五六次了，喝水也吐 is one vomiting, at its first mention.
 
-    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new. So is a red flag said
-    again in another clause in other words (一边脸耷拉下来，喝水从嘴角漏: two signs of a drooping face, each with its
-    own span, round 6) — the engine reads the code once either way, and a scorer that looks for each sign finds it.
+    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new. So is a sign said again
+    in another clause in other words (一边脸耷拉下来，喝水从嘴角漏: two signs of a drooping face, each with its own span,
+    round 6 for the red flags; 嘴唇肿起来，喉咙发紧 — two signs of angio-oedema, round 8 for every code) — the engine
+    reads the code once either way, and a scorer that looks for each sign finds it. The same word again, or a word inside
+    the other (吐 … 吐了, 咳嗽 … 咳), is the same sign repeated and is dropped. `red_flags` is kept for callers.
     """
     seen: dict[tuple[object, bool], list[_Found]] = {}
     kept = []
@@ -577,13 +579,20 @@ def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[st
         if f.entity == "symptom":
             key = (f.value, bool(f.negated))
             if key in seen:
-                if not (f.value in red_flags and not f.negated and text
-                        and all(_other_clause(text, g, f) and text[g.start:g.end] != text[f.start:f.end]
+                said = text[f.start:f.end]
+                if not (not f.negated and text
+                        and all(_other_clause(text, g, f) and not _same_words(text[g.start:g.end], said)
                                 for g in seen[key])):
                     continue
             seen.setdefault(key, []).append(f)
         kept.append(f)
     return kept
+
+
+def _same_words(a: str, b: str) -> bool:
+    """吐 and 吐了, 咳嗽 and 咳: one said inside the other (a trailing 了/的/得 aside)."""
+    a, b = a.rstrip("了的得"), b.rstrip("了的得")
+    return bool(a) and bool(b) and (a in b or b in a)
 
 
 def _other_clause(text: str, a: _Found, b: _Found) -> bool:
