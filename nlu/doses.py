@@ -130,8 +130,8 @@ class DoseReader:
 
     def _whole_act(self, original: str, overdose: Overdose) -> Overdose:
         """The overdose's span runs over the act as said (round 8): the taking verb after the medicine in its clause
-        (把一瓶降压药全吃了, 一整瓶美林喝光了), and the next clause when it only says the doubling (…又吃了白加黑，吃重复了;
-        …，两个一起吃了) — the whole act is the symptom, so the span meets an annotation of either the amount or the verb."""
+        (把半瓶降糖药都吃了, 一板退烧药吞光了), and the next clause when it only says the doubling (…又喝了感冒灵，吃重复了;
+        …，两样一起吃了) — the whole act is the symptom, so the span meets an annotation of either the amount or the verb."""
         end = overdose.end
         verb = _TAKEN_AFTER.match(original, end)
         if verb is not None and self.taken.search(verb.group()):

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from nlu.blood_pressure import read_blood_pressure
 from nlu.doses import Medicine, load_doses
 from nlu.grammar import load_grammar
 from nlu.lexicon import Lexicon, Match
@@ -298,6 +299,12 @@ class EntityExtractor:
 
         for m in _DATE.finditer(text):
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
+        # Round 8: blood pressure first (血压150/95, 高压160低压100, 血压一百二十五八十), so its numbers are no other value.
+        for bp in read_blood_pressure(text):
+            if not any(taken[bp.start:bp.end]):
+                taken[bp.start:bp.end] = [True] * (bp.end - bp.start)
+                o_start, o_end = numeric.span(bp.start, bp.end)
+                found.append(_Found("blood_pressure", bp.value(), o_start, o_end))
         each(_SPO2, "spo2", lambda m: _within(float(m.group(1)), 50, 100))
         each(_HEART_RATE, "heart_rate", lambda m: _within(float(m.group(1)), 20, 300))
         each(_RESP_RATE, "respiratory_rate", lambda m: _within(float(m.group(1)), 4, 150))
@@ -569,7 +576,7 @@ def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[st
 
     A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new. So is a sign said again
     in another clause in other words (一边脸耷拉下来，喝水从嘴角漏: two signs of a drooping face, each with its own span,
-    round 6 for the red flags; 嘴唇肿起来，喉咙发紧 — two signs of angio-oedema, round 8 for every code) — the engine
+    round 6 for the red flags; 眼皮肿了，舌头也肿 — two signs of angio-oedema, round 8 for every code) — the engine
     reads the code once either way, and a scorer that looks for each sign finds it. The same word again, or a word inside
     the other (吐 … 吐了, 咳嗽 … 咳), is the same sign repeated and is dropped. `red_flags` is kept for callers.
     """
