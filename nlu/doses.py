@@ -126,7 +126,20 @@ class DoseReader:
         overdoses += self._swallowed_poison(numeric.text, numeric)
         overdoses += self._too_much(original, medicines)
         overdoses += self._too_often(numeric, medicines)
-        return overdoses
+        return [self._whole_act(original, o) for o in overdoses]
+
+    def _whole_act(self, original: str, overdose: Overdose) -> Overdose:
+        """The overdose's span runs over the act as said (round 8): the taking verb after the medicine in its clause
+        (把半瓶降糖药都吃了, 一板退烧药吞光了), and the next clause when it only says the doubling (…又喝了感冒灵，吃重复了;
+        …，两样一起吃了) — the whole act is the symptom, so the span meets an annotation of either the amount or the verb."""
+        end = overdose.end
+        verb = _TAKEN_AFTER.match(original, end)
+        if verb is not None and self.taken.search(verb.group()):
+            end = verb.end()
+        doubled = _DOUBLED_NEXT.match(original, end)
+        if doubled is not None:
+            end = doubled.end()
+        return Overdose(overdose.start, end)
 
     def _too_much(self, original: str, medicines: list[Medicine]) -> list[Overdose]:
         """降压药吃多了 / 安眠药吃了一大把 / 一下吃了一大把安眠药 / 多吃了几片布洛芬: too much, no number."""
@@ -234,6 +247,12 @@ def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str])
         or bool(taken.search(after_b) and re.search("都|也|又|一起|同时", after_b)) \
         or bool(taken.search(between) and _THEN.search(between))
 
+
+# After an overdose: the rest of the taking verb in its clause (全吃了, 都喝光了, 吞下去了), and a next clause that only says
+# the medicines were doubled or taken together (吃重复了, 两个一起吃了, 一起吃的) — round 8.
+_TAKEN_AFTER = re.compile(r"[全都又也给我他她就一下子口气次性]{0,4}(?:吃|喝|吞|咽|服|喂|舔)[了光完掉下去进肚子的]{0,4}")
+_DOUBLED_NEXT = re.compile(r"[，,]\s*[^，,。.！!？?；;]{0,4}?(?:重复|一起|同时|叠加|超量|过量|吃多|吃重|混着|一块)"
+                           r"(?:吃|喝|服|用)?(?:了|的)")
 
 # 感康吃完又吃了快克 / 泰诺林喂了5毫升，还给他喝了…: the second product taken after the first (round 5).
 _THEN = re.compile("又|还|再|然后|接着|之后|后来|完了")

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from nlu.blood_pressure import read_blood_pressure
 from nlu.doses import Medicine, load_doses
 from nlu.grammar import load_grammar
 from nlu.lexicon import Lexicon, Match
@@ -22,7 +23,7 @@ _GAP = r"[^\d，,。.;；!！?？]{0,4}?(?:每?1?分钟)?[^\d，,。.;；!！?�
 _NOT_A_UNIT = r"(?!\s*[\d.]|\s*(?:天|个|小时|钟头|周|星期|礼拜|月|年|度|次|针|剂|%|°|岁|分|号|日|斤|公斤|片|粒|袋|ml|mg|毫))"
 
 # 雪氧 / 学氧: 血氧 typed by pinyin (xuè yǎng) with the first candidate of the same sound (round 5).
-_SPO2 = re.compile(r"(?:血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|指氧仪|指氧|指夹|血氧仪|血氧值|血氧|雪氧|学氧|血养|雪养|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
+_SPO2 = re.compile(r"(?:夹手指的|夹手指|手指夹|夹手指头|血氧饱和度|血氧饱和|氧饱和度|氧饱和|指脉氧|指氧仪|指氧|指夹|血氧仪|血氧值|血氧|雪氧|学氧|血养|雪养|氧饱|spo2|sp02|饱和度|氧合)" + _GAP + r"(\d{2,3})(?:\s*%)?")
 _SPO2_PERCENT = re.compile(r"(?<![\d.])(\d{2,3})\s*%")
 _PER_MINUTE = r"(?:\s*(?:/|每|1)\s*(?:分钟|分|min))?"
 _HEART_RATE = re.compile(r"(?:心率|心跳|脉搏|脉率|hr|pr)" + _GAP + r"(\d{2,3})(?:\s*(?:次|下|bpm))?" + _PER_MINUTE)
@@ -47,15 +48,21 @@ _NO_VACCINE = re.compile(
     r"(?:没有?|未|从没|从来没有?|还没有?|[1一]针都?没|[1一]针也没)(?:有)?(?:打|接种)过?(?:任何)?(?:新冠)?疫苗"
     r"|疫苗[^\d，,。;；]{0,3}?(?:没有?|未|都没有?|还没有?|[1一]针都没|[1一]针也没)(?:打|接种)"
     r"|(?:^|(?<=[，,。\s]))[1一]针(?:都|也)没(?:有)?(?:打|接种)")
+# Round 8: the doses counted in all (一共四针, 总共打了三针) — not stitches (缝了四针: the verb stands between).
+_VACCINE_TOTAL = re.compile(r"(?:一共|总共|共|加起来)(?:打了?|打过|接种了?)?\s*(\d{1,2})\s*(?:针|剂)(?!\s*(?:缝|线))")
 _BOOSTER = re.compile(r"(?:打了?|打过|接种了?|接种过)(?:新冠)?加强针")
 _AGE_YEARS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:多|来)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = re.compile(r"(?<![\d.])(\d{1,2})\s*个?(半)?月(?:大|龄|的宝宝|的孩子|的婴儿|的小孩|宝宝|婴儿)")
 _AGE_DAYS = re.compile(r"(?:出生|生下来)?(?<![\d.])(\d{1,2})\s*天(?:大(?![便概约半多部])|的宝宝|的婴儿|的新生儿)"
                        r"|(?:出生|生下来|刚生下来|才生下来)(?:才|刚|刚刚|刚满|满)?\s*(\d{1,2})\s*天")
 # 她才三十四 / 他今年才五十: a bare number of years after 才 is an age (才 says "only", of years lived).
-_AGE_ONLY = re.compile(r"(?:他|她|人|我|孩子|老人)?(?:今年)?才\s*(\d{2,3})(?:岁)?(?:多)?(?:了|啊|呀)?" + _NOT_A_UNIT)
+_AGE_ONLY = re.compile(r"(?:他|她|人|我|孩子|老人)?(?:今年)?才\s*(\d{2,3})(?!\s*几)(?:岁)?(?:多)?(?:了|啊|呀)?" + _NOT_A_UNIT)
 # 嘴巴四周 / 伤口四周: "around", not four weeks, after a body part or a place.
 _AROUND = re.compile(r"[嘴唇口眼鼻耳脐巴边部头脸身腿手脚伤围子肛眶]$")
+# Round 8: 宝宝半岁 (half a year old); 她七十六了 (he or she, a number of years and 了 — not 34-43, which may be a
+# temperature said bare: 他38了); a vague 二十几岁 is no age (above: 几 after the number).
+_AGE_HALF = re.compile(r"(?<![\d一两二三四五六七八九十])半岁")
+_PRONOUN_AGE = re.compile(r"(?:他|她)(?:今年|已经|都|也|快)?\s*(\d{2,3})(?!\s*几)\s*(?:多|来)?\s*(?:了|啦)" + _NOT_A_UNIT)
 _AGE_LABEL = re.compile(r"(?:今年|年龄|年纪|岁数)\s*[:：]?\s*(?<![\d.])(\d{1,3})\s*(?:多|来)?" + _NOT_A_UNIT)
 # 六十五了 alone answers "how old"; a bare 95 does not (it may be the SpO2 the bot asked for,
 # and the engine reads a bare number for whatever slot it is collecting).
@@ -80,6 +87,11 @@ _AGE_DAYS_ALONE = re.compile(r"^\s*(\d{2})\s*天\s*(?:大)?\s*[。.!！]?\s*$")
 _TEMP_FOLLOW = re.compile(r"(?:现在|后来|然后|刚才|刚刚|晚上|中午|下午|上午|早上|夜里|半夜|又|再量|这会儿)(?:又|是|都|到了|到|升到|退到|降到)?\s*"
                           r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)" + _NOT_A_UNIT)
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
+def _count(m: re.Match[str]) -> float:
+    """The number of a duration match with its half (一个半月 → 1.5): round 8, the half was dropped from a child's age."""
+    return float(m.group(1)) + (0.5 if m.group(5) or m.group(7) else 0)
+
+
 _DURATION = re.compile(
     r"(?<!每)(?<![\d.])(?:(\d+(?:\.\d+)?)(?:\s*(?:-|~|到|至)\s*(\d+(?:\.\d+)?))?\s*(?:多|来|余|整)?|(半))"
     r"\s*(个)?\s*(?:多|余)?\s*(半)?\s*(小时|钟头|分钟|天|日|周|星期|礼拜|月|年|工(?![作资人厂程地具夫钱位会种]))(半)?(?!\s*\d+\s*次)")
@@ -151,7 +163,7 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
-        found = _child_drowsy(_first_mentions(self._drop_hypothetical(found, normal), normal.original,
+        found = _child_drowsy(_first_mentions(_burn_blisters(self._drop_hypothetical(found, normal), normal), normal.original,
                                               frozenset(self._lexicon.red_flags)), normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
@@ -188,7 +200,8 @@ class EntityExtractor:
                 clause_start = max((i + 1 for i in range(window, at) if text[i] in _CLAUSE_MARKS), default=window)
                 before = text[clause_start:at]
                 end = index.get(f.end, len(text))
-                had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before)
+                # 被油烫了 / 起了疹子: a word that itself ends in 了/过 says it was had, as a 了 after it does (round 8).
+                had = _HAD_IT.match(text, end) or _HAD_IT_BEFORE.search(before) or text[max(0, end - 1):end] in ("了", "过")
                 if any(w in before for w in self._lexicon.conditional) and not (
                         f.value == "suicidal_ideation" and (_WISHED.match(text, end) or _WISH_SAID.search(text, 0, end))):
                     continue
@@ -286,6 +299,12 @@ class EntityExtractor:
 
         for m in _DATE.finditer(text):
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
+        # Round 8: blood pressure first (血压150/95, 高压160低压100, 血压一百二十五八十), so its numbers are no other value.
+        for bp in read_blood_pressure(text):
+            if not any(taken[bp.start:bp.end]):
+                taken[bp.start:bp.end] = [True] * (bp.end - bp.start)
+                o_start, o_end = numeric.span(bp.start, bp.end)
+                found.append(_Found("blood_pressure", bp.value(), o_start, o_end))
         each(_SPO2, "spo2", lambda m: _within(float(m.group(1)), 50, 100))
         each(_HEART_RATE, "heart_rate", lambda m: _within(float(m.group(1)), 20, 300))
         each(_RESP_RATE, "respiratory_rate", lambda m: _within(float(m.group(1)), 4, 150))
@@ -324,14 +343,14 @@ class EntityExtractor:
                 claim(m, "age", _within(float(m.group(1)) / 365, 0, 1))
             elif m.group(6) == "月" and m.group(1) and re.search(r"(?:^|[，,、；;。])\s*$", text[:m.start()]) \
                     and re.match(r"\s*(?:大)?\s*(?:$|[，,、；;。])", text[m.end():]) and _CHILD_WORD.search(text):
-                claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
+                claim(m, "age", _within(_count(m) / 12, 0, 3))
             elif m.group(6) in ("月", "天") and m.group(1) and _YOUNG.search(text, 0, m.start()) \
                     and not text.startswith(("了", "多了"), m.end()) and (m.group(6) == "月" or float(m.group(1)) >= 28):
                 # 孩子四十天 (round 5): a child's days from 28 on, said right after the child word, are its age
-                claim(m, "age", _within(float(m.group(1)) / (12 if m.group(6) == "月" else 365), 0, 3))
+                claim(m, "age", _within(_count(m) / (12 if m.group(6) == "月" else 365), 0, 3))
             elif m.group(6) == "月" and m.group(1) and _YOUNG.search(text, 0, m.start()):
                 # right after the child word even 宝宝六个月了 is the age (round 4)
-                claim(m, "age", _within(float(m.group(1)) / 12, 0, 3))
+                claim(m, "age", _within(_count(m) / 12, 0, 3))
             elif m.group(6) == "周" and _AROUND.search(text, 0, m.start()) \
                     and numeric.original[numeric.span(m.start(), m.end())[0]:].startswith("四周"):
                 continue
@@ -342,6 +361,10 @@ class EntityExtractor:
                 claim(m, "duration", _duration(m))
         each(_RELATIVE_ONSET, "duration", lambda m: _RELATIVE_HOURS[m.group(1)])
         each(_AGE_LABEL, "age", lambda m: _within(float(m.group(1)), 0, 120), whole=False)
+        each(_AGE_HALF, "age", lambda m: 0.5)
+        each(_PRONOUN_AGE, "age", lambda m: None if 34 <= float(m.group(1)) <= 43 else _within(float(m.group(1)), 10, 120),
+             whole=False)
+        each(_VACCINE_TOTAL, "vaccine_doses", lambda m: _within(float(m.group(1)), 0, 10))
         self._subject_ages(text, claim)
         each(_BARE_TEMP, "temperature", lambda m: float(m.group(1)), whole=False)
         if any(f.entity == "temperature" for f in found):
@@ -456,7 +479,7 @@ _TYPO_PROOF = frozenset({"symptom", "condition", "medication", "subject", "antig
 _SELF_ANSWERS = frozenset({"我", "是我", "就是我", "给我", "给我问", "帮我问", "我的"})
 _LEXICAL = frozenset({"symptom", "condition", "medication", "subject", "antigen_result"})
 # 我妈65 / 我妈七十多了; not 我妈一侧… (a single digit read from 一 before a word is not an age).
-_SUBJECT_AGE = re.compile(r"(?:今年|已经|都|也|快|有)?\s*(\d{2,3}|\d(?=\s*(?:多|来|了|啦|岁|$|[，,。.!！?？;；\s])))"
+_SUBJECT_AGE = re.compile(r"(?:今年|已经|都|也|快|有)?\s*(\d{2,3}(?!\s*几)|\d(?=\s*(?:多|来|了|啦|岁|$|[，,。.!！?？;；\s])))"
                           r"\s*(?:多|来)?\s*(?:了|啦)?" + _NOT_A_UNIT)
 
 
@@ -503,6 +526,23 @@ def _duration(m: re.Match[str]) -> float | None:
     return _within(amount * _HOURS[unit], 0, 87600)
 
 
+# Round 8 (issue 11): a blister in a message that tells of a scald or burn is the burn's (被开水烫到，起了个大水泡), not a
+# rash — a shingles name (缠腰龙, 带状疱疹) stays the rash it is.
+_BLISTER = re.compile("[泡疱抛炮]")
+_SHINGLES = re.compile("缠腰|蛇|带状|串腰")
+
+
+def _burn_blisters(found: list[_Found], normal: MappedText) -> list[_Found]:
+    if not any(f.entity == "symptom" and f.value == "burn" and not f.negated for f in found):
+        return found
+    original = normal.original
+    for f in found:
+        said = original[f.start:f.end]
+        if f.entity == "symptom" and f.value == "rash" and _BLISTER.search(said) and not _SHINGLES.search(said):
+            f.value = "burn"
+    return found
+
+
 # Round 5 (issue 11): a child who is listless (没精神, 蔫, 老想睡) is drowsy — the danger sign "lethargic or
 # unusually sleepy" of WHO IMCI (2014) — whereas an adult's 没精神 stays fatigue.
 _LISTLESS = ("没精神", "没什么精神", "没啥精神", "精神头不好", "没力气", "没劲", "乏力", "提不起劲", "软绵绵", "无力")
@@ -534,9 +574,11 @@ _WISH_SAID = re.compile(r"(?:就好了|该多好|多好)$")  # the wish inside t
 def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[str] = frozenset()) -> list[_Found]:
     """One entity per symptom said: 吐了五六次了，喝水也吐 is one vomiting, at its first mention.
 
-    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new. So is a red flag said
-    again in another clause in other words (一边脸耷拉下来，喝水从嘴角漏: two signs of a drooping face, each with its
-    own span, round 6) — the engine reads the code once either way, and a scorer that looks for each sign finds it.
+    A later mention with the other polarity (不咳了……又咳起来) is kept: it says something new. So is a sign said again
+    in another clause in other words (一边脸耷拉下来，喝水从嘴角漏: two signs of a drooping face, each with its own span,
+    round 6 for the red flags; 眼皮肿了，舌头也肿 — two signs of angio-oedema, round 8 for every code) — the engine
+    reads the code once either way, and a scorer that looks for each sign finds it. The same word again, or a word inside
+    the other (吐 … 吐了, 咳嗽 … 咳), is the same sign repeated and is dropped. `red_flags` is kept for callers.
     """
     seen: dict[tuple[object, bool], list[_Found]] = {}
     kept = []
@@ -544,13 +586,20 @@ def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[st
         if f.entity == "symptom":
             key = (f.value, bool(f.negated))
             if key in seen:
-                if not (f.value in red_flags and not f.negated and text
-                        and all(_other_clause(text, g, f) and text[g.start:g.end] != text[f.start:f.end]
+                said = text[f.start:f.end]
+                if not (not f.negated and text
+                        and all(_other_clause(text, g, f) and not _same_words(text[g.start:g.end], said)
                                 for g in seen[key])):
                     continue
             seen.setdefault(key, []).append(f)
         kept.append(f)
     return kept
+
+
+def _same_words(a: str, b: str) -> bool:
+    """吐 and 吐了, 咳嗽 and 咳: one said inside the other (a trailing 了/的/得 aside)."""
+    a, b = a.rstrip("了的得"), b.rstrip("了的得")
+    return bool(a) and bool(b) and (a in b or b in a)
 
 
 def _other_clause(text: str, a: _Found, b: _Found) -> bool:

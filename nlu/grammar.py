@@ -56,6 +56,7 @@ class _Span:
     bare: bool = False  # no body part may stand between the two ends (吸气时嗓子疼 is a sore throat)
     not_followed: tuple[str, ...] = ()  # words after the last end that undo it (抽了一次血)
     across: bool = False  # the two ends may stand in neighbouring clauses (眼前一黑，就栽倒了)
+    context: re.Pattern[str] | None = None  # read only when the message also says this (出血 is the womb's in a pregnancy)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ class SymptomGrammar:
         self._gap_len = max(map(len, self.fillers | self.cues | self.severe), default=0)
         self._severe_len = max(map(len, self.severe), default=0)
         self.spans = [_Span(tuple(map(str, r["first"])), tuple(map(str, r["last"])), int(r.get("gap", 4)), str(r["code"]),
-                            bool(r.get("bare")), tuple(map(str, r.get("not_followed") or ())), bool(r.get("across")))
+                            bool(r.get("bare")), tuple(map(str, r.get("not_followed") or ())), bool(r.get("across")),
+                            re.compile(str(r["context"])) if r.get("context") else None)
                       for r in spec.get("spans") or []]
         # Phrases that say a red flag is absent (人是清醒的, 不抽了): the symptom, denied.
         self.denials = {str(w): str(code) for code, words in (spec.get("denials") or {}).items() for w in words}
@@ -143,6 +145,8 @@ class SymptomGrammar:
                         found[match.start] = match
                     break
         for pattern, span in self._span_patterns:
+            if span.context is not None and not span.context.search(text):
+                continue
             for m in pattern.finditer(text):
                 if span.bare and self._names_a_part(m.group("gap")):
                     continue

@@ -58,6 +58,7 @@ class Lexicon:
     red_flags: tuple[str, ...] = ()  # symptom codes that are emergencies or may be
     complement_verbs: frozenset[str] = frozenset()  # 睡不平: a 不 after these is "cannot", not a denial
     scored_as: dict[str, str] = field(default_factory=dict)  # added code -> the vocabulary.yml code it is scored as
+    reported_speech: frozenset[str] = frozenset()  # 他说/她说: blocks that do not swallow a symptom word starting at their 说
 
     @cached_property
     def longest(self) -> int:
@@ -83,7 +84,7 @@ class Lexicon:
             if best is None:
                 i += 1
                 continue
-            if best.word.kind in _MARKERS:
+            if best.word.kind in _MARKERS or text[best.start:best.end] in self.reported_speech:
                 inner = self._entity_inside(text, best, extra)
                 if inner is not None:
                     # 也不想活了: the cue 也不 must not eat the 不 of 不想活了; what is left of it is read on its own.
@@ -146,7 +147,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         for code, terms in table.items():
             for term in terms:
                 add(term, Word(kind, code), source)
-    for term in symptoms.get("not_symptoms", []) + people.get("not_results", []):
+    for term in symptoms.get("not_symptoms", []) + people.get("not_results", []) + symptoms.get("reported_speech", []):
         add(term, Word("block", None), "not_symptoms/not_results")
     # Markers never override an entity word: 没劲 stays fatigue although it starts with the cue 没.
     for kind, key in (("cue", "cues"), ("pseudo", "pseudo"), ("boundary", "boundaries")):
@@ -164,6 +165,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         red_flags=tuple(str(c) for c in symptoms.get("red_flags") or []),
         complement_verbs=frozenset(str(v) for v in negation.get("complement_verbs") or []),
         scored_as={str(k): str(v) for k, v in (symptoms.get("scored_as") or {}).items()},
+        reported_speech=frozenset(str(t) for t in symptoms.get("reported_speech") or []),
     )
 
 

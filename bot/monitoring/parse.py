@@ -1,9 +1,9 @@
 """Readings in a patient's typed Chinese: "今天早上血氧95，体温37度8", "血压一百五九十五", "空腹血糖8.6".
 
 Temperature, SpO2, heart rate and respiratory rate come from the NLU's entities (already read, and
-not taken when denied or asked about). Blood pressure and blood glucose have no NLU entity: they are
-read here, on the NLU's numeric view of the text (Chinese numerals as digits), with the NLU's own
-numeral reading for the run it cannot split ("一百五九十五" is 150 over 95).
+not taken when denied or asked about). Blood pressure is read by the NLU's own reader (`nlu/blood_pressure.py`,
+the parse result's `blood_pressure` entity), here on the NLU's numeric view of the text so that every
+reading of the message is found ("一百五九十五" is 150 over 95). Blood glucose has no NLU entity: it is read here.
 """
 from __future__ import annotations
 
@@ -13,30 +13,22 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from nlu.text import _numeral_value, normalise, numeric_view
+from nlu.blood_pressure import NOT_A_VALUE, QUESTION, read_blood_pressure
+from nlu.text import normalise, numeric_view
 
 from bot.monitoring.measures import MEASURES
 from bot.monitoring.when import clause_times, time_at
 
 ENTITY_MEASURES = ("temperature", "spo2", "heart_rate", "respiratory_rate")
 
-_CN = "零〇一二两三四五六七八九十百"
-_BP_WORD = r"(?:血压|bp)"
-_BP = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}(\d{2,3})\s*(?:/|／|\\|-|—|~|～|比|、|,|，|\s|mmhg)\s*(?:低压)?\s*(\d{2,3})" % _CN)
-_BP_HIGH_LOW = re.compile(r"高压[^\d，,。;；]{0,3}(\d{2,3})[^\d]{0,4}?低压[^\d，,。;；]{0,3}(\d{2,3})")
-_BP_SPOKEN = re.compile(_BP_WORD + r"[^\d%s，,。;；!！?？]{0,6}([%s]{3,10})" % (_CN, _CN))
-# The systolic (upper) number alone: "高压一百六", "收缩压160", "血压最近有点高 一百五上下" — recorded as
-# the systolic reading only (the lower number was not said).
-_SBP_ONLY = re.compile(r"(?:高压|收缩压|上压)[^\d，,。;；!！?？]{0,3}(\d{2,3})(?!\d|\s*(?:/|／|比|低压|\d))")
-_BP_ABOUT = re.compile(_BP_WORD + r"[^\d，,。;；!！?？]{0,10}?(\d{2,3})\s*(?:上下|左右|多|出头)")
 _GLUCOSE = re.compile(
     r"(空腹|饭前|餐前|餐后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|饭后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|睡前|随机)?"
     r"[^\d，,。;；!！?？]{0,3}?(?:血糖|glu)[^\d，,。;；!！?？]{0,4}?(\d{1,3}(?:(?:\.|点)\d{1,2})?)(?!\d)\s*(mg/dl|mg)?"
 )
-# A number that counts time or times, not a value: "血糖高十几年了", "血糖高了两年", "血压高了3次".
-_NOT_A_VALUE = re.compile(r"\s*(?:几|多|来|余)?\s*(?:个)?\s*(?:年|个月|月|天|日|周|星期|礼拜|次|回|小时|钟头|分钟|岁|遍)")
+# A number that counts time or times, not a value: "血糖高十几年了", "血糖高了两年" (the NLU's, shared with blood pressure).
+_NOT_A_VALUE = NOT_A_VALUE
 _GLUCOSE_CONTEXT = {"空腹": "fasting", "饭前": "fasting", "餐前": "fasting", "睡前": "bedtime", "随机": "random"}
-_QUESTION = re.compile(r"[吗呢？?]|多少|正常不|算不算|是不是|怎么办")
+_QUESTION = QUESTION
 
 
 @dataclass(frozen=True)
@@ -50,50 +42,14 @@ class Found:
     taken_at: dt.datetime | None = None  # when the message says it was taken (bot/monitoring/when.py)
 
 
-def _spoken_pair(run: str) -> tuple[int, int] | None:
-    """"一百五九十五" → (150, 95): the split of a spoken numeral run into a plausible systolic/diastolic pair."""
-    pairs = []
-    for cut in range(1, len(run)):
-        first, second = _numeral_value(run[:cut]), _numeral_value(run[cut:])
-        if first is None or second is None:
-            continue
-        try:
-            sbp, dbp = float(first), float(second)
-        except ValueError:
-            continue
-        if sbp.is_integer() and dbp.is_integer() and 60 <= sbp <= 260 and 30 <= dbp <= 160 and sbp > dbp:
-            pairs.append((int(sbp), int(dbp)))
-    return pairs[0] if pairs else None
-
-
 def _blood_pressure(text: str) -> list[Found]:
-    """Every blood pressure said, each with its place in `text`."""
+    """Every blood pressure said, each with its place in `text` (the NLU's reader, nlu/blood_pressure.py)."""
     out: list[Found] = []
-    taken: list[int] = []
-    for pattern in (_BP, _BP_HIGH_LOW):
-        for m in pattern.finditer(text):
-            if any(abs(m.start() - t) < 3 for t in taken) or _NOT_A_VALUE.match(text, m.end(2)):
-                continue
-            sbp, dbp = int(m.group(1)), int(m.group(2))
-            if sbp < dbp:
-                sbp, dbp = dbp, sbp
-            if MEASURES["sbp"].plausible(sbp) and MEASURES["dbp"].plausible(dbp):
-                out += [Found("sbp", sbp, start=m.start()), Found("dbp", dbp, start=m.start())]
-                taken.append(m.start())
-    if not out:
-        for m in _BP_SPOKEN.finditer(text):
-            pair = _spoken_pair(m.group(1))
-            if pair:
-                out += [Found("sbp", pair[0], start=m.start()), Found("dbp", pair[1], start=m.start())]
-    if not out and not _QUESTION.search(text):  # "高压一百六正常吗？" asks
-        for pattern in (_SBP_ONLY, _BP_ABOUT):
-            for m in pattern.finditer(text):
-                sbp = int(m.group(1))
-                if 60 <= sbp <= 260 and not _NOT_A_VALUE.match(text, m.end(1)) and not any(f.start == m.start() for f in out):
-                    out.append(Found("sbp", sbp, start=m.start()))
-            if out:
-                break
-    return sorted(out, key=lambda f: f.start)
+    for bp in read_blood_pressure(text):
+        out.append(Found("sbp", bp.systolic, start=bp.start))
+        if bp.diastolic is not None:
+            out.append(Found("dbp", bp.diastolic, start=bp.start))
+    return out
 
 
 def _glucose(text: str) -> list[Found]:

@@ -130,11 +130,12 @@ def test_round_six_values(interpreter, text, entity, expected):
     check_values(interpreter, text, entity, expected)
 
 
-def test_blood_pressure_is_left_to_the_engine(interpreter):
-    # No blood_pressure entity (docs/nlu.md, round 6): the only reader of 血压一百七十/一百 lives in bot/monitoring (an
-    # outer layer the NLU may not import), and no flow slot takes such an entity; the readings stay the engine's.
+def test_blood_pressure_is_one_entity_and_no_other_value(interpreter):
+    # Round 6 left blood pressure to bot/monitoring; round 8 moved that reader into nlu/ (nlu/blood_pressure.py) and the
+    # parse result gives it as `blood_pressure` — its numbers are no other value (no age, no heart rate).
     parsed = interpreter.parse("血压一百七十/一百，有点晕")
-    assert {e.entity for e in parsed.entities} == {"symptom"}
+    assert {e.entity for e in parsed.entities} == {"blood_pressure", "symptom"}
+    assert parsed.entities_of("blood_pressure")[0].value == {"systolic": 170, "diastolic": 100}
 
 
 @pytest.mark.parametrize("text, intent", [
