@@ -34,8 +34,11 @@ run: model
 chat: model
 	$(BIN)/wenzhen chat $(if $(CONFIG),--config $(CONFIG))
 
+# Two pytest-xdist workers (`make test TEST_WORKERS=0`: one process, no workers); a test file stays on one worker, so its
+# module fixtures start once. Every test has its own database, Redis prefix, ports and temp folder.
+TEST_WORKERS ?= 2
 test: model
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

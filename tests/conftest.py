@@ -108,9 +108,33 @@ def redis_url() -> str:
 
 
 def free_port() -> int:
+    """A loopback port the kernel just handed out (free now; the tests run in parallel, so never a fixed one)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def listening_socket() -> socket.socket:
+    """A loopback socket already bound and listening, for an in-process server (`uvicorn.Server.run(sockets=[...])`):
+    no window in which another test or worker can take its port."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port where nothing listens, for the test's whole length: bound but never listening, so a
+    connection to it is refused at once and no parallel test can start a server there."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield int(s.getsockname()[1])
+
+
+class PortTaken(RuntimeError):
+    """The server could not bind its port: something else took it between `free_port()` and the start."""
 
 
 class ServerProcess:
@@ -130,7 +154,9 @@ class ServerProcess:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text(errors='replace')[-3000:]}")
+                output = self.log.read_text(errors="replace")
+                taken = "address already in use" in output.lower()
+                raise (PortTaken if taken else RuntimeError)(f"server exited: {output[-3000:]}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -181,7 +207,14 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         )
         if redis_url:
             env["REDIS_URL"] = redis_url
-        server = ServerProcess(env, tmp_path, workers, port)
+        for attempt in range(3):
+            try:
+                server = ServerProcess(env, tmp_path, workers, port)
+                break
+            except PortTaken:
+                # A port of free_port()'s, taken by a parallel test before the server bound it: another one.
+                if port is not None or attempt == 2:
+                    raise
         servers.append(server)
         return server
 

@@ -18,6 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fhir.resources.R4B import get_fhir_model_class
 
+from tests.conftest import listening_socket
+
 FHIR = "application/fhir+json"
 
 
@@ -155,13 +157,15 @@ def make_app(store: FhirStore) -> FastAPI:
 class FhirServer:
     """The app on uvicorn in a daemon thread; `stop()` shuts it down."""
 
-    def __init__(self, store: FhirStore, port: int) -> None:
+    def __init__(self, store: FhirStore) -> None:
         self.store = store
-        self.port = port
-        self.base_url = f"http://127.0.0.1:{port}/fhir"
-        config = uvicorn.Config(make_app(store), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        # Listening before the thread starts, on a port the kernel chose: tests run in parallel.
+        self._socket = listening_socket()
+        self.port = int(self._socket.getsockname()[1])
+        self.base_url = f"http://127.0.0.1:{self.port}/fhir"
+        config = uvicorn.Config(make_app(store), log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def start(self) -> "FhirServer":
         self._thread.start()
@@ -175,6 +179,7 @@ class FhirServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=5)
+        self._socket.close()
 
 
 def seed(store: FhirStore, id_system: str, id_number: str, zone: dt.tzinfo, today: dt.date) -> None:

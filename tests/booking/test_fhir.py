@@ -19,15 +19,13 @@ from tests.booking.helpers import ID_ADULT, bind_card, buttons, run_jobs_due, sa
 
 ZONE = ZoneInfo("Asia/Shanghai")
 ID_SYSTEM = "urn:oid:2.16.156.10011.1.3"
-PORT = 8131  # this branch's port range is 8130-8139
-DEAD_PORT = 8139  # nothing listens here
 
 
 @pytest.fixture
 def fhir() -> Iterator[FhirServer]:
     store = FhirStore()
     seed(store, ID_SYSTEM, ID_ADULT, ZONE, dt.datetime.now(ZONE).date())
-    server = FhirServer(store, PORT).start()
+    server = FhirServer(store).start()
     yield server
     server.stop()
 
@@ -77,8 +75,8 @@ async def test_the_adapter_books_cancels_and_reads_reports_over_fhir_rest(fhir: 
         await his.close()
 
 
-async def test_an_unreachable_fhir_server_raises_unavailable() -> None:
-    his = FhirHospital(f"http://127.0.0.1:{DEAD_PORT}/fhir", timeout=2)
+async def test_an_unreachable_fhir_server_raises_unavailable(closed_port: int) -> None:
+    his = FhirHospital(f"http://127.0.0.1:{closed_port}/fhir", timeout=2)
     try:
         with pytest.raises(HospitalUnavailable):
             await his.departments()
@@ -125,9 +123,9 @@ async def test_book_and_read_reports_over_rest_through_the_fhir_system(make_runt
 
 
 @pytest.mark.parametrize("typed", ["我要预约挂号", "查一下我的核酸报告", "帮我约明天上午的儿科", "我想取消预约", "预约核酸检测"])
-async def test_an_unreachable_hospital_system_gets_an_honest_answer_not_an_error(make_runtime, typed: str) -> None:
+async def test_an_unreachable_hospital_system_gets_an_honest_answer_not_an_error(make_runtime, closed_port: int, typed: str) -> None:
     runtime = await make_runtime(
-        hospital={"system": "fhir", "fhir": {"base_url": f"http://127.0.0.1:{DEAD_PORT}/fhir", "timeout": 2}},
+        hospital={"system": "fhir", "fhir": {"base_url": f"http://127.0.0.1:{closed_port}/fhir", "timeout": 2}},
         services={"hospital": {"name": "尤溪县总医院", "phone": "（测试电话）", "booking_channel": "医院官方小程序"}})
     async with await _client(runtime) as http:
         await bind_card(http, "p_down")

@@ -23,7 +23,7 @@ def test_signed_out_nothing_fails_and_times_are_24_hour_chinese_in_an_english_br
 
     from tests.conftest import write_config
 
-    server = start_server(port=8663)
+    server = start_server()
     config, database = write_config(tmp_path / "setup.yml"), f"sqlite:///{tmp_path}/server.db"
     cli(["staff", "add", "admin.zhao", "--name", "赵强", "--role", "admin"], config, database)
     with sync_playwright() as playwright:

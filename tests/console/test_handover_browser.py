@@ -13,7 +13,6 @@ from tests.conftest import write_config
 from tests.console.test_browser import cli
 
 pytestmark = [pytest.mark.browser]
-PORT = 8653  # polish4's port range (8650-8669)
 NOTE = "夜里血氧掉到93，已嘱吸氧，早上请复查"
 
 
@@ -26,7 +25,7 @@ def test_the_day_doctor_sees_the_night_doctors_handover_note(tmp_path: Path, sta
     for username, name in (("dr.night", "王夜班"), ("dr.day", "李白班")):
         cli(["staff", "add", username, "--name", name, "--title", "主治医师", "--department", "general"], config, database_url)
         cli(["roster", "add", username, "general", "daily", "00:00", "24:00"], config, database_url)
-    server = start_server(port=PORT)
+    server = start_server()
     patient = httpx.Client(base_url=server.url, timeout=30)
 
     def say(text: str) -> None:

@@ -16,7 +16,6 @@ from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS, cli
 from tests.services import IN_CI
 
 pytestmark = [pytest.mark.browser]
-PORT = 8651  # polish4's port range (8650-8669)
 
 
 def test_a_report_issue_time_is_read_in_the_hospitals_zone_not_the_browsers(
@@ -29,7 +28,7 @@ def test_a_report_issue_time_is_read_in_the_hospitals_zone_not_the_browsers(
     database_url = f"sqlite:///{tmp_path}/server.db"
     config = write_config(tmp_path / "setup.yml")
     cli(["staff", "add", "dr.tz", "--name", "王检验", "--title", "主管技师", "--department", "general"], config, database_url)
-    server = start_server(port=PORT)
+    server = start_server()
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -15,7 +15,6 @@ from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS, cli
 from tests.services import IN_CI
 
 pytestmark = [pytest.mark.browser]
-PORT = 8132  # this area's port range (8130-8139)
 BIND = ["/bind_card", "1", "1", "张三丰", ID_ADULT, "13800138000"]
 
 
@@ -29,7 +28,7 @@ def test_a_doctor_uploads_a_report_on_the_page(tmp_path: Path, start_server: Cal
     config = write_config(tmp_path / "setup.yml")
     cli(["staff", "add", "dr.lab", "--name", "王检验", "--title", "主管技师", "--department", "general"], config, database_url)
     cli(["staff", "add", "ph.wang", "--name", "王药师", "--role", "pharmacist"], config, database_url)
-    server = start_server(port=PORT)
+    server = start_server()
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

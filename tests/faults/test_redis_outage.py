@@ -22,8 +22,8 @@ from bot.app import create_app
 from bot.db import JobRow, utcnow
 from bot.jobs import job
 from bot.messages import UserMessage
-from tests.conftest import write_config
-from tests.faults.redis_server import PORTS, OwnRedis
+from tests.conftest import free_port, write_config
+from tests.faults.redis_server import OwnRedis
 
 pytestmark = [pytest.mark.postgres]
 PROBE = "faults_probe"
@@ -57,12 +57,12 @@ async def _until(predicate: Any, seconds: float) -> float:
     return time.monotonic() - started
 
 
-def test_start_up_with_redis_unreachable_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
-    closed = next(p for p in reversed(PORTS))
+def test_start_up_with_redis_unreachable_says_so_in_one_line_and_exits_2(tmp_path: Path, closed_port: int) -> None:
+    closed = closed_port
     env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{closed}/0", "DATABASE_URL": f"sqlite:///{tmp_path}/w.db",
            "WENZHEN_CONFIG": str(write_config(tmp_path / "config.yml")), "WENZHEN_DATA_DIR": str(tmp_path),
            "WENZHEN_SECRET_KEY": "test-secret-key-" + "x" * 32}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "18597"], check=False, env=env, cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())], check=False, env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "cannot reach Redis" in done.stderr and str(closed) in done.stderr

@@ -2,7 +2,6 @@
 screenshotted in Chromium and checked for its red dashed threshold line, drawn below the readings."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,7 +17,6 @@ from tests.services import IN_CI
 
 pytestmark = [pytest.mark.browser]
 THRESHOLD_RGB = (0xD9, 0x30, 0x25)  # integrations/monitoring/charts.py THRESHOLD
-PORT = int(os.environ.get("WENZHEN_TEST_MONITORING_PORT", "8121"))  # this area's port range (8120-8129)
 
 
 def red_share_of_row(png: Path, y: float, x0: float, x1: float) -> float:
@@ -42,7 +40,7 @@ def test_the_spo2_chart_is_drawn_with_its_threshold_line(tmp_path: Path, start_s
     config = write_config(tmp_path / "setup.yml")
     cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general", "--department", "fever"],
         config, database_url)
-    server = start_server(port=PORT)
+    server = start_server()
     with httpx.Client(base_url=server.url, timeout=30) as patient:
         # A consult outcome enrols the patient (no doctor, no daily check-in now); then the readings, typed.
         for step in (CONSULT, "不用了", "不要"):

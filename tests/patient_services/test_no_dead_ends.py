@@ -14,16 +14,15 @@ from actions.services.entry_points import DeadEnd, check_entry_points, trained_i
 from bot.config import PROJECT_ROOT, load_config
 from bot.flow_loader import FlowSet
 from nlu.interpreter import DEFAULT_DATA
-from tests.conftest import write_config
+from tests.conftest import free_port, write_config
 
-SERVE_PORT = 18851  # this worktree's range (18800–18899)
 
 
 def serve(config: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WENZHEN_", "DATABASE_URL", "REDIS_URL"))}
     env.update(WENZHEN_CONFIG=str(config), WENZHEN_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(PROJECT_ROOT),
                DATABASE_URL=f"sqlite:///{tmp_path}/serve.db", WENZHEN_SECRET_KEY="test-secret-key-" + "x" * 32)
-    return subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", str(SERVE_PORT)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port())], capture_output=True,
                           text=True, cwd=tmp_path, env=env, timeout=240)
 
 
