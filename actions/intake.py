@@ -85,6 +85,10 @@ def _mother_is_the_patient(ctx: ActionContext, text: str) -> None:
         ctx.note_fact("symptoms.low_mood", True)
 
 
+# Questions whose answer says an age in months or days, which the fact table would read as a duration.
+_AGE_QUESTIONS = frozenset({"age", "age_months"})
+
+
 @interceptor("intake_facts", priority=5)
 async def intake_facts(ctx: ActionContext) -> bool:
     """Fill what a typed message says that the NLU did not read (actions/intake_facts.yml).
@@ -101,7 +105,10 @@ async def intake_facts(ctx: ActionContext) -> bool:
     stack = ctx.state.stack
     if not (stack and stack[-1].waiting_for == "symptoms.bleeding"):
         _forget_wordless_bleeding(ctx, message.text)
+    asked = stack[-1].waiting_for if stack else None
     for slot, value in read_facts(message.text).items():
+        if slot == "duration_hours" and asked in _AGE_QUESTIONS:
+            continue  # "一个半月，刚满42天" to "宝宝多大？": the baby's age, not how long the illness has lasted
         previous = ctx.slot(slot)
         # Round 7 of issue 10: the lowest of several oxygen readings ("血氧95，有时候掉到92") replaces the
         # NLU's first number — a worse reading only, as bot/flow_runner.py accepts_change does.

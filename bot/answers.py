@@ -33,6 +33,7 @@ _DEGREE_TENTHS = re.compile(r"(\d+)度(\d)(?!\d)")
 _MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?多?月")
 _WEEKS = re.compile(r"(\d+(?:\.\d+)?)多?(?:周|个?多?星期|个?多?礼拜)")
 _DAYS = re.compile(r"(\d+(?:\.\d+)?)多?(?:天|日)")
+_HALF_MONTHS = re.compile(r"(\d+)个半月")
 _HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?多?(?:小时|钟头)")
 _PUNCT = re.compile(r"[,，。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+|(?<!\d)\.|\.(?!\d)")
 _NUMERIC_ANSWER = re.compile(r"^[\d.]+(℃|度|%|岁|次|分)?$")
@@ -789,22 +790,16 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         if hours is not None:
             return hours
     elif spec.scale == "years":
-        clean = arabic(normal(text))
-        months, weeks = _MONTHS.search(clean), _WEEKS.search(clean)
-        if months and "岁" not in clean:
-            return round(float(months.group(1)) / 12, 2)
-        if weeks and "岁" not in clean:
-            return round(float(weeks.group(1)) / 52, 3)
+        months = infant_age_months(arabic(normal(text)))
+        if months is not None:
+            return round(months / 12, 3)
     elif spec.scale == "months":
         clean = arabic(normal(text))
-        weeks = _WEEKS.search(clean)
         if "岁" in clean and (found := numbers(text)):
             return found[0] * 12
-        if weeks and not _MONTHS.search(clean):
-            return round(float(weeks.group(1)) / 4.345, 2)
-        days = _DAYS.search(clean)
-        if days and not _MONTHS.search(clean):
-            return round(float(days.group(1)) / 30.44, 2)  # "四十天" to "宝宝几个月大？"
+        months = infant_age_months(clean)
+        if months is not None:
+            return months  # "四十天", "一个半月", "两个月零二十天" to "宝宝几个月大？"
     if is_unknown(text):
         return UNKNOWN
     if spec.name in _MEASURED and says_no(text) and not numbers(text):
@@ -826,6 +821,34 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
     if spec.scale == "count" and says_no(text):
         return 0  # "没打过" to "打了几针疫苗？"
     return None
+
+
+def infant_age_months(clean: str) -> float | None:
+    """A baby's age said in months, weeks or days, in months ("一个半月" 1.5, "两个月零二十天" 2.66,
+    "刚满42天" 1.38), from text already through `arabic(normal(...))`; None when it says years (岁) or
+    no such unit. Parts joined (月 then 零/又 days) add up; the same age said twice ("一个半月，刚满42天")
+    gives the younger reading — an infant's age decides the fever rules, and younger is the safer side."""
+    if "岁" in clean:
+        return None
+    month: tuple[float, int] | None = None
+    if half := _HALF_MONTHS.search(clean):
+        month = (float(half.group(1)) + 0.5, half.end())
+    elif whole := _MONTHS.search(clean):
+        month = (float(whole.group(1)), whole.end())
+    elif "半个月" in clean:
+        month = (0.5, clean.index("半个月") + 3)
+    readings: list[float] = []
+    for match, per_month in ((_WEEKS.search(clean), 4.345), (_DAYS.search(clean), 30.44)):
+        if match is None:
+            continue
+        value = float(match.group(1)) / per_month
+        if month is not None and re.fullmatch(r"[零又]?", clean[month[1]:match.start()]):
+            month = (month[0] + value, match.end())  # "两个月零二十天"
+        else:
+            readings.append(value)
+    if month is not None:
+        readings.append(month[0])
+    return round(min(readings), 2) if readings else None
 
 
 def _read_choice(spec: SlotSpec, text: str) -> Any:

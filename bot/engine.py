@@ -412,6 +412,9 @@ class Engine:
                 continue  # "说不清楚" as the answer to a question: "I can't tell" (round 7 of issue 10)
             if entity.entity == "subject" and turn.state.slots.get("subject") not in (None, "unknown") and says_alone(text):
                 continue  # "家里就我一个人": who is at home, never who the patient is (fix6)
+            if (entity.entity == "duration" and turn.state.stack
+                    and turn.state.stack[-1].waiting_for in ("age", "age_months")):
+                continue  # "一个半月" to "宝宝多大？": the baby's age (read by the question), not the illness's length
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():
