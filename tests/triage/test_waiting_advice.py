@@ -35,5 +35,8 @@ async def test_after_the_emergency_the_family_waiting_or_refusing_gets_an_answer
     assert "等待急救时" in waiting and "接救护车" in waiting and "请先拨打120" not in waiting
     refusing = " ".join(m.get("text", "") for m in await say(client, "wait-2", "他不愿意去医院"))
     assert "让急救医生到家里评估" in refusing
-    other = " ".join(m.get("text", "") for m in await say(client, "wait-2", "我就是想问问"))
+    # A message that says none of those situations gets the reminder. ("我就是想问问" used to be that message;
+    # since the intent threshold is calibrated at 0.25 it reads as wanting a doctor, which is offered — and, with
+    # nobody on duty, answered with 120 too.)
+    other = " ".join(m.get("text", "") for m in await say(client, "wait-2", "我先看看情况"))
     assert "请先拨打120" in other
