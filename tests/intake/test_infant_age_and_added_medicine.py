@@ -16,6 +16,24 @@ import pytest
 
 from bot.answers import arabic, infant_age_months, normal
 
+# A runtime of its own for every test (not the folder's shared one): on the shared embedded runtime a
+# conversation's turn sometimes met "database is locked" (SQLite) while an earlier test's background
+# work wrote — a contention the lead found at the end of round 8 and left open (docs/issue notes), not
+# something these tests are about.
+@pytest.fixture
+async def runtime(make_runtime):  # noqa: ANN001, ANN201
+    return await make_runtime()
+
+
+@pytest.fixture
+async def client(runtime):  # noqa: ANN001, ANN201
+    from bot.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
+        yield http
+
+
 WEBHOOK = "/webhooks/rest/webhook"
 
 
