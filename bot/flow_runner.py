@@ -34,6 +34,10 @@ UNANSWERED = "unanswered_streak"
 REPORT_INTENT = "report_symptoms"
 OUT_OF_SCOPE = "out_of_scope"
 _SURE_CRY = 0.8  # below this, an escape intent said in answer to a question is read as the answer
+# Below this, a bare yes or no from the NLU alone does not answer a question (the out_of_scope threshold before
+# round 8 of issue 11 lowered config.yml's nlu.threshold to 0.25): "啊啊" read as affirm at 0.37, a hair above
+# out_of_scope, would record "喘" for the patient. The question's own words still read the answer.
+_SURE_YES_NO = 0.45
 # Escape intents a typed answer may be mistaken for; a request for a person is never overridden.
 _READ_AS_ANSWER = frozenset({"emergency_help", "cancel", "help"})
 _READINGS = frozenset({"temperature", "spo2", "respiratory_rate", "heart_rate"})
@@ -207,6 +211,10 @@ class FlowRunner:
             # screened all the same).
             if said is False or (said is not None and parse.intent.confidence < _SURE_CRY):
                 return replace(parse, intent=Intent("inform", parse.intent.confidence))
+        if parse.intent.name in ("affirm", "deny") and parse.intent.confidence < _SURE_YES_NO and text \
+                and not text.startswith("/") and top is not None and top.waiting_for:
+            # An unsure yes or no in words the question does not read is no answer: asked again, then `unknown`.
+            return replace(parse, intent=Intent("inform", parse.intent.confidence))
         return parse
 
     @staticmethod

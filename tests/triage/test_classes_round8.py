@@ -169,7 +169,15 @@ async def test_e_a_cold_with_an_itchy_throat_is_short_and_not_an_allergy(client:
     await t.until({"subject": "我自己", "age": "32岁", "duration_hours": "两天"}, default="没有")
     assert t.level == "selfcare", (t.asked, t.rules)
     assert not {"symptoms.hives", "symptoms.facial_swelling", "has_oximeter", "age_months"} & set(t.asked), t.asked
-    assert len(t.asked) <= 7, t.asked
+    # An itchy throat is the throat's (nlu8, round 8), not the skin's itching: the cold takes the path of a cold
+    # with a sore throat, and asks nothing that path does not (the bound was 7 while 嗓子痒 was read as `itching`,
+    # which skipped the fever and breathing questions a throat gets).
+    assert t.slots["symptoms"].get("sore_throat") is True and not t.slots["symptoms"].get("itching"), t.slots
+    sore = Talk(client, f"r8-cold-sore-{abs(hash(opening))}")
+    await sore.say("感冒了，流鼻涕，嗓子疼")
+    await sore.until({"subject": "我自己", "age": "32岁", "duration_hours": "两天"}, default="没有")
+    assert set(t.asked) <= set(sore.asked) and len(t.asked) <= len(sore.asked), (t.asked, sore.asked)
+    assert len(t.asked) <= 10, t.asked
 
 
 @pytest.mark.parametrize("opening", ["孩子腿上被虫子咬了个包，红红的挺痒", "儿子胳膊让蜜蜂蛰了一下，肿了一块"])
