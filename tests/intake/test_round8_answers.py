@@ -18,22 +18,10 @@ from bot.flow_loader import SlotSpec
 from nlu.interpreter import MedicalInterpreter, load_interpreter
 from tests.triage.talk import Talk
 
-# A runtime of its own for every test (not the folder's shared one): on the shared embedded runtime a
-# conversation's turn sometimes met "database is locked" (SQLite) while an earlier test's background
-# work wrote — a contention the lead found at the end of round 8 and left open (docs/issue notes), not
-# something these tests are about.
+# A runtime of its own for every test (tests/intake/conftest.py `own_client`), not the folder's shared one.
 @pytest.fixture
-async def runtime(make_runtime):  # noqa: ANN001, ANN201
-    return await make_runtime()
-
-
-@pytest.fixture
-async def client(runtime):  # noqa: ANN001, ANN201
-    from bot.app import create_app
-
-    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
-        yield http
+def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return own_client
 
 
 SPECS = {

@@ -141,21 +141,7 @@ async def test_a_cache_miss_read_in_one_hand_off_is_the_state_sqlalchemy_reads(t
     store = ConversationStore(db, MemoryCache())
     try:
         assert store._reader is not None
-        state = ConversationState("wechat:甲", "wechat", "甲")
-        turns = [
-            [Event(ev.USER, {"text": "我发烧三天了", "message_id": "m1", "entities": [{"entity": "duration", "value": 3.5}]},
-                   actor="patient", timestamp=1765000000.125),
-             Event(ev.SLOT, {"name": "intake.fever", "value": {"温度": 38.6, "天数": None, "有": True}}),
-             Event(ev.BOT, {"text": "请问最高体温是多少？", "buttons": [{"title": "38度", "payload": "/t"}]})],
-            [Event(ev.USER, {"text": "喂\u3000", "message_id": "m2"}, actor="patient"),
-             Event(ev.FLOW_STARTED, {"flow": "triage"})],
-        ]
-        for new in turns:
-            after = state.copy()
-            for event in new:
-                after.apply(event)
-            await store.append(state, new, after)
-            state = after
+        state = await _two_turns_stored(store, "甲")
         await store.forget_cached("wechat:甲")
         one_hand_off = await store.load("wechat:甲")
         reader, store._reader = store._reader, None
@@ -181,21 +167,7 @@ async def test_postgres_a_cache_miss_read_in_one_statement_is_the_state_the_orm_
     await db.upgrade()
     store = ConversationStore(db, MemoryCache())
     try:
-        state = ConversationState("wechat:乙", "wechat", "乙")
-        turns = [
-            [Event(ev.USER, {"text": "我发烧三天了", "message_id": "m1", "entities": [{"entity": "duration", "value": 3.5}]},
-                   actor="patient", timestamp=1765000000.125),
-             Event(ev.SLOT, {"name": "intake.fever", "value": {"温度": 38.6, "天数": None, "有": True}}),
-             Event(ev.BOT, {"text": "请问最高体温是多少？", "buttons": [{"title": "38度", "payload": "/t"}]})],
-            [Event(ev.USER, {"text": "喂\u3000", "message_id": "m2"}, actor="patient"),
-             Event(ev.FLOW_STARTED, {"flow": "triage"})],
-        ]
-        for new in turns:
-            after = state.copy()
-            for event in new:
-                after.apply(event)
-            await store.append(state, new, after)
-            state = after
+        state = await _two_turns_stored(store, "乙")
         await store.forget_cached("wechat:乙")
         one_statement = await store.load("wechat:乙")
         unknown = await store.load("wechat:nobody", "wechat", "nobody")
@@ -258,3 +230,23 @@ async def test_a_group_commit_the_database_cannot_take_is_an_outage_not_an_unkno
         assert service_of(failed.value) == "database"
     finally:
         await db.close()
+
+
+async def _two_turns_stored(store: ConversationStore, sender: str) -> ConversationState:
+    """Two turns of wechat:`sender` appended (odd text, nested slot values, a timestamp's fraction): the state after."""
+    state = ConversationState(f"wechat:{sender}", "wechat", sender)
+    turns = [
+        [Event(ev.USER, {"text": "我发烧三天了", "message_id": "m1", "entities": [{"entity": "duration", "value": 3.5}]},
+               actor="patient", timestamp=1765000000.125),
+         Event(ev.SLOT, {"name": "intake.fever", "value": {"温度": 38.6, "天数": None, "有": True}}),
+         Event(ev.BOT, {"text": "请问最高体温是多少？", "buttons": [{"title": "38度", "payload": "/t"}]})],
+        [Event(ev.USER, {"text": "喂\u3000", "message_id": "m2"}, actor="patient"),
+         Event(ev.FLOW_STARTED, {"flow": "triage"})],
+    ]
+    for new in turns:
+        after = state.copy()
+        for event in new:
+            after.apply(event)
+        await store.append(state, new, after)
+        state = after
+    return state
