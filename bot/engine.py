@@ -91,13 +91,15 @@ _CLAUSE = re.compile(r"[，,。；;！!？?\n]")
 
 def _not_taken(text: str, start: int, end: int) -> bool:
     """Whether a medicine named at text[start:end] was not taken: its clause says it is at hand ("家里有感冒灵"),
-    or the message says nothing was taken ("还没吃") and no clause says one was (answers.yml `patterns`)."""
+    or the message says nothing was taken ("还没吃") and no clause says one was (answers.yml `patterns`).
+    A space is a phone's comma here ("吃了一片泰诺林 可以再吃点感冒灵吗": two clauses)."""
+    text = "".join("，" if ch.isspace() else ch for ch in text)  # the same length: the offsets still hold
     before = [m.end() for m in _CLAUSE.finditer(text, 0, start)]
     after = _CLAUSE.search(text, end)
     clause = text[(before[-1] if before else 0):(after.start() if after else len(text))]
     if pattern("medicine_taken").search(clause):
         return False
-    if pattern("medicine_at_hand").search(clause):
+    if pattern("medicine_at_hand").search(clause) or pattern("medicine_asked").search(clause.rstrip("。！!~～ ")):
         return True
     return bool(pattern("medicine_not_taken").search(text)) and not pattern("medicine_taken").search(text)
 
@@ -415,6 +417,12 @@ class Engine:
             if (entity.entity == "duration" and turn.state.stack
                     and turn.state.stack[-1].waiting_for in ("age", "age_months")):
                 continue  # "一个半月" to "宝宝多大？": the baby's age (read by the question), not the illness's length
+            if (entity.entity == "duration" and isinstance(entity.value, int | float) and 0 < entity.value < 24 * 366
+                    and pattern("infant_age_before").search(text[max(0, entity.start - 4):entity.start])):
+                # "我家宝宝20天，今天拉了七八次": a baby's age in days, never a 20-day illness (newcomer trial 5)
+                if "age" not in found and turn.state.slots.get("age") is None:
+                    found["age"] = round(float(entity.value) / 24 / 365, 3)
+                continue
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
         for name, value in payload_slots.items():
