@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.action_api import ActionContext, action, interceptor
-from bot.answers import fold
+from bot.answers import AGE_QUESTIONS, fold
 from bot.flow_loader import UNKNOWN
 
 from actions.intake_facts import read_facts
@@ -85,10 +85,6 @@ def _mother_is_the_patient(ctx: ActionContext, text: str) -> None:
         ctx.note_fact("symptoms.low_mood", True)
 
 
-# Questions whose answer says an age in months or days, which the fact table would read as a duration.
-_AGE_QUESTIONS = frozenset({"age", "age_months"})
-
-
 @interceptor("intake_facts", priority=5)
 async def intake_facts(ctx: ActionContext) -> bool:
     """Fill what a typed message says that the NLU did not read (actions/intake_facts.yml).
@@ -107,7 +103,7 @@ async def intake_facts(ctx: ActionContext) -> bool:
         _forget_wordless_bleeding(ctx, message.text)
     asked = stack[-1].waiting_for if stack else None
     for slot, value in read_facts(message.text).items():
-        if slot == "duration_hours" and asked in _AGE_QUESTIONS:
+        if slot == "duration_hours" and asked in AGE_QUESTIONS:
             continue  # "一个半月，刚满42天" to "宝宝多大？": the baby's age, not how long the illness has lasted
         previous = ctx.slot(slot)
         # Round 7 of issue 10: the lowest of several oxygen readings ("血氧95，有时候掉到92") replaces the

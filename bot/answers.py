@@ -34,6 +34,9 @@ _MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?多?月")
 _WEEKS = re.compile(r"(\d+(?:\.\d+)?)多?(?:周|个?多?星期|个?多?礼拜)")
 _DAYS = re.compile(r"(\d+(?:\.\d+)?)多?(?:天|日)")
 _HALF_MONTHS = re.compile(r"(\d+)个半月")
+# The questions whose answer is an age, which may be said in months or days ("一个半月"): a duration read in such
+# an answer is the age, never how long the illness has lasted (bot/engine.py, actions/intake.py).
+AGE_QUESTIONS = frozenset({"age", "age_months"})
 _HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?多?(?:小时|钟头)")
 _PUNCT = re.compile(r"[,，。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+|(?<!\d)\.|\.(?!\d)")
 _NUMERIC_ANSWER = re.compile(r"^[\d.]+(℃|度|%|岁|次|分)?$")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
-from bot.answers import only_unknown, pattern
+from bot.answers import AGE_QUESTIONS, only_unknown, pattern
 from bot.button_titles import button_for_title
 from bot.situations import says_alone
 from bot.code_names import code_name
@@ -415,7 +415,7 @@ class Engine:
             if entity.entity == "subject" and turn.state.slots.get("subject") not in (None, "unknown") and says_alone(text):
                 continue  # "家里就我一个人": who is at home, never who the patient is (fix6)
             if (entity.entity == "duration" and turn.state.stack
-                    and turn.state.stack[-1].waiting_for in ("age", "age_months")):
+                    and turn.state.stack[-1].waiting_for in AGE_QUESTIONS):
                 continue  # "一个半月" to "宝宝多大？": the baby's age (read by the question), not the illness's length
             if (entity.entity == "duration" and isinstance(entity.value, int | float) and 0 < entity.value < 24 * 366
                     and pattern("infant_age_before").search(text[max(0, entity.start - 4):entity.start])):
