@@ -300,6 +300,8 @@ async def emergency_followup(ctx: ActionContext, ruleset: Ruleset | None, servic
         return False  # crisis_followup answers
     if ctx.parse is not None and ctx.parse.intent.name in SCREEN_PASS_THROUGH:
         return False
+    if ctx.held or ctx.slot("emergency_pending") is not None or ctx.slot("emergency_released"):
+        return False  # a correction of the emergency's facts, or its confirmation: the safety screen asks and reads
     if {r.id for r in decide(ruleset, ctx.slots).fired if r.level == "emergency"} - announced:
         return False  # a new emergency: the safety screen announces it
     if situation is None:

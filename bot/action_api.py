@@ -69,6 +69,11 @@ class ActionContext:
     def set_slot(self, name: str, value: Any) -> None:
         self._turn.set_slot(name, value)
 
+    @property
+    def held(self) -> dict[str, Any]:
+        """Facts this message would have lowered after an emergency answer, held for the patient's yes."""
+        return self._turn.held
+
     def note_fact(self, name: str, value: Any) -> None:
         """Set a slot from what the patient's message said (it may answer the pending question)."""
         self._turn.set_slot(name, value, actor="patient")

@@ -354,7 +354,9 @@ def says_yes(text: str) -> bool:
 
 
 def wants_human(text: str) -> bool:
-    return _has(normal(text), words().human)
+    """转人工 words, or a refusal to talk to a machine ("我不要跟机器说话": a person, never the mood questions)."""
+    clean = normal(text)
+    return _has(clean, words().human) or bool(pattern("human_not_machine").search(clean))
 
 
 def wants_to_stop(text: str) -> bool:

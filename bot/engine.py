@@ -65,6 +65,16 @@ class OutputChannel(Protocol):
     async def send(self, recipient_id: str, messages: list[BotMessage]) -> None: ...
 
 
+# Set (True) once an announced emergency was corrected away or the patient started afresh after it
+# (actions/triage/screen.py); cleared when an emergency is announced again.
+EMERGENCY_RELEASED = "emergency_released"
+
+
+def emergency_standing(state: ConversationState) -> bool:
+    """The conversation's last triage was an emergency that still stands (not corrected or restarted since)."""
+    return (state.latest_triage or {}).get("level") == "emergency" and not state.slots.get(EMERGENCY_RELEASED)
+
+
 def clean_text(text: str) -> tuple[str, bool]:
     """Normalise what a channel delivered: drop control characters, cut to MAX_TEXT_CHARS."""
     cleaned = "".join(ch for ch in text if ord(ch) not in _CONTROL and unicodedata.category(ch) != "Cs")
@@ -442,6 +452,12 @@ class Engine:
                 # With a doctor: what the patient says is news, recorded as an observation.
                 if not accept_in_session(turn, name, coerced, previous):
                     continue  # the intake keeps what the doctor read
+            elif changed and emergency_standing(turn.state) and previous != "unknown" \
+                    and not self.runner.worsens(name, previous, coerced):
+                # After the emergency answer a fact is never lowered silently ("没有昏迷，他一直醒着",
+                # "刚才说错了，不是胸口疼"): held, and the safety screen asks the patient to confirm it.
+                turn.held[name] = coerced
+                continue
             elif changed and not payload_slots.get(name) == value and not self.runner.accepts_change(turn, name, previous, coerced):
                 continue  # a stray reading never silently rewrites what the patient said before
             turn.set_slot(name, coerced, actor="patient")

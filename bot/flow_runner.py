@@ -242,6 +242,11 @@ class FlowRunner:
             return True
         if is_correction(turn.answer_text):
             return True
+        return self.worsens(name, previous, value)
+
+    @staticmethod
+    def worsens(name: str, previous: Any, value: Any) -> bool:
+        """News that can only make things more urgent: a symptom now present, a worse reading."""
         if name.startswith("symptoms.") and previous is False and value is True:
             return True
         if isinstance(previous, int | float) and isinstance(value, int | float):

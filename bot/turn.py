@@ -32,6 +32,9 @@ class Turn:
         self.events: list[Event] = []
         self.replies: list[BotMessage] = []
         self.filled_this_turn: set[str] = set()  # slots the patient's message itself filled
+        # After an emergency answer, a fact the message would lower ("没有昏迷") is held here, not set: the
+        # safety screen asks the patient to confirm it first (actions/triage/screen.py).
+        self.held: dict[str, Any] = {}
         # The buttons the patient saw when typing this answer (the message's own event clears
         # `state.last_buttons`): a typed title or button number is read against these.
         self.buttons_shown: list[dict[str, str]] = list(state.last_buttons)

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events as ev
-from bot.action_api import ActionContext, interceptor
+from bot.action_api import ActionContext, action, interceptor
 from bot.consultations.lifecycle import ACTIVE
 from bot.crypto import DecryptionError
 from bot.db import EventRow, utcnow
@@ -552,6 +552,13 @@ async def monitoring_unsubscribe(ctx: ActionContext, monitoring: Monitoring, job
     """退订 stops the reading and medication reminders too (before the broadcast opt-out, 50, which confirms its own)."""
     if ctx.parse is None or ctx.parse.intent.name != "unsubscribe":
         return False
+    if await _stop_reminders(ctx, monitoring, jobs):
+        ctx.utter("utter_monitoring_stopped")
+    return False
+
+
+async def _stop_reminders(ctx: ActionContext, monitoring: Monitoring, jobs: Jobs) -> bool:
+    """Stop every check-in, reading and medication reminder of this account; whether there were any."""
     rows = await monitoring.enrolled(ctx.conversation_id)
     if not rows:
         return False
@@ -563,5 +570,14 @@ async def monitoring_unsubscribe(ctx: ActionContext, monitoring: Monitoring, job
             await monitoring.stop(session, stored, by="patient")
         cancelled += await jobs.cancel(patient_job_prefix(row.id), session=session)
     ctx.emit(STOPPED_EVENT, {"by": "patient", "cancelled": cancelled, "people": len(rows)}, actor="patient")
-    ctx.utter("utter_monitoring_stopped")
-    return False
+    if ctx.slot("monitoring_active") is not None:
+        ctx.set_slot("monitoring_active", False)
+    return True
+
+
+@action("followup_declined")
+async def followup_declined(ctx: ActionContext, monitoring: Monitoring, jobs: Jobs) -> None:
+    """"不用了" to "接下来几天，需要我每天来问问您的情况吗？": no reminders at all — neither the check-ins nor the
+    twice-daily reading reminders the consult or urgent outcome had started (they were left on)."""
+    if await _stop_reminders(ctx, monitoring, jobs):
+        ctx.utter("utter_followup_declined_reminders")

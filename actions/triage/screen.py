@@ -7,11 +7,23 @@ slots, which the engine has already filled from this message's entities and payl
 """
 from __future__ import annotations
 
-from bot.action_api import ActionContext, interceptor
-from bot.answers import pattern
-from bot.consultations import Consultations
+import copy
+from functools import lru_cache
+from typing import Any
 
-from actions.triage.announce import ADVICE_PREFIX, announce, in_session, is_child, waiting_advice
+import yaml
+
+from bot.action_api import ActionContext, interceptor
+from bot.answers import is_correction, normal, pattern, plain_yes, says_no
+from bot.code_names import code_name
+from bot.config import PROJECT_ROOT
+from bot.consultations import Consultations
+from bot.engine import EMERGENCY_RELEASED, Engine, emergency_standing
+from bot.flow_runner import REPORT_INTENT
+from bot.responses import display_value
+from bot.state import put_slot
+
+from actions.triage.announce import ADVICE_PREFIX, announce, in_session, is_child, send_decision, waiting_advice
 from actions.triage.decision import decide
 from actions.triage.ruleset import Ruleset
 
@@ -19,7 +31,14 @@ from actions.triage.ruleset import Ruleset
 # (nothing is known yet, and "累死了" can read the same): the patient is asked what happened.
 EMERGENCY_INTENT = "emergency_help"
 # What a patient in an emergency may still do through the dialogue: reach a person, call 120, leave.
-PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "cancel", "goodbye", "thanks"})
+PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "goodbye", "thanks"})
+# "重新开始" / "取消" after an emergency: asked once to confirm, then a fresh intake (the emergency stays on record).
+RESTART_INTENTS = frozenset({"cancel", "restart"})
+# A correction or a fresh start waiting for the patient's yes: {kind: correction, changes: {slot: value}} | {kind: restart}.
+PENDING_SLOT = "emergency_pending"
+CORRECTED_EVENT = "emergency_corrected"  # {changes, before: [rules], after: level, text}
+RESTART_EVENT = "emergency_restart"  # {before: [rules], cleared: [slots]}
+_LANGUAGE_FILE = PROJECT_ROOT / "flows" / "language" / "emergency.yml"
 # After the emergency answer: the family says 120 is called or on its way, or asks what to do meanwhile —
 # they get the waiting advice again, not "call 120" again (a newcomer's trial met exactly that); or
 # that the patient will not go: said plainly what is at stake, and that 120's crew can judge on the
@@ -27,7 +46,7 @@ PASS_THROUGH_INTENTS = frozenset({"request_doctor", "call_120", "cancel", "goodb
 
 
 @interceptor("safety_screen", priority=10)
-async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Consultations) -> bool:
+async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Consultations, engine: Engine) -> bool:
     """True when this message was answered as an emergency (the dialogue must not run).
 
     In a live doctor session the emergency is announced all the same, then False lets the relay
@@ -35,17 +54,45 @@ async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Con
     """
     decision = decide(ruleset, ctx.slots)
     if decision.level != "emergency":
+        if ctx.slot(PENDING_SLOT) is not None:
+            ctx.set_slot(PENDING_SLOT, None)
         return _cry_for_help(ctx)
     emergency_rules = {r.id for r in decision.fired if r.level == "emergency"}
     previous = ctx.state.latest_triage or {}
-    announced = set(previous.get("rules") or ()) if previous.get("level") == "emergency" else set()
+    announced = set(previous.get("rules") or ()) if emergency_standing(ctx.state) else set()
     if emergency_rules - announced:
+        for slot in (PENDING_SLOT, EMERGENCY_RELEASED):
+            if ctx.slot(slot) is not None:
+                ctx.set_slot(slot, None)
         announce(ctx, decision, consultations)
         ctx.end_flows("emergency")
         return not in_session(ctx)
     # Already told: no more questions, but a way to a person or to 120, and the live session goes on.
-    if in_session(ctx) or _intent(ctx) in PASS_THROUGH_INTENTS:
+    if in_session(ctx):
         return False
+    pending = ctx.slot(PENDING_SLOT)
+    if pending is not None:
+        ctx.set_slot(PENDING_SLOT, None)
+        answer = _yes_or_no(ctx)
+        if answer is True:
+            return await _confirmed(ctx, pending, ruleset, engine, sorted(announced))
+        if answer is False:
+            ctx.utter("utter_emergency_kept")
+            return True
+        # Anything else is read as a message of its own (a new correction, a person, 120 …).
+    intent = _intent(ctx)
+    if intent in PASS_THROUGH_INTENTS:
+        return False
+    if intent in RESTART_INTENTS:
+        ctx.set_slot(PENDING_SLOT, {"kind": "restart"})
+        ctx.utter("utter_emergency_confirm_restart")
+        return True
+    changes = _lowering(ctx, ruleset, emergency_rules)
+    if changes:
+        ctx.set_slot(PENDING_SLOT, {"kind": "correction", "changes": changes})
+        said = "，".join(_said(ctx, engine, n, v) for n, v in changes.items())
+        ctx.utter("utter_emergency_confirm_correction", changes=said)
+        return True
     text = ctx.message.text if ctx.message else ""
     if pattern("emergency_refuses").search(text):
         ctx.utter("utter_emergency_refuses")
@@ -70,3 +117,95 @@ def _cry_for_help(ctx: ActionContext) -> bool:
 
 def _intent(ctx: ActionContext) -> str | None:
     return ctx.parse.intent.name if ctx.parse else None
+
+
+def _yes_or_no(ctx: ActionContext) -> bool | None:
+    """The answer to "您是说……，对吗？": yes, no, or neither (a message of its own)."""
+    intent = _intent(ctx)
+    text = ctx.message.text if ctx.message else ""
+    if intent == "affirm" or (text and plain_yes(normal(text))):
+        return True
+    if intent == "deny" or (intent not in PASS_THROUGH_INTENTS and text and not ctx.held and says_no(text)):
+        return False
+    return None
+
+
+def _lowering(ctx: ActionContext, ruleset: Ruleset, emergency_rules: set[str]) -> dict[str, Any]:
+    """The facts this message would change (held by the engine) that take away an announced emergency rule.
+
+    Held changes that touch none of them are taken as before (only when the patient says it is a correction)."""
+    held = dict(ctx.held)
+    if not held:
+        return {}
+    trial = copy.deepcopy(ctx.slots)
+    for name, value in held.items():
+        put_slot(trial, name, value)
+    after = {r.id for r in decide(ruleset, trial).fired if r.level == "emergency"}
+    if emergency_rules - after:
+        return held
+    if is_correction(ctx.message.text if ctx.message else ""):
+        for name, value in held.items():
+            ctx.note_fact(name, value)
+    return {}
+
+
+def _said(ctx: ActionContext, engine: Engine, name: str, value: Any) -> str:
+    """One change in the patient's words: "没有晕倒或晕厥", "有胸痛", "体温是38"."""
+    group, _, code = name.partition(".")
+    if code and isinstance(value, bool):
+        said = (_words().get("change_names") or {}).get(code) or code_name(group, code)
+        return ctx.text("emergency_change_present" if value else "emergency_change_absent", name=said)
+    spec = engine.flows.slot_spec(name)
+    label = spec.label if spec is not None and spec.label else name
+    if isinstance(value, bool):
+        value = ctx.text("value_yes" if value else "value_no")
+    return ctx.text("emergency_change_value", label=label, value=display_value(value))
+
+
+async def _confirmed(ctx: ActionContext, pending: dict[str, Any], ruleset: Ruleset, engine: Engine,
+                     before: list[str]) -> bool:
+    """The patient said yes: change the facts and triage again, or start a fresh intake."""
+    if pending.get("kind") == "restart":
+        return _fresh_intake(ctx, before)
+    changes = dict(pending.get("changes") or {})
+    for name, value in changes.items():
+        ctx.note_fact(name, value)
+    after = decide(ruleset, ctx.slots)
+    ctx.emit(CORRECTED_EVENT, {"changes": changes, "before": before, "after": after.level,
+                               "text": ctx.message.text if ctx.message else ""}, actor="patient")
+    if after.level == "emergency":
+        # Corrected, and still an emergency from what else was said: never lowered silently.
+        ctx.utter("utter_emergency_correction_still")
+        send_decision(ctx, after)
+        return True
+    ctx.set_slot(EMERGENCY_RELEASED, True)
+    ctx.utter("utter_emergency_corrected")
+    # Triage again from the corrected facts: the intake asks what it still needs and ends with its decision.
+    intake = engine.flows.triggered_by(REPORT_INTENT, ctx.slots)
+    if intake is not None:
+        turn = ctx._turn  # the screen continues this turn's dialogue
+        engine.runner.start(turn, intake.id)
+        await engine.runner.run(turn, ctx)
+    return True
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, Any]:
+    return yaml.safe_load(_LANGUAGE_FILE.read_text(encoding="utf-8")) or {}
+
+
+def _keeps() -> tuple[str, ...]:
+    return tuple(_words().get("fresh_intake_keeps") or ("language",))
+
+
+def _fresh_intake(ctx: ActionContext, before: list[str]) -> bool:
+    """"重新开始" confirmed: the clinical slots cleared (who the account is stays), the emergency kept on record."""
+    keeps = _keeps()
+    cleared = [n for n in list(ctx.slots) if not n.startswith(keeps) and ctx.slots.get(n) is not None]
+    for name in cleared:
+        ctx.set_slot(name, None)
+    ctx.set_slot(EMERGENCY_RELEASED, True)
+    ctx.end_flows("restarted")
+    ctx.emit(RESTART_EVENT, {"before": before, "cleared": cleared}, actor="patient")
+    ctx.utter("utter_emergency_restarted")
+    return True
