@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import or_, select
 
+from actions.followup import job_key_prefix as followup_prefix
 from actions.monitoring.readings import job_key_prefix, patient_job_prefix
 from bot.app import create_app
 from bot.db import JobRow
@@ -194,7 +195,7 @@ async def _jobs(runtime: Runtime, conversation_id: str) -> list[JobRow]:
     async with runtime.db.session() as session:
         people = list(await session.scalars(select(MonitoredPatient.id).where(
             MonitoredPatient.conversation_id == conversation_id)))
-        prefixes = [job_key_prefix(conversation_id)] + [patient_job_prefix(n) for n in people]
+        prefixes = [job_key_prefix(conversation_id), followup_prefix(conversation_id)] + [patient_job_prefix(n) for n in people]
         return list(await session.scalars(select(JobRow).where(or_(*(JobRow.key.startswith(x) for x in prefixes)))))
 
 

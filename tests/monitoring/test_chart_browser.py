@@ -42,8 +42,9 @@ def test_the_spo2_chart_is_drawn_with_its_threshold_line(tmp_path: Path, start_s
         config, database_url)
     server = start_server()
     with httpx.Client(base_url=server.url, timeout=30) as patient:
-        # A consult outcome enrols the patient (no doctor, no daily check-in now); then the readings, typed.
-        for step in (CONSULT, "不用了", "不要"):
+        # A consult outcome enrols the patient (no doctor now; yes to the daily check-ins — a no would stop the
+        # reading reminders too); then the readings, typed.
+        for step in (CONSULT, "不用了", "好的"):
             assert patient.post("/webhooks/rest/webhook", json={"sender": "browser-patient", "message": step}).status_code == 200
         for text in ("血氧97", "刚才血氧96，体温37度8", "血氧九十四", "血压一百五九十五"):
             response = patient.post("/webhooks/rest/webhook", json={"sender": "browser-patient", "message": text})

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import or_, select
 
+from actions.followup import job_key_prefix as followup_prefix
 from actions.monitoring.readings import job_key_prefix, patient_job_prefix
 from bot.monitoring.models import MonitoredPatient
 from bot.db import JobRow
@@ -55,8 +56,11 @@ async def test_enrolled_after_consult_the_evening_reminder_fires_and_a_typed_rea
     pending = await jobs_of(runtime, "m-consult")
     assert sorted(r.payload["kind"] for r in pending) == ["evening", "morning"]
     assert {r.due_at.replace(tzinfo=dt.timezone.utc).astimezone(SHANGHAI).strftime("%H:%M") for r in pending} == {"08:00", "20:00"}
-    await say(client, "m-consult", "不用了，谢谢")  # no doctor now: the follow-up offer is declined too
-    await say(client, "m-consult", "不要")
+    await say(client, "m-consult", "不用了，谢谢")  # no doctor now
+    # Yes to the daily check-ins (a no stops the reading reminders too: tests/intake/test_emergency_release.py).
+    await say(client, "m-consult", "好的")
+    # The daily check-ins are not this test's subject (run_due would run tomorrow's before the evening reminder).
+    await runtime.jobs.cancel(followup_prefix("m-consult"))
 
     evening = next(r for r in pending if r.payload["kind"] == "evening")
     due = evening.due_at.replace(tzinfo=dt.timezone.utc)
@@ -64,7 +68,7 @@ async def test_enrolled_after_consult_the_evening_reminder_fires_and_a_typed_rea
     rows = await settled(runtime, "m-consult")
     assert next(r for r in rows if r.id == evening.id).status == "done"
     # The next evening is scheduled by the one that ran.
-    assert [r.payload["kind"] for r in rows if r.status == "pending"].count("evening") == 1
+    assert [r.payload.get("kind") for r in rows if r.status == "pending"].count("evening") == 1
     tracker = (await client.get("/conversations/m-consult/tracker")).json()
     bot_texts = [e.get("text") or "" for e in tracker["events"] if e["event"] == "bot"]
     assert any("该量今天晚上的体温和血氧了" in t for t in bot_texts)
