@@ -452,10 +452,11 @@ class Engine:
                 # With a doctor: what the patient says is news, recorded as an observation.
                 if not accept_in_session(turn, name, coerced, previous):
                     continue  # the intake keeps what the doctor read
-            elif changed and emergency_standing(turn.state) and previous != "unknown" \
+            elif changed and name not in payload_slots and emergency_standing(turn.state) and previous != "unknown" \
                     and not self.runner.worsens(name, previous, coerced):
-                # After the emergency answer a fact is never lowered silently ("没有昏迷，他一直醒着",
-                # "刚才说错了，不是胸口疼"): held, and the safety screen asks the patient to confirm it.
+                # After the emergency answer a fact typed is never lowered silently ("没有昏迷，他一直醒着",
+                # "刚才说错了，不是胸口疼"): held, and the safety screen asks the patient to confirm it. A structured
+                # payload (`/inform{"spo2": 98}`) is taken as it always was.
                 turn.held[name] = coerced
                 continue
             elif changed and not payload_slots.get(name) == value and not self.runner.accepts_change(turn, name, previous, coerced):
