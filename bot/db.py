@@ -147,8 +147,11 @@ class WriteLock:
         if self._loop is not loop and not self._lock.locked():
             self._lock, self._loop = asyncio.Lock(), loop  # a new event loop (tests): a lock of its own
         try:
-            await asyncio.wait_for(self._lock.acquire(), self.timeout)
-        except asyncio.TimeoutError:
+            # Not asyncio.wait_for: on 3.11 it returns a lock acquired at the moment the task is cancelled
+            # and swallows the cancellation (the jobs loop then never stopped).
+            async with asyncio.timeout(self.timeout):
+                await self._lock.acquire()
+        except TimeoutError:
             owner = self._owner
             where = ""
             if owner is not None:  # who held it, and where it waits: a long await that belongs outside
