@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot import draining
 from bot.config import Config, load_config
 from bot.http_input import guard_request
+from bot.db import WriterBusy
 from bot.locks import LockTimeout
 from bot.outages import install_outage_handlers
 from bot.runtime import Runtime
@@ -58,7 +59,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(LockTimeout)
-    async def busy(_: Request, exc: LockTimeout) -> JSONResponse:
+    @app.exception_handler(WriterBusy)  # embedded SQLite's writer stayed busy past the turn's retries
+    async def busy(_: Request, exc: Exception) -> JSONResponse:
         # The conversation stayed busy past the lock timeout: nothing was stored, the sender may retry.
         return JSONResponse(
             {"error": "conversation busy", "reason": "上一条消息还在处理中，请稍后再发"},

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import datetime as dt
+import logging
+import time
+import weakref
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -27,6 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+log = logging.getLogger("wenzhen.db")
+# Embedded SQLite: how long a writer waits for the process's one writer (`WriteLock`: a guard against a
+# writer stuck inside, not a latency target — under a CPU-bound load the queue of writers is long), and
+# how long a connection waits for another process's write (busy_timeout). Both end in `WriterBusy` /
+# "database is locked", which a turn takes as "nothing stored, run it again" (bot/engine.py).
+SQLITE_WRITE_WAIT = 30.0
+SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_LONG_HOLD = 1.0  # a write transaction held longer is logged (it holds every other writer up)
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # SQLite has no BIGINT autoincrement; INTEGER PRIMARY KEY is its rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -90,14 +102,118 @@ class JobRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class WriterBusy(Exception):
+    """Embedded SQLite: the process's one writer stayed taken past `SQLITE_WRITE_WAIT` (nothing was
+    written; the caller may run its work again)."""
+
+
+def is_sqlite_busy(exc: BaseException) -> bool:
+    """A write that found the SQLite file locked (another process's writer past busy_timeout)."""
+    text_ = str(getattr(exc, "orig", None) or exc).lower()
+    return isinstance(exc, WriterBusy) or "database is locked" in text_ or "database is busy" in text_
+
+
+class WriteLock:
+    """Embedded SQLite's one writer per process: every write transaction of this process on one file
+    (`Database.transaction`, `AuditTrail.writing`, a turn's `TurnTransaction`, the group commit's batch)
+    holds it, so no two of them ever meet SQLite's own lock and wait on busy_timeout.
+
+    Re-entrant per task: a writer already inside (its task holds the lock) that calls another writer
+    passes straight in, and `Database.transaction` then joins the open write session (a SAVEPOINT on
+    the same connection) instead of opening a second connection that would wait for the first.
+    Another task — even one the holder started — waits; a wait longer than `timeout` is `WriterBusy`,
+    never a deadlock. No await that can take long (a network send) belongs inside it."""
+
+    def __init__(self, timeout: float = SQLITE_WRITE_WAIT) -> None:
+        self.timeout = timeout
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+        self._since = 0.0
+        self.session: AsyncSession | None = None  # the holder's open write session (joined by nested writers)
+
+    @property
+    def held_here(self) -> bool:
+        """Whether the current task holds the lock."""
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    async def acquire(self) -> None:
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
+            self._depth += 1
+            return
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop and not self._lock.locked():
+            self._lock, self._loop = asyncio.Lock(), loop  # a new event loop (tests): a lock of its own
+        try:
+            # Not asyncio.wait_for: on 3.11 it returns a lock acquired at the moment the task is cancelled
+            # and swallows the cancellation (the jobs loop then never stopped).
+            async with asyncio.timeout(self.timeout):
+                await self._lock.acquire()
+        except TimeoutError:
+            owner = self._owner
+            where = ""
+            if owner is not None:  # who held it, and where it waits: a long await that belongs outside
+                where = f" by task {owner.get_name()} at {_awaiting(owner)}"
+            log.warning("the SQLite writer stayed taken for %g s%s", self.timeout, where)
+            raise WriterBusy(f"the SQLite writer stayed taken for {self.timeout:g} s") from None
+        self._owner, self._depth, self._since = task, 1, time.monotonic()
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
+        held = time.monotonic() - self._since
+        if held > SQLITE_LONG_HOLD:
+            log.warning("an SQLite write transaction held the process's writer for %.1f s (task %s)", held,
+                        self._owner.get_name() if self._owner is not None else "?")
+        self._owner, self.session = None, None
+        self._lock.release()
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
+def _awaiting(task: asyncio.Task[Any]) -> str:
+    """Where a suspended task waits: its chain of awaits, innermost first."""
+    frames, coro = [], task.get_coro()
+    while coro is not None and len(frames) < 20:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            frames.append(f"{frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno} {frame.f_code.co_name}")
+        awaited = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None) or getattr(coro, "gi_yieldfrom", None)
+        if awaited is not None and type(awaited).__name__ == "async_generator_asend" and frame is not None:
+            awaited = getattr(frame.f_locals.get("self"), "gen", None)  # an @asynccontextmanager's generator
+        coro = awaited
+    return " < ".join(reversed(frames))
+
+
+# One WriteLock per SQLite file and event loop of the process, whichever Database opened it.
+_WRITE_LOCKS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, WriteLock]]" = weakref.WeakKeyDictionary()
+
+
+def _sqlite_file(url: str) -> str | None:
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return str(Path(path).expanduser().resolve())
+
+
 class Database:
     """One async engine and its session factory."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo}
+        self._own_write_lock: WriteLock | None = None
         if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": 30}
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         else:
             # Pre-ping costs round trips on every checkout, but a connection that died with the server
             # must never fail a patient's turn (dropping it needs a retry in the store's write first).
@@ -125,6 +241,24 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    @property
+    def write_lock(self) -> WriteLock | None:
+        """Embedded SQLite's process-wide writer (`WriteLock`); None on PostgreSQL (no global lock there)."""
+        if not self.is_sqlite:
+            return None
+        path = _sqlite_file(self.url)
+        if path is None:
+            if self._own_write_lock is None:
+                self._own_write_lock = WriteLock()
+            return self._own_write_lock
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if self._own_write_lock is None:
+                self._own_write_lock = WriteLock()
+            return self._own_write_lock
+        return _WRITE_LOCKS.setdefault(loop, {}).setdefault(path, WriteLock())
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
@@ -132,9 +266,29 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session inside one transaction: committed on success, rolled back on any error.
+
+        Embedded SQLite: under the process's one writer (`write_lock`), begun IMMEDIATE (the file's write
+        lock taken first, so a transaction that read never fails to write afterwards); inside another
+        write transaction of the same task it is a SAVEPOINT of that one (committed with it)."""
+        lock = self.write_lock
+        if lock is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with lock.hold():
+            outer = lock.session
+            if outer is not None:
+                async with outer.begin_nested():
+                    yield outer
+                return
+            async with self.sessions() as session, session.begin():
+                await (await session.connection()).exec_driver_sql("BEGIN IMMEDIATE")
+                lock.session = session
+                try:
+                    yield session
+                finally:
+                    lock.session = None
 
     async def ping(self) -> None:
         from sqlalchemy import text
@@ -146,7 +300,8 @@ class Database:
         """Create or migrate the schema to the newest revision of every branch."""
         if self.is_sqlite:
             _ensure_sqlite_dir(self.url)
-        async with self.engine.begin() as conn:
+        lock = self.write_lock
+        async with lock.hold() if lock is not None else _nothing(), self.engine.begin() as conn:
             await conn.run_sync(_upgrade_unless_at_heads)
 
     def on_close(self, func: Callable[[], Awaitable[None]]) -> None:
@@ -162,12 +317,18 @@ class Database:
             await self.autocommit.dispose()
 
 
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
+
+
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
 

@@ -6,6 +6,7 @@ to the user's message plus an apology; nothing half-written is kept.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ from bot.button_titles import button_for_title
 from bot.situations import says_alone
 from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
+from bot.db import WriterBusy, is_sqlite_busy
 from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
 from bot.locks import LeaseLost
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from bot.locks import Locks
     from bot.pubsub import Wake
 
+BUSY_RETRIES = 2  # embedded SQLite: a turn whose write found the writer busy runs again this many times
 log = logging.getLogger("wenzhen.engine")
 
 _PAYLOAD = re.compile(r"^/([A-Za-z_][\w\-]*)(.*)$", re.DOTALL)
@@ -219,15 +222,16 @@ class Engine:
         """Run and store the turn under the conversation's lock; a duplicate gets its first answer."""
         cid = message.conversation_id
         async with self.locks.hold(cid, self.store.cache_key(cid)) as lease:
-            for attempt in range(3):
+            conflicts = busy = 0
+            while True:
                 state = await self.store.load(cid, message.channel, message.sender, lease)
                 if message.message_id and message.message_id in state.message_ids:
                     replies = await self.store.replies_to(cid, message.message_id)
                     if wake is not None:
                         wake.sent = lease.publish_with_release(wake.channel, wake.data)
                     return replies
-                turn = await self._turn(state, message, cut, actor)
                 try:
+                    turn = await self._turn(state, message, cut, actor)
                     await self.store.append(state, turn.events, turn.state, lease, turn.transaction)
                     if wake is not None:
                         wake.sent = lease.publish_with_release(wake.channel, wake.data)
@@ -241,8 +245,22 @@ class Engine:
                             if wake is not None:
                                 wake.sent = lease.publish_with_release(wake.channel, wake.data)
                             return previous
-                    log.warning("conversation %s: write conflict, retrying turn (%d)", cid, attempt + 1)
-        raise RuntimeError(f"conversation {cid}: could not store the turn")
+                    conflicts += 1
+                    if conflicts >= 3:
+                        raise RuntimeError(f"conversation {cid}: could not store the turn") from None
+                    log.warning("conversation %s: write conflict, retrying turn (%d)", cid, conflicts)
+                except Exception as exc:
+                    # Embedded SQLite's writer stayed taken (`WriterBusy`), or another process held the file
+                    # past busy_timeout: nothing of the turn was stored, so it runs again — a patient never
+                    # sees "database is locked". Still busy after that: `WriterBusy` (the app's "busy, resend").
+                    if not is_sqlite_busy(exc):
+                        raise
+                    busy += 1
+                    if busy > BUSY_RETRIES:
+                        raise exc if isinstance(exc, WriterBusy) else WriterBusy(str(exc)) from exc
+                    log.warning("conversation %s: the SQLite writer was busy, running the turn again (%d)", cid, busy)
+                    await self.store.forget_cached(cid)
+                    await asyncio.sleep(0.05 * busy)
 
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
         parse, payload_slots, payload_ok, from_payload = self._understand(state, message)
@@ -287,6 +305,8 @@ class Engine:
             return turn
         except Exception as exc:  # an action crashed: keep only the message, the error and an apology
             await turn.transaction.discard()
+            if is_sqlite_busy(exc):
+                raise  # not a crash: the turn runs again (`_locked_turn`)
             TURN_ERRORS.inc()
             log.exception("conversation %s: turn failed", state.conversation_id)
             failed = self._open_turn(state, message, parse, cut, actor, sealed)

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot import events as ev
 from bot.cache import Cache, dumps, loads
-from bot.db import ConversationRow, Database, EventRow, utcnow
+from bot.db import (
+    SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS, ConversationRow, Database, EventRow, is_sqlite_busy, utcnow,
+)
 from bot.events import Event
 from bot.locks import Lease, LeaseLost
 from bot.log_limits import log_limited
@@ -52,9 +54,9 @@ class TurnTransaction:
     A turn that never asks costs nothing (its events go through the store's own short transaction).
     """
 
-    def __init__(self, db: Database, write_lock: asyncio.Lock | None) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self._lock = write_lock
+        self._scope: contextlib.AsyncExitStack | None = None
         self._session: AsyncSession | None = None
 
     @property
@@ -63,41 +65,27 @@ class TurnTransaction:
 
     async def session(self) -> AsyncSession:
         if self._session is None:
-            if self._lock is not None:
-                await self._lock.acquire()  # embedded SQLite: this turn is now the one writer
-            try:
-                session = self._db.sessions()
-                await session.begin()
-            except BaseException:
-                if self._lock is not None:
-                    self._lock.release()
-                raise
-            self._session = session
+            # `Database.transaction`: on embedded SQLite this turn is now the process's one writer (its
+            # task holds `Database.write_lock` until the commit), and a writer it calls meanwhile joins it.
+            scope = contextlib.AsyncExitStack()
+            self._session = await scope.enter_async_context(self._db.transaction())
+            self._scope = scope
         return self._session
 
     async def commit(self) -> None:
-        if self._session is not None:
-            try:
-                await self._session.commit()
-            finally:
-                await self._close()
+        if self._scope is not None:
+            scope, self._scope, self._session = self._scope, None, None
+            await scope.aclose()
 
     async def discard(self) -> None:
         """Roll back whatever the turn wrote (safe to call when nothing was opened)."""
-        if self._session is not None:
-            try:
-                await self._session.rollback()
-            finally:
-                await self._close()
+        if self._scope is not None:
+            scope, self._scope, self._session = self._scope, None, None
+            await scope.__aexit__(_Discarded, _Discarded(), None)
 
-    async def _close(self) -> None:
-        session, self._session = self._session, None
-        try:
-            if session is not None:
-                await session.close()
-        finally:
-            if self._lock is not None:
-                self._lock.release()
+
+class _Discarded(Exception):
+    """Passed into a turn's transaction to roll it back."""
 
 
 Row = dict[str, Any]
@@ -187,8 +175,8 @@ class SQLiteGroup:
         try:
             await self._insert(turns)
             return [None] * len(turns)
-        except Exception:
-            if len(turns) == 1:
+        except Exception as exc:
+            if len(turns) == 1 or is_sqlite_busy(exc):  # busy: each turn alone would wait as long again
                 raise
         outcomes: list[BaseException | None] = []
         for turn in turns:
@@ -203,10 +191,14 @@ class SQLiteGroup:
         conversations = [c for c, _, _ in turns if c]
         events = [row for _, rows, _ in turns for row in rows]
         entries = [entry for _, _, items in turns for entry in items]
-        if self._writer is not None:
-            async with self._audit.sqlite_lock or contextlib.nullcontext():
-                await self._writer.write(conversations, events, entries)
-            return
+        lock = self._audit.db.write_lock
+        if self._writer is not None and lock is not None and not (lock.held_here and lock.session is not None):
+            # Not inside a write transaction of this task (that one is joined below instead: the
+            # writer thread's connection would wait for it).
+            async with lock.hold():
+                if lock.session is None:
+                    await self._writer.write(conversations, events, entries)
+                    return
         async with self._audit.writing() as conn:
             if conversations:
                 await conn.execute(insert(ConversationRow.__table__), conversations)
@@ -260,7 +252,7 @@ class SQLiteWriter:
     newest hash of the chain and the audit entries chained after it — is one hand-off. Values are
     bound exactly as SQLAlchemy binds them on this dialect (its own bind processors), and the
     chain's hashes are computed by `chain.link_hash`, as `AuditTrail.append` does. The caller holds
-    the chain's lock (`AuditTrail.sqlite_lock`), so no other writer of this process appends meanwhile.
+    the process's one writer (`Database.write_lock`), so no other writer of this process writes meanwhile.
     """
 
     def __init__(self, db: Database, path: str) -> None:
@@ -305,8 +297,9 @@ class SQLiteWriter:
     def _connect(self) -> Any:
         import sqlite3
 
-        conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+        conn = sqlite3.connect(self._path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        for pragma in SQLITE_PRAGMAS:
             conn.execute(f"PRAGMA {pragma}")
         return conn
 
@@ -496,7 +489,7 @@ class ConversationStore:
 
     def begin_turn(self) -> TurnTransaction:
         """A transaction for one turn, opened only if an action asks for it."""
-        return TurnTransaction(self.db, self.audit.sqlite_lock)
+        return TurnTransaction(self.db)
 
     async def exists(self, conversation_id: str) -> bool:
         async with self.db.session() as session:

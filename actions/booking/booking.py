@@ -302,13 +302,14 @@ async def _record_change(ctx: ActionContext, hospital: HospitalSystem, jobs: Job
                          done: Appointment, event: dict[str, str], replaced: str | None, booked: bool) -> str:
     """In the turn's transaction: the replaced (or cancelled) appointment's reminders go, a booked one's are
     scheduled; the `appointment` event; the booking slots cleared. Returns the appointment in words."""
+    # The hospital system first: the turn's transaction, once open, holds embedded SQLite's one writer.
+    departments = {d.code: d for d in await hospital.departments()}
     session = await ctx.transaction()
     if replaced:
         await cancel_reminders(jobs, session, replaced)
     if booked:
         await schedule_reminders(jobs, session, ctx.conversation_id, done, settings)
     ctx.emit("appointment", event, actor="patient")
-    departments = {d.code: d for d in await hospital.departments()}
     _clear(ctx)
     return describe(ctx, done, departments, settings.timezone, dt.datetime.now(settings.timezone).date())
 

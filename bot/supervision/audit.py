@@ -146,20 +146,18 @@ class AuditTrail:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # Embedded SQLite has one process: this lock orders every write that appends to the chain.
-        self._sqlite_lock = asyncio.Lock() if db.is_sqlite else None
-
-    @property
-    def sqlite_lock(self) -> asyncio.Lock | None:
-        """Embedded SQLite's one-writer lock: a turn's own transaction takes it too (never both at once)."""
-        return self._sqlite_lock
 
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction that may append to the chain. On SQLite the lock is taken before any write, so a
-        transaction holding the database's write lock never waits for it."""
-        async with self._sqlite_lock or contextlib.nullcontext(), self.db.engine.begin() as conn:
-            yield conn
+        """A transaction that may append to the chain. On embedded SQLite it is `Database.transaction`'s
+        (the process's one writer orders every appender; inside another write transaction of the same
+        task, a savepoint of it); on PostgreSQL a plain one (`append` takes the chain's advisory lock)."""
+        if self.db.write_lock is None:
+            async with self.db.engine.begin() as conn:
+                yield conn
+            return
+        async with self.db.transaction() as session:
+            yield await session.connection()
 
     async def append(self, conn: AsyncConnection, entries: list[AuditEntry]) -> None:
         """Chain `entries` after the newest entry, inside the caller's transaction (see `writing`)."""

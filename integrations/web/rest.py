@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.engine import clean_text
 from bot.http_input import Refused, clean, read_json
+from bot.db import WriterBusy
 from bot.locks import LockTimeout
 from bot.messages import UserMessage
 from bot.outages import RETRY_AFTER_SECONDS, log_outage, service_of, unavailable
@@ -146,7 +147,7 @@ class RestFastPath:
         headers: list[tuple[bytes, bytes]] = []
         try:
             status, answer = await _webhook(self.runtime, self.auth, Request(scope), body)
-        except LockTimeout:
+        except (LockTimeout, WriterBusy):  # nothing stored; embedded SQLite's writer busy past the turn's retries
             status, answer = 503, {"error": "conversation busy", "reason": "上一条消息还在处理中，请稍后再发"}
             headers.append((b"retry-after", b"2"))
         except Exception as exc:
