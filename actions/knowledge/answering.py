@@ -140,9 +140,11 @@ def _answer_if_confident(ctx: ActionContext, kb: KnowledgeBase, settings: Settin
 
 
 @action("show_article")
-async def show_article(ctx: ActionContext, kb: KnowledgeBase) -> None:
+async def show_article(ctx: ActionContext, kb: KnowledgeBase, settings: Settings) -> None:
     """Send a whole article (the patient tapped "看全文" or a related article)."""
     article = kb.get(str(ctx.slot(ARTICLE_SLOT, "")))
+    if article is not None:
+        article = kb.for_audiences(article, _audiences(ctx, settings))
     if article is None or not article.servable(today()):
         ctx.utter("utter_kb_article_unavailable")
         return
