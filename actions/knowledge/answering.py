@@ -90,12 +90,22 @@ def _audiences(ctx: ActionContext, settings: Settings) -> frozenset[str]:
     return frozenset(name for name, condition in settings.audiences.items() if condition.evaluate(ctx.slots))
 
 
-def _combination(ctx: ActionContext, question: str) -> bool:
-    """Two medicines asked about together: the cited general information, or an honest "cannot judge"."""
-    found = load_combinations().asks(question.lower())
+def _combination(ctx: ActionContext, question: str, kb: KnowledgeBase, settings: Settings) -> bool:
+    """Two medicines asked about together: the cited general information, a reviewed article that speaks of
+    both, or an honest "cannot judge"."""
+    combinations = load_combinations()
+    found = combinations.asks(question.lower())
     if found is None:
         return False
     first, second, pair = found
+    if (combinations.pregnancy is not None and "pregnant" in _audiences(ctx, settings)
+            and (first.classes | second.classes) & combinations.pregnancy.same_class):
+        pair = combinations.pregnancy  # never "ibuprofen is fine" to a pregnant woman
+    if pair is None:
+        answer = kb.answer(question, today(), _audiences(ctx, settings))
+        body = f"{answer.article.title}\n{answer.article.body}" if answer is not None else ""
+        if answer is not None and combinations.spoken_of(first, body) and combinations.spoken_of(second, body):
+            return False  # a reviewed article speaks of both (布洛芬和对乙酰氨基酚能一起吃吗)
     doctor = (Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"),)
     if pair is None:
         ctx.send(BotMessage(text=ctx.text("utter_combination_unknown", first=first.word, second=second.word), buttons=doctor))
@@ -127,7 +137,7 @@ async def answer_question(ctx: ActionContext, kb: KnowledgeBase, settings: Setti
         buttons.append(Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"))
         ctx.send(BotMessage(text=ctx.text("utter_kb_topics"), buttons=tuple(buttons)))
         return
-    if _combination(ctx, question):
+    if _combination(ctx, question, kb, settings):
         return
     answer = kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
@@ -151,7 +161,7 @@ def _answer_if_confident(ctx: ActionContext, kb: KnowledgeBase, settings: Settin
     question = _question(ctx)
     if not question.strip():
         return False
-    if _combination(ctx, question):
+    if _combination(ctx, question, kb, settings):
         return True
     answer = kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:

@@ -41,6 +41,8 @@ class Combinations:
     asked: re.Pattern[str]
     words: tuple[tuple[str, frozenset[str]], ...]  # longest first
     pairs: tuple[Pair, ...]
+    class_words: dict[str, frozenset[str]] | None = None  # class -> every word for it (terms.yml)
+    pregnancy: Pair | None = None  # what a pregnant patient is told of a pair with one of its classes (`same_class`)
 
     def mentions(self, text: str) -> list[Mention]:
         """The medicines named, left to right, each once (the longest word at a place; a word said again is one)."""
@@ -58,6 +60,11 @@ class Combinations:
             if all(mention.word != u.word for u in unique):
                 unique.append(mention)
         return unique
+
+    def spoken_of(self, mention: Mention, text: str) -> bool:
+        """Whether `text` (an article) names the medicine: its word, or a word of one of its classes."""
+        words = {mention.word} | {w for c in mention.classes for w in (self.class_words or {}).get(c, ())}
+        return any(w in text.lower() for w in words)
 
     def asks(self, text: str) -> tuple[Mention, Mention, Pair | None] | None:
         """(first medicine, second medicine, the pair's entry or None) for a question about two; else None."""
@@ -96,7 +103,14 @@ def load_combinations(directory: Path = FORMULARY_DIR, path: Path = COMBINATIONS
             text=str(entry["zh"]),
             source=str(entry["source"]),
         ))
+    preg = raw.get("pregnancy")
+    class_words: dict[str, set[str]] = {}
+    for word, codes in by_word.items():
+        for code in codes:
+            class_words.setdefault(code, set()).add(word)
     return Combinations(
+        class_words={c: frozenset(w) for c, w in class_words.items()},
+        pregnancy=Pair("pregnancy", None, frozenset(preg["classes"]), str(preg["zh"]), str(preg["source"])) if preg else None,
         asked=re.compile(raw["asked"]),
         words=tuple(sorted(((w, frozenset(c)) for w, c in by_word.items()), key=lambda x: -len(x[0]))),
         pairs=tuple(pairs),

@@ -72,6 +72,18 @@ async def test_two_medicines_asked_together_get_cited_information(client: httpx.
     assert expected in said and "来源" in said, said
 
 
+@pytest.mark.parametrize("text", ["必理通和感冒灵能一块吃吗", "头孢 + 布洛芬?"])
+async def test_medicines_asked_about_together_are_not_taken(client: httpx.AsyncClient, text: str) -> None:
+    said, _, tracker = await _say(client, f"asked-{abs(hash(text))}", text)
+    assert "120急救" not in said and (tracker.get("latest_triage") or {}).get("level") != "emergency"
+    assert not [m for m, v in (tracker["slots"].get("medications") or {}).items() if v is True], tracker["slots"]
+
+
+async def test_a_pregnant_woman_asking_about_ibuprofen_with_another_is_told_not_to(client: httpx.AsyncClient) -> None:
+    said, _, _ = await _say(client, "combo-pregnant", "我怀孕七个月", "头孢跟布洛芬能一起吃不")
+    assert "不要自己吃" in said and "对乙酰氨基酚" in said and "一般没有需要特别注意" not in said, said
+
+
 async def test_a_pair_it_does_not_know_is_not_judged(client: httpx.AsyncClient) -> None:
     said, replies, _ = await _say(client, "combo-unknown", "布洛芬和连花清瘟能一起吃吗")
     assert "没法帮您判断" in said and "药师" in said
