@@ -80,6 +80,7 @@ class AnswerWords:
     unknown_fillers: tuple[str, ...] = ()
     answered_by: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
     variant_when_unknown: dict[str, str] = field(default_factory=dict)
+    not_for_infants: frozenset[str] = frozenset()  # questions a baby under 1 year cannot be asked (no `_infant` variant)
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
     gate_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     not_about_symptoms: frozenset[str] = frozenset()
@@ -137,6 +138,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
         answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
         variant_when_unknown=dict(raw.get("variant_when_unknown") or {}),
+        not_for_infants=frozenset(raw.get("not_for_infants") or ()),
         patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
         gate_ranges={k: (float(v[0]), float(v[1])) for k, v in (raw.get("gate_ranges") or {}).items()},
         not_about_symptoms=frozenset(raw.get("not_about_symptoms", ())),

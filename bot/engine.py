@@ -106,6 +106,8 @@ def _not_taken(text: str, start: int, end: int) -> bool:
     """Whether a medicine named at text[start:end] was not taken: its clause says it is at hand ("家里有感冒灵"),
     or the message says nothing was taken ("还没吃") and no clause says one was (answers.yml `patterns`).
     A space is a phone's comma here ("吃了一片泰诺林 可以再吃点感冒灵吗": two clauses)."""
+    if pattern("medicines_plus").search(text):
+        return True  # "头孢 + 布洛芬?": asked about together (newcomer trial 6)
     text = "".join("，" if ch.isspace() else ch for ch in text)  # the same length: the offsets still hold
     before = [m.end() for m in _CLAUSE.finditer(text, 0, start)]
     after = _CLAUSE.search(text, end)

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
 from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, only_unknown,
-                         other_symptoms_said, read_answer, topic_said,
+                         other_symptoms_said, pattern, read_answer, topic_said,
                          wants_human, wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.state import Frame
@@ -32,6 +32,9 @@ EMPTY = "empty_message"  # what the engine calls a message with no text, payload
 UNANSWERED = "unanswered_streak"
 # A message that reports an illness starts the flow of this intent, whatever its own intent.
 REPORT_INTENT = "report_symptoms"
+# A question about the bot itself ("你是男的女的", "你是机器人吗"): flows/language/answers.yml `to_the_bot`.
+BOT_IDENTITY = "bot_identity"
+_CLAUSE_ENDS = frozenset("，,。；;！!？?\n")
 OUT_OF_SCOPE = "out_of_scope"
 _SURE_CRY = 0.8  # below this, an escape intent said in answer to a question is read as the answer
 # Below this, a bare yes or no from the NLU alone does not answer a question (the out_of_scope threshold before
@@ -70,6 +73,11 @@ class FlowRunner:
             return
         if intent == EMPTY:
             turn.utter("utter_empty_message")
+            if not self._reask_pending(turn, resume=False):
+                await self._run(turn, ctx)
+            return
+        if intent == BOT_IDENTITY:
+            turn.utter("utter_bot_identity")
             if not self._reask_pending(turn, resume=False):
                 await self._run(turn, ctx)
             return
@@ -171,6 +179,14 @@ class FlowRunner:
         """
         if text and parse.intent.name != "request_doctor" and wants_human(text):
             return replace(parse, intent=Intent("request_doctor", 1.0))
+        if text and (asked := pattern("to_the_bot").search(text)):
+            # Newcomer trial 6: "你是男的女的" asks about the bot: its 男/女 is no fact about the patient. What the
+            # question's clause says is dropped; a message that says nothing else is answered (who the bot is).
+            end = next((i for i in range(asked.end(), len(text)) if text[i] in _CLAUSE_ENDS), len(text))
+            kept = [e for e in parse.entities if not (asked.start() <= e.start < end)]
+            if any(e.entity in ("symptom", "temperature", "spo2") and not e.negated for e in kept):
+                return replace(parse, entities=kept)
+            return replace(parse, intent=Intent(BOT_IDENTITY, 1.0), entities=kept)
         top = state.stack[-1] if state.stack else None
         if parse.intent.name == "emergency_help" and text and (top is None or not top.waiting_for) and any(
                 e.entity == "symptom" and not e.negated for e in parse.entities):
@@ -427,6 +443,9 @@ class FlowRunner:
                 continue
             if step.kind == "collect":
                 name = str(step.arg)
+                if turn.state.slot(name) is None and frame.waiting_for != name and self._not_for_infant(turn, step.ask or ""):
+                    frame.step += 1  # newcomer trial 6: a 20-day-old is not asked to walk or score a pain 0–10
+                    continue
                 frame.collected[name] = frame.step
                 if turn.state.slot(name) is None and not step.always_ask and frame.waiting_for != name:
                     self._answered_by_another(turn, name)
@@ -570,6 +589,20 @@ class FlowRunner:
             turn.utter("utter_reask_generic")
             turn.utter(self._ask_key(turn, step.ask or ""))
         return False
+
+    @staticmethod
+    def _not_for_infant(turn: Turn, key: str) -> bool:
+        """A question a baby under 1 year cannot answer (walking, a 0–10 pain score, dizziness on standing …:
+        flows/language/answers.yml `not_for_infants`), asked of a baby, with no `<key>_infant` wording: skipped."""
+        if not key or key not in words().not_for_infants or f"{key}_infant" in turn.responses.keys:
+            return False
+        slots = turn.state.slots
+        months, age = slots.get("age_months"), slots.get("age")
+        if isinstance(months, int | float) and not isinstance(months, bool):
+            return months < 12
+        if isinstance(age, int | float) and not isinstance(age, bool):
+            return age < 1
+        return slots.get("subject") == "infant"
 
     @staticmethod
     def _ask_key(turn: Turn, key: str, again: bool = False) -> str:

@@ -26,6 +26,7 @@ class Product:
     classes: frozenset[str]
     name: dict[str, str]  # language -> display name
     sources: tuple[str, ...]
+    avoid_in_pregnancy: bool = False  # `pregnancy: avoid`: never recommended to a pregnant patient
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def load_content(directory: Path = CONTENT_DIR) -> GuidanceContent:
             classes=frozenset(raw.get("classes") or ()),
             name=_texts(where, raw.get("name") or {}),
             sources=_sources(where, raw.get("sources"), sources),
+            avoid_in_pregnancy=raw.get("pregnancy") == "avoid",
         )
     child_dosing: dict[str, ChildDosing] = {}
     for code, raw in (medicines.get("child_dosing") or {}).items():

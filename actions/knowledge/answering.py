@@ -17,6 +17,7 @@ from bot.flow_runner import ANSWER_INTENTS
 from bot.messages import BotMessage, Button
 
 from actions.knowledge.articles import Article
+from actions.knowledge.combinations import load_combinations
 from actions.knowledge.retrieval import Answer, KnowledgeBase, Thresholds
 
 from bot.config import Config
@@ -89,6 +90,32 @@ def _audiences(ctx: ActionContext, settings: Settings) -> frozenset[str]:
     return frozenset(name for name, condition in settings.audiences.items() if condition.evaluate(ctx.slots))
 
 
+def _combination(ctx: ActionContext, question: str, kb: KnowledgeBase, settings: Settings) -> bool:
+    """Two medicines asked about together: the cited general information, a reviewed article that speaks of
+    both, or an honest "cannot judge"."""
+    combinations = load_combinations()
+    found = combinations.asks(question.lower())
+    if found is None:
+        return False
+    first, second, pair = found
+    if (combinations.pregnancy is not None and "pregnant" in _audiences(ctx, settings)
+            and (first.classes | second.classes) & combinations.pregnancy.same_class):
+        pair = combinations.pregnancy  # never "ibuprofen is fine" to a pregnant woman
+    if pair is None:
+        answer = kb.answer(question, today(), _audiences(ctx, settings))
+        body = f"{answer.article.title}\n{answer.article.body}" if answer is not None else ""
+        if answer is not None and combinations.spoken_of(first, body) and combinations.spoken_of(second, body):
+            return False  # a reviewed article speaks of both (布洛芬和对乙酰氨基酚能一起吃吗)
+    doctor = (Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"),)
+    if pair is None:
+        ctx.send(BotMessage(text=ctx.text("utter_combination_unknown", first=first.word, second=second.word), buttons=doctor))
+    else:
+        ctx.send(BotMessage(text=ctx.text("utter_combination_answer", first=first.word, second=second.word,
+                                          answer=pair.text, source=pair.source), buttons=doctor))
+    ctx.emit("knowledge_answer", {"article": None, "combination": pair.id if pair else None})
+    return True
+
+
 def _question(ctx: ActionContext) -> str:
     """The typed question; empty for a button tap (a payload, typed `/intent` or a button's number)."""
     if ctx.message is None or ctx.message.payload:
@@ -109,6 +136,8 @@ async def answer_question(ctx: ActionContext, kb: KnowledgeBase, settings: Setti
         buttons = [_read_button(ctx, "utter_kb_button_topic", a) for a in kb.topics(intent, today())]
         buttons.append(Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"))
         ctx.send(BotMessage(text=ctx.text("utter_kb_topics"), buttons=tuple(buttons)))
+        return
+    if _combination(ctx, question, kb, settings):
         return
     answer = kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
@@ -132,6 +161,8 @@ def _answer_if_confident(ctx: ActionContext, kb: KnowledgeBase, settings: Settin
     question = _question(ctx)
     if not question.strip():
         return False
+    if _combination(ctx, question, kb, settings):
+        return True
     answer = kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
         return False
@@ -140,9 +171,11 @@ def _answer_if_confident(ctx: ActionContext, kb: KnowledgeBase, settings: Settin
 
 
 @action("show_article")
-async def show_article(ctx: ActionContext, kb: KnowledgeBase) -> None:
+async def show_article(ctx: ActionContext, kb: KnowledgeBase, settings: Settings) -> None:
     """Send a whole article (the patient tapped "看全文" or a related article)."""
     article = kb.get(str(ctx.slot(ARTICLE_SLOT, "")))
+    if article is not None:
+        article = kb.for_audiences(article, _audiences(ctx, settings))
     if article is None or not article.servable(today()):
         ctx.utter("utter_kb_article_unavailable")
         return

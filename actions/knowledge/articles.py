@@ -38,6 +38,10 @@ class Article:
     expires: dt.date
     body: str
     questions: tuple[str, ...] = ()  # other ways patients ask what this article answers
+    # Newcomer trial 6: groups this article must not be served to (e.g. pregnant: it suggests ibuprofen), and the
+    # article they get in its place.
+    not_for: tuple[str, ...] = ()
+    instead: str | None = None
 
     def servable(self, today: dt.date) -> bool:
         """An expired article is never served: its content may no longer be current advice."""
@@ -118,7 +122,12 @@ def parse_article(path: Path) -> Article:
         problems.append("'expires' is before 'review_date'")
     if not body:
         problems.append("the article has no text after the front matter")
-    unknown = set(meta) - set(REQUIRED) - {"questions"}
+    not_for = _strings(meta.get("not_for", []))
+    if not_for is None or not set(not_for) <= AUDIENCES:
+        problems.append(f"'not_for' must be a list drawn from {sorted(AUDIENCES)}")
+    if not_for and not (isinstance(meta.get("instead"), str) and meta["instead"].strip()):
+        problems.append("'not_for' needs 'instead': the article served in its place")
+    unknown = set(meta) - set(REQUIRED) - {"questions", "not_for", "instead"}
     if unknown:
         problems.append(f"unknown front matter keys: {sorted(unknown)}")
     if problems:
@@ -134,6 +143,8 @@ def parse_article(path: Path) -> Article:
         expires=expires,  # type: ignore[arg-type]
         body=body,
         questions=questions or (),
+        not_for=not_for or (),
+        instead=str(meta["instead"]).strip() if meta.get("instead") else None,
     )
 
 

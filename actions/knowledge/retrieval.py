@@ -80,6 +80,9 @@ class KnowledgeBase:
         unknown = sorted({i for ids in (topics or {}).values() for i in ids} - set(self._by_id))
         if unknown:
             raise KnowledgeError(f"topics.yml names articles that do not exist: {unknown}")
+        missing = sorted(f"{a.id} → {a.instead}" for a in articles if a.instead and a.instead not in self._by_id)
+        if missing:
+            raise KnowledgeError(f"'instead' names articles that do not exist: {missing}")
         self._topics = {intent: tuple(self._by_id[i] for i in ids) for intent, ids in (topics or {}).items()}
         self._bags: list[Counter[str]] = []
         df: Counter[str] = Counter()
@@ -174,8 +177,17 @@ class KnowledgeBase:
         best = hits[0]
         if best.score < self.thresholds.min_score or best.coverage < self.thresholds.min_coverage:
             return None
-        related = tuple(h.article for h in hits[1:] if h.coverage >= self.thresholds.min_coverage)
-        return Answer(best.article, self.excerpt(best.article, question), best.score, best.coverage, related)
+        article = self.for_audiences(best.article, audiences)
+        related = tuple(a for h in hits[1:] if h.coverage >= self.thresholds.min_coverage
+                        and (a := self.for_audiences(h.article, audiences)) is not article)
+        return Answer(article, self.excerpt(article, question), best.score, best.coverage, tuple(dict.fromkeys(related)))
+
+    def for_audiences(self, article: Article, audiences: frozenset[str] | None) -> Article:
+        """The article to serve a patient of these groups: its `instead` when it is `not_for` one of them (newcomer
+        trial 6: a pregnant woman never gets the general fever-medicine article that suggests ibuprofen)."""
+        if audiences and article.instead and audiences & set(article.not_for):
+            return self._by_id.get(article.instead, article)
+        return article
 
     def excerpt(self, article: Article, question: str) -> str:
         """The paragraph that shares most with the question, cut at a sentence or line end.
