@@ -19,7 +19,8 @@ from bot.answers import arabic, fold, hours_since_onset
 
 FACTS_FILE = Path(__file__).with_name("intake_facts.yml")
 # "头不疼", "没拉血": a negation inside the matched words denies them.
-_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是|再|也)?[疼痛肿红酸胀硬麻血黑歪斜咬叮蛰蜇闷堵憋紧烧软晕吐拉咳喘痒]")
+# Round 9 (tri11): "不会麻", "没觉得麻" (会 / 觉得 / 感觉 between the negation and the finding).
+_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是|再|也|会|觉得|感觉|感到)?[疼痛肿红酸胀硬麻血黑歪斜咬叮蛰蜇闷堵憋紧烧软晕吐拉咳喘痒]")
 
 
 @dataclass(frozen=True)

@@ -360,6 +360,8 @@ CASES = [
     Case("skin.spreading_redness", "denied", sx(spreading_redness=False), False),
     Case("peds.throat_or_ear_pain", "child, throat only", {**sx("sore_throat"), "age": 6}, True),
     Case("peds.throat_or_ear_pain", "child with a cold", {**sx("sore_throat", "runny_nose"), "age": 6}, False),
+    Case("peds.throat_or_ear_pain", "teenager's throat with a positive COVID test", {**sx("sore_throat", "fever"), "age": 16,
+         "antigen_result": "positive"}, False),
     Case("intake.unplaced_complaint", "a complaint no module placed", {"complaint_unplaced": True}, True),
     Case("intake.unplaced_complaint", "a placed complaint", {"complaint_unplaced": False, **sx("cough")}, False),
     Case("intake.unknown_red_flag", "a red flag left unknown", {"symptoms": {"chest_pain": "unknown"}}, True),
