@@ -408,6 +408,9 @@ class Engine:
             if (entity.entity == "antigen_result" and entity.value == "positive"
                     and pattern("past_positive").search(text[entity.end - 1:entity.end + 4])):
                 continue  # "阳过以后", "阳康了": COVID in the past, no current positive test (round 9, tri11)
+            if (entity.entity == "symptom" and entity.value == "back_pain" and entity.start > 0
+                    and text[entity.start] == "背" and pattern("hand_foot_before").search(text[:entity.start])):
+                continue  # "手背都红肿": the back of the hand, not the back (round 9, tri11)
             if (entity.entity == "symptom" and entity.value == "urinary_frequency" and not entity.negated
                     and pattern("toilet_for_stool").search(fold(text))):
                 continue  # "一直跑厕所，拉了四五次": the diarrhoea's toilet, not the bladder's (round 9, tri11)

@@ -196,3 +196,30 @@ async def test_h_a_teenager_with_covid_and_a_sore_throat_is_not_asked_about_fits
     assert "symptoms.seizure" not in t.asked, t.asked
     assert "peds.throat_or_ear_pain" not in t.rules, t.rules
     assert t.level == "selfcare", (t.asked, t.rules)
+
+
+async def test_h_the_back_of_the_hand_is_not_the_back(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r9-hand-back")
+    await t.say("切菜的时候划到手指，现在手背都红肿了")
+    await t.until({"subject": "我", "age": "45岁"}, default="没有")
+    assert t.slots.get("symptoms", {}).get("back_pain") is not True, t.slots.get("symptoms")
+    assert not {"symptoms.foot_drop", "symptoms.saddle_numbness", "symptoms.flank_pain"} & set(t.asked), t.asked
+
+
+@pytest.mark.parametrize(("opening", "fast"), [("阳了，发烧头疼", False), ("头疼两天了", True)])
+async def test_h_a_feverish_headache_not_severe_is_not_asked_the_stroke_signs(client: httpx.AsyncClient, opening: str,
+                                                                              fast: bool) -> None:
+    t = Talk(client, f"r9-fast-{fast}")
+    await t.say(opening)
+    await t.until({"subject": "我", "age": "40岁", "temperature": "38度6"}, default="没有")
+    assert ("symptoms.fast_signs" in t.asked) is fast, t.asked
+    assert "symptoms.stiff_neck" in t.asked and "symptoms.confusion" in t.asked, t.asked
+
+
+async def test_h_a_fever_back_when_the_medicine_wears_off_persists(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r9-persists")
+    await t.say("阳了四天了，一直发烧")
+    await t.until({"subject": "我", "temperature": "39度3", "duration_hours": "四天",
+                   "fever_persists_despite_medication": "吃了能降一点，药劲一过又上来了", "age": "35岁"}, default="没有")
+    assert t.slots.get("fever_persists_despite_medication") is True, t.slots.get("fever_persists_despite_medication")
+    assert t.level == "urgent", (t.asked, t.rules)
