@@ -35,6 +35,23 @@ def _forget_comparison_age(ctx: ActionContext, text: str) -> None:
                 return
 
 
+# Round 9 (tri11): "天天发烧，一天比一天高" says the fever climbs day by day, not that it began a day ago: a
+# one-day duration filled by this very message from nothing but such a comparison is taken back (left open,
+# how long is read from the rest of the message — "这个礼拜" — or asked).
+_COMPARISON_DAY = re.compile(r"(1|一)(天|日)比(1|一)?(天|日)")
+_ONE_DAY = re.compile(r"(1|一)(天|日)")
+
+
+def _forget_comparison_duration(ctx: ActionContext, text: str) -> None:
+    folded = fold(text)
+    if not _COMPARISON_DAY.search(folded) or _ONE_DAY.search(_COMPARISON_DAY.sub("", folded)):
+        return
+    for event in ctx.events:
+        if event.type == "slot" and event.data.get("name") == "duration_hours" and event.data.get("value") == 24:
+            ctx.set_slot("duration_hours", None)
+            return
+
+
 # Bleeding needs a bleeding word (round 2 of issue 10): "血压失控，吃药也压不住" was read by the NLU
 # as uncontrolled bleeding (an emergency: its grammar pairs "血" … "压不住"). A bleeding the NLU filled
 # from a message with no 血 other than 血压 / 血糖 / 血氧 … (出血, 流血, 鼻血, 便血 are blood) is taken
@@ -97,6 +114,7 @@ async def intake_facts(ctx: ActionContext) -> bool:
     if message is None or not message.text or message.payload is not None or message.text.startswith("/"):
         return False
     _forget_comparison_age(ctx, message.text)
+    _forget_comparison_duration(ctx, message.text)
     _mother_is_the_patient(ctx, message.text)
     stack = ctx.state.stack
     if not (stack and stack[-1].waiting_for == "symptoms.bleeding"):
@@ -109,6 +127,8 @@ async def intake_facts(ctx: ActionContext) -> bool:
         # Round 7 of issue 10: the lowest of several oxygen readings ("血氧95，有时候掉到92") replaces the
         # NLU's first number — a worse reading only, as bot/flow_runner.py accepts_change does.
         lower = slot == "spo2" and isinstance(previous, int | float) and isinstance(value, int | float) and value < previous
-        if previous is None or previous == UNKNOWN or (previous is False and value is True) or lower:
+        # Round 9 (tri11): flaring or in-drawing said in words makes a breathing said milder before severe.
+        worse = slot == "breathing_severity" and value == "severe" and previous in ("none", "mild")
+        if previous is None or previous == UNKNOWN or (previous is False and value is True) or lower or worse:
             ctx.note_fact(slot, value)
     return False

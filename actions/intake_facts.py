@@ -19,7 +19,8 @@ from bot.answers import arabic, fold, hours_since_onset
 
 FACTS_FILE = Path(__file__).with_name("intake_facts.yml")
 # "头不疼", "没拉血": a negation inside the matched words denies them.
-_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是|再|也)?[疼痛肿红酸胀硬麻血黑歪斜咬叮蛰蜇闷堵憋紧烧软晕吐拉咳喘痒]")
+# Round 9 (tri11): "不会麻", "没觉得麻" (会 / 觉得 / 感觉 between the negation and the finding).
+_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是|再|也|会|觉得|感觉|感到)?[疼痛肿红酸胀硬麻血黑歪斜咬叮蛰蜇闷堵憋紧烧软晕吐拉咳喘痒]")
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,16 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?|半|好几|几)(个)?多?(小时|钟头|
 _DURATION_HOURS = {"小时": 1.0, "钟头": 1.0, "天": 24.0, "日": 24.0, "周": 168.0, "星期": 168.0, "礼拜": 168.0, "月": 720.0}
 
 
+# Round 9 (tri11): a whole week said as the span of the illness ("这个礼拜天天发烧", "一整个星期都在烧", "这一周以来"):
+# a week (triage-criteria.md: "a week of daily fever getting worse"). Not "这周五开始" (a day) nor "礼拜天" (Sunday).
+_WEEK_SPAN = re.compile(r"(这|这个|这一|这一个|一整个|整整一个|整个|整|一个|快一个|将近一个|差不多一个|大半个)(礼拜|星期|周)(都|天天|每天|一直|以来|下来|了)")
+
+
 def read_duration(text: str) -> float | None:
     """Hours of a duration said as a lasting span, or None. "好几"/"几" hours or weeks count as 2; days, none."""
     clean = arabic(fold(text))
+    if _WEEK_SPAN.search(clean) and not _DURATION.search(clean):
+        return 168.0
     match = _DURATION.search(clean)
     # "怀孕30周了", "孕28周了", "宝宝3个月了": a pregnancy's weeks or a baby's age, not how long the illness lasted.
     while match and re.search(r"(怀孕|怀了|孕|宝宝|孩子|娃|出生|满)$", clean[max(0, match.start() - 3):match.start()]):
@@ -198,6 +206,8 @@ def read_facts(text: str) -> dict[str, Any]:
                 continue
             negated = bool(table.negation.search(_window(clean, match.start()))) or (
                 fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
+            if negated and not isinstance(fact.value, bool) and fact.slot != "subject":
+                continue  # "鼻子没有一张一张的": a denied sign sets no severity (round 9, tri11)
             value = (not fact.value) if negated and isinstance(fact.value, bool) else fact.value
             # A present reading anywhere in the message wins over a denied one.
             if found.get(fact.slot) is not True:

@@ -42,6 +42,8 @@ _PUNCT = re.compile(r"[,，。!！、;；:：~～…\-—\"'“”‘’()（）
 _NUMERIC_ANSWER = re.compile(r"^[\d.]+(℃|度|%|岁|次|分)?$")
 _HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
 _SENTINEL = "\u2060"
+# Round 9 (tri11): "不会麻", "没觉得麻", "不太麻": a negation with a modal between it and the question's own word.
+_NEGATED_MODAL = re.compile(r"(没有|没|不|未|无)(会|觉得|感觉|怎么|太)$")
 _NEGATED_BEFORE = re.compile(r"(没有|没|不|未|无)$")  # marks removed exception words so that their characters are not read again
 
 
@@ -387,10 +389,12 @@ def pain_from_words(text: str) -> int | None:
     of a high score right after a negation ("不是很疼", "没那么疼得厉害") does not count."""
     clean = normal(text)
     best: tuple[int, int] | None = None  # (length, score)
+    # Round 9 (tri11): a phrase inside a "don't know" ("说不上" in "说不上来") is not a rating.
+    unknown = [(m, m + len(w)) for w in words().unknown for m in [clean.find(w)] if m >= 0]
     for score, phrases in words().pain_words:
         for phrase in phrases:
             at = clean.find(phrase)
-            if at < 0:
+            if at < 0 or any(a <= at and at + len(phrase) <= b and b - a > len(phrase) for a, b in unknown):
                 continue
             if not phrase.startswith(("不", "没")) and re.search(r"(不|没|不是|没那么|没有)$", clean[max(0, at - 3):at]):
                 continue
@@ -745,7 +749,8 @@ def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:
             at = clean.find(phrase)
             if at < 0 or len(phrase) <= length:
                 continue
-            negated = bool(_NEGATED_BEFORE.search(clean[max(0, at - 2):at]))
+            negated = bool(_NEGATED_BEFORE.search(clean[max(0, at - 2):at])
+                           or (value and _NEGATED_MODAL.search(clean[max(0, at - 4):at])))
             if negated and not value and not phrase.startswith(_NEGATION_WORDS):
                 continue  # "不说话" is not "说话", "不能喝" not "能喝": a negated no phrase says nothing
             # "没有加重" is not "加重": a negation just before a yes phrase turns it into a no.

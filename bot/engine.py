@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
-from bot.answers import AGE_QUESTIONS, only_unknown, pattern
+from bot.answers import AGE_QUESTIONS, fold, only_unknown, pattern
 from bot.button_titles import button_for_title
 from bot.situations import says_alone
 from bot.code_names import code_name
@@ -432,8 +432,20 @@ class Engine:
             if entity.entity == "medication" and not entity.negated and _not_taken(text, entity.start, entity.end):
                 continue  # "还没吃，家里有感冒灵和泰诺": a medicine at hand, not taken (round 8 of issue 10)
             if (entity.entity == "symptom" and entity.value == "fever" and not entity.negated
-                    and pattern("fever_simile").search(text[max(0, entity.start - 3):entity.end + 4])):
+                    and pattern("fever_simile").search(text[max(0, entity.start - 6):entity.end + 4])):
                 continue  # "火烧火燎地疼", "像火烧一样": a burning pain, not a fever (round 5 of issue 10)
+            if (entity.entity == "duration" and entity.value == 24
+                    and pattern("per_day_dose").search(text[entity.end:entity.end + 8])):
+                continue  # "这几天一天吃三四颗": a dose per day, not a one-day illness (round 9, tri11)
+            if (entity.entity == "antigen_result" and entity.value == "positive"
+                    and pattern("past_positive").search(text[entity.end - 1:entity.end + 4])):
+                continue  # "阳过以后", "阳康了": COVID in the past, no current positive test (round 9, tri11)
+            if (entity.entity == "symptom" and entity.value == "back_pain" and entity.start > 0
+                    and text[entity.start] == "背" and pattern("hand_foot_before").search(text[:entity.start])):
+                continue  # "手背都红肿": the back of the hand, not the back (round 9, tri11)
+            if (entity.entity == "symptom" and entity.value == "urinary_frequency" and not entity.negated
+                    and pattern("toilet_for_stool").search(fold(text))):
+                continue  # "一直跑厕所，拉了四五次": the diarrhoea's toilet, not the bladder's (round 9, tri11)
             if (entity.entity == "symptom" and entity.value == "syncope" and not entity.negated
                     and pattern("posture_not_faint").search(text[entity.start:entity.end])):
                 continue  # "躺下去…就会晕": lying down on purpose, not a collapse (round 6 of issue 10)

@@ -193,6 +193,11 @@ class FlowRunner:
             # Newcomer trial 3: "宝宝10个月 发烧了 怎么办啊 急死了" already says who and what: the intake starts
             # (the safety screen still reads its facts first) instead of "请告诉我发生了什么".
             return replace(parse, intent=Intent(REPORT_INTENT, parse.intent.confidence))
+        if parse.intent.name == "emergency_help" and text and top is not None and top.waiting_for and any(
+                e.entity == "symptom" and not e.negated for e in parse.entities) and not pattern("cry_for_help").search(normal(text)):
+            # Round 9 (tri11): "呼吸快" to "宝宝安静时也喘得厉害吗？" describes the symptom asked about, without a word
+            # of a cry for help: an answer (screened as ever), not "what happened?" that ends the intake undecided.
+            return replace(parse, intent=Intent("inform", parse.intent.confidence))
         if text and top is not None and top.waiting_for and only_unknown(text):
             return replace(parse, intent=Intent("inform", parse.intent.confidence))  # "说不清" answers `unknown`
         if parse.intent.name in ("request_doctor", "cancel") and text and top is not None and top.waiting_for \
