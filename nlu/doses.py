@@ -72,6 +72,9 @@ class DoseReader:
         self.mg = {str(k): float(v) for k, v in (over.get("mg") or {}).items()}
         self.at_once = re.compile("|".join(map(re.escape, map(str, over.get("at_once_words") or []))) or "(?!)")
         self.tablets_at_once = {str(k): float(v) for k, v in (over.get("tablets_at_once") or {}).items()}
+        # Tablets counted over one day (布洛芬一天吃了八粒): the label's daily ceiling, not the single dose (round 9).
+        self.a_day = re.compile(str(over.get("a_day_pattern") or "(?!)"))
+        self.tablets_a_day = {str(k): float(v) for k, v in (over.get("tablets_a_day") or {}).items()}
         # A box of an ordinary medicine taken over days, or "still ill after it", is a course, not an overdose (round 4).
         self.spread = re.compile("|".join(str(p) for p in over.get("spread") or []) or "(?!)")
         self.spread_exempt = frozenset(str(i) for i in over.get("spread_exempt") or [])
@@ -118,9 +121,11 @@ class DoseReader:
             clause = _clause(original, start, end)
             said_taken = self.taken.search(original, clause[0], clause[1])
             at_once = bool(self.at_once.search(original, clause[0], clause[1]))
+            a_day = bool(self.a_day.search(original, clause[0], clause[1]))
             course = (found.amount.unit == "box" and not at_once and bool(self.spread.search(numeric.text))
                       and not set(med.ingredients if med else ()) & self.spread_exempt)
-            if said_taken and not course and self._is_overdose(found.amount, med.ingredients if med else (), at_once):
+            if said_taken and not course and self._is_overdose(found.amount, med.ingredients if med else (), at_once,
+                                                                       a_day):
                 overdoses.append(Overdose(min(start, said_taken.start()), end))
         overdoses += self._stacked(original, medicines)
         overdoses += self._swallowed_poison(numeric.text, numeric)
@@ -215,7 +220,8 @@ class DoseReader:
             out.append(_Found(start, o_end, Amount(value, unit, text), bool(m.group("drug"))))
         return out
 
-    def _is_overdose(self, amount: Amount, ingredients: tuple[str, ...], at_once: bool = False) -> bool:
+    def _is_overdose(self, amount: Amount, ingredients: tuple[str, ...], at_once: bool = False,
+                     a_day: bool = False) -> bool:
         if amount.unit in self.containers or amount.unit == "handful":
             return True
         if amount.value is None:
@@ -223,6 +229,8 @@ class DoseReader:
         if amount.unit == "tablet":
             table = self.tablets_at_once if at_once and self.tablets_at_once else self.tablets
             limits = [table[i] for i in ingredients if i in table] or [table.get("default", 10)]
+            if a_day:
+                limits += [self.tablets_a_day[i] for i in ingredients if i in self.tablets_a_day]
             return amount.value >= min(limits)
         mg = amount.value * (1000 if amount.unit == "g" else 1) if amount.unit in ("mg", "g") else None
         return mg is not None and any(i in self.mg and mg > self.mg[i] for i in ingredients)
@@ -234,7 +242,15 @@ class DoseReader:
         for i, a in enumerate(taken):
             for b in taken[i + 1:]:
                 if a.term != b.term and set(a.ingredients) & set(b.ingredients) and _both_taken(original, a, b, self.taken):
-                    out.append(Overdose(a.start, b.end))
+                    # The act after the second product, in its clause (…同时各吃了两粒, …当成两种药一起吃了; round 9).
+                    rest = re.split(r"[，,。.！!？?；;]", original[b.end:b.end + 12])[0]
+                    verbs = list(self.taken.finditer(rest))
+                    end = b.end
+                    if verbs:
+                        end = b.end + verbs[-1].end()
+                        amount = _AMOUNT_AFTER.match(original, end)
+                        end = amount.end() if amount else end
+                    out.append(Overdose(a.start, end))
         return out
 
 
@@ -242,7 +258,8 @@ def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str])
     """吃了泰诺林又吃了白加黑 / 泰诺林和白加黑都吃了 — not 泰诺林和白加黑能一起吃吗."""
     between = original[a.end:b.start]
     before_a = original[max(0, a.start - 6):a.start]
-    after_b = original[b.end:b.end + 6]
+    # The rest of b's clause, up to 12 characters (布洛芬和芬必得当成两种药一起吃了 — round 9).
+    after_b = re.split(r"[，,。.！!？?；;]", original[b.end:b.end + 12])[0]
     return bool(taken.search(before_a) and (taken.search(between) or "和" in between or "、" in between)) \
         or bool(taken.search(after_b) and re.search("都|也|又|一起|同时", after_b)) \
         or bool(taken.search(between) and _THEN.search(between))
@@ -253,6 +270,8 @@ def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str])
 _TAKEN_AFTER = re.compile(r"[全都又也给我他她就一下子口气次性]{0,4}(?:吃|喝|吞|咽|服|喂|舔)[了光完掉下去进肚子的]{0,4}")
 _DOUBLED_NEXT = re.compile(r"[，,]\s*[^，,。.！!？?；;]{0,4}?(?:重复|一起|同时|叠加|超量|过量|吃多|吃重|混着|一块)"
                            r"(?:吃|喝|服|用)?(?:了|的)")
+
+_AMOUNT_AFTER = re.compile(r"[\d一二两三四五六七八九十几]+\s*[片粒颗袋包板瓶盒]")
 
 # 感康吃完又吃了快克 / 泰诺林喂了5毫升，还给他喝了…: the second product taken after the first (round 5).
 _THEN = re.compile("又|还|再|然后|接着|之后|后来|完了")

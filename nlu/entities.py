@@ -179,8 +179,14 @@ class EntityExtractor:
         generic = (any(_asked(text, w) for w in self._lexicon.generic_questions) and bool(_QUESTION.search(text))
                    and not any(f.entity in _PERSONAL for f in found)
                    and not any(f.amount for f in found))
+        # 阳了一般多久转阴 / 阳了以后多久能运动: a question about the illness that names no one (round 9).
+        covid_generic = (any(w in text for w in self._lexicon.covid_questions) and bool(_QUESTION.search(text))
+                         and not any(f.entity in _PERSONAL and f.entity != "antigen_result" for f in found)
+                         and not any(f.amount for f in found))
         kept = []
         for f in found:
+            if f.entity == "antigen_result" and f.value == "positive" and covid_generic:
+                continue
             if f.entity == "antigen_result" and f.value == "positive":
                 # 万一爸妈阳了 / 担心老人阳了以后…: feared, not had.
                 at = index.get(f.start, 0)
@@ -458,7 +464,7 @@ def _asked(text: str, word: str) -> bool:
 
 
 # Round 7: 几 after 就/才/只/好/这/前 … is "a few" (一次就几滴, 好几天, 前几天), not a question.
-_QUESTION = re.compile(r"吗|？|\?|什么|怎么|(?<![就才只好这那前十没过有])几|哪|还是|多久|要不要|能不能|是否|呢|么|啥|算不算|是不是一定")
+_QUESTION = re.compile(r"吗|？|\?|什么|怎么|(?<![就才只好这那前十没过有])几|哪|还是|多久|多长时间|要不要|能不能|是否|呢|么|啥|算不算|是不是一定")
 # Round 5 (issue 11): a symptom that is no one's here — told from the news or of someone else whose story is over
 # (新闻说有人喝了消毒液中毒, 同事上周咳出血住院了, 朋友说她阿嬷中风走了). Said before the symptom in the message,
 # or after it for the outcome of another's story.

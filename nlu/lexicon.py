@@ -55,6 +55,7 @@ class Lexicon:
     added_codes: frozenset[str] = frozenset()  # codes the project adds beyond vocabulary.yml
     conditional: tuple[str, ...] = ()  # 如果 / 万一 … before a symptom: nobody is said to have it
     generic_questions: tuple[str, ...] = ()  # 吃什么药 / 几度 … in a message about no one in particular
+    covid_questions: tuple[str, ...] = ()  # 阳了多久转阴 / 阳了以后多久能运动: about the illness, not a result (round 9)
     red_flags: tuple[str, ...] = ()  # symptom codes that are emergencies or may be
     complement_verbs: frozenset[str] = frozenset()  # 睡不平: a 不 after these is "cannot", not a denial
     scored_as: dict[str, str] = field(default_factory=dict)  # added code -> the vocabulary.yml code it is scored as
@@ -162,6 +163,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         added_codes=frozenset(str(c) for table in (symptoms, medical) for c in (table.get("added_codes") or {})),
         conditional=tuple(str(t) for t in negation.get("conditional") or []),
         generic_questions=tuple(str(t) for t in negation.get("generic_questions") or []),
+        covid_questions=tuple(str(t) for t in negation.get("covid_questions") or []),
         red_flags=tuple(str(c) for c in symptoms.get("red_flags") or []),
         complement_verbs=frozenset(str(v) for v in negation.get("complement_verbs") or []),
         scored_as={str(k): str(v) for k, v in (symptoms.get("scored_as") or {}).items()},

@@ -159,7 +159,7 @@ def test_round_four_values(interpreter, text, entity, expected):
     ("没怀孕", "inform"),
     ("我確診了", "covid_positive"),
     ("88", "goodbye"),
-    ("我晚上睡不着，有时候会想到死", "report_symptoms"),
+    ("我晚上睡不着，有时候会想到死", "psych_support"),  # round 9: a wish to die as the main topic (was report_symptoms)
 ])
 def test_round_four_intents(interpreter, text, intent):
     assert interpreter.parse(text).intent.name == intent

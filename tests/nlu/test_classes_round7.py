@@ -97,7 +97,7 @@ def test_wife_in_minnan_is_the_spouse(interpreter):
 @pytest.mark.parametrize("text, intent", [
     ("给女儿喂了美林五毫升", "inform"),
     ("谢谢大夫，我爸今天不烧了", "thanks"),
-    ("我不想活了，夜里老是睡不着觉", "report_symptoms"),
+    ("我不想活了，夜里老是睡不着觉", "psych_support"),  # round 9: a wish to die as the main topic (was report_symptoms)
     ("口腔科后天有号吗，智齿疼", "book_appointment"),
 ])
 def test_round_seven_intents(interpreter, text, intent):

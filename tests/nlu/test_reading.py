@@ -94,7 +94,8 @@ def test_words_of_their_own_are_not_corrected_into_symptoms(interpreter, text):
 
 
 def test_typos_never_touch_medicine_names_or_numbers(interpreter):
-    assert interpreter.parse("布洛分").entities_of("medication") == []
+    # 布洛分 itself is a listed miswriting since round 9 (a word of the lexicon, not a guess of the typo reader).
+    assert interpreter.parse("布罗分").entities_of("medication") == []
     assert [e.value for e in interpreter.parse("烧到三十九度").entities_of("temperature")] == [39.0]
 
 
@@ -128,7 +129,8 @@ def test_a_normal_dose_or_a_question_about_one_is_not_poisoning(interpreter):
 def test_two_products_with_one_ingredient_both_taken_is_poisoning(interpreter):
     result = interpreter.parse("吃了泰诺林又吃了白加黑")
     assert "poisoning" in codes(interpreter, "吃了泰诺林又吃了白加黑")
-    assert [m.ingredients for m in result.entities_of("medication")] == [("acetaminophen",), ("acetaminophen",)]
+    # 白加黑 lists its whole composition since round 9 (acetaminophen, pseudoephedrine, dextromethorphan).
+    assert all("acetaminophen" in m.ingredients for m in result.entities_of("medication"))
     # Asking whether they may be combined says nobody took them.
     assert "poisoning" not in codes(interpreter, "泰诺林和白加黑能一起吃吗")
 
