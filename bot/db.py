@@ -182,7 +182,8 @@ class WriteLock:
 
 def _awaiting(task: asyncio.Task[Any]) -> str:
     """Where a suspended task waits: its chain of awaits, innermost first."""
-    frames, coro = [], task.get_coro()
+    frames: list[str] = []
+    coro: Any = task.get_coro()
     while coro is not None and len(frames) < 20:
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None) or getattr(coro, "gi_frame", None)
         if frame is not None:
