@@ -477,6 +477,8 @@ _LOOK_BACK = 20
 _FEARED_CONDITION = re.compile(r"(?:是不是|会不会|该不会|不会是|怕是|担心|害怕|难道|莫非|是否)(?:要|是|得了|得|有|又)?(?:了)?$")
 # Before a positive result only: fear of it is not having it (担心爸妈阳了, 怕阳了).
 _FEARED = ("担心", "害怕", "怕", "就怕", "生怕", "不想", "别", "防")
+_APART = 3  # characters between two mentions of a red flag in one unpunctuated clause for both to count
+
 _CLAUSE_MARKS = frozenset("，,。.！!？?；;\n")
 # Said to be had: 烧了 / 咳得 / 疼过 after the symptom, 一直 / 还在 / 老是 before it.
 _HAD_IT = re.compile(r"(?:了|过|着|得|的厉害|好几)")
@@ -597,8 +599,11 @@ def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[st
             key = (f.value, bool(f.negated))
             if key in seen:
                 said = text[f.start:f.end]
+                # Round 10: a red flag said again in other words further on in a message typed without punctuation
+                # (咳嗽喘得厉害走两步就喘不上气) is a second sign too.
                 if not (not f.negated and text
-                        and all(_other_clause(bounds, g, f) and not _same_words(text[g.start:g.end], said)
+                        and all((_other_clause(bounds, g, f) or (f.value in red_flags and f.start - g.end >= _APART))
+                                and not _same_words(text[g.start:g.end], said)
                                 for g in seen[key])):
                     continue
             seen.setdefault(key, []).append(f)

@@ -1,0 +1,44 @@
+"""Issue 11, tenth round (engineer nlu12): the classes blind v11 showed failing — v11 is now spent.
+
+Every sentence here is the NLU developer's own, typed through the real pipeline and model. None shares a run of 8
+characters with a blind or held-out line up to v11 (`test_no_sentence_here_copies_a_blind_line`), so the tests pin
+the class, not the items; each class has several members and counter-examples (`tests/nlu/classes.py`).
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.nlu.classes import assert_copies_no_measured_line, cases, check, read
+
+HAS = {
+    # a head that bursts, and the pain compared or ranked in the next clause (no part of its own)
+    "severe_headache": ["后脑勺突然爆疼", "她说脑袋炸着疼", "头痛，好像被劈开了", "我头疼，长这么大没这么疼过",
+                        "头疼，简直要爆了", "脑壳突然爆痛，吐了两回"],
+    # the skin and a baby's face, hands and feet turning blue
+    "cyanosis": ["刚满月的娃皮肤有点发紫", "宝宝哭完小脸发青", "孩子小手小脚都乌了", "老人皮肤颜色发灰发紫"],
+    # a red flag said again in other words in a message typed without punctuation
+    "dyspnea": ["我妈咳得厉害晚上憋醒好几次今天上楼梯又上不来气"],
+    # unresponsive after foaming at the mouth: its own sign
+    "confusion": ["他嘴里吐白沫，喊他也没反应", "倒地抽了一阵，吐白沫，现在叫不醒"],
+    "seizure": ["倒地抽了一阵，吐白沫，现在叫不醒", "我爸嘴里冒白沫，全身僵直"],
+}
+
+LACKS = {
+    "severe_headache": ["头疼，像感冒那种", "头痛，吃了药好点了", "头有点痛，嗓子也痛"],
+    "cyanosis": ["胳膊上皮肤青一块紫一块的", "腿上皮肤紫了一块，是撞的", "皮肤有点发红"],
+}
+
+
+@pytest.mark.parametrize("text, code, expected", cases(HAS, LACKS))
+def test_round10_class(interpreter, text, code, expected):
+    check(interpreter, text, code, expected)
+
+
+def test_two_red_flag_mentions_in_one_clause_both_count(interpreter):
+    found = [code for code, negated in read(interpreter, "老爷子胸口疼得厉害走几步就上不来气现在坐着也喘不过气") if not negated]
+    assert found.count("dyspnea") == 2
+
+
+def test_no_sentence_here_copies_a_blind_line():
+    mine = [*(t for ts in HAS.values() for t in ts), *(t for ts in LACKS.values() for t in ts)]
+    assert_copies_no_measured_line(mine, "nlu/data/round9_classes.yml", newest_blind=11)
