@@ -28,6 +28,13 @@ HAS = {
     "insomnia": ["我失眠快一个月了", "心里有事，天天睡不着", "最近老是睡不好，很烦"],
     # a voice lost with no throat complaint stays the stroke sign
     "slurred_speech": ["奶奶刚才突然讲不出话来"],
+    # word families: tiredness said softly, urination urged or counted at night, less urine than usual, broken skin,
+    # sight gone misty
+    "fatigue": ["这几天特别疲倦", "孩子烧完人软软的", "外公老说没有元气", "浑身软，提不起精神"],
+    "urinary_frequency": ["尿尿疼，老要上厕所", "夜里起来五六次，都是小便", "半夜要起来好几趟"],
+    "decreased_urination": ["娃的小便比平常少", "老人尿量比以前少了很多"],
+    "wound": ["骑车摔了，手肘破了皮", "孩子额头磕开了个口子", "小腿破了一大块"],
+    "vision_loss": ["这两天眼睛看东西很花"],
 }
 
 LACKS = {
@@ -35,6 +42,8 @@ LACKS = {
     "cyanosis": ["胳膊上皮肤青一块紫一块的", "腿上皮肤紫了一块，是撞的", "皮肤有点发红"],
     "insomnia": ["娃夜里咳得根本睡不着", "牙疼得一晚上没睡着", "鼻子堵着睡不好", "腿抽筋疼得睡不着", "喉咙痛，夜里咳嗽睡不好"],
     # no voice beside a hoarse voice or a sore throat: the throat, not a stroke
+    "wound": ["衣服破了一个洞", "手机屏幕裂了个口子"],
+    "urinary_frequency": ["夜里起来咳了好几次"],
     "slurred_speech": ["声音都哑了，讲不出话来", "嗓子发炎，疼得说不出话", "喉咙痛，完全说不出话了"],
 }
 
