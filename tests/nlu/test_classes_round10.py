@@ -35,6 +35,9 @@ HAS = {
     "decreased_urination": ["娃的小便比平常少", "老人尿量比以前少了很多"],
     "wound": ["骑车摔了，手肘破了皮", "孩子额头磕开了个口子", "小腿破了一大块"],
     "vision_loss": ["这两天眼睛看东西很花"],
+    "abdominal_pain": ["吃完饭胃里一直难受", "小肚子不太舒服"],
+    # self-harm again (又/忍不住/偷偷 …割手): a habit, not an accident
+    "self_harm": ["闺女昨晚又划手了", "我忍不住又割手腕", "他躲起来割手"],
 }
 
 LACKS = {
@@ -44,6 +47,7 @@ LACKS = {
     # no voice beside a hoarse voice or a sore throat: the throat, not a stroke
     "wound": ["衣服破了一个洞", "手机屏幕裂了个口子"],
     "urinary_frequency": ["夜里起来咳了好几次"],
+    "self_harm": ["切土豆的时候割手了"],
     "slurred_speech": ["声音都哑了，讲不出话来", "嗓子发炎，疼得说不出话", "喉咙痛，完全说不出话了"],
 }
 
