@@ -164,6 +164,7 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
+        found = _voice_lost(_kept_awake(found, normal), normal)
         found = _child_drowsy(_first_mentions(_burn_blisters(self._drop_hypothetical(found, normal), normal), normal.original,
                                               frozenset(self._lexicon.red_flags)), normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
@@ -477,6 +478,8 @@ _LOOK_BACK = 20
 _FEARED_CONDITION = re.compile(r"(?:是不是|会不会|该不会|不会是|怕是|担心|害怕|难道|莫非|是否)(?:要|是|得了|得|有|又)?(?:了)?$")
 # Before a positive result only: fear of it is not having it (担心爸妈阳了, 怕阳了).
 _FEARED = ("担心", "害怕", "怕", "就怕", "生怕", "不想", "别", "防")
+_APART = 3  # characters between two mentions of a red flag in one unpunctuated clause for both to count
+
 _CLAUSE_MARKS = frozenset("，,。.！!？?；;\n")
 # Said to be had: 烧了 / 咳得 / 疼过 after the symptom, 一直 / 还在 / 老是 before it.
 _HAD_IT = re.compile(r"(?:了|过|着|得|的厉害|好几)")
@@ -550,6 +553,52 @@ def _burn_blisters(found: list[_Found], normal: MappedText) -> list[_Found]:
     return found
 
 
+# Round 10 (issue 11): sleep lost to a bodily symptom named just before it (咳得睡不着, 耳朵疼得睡不着, 鼻塞睡不好,
+# 咳嗽晚上睡不好) is that symptom's consequence, not insomnia — the blind sets (v8–v11, from vocabulary.yml) never
+# annotate it so, and it must not steer a cough to the psychological screen. Worry or low mood that keeps one awake
+# (担心得睡不着) keeps the insomnia.
+_AWAKE_CAUSE = re.compile(r"(?:咳|疼|痛|痒|憋|喘|堵|鼻塞|吐|拉|烧|闷|难受|不舒服|胀|抽筋)")
+_AWAKE_GAP = re.compile(r"^[得的到都也了就还又整晚上夜里一着根本完全疼痛]{0,6}$")
+_INSIDE_CODES = {"咳": "cough", "痒": "itching"}
+_MOOD_CODES = frozenset({"anxiety", "low_mood", "suicidal_ideation", "self_harm", "insomnia"})
+_SLEEPLESS = re.compile(r"(?:睡不着|睡不好|睡不踏实|没法睡|合不上眼|没睡着|醒好几次)")
+
+
+def _kept_awake(found: list[_Found], normal: MappedText) -> list[_Found]:
+    original = normal.original
+    causes = [g for g in found if g.entity == "symptom" and not g.negated and g.value not in _MOOD_CODES]
+    out = []
+    for f in found:
+        if f.entity == "symptom" and f.value == "insomnia" and not f.negated:
+            said = original[f.start:f.end]
+            sleepless = _SLEEPLESS.search(said)
+            inside = _AWAKE_CAUSE.search(said[:sleepless.start()]) if sleepless else None
+            if inside:
+                # 晚上咳得睡不着: the grammar read the whole as sleep; the symptom inside it is what was said.
+                code = _INSIDE_CODES.get(inside.group())
+                if code and not any(g.value == code for g in causes):
+                    out.append(_Found("symptom", code, f.start + inside.start(), f.start + inside.end(), False))
+                continue
+            if sleepless and any(g.end <= f.start and _AWAKE_GAP.match(original[g.end:f.start]) for g in causes):
+                continue
+        out.append(f)
+    return out
+
+
+# Round 10 (issue 11): no voice (说不出话, 讲不出话来) beside a hoarse voice or a sore throat (嗓子哑了，说不出话) is the
+# voice lost to the throat, not the slurred speech of a stroke (FAST asks about words said badly, not unsaid).
+_NO_VOICE = re.compile(r"^(?:都|也|完全|根本|几乎)?(?:说|讲)不(?:出|了)(?:话|声)(?:来|了)?$")
+_THROAT_CODES = frozenset({"hoarseness", "sore_throat"})
+
+
+def _voice_lost(found: list[_Found], normal: MappedText) -> list[_Found]:
+    if not any(f.entity == "symptom" and f.value in _THROAT_CODES and not f.negated for f in found):
+        return found
+    original = normal.original
+    return [f for f in found if not (f.entity == "symptom" and f.value == "slurred_speech"
+                                     and _NO_VOICE.match(original[f.start:f.end]))]
+
+
 # Round 5 (issue 11): a child who is listless (没精神, 蔫, 老想睡) is drowsy — the danger sign "lethargic or
 # unusually sleepy" of WHO IMCI (2014) — whereas an adult's 没精神 stays fatigue.
 _LISTLESS = ("没精神", "没什么精神", "没啥精神", "精神头不好", "没力气", "没劲", "乏力", "提不起劲", "软绵绵", "无力")
@@ -597,8 +646,11 @@ def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[st
             key = (f.value, bool(f.negated))
             if key in seen:
                 said = text[f.start:f.end]
+                # Round 10: a red flag said again in other words further on in a message typed without punctuation
+                # (咳嗽喘得厉害走两步就喘不上气) is a second sign too.
                 if not (not f.negated and text
-                        and all(_other_clause(bounds, g, f) and not _same_words(text[g.start:g.end], said)
+                        and all((_other_clause(bounds, g, f) or (f.value in red_flags and f.start - g.end >= _APART))
+                                and not _same_words(text[g.start:g.end], said)
                                 for g in seen[key])):
                     continue
             seen.setdefault(key, []).append(f)

@@ -30,6 +30,9 @@ _SIMILE_VERB = re.compile(r"(?:就像|好像|像是|像|仿佛|感觉)(?:有|被
 _RHYTHM = re.compile(r"(?:一([\u4e00-\u9fff])一\1|([\u4e00-\u9fff]{1,2})一下\2一下)(?:的|地)?")
 _TAIL = 12  # characters after the finding searched for a severity word
 _HEAD = 6  # characters before the part searched for one
+# Round 10: how a clause that carries on describing the pain just named begins (a simile or a ranking).
+_SAID_OF_IT = ("像", "好像", "就像", "跟要", "感觉像", "简直像", "简直", "这辈子", "一辈子", "从来", "从没", "长这么大",
+               "活这么大", "有生以来", "疼得", "痛得", "疼起来", "痛起来")
 
 
 class GrammarError(ValueError):
@@ -257,15 +260,25 @@ class SymptomGrammar:
     def _severity_after(self, text: str, end: int) -> int | None:
         """End of a severity word in the rest of the clause (疼得像要裂开), or None."""
         stop = min(len(text), end + _TAIL)
-        for k in range(end, stop):
+        crossed = 0
+        k = end
+        while k < stop:
             if text[k] in _CLAUSE_END:
-                return None
+                # Round 10: a clause with no part of its own that only compares or ranks the pain (头痛，像炸开一样；
+                # 头疼，这辈子没这么疼过) is said of it; any other clause ends the search. Two such clauses at most.
+                if crossed == 2 or not text.startswith(_SAID_OF_IT, k + 1):
+                    return None
+                crossed += 1
+                stop = min(len(text), k + 1 + _TAIL)
+                k += 1
+                continue
             part = _longest(self.parts, text, k, self._part_len)
             if part is not None and self._walk(text, k + len(part), self.parts[part], 0, False, False):
                 return None  # the next symptom begins: what follows is said of it
             word = _longest(self.severe, text, k, self._severe_len)
             if word is not None:
                 return k + len(word)
+            k += 1
         return None
 
     def _severity_before(self, text: str, start: int) -> int | None:
