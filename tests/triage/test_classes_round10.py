@@ -1,0 +1,37 @@
+"""Round 10 of issue 10 (tri12): failure classes of blind set v14, in typed Chinese of our own.
+
+A. A baby's ear pain in words (蹭耳朵, 耳朵一碰就哭) is ear pain, not a tender belly: with fever under 2, urgent;
+   a baby who smiles or plays once soothed is alert (asked once).
+
+Conversations drive the real engine (NLU, flows, interceptors, rules) through the REST channel.
+"""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.triage.talk import Talk
+
+
+# ---- A: a baby's ear in words
+
+@pytest.mark.parametrize(("opening", "ear"), [
+    ("七个月宝宝发烧38度7，老在枕头上蹭耳朵，哭闹", "没有"),
+    ("宝宝一岁，发烧三十八度五，晚上老哭", "右边耳朵一摸就哭"),
+])
+async def test_a_a_feverish_baby_touching_or_crying_at_the_ear_is_urgent(
+        client: httpx.AsyncClient, opening: str, ear: str) -> None:
+    t = Talk(client, f"r10-ear-{abs(hash(opening))}")
+    await t.say(opening)
+    await t.until({"symptoms.ear_pain": ear, "duration_hours": "一天", "symptoms.drowsiness": "逗一逗会笑"},
+                  default="没有")
+    assert t.slots.get("symptoms", {}).get("ear_pain") is True, t.slots.get("symptoms")
+    assert t.slots.get("symptoms", {}).get("abdominal_tenderness") is not True, t.slots.get("symptoms")
+    assert t.asked.count("symptoms.drowsiness") <= 1, t.asked
+    assert t.level == "urgent" and "peds.fever_ear_or_poor_feeding_under_2" in t.rules, (t.asked, t.rules)
+
+
+async def test_a_a_belly_that_makes_a_baby_cry_when_touched_is_still_tender(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r10-belly-touch")
+    await t.say("宝宝八个月，肚子一碰就哭，哭得很厉害")
+    assert t.slots.get("symptoms", {}).get("abdominal_tenderness") is True, t.slots.get("symptoms")
