@@ -2,6 +2,8 @@
 
 A. A baby's ear pain in words (蹭耳朵, 耳朵一碰就哭) is ear pain, not a tender belly: with fever under 2, urgent;
    a baby who smiles or plays once soothed is alert (asked once).
+B. Saliva not swallowed but spat out (口水都不敢咽，只好吐掉) is drooling, not vomiting: urgent, no vomiting questions;
+   a severe pain on one side answers the throat red-flag question yes, a little pain on swallowing no.
 
 Conversations drive the real engine (NLU, flows, interceptors, rules) through the REST channel.
 """
@@ -35,3 +37,27 @@ async def test_a_a_belly_that_makes_a_baby_cry_when_touched_is_still_tender(clie
     t = Talk(client, "r10-belly-touch")
     await t.say("宝宝八个月，肚子一碰就哭，哭得很厉害")
     assert t.slots.get("symptoms", {}).get("abdominal_tenderness") is True, t.slots.get("symptoms")
+
+
+# ---- B: a throat that cannot swallow its saliva
+
+async def test_b_saliva_spat_out_is_drooling_not_vomiting(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r10-saliva")
+    await t.say("喉咙疼得要命，口水都不敢往下咽，只好吐掉")
+    assert t.slots.get("symptoms", {}).get("drooling") is True, t.slots.get("symptoms")
+    assert t.slots.get("symptoms", {}).get("vomiting") is not True, t.slots.get("symptoms")
+    await t.until({"subject": "我", "age": "35岁", "duration_hours": "两天"}, default="没有")
+    assert "symptoms.hematemesis" not in t.asked, t.asked
+    assert t.level == "urgent" and "ent.severe_sore_throat" in t.rules, (t.asked, t.rules)
+
+
+@pytest.mark.parametrize(("answer", "level"), [("右边疼得厉害", "urgent"), ("疼，吞东西有点疼", None)])
+async def test_b_the_throat_question_in_words(client: httpx.AsyncClient, answer: str, level: str | None) -> None:
+    t = Talk(client, f"r10-throat-{abs(hash(answer))}")
+    await t.say("喉咙疼了两天")
+    await t.until({"subject": "我", "age": "35岁", "symptoms.drooling": answer}, default="没有")
+    assert t.asked.count("symptoms.drooling") == 1, t.asked
+    if level:
+        assert t.level == level and "ent.severe_sore_throat" in t.rules, (t.asked, t.rules)
+    else:
+        assert "ent.severe_sore_throat" not in t.rules, (t.asked, t.rules)
