@@ -4,6 +4,8 @@ A. A baby's ear pain in words (蹭耳朵, 耳朵一碰就哭) is ear pain, not a
    a baby who smiles or plays once soothed is alert (asked once).
 B. Saliva not swallowed but spat out (口水都不敢咽，只好吐掉) is drooling, not vomiting: urgent, no vomiting questions;
    a severe pain on one side answers the throat red-flag question yes, a little pain on swallowing no.
+C. A lower temperature the medicine brought ("吃了药能退到37度6，药劲一过又烧") keeps the highest reading known, and
+   the fever back after it answers "still above 38.5 after medicine?" yes.
 
 Conversations drive the real engine (NLU, flows, interceptors, rules) through the REST channel.
 """
@@ -61,3 +63,22 @@ async def test_b_the_throat_question_in_words(client: httpx.AsyncClient, answer:
         assert t.level == level and "ent.severe_sore_throat" in t.rules, (t.asked, t.rules)
     else:
         assert "ent.severe_sore_throat" not in t.rules, (t.asked, t.rules)
+
+
+# ---- C: the highest temperature is kept
+
+async def test_c_a_reading_lowered_by_medicine_keeps_the_height_and_the_fever_persists(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r10-fever-height")
+    await t.say("我烧了四天了，最高到过三十九度四")
+    await t.until({"subject": "我", "age": "29岁",
+                   "fever_persists_despite_medication": "吃了布洛芬能退到37度6，药劲一过又烧上去了"}, default="没有")
+    assert t.slots.get("temperature") == 39.4, t.slots.get("temperature")
+    assert t.slots.get("fever_persists_despite_medication") is True, t.slots
+    assert t.level == "urgent", (t.asked, t.rules)
+
+
+async def test_c_a_fever_gone_without_medicine_words_is_the_new_reading(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r10-fever-down")
+    await t.say("昨天烧到38度9")
+    await t.say("今天早上量了36度7")
+    assert t.slots.get("temperature") == 36.7, t.slots.get("temperature")
