@@ -6,6 +6,8 @@ B. Saliva not swallowed but spat out (口水都不敢咽，只好吐掉) is droo
    a severe pain on one side answers the throat red-flag question yes, a little pain on swallowing no.
 C. A lower temperature the medicine brought ("吃了药能退到37度6，药劲一过又烧") keeps the highest reading known, and
    the fever back after it answers "still above 38.5 after medicine?" yes.
+D. One extra tablet of a blood-pressure medicine (不小心多吃了一片降压药) is no overdose emergency; two tablets, or one
+   extra sleeping pill, still are.
 
 Conversations drive the real engine (NLU, flows, interceptors, rules) through the REST channel.
 """
@@ -82,3 +84,20 @@ async def test_c_a_fever_gone_without_medicine_words_is_the_new_reading(client: 
     await t.say("昨天烧到38度9")
     await t.say("今天早上量了36度7")
     assert t.slots.get("temperature") == 36.7, t.slots.get("temperature")
+
+
+# ---- D: one extra tablet of a regular medicine
+
+async def test_d_one_extra_blood_pressure_tablet_is_not_an_overdose(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r10-one-extra")
+    await t.say("我今天早上不小心多吃了一片降压药，现在没什么不舒服")
+    assert t.slots.get("symptoms", {}).get("poisoning") is not True, t.slots.get("symptoms")
+    await t.until({"subject": "我", "age": "66岁"}, default="没有")
+    assert t.level in ("consult", "selfcare"), (t.asked, t.rules)
+
+
+@pytest.mark.parametrize("opening", ["我妈刚才多吃了两片降压药", "我多吃了一片安眠药"])
+async def test_d_more_or_a_sedative_is_still_an_overdose(client: httpx.AsyncClient, opening: str) -> None:
+    t = Talk(client, f"r10-extra-{abs(hash(opening))}")
+    await t.say(opening)
+    assert t.level == "emergency" and "tox.poisoning" in t.rules, (t.asked, t.rules)
