@@ -8,6 +8,8 @@ C. A lower temperature the medicine brought ("吃了药能退到37度6，药劲�
    the fever back after it answers "still above 38.5 after medicine?" yes.
 D. One extra tablet of a blood-pressure medicine (不小心多吃了一片降压药) is no overdose emergency; two tablets, or one
    extra sleeping pill, still are.
+E. In pregnancy, headache with both feet swollen goes to the pre-eclampsia questions, not the leg / clot ones;
+   one swollen painful leg in pregnancy still gets them.
 
 Conversations drive the real engine (NLU, flows, interceptors, rules) through the REST channel.
 """
@@ -101,3 +103,24 @@ async def test_d_more_or_a_sedative_is_still_an_overdose(client: httpx.AsyncClie
     t = Talk(client, f"r10-extra-{abs(hash(opening))}")
     await t.say(opening)
     assert t.level == "emergency" and "tox.poisoning" in t.rules, (t.asked, t.rules)
+
+
+# ---- E: both feet swollen in pregnancy
+
+LEG_QUESTIONS = {"symptoms.leg_pain", "recent_immobility"}
+
+
+async def test_e_pregnancy_with_headache_and_both_feet_swollen_skips_the_leg_questions(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r10-preg-feet")
+    await t.say("我怀孕八个月，最近老头疼，两边脚脖子都肿得厉害")
+    await t.until({"subject": "我", "age": "29岁"}, default="没有")
+    assert not LEG_QUESTIONS & set(t.asked), t.asked
+    assert t.level == "urgent" and "preg.warning_signs" in t.rules, (t.asked, t.rules)
+    assert len(t.asked) <= 15, t.asked
+
+
+async def test_e_one_painful_swollen_leg_in_pregnancy_still_asks_the_clot_questions(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r10-preg-one-leg")
+    await t.say("怀孕五个月，左边小腿又肿又疼")
+    await t.until({"subject": "我", "age": "33岁"}, default="没有")
+    assert "recent_immobility" in t.asked or any(r.startswith("vasc.") for r in t.rules), (t.asked, t.rules)
