@@ -659,7 +659,9 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         # Round 8 of issue 10: every number is compared with the question's threshold, before its words
         # ("退下来一点，还是三十八度九" to "still above 38.5?" is yes): the highest counts.
         near = [n for n in numbers_outside_dates(text) if abs(n - threshold) <= 6]
-        if near:
+        # Round 10 (tri12): "能降到37度8，药效过了又烧起来" — a low reading the medicine brought, then the fever back:
+        # the question's rebound words decide, not the number.
+        if near and (max(near) >= threshold or not _has(normal(text), table.get("rebound", ()))):
             return max(near) >= threshold
     if (limits := table.get("blood_pressure")) is not None and _has(clean, words().blood_pressure_words):
         # Round 8 of issue 10: "血压量了一百二十五八十" — a reading below grade 3 is no worsening.

@@ -91,6 +91,9 @@ class DoseReader:
         self.overuse_after = re.compile(rf"[^，,。.！!？?；;]{{0,6}}?(?:{alt_(over_use.get('after') or [])})(?![少久])")
         self.overuse_before = re.compile(rf"(?:{alt_(over_use.get('before') or [])})的?$")
         self.extra_before = re.compile(rf"(?:{alt_(over_use.get('extra') or [])})[^，,。.！!？?；;]{{0,4}}$")
+        # Round 10 (tri12): one extra tablet of a regular medicine (多吃了一片降压药) is no overdose.
+        self.one_extra = re.compile(str(over_use.get("one_extra") or "(?!)"))
+        self.one_extra_ok = frozenset(str(i) for i in over_use.get("one_extra_ok") or [])
         self.hypothetical = re.compile(rf"(?:{alt_(over_use.get('hypothetical_after') or [])})")
         self.conditional = re.compile(rf"(?:{alt_(over_use.get('conditional_before') or [])})")
         alt = lambda words: "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # noqa: E731
@@ -164,6 +167,10 @@ class DoseReader:
             before = original[left:start]
             said = self.overuse_before.search(before) and self.taken.search(original, left, right)
             extra = self.extra_before.search(before)
+            med = next((m for m in medicines if (m.start, m.end) == (start, end)), None)
+            if extra and med is not None and med.ingredients and set(med.ingredients) <= self.one_extra_ok \
+                    and self.one_extra.search(before[extra.start():]):
+                extra = None
             if said or extra:
                 first = (said or extra)
                 assert first is not None

@@ -69,6 +69,20 @@ def _phrases() -> dict[str, dict[str, str]]:
     return dict(yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8")) or {})
 
 
+def _medicine_lowered(ctx: ActionContext, found: Any) -> bool:
+    """A lower temperature during an intake in words of medicine ("吃了药能降到37度8"): the higher one known is kept.
+
+    Round 10 (tri12): the fever rules judge the fever's height, not what the medicine brought it down to; a
+    follow-up's reading is still the newest.
+    """
+    known = ctx.slot("temperature")
+    if found.measure != "temperature" or ctx.state.active_flow in FOLLOWUP_FLOWS:
+        return False
+    if not isinstance(known, int | float) or isinstance(known, bool) or not found.value < known:
+        return False
+    return re.search(phrase(ctx, "medicine_lowered_pattern"), _typed(ctx) or "") is not None
+
+
 def phrase(ctx: ActionContext, key: str) -> str:
     """A pattern of bot/monitoring/phrases.yml in the conversation's language."""
     found = _phrases()
@@ -261,7 +275,7 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
             ctx.set_slot(name, value)
     else:
         for f in sorted(found, key=lambda f: f.taken_at or now):
-            if from_text and f.measure in ENTITY_MEASURES:
+            if from_text and f.measure in ENTITY_MEASURES and not _medicine_lowered(ctx, f):
                 ctx.note_fact(f.measure, f.value)  # the newest reading is what the safety screen judges
     source = "followup" if ctx.state.active_flow in FOLLOWUP_FLOWS else "typed"
     readings = [Reading(f.measure, f.value, source, taken_at=f.taken_at, context=f.context) for f in found]
