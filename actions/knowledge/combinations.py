@@ -91,6 +91,9 @@ def load_combinations(directory: Path = FORMULARY_DIR, path: Path = COMBINATIONS
     for code, entry in (terms.get("classes") or {}).items():
         for word in entry.get("words") or ():
             by_word.setdefault(str(word).lower(), set()).add(str(code))
+    for code, words in (raw.get("words") or {}).items():
+        for word in words or ():
+            by_word.setdefault(str(word).lower(), set()).add(str(code))
     pairs = []
     for entry in raw.get("pairs") or ():
         if not entry.get("zh") or not entry.get("source"):

@@ -1,0 +1,38 @@
+"""What newcomer trial 8 met, driven in typed words through the real NLU and engine.
+
+6. "那头孢能和酒一起吗 昨晚喝了点啤酒" got "no reliable answer" though combinations.yml lists 头孢 + alcohol.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+WEBHOOK = "/webhooks/rest/webhook"
+
+
+@pytest.fixture
+def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    return own_client
+
+
+async def _say(client: httpx.AsyncClient, sender: str, *texts: str) -> tuple[str, list[dict], dict]:
+    replies: list[dict] = []
+    for text in texts:
+        response = await client.post(WEBHOOK, json={"sender": sender, "message": text})
+        assert response.status_code == 200, response.text
+        replies = response.json()
+    said = "\n".join(r.get("text", "") for r in replies)
+    return said, replies, (await client.get(f"/conversations/{sender}/tracker")).json()
+
+
+@pytest.mark.parametrize("text", [
+    "那头孢能和酒一起吗 昨晚喝了点啤酒",
+    "吃了两天头孢，昨晚喝了点酒要紧吗",
+    "头孢吃完第二天能喝白酒吗",
+])
+async def test_alcohol_words_with_a_cephalosporin_get_the_disulfiram_warning(client: httpx.AsyncClient,
+                                                                             text: str) -> None:
+    said, _, _ = await _say(client, f"alc-{abs(hash(text))}", text)
+    assert "双硫仑" in said and "来源" in said and "120" in said, said
+    assert "心慌" in said and "气短" in said, said
