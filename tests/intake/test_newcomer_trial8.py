@@ -36,3 +36,17 @@ async def test_alcohol_words_with_a_cephalosporin_get_the_disulfiram_warning(cli
     said, _, _ = await _say(client, f"alc-{abs(hash(text))}", text)
     assert "双硫仑" in said and "来源" in said and "120" in said, said
     assert "心慌" in said and "气短" in said, said
+
+
+@pytest.mark.parametrize("answer", ["没量过 摸着不烫", "没体温计，摸着也不烫", "不烫"])
+async def test_not_hot_to_the_touch_is_no_fever(client: httpx.AsyncClient, answer: str) -> None:
+    sender = f"touch-{abs(hash(answer))}"
+    said, _, tracker = await _say(client, sender, "孩子3岁，咳嗽两天了")
+    for _ in range(8):  # answer "no" until the fever question comes
+        if "有没有发烧" in said:
+            break
+        said, _, tracker = await _say(client, sender, "没有")
+    assert "有没有发烧" in said, said
+    said, _, tracker = await _say(client, sender, answer)
+    assert (tracker["slots"].get("symptoms") or {}).get("fever") is False, tracker["slots"]
+    assert "最高体温" not in said and "发热门诊" not in said, said
