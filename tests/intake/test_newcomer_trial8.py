@@ -50,3 +50,18 @@ async def test_not_hot_to_the_touch_is_no_fever(client: httpx.AsyncClient, answe
     said, _, tracker = await _say(client, sender, answer)
     assert (tracker["slots"].get("symptoms") or {}).get("fever") is False, tracker["slots"]
     assert "最高体温" not in said and "发热门诊" not in said, said
+
+
+@pytest.mark.parametrize("answer", ["一直哭闹 哄不好", "哭个不停，怎么哄都哄不好"])
+async def test_inconsolable_crying_is_irritability_not_lethargy(client: httpx.AsyncClient, answer: str) -> None:
+    sender = f"cry-{abs(hash(answer))}"
+    said, _, tracker = await _say(client, sender, "孩子2岁，发烧一天了", "38.5")
+    for _ in range(10):  # answer "no" until the alertness question comes
+        if "孩子精神怎么样" in said:
+            break
+        said, _, tracker = await _say(client, sender, "没有")
+    assert "孩子精神怎么样" in said, said
+    said, _, tracker = await _say(client, sender, answer)
+    symptoms = tracker["slots"].get("symptoms") or {}
+    assert symptoms.get("drowsiness") is not True and symptoms.get("irritability") is True, symptoms
+    assert "嗜睡" not in said, said
