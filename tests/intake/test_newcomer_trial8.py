@@ -65,3 +65,15 @@ async def test_inconsolable_crying_is_irritability_not_lethargy(client: httpx.As
     symptoms = tracker["slots"].get("symptoms") or {}
     assert symptoms.get("drowsiness") is not True and symptoms.get("irritability") is True, symptoms
     assert "嗜睡" not in said, said
+
+
+@pytest.mark.parametrize("turns", [
+    ("我怀孕5个月了，感冒了，鼻塞流鼻涕，能吃什么药",),
+    ("我怀孕5个月了，感冒了，鼻塞流鼻涕", "还没敢吃，想问能不能吃感冒灵"),
+    ("怀孕30周了", "嗓子有点疼，可以吃点啥药"),
+])
+async def test_a_pregnancy_asking_about_medicine_gets_the_pregnancy_guidance(client: httpx.AsyncClient,
+                                                                            turns: tuple[str, ...]) -> None:
+    said, _, _ = await _say(client, f"pregmed-{abs(hash(turns))}", *turns)
+    assert "对乙酰氨基酚" in said and "产科医生" in said and "来源" in said, said
+    assert "复方感冒药" in said or "布洛芬" in said, said
