@@ -42,3 +42,19 @@ async def test_a_typed_read_more_after_an_article_opens_it(client: httpx.AsyncCl
         pytest.skip("no article with 看全文 was shown")
     said = texts(await say(client, "reader", "看全文"))
     assert "没能识别" not in said and "没有看懂" not in said, said
+
+
+@pytest.mark.parametrize("thanks", ["谢谢医生", "好的 谢谢", "再见"])
+async def test_after_the_doctor_closes_stale_questions_are_dropped_and_thanks_answered(
+        runtime: Runtime, client: httpx.AsyncClient, thanks: str) -> None:
+    from bot.consultations import Closing, consultations
+
+    doctor = await on_duty(runtime, "dr.li", ["general"], name="李明")
+    await say(client, "p8", "头晕两天了")
+    await say(client, "p8", "转人工")
+    service = consultations(runtime)
+    [entry] = await service.queue(["general"])
+    await service.accept(entry.consultation.id, doctor)
+    await service.close(entry.consultation.id, doctor, Closing("头晕待查", "注意休息", "selfcare", "—"))
+    said = texts(await say(client, "p8", thanks))
+    assert said and "没能识别" not in said and "没有看懂" not in said and "？" not in said, said
