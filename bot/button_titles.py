@@ -24,6 +24,23 @@ def _words(path: Path = BUTTONS_FILE) -> tuple[float, int, frozenset[str]]:
     return float(raw["near_copy"]), int(raw["min_title"]), frozenset(str(raw["negation_chars"]))
 
 
+@lru_cache(maxsize=1)
+def _transfer(path: Path = BUTTONS_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(raw.get("transfer_titles") or ()), tuple(raw.get("transfer_words") or ())
+
+
+def _names_the_department(said: str, title: str, negations: frozenset[str]) -> bool:
+    """"那就转到全科医生吧" chooses the button "转全科": the department named with a word of moving to it."""
+    prefixes, verbs = _transfer()
+    prefix = next((p for p in prefixes if title.startswith(p)), None)
+    if prefix is None or any(c in negations for c in said):
+        return False
+    name = title[len(prefix):]
+    rest = said.replace(name, "")
+    return len(name) >= 2 and name in said and any(v in rest for v in verbs)
+
+
 def _likeness(said: str, title: str, negations: frozenset[str]) -> float:
     if said == title:
         return 1.0
@@ -45,6 +62,8 @@ def button_for_title(buttons: list[dict[str, str]], text: str) -> str | None:
         if not payload or not title or payload.startswith(ANSWER_PAYLOAD):
             continue
         score = _likeness(said, title, negations) if len(title) >= min_title else float(said == title)
+        if _names_the_department(said, title, negations):
+            score = 1.0
         if score > best_score:
             best, best_score = payload, score
     return best if best is not None and best_score >= threshold else None

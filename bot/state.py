@@ -95,7 +95,13 @@ class ConversationState:
             if data.get("message_id"):
                 self.message_ids[data["message_id"]] = event.seq or 0
         elif event.type == ev.BOT:
-            self.last_buttons = list(data.get("buttons") or []) or self.last_buttons
+            # Every button shown since the patient's last message, the latest message's first (a button's
+            # number counts in the latest message): a question put again after a reply with buttons ("转全科",
+            # "看全文") leaves those buttons typable (newcomer trial 8).
+            shown = list(data.get("buttons") or [])
+            if shown:
+                payloads = {b.get("payload") for b in shown}
+                self.last_buttons = shown + [b for b in self.last_buttons if b.get("payload") not in payloads]
         elif event.type == ev.SLOT:
             put_slot(self.slots, data["name"], data["value"])
         elif event.type == ev.STACK:

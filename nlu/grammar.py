@@ -156,7 +156,8 @@ class SymptomGrammar:
                 if m.start() not in found or m.end() > found[m.start()].end:
                     found[m.start()] = Match(m.start(), m.end(), Word("symptom", span.code))
         for m in self._denial_pattern.finditer(text):
-            if m.start() not in found or m.end() > found[m.start()].end:
+            # A denial as long as a finding read at the same place is that finding denied (摸着不烫).
+            if m.start() not in found or m.end() >= found[m.start()].end:
                 found[m.start()] = Match(m.start(), m.end(), Word("symptom", self.denials[m.group()]), True)
         for m in _BARE_DENIAL.finditer(text):
             code = self._pain_of_part_before(text, m.start())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from bot.flow_runner import ANSWER_INTENTS
 from bot.messages import BotMessage, Button
 
 from actions.knowledge.articles import Article
-from actions.knowledge.combinations import load_combinations
+from actions.knowledge.combinations import load_combinations, load_pregnancy_article
 from actions.knowledge.retrieval import Answer, KnowledgeBase, Thresholds
 
 from bot.config import Config
@@ -116,6 +117,18 @@ def _combination(ctx: ActionContext, question: str, kb: KnowledgeBase, settings:
     return True
 
 
+def _pregnancy_medicine(ctx: ActionContext, question: str, kb: KnowledgeBase, settings: Settings) -> Answer | None:
+    """A known pregnancy asking what she may take ("能吃什么药", "能不能吃感冒灵"): the reviewed pregnancy-medication
+    article, whatever else the question names (newcomer trial 8; content/interactions/combinations.yml `pregnancy`)."""
+    raw = load_pregnancy_article()
+    if raw is None or "pregnant" not in _audiences(ctx, settings) or not re.search(raw[1], question):
+        return None
+    article = kb.get(raw[0])
+    if article is None or not article.servable(today()):
+        return None
+    return Answer(article, kb.excerpt(article, ""), 1.0, 1.0)
+
+
 def _question(ctx: ActionContext) -> str:
     """The typed question; empty for a button tap (a payload, typed `/intent` or a button's number)."""
     if ctx.message is None or ctx.message.payload:
@@ -139,7 +152,7 @@ async def answer_question(ctx: ActionContext, kb: KnowledgeBase, settings: Setti
         return
     if _combination(ctx, question, kb, settings):
         return
-    answer = kb.answer(question, today(), _audiences(ctx, settings))
+    answer = _pregnancy_medicine(ctx, question, kb, settings) or kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
         # Newcomer trial 3: a medicine question beside the symptoms ("感冒了 流鼻涕 …吃点什么药好") is answered on
         # top of the intake it started: a short bridge into its questions, not "the knowledge base has no answer".
@@ -163,7 +176,7 @@ def _answer_if_confident(ctx: ActionContext, kb: KnowledgeBase, settings: Settin
         return False
     if _combination(ctx, question, kb, settings):
         return True
-    answer = kb.answer(question, today(), _audiences(ctx, settings))
+    answer = _pregnancy_medicine(ctx, question, kb, settings) or kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
         return False
     _send_answer(ctx, answer)

@@ -84,12 +84,24 @@ class Combinations:
 
 
 @lru_cache(maxsize=2)
+def load_pregnancy_article(path: Path = COMBINATIONS_FILE) -> tuple[str, str] | None:
+    """(article id, the regular expression of a medicine question) for a known pregnancy; None when not set."""
+    preg = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("pregnancy") or {}
+    if not preg.get("article") or not preg.get("medicine_question"):
+        return None
+    return str(preg["article"]), str(preg["medicine_question"])
+
+
+@lru_cache(maxsize=2)
 def load_combinations(directory: Path = FORMULARY_DIR, path: Path = COMBINATIONS_FILE) -> Combinations:
     terms = yaml.safe_load((directory / "terms.yml").read_text(encoding="utf-8")) or {}
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     by_word: dict[str, set[str]] = {}
     for code, entry in (terms.get("classes") or {}).items():
         for word in entry.get("words") or ():
+            by_word.setdefault(str(word).lower(), set()).add(str(code))
+    for code, words in (raw.get("words") or {}).items():
+        for word in words or ():
             by_word.setdefault(str(word).lower(), set()).add(str(code))
     pairs = []
     for entry in raw.get("pairs") or ():

@@ -573,6 +573,9 @@ class Consultations:
             await self.engine.record(c.conversation_id, ev.TRIAGE, {
                 "level": closing.level, "reasons": [closing.summary], "rules": ["doctor.override"],
                 "ruleset": f"consultation:{c.id}"}, staff.actor)
+        # Newcomer trial 8: the questions pending from before the doctor took over are stale once the doctor has
+        # closed the session ("谢谢医生" got "这个回答我没能识别…有没有口角歪斜"): the intake is dropped.
+        await self.engine.record(c.conversation_id, ev.STACK, {"frames": []}, staff.actor)
         await self._announce(Transition(c, self._event(c, doctor=_doctor(staff), **closing.to_dict()), staff.actor),
                              "utter_consultation_closed", summary=closing.summary,
                              advice=closing.advice or "—", followup=closing.followup or "—",
