@@ -37,6 +37,10 @@ class Vital:
     value: float
     unit: str
     abnormal: bool
+    # The other readings the patient typed, in their words, when the worst one is kept ("服药后37度多"); the
+    # value is then the worst reading ("最高"), never the later, lower one (fix8a).
+    others: str = ""
+    worst: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,16 +149,42 @@ def crisis_plans(events: list[Event]) -> tuple[list[str], set[str]]:
     return plans, in_plans - elsewhere
 
 
+def other_readings(events: list[Event], name: str, kept: float, words: dict[str, str]) -> str:
+    """The patient's other readings of a vital sign since the last restart, in their words ("37度多"), marked
+    服药后 when the message names a medicine or 退: a doctor sees the fever's peak and what the medicine did."""
+    said: list[str] = []
+    for event in events:
+        if event.type == ev.RESTARTED:
+            said = []
+        if event.type != ev.USER:
+            continue
+        text = str(event.data.get("text") or "")
+        entities = [e for e in event.data.get("entities") or [] if isinstance(e, dict)]
+        medicine = any(e.get("entity") == "medication" and not e.get("negated") for e in entities) or "退" in text
+        for e in entities:
+            value = e.get("value")
+            if e.get("entity") != name or not isinstance(value, int | float) or float(value) == kept:
+                continue
+            end = int(e.get("end") or 0)
+            reading = str(e.get("text") or value) + (text[end] if end < len(text) and text[end] in "多左右" else "")
+            reading = words["after_medicine" if medicine else "other"].format(text=reading)
+            if reading not in said:
+                said.append(reading)
+    return "；".join(said)
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()
     rules = _rules()
     patient = {name: {"label": labels.get(name, name), "value": slots[name]} for name in WHO
                if slots.get(name) is not None}
-    vitals = [
-        Vital(name, labels.get(name, name), float(slots[name]), spec["unit"], spec["expression"].evaluate(slots))
-        for name, spec in rules["vitals"].items() if isinstance(slots.get(name), (int, float))
-    ]
+    vitals = []
+    for name, spec in rules["vitals"].items():
+        if isinstance(slots.get(name), (int, float)):
+            others = other_readings(events, name, float(slots[name]), rules["readings"])
+            vitals.append(Vital(name, labels.get(name, name), float(slots[name]), spec["unit"],
+                                spec["expression"].evaluate(slots), others, spec.get("worst", "") if others else ""))
     risks = _items(slots.get("conditions"), "conditions", True)
     risks += [Item(code, spec["label"]) for code, spec in rules["risk_factors"].items()
               if spec["expression"].evaluate(slots)]

@@ -91,7 +91,9 @@ class Labels:
 
     def age(self, years: float) -> str:
         """34.6 → 34岁, 2.5 → 2岁6个月, 0.5 → 6个月."""
-        months = math.floor(years * 12 + 1e-6)
+        # A baby's age is stored in years rounded to 2-3 decimals (7个月 → 0.58): its months are rounded back, never
+        # floored (fix8a: 宝宝7个月 showed 6个月); from 3 years on a whole year counts (45.9 → 45岁).
+        months = round(years * 12) if years < 3 else math.floor(years * 12 + 1e-6)
         if months < 12:
             return self.units["months"].format(n=months) if months else self.units["under_a_month"]
         whole, extra = divmod(months, 12)
@@ -359,8 +361,12 @@ def _as_chosen(name: str, chosen: dict[str, tuple[Any, str]], value: Any) -> str
     return labels().value(name, value)
 
 
-def _measured(value: Any, unit: str) -> str:
-    return f"{display_value(float(value))} {unit}".strip() if isinstance(value, (int, float)) else labels().value("", value)
+def _measured(value: Any, unit: str, worst: str = "", others: str = "") -> str:
+    """39.5 ℃; with the patient's other readings the worst first: 最高39.5 ℃；服药后37度多 (fix8a)."""
+    if not isinstance(value, (int, float)):
+        return labels().value("", value)
+    shown = f"{worst}{display_value(float(value))} {unit}".strip()
+    return f"{shown}；{others}" if others else shown
 
 
 async def consultation_view(runtime: Runtime, c: Consultation, state: ConversationState, events: list[Event],
@@ -376,7 +382,8 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
     chosen = chosen_buttons(events)
     answers = [history.fact(name, words.slot_label(name, spec[name].label), slots[name], partial(_as_chosen, name, chosen))
                for name in words.data["answers"] if name in spec and slots.get(name) is not None]
-    vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"]), v["abnormal"])
+    vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"], worst=v.get("worst", ""),
+                                                                      others=v.get("others", "")), v["abnormal"])
               for v in intake["vitals"]]
 
     def items(key: str, group: str) -> list[Fact]:

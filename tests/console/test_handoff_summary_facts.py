@@ -1,0 +1,44 @@
+"""The handoff summary a doctor reads is what the patient said (fix8a: a newcomer's trial), typed through
+the real NLU and engine, read from the console API and the doctors' Telegram summary."""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from bot.consultations.summary import build_intake
+from bot.runtime import Runtime
+from integrations.telegram.doctors.text import render_summary
+from tests.console.helpers import on_duty, say
+from tests.console.test_console_api import queued, sign_in
+
+
+async def _detail(runtime: Runtime, client: httpx.AsyncClient, sender: str, lines: list[str]) -> dict[str, Any]:
+    await on_duty(runtime, "dr.li", ["general", "fever"])
+    for text in lines:
+        await say(client, sender, text)
+    cid = await queued(client, sender, "general")
+    await sign_in(client, "dr.li")
+    return (await client.get(f"/api/console/consultations/{cid}")).json()
+
+
+async def _telegram(runtime: Runtime, sender: str) -> str:
+    state = await runtime.engine.state(sender)
+    events = await runtime.engine.events(sender)
+    return render_summary(build_intake(state, events), lambda key, **v: key + " " + " ".join(map(str, v.values())))
+
+
+async def test_the_fever_keeps_its_highest_reading_and_shows_the_one_after_medicine(
+        runtime: Runtime, client: httpx.AsyncClient) -> None:
+    detail = await _detail(runtime, client, "p-fever", ["我老公阳了，烧到39度5", "吃了布洛芬能退到37度多"])
+    [temperature] = [v for v in detail["view"]["vitals"] if v["label"] == "体温"]
+    assert temperature["value"] == "最高39.5 ℃；服药后37度多" and temperature["abnormal"] is True
+    # The slot the fever rules read keeps the highest reading.
+    state = await runtime.engine.state("p-fever")
+    assert state.slots["temperature"] == 39.5
+    assert "最高39.5℃（服药后37度多）" in await _telegram(runtime, "p-fever")
+
+
+async def test_a_seven_month_old_is_seven_months(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    detail = await _detail(runtime, client, "p-baby", ["宝宝7个月，发烧了"])
+    assert detail["view"]["patient"]["age"] == "7个月"
