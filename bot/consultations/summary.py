@@ -6,6 +6,7 @@ which vitals count as abnormal and which answers are risk factors is data (`summ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +42,8 @@ class Vital:
     # value is then the worst reading ("最高"), never the later, lower one (fix8a).
     others: str = ""
     worst: str = ""
+    # A reading no single number says (blood pressure "160/95"): shown instead of the value.
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,40 @@ def other_readings(events: list[Event], name: str, kept: float, words: dict[str,
     return "；".join(said)
 
 
+_BARE_PAIR = re.compile(r"^\s*(\d{2,3})\s*[/／]\s*(\d{2,3})\s*(?:mmhg)?\s*$", re.IGNORECASE)
+
+
+def blood_pressures(events: list[Event]) -> list[tuple[int, int | None]]:
+    """The blood pressures the patient typed since the last restart, in order (the NLU's `blood_pressure`
+    entity, or a message that is only "150/90"): no slot holds them, the triage reads them from the text
+    (actions/intake_facts.py), but the doctor must see them (fix8a: "我血压一百六九十五" showed 未测量)."""
+    found: list[tuple[int, int | None]] = []
+    for event in events:
+        if event.type == ev.RESTARTED:
+            found = []
+        if event.type != ev.USER:
+            continue
+        said = [e.get("value") for e in event.data.get("entities") or []
+                if isinstance(e, dict) and e.get("entity") == "blood_pressure" and isinstance(e.get("value"), dict)]
+        bare = _BARE_PAIR.match(str(event.data.get("text") or ""))
+        if not said and bare and 70 <= int(bare[1]) <= 300 and 30 <= int(bare[2]) <= 200 and int(bare[1]) > int(bare[2]):
+            said = [{"systolic": int(bare[1]), "diastolic": int(bare[2])}]
+        for value in said:
+            reading = (int(value["systolic"]), int(value["diastolic"]) if value.get("diastolic") else None)
+            if reading not in found:
+                found.append(reading)
+    return found
+
+
+def _blood_pressure_vital(events: list[Event], spec: dict[str, Any]) -> Vital | None:
+    readings = blood_pressures(events)
+    if not readings:
+        return None
+    shown = "；".join(f"{high}/{low}" if low else spec["systolic_only"].format(n=high) for high, low in readings)
+    abnormal = any(high >= spec["high"][0] or (low or 0) >= spec["high"][1] for high, low in readings)
+    return Vital("blood_pressure", spec["label"], float(readings[-1][0]), spec["unit"], abnormal, text=shown)
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()
@@ -185,6 +222,8 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
             others = other_readings(events, name, float(slots[name]), rules["readings"])
             vitals.append(Vital(name, labels.get(name, name), float(slots[name]), spec["unit"],
                                 spec["expression"].evaluate(slots), others, spec.get("worst", "") if others else ""))
+    if (pressure := _blood_pressure_vital(events, rules["blood_pressure"])) is not None:
+        vitals.append(pressure)
     risks = _items(slots.get("conditions"), "conditions", True)
     risks += [Item(code, spec["label"]) for code, spec in rules["risk_factors"].items()
               if spec["expression"].evaluate(slots)]

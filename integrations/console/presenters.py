@@ -361,8 +361,10 @@ def _as_chosen(name: str, chosen: dict[str, tuple[Any, str]], value: Any) -> str
     return labels().value(name, value)
 
 
-def _measured(value: Any, unit: str, worst: str = "", others: str = "") -> str:
-    """39.5 ℃; with the patient's other readings the worst first: 最高39.5 ℃；服药后37度多 (fix8a)."""
+def _measured(value: Any, unit: str, worst: str = "", others: str = "", text: str = "") -> str:
+    """39.5 ℃; with the patient's other readings the worst first: 最高39.5 ℃；服药后37度多; 160/95 mmHg (fix8a)."""
+    if text:
+        return f"{text} {unit}".strip()
     if not isinstance(value, (int, float)):
         return labels().value("", value)
     shown = f"{worst}{display_value(float(value))} {unit}".strip()
@@ -383,7 +385,8 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
     answers = [history.fact(name, words.slot_label(name, spec[name].label), slots[name], partial(_as_chosen, name, chosen))
                for name in words.data["answers"] if name in spec and slots.get(name) is not None]
     vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"], worst=v.get("worst", ""),
-                                                                      others=v.get("others", "")), v["abnormal"])
+                                                                      others=v.get("others", ""), text=v.get("text", "")),
+                           v["abnormal"])
               for v in intake["vitals"]]
 
     def items(key: str, group: str) -> list[Fact]:

@@ -42,3 +42,10 @@ async def test_the_fever_keeps_its_highest_reading_and_shows_the_one_after_medic
 async def test_a_seven_month_old_is_seven_months(runtime: Runtime, client: httpx.AsyncClient) -> None:
     detail = await _detail(runtime, client, "p-baby", ["宝宝7个月，发烧了"])
     assert detail["view"]["patient"]["age"] == "7个月"
+
+
+async def test_blood_pressures_typed_are_vital_signs(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    detail = await _detail(runtime, client, "p-bp", ["我血压一百六九十五，头晕", "150/90"])
+    [pressure] = [v for v in detail["view"]["vitals"] if v["label"] == "血压"]
+    assert pressure["value"] == "160/95；150/90 mmHg" and pressure["abnormal"] is True
+    assert "血压 160/95；150/90mmHg" in await _telegram(runtime, "p-bp")

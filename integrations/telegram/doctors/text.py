@@ -31,7 +31,7 @@ def render_summary(summary: IntakeSummary, text: Callable[..., str]) -> str:
         if group:
             lines.append(text(key, items="、".join(i.label for i in group)))
     if summary.vitals:
-        items = "；".join(f"{'⚠️' if v.abnormal else ''}{v.label} {v.worst}{v.value:g}{v.unit}" + (f"（{v.others}）" if v.others else "")
+        items = "；".join(f"{'⚠️' if v.abnormal else ''}{v.label} {v.text or f'{v.worst}{v.value:g}'}{v.unit}" + (f"（{v.others}）" if v.others else "")
                          for v in summary.vitals)
         lines.append(text("telegram_summary_vitals", items=items))
     for key, group in (("telegram_summary_risks", summary.risk_factors),
