@@ -63,6 +63,8 @@ class IntakeSummary:
     vitals: list[Vital] = field(default_factory=list)
     risk_factors: list[Item] = field(default_factory=list)
     medications: list[Item] = field(default_factory=list)
+    # "还没吃药" and no medicine named: 未用药 on the doctor's screen instead of 未提及 (fix8a).
+    no_medicine: str = ""
     triage: dict[str, Any] | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
     # Facts the patient gave during the live session, newest last: shown as new, never merged silently.
@@ -80,6 +82,7 @@ class IntakeSummary:
             "vitals": [v.__dict__ for v in self.vitals],
             "risk_factors": [i.__dict__ for i in self.risk_factors],
             "medications": [i.__dict__ for i in self.medications],
+            "no_medicine": self.no_medicine,
             "triage": self.triage,
             "attachments": self.attachments,
             "observations": self.observations,
@@ -210,6 +213,37 @@ def _blood_pressure_vital(events: list[Event], spec: dict[str, Any]) -> Vital | 
     return Vital("blood_pressure", spec["label"], float(readings[-1][0]), spec["unit"], abnormal, text=shown)
 
 
+@lru_cache(maxsize=1)
+def _taken_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    said = _rules()["medicines_said"]
+    return re.compile(said["taken"]), re.compile("|".join(map(re.escape, said["none"])))
+
+
+def medicines_said(events: list[Event]) -> tuple[list[Item], bool]:
+    """The medicines the patient said they took that the lexicon has no code for, in their words ("两片黄连素"),
+    and whether they said they took none ("还没吃药"), since the last restart (fix8a: 黄连素 was missing from 用药).
+    A phrase overlapping a medicine the NLU read is left to that code (shown in the patient's words anyway)."""
+    taken, none = _taken_patterns()
+    found: list[Item] = []
+    said_none = False
+    for event in events:
+        if event.type == ev.RESTARTED:
+            found, said_none = [], False
+        if event.type != ev.USER or event.data.get("payload"):
+            continue
+        text = str(event.data.get("text") or "")
+        coded = [(int(e.get("start") or 0), int(e.get("end") or 0)) for e in event.data.get("entities") or []
+                 if isinstance(e, dict) and e.get("entity") == "medication"]
+        said_none = said_none or bool(none.search(text))
+        for m in taken.finditer(text):
+            words = m.group(1)
+            if len(words) < 2 or any(start < m.end(1) and end > m.start(1) for start, end in coded):
+                continue
+            if words not in [i.label for i in found]:
+                found.append(Item(f"said:{words}", words))
+    return found, said_none
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()
@@ -230,6 +264,8 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
     plans, means_only = crisis_plans(events)
     risks += [Item(CRISIS_PLAN_EVENT, rules["crisis_plan"].format(text=text)) for text in plans]
     medications = [i for i in _items(slots.get("medications"), "medications", True) if i.code not in means_only]
+    said, said_none = medicines_said(events)
+    medications += said
     attachments = patient_attachments(events)
     return IntakeSummary(
         patient=patient,
@@ -239,6 +275,7 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
         vitals=vitals,
         risk_factors=risks,
         medications=medications,
+        no_medicine=rules["medicines_said"]["none_label"] if said_none and not medications else "",
         triage=state.latest_triage,
         attachments=attachments,
         **session_history(events, labels),

@@ -189,6 +189,7 @@ class ConsultationView:
     triage: TriageView | None
     transfer: TransferNote | None
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    no_medicine: str = ""  # 未用药 when the patient said they took none (the page says 未提及 otherwise)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -405,7 +406,7 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
         symptoms_present=items("symptoms_present", "symptoms"), symptoms_absent=items("symptoms_absent", "symptoms"),
         symptoms_unknown=items("symptoms_unknown", "symptoms"), risk_factors=risks, medications=medications,
         triage=_triage(runtime, intake["triage"], events, since), transfer=transfer_note(events, c.id),
-        attachments=intake["attachments"])
+        attachments=intake["attachments"], no_medicine=intake.get("no_medicine", ""))
 
 
 # A sealed answer: the cipher's version, then url-safe base64 (no spaces, nothing else).

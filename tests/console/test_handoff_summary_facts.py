@@ -49,3 +49,16 @@ async def test_blood_pressures_typed_are_vital_signs(runtime: Runtime, client: h
     [pressure] = [v for v in detail["view"]["vitals"] if v["label"] == "血压"]
     assert pressure["value"] == "160/95；150/90 mmHg" and pressure["abnormal"] is True
     assert "血压 160/95；150/90mmHg" in await _telegram(runtime, "p-bp")
+
+
+async def test_every_medicine_taken_is_listed_in_the_patients_words(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    detail = await _detail(runtime, client, "p-med", ["我拉肚子两天了，有高血压，一直吃降压药", "吃了两片黄连素"])
+    shown = [m["label"] + m["value"] for m in detail["view"]["medications"]]
+    assert any("黄连素" in m for m in shown) and any("降压药" in m for m in shown), shown
+    assert "两片黄连素" in await _telegram(runtime, "p-med")
+
+
+async def test_no_medicine_taken_reads_as_none_not_unmentioned(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    detail = await _detail(runtime, client, "p-nomed", ["我发烧了，38度5", "还没吃药"])
+    assert detail["view"]["medications"] == [] and detail["view"]["no_medicine"] == "未用药"
+    assert "未用药" in await _telegram(runtime, "p-nomed")

@@ -38,6 +38,8 @@ def render_summary(summary: IntakeSummary, text: Callable[..., str]) -> str:
                        ("telegram_summary_medications", summary.medications)):
         if group:
             lines.append(text(key, items="、".join(i.label for i in group)))
+    if summary.no_medicine and not summary.medications:
+        lines.append(text("telegram_summary_medications", items=summary.no_medicine))
     if summary.triage:
         lines.append(text("telegram_summary_triage", level=level_name(summary.triage.get("level"), text),
                           reasons="；".join(summary.triage.get("reasons") or []) or "—"))
