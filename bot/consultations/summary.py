@@ -244,6 +244,25 @@ def medicines_said(events: list[Event]) -> tuple[list[Item], bool]:
     return found, said_none
 
 
+def inferred_sex(slots: dict[str, Any], events: list[Event]) -> str | None:
+    """'male' / 'female' when the sex was never answered but a pregnancy or the kinship word naming the patient
+    says it ("我妈", "我老公"; summary.yml `sex_words`), else None (fix8a: they showed 未询问)."""
+    if slots.get("sex") not in (None, "", UNKNOWN):
+        return None
+    if slots.get("pregnant") is True or (slots.get("conditions") or {}).get("pregnancy") is True:
+        return "female"
+    said = ""
+    for event in events:
+        if event.type == ev.RESTARTED:
+            said = ""
+        elif event.type == ev.USER:
+            said = next((str(e.get("text") or "") for e in event.data.get("entities") or [] if isinstance(e, dict)
+                         and e.get("entity") == "subject" and e.get("value") == slots.get("subject")), said)
+    words = _rules()["sex_words"]
+    found = {sex for sex, kin in words.items() if any(word in said for word in kin)}
+    return found.pop() if len(found) == 1 else None
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()

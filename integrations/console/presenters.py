@@ -20,6 +20,7 @@ from sqlalchemy import select
 from actions.triage.active import ruleset_for
 from bot import events as ev
 from bot.consultations import Consultation, QueueEntry, build_intake
+from bot.consultations.summary import inferred_sex
 from bot.answers import normal
 from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
 from bot.engine import parse_payload
@@ -268,10 +269,14 @@ async def patient_card(runtime: Runtime, c: Consultation, state: ConversationSta
     if age is None and isinstance(slots.get("age_months"), (int, float)):
         age = slots["age_months"] / 12
     minutes = ((now or dt.datetime.now(dt.timezone.utc)) - (c.waiting_since or c.requested_at)).total_seconds() / 60
+    sex = words.value("sex", slots.get("sex"))
+    if slots.get("sex") in (None, "", UNKNOWN) and (slots.get("subject") not in (None, "self") or slots.get("pregnant")):
+        if (guess := inferred_sex(slots, await runtime.engine.events(c.conversation_id))) is not None:
+            sex = words.data["inferred_sex"].format(sex=words.value("sex", guess))
     return PatientCard(
         display_name=words.display_name(await card_name(runtime, state), c.conversation_id),
         level=level, level_label=words.level(level), age=words.value("age", age),
-        sex=words.value("sex", slots.get("sex")), complaint=complaint_text, waited=words.waited(minutes))
+        sex=sex, complaint=complaint_text, waited=words.waited(minutes))
 
 
 def transfer_note(events: list[Event], consultation_id: str) -> TransferNote | None:

@@ -62,3 +62,16 @@ async def test_no_medicine_taken_reads_as_none_not_unmentioned(runtime: Runtime,
     detail = await _detail(runtime, client, "p-nomed", ["我发烧了，38度5", "还没吃药"])
     assert detail["view"]["medications"] == [] and detail["view"]["no_medicine"] == "未用药"
     assert "未用药" in await _telegram(runtime, "p-nomed")
+
+
+async def test_the_sex_said_by_the_kinship_word_or_a_pregnancy(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    mother = await _detail(runtime, client, "p-mum", ["我妈发烧了"])
+    assert mother["view"]["patient"]["sex"] == "女（据称呼推断）"
+    await say(client, "p-dad", "我爸头疼得厉害")
+    cid = await queued(client, "p-dad")
+    dad = (await client.get(f"/api/console/consultations/{cid}")).json()
+    assert dad["view"]["patient"]["sex"] == "男（据称呼推断）"
+    await say(client, "p-preg", "我怀孕20周了，肚子疼")
+    cid = await queued(client, "p-preg")
+    pregnant = (await client.get(f"/api/console/consultations/{cid}")).json()
+    assert pregnant["view"]["patient"]["sex"].startswith("女")
