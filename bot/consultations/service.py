@@ -574,7 +574,9 @@ class Consultations:
                 "level": closing.level, "reasons": [closing.summary], "rules": ["doctor.override"],
                 "ruleset": f"consultation:{c.id}"}, staff.actor)
         await self._announce(Transition(c, self._event(c, doctor=_doctor(staff), **closing.to_dict()), staff.actor),
-                             "utter_consultation_closed", summary=closing.summary,
+                             # No follow-up plan: the message without the section, never "【随访计划】—" (fix8a).
+                             "utter_consultation_closed" if (closing.followup or "").strip() else "utter_consultation_closed_no_followup",
+                             summary=closing.summary,
                              advice=closing.advice or "—", followup=closing.followup or "—",
                              doctor_name=staff.display_name)
         return c

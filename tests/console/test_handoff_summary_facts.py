@@ -75,3 +75,18 @@ async def test_the_sex_said_by_the_kinship_word_or_a_pregnancy(runtime: Runtime,
     cid = await queued(client, "p-preg")
     pregnant = (await client.get(f"/api/console/consultations/{cid}")).json()
     assert pregnant["view"]["patient"]["sex"].startswith("女")
+
+
+async def test_a_closing_without_a_followup_plan_has_no_empty_section(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    from tests.console.helpers import texts, tracker
+
+    await on_duty(runtime, "dr.li", ["general"])
+    await say(client, "p-close", "我咳嗽三天了")
+    cid = await queued(client, "p-close")
+    headers = {"X-CSRF-Token": await sign_in(client, "dr.li")}
+    assert (await client.post(f"/api/console/consultations/{cid}/accept", headers=headers)).status_code == 200
+    closed = await client.post(f"/api/console/consultations/{cid}/close", headers=headers,
+                               json={"summary": "上呼吸道感染", "advice": "多喝水，观察体温", "followup": ""})
+    assert closed.status_code == 200
+    patient_saw = texts([e for e in (await tracker(client, "p-close"))["events"] if e["event"] == "bot"])
+    assert "【建议】多喝水，观察体温" in patient_saw and "随访计划" not in patient_saw and "—" not in patient_saw
