@@ -90,3 +90,13 @@ async def test_a_closing_without_a_followup_plan_has_no_empty_section(runtime: R
     assert closed.status_code == 200
     patient_saw = texts([e for e in (await tracker(client, "p-close"))["events"] if e["event"] == "bot"])
     assert "【建议】多喝水，观察体温" in patient_saw and "随访计划" not in patient_saw and "—" not in patient_saw
+
+
+async def test_an_article_title_typed_back_sets_no_patient_fact(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    detail = await _detail(runtime, client, "p-title", ["我咳嗽两天了", "相关：孕妇、哺乳期妈妈阳了能吃药吗？"])
+    state = await runtime.engine.state("p-title")
+    assert state.slots.get("antigen_result") is None and not (state.slots.get("conditions") or {}).get("pregnancy")
+    assert not any(f["label"] == "抗原/核酸结果" for f in detail["view"]["facts"])
+    # The patient's own words still count.
+    await say(client, "p-own", "我阳了，咳嗽")
+    assert (await runtime.engine.state("p-own")).slots.get("antigen_result") == "positive"
