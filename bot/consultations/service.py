@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events as ev
+from bot.events import Event
 from bot import wire
 from bot.consultations import lifecycle as lc
 from bot.consultations.departments import Department, Departments, load_departments, load_routing
@@ -149,6 +150,26 @@ class InTurn(Protocol):
     async def transaction(self) -> AsyncSession: ...
 
     def after_commit(self, func: Callable[[], Awaitable[Any]]) -> None: ...
+
+
+def complaint_quote(events: list[Event], said: str) -> str:
+    """The patient's words an alert quotes: the message that raised it when it names a symptom, else the message
+    that first told the complaint since the last restart (fix8a: an alert quoted "我爸72", the age answer that
+    completed an emergency, instead of "我爸胸口疼")."""
+    opening, last = "", None
+    for event in events:
+        if event.type == ev.RESTARTED:
+            opening, last = "", None
+        elif event.type == ev.USER and not str(event.data.get("text") or "").startswith("/"):
+            last = event
+            named = any(isinstance(e, dict) and e.get("entity") == "symptom" and not e.get("negated")
+                        for e in event.data.get("entities") or [])
+            if named and not opening:
+                opening = str(event.data.get("text") or "")
+    if last is not None and str(last.data.get("text") or "") == said and any(
+            isinstance(e, dict) and e.get("entity") == "symptom" and not e.get("negated") for e in last.data.get("entities") or []):
+        return said
+    return opening or said
 
 
 class Consultations:
@@ -398,6 +419,7 @@ class Consultations:
 
         It is kept until a doctor takes it (`take_alerts`): a doctor who signs in later sees it (`open_alerts`)."""
         department = self.department_for(slots)
+        alert = {**alert, "text": complaint_quote(await self.engine.events(conversation_id), str(alert.get("text") or ""))}
         flag, at = RedFlag.of(alert), utcnow()
         async with self.db.transaction() as s:
             row = EmergencyAlertRow(conversation_id=conversation_id, department=department.code,

@@ -100,3 +100,16 @@ async def test_an_article_title_typed_back_sets_no_patient_fact(runtime: Runtime
     # The patient's own words still count.
     await say(client, "p-own", "我阳了，咳嗽")
     assert (await runtime.engine.state("p-own")).slots.get("antigen_result") == "positive"
+
+
+async def test_an_alert_quotes_the_complaint_not_the_age_answer(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    from bot.consultations import consultations
+
+    await on_duty(runtime, "dr.li", ["general", "fever"])
+    said = []
+    for text in ["我爸胸口疼", "我爸72"]:
+        said.append(await say(client, "p-alert", text))
+    staff = await consultations(runtime).staff.by_username("dr.li")
+    alerts = await consultations(runtime).open_alerts(staff)
+    print(said, alerts)
+    assert alerts and alerts[-1].text == "我爸胸口疼"
