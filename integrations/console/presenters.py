@@ -293,15 +293,20 @@ def transfer_note(events: list[Event], consultation_id: str) -> TransferNote | N
 
 
 def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event], since: float) -> TriageView | None:
-    """The latest level with its reasons in the patient-facing words of the rules (never rule ids)."""
+    """The latest level with its reasons in the words of the rules (never rule ids); the doctor's wording where
+    the rule's speaks to the patient (labels.yml `doctor_reasons`)."""
     if not triage:
         return None
     words = labels()
     ruleset = ruleset_for(runtime)
     explained = {r.id: r.reason for r in ruleset.rules} | {m.id: m.reason for m in ruleset.modifiers}
     reasons = list(triage.get("reasons") or [])
+    # A reason worded to the patient ("请医生帮您判断") is read by the doctor in the doctor's words (fix8a).
+    for rule_id, doctors in words.data["doctor_reasons"].items():
+        if explained.get(rule_id) in reasons:
+            reasons[reasons.index(explained[rule_id])] = doctors
     for rule_id in triage.get("rules") or []:
-        reason = explained.get(rule_id) or words.data["rules"].get(rule_id)
+        reason = words.data["doctor_reasons"].get(rule_id) or explained.get(rule_id) or words.data["rules"].get(rule_id)
         if reason and reason not in reasons:
             reasons.append(reason)
     latest = next((e for e in reversed(events) if e.type == ev.TRIAGE), None)

@@ -111,5 +111,11 @@ async def test_an_alert_quotes_the_complaint_not_the_age_answer(runtime: Runtime
         said.append(await say(client, "p-alert", text))
     staff = await consultations(runtime).staff.by_username("dr.li")
     alerts = await consultations(runtime).open_alerts(staff)
-    print(said, alerts)
     assert alerts and alerts[-1].text == "我爸胸口疼"
+
+
+async def test_an_unconfirmed_red_flag_reads_in_the_doctors_words(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    detail = await _detail(runtime, client, "p-unsure", ["我咳嗽三天了，38度", "不清楚", "不清楚", "不清楚", "不清楚", "没有", "没有", "没有", "没有", "没有"])
+    reasons = (detail["view"]["triage"] or {}).get("reasons") or []
+    assert "危险信号问题患者未能确认（见“不确定”），未能排除" in reasons
+    assert not any("帮您" in r for r in reasons)
