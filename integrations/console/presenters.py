@@ -252,6 +252,20 @@ async def card_name(runtime: Runtime, state: ConversationState) -> str | None:
     return mask_name(holder.name) if holder else None
 
 
+def _first_words(events: list[Event], limit: int = 30) -> str:
+    """The patient's first typed message since the last restart (not a button, not the page's /greet), cut to
+    `limit` characters with …: a queue card's complaint when the bot asked none."""
+    first = ""
+    for event in events:
+        if event.type == ev.RESTARTED:
+            first = ""
+        elif event.type == ev.USER and not first and not event.data.get("payload"):
+            text = str(event.data.get("text") or "").strip()
+            if text and not text.startswith("/"):
+                first = text
+    return first if len(first) <= limit else first[:limit] + "…"
+
+
 async def patient_card(runtime: Runtime, c: Consultation, state: ConversationState,
                        now: dt.datetime | None = None) -> PatientCard:
     """The patient in a line. The level is the conversation's latest triage (a red flag raised while
@@ -263,6 +277,10 @@ async def patient_card(runtime: Runtime, c: Consultation, state: ConversationSta
     present = build_intake(state, []).symptoms_present[:3]
     if present:  # the first symptoms the patient has say more than the complaint's group ("发烧、咳嗽" over "发热")
         complaint_text = words.data["separator"].join(words.code(i.code, i.label) for i in present)
+    elif complaint is None:
+        # No complaint asked (a question about medicines, "吃了头孢能喝酒吗"): the patient's own first words say
+        # what they came for, never 未询问 (fix8a).
+        complaint_text = _first_words(await runtime.engine.events(c.conversation_id)) or words.value("chief_complaint", None)
     else:
         complaint_text = words.value("chief_complaint", complaint)
     age = slots.get("age")

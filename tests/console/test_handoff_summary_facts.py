@@ -119,3 +119,12 @@ async def test_an_unconfirmed_red_flag_reads_in_the_doctors_words(runtime: Runti
     reasons = (detail["view"]["triage"] or {}).get("reasons") or []
     assert "危险信号问题患者未能确认（见“不确定”），未能排除" in reasons
     assert not any("帮您" in r for r in reasons)
+
+
+async def test_a_medicine_question_is_the_queue_cards_complaint(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await on_duty(runtime, "dr.li", ["general"])
+    await say(client, "p-alcohol", "吃了头孢能喝酒吗")
+    await queued(client, "p-alcohol")
+    await sign_in(client, "dr.li")
+    [card] = (await client.get("/api/console/queue")).json()
+    assert card["patient"]["complaint"] == "吃了头孢能喝酒吗"
