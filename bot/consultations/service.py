@@ -152,9 +152,12 @@ class InTurn(Protocol):
     def after_commit(self, func: Callable[[], Awaitable[Any]]) -> None: ...
 
 
+WHO_ENTITIES = frozenset({"subject", "age", "sex"})
+
+
 def complaint_quote(events: list[Event], said: str) -> str:
-    """The patient's words an alert quotes: the message that raised it when it names a symptom, else the message
-    that first told the complaint since the last restart (fix8a: an alert quoted "我爸72", the age answer that
+    """The patient's words an alert quotes: the message that raised it, unless it only says who the patient is —
+    then the message that first named a symptom since the last restart (fix8a: an alert quoted "我爸72", the age answer that
     completed an emergency, instead of "我爸胸口疼")."""
     opening, last = "", None
     for event in events:
@@ -166,10 +169,11 @@ def complaint_quote(events: list[Event], said: str) -> str:
                         for e in event.data.get("entities") or [])
             if named and not opening:
                 opening = str(event.data.get("text") or "")
-    if last is not None and str(last.data.get("text") or "") == said and any(
-            isinstance(e, dict) and e.get("entity") == "symptom" and not e.get("negated") for e in last.data.get("entities") or []):
+    if last is None or str(last.data.get("text") or "") != said:
         return said
-    return opening or said
+    kinds = {e.get("entity") for e in last.data.get("entities") or [] if isinstance(e, dict)}
+    # Only an answer about who the patient is ("我爸72", "女的") gives way; anything else (a crisis, a reading) is the news.
+    return opening if opening and kinds and kinds <= WHO_ENTITIES else said
 
 
 class Consultations:
