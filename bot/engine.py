@@ -150,6 +150,7 @@ class Engine:
         self.outputs: dict[str, OutputChannel] = {}
         # Plugins that show buttons a patient may answer in words register a reader (register_button_reader).
         self.button_readers: list[ButtonReader] = []
+        self.quoted_texts: list[Callable[[str], bool]] = []
         self.interceptors = interceptors  # bound to their services, in priority order
         self.cipher = cipher
 
@@ -190,6 +191,12 @@ class Engine:
 
     def register_output(self, channel: str, output: OutputChannel) -> None:
         self.outputs[channel] = output
+
+    def register_quoted_text(self, quotes: Callable[[str], bool]) -> None:
+        """`quotes(typed text) -> bool`: the message is the bot's own words typed back (an article's title, a
+        "相关：…" button): its words are no facts about the patient (fix8a: 相关：孕妇、哺乳期妈妈阳了能吃药吗？ set
+        抗原阳性). The intent is kept, so the question is still answered."""
+        self.quoted_texts.append(quotes)
 
     def register_button_reader(self, reader: "ButtonReader") -> None:
         """`reader(buttons on screen, typed text) -> payload | None`: "明天" for the button "12月8日（周二）"."""
@@ -373,7 +380,10 @@ class Engine:
             if message.attachments:
                 return ParseResult(text="", intent=Intent("inform", 1.0)), {}, True, False
             return ParseResult(text="", intent=Intent(EMPTY, 1.0)), {}, True, False
-        return self._symptom_beside_question(self.interpreter.parse(text)), {}, True, False
+        parse = self.interpreter.parse(text)
+        if parse.entities and any(quotes(text) for quotes in self.quoted_texts):
+            return replace(parse, entities=[]), {}, True, False
+        return self._symptom_beside_question(parse), {}, True, False
 
     def _symptom_beside_question(self, parse: ParseResult) -> ParseResult:
         """A medicine question that names its symptom ("牙疼得厉害，吃什么药能止疼"): the NLU reads the

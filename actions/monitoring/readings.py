@@ -69,20 +69,6 @@ def _phrases() -> dict[str, dict[str, str]]:
     return dict(yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8")) or {})
 
 
-def _medicine_lowered(ctx: ActionContext, found: Any) -> bool:
-    """A lower temperature during an intake in words of medicine ("吃了药能降到37度8"): the higher one known is kept.
-
-    Round 10 (tri12): the fever rules judge the fever's height, not what the medicine brought it down to; a
-    follow-up's reading is still the newest.
-    """
-    known = ctx.slot("temperature")
-    if found.measure != "temperature" or ctx.state.active_flow in FOLLOWUP_FLOWS:
-        return False
-    if not isinstance(known, int | float) or isinstance(known, bool) or not found.value < known:
-        return False
-    return re.search(phrase(ctx, "medicine_lowered_pattern"), _typed(ctx) or "") is not None
-
-
 def phrase(ctx: ActionContext, key: str) -> str:
     """A pattern of bot/monitoring/phrases.yml in the conversation's language."""
     found = _phrases()
@@ -219,6 +205,18 @@ async def who_label(text: Callable[..., str], monitoring: Monitoring, row: Monit
     return text("card_label", name=name, relation=relation) if name else relation
 
 
+def _lowers_intake_reading(ctx: ActionContext, measure: str, value: float) -> bool:
+    """Whether a typed reading would lower a worse one the intake holds (fix8a: "烧到39度5" then "吃了布洛芬能退到37度多"
+    kept 37 ℃ for the fever rules and the doctor's summary). In an intake the worst reading stands (the engine's
+    accepts_change: only a correction or a worse reading replaces it); a check-in's newest reading is the news."""
+    from bot.flow_runner import FlowRunner
+
+    previous = ctx.slot(measure)
+    if ctx.state.active_flow in FOLLOWUP_FLOWS or not isinstance(previous, int | float) or isinstance(previous, bool):
+        return False
+    return previous != value and not FlowRunner.worsens(measure, previous, value)
+
+
 @interceptor("monitoring_readings", priority=8)
 async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> bool:
     text = _typed(ctx)
@@ -275,7 +273,7 @@ async def monitoring_readings(ctx: ActionContext, monitoring: Monitoring) -> boo
             ctx.set_slot(name, value)
     else:
         for f in sorted(found, key=lambda f: f.taken_at or now):
-            if from_text and f.measure in ENTITY_MEASURES and not _medicine_lowered(ctx, f):
+            if from_text and f.measure in ENTITY_MEASURES and not _lowers_intake_reading(ctx, f.measure, f.value):
                 ctx.note_fact(f.measure, f.value)  # the newest reading is what the safety screen judges
     source = "followup" if ctx.state.active_flow in FOLLOWUP_FLOWS else "typed"
     readings = [Reading(f.measure, f.value, source, taken_at=f.taken_at, context=f.context) for f in found]

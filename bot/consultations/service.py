@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events as ev
+from bot.events import Event
 from bot import wire
 from bot.consultations import lifecycle as lc
 from bot.consultations.departments import Department, Departments, load_departments, load_routing
@@ -149,6 +150,30 @@ class InTurn(Protocol):
     async def transaction(self) -> AsyncSession: ...
 
     def after_commit(self, func: Callable[[], Awaitable[Any]]) -> None: ...
+
+
+WHO_ENTITIES = frozenset({"subject", "age", "sex"})
+
+
+def complaint_quote(events: list[Event], said: str) -> str:
+    """The patient's words an alert quotes: the message that raised it, unless it only says who the patient is —
+    then the message that first named a symptom since the last restart (fix8a: an alert quoted "我爸72", the age answer that
+    completed an emergency, instead of "我爸胸口疼")."""
+    opening, last = "", None
+    for event in events:
+        if event.type == ev.RESTARTED:
+            opening, last = "", None
+        elif event.type == ev.USER and not str(event.data.get("text") or "").startswith("/"):
+            last = event
+            named = any(isinstance(e, dict) and e.get("entity") == "symptom" and not e.get("negated")
+                        for e in event.data.get("entities") or [])
+            if named and not opening:
+                opening = str(event.data.get("text") or "")
+    if last is None or str(last.data.get("text") or "") != said:
+        return said
+    kinds = {e.get("entity") for e in last.data.get("entities") or [] if isinstance(e, dict)}
+    # Only an answer about who the patient is ("我爸72", "女的") gives way; anything else (a crisis, a reading) is the news.
+    return opening if opening and kinds and kinds <= WHO_ENTITIES else said
 
 
 class Consultations:
@@ -398,6 +423,7 @@ class Consultations:
 
         It is kept until a doctor takes it (`take_alerts`): a doctor who signs in later sees it (`open_alerts`)."""
         department = self.department_for(slots)
+        alert = {**alert, "text": complaint_quote(await self.engine.events(conversation_id), str(alert.get("text") or ""))}
         flag, at = RedFlag.of(alert), utcnow()
         async with self.db.transaction() as s:
             row = EmergencyAlertRow(conversation_id=conversation_id, department=department.code,
@@ -577,7 +603,9 @@ class Consultations:
         # closed the session ("谢谢医生" got "这个回答我没能识别…有没有口角歪斜"): the intake is dropped.
         await self.engine.record(c.conversation_id, ev.STACK, {"frames": []}, staff.actor)
         await self._announce(Transition(c, self._event(c, doctor=_doctor(staff), **closing.to_dict()), staff.actor),
-                             "utter_consultation_closed", summary=closing.summary,
+                             # No follow-up plan: the message without the section, never "【随访计划】—" (fix8a).
+                             "utter_consultation_closed" if (closing.followup or "").strip() else "utter_consultation_closed_no_followup",
+                             summary=closing.summary,
                              advice=closing.advice or "—", followup=closing.followup or "—",
                              doctor_name=staff.display_name)
         return c

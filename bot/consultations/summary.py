@@ -6,6 +6,7 @@ which vitals count as abnormal and which answers are risk factors is data (`summ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,12 @@ class Vital:
     value: float
     unit: str
     abnormal: bool
+    # The other readings the patient typed, in their words, when the worst one is kept ("服药后37度多"); the
+    # value is then the worst reading ("最高"), never the later, lower one (fix8a).
+    others: str = ""
+    worst: str = ""
+    # A reading no single number says (blood pressure "160/95"): shown instead of the value.
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class IntakeSummary:
     vitals: list[Vital] = field(default_factory=list)
     risk_factors: list[Item] = field(default_factory=list)
     medications: list[Item] = field(default_factory=list)
+    # "还没吃药" and no medicine named: 未用药 on the doctor's screen instead of 未提及 (fix8a).
+    no_medicine: str = ""
     triage: dict[str, Any] | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
     # Facts the patient gave during the live session, newest last: shown as new, never merged silently.
@@ -73,6 +82,7 @@ class IntakeSummary:
             "vitals": [v.__dict__ for v in self.vitals],
             "risk_factors": [i.__dict__ for i in self.risk_factors],
             "medications": [i.__dict__ for i in self.medications],
+            "no_medicine": self.no_medicine,
             "triage": self.triage,
             "attachments": self.attachments,
             "observations": self.observations,
@@ -145,22 +155,136 @@ def crisis_plans(events: list[Event]) -> tuple[list[str], set[str]]:
     return plans, in_plans - elsewhere
 
 
+def other_readings(events: list[Event], name: str, kept: float, words: dict[str, str]) -> str:
+    """The patient's other readings of a vital sign since the last restart, in their words ("37度多"), marked
+    服药后 when the message names a medicine or 退: a doctor sees the fever's peak and what the medicine did."""
+    said: list[str] = []
+    for event in events:
+        if event.type == ev.RESTARTED:
+            said = []
+        if event.type != ev.USER:
+            continue
+        text = str(event.data.get("text") or "")
+        entities = [e for e in event.data.get("entities") or [] if isinstance(e, dict)]
+        medicine = any(e.get("entity") == "medication" and not e.get("negated") for e in entities) or "退" in text
+        for e in entities:
+            value = e.get("value")
+            if e.get("entity") != name or not isinstance(value, int | float) or float(value) == kept:
+                continue
+            end = int(e.get("end") or 0)
+            reading = str(e.get("text") or value) + (text[end] if end < len(text) and text[end] in "多左右" else "")
+            reading = words["after_medicine" if medicine else "other"].format(text=reading)
+            if reading not in said:
+                said.append(reading)
+    return "；".join(said)
+
+
+_BARE_PAIR = re.compile(r"^\s*(\d{2,3})\s*[/／]\s*(\d{2,3})\s*(?:mmhg)?\s*$", re.IGNORECASE)
+
+
+def blood_pressures(events: list[Event]) -> list[tuple[int, int | None]]:
+    """The blood pressures the patient typed since the last restart, in order (the NLU's `blood_pressure`
+    entity, or a message that is only "150/90"): no slot holds them, the triage reads them from the text
+    (actions/intake_facts.py), but the doctor must see them (fix8a: "我血压一百六九十五" showed 未测量)."""
+    found: list[tuple[int, int | None]] = []
+    for event in events:
+        if event.type == ev.RESTARTED:
+            found = []
+        if event.type != ev.USER:
+            continue
+        said = [e.get("value") for e in event.data.get("entities") or []
+                if isinstance(e, dict) and e.get("entity") == "blood_pressure" and isinstance(e.get("value"), dict)]
+        bare = _BARE_PAIR.match(str(event.data.get("text") or ""))
+        if not said and bare and 70 <= int(bare[1]) <= 300 and 30 <= int(bare[2]) <= 200 and int(bare[1]) > int(bare[2]):
+            said = [{"systolic": int(bare[1]), "diastolic": int(bare[2])}]
+        for value in said:
+            reading = (int(value["systolic"]), int(value["diastolic"]) if value.get("diastolic") else None)
+            if reading not in found:
+                found.append(reading)
+    return found
+
+
+def _blood_pressure_vital(events: list[Event], spec: dict[str, Any]) -> Vital | None:
+    readings = blood_pressures(events)
+    if not readings:
+        return None
+    shown = "；".join(f"{high}/{low}" if low else spec["systolic_only"].format(n=high) for high, low in readings)
+    abnormal = any(high >= spec["high"][0] or (low or 0) >= spec["high"][1] for high, low in readings)
+    return Vital("blood_pressure", spec["label"], float(readings[-1][0]), spec["unit"], abnormal, text=shown)
+
+
+@lru_cache(maxsize=1)
+def _taken_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    said = _rules()["medicines_said"]
+    return re.compile(said["taken"]), re.compile("|".join(map(re.escape, said["none"])))
+
+
+def medicines_said(events: list[Event]) -> tuple[list[Item], bool]:
+    """The medicines the patient said they took that the lexicon has no code for, in their words ("两片黄连素"),
+    and whether they said they took none ("还没吃药"), since the last restart (fix8a: 黄连素 was missing from 用药).
+    A phrase overlapping a medicine the NLU read is left to that code (shown in the patient's words anyway)."""
+    taken, none = _taken_patterns()
+    found: list[Item] = []
+    said_none = False
+    for event in events:
+        if event.type == ev.RESTARTED:
+            found, said_none = [], False
+        if event.type != ev.USER or event.data.get("payload"):
+            continue
+        text = str(event.data.get("text") or "")
+        coded = [(int(e.get("start") or 0), int(e.get("end") or 0)) for e in event.data.get("entities") or []
+                 if isinstance(e, dict) and e.get("entity") == "medication"]
+        said_none = said_none or bool(none.search(text))
+        for m in taken.finditer(text):
+            words = m.group(1)
+            if len(words) < 2 or any(start < m.end(1) and end > m.start(1) for start, end in coded):
+                continue
+            if words not in [i.label for i in found]:
+                found.append(Item(f"said:{words}", words))
+    return found, said_none
+
+
+def inferred_sex(slots: dict[str, Any], events: list[Event]) -> str | None:
+    """'male' / 'female' when the sex was never answered but a pregnancy or the kinship word naming the patient
+    says it ("我妈", "我老公"; summary.yml `sex_words`), else None (fix8a: they showed 未询问)."""
+    if slots.get("sex") not in (None, "", UNKNOWN):
+        return None
+    if slots.get("pregnant") is True or (slots.get("conditions") or {}).get("pregnancy") is True:
+        return "female"
+    said = ""
+    for event in events:
+        if event.type == ev.RESTARTED:
+            said = ""
+        elif event.type == ev.USER:
+            said = next((str(e.get("text") or "") for e in event.data.get("entities") or [] if isinstance(e, dict)
+                         and e.get("entity") == "subject" and e.get("value") == slots.get("subject")), said)
+    words = _rules()["sex_words"]
+    found = {sex for sex, kin in words.items() if any(word in said for word in kin)}
+    return found.pop() if len(found) == 1 else None
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()
     rules = _rules()
     patient = {name: {"label": labels.get(name, name), "value": slots[name]} for name in WHO
                if slots.get(name) is not None}
-    vitals = [
-        Vital(name, labels.get(name, name), float(slots[name]), spec["unit"], spec["expression"].evaluate(slots))
-        for name, spec in rules["vitals"].items() if isinstance(slots.get(name), (int, float))
-    ]
+    vitals = []
+    for name, spec in rules["vitals"].items():
+        if isinstance(slots.get(name), (int, float)):
+            others = other_readings(events, name, float(slots[name]), rules["readings"])
+            vitals.append(Vital(name, labels.get(name, name), float(slots[name]), spec["unit"],
+                                spec["expression"].evaluate(slots), others, spec.get("worst", "") if others else ""))
+    if (pressure := _blood_pressure_vital(events, rules["blood_pressure"])) is not None:
+        vitals.append(pressure)
     risks = _items(slots.get("conditions"), "conditions", True)
     risks += [Item(code, spec["label"]) for code, spec in rules["risk_factors"].items()
               if spec["expression"].evaluate(slots)]
     plans, means_only = crisis_plans(events)
     risks += [Item(CRISIS_PLAN_EVENT, rules["crisis_plan"].format(text=text)) for text in plans]
     medications = [i for i in _items(slots.get("medications"), "medications", True) if i.code not in means_only]
+    said, said_none = medicines_said(events)
+    medications += said
     attachments = patient_attachments(events)
     return IntakeSummary(
         patient=patient,
@@ -170,6 +294,7 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
         vitals=vitals,
         risk_factors=risks,
         medications=medications,
+        no_medicine=rules["medicines_said"]["none_label"] if said_none and not medications else "",
         triage=state.latest_triage,
         attachments=attachments,
         **session_history(events, labels),

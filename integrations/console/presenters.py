@@ -20,6 +20,7 @@ from sqlalchemy import select
 from actions.triage.active import ruleset_for
 from bot import events as ev
 from bot.consultations import Consultation, QueueEntry, build_intake
+from bot.consultations.summary import inferred_sex
 from bot.answers import normal
 from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
 from bot.engine import parse_payload
@@ -91,7 +92,9 @@ class Labels:
 
     def age(self, years: float) -> str:
         """34.6 → 34岁, 2.5 → 2岁6个月, 0.5 → 6个月."""
-        months = math.floor(years * 12 + 1e-6)
+        # A baby's age is stored in years rounded to 2-3 decimals (7个月 → 0.58): its months are rounded back, never
+        # floored (fix8a: 宝宝7个月 showed 6个月); from 3 years on a whole year counts (45.9 → 45岁).
+        months = round(years * 12) if years < 3 else math.floor(years * 12 + 1e-6)
         if months < 12:
             return self.units["months"].format(n=months) if months else self.units["under_a_month"]
         whole, extra = divmod(months, 12)
@@ -187,6 +190,7 @@ class ConsultationView:
     triage: TriageView | None
     transfer: TransferNote | None
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    no_medicine: str = ""  # 未用药 when the patient said they took none (the page says 未提及 otherwise)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -248,6 +252,20 @@ async def card_name(runtime: Runtime, state: ConversationState) -> str | None:
     return mask_name(holder.name) if holder else None
 
 
+def _first_words(events: list[Event], limit: int = 30) -> str:
+    """The patient's first typed message since the last restart (not a button, not the page's /greet), cut to
+    `limit` characters with …: a queue card's complaint when the bot asked none."""
+    first = ""
+    for event in events:
+        if event.type == ev.RESTARTED:
+            first = ""
+        elif event.type == ev.USER and not first and not event.data.get("payload"):
+            text = str(event.data.get("text") or "").strip()
+            if text and not text.startswith("/"):
+                first = text
+    return first if len(first) <= limit else first[:limit] + "…"
+
+
 async def patient_card(runtime: Runtime, c: Consultation, state: ConversationState,
                        now: dt.datetime | None = None) -> PatientCard:
     """The patient in a line. The level is the conversation's latest triage (a red flag raised while
@@ -259,16 +277,24 @@ async def patient_card(runtime: Runtime, c: Consultation, state: ConversationSta
     present = build_intake(state, []).symptoms_present[:3]
     if present:  # the first symptoms the patient has say more than the complaint's group ("发烧、咳嗽" over "发热")
         complaint_text = words.data["separator"].join(words.code(i.code, i.label) for i in present)
+    elif complaint is None:
+        # No complaint asked (a question about medicines, "吃了头孢能喝酒吗"): the patient's own first words say
+        # what they came for, never 未询问 (fix8a).
+        complaint_text = _first_words(await runtime.engine.events(c.conversation_id)) or words.value("chief_complaint", None)
     else:
         complaint_text = words.value("chief_complaint", complaint)
     age = slots.get("age")
     if age is None and isinstance(slots.get("age_months"), (int, float)):
         age = slots["age_months"] / 12
     minutes = ((now or dt.datetime.now(dt.timezone.utc)) - (c.waiting_since or c.requested_at)).total_seconds() / 60
+    sex = words.value("sex", slots.get("sex"))
+    if slots.get("sex") in (None, "", UNKNOWN) and (slots.get("subject") not in (None, "self") or slots.get("pregnant")):
+        if (guess := inferred_sex(slots, await runtime.engine.events(c.conversation_id))) is not None:
+            sex = words.data["inferred_sex"].format(sex=words.value("sex", guess))
     return PatientCard(
         display_name=words.display_name(await card_name(runtime, state), c.conversation_id),
         level=level, level_label=words.level(level), age=words.value("age", age),
-        sex=words.value("sex", slots.get("sex")), complaint=complaint_text, waited=words.waited(minutes))
+        sex=sex, complaint=complaint_text, waited=words.waited(minutes))
 
 
 def transfer_note(events: list[Event], consultation_id: str) -> TransferNote | None:
@@ -285,15 +311,20 @@ def transfer_note(events: list[Event], consultation_id: str) -> TransferNote | N
 
 
 def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event], since: float) -> TriageView | None:
-    """The latest level with its reasons in the patient-facing words of the rules (never rule ids)."""
+    """The latest level with its reasons in the words of the rules (never rule ids); the doctor's wording where
+    the rule's speaks to the patient (labels.yml `doctor_reasons`)."""
     if not triage:
         return None
     words = labels()
     ruleset = ruleset_for(runtime)
     explained = {r.id: r.reason for r in ruleset.rules} | {m.id: m.reason for m in ruleset.modifiers}
     reasons = list(triage.get("reasons") or [])
+    # A reason worded to the patient ("请医生帮您判断") is read by the doctor in the doctor's words (fix8a).
+    for rule_id, doctors in words.data["doctor_reasons"].items():
+        if explained.get(rule_id) in reasons:
+            reasons[reasons.index(explained[rule_id])] = doctors
     for rule_id in triage.get("rules") or []:
-        reason = explained.get(rule_id) or words.data["rules"].get(rule_id)
+        reason = words.data["doctor_reasons"].get(rule_id) or explained.get(rule_id) or words.data["rules"].get(rule_id)
         if reason and reason not in reasons:
             reasons.append(reason)
     latest = next((e for e in reversed(events) if e.type == ev.TRIAGE), None)
@@ -359,8 +390,14 @@ def _as_chosen(name: str, chosen: dict[str, tuple[Any, str]], value: Any) -> str
     return labels().value(name, value)
 
 
-def _measured(value: Any, unit: str) -> str:
-    return f"{display_value(float(value))} {unit}".strip() if isinstance(value, (int, float)) else labels().value("", value)
+def _measured(value: Any, unit: str, worst: str = "", others: str = "", text: str = "") -> str:
+    """39.5 ℃; with the patient's other readings the worst first: 最高39.5 ℃；服药后37度多; 160/95 mmHg (fix8a)."""
+    if text:
+        return f"{text} {unit}".strip()
+    if not isinstance(value, (int, float)):
+        return labels().value("", value)
+    shown = f"{worst}{display_value(float(value))} {unit}".strip()
+    return f"{shown}；{others}" if others else shown
 
 
 async def consultation_view(runtime: Runtime, c: Consultation, state: ConversationState, events: list[Event],
@@ -376,7 +413,9 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
     chosen = chosen_buttons(events)
     answers = [history.fact(name, words.slot_label(name, spec[name].label), slots[name], partial(_as_chosen, name, chosen))
                for name in words.data["answers"] if name in spec and slots.get(name) is not None]
-    vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"]), v["abnormal"])
+    vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"], worst=v.get("worst", ""),
+                                                                      others=v.get("others", ""), text=v.get("text", "")),
+                           v["abnormal"])
               for v in intake["vitals"]]
 
     def items(key: str, group: str) -> list[Fact]:
@@ -395,7 +434,7 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
         symptoms_present=items("symptoms_present", "symptoms"), symptoms_absent=items("symptoms_absent", "symptoms"),
         symptoms_unknown=items("symptoms_unknown", "symptoms"), risk_factors=risks, medications=medications,
         triage=_triage(runtime, intake["triage"], events, since), transfer=transfer_note(events, c.id),
-        attachments=intake["attachments"])
+        attachments=intake["attachments"], no_medicine=intake.get("no_medicine", ""))
 
 
 # A sealed answer: the cipher's version, then url-safe base64 (no spaces, nothing else).

@@ -185,7 +185,7 @@ function renderView(c, view) {
   $("intake-risks").replaceChildren(...tags(view.risk_factors, "risk"));
   none($("intake-risks"), "无");
   $("intake-medications").replaceChildren(...tags(view.medications, "medication"));
-  none($("intake-medications"), "未提及");
+  none($("intake-medications"), view.no_medicine || "未提及");
   $("intake-attachments").replaceChildren(...view.attachments.map((a) => a.href && a.kind === "image"
     ? el("a", { href: a.href, target: "_blank", rel: "noopener" }, el("img", { src: a.href, alt: "患者上传的图片", class: "thumb" }))
     : el("div", {}, a.kind === "image" ? "图片" : "文件", a.url ? "：" + a.url : "")));

@@ -31,12 +31,15 @@ def render_summary(summary: IntakeSummary, text: Callable[..., str]) -> str:
         if group:
             lines.append(text(key, items="、".join(i.label for i in group)))
     if summary.vitals:
-        items = "；".join(f"{'⚠️' if v.abnormal else ''}{v.label} {v.value:g}{v.unit}" for v in summary.vitals)
+        items = "；".join(f"{'⚠️' if v.abnormal else ''}{v.label} {v.text or f'{v.worst}{v.value:g}'}{v.unit}" + (f"（{v.others}）" if v.others else "")
+                         for v in summary.vitals)
         lines.append(text("telegram_summary_vitals", items=items))
     for key, group in (("telegram_summary_risks", summary.risk_factors),
                        ("telegram_summary_medications", summary.medications)):
         if group:
             lines.append(text(key, items="、".join(i.label for i in group)))
+    if summary.no_medicine and not summary.medications:
+        lines.append(text("telegram_summary_medications", items=summary.no_medicine))
     if summary.triage:
         lines.append(text("telegram_summary_triage", level=level_name(summary.triage.get("level"), text),
                           reasons="；".join(summary.triage.get("reasons") or []) or "—"))
