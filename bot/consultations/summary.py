@@ -192,7 +192,7 @@ def blood_pressures(events: list[Event]) -> list[tuple[int, int | None]]:
             found = []
         if event.type != ev.USER:
             continue
-        said = [e.get("value") for e in event.data.get("entities") or []
+        said: list[dict[str, Any]] = [e["value"] for e in event.data.get("entities") or []
                 if isinstance(e, dict) and e.get("entity") == "blood_pressure" and isinstance(e.get("value"), dict)]
         bare = _BARE_PAIR.match(str(event.data.get("text") or ""))
         if not said and bare and 70 <= int(bare[1]) <= 300 and 30 <= int(bare[2]) <= 200 and int(bare[1]) > int(bare[2]):
