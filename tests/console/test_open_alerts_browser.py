@@ -3,8 +3,10 @@ doctor takes it ("我来处理"); the colleague's console drops it at once (fix6
 typing Chinese over REST."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -43,6 +45,11 @@ def test_an_alert_from_before_sign_in_shows_until_a_doctor_takes_it(tmp_path: Pa
             expect(banner).to_have_count(1)
             expect(banner).to_contain_text("危急提示")
             expect(banner).to_contain_text("我爸突然胸口剧痛")
+            # The alert's time is the hospital's clock (config: Asia/Shanghai), as every other time on the
+            # console; it showed the browser's clock (UTC here), eight hours off the chat beside it.
+            text = banner.inner_text()
+            local = [(datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(minutes=m)) for m in range(3)]
+            assert any(f"{t.month}月{t.day}日 {t:%H:%M}" in text for t in local), text
         li.locator("#alerts .alert-banner button", has_text="我来处理").click()
         expect(li.locator("#alerts .alert-banner")).to_have_count(0)
         expect(chen.locator("#alerts .alert-banner")).to_have_count(0)  # alert_taken over the stream

@@ -354,7 +354,7 @@ function showAlert(message) {
     ? el("button", { type: "button", onclick: async () => { banner.remove(); await take(); select(consultationId, "intake"); } }, "查看")
     : el("button", { type: "button", class: "alert-take", onclick: async () => { banner.remove(); await take(); } },
       message.alert_id ? "我来处理" : "知道了");
-  const where = message.consultation_id ? "" : "（" + message.department_name + (queued ? "，排队中" : "，未在问诊中") + "，已提示患者拨打120，" + new Date(message.at).toLocaleString("zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }) + "）";
+  const where = message.consultation_id ? "" : "（" + message.department_name + (queued ? "，排队中" : "，未在问诊中") + "，已提示患者拨打120，" + Console.dateTime(message.at) + "）";
   const id = consultationId || message.conversation_id;
   const who = queued ? queued.patient.display_name + " "
     : state.selected && state.selected.id === message.consultation_id && state.view ? state.view.patient.display_name + " " : "";
