@@ -24,12 +24,19 @@ async def test_a_question_in_a_session_does_not_change_the_intakes_duration(
         runtime: Runtime, client: httpx.AsyncClient) -> None:
     await _in_session(runtime, client, "ibu")
     assert (await tracker(client, "ibu"))["slots"]["duration_hours"] == 72
+    # "一天最多吃几次" is a dose per day, not an illness of one day (round 9): nothing to observe.
     await say(client, "ibu", "布洛芬一天最多吃几次？")
     state = await runtime.engine.state("ibu")
     assert state.slots["duration_hours"] == 72
     intake = build_intake(state, await runtime.engine.events("ibu")).to_dict()
+    assert "duration_hours" not in {o["name"] for o in intake["observations"]}
+    # A duration said in a question is shown to the doctor as new, beside the intake's, which stays.
+    await say(client, "ibu", "都烧了两天了，布洛芬还能接着吃吗？")
+    state = await runtime.engine.state("ibu")
+    assert state.slots["duration_hours"] == 72
+    intake = build_intake(state, await runtime.engine.events("ibu")).to_dict()
     observed = {o["name"]: o for o in intake["observations"]}
-    assert observed["duration_hours"]["value"] == 24 and observed["duration_hours"]["previous"] == 72
+    assert observed["duration_hours"]["value"] == 48 and observed["duration_hours"]["previous"] == 72
     assert observed["duration_hours"]["new"] is True and observed["duration_hours"]["label"]
 
 
