@@ -170,3 +170,14 @@ async def finished_jobs(runtime: Runtime, key_prefix: str) -> list[JobRow]:
             return rows
         await asyncio.sleep(0.02)
     raise AssertionError("the check-in job never finished")
+
+
+async def say_texts(client: httpx.AsyncClient, sender: str, *texts: str) -> tuple[str, list[dict], dict]:
+    """Type each text in turn; the last replies joined, the replies, and the tracker after."""
+    replies: list[dict] = []
+    for text in texts:
+        response = await client.post(WEBHOOK, json={"sender": sender, "message": text})
+        assert response.status_code == 200, response.text
+        replies = response.json()
+    said = "\n".join(r.get("text", "") for r in replies)
+    return said, replies, (await client.get(f"/conversations/{sender}/tracker")).json()

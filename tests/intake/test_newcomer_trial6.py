@@ -14,9 +14,8 @@ import pytest
 
 from actions.guidance.content import default_content
 from actions.guidance.selection import select
-from tests.intake.conftest import TEXT_KEYS
+from tests.intake.conftest import TEXT_KEYS, say_texts
 
-WEBHOOK = "/webhooks/rest/webhook"
 
 
 @pytest.fixture
@@ -24,14 +23,7 @@ def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
     return own_client
 
 
-async def _say(client: httpx.AsyncClient, sender: str, *texts: str) -> tuple[str, list[dict], dict]:
-    replies: list[dict] = []
-    for text in texts:
-        response = await client.post(WEBHOOK, json={"sender": sender, "message": text})
-        assert response.status_code == 200, response.text
-        replies = response.json()
-    said = "\n".join(r.get("text", "") for r in replies)
-    return said, replies, (await client.get(f"/conversations/{sender}/tracker")).json()
+_say = say_texts
 
 
 def _suggests_ibuprofen(said: str) -> bool:

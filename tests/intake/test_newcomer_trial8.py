@@ -8,7 +8,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-WEBHOOK = "/webhooks/rest/webhook"
+from tests.intake.conftest import say_texts
+
 
 
 @pytest.fixture
@@ -16,14 +17,7 @@ def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
     return own_client
 
 
-async def _say(client: httpx.AsyncClient, sender: str, *texts: str) -> tuple[str, list[dict], dict]:
-    replies: list[dict] = []
-    for text in texts:
-        response = await client.post(WEBHOOK, json={"sender": sender, "message": text})
-        assert response.status_code == 200, response.text
-        replies = response.json()
-    said = "\n".join(r.get("text", "") for r in replies)
-    return said, replies, (await client.get(f"/conversations/{sender}/tracker")).json()
+_say = say_texts
 
 
 @pytest.mark.parametrize("text", [
