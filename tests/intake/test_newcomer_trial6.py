@@ -23,7 +23,6 @@ def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
     return own_client
 
 
-_say = say_texts
 
 
 def _suggests_ibuprofen(said: str) -> bool:
@@ -39,7 +38,7 @@ def _suggests_ibuprofen(said: str) -> bool:
     ("我是孕妇", "发烧了，退烧药吃哪个好"),
 ])
 async def test_a_known_pregnancy_never_gets_ibuprofen(client: httpx.AsyncClient, turns: tuple[str, ...]) -> None:
-    said, _, _ = await _say(client, f"preg-{abs(hash(turns))}", *turns)
+    said, _, _ = await say_texts(client, f"preg-{abs(hash(turns))}", *turns)
     assert not _suggests_ibuprofen(said), said
 
 
@@ -60,24 +59,24 @@ def test_home_care_for_a_pregnancy_names_no_ibuprofen() -> None:
 ])
 async def test_two_medicines_asked_together_get_cited_information(client: httpx.AsyncClient, text: str,
                                                                   expected: str) -> None:
-    said, _, _ = await _say(client, f"combo-{abs(hash(text))}", text)
+    said, _, _ = await say_texts(client, f"combo-{abs(hash(text))}", text)
     assert expected in said and "来源" in said, said
 
 
 @pytest.mark.parametrize("text", ["必理通和感冒灵能一块吃吗", "头孢 + 布洛芬?"])
 async def test_medicines_asked_about_together_are_not_taken(client: httpx.AsyncClient, text: str) -> None:
-    said, _, tracker = await _say(client, f"asked-{abs(hash(text))}", text)
+    said, _, tracker = await say_texts(client, f"asked-{abs(hash(text))}", text)
     assert "120急救" not in said and (tracker.get("latest_triage") or {}).get("level") != "emergency"
     assert not [m for m, v in (tracker["slots"].get("medications") or {}).items() if v is True], tracker["slots"]
 
 
 async def test_a_pregnant_woman_asking_about_ibuprofen_with_another_is_told_not_to(client: httpx.AsyncClient) -> None:
-    said, _, _ = await _say(client, "combo-pregnant", "我怀孕七个月", "头孢跟布洛芬能一起吃不")
+    said, _, _ = await say_texts(client, "combo-pregnant", "我怀孕七个月", "头孢跟布洛芬能一起吃不")
     assert "不要自己吃" in said and "对乙酰氨基酚" in said and "一般没有需要特别注意" not in said, said
 
 
 async def test_a_pair_it_does_not_know_is_not_judged(client: httpx.AsyncClient) -> None:
-    said, replies, _ = await _say(client, "combo-unknown", "布洛芬和连花清瘟能一起吃吗")
+    said, replies, _ = await say_texts(client, "combo-unknown", "布洛芬和连花清瘟能一起吃吗")
     assert "没法帮您判断" in said and "药师" in said
     assert any(b.get("payload") == "/request_doctor" for r in replies for b in r.get("buttons", []))
 
@@ -88,7 +87,7 @@ async def test_a_pair_it_does_not_know_is_not_judged(client: httpx.AsyncClient) 
 ])
 async def test_a_baby_is_not_asked_to_walk_or_score_a_pain(client: httpx.AsyncClient, turns: tuple[str, ...]) -> None:
     sender = f"baby-{abs(hash(turns))}"
-    said, replies, tracker = await _say(client, sender, *turns)
+    said, replies, tracker = await say_texts(client, sender, *turns)
     for _ in range(12):  # answer "没有"/the first button until the intake ends
         asked = [TEXT_KEYS.get(r.get("text", "")) for r in replies]
         assert "utter_ask_pain_score" not in asked or "哭" in said, said
@@ -96,18 +95,18 @@ async def test_a_baby_is_not_asked_to_walk_or_score_a_pain(client: httpx.AsyncCl
         buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
         if tracker.get("latest_triage") or not buttons:
             break
-        said, replies, tracker = await _say(client, sender, buttons[-1] if "false" in buttons[-1] else buttons[0])
+        said, replies, tracker = await say_texts(client, sender, buttons[-1] if "false" in buttons[-1] else buttons[0])
 
 
 @pytest.mark.parametrize("text", ["你是男的女的", "您是男生还是女生啊", "你是机器人吗？"])
 async def test_a_question_to_the_bot_sets_no_patient_fact(client: httpx.AsyncClient, text: str) -> None:
-    said, _, tracker = await _say(client, f"bot-{abs(hash(text))}", text)
+    said, _, tracker = await say_texts(client, f"bot-{abs(hash(text))}", text)
     assert "问诊助手" in said
     assert tracker["slots"].get("sex") is None
 
 
 async def test_a_question_to_the_bot_mid_intake_carries_on(client: httpx.AsyncClient) -> None:
-    said, _, tracker = await _say(client, "bot-mid", "我发烧三十八度五", "你到底是男的还是女的")
+    said, _, tracker = await say_texts(client, "bot-mid", "我发烧三十八度五", "你到底是男的还是女的")
     assert "问诊助手" in said and "多长时间" in said
     assert tracker["slots"].get("sex") is None
 
@@ -118,11 +117,11 @@ async def test_a_question_to_the_bot_mid_intake_carries_on(client: httpx.AsyncCl
     ("如果突然叫不醒，要去医院吗",),
 ])
 async def test_a_supposition_records_no_symptom(client: httpx.AsyncClient, turns: tuple[str, ...]) -> None:
-    _, _, tracker = await _say(client, f"suppose-{abs(hash(turns))}", *turns)
+    _, _, tracker = await say_texts(client, f"suppose-{abs(hash(turns))}", *turns)
     assert (tracker["slots"].get("symptoms") or {}).get("confusion") is not True, tracker["slots"]
     assert (tracker.get("latest_triage") or {}).get("level") != "emergency"
 
 
 async def test_an_unresponsive_patient_is_still_an_emergency(client: httpx.AsyncClient) -> None:
-    _, _, tracker = await _say(client, "real-unresponsive", "我爸发烧，现在叫不醒了")
+    _, _, tracker = await say_texts(client, "real-unresponsive", "我爸发烧，现在叫不醒了")
     assert tracker["latest_triage"]["level"] == "emergency"
