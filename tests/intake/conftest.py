@@ -114,18 +114,6 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-@pytest_asyncio.fixture
-async def own_client(make_runtime: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client on a runtime of this test's own. On the folder's shared embedded runtime a turn sometimes met
-    SQLite's "database is locked" while an earlier test's background work (the jobs loop) wrote — a contention
-    found at the end of round 8 (docs/triage.md), since fixed by one writer per process (bot/db.py `WriteLock`,
-    tests/engine/test_sqlite_writer.py); the conversation tests of round 8 keep a runtime of their own."""
-    runtime = await make_runtime()
-    transport = httpx.ASGITransport(app=create_app(runtime=runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="http://wenzhen.test") as http:
-        yield http
-
-
 @pytest.fixture
 def patient(client: httpx.AsyncClient):
     """`patient("u1")`: a conversation with the bot as the patient u1."""

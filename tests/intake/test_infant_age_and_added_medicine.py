@@ -16,11 +16,6 @@ import pytest
 
 from bot.answers import arabic, infant_age_months, normal
 
-# A runtime of its own for every test (tests/intake/conftest.py `own_client`), not the folder's shared one.
-@pytest.fixture
-def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return own_client
-
 
 WEBHOOK = "/webhooks/rest/webhook"
 

@@ -15,10 +15,6 @@ import pytest
 WEBHOOK = "/webhooks/rest/webhook"
 
 
-@pytest.fixture
-def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return own_client
-
 
 async def _open(client: httpx.AsyncClient, sender: str, text: str) -> tuple[str, dict]:
     response = await client.post(WEBHOOK, json={"sender": sender, "message": text})

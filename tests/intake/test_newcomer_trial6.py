@@ -18,10 +18,6 @@ from tests.intake.conftest import TEXT_KEYS, say_texts
 
 
 
-@pytest.fixture
-def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return own_client
-
 
 
 

@@ -12,10 +12,6 @@ from tests.intake.conftest import say_texts
 
 
 
-@pytest.fixture
-def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return own_client
-
 
 
 

@@ -18,11 +18,6 @@ from bot.flow_loader import SlotSpec
 from nlu.interpreter import MedicalInterpreter, load_interpreter
 from tests.triage.talk import Talk
 
-# A runtime of its own for every test (tests/intake/conftest.py `own_client`), not the folder's shared one.
-@pytest.fixture
-def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return own_client
-
 
 SPECS = {
     "spo2": SlotSpec("spo2", "float", min=50, max=100),
