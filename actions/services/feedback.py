@@ -16,7 +16,7 @@ from bot.action_api import ActionContext, action
 from bot.crypto import FieldCipher, open_answer
 from bot.db import Base, BigId, Database, utcnow
 
-KINDS = ("complaint", "suggestion", "praise")
+KINDS = ("complaint", "suggestion", "praise", "other")  # other: the patient could not say which (说不清)
 _TEXT_CONTEXT = "service_feedback.text"
 
 
@@ -79,7 +79,9 @@ async def list_feedback(database: Database, cipher: FieldCipher, limit: int = 20
 async def feedback_save(ctx: ActionContext, cipher: FieldCipher) -> None:
     """Store the complaint or suggestion the flow took, and give the patient its reference number."""
     text = open_answer(cipher, str(ctx.slot("feedback_text") or "")).strip()
-    kind = str(ctx.slot("feedback_kind") or "suggestion")
+    kind = str(ctx.slot("feedback_kind") or "other")
+    if kind not in KINDS:  # "说不清 / 不知道" answers the question `unknown`: the text is still taken, filed as 其他
+        kind = "other"
     reference = await store_feedback(await ctx.transaction(), cipher, ctx.conversation_id, ctx.channel, kind, text)
     ctx.set_slot("feedback_text", None)
     ctx.emit("feedback_stored", {"reference": reference, "kind": kind})

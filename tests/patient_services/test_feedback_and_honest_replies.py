@@ -26,7 +26,7 @@ async def test_a_complaint_is_stored_acknowledged_with_a_reference_and_seen_by_a
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
     asked = joined(await say(client, "p_feedback", "我要投诉"))
-    assert "投诉、建议，还是表扬" in asked
+    assert "投诉、建议、表扬，还是其他" in asked
     assert "具体情况" in joined(await say(client, "p_feedback", "投诉"))
     done = joined(await say(client, "p_feedback", "三楼药房排队两个小时，窗口一直没人"))
     reference = re.search(r"受理编号：(JY\d{8}-\d{4})", done)
@@ -75,3 +75,22 @@ async def test_what_is_not_online_yet_gets_an_honest_reply_with_the_hospitals_ph
     text = joined(replies)
     assert said in text and "（测试电话）" in text and "120" in text and FALLBACK not in text
     assert {"/request_doctor", "/call_120"} <= set(payloads(replies))
+
+
+@pytest.mark.parametrize("unsure", ["不知道", "说不清", "其他"])
+async def test_a_patient_who_cannot_say_which_kind_still_gets_the_feedback_taken(
+    runtime: Runtime, client: httpx.AsyncClient, unsure: str
+) -> None:
+    """"不知道" to 投诉/建议/表扬 answered the question `unknown`; the save then failed on that kind and every
+    later message got 系统刚才出了点问题 (found by the round-11 routing helper). It is filed as 其他 now."""
+    sender = f"p_unsure_{unsure}"
+    await say(client, sender, "我想提个意见")
+    asked = joined(await say(client, sender, unsure))
+    if "具体情况" not in asked:  # a first unsure answer may be asked again once
+        asked = joined(await say(client, sender, unsure))
+    assert "具体情况" in asked, asked
+    done = joined(await say(client, sender, "挂号的小程序老是卡住，页面转圈"))
+    assert re.search(r"受理编号：JY\d{8}-\d{4}", done), done
+    assert "出了点问题" not in done
+    later = joined(await say(client, sender, "好的"))
+    assert "出了点问题" not in later, later

@@ -10,7 +10,7 @@ from tests.wechat.conftest import WeChatSetup
 FALLBACK = "没太明白"
 # The four buttons that used to answer the fallback (issue 14), and what they say now.
 ONCE_DEAD = {"BOOK": "预约挂号需要先绑定就诊卡", "REPORT": "查报告需要先绑定就诊卡",
-             "FEVER_CLINIC": "哪个县", "FEEDBACK": "投诉、建议，还是表扬"}
+             "FEVER_CLINIC": "哪个县", "FEEDBACK": "投诉、建议、表扬，还是其他"}
 
 
 async def test_every_menu_button_answers_something_other_than_the_fallback(wechat: WeChatSetup) -> None:

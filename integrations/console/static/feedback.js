@@ -1,7 +1,7 @@
 // Complaints and suggestions for administrators: the list from /api/console/admin/feedback.
 "use strict";
 
-const kinds = { complaint: "投诉", suggestion: "建议", praise: "表扬" };
+const kinds = { complaint: "投诉", suggestion: "建议", praise: "表扬", other: "其他" };
 
 async function showFeedback() {
   const body = document.querySelector("#feedback-table tbody");
