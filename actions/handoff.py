@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot import events as ev
 from bot.action_api import ActionContext, action, interceptor
@@ -257,7 +258,7 @@ def plan_means(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _crisis_words(path: Path = CRISIS_WORDS) -> dict[str, Any]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     return {
         "plan_no_starts": tuple(str(w) for w in raw.get("plan_no_starts") or ()),
         "plan_yes_starts": tuple(str(w) for w in raw.get("plan_yes_starts") or ()),
@@ -352,7 +353,7 @@ def _asks_about_wait(ctx: ActionContext) -> bool:
 
 @lru_cache(maxsize=1)
 def _wait_phrases() -> tuple[str, ...]:
-    data = yaml.safe_load(WAIT_QUESTIONS.read_text(encoding="utf-8")) or {}
+    data = load_yaml(WAIT_QUESTIONS.read_text(encoding="utf-8")) or {}
     return tuple(str(p) for p in data.get("phrases") or ())
 
 

@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.answers import arabic, fold, hours_since_onset
 
@@ -43,7 +44,7 @@ class FactTable:
 
 @lru_cache(maxsize=1)
 def fact_table(path: Path = FACTS_FILE) -> FactTable:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     return FactTable(
         negation=re.compile(raw["negation"]),
         spo2_again=re.compile(raw["spo2_again"]),

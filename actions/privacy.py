@@ -11,7 +11,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.action_api import ActionContext, interceptor
 from bot.config import Config
@@ -27,7 +28,7 @@ SHOWN = 20  # the newest this many looks are listed
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern[str], ...]:
-    data = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(PHRASES_FILE.read_text(encoding="utf-8"))
     return tuple(re.compile(p) for p in data["patterns"])
 
 

@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.action_api import ActionContext, action, interceptor
 from bot.answers import fold
@@ -46,7 +47,7 @@ async def psych_screen_score(ctx: ActionContext) -> None:
 
 @lru_cache(maxsize=1)
 def _loss_patterns(path: Path = LOSS_FILE) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     return tuple((kind, re.compile(pattern)) for kind, pattern in raw["kinds"].items())
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.flow_loader import UNKNOWN, SlotSpec
 from nlu.text import to_simplified
@@ -100,7 +101,7 @@ class AnswerWords:
 
 @lru_cache(maxsize=1)
 def words(path: Path = ANSWERS_FILE) -> AnswerWords:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
 
     def ranked(key: str, cast: type) -> tuple[tuple[Any, tuple[str, ...]], ...]:
         return tuple((cast(k), tuple(v)) for k, v in raw[key].items())
@@ -433,7 +434,7 @@ class DateWords:
 
 @lru_cache(maxsize=1)
 def date_words(path: Path = DATES_FILE) -> DateWords:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     weekdays = {str(k): int(v) for k, v in raw["weekdays"].items()}
     wd = "[" + "".join(re.escape(k) for k in weekdays) + "]"
     week, today, links = _alternatives(raw["week"]), _alternatives(raw["today"]), _alternatives(raw["today_links"])

@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.answers import normal
 
@@ -20,13 +21,13 @@ ANSWER_PAYLOAD = "/inform"
 
 @lru_cache(maxsize=1)
 def _words(path: Path = BUTTONS_FILE) -> tuple[float, int, frozenset[str]]:
-    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw: dict[str, Any] = load_yaml(path.read_text(encoding="utf-8")) or {}
     return float(raw["near_copy"]), int(raw["min_title"]), frozenset(str(raw["negation_chars"]))
 
 
 @lru_cache(maxsize=1)
 def _transfer(path: Path = BUTTONS_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw: dict[str, Any] = load_yaml(path.read_text(encoding="utf-8")) or {}
     return tuple(raw.get("transfer_titles") or ()), tuple(raw.get("transfer_words") or ())
 
 

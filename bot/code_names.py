@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from nlu.lexicon import LEXICON_DIR
 
@@ -14,7 +15,7 @@ def _names() -> dict[str, dict[str, str]]:
     tests/nlu/test_code_names.py holds it to that)."""
     names: dict[str, dict[str, str]] = {}
     for path in sorted(LEXICON_DIR.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         for group in ("symptoms", "conditions", "medications"):
             for code, words in (data.get(group) or {}).items():
                 if isinstance(words, list) and words:

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from nlu.yaml_files import load_yaml
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The shipped configuration: config.yml of a checkout, or its copy inside an installed wheel (setup.py).
 PACKAGED_CONFIG = Path(__file__).with_name("default_config.yml")
@@ -108,7 +110,7 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
         if not cfg_path.exists():
             raise ConfigError(f"configuration file not found: {cfg_path}")
         try:
-            raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+            raw = load_yaml(cfg_path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{cfg_path}: not valid YAML ({exc.__class__.__name__})") from exc
         if not isinstance(raw, dict):

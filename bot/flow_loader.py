@@ -9,6 +9,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from nlu.yaml_files import SafeLoader
+
 from bot.expressions import Expression, ExpressionError, compile_expression
 
 SLOT_TYPES = ("text", "float", "int", "bool", "categorical", "map", "list", "any")
@@ -25,7 +27,7 @@ class FlowError(ConfigError):
     """A flow or slot file is invalid; the message names the file and line."""
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(SafeLoader):  # type: ignore[misc,valid-type]  # libyaml's when available (nlu/yaml_files.py)
     """A YAML loader that remembers the line of every mapping (as the key `__line__`)."""
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.answers import arabic, fold, normal
 
@@ -36,7 +37,7 @@ class FrequencyWords:
 
 @lru_cache(maxsize=1)
 def frequency_words(path: Path = FREQUENCY_FILE) -> FrequencyWords:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
 
     def longest_first(values: list[str]) -> tuple[str, ...]:
         return tuple(sorted((normal(v) for v in values), key=len, reverse=True))

@@ -9,7 +9,8 @@ import string
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.messages import BotMessage, Button
 from bot.state import ConversationState, get_slot
@@ -82,7 +83,7 @@ class Responses:
         for lang_dir in lang_dirs:
             table = by_language.setdefault(lang_dir.name, {})
             for path in sorted(lang_dir.glob("*.yml")):
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                data = load_yaml(path.read_text(encoding="utf-8")) or {}
                 if not isinstance(data, dict):
                     raise ResponseError(f"{path}: the top level must map response keys to variants")
                 for key, variants in data.items():

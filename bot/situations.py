@@ -9,7 +9,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.answers import fold
 
@@ -18,7 +19,7 @@ EMERGENCY_WORDS = Path(__file__).resolve().parents[1] / "flows" / "language" / "
 
 @lru_cache(maxsize=1)
 def _situations(path: Path = EMERGENCY_WORDS) -> dict[str, re.Pattern[str]]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     return {str(kind): re.compile(str(p)) for kind, p in (raw.get("situations") or {}).items()}
 
 

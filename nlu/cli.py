@@ -9,6 +9,8 @@ from typing import NoReturn
 import click
 import yaml
 
+from nlu.yaml_files import load_yaml
+
 from nlu.classifier import IntentModel
 from nlu.evaluation import evaluate, vocabulary_codes_only, vocabulary_view, write_reports
 from nlu.interpreter import DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_TEST_DATA, MedicalInterpreter, load_interpreter, train
@@ -23,7 +25,7 @@ def _served_threshold(config: Path = Path(__file__).resolve().parents[1] / "conf
     `wenzhen nlu test` measures what patients get; 0.45 when there is no such file or value (an installed wheel).
     The file is read as YAML, not through bot.config: the NLU imports nothing of the bot."""
     try:
-        value = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("nlu", {}).get("threshold")
+        value = (load_yaml(config.read_text(encoding="utf-8")) or {}).get("nlu", {}).get("threshold")
     except (OSError, yaml.YAMLError, AttributeError):
         return 0.45
     return float(value) if isinstance(value, (int, float)) and 0.0 <= value <= 1.0 else 0.45

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from nlu.lexicon import LEXICON_DIR
 from nlu.result import Amount
@@ -300,4 +301,4 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def load_doses(path: Path = LEXICON_DIR / "doses.yml") -> DoseReader:
-    return DoseReader(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return DoseReader(load_yaml(path.read_text(encoding="utf-8")) or {})

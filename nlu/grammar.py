@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from nlu.lexicon import LEXICON_DIR, Match, Word
 
@@ -295,5 +296,5 @@ class SymptomGrammar:
 
 def load_grammar(cues: frozenset[str], pseudo: frozenset[str], words: frozenset[str] = frozenset(),
                  path: Path = LEXICON_DIR / "grammar.yml") -> SymptomGrammar:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    spec = load_yaml(path.read_text(encoding="utf-8")) or {}
     return SymptomGrammar(spec, cues, pseudo, words)

@@ -10,7 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from nlu.text import minnan_as_mandarin
 
@@ -119,7 +120,7 @@ class Lexicon:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return load_yaml(path.read_text(encoding="utf-8")) or {}
 
 
 def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from nlu.yaml_files import load_yaml
+
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<short>[^)]+)\)|(?P<json>\{[^}]*\}))")
 
 
@@ -79,7 +81,7 @@ def load_examples(paths: Iterable[Path]) -> list[Example]:
     examples: list[Example] = []
     for path in _files(paths):
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            document = load_yaml(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise TrainingDataError(f"{path}: {exc}") from exc
         for block in document.get("nlu") or []:

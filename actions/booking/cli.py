@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 
 @click.group("hospital")
@@ -32,7 +33,7 @@ def read_report_file(path: Path) -> dict[str, Any]:
     from bot.hospital.embedded import observation_from_dict
     from bot.patients import valid_id_number
 
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     if not valid_id_number(str(raw.get("id_number") or "")):
         raise click.BadParameter(f"{path}: id_number is not a valid resident ID number")
     if not raw.get("title") or not raw.get("observations"):

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from nlu.yaml_files import load_yaml
+
 from bot.expressions import Expression, ExpressionError, compile_expression
 
 CONTENT_DIR = Path(__file__).parent / "content"
@@ -66,7 +68,7 @@ class GuidanceContent:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise GuidanceContentError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):

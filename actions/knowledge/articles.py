@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from nlu.yaml_files import load_yaml
+
 # Who an article is written for; broadcasts use the same names for their audiences.
 AUDIENCES = frozenset({"all", "home_isolation", "high_risk", "elderly", "chronic", "pregnant", "children"})
 REQUIRED = ("title", "tags", "audience", "source", "reviewed_by", "review_date", "expires")
@@ -88,7 +90,7 @@ def parse_article(path: Path) -> Article:
     if not match:
         raise KnowledgeError(f"{path}: must start with a '---' front matter block closed by '---'")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = load_yaml(match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path}: the front matter is not valid YAML ({exc.__class__.__name__})") from exc
     if not isinstance(meta, dict):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.config import PROJECT_ROOT
 
@@ -86,7 +87,7 @@ class Combinations:
 @lru_cache(maxsize=2)
 def load_pregnancy_article(path: Path = COMBINATIONS_FILE) -> tuple[str, str] | None:
     """(article id, the regular expression of a medicine question) for a known pregnancy; None when not set."""
-    preg = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("pregnancy") or {}
+    preg = (load_yaml(path.read_text(encoding="utf-8")) or {}).get("pregnancy") or {}
     if not preg.get("article") or not preg.get("medicine_question"):
         return None
     return str(preg["article"]), str(preg["medicine_question"])
@@ -94,8 +95,8 @@ def load_pregnancy_article(path: Path = COMBINATIONS_FILE) -> tuple[str, str] | 
 
 @lru_cache(maxsize=2)
 def load_combinations(directory: Path = FORMULARY_DIR, path: Path = COMBINATIONS_FILE) -> Combinations:
-    terms = yaml.safe_load((directory / "terms.yml").read_text(encoding="utf-8")) or {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    terms = load_yaml((directory / "terms.yml").read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     by_word: dict[str, set[str]] = {}
     for code, entry in (terms.get("classes") or {}).items():
         for word in entry.get("words") or ():

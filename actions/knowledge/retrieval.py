@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from actions.knowledge.articles import Article, KnowledgeError, load_articles
 from actions.knowledge.terms import Terms
@@ -124,7 +125,7 @@ class KnowledgeBase:
         topics: Any = {}
         topics_file = directory / "topics.yml"
         if topics_file.exists():
-            topics = yaml.safe_load(topics_file.read_text(encoding="utf-8")) or {}
+            topics = load_yaml(topics_file.read_text(encoding="utf-8")) or {}
             if not isinstance(topics, dict) or not all(isinstance(v, list) for v in topics.values()):
                 raise KnowledgeError(f"{topics_file}: must map an intent to a list of article ids")
         return cls(load_articles(directory), terms, thresholds, topics)

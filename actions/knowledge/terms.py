@@ -13,6 +13,8 @@ from typing import Any, Iterable
 import jieba
 import yaml
 
+from nlu.yaml_files import load_yaml
+
 from actions.knowledge.articles import KnowledgeError
 from nlu.lexicon import ENTITY_KINDS, LexiconError, load_lexicon
 from nlu.text import normalise
@@ -132,7 +134,7 @@ class Terms:
         """Read the knowledge base's synonyms, the NLU's medical lexicon (when present) and the stopwords."""
         synonyms: dict[str, list[str]] = {}
         if synonyms_file is not None and synonyms_file.exists():
-            loaded: Any = yaml.safe_load(synonyms_file.read_text(encoding="utf-8")) or {}
+            loaded: Any = load_yaml(synonyms_file.read_text(encoding="utf-8")) or {}
             if not isinstance(loaded, dict):
                 raise KnowledgeError(f"{synonyms_file}: must map a canonical word to a list of synonyms")
             synonyms = {str(k): [str(w) for w in (v or [])] for k, v in loaded.items()}

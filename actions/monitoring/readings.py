@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 from typing import Any, Callable
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,7 +67,7 @@ _ME = ("我", "俺", "阮", "咱")
 
 @lru_cache(maxsize=1)
 def _phrases() -> dict[str, dict[str, str]]:
-    return dict(yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8")) or {})
+    return dict(load_yaml(PHRASES_FILE.read_text(encoding="utf-8")) or {})
 
 
 def phrase(ctx: ActionContext, key: str) -> str:

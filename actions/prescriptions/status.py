@@ -14,7 +14,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from actions.prescriptions.cards import patient_prescriptions
 from actions.services.offers import HospitalOffers, contact_variables
@@ -32,7 +33,7 @@ SHOWN = 5  # the newest this many prescriptions are described
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern[str], ...]:
-    data = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(PHRASES_FILE.read_text(encoding="utf-8"))
     return tuple(re.compile(p) for p in data["patterns"])
 
 

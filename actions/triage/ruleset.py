@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from nlu.yaml_files import load_yaml
+
 from bot.expressions import Expression, ExpressionError, compile_expression
 from bot.flow_loader import SlotSpec
 
@@ -111,7 +113,7 @@ def load_ruleset(
     except OSError as exc:
         raise RulesetError(f"{path}: cannot read the rule file: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(raw_bytes.decode("utf-8"))
+        data = load_yaml(raw_bytes.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RulesetError(f"{path.name}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -11,7 +11,8 @@ import copy
 from functools import lru_cache
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.action_api import ActionContext, interceptor
 from bot.answers import is_correction, normal, pattern, plain_yes, says_no
@@ -191,7 +192,7 @@ async def _confirmed(ctx: ActionContext, pending: dict[str, Any], ruleset: Rules
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, Any]:
-    return yaml.safe_load(_LANGUAGE_FILE.read_text(encoding="utf-8")) or {}
+    return load_yaml(_LANGUAGE_FILE.read_text(encoding="utf-8")) or {}
 
 
 def _keeps() -> tuple[str, ...]:

@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot import events as ev
 from bot.code_names import code_name
@@ -93,7 +94,7 @@ class IntakeSummary:
 
 @lru_cache(maxsize=1)
 def _rules() -> dict[str, Any]:
-    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(RULES_FILE.read_text(encoding="utf-8"))
     for spec in data["vitals"].values():
         spec["expression"] = compile_expression(spec["abnormal"])
     for spec in data["risk_factors"].values():
@@ -108,7 +109,7 @@ def vital_names() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _slot_labels() -> dict[str, str]:
-    data = yaml.safe_load(SLOTS_FILE.read_text(encoding="utf-8")) if SLOTS_FILE.exists() else {}
+    data = load_yaml(SLOTS_FILE.read_text(encoding="utf-8")) if SLOTS_FILE.exists() else {}
     return {name: str(spec.get("label", name)) for name, spec in (data.get("slots") or {}).items()
             if isinstance(spec, dict)}
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
+
+from nlu.yaml_files import load_yaml
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -113,7 +115,7 @@ class ClinicRoster:
 def load_clinics(path: Path) -> ClinicRoster:
     """Read and check the outpatient roster; a wrong entry stops the start, naming file and entry."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ClinicFileError(f"{path}: {exc}") from exc
     if not raw.get("source"):

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 
 from bot.monitoring.measures import MEASURES
 
@@ -99,7 +100,7 @@ class Thresholds:
 
     @classmethod
     def load(cls, path: Path = DEFAULTS_FILE) -> "Thresholds":
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        return cls(load_yaml(path.read_text(encoding="utf-8")) or {})
 
     def for_patient(self, own: dict[str, Any] | None, age_years: float | None = None) -> dict[tuple[str, str], Limit]:
         """The limits that hold for one patient: those of their age (a child's breathing rate: 40 from 1 to 5

@@ -14,7 +14,8 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 from sqlalchemy import select
 
 from actions.triage.active import ruleset_for
@@ -125,7 +126,7 @@ class Labels:
 
 @lru_cache(maxsize=1)
 def labels() -> Labels:
-    return Labels(yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")))
+    return Labels(load_yaml(LABELS_FILE.read_text(encoding="utf-8")))
 
 
 @dataclass(frozen=True)

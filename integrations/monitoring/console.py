@@ -15,7 +15,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from nlu.yaml_files import load_yaml
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,7 +45,7 @@ from bot.monitoring.people import sex_of_key
 STATIC = Path(__file__).with_name("static")
 ASSETS = {"monitoring.js": "text/javascript", "monitoring.css": "text/css"}
 # Every word the pages and the API's answers show is in labels.yml; the code keeps the codes.
-WORDS: dict[str, Any] = yaml.safe_load(Path(__file__).with_name("labels.yml").read_text(encoding="utf-8"))
+WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("labels.yml").read_text(encoding="utf-8"))
 FLAG_NAMES: dict[str, str] = WORDS["flags"]
 LEVEL_NAMES: dict[str, str] = WORDS["levels"]
 SOURCE_NAMES: dict[str, str] = WORDS["sources"]
