@@ -317,6 +317,7 @@ class FlowRunner:
                 entities=entities,
                 buttons=tuple(turn.buttons_shown),
                 question=self._question_text(turn, step),
+                ask=step.ask or "",
             )
             value = read_answer(spec, answer)
             if value is None and (name.startswith("symptoms.") or name in words().not_about_symptoms):
@@ -368,6 +369,9 @@ class FlowRunner:
     def _answered_by_another(self, turn: Turn, name: str) -> None:
         """Newcomer trial 3: a question whose answer another slot already gives (flows/language/answers.yml
         `answered_by`) is filled from it, not asked: one answer fills both of two overlapping questions."""
+        unless = words().answered_by_unless.get(name)
+        if unless is not None and unless.evaluate(turn.state.slots):
+            return  # round 11: an asthmatic's tight chest does not answer the chest-pain question
         for other, values in words().answered_by.get(name, {}).items():
             value = turn.state.slot(other)
             if value is not None and value in values:
