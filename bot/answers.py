@@ -828,6 +828,8 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         score = read_frequency(spec.name, text)
         if score is not None:
             return score
+        if not _ARABIC.search(text) and not is_unknown(text):
+            return None  # round 11: "还跟以前一样" is no score of 1 (a 一 in a word is no number)
     elif spec.scale == "hours":
         hours = hours_from_words(text)
         if hours is not None:
