@@ -84,6 +84,7 @@ class AnswerWords:
     answered_by: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
     answered_by_unless: dict[str, Any] = field(default_factory=dict)  # an Expression per question (round 11)
     variant_when_unknown: dict[str, str] = field(default_factory=dict)
+    variant_when: dict[str, tuple[str, Any]] = field(default_factory=dict)  # key: (suffix, Expression) (round 11)
     not_for_infants: frozenset[str] = frozenset()  # questions a baby under 1 year cannot be asked (no `_infant` variant)
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
     gate_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -144,6 +145,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
         answered_by_unless={k: compile_expression(v) for k, v in (raw.get("answered_by_unless") or {}).items()},
         variant_when_unknown=dict(raw.get("variant_when_unknown") or {}),
+        variant_when={k: (str(v["suffix"]), compile_expression(v["when"])) for k, v in (raw.get("variant_when") or {}).items()},
         not_for_infants=frozenset(raw.get("not_for_infants") or ()),
         patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
         gate_ranges={k: (float(v[0]), float(v[1])) for k, v in (raw.get("gate_ranges") or {}).items()},

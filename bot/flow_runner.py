@@ -317,7 +317,7 @@ class FlowRunner:
                 entities=entities,
                 buttons=tuple(turn.buttons_shown),
                 question=self._question_text(turn, step),
-                ask=step.ask or "",
+                ask=self._ask_key(turn, step.ask or ""),
             )
             value = read_answer(spec, answer)
             if value is None and (name.startswith("symptoms.") or name in words().not_about_symptoms):
@@ -636,6 +636,8 @@ class FlowRunner:
         infant = subject == "infant" or (years is not None and years < 2)
         slots = turn.state.slots
         candidates = []
+        if (variant := words().variant_when.get(key)) is not None and variant[1].evaluate(slots):
+            candidates.append(f"{key}{variant[0]}")  # round 11: an asthmatic's tight chest — a pain besides it?
         for slot, suffix in words().variant_when_unknown.items():
             if slots.get(slot) in (None, UNKNOWN):
                 candidates.append(f"{key}{suffix}")  # newcomer trial 3: "吃药后还一直烧吗" with no reading
