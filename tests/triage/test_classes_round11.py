@@ -85,6 +85,23 @@ async def test_1_an_unreadable_red_flag_in_a_young_patient_keeps_the_chest_pain_
     assert t.level == "urgent" and "cardiac.chest_pain_red_flag_unknown" not in t.rules, (t.asked, t.rules)
 
 
+@pytest.mark.parametrize("pale", ["脸白白的，嘴唇也没血色", "小脸蜡黄蜡黄的", "整个人煞白"])
+async def test_1_a_pale_child_described_is_pale(client: httpx.AsyncClient, pale: str) -> None:
+    t = Talk(client, f"r11-pale-{abs(hash(pale))}")
+    await t.say("孩子三岁，大便里有血")
+    await t.until({"symptoms.pallor": pale}, default="没有")
+    assert t.asked.count("symptoms.pallor") == 1, t.asked
+    assert t.level == "emergency" and "peds.bloody_diarrhea" in t.rules, (t.asked, t.rules)
+
+
+async def test_1_one_leg_bigger_than_the_other_is_a_swelling(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "r11-leg")
+    await t.say("胸口有点疼")
+    await t.until({"subject": "我", "age": "30岁", "symptoms.leg_swelling": "右边小腿比左边粗了一圈"}, default="没有")
+    assert t.slots["symptoms"].get("leg_swelling") is True, t.slots["symptoms"]
+    assert t.level == "emergency" and "cardiac.pulmonary_embolism_signs" in t.rules, (t.asked, t.rules)
+
+
 # ---- 2: the mood screen in words, also by a relative
 
 INTEREST = ["他以前最爱钓鱼，现在鱼竿都不碰了", "原来每天都去公园打拳，这一个月一次都没去", "我妈过去爱跳舞，最近哪也不去"]
@@ -200,7 +217,7 @@ async def test_4_ongoing_vomiting_for_a_day_is_still_urgent(client: httpx.AsyncC
 
 # ---- our own words
 
-MINE = [*SWEAT_YES, *SWEAT_NO, *RADIATING_YES, *RADIATING_NO, *INTEREST, *MOOD]
+MINE = [*SWEAT_YES, *SWEAT_NO, *RADIATING_YES, *RADIATING_NO, *INTEREST, *MOOD, "脸白白的，嘴唇也没血色", "右边小腿比左边粗了一圈"]
 
 
 def test_these_sentences_copy_no_measured_line() -> None:
