@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from nlu.yaml_files import load_yaml
 
+from bot.expressions import compile_expression
 from bot.flow_loader import UNKNOWN, SlotSpec
 from nlu.text import to_simplified
 
@@ -82,7 +83,9 @@ class AnswerWords:
     hedges: tuple[str, ...] = ()
     unknown_fillers: tuple[str, ...] = ()
     answered_by: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
+    answered_by_unless: dict[str, Any] = field(default_factory=dict)  # an Expression per question (round 11)
     variant_when_unknown: dict[str, str] = field(default_factory=dict)
+    variant_when: dict[str, tuple[str, Any]] = field(default_factory=dict)  # key: (suffix, Expression) (round 11)
     not_for_infants: frozenset[str] = frozenset()  # questions a baby under 1 year cannot be asked (no `_infant` variant)
     patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
     gate_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -97,6 +100,7 @@ class AnswerWords:
     things: tuple[str, ...] = ()
     blood_pressure_words: tuple[str, ...] = ()
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    described: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +144,9 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         hedges=tuple(sorted(raw.get("hedges", ()), key=len, reverse=True)),
         unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
         answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
+        answered_by_unless={k: compile_expression(v) for k, v in (raw.get("answered_by_unless") or {}).items()},
         variant_when_unknown=dict(raw.get("variant_when_unknown") or {}),
+        variant_when={k: (str(v["suffix"]), compile_expression(v["when"])) for k, v in (raw.get("variant_when") or {}).items()},
         not_for_infants=frozenset(raw.get("not_for_infants") or ()),
         patterns={k: re.compile(v) for k, v in (raw.get("patterns") or {}).items()},
         gate_ranges={k: (float(v[0]), float(v[1])) for k, v in (raw.get("gate_ranges") or {}).items()},
@@ -158,6 +164,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
                     "fills": dict(v.get("fills") or {}), "replaces": frozenset(v.get("replaces", ())),
                     "pending": dict(v.get("pending") or {})}
                 for k, v in (raw.get("topics") or {}).items()},
+        described={k: tuple(v) for k, v in (raw.get("described") or {}).items()},
     )
 
 
@@ -606,6 +613,7 @@ class AnswerContext:
     entities: tuple[Any, ...] = ()  # nlu.Entity
     buttons: tuple[dict[str, str], ...] = ()
     question: str = ""  # the pending question's text, as asked (round 8: what it names)
+    ask: str = ""  # the pending question's response key (round 11: a wording's own words, `slot_words`)
 
 
 def read_answer(spec: SlotSpec, answer: AnswerContext) -> Any:
@@ -653,7 +661,7 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
                 if not entity.negated and _has(after, words().fine_after_symptom):
                     return False  # "喘气正常": the symptom named, then said to be fine
                 return not entity.negated
-    table = words().slot_words.get(spec.name, {})
+    table = words().slot_words.get(answer.ask) or words().slot_words.get(spec.name, {})
     clean = normal(text)
     threshold = spec.threshold if spec.threshold is not None else table.get("threshold")
     if threshold is not None:
@@ -669,9 +677,14 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         readings = [n for n in numbers_outside_dates(text) if 30 <= n <= 300]
         if readings:
             return readings[0] >= limits[0] or (len(readings) > 1 and readings[1] >= limits[1])
+    described = _described(text, words().described.get(spec.name, ()))
+    if described is True:
+        return True  # "胸口正中间疼，连着下巴和牙" to "疼到下巴、胳膊吗？" (round 11)
     said = _longest_of(clean, table)
     if said is not None:
         return said
+    if described is False:
+        return False
     if _has(clean, table.get("not_an_answer", ())):
         return None  # "还没吃" to "吃了退烧药以后还在38.5℃以上吗？": asked again (round 8)
     gate = spec.name in words().unknown_means_no_for
@@ -767,6 +780,24 @@ def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:
     return best
 
 
+_CLAUSE = re.compile(r"[,，。.!！?？;；、\s]+|但是|不过|就是|只是")
+
+
+def _described(text: str, found_words: tuple[str, ...]) -> bool | None:
+    """Round 11: a yes/no question answered by describing the finding (flows/language/answers.yml `described`):
+    a clause naming one of its words ("额头有汗", "连着下巴") is a yes; named with a negation or as fine in
+    its clause ("胳膊不疼", "出汗正常") a no; None when no clause names one."""
+    if not found_words:
+        return None
+    said: set[bool] = set()
+    for clause in _CLAUSE.split(fold(text)):
+        clean = normal(clause)
+        if not clean or not _has(clean, found_words):
+            continue
+        said.add(not (says_no(clean) or _is_fine(clean)))
+    return True if True in said else (False if said else None)
+
+
 _NOT_FINE = re.compile(r"(不|没那么|不太|不怎么)好|好(?=[厉难疼痛累喘晕痒烫热冷多几像大重差晕吓怕])")
 
 
@@ -800,6 +831,8 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         score = read_frequency(spec.name, text)
         if score is not None:
             return score
+        if not _ARABIC.search(text) and not is_unknown(text):
+            return None  # round 11: "还跟以前一样" is no score of 1 (a 一 in a word is no number)
     elif spec.scale == "hours":
         hours = hours_from_words(text)
         if hours is not None:

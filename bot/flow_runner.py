@@ -317,6 +317,7 @@ class FlowRunner:
                 entities=entities,
                 buttons=tuple(turn.buttons_shown),
                 question=self._question_text(turn, step),
+                ask=self._ask_key(turn, step.ask or ""),
             )
             value = read_answer(spec, answer)
             if value is None and (name.startswith("symptoms.") or name in words().not_about_symptoms):
@@ -368,6 +369,9 @@ class FlowRunner:
     def _answered_by_another(self, turn: Turn, name: str) -> None:
         """Newcomer trial 3: a question whose answer another slot already gives (flows/language/answers.yml
         `answered_by`) is filled from it, not asked: one answer fills both of two overlapping questions."""
+        unless = words().answered_by_unless.get(name)
+        if unless is not None and unless.evaluate(turn.state.slots):
+            return  # round 11: an asthmatic's tight chest does not answer the chest-pain question
         for other, values in words().answered_by.get(name, {}).items():
             value = turn.state.slot(other)
             if value is not None and value in values:
@@ -632,6 +636,8 @@ class FlowRunner:
         infant = subject == "infant" or (years is not None and years < 2)
         slots = turn.state.slots
         candidates = []
+        if (variant := words().variant_when.get(key)) is not None and variant[1].evaluate(slots):
+            candidates.append(f"{key}{variant[0]}")  # round 11: an asthmatic's tight chest — a pain besides it?
         for slot, suffix in words().variant_when_unknown.items():
             if slots.get(slot) in (None, UNKNOWN):
                 candidates.append(f"{key}{suffix}")  # newcomer trial 3: "吃药后还一直烧吗" with no reading

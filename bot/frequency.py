@@ -33,6 +33,10 @@ class FrequencyWords:
     hedges: tuple[str, ...]
     plain_no: tuple[str, ...]
     clause_no: tuple[str, ...]
+    item_no: dict[str, tuple[str, ...]]
+    described: dict[str, re.Pattern[str]]
+    past_markers: tuple[str, ...]
+    present_markers: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -50,6 +54,10 @@ def frequency_words(path: Path = FREQUENCY_FILE) -> FrequencyWords:
         hedges=longest_first(raw["hedges"]),
         plain_no=longest_first(raw["plain_no"]),
         clause_no=longest_first(raw["clause_no"]),
+        item_no={k: longest_first(v) for k, v in (raw.get("item_no") or {}).items()},
+        described={k: re.compile(v) for k, v in (raw.get("described") or {}).items()},
+        past_markers=longest_first(raw.get("past_markers") or []),
+        present_markers=longest_first(raw.get("present_markers") or []),
     )
 
 
@@ -70,9 +78,10 @@ def _item_state(clause: str, item: str) -> str | None:
     """"yes" (the item affirmed), "no" (denied or hedged) or None (not spoken of) in one clause."""
     w = frequency_words()
     states = set()
-    for start, _ in _occurrences(clause, w.items.get(item, ())):
+    item_no = w.item_no.get(item, ())
+    for start, phrase in _occurrences(clause, tuple(sorted(w.items.get(item, ()) + item_no, key=len, reverse=True))):
         before = clause[:start]
-        states.add("no" if before.endswith(w.hedges) else "yes")
+        states.add("no" if before.endswith(w.hedges) or phrase in item_no else "yes")
     if "yes" in states:
         return "yes"
     if "no" in states or any(p in clause for p in w.clause_no):
@@ -96,6 +105,15 @@ def _days(clean: str) -> int | None:
     return 2 if share < 12 / 14 else 3
 
 
+def _in_the_past(before: str) -> bool:
+    """Whether the words before a how-often word in its clause speak of the past ("以前天天", "原来每天") and not of
+    now again ("以前爱下棋，现在天天躺着" is now)."""
+    w = frequency_words()
+    past = max((before.rfind(p) for p in w.past_markers), default=-1)
+    now = max((before.rfind(p) for p in w.present_markers), default=-1)
+    return past >= 0 and past > now
+
+
 def _how_often(clauses: list[str], item: str) -> int | None:
     """The highest how-often word said (a negated one one step lower), leaving out clauses that deny the item."""
     w = frequency_words()
@@ -107,6 +125,8 @@ def _how_often(clauses: list[str], item: str) -> int | None:
         phrases = tuple(p for _, ps in w.ranks for p in ps)
         rank_of = {p: r for r, ps in w.ranks for p in ps}
         for start, phrase in _occurrences(clause, tuple(sorted(phrases, key=len, reverse=True))):
+            if _in_the_past(clause[:start]):
+                continue  # round 11: "以前天天下棋" says how often it used to be done
             rank = rank_of[phrase]
             if rank and clause[:start].endswith(w.negators):
                 negated.append(rank - 1)
@@ -133,6 +153,8 @@ def read_frequency(item: str, text: str) -> int | None:
     if how_often is not None:
         return how_often
     states = {_item_state(clause, item) for clause in clauses}
+    if (described := w.described.get(item)) is not None and described.search(clean):
+        states.add("yes")  # round 11: "以前爱下棋，现在不去了" — an interest lost, described
     if "yes" in states:
         return 2  # the item affirmed without how often: "more than half the days", never "not at all"
     if "no" in states:

@@ -19,7 +19,7 @@ import yaml
 from nlu.yaml_files import load_yaml
 
 from bot.expressions import Expression, ExpressionError, compile_expression
-from bot.flow_loader import SlotSpec
+from bot.flow_loader import UNKNOWN, SlotSpec
 
 # Most urgent first; the names are the contract's triage_levels (shared/spec/vocabulary.yml).
 LEVELS: tuple[str, ...] = ("emergency", "urgent", "consult", "selfcare")
@@ -271,8 +271,8 @@ class _Checker:
                         self._check_value(where, name, value)
 
     def _check_value(self, where: str, name: str, value: Any) -> None:
-        if value is None:
-            return
+        if value is None or value == UNKNOWN:
+            return  # any slot may be `unknown`: a question asked twice and not answered (round 11)
         spec = self._spec(where, name)
         if spec.type == "categorical" and value not in spec.values:
             raise self.fail(where, f"'{name}' is never {value!r}; its values are {', '.join(spec.values)}")
