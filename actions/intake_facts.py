@@ -38,6 +38,7 @@ class FactTable:
     negation: re.Pattern[str]
     facts: tuple[FactPattern, ...]
     spo2_again: re.Pattern[str]
+    fever_spans: tuple[re.Pattern[str], ...] = ()  # how long the fever itself lasted (round 11)
     supposed: re.Pattern[str] | None = None  # 要是/如果/万一 … to the clause's end: supposed, not had
     supposed_kept: frozenset[str] = frozenset()  # slots read all the same (a wish of one's own death, an ingestion)
 
@@ -48,6 +49,7 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
     return FactTable(
         negation=re.compile(raw["negation"]),
         spo2_again=re.compile(raw["spo2_again"]),
+        fever_spans=tuple(re.compile(p) for p in raw.get("fever_spans") or ()),
         supposed=re.compile(raw["supposed"]) if raw.get("supposed") else None,
         supposed_kept=frozenset(raw.get("supposed_kept") or ()),
         facts=tuple(
@@ -91,6 +93,26 @@ def read_duration(text: str) -> float | None:
     amount = {"半": 0.5, "好几": 2.0, "几": 2.0}.get(match.group(1))
     value = amount if amount is not None else float(match.group(1))
     return value * _DURATION_HOURS[match.group(3)]
+
+
+_ONSET_DAYS = {"昨天": 1, "昨晚": 1, "前天": 2, "大前天": 3}
+_SPAN_HOURS = {"天": 24.0, "日": 24.0, "小时": 1.0}
+
+
+def read_fever_hours(text: str) -> float | None:
+    """How long the fever itself has lasted, when the message says so apart from the illness (round 11), or None."""
+    clean = arabic(fold(text))
+    for pattern in fact_table().fever_spans:
+        match = pattern.search(clean)
+        if not match:
+            continue
+        found = match.groupdict()
+        if found.get("onset"):
+            return 24.0 * _ONSET_DAYS[found["onset"]]
+        count = 0.5 if found.get("n") == "半" else float(found.get("n") or 0)
+        if count > 0:
+            return count * _SPAN_HOURS[found.get("unit") or "天"]
+    return None
 
 
 # A blood pressure said as numbers ("180/110", "高压190", "血压一百八十多"). The triage criteria give no
@@ -192,6 +214,8 @@ def read_facts(text: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if (hours := read_duration(text)) is not None:
         found["duration_hours"] = hours
+    if (fever_hours := read_fever_hours(text)) is not None:
+        found["fever_hours"] = fever_hours
     if (spo2 := read_spo2(text)) is not None:
         found["spo2"] = spo2
     if read_blood_pressure_out_of_control(text):

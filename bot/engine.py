@@ -472,7 +472,8 @@ class Engine:
                     and turn.state.stack[-1].waiting_for in AGE_QUESTIONS):
                 continue  # "一个半月" to "宝宝多大？": the baby's age (read by the question), not the illness's length
             if (entity.entity == "duration" and isinstance(entity.value, int | float) and 0 < entity.value < 24 * 366
-                    and pattern("infant_age_before").search(text[max(0, entity.start - 4):entity.start])):
+                    and pattern("infant_age_before").search(text[max(0, entity.start - 4):entity.start])
+                    and not pattern("onset_after").match(text[entity.end:entity.end + 6])):
                 # "我家宝宝20天，今天拉了七八次": a baby's age in days, never a 20-day illness (newcomer trial 5)
                 if "age" not in found and turn.state.slots.get("age") is None:
                     found["age"] = round(float(entity.value) / 24 / 365, 3)

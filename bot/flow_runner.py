@@ -32,6 +32,10 @@ EMPTY = "empty_message"  # what the engine calls a message with no text, payload
 UNANSWERED = "unanswered_streak"
 # A message that reports an illness starts the flow of this intent, whatever its own intent.
 REPORT_INTENT = "report_symptoms"
+# Round 11: messages in a row the bot did not understand, no flow running (slot). The second one (a complaint
+# restated in words still unknown) starts the symptom intake: who, what, the general questions, a decision;
+# never a second "please rephrase" that leads nowhere.
+UNCLEAR = "unclear_streak"
 # A question about the bot itself ("你是男的女的", "你是机器人吗"): flows/language/answers.yml `to_the_bot`.
 BOT_IDENTITY = "bot_identity"
 _CLAUSE_ENDS = frozenset("，,。；;！!？?\n")
@@ -81,6 +85,9 @@ class FlowRunner:
             if not self._reask_pending(turn, resume=False):
                 await self._run(turn, ctx)
             return
+        unclear = turn.state.slot(UNCLEAR)
+        if unclear:
+            turn.set_slot(UNCLEAR, 0)
         if intent == "help":
             turn.utter("utter_help")
             if not self._reask_pending(turn, resume=True):
@@ -126,6 +133,15 @@ class FlowRunner:
         if corrected or (stack and intent in ANSWER_INTENTS):
             await self._run(turn, ctx)
             return
+        if unclear and not stack and intent not in ESCAPE_INTENTS:
+            intake = self.flows.triggered_by(REPORT_INTENT, turn.state.slots)
+            if intake is not None:
+                turn.utter("utter_unclear_intake")
+                self._start(turn, intake, interrupt=False)
+                await self._run(turn, ctx)
+                return
+        if intent != OUT_OF_SCOPE:
+            turn.set_slot(UNCLEAR, 1)
         turn.utter("utter_out_of_scope" if intent == "out_of_scope" else "utter_fallback")
 
     def fill_pending(self, turn: Turn, intent: str) -> str | None:

@@ -88,6 +88,9 @@ _AGE_DAYS_ALONE = re.compile(r"^\s*(\d{2})\s*天\s*(?:大)?\s*[。.!！]?\s*$")
 _TEMP_FOLLOW = re.compile(r"(?:现在|后来|然后|刚才|刚刚|晚上|中午|下午|上午|早上|夜里|半夜|又|再量|这会儿)(?:又|是|都|到了|到|升到|退到|降到)?\s*"
                           r"(?<![\d.])(\d{2}(?:\.\d{1,2})?)" + _NOT_A_UNIT)
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*(?:日|号)|\d{4}\s*年")
+# Round 11: a span followed by 前 / 以前 / 之前 / 以来 (孩子一个月前摔了, 女儿四十天前打了疫苗) says when something began,
+# never how old the child is, however close the child word stands.
+_ONSET_AFTER = re.compile(r"\s*(?:多|来|左右)?\s*(?:前|以前|之前|以来)")
 def _count(m: re.Match[str]) -> float:
     """The number of a duration match with its half (一个半月 → 1.5): round 8, the half was dropped from a child's age."""
     return float(m.group(1)) + (0.5 if m.group(5) or m.group(7) else 0)
@@ -346,7 +349,10 @@ class EntityExtractor:
         each(_AGE_DAYS, "age", lambda m: float(m.group(1) or m.group(2)) / 365)
         each(_AGE_ONLY, "age", lambda m: _within(float(m.group(1)), 10, 120), whole=False)
         for m in _DURATION.finditer(text):
-            if m.group(6) == "天" and m.group(1) and _NEONATE.search(text, 0, m.start()) \
+            if _ONSET_AFTER.match(text, m.end()):
+                if not _is_frequency(m):
+                    claim(m, "duration", _duration(m))
+            elif m.group(6) == "天" and m.group(1) and _NEONATE.search(text, 0, m.start()) \
                     and not text.startswith(("了", "多了"), m.end()):
                 claim(m, "age", _within(float(m.group(1)) / 365, 0, 1))
             elif m.group(6) == "月" and m.group(1) and re.search(r"(?:^|[，,、；;。])\s*$", text[:m.start()]) \
