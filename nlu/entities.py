@@ -140,6 +140,16 @@ class _Found:
     ingredients: tuple[str, ...] = ()
 
 
+# 没有胎动减少 / 没胎动少: the symptom's own name starts with a denial (没有胎动 = no fetal movement), but with a word of
+# decrease after it the 没有 denies the decrease — no reduced fetal movement (round 11).
+_NAME_CUES = ("没有", "没", "无")
+_DECREASE = re.compile(r"(?:的)?(?:减少|变少|少了|少|减退|下降|变差|变弱|异常)")
+
+
+def _negated_name_denied(text: str, start: int, end: int) -> bool:
+    return text.startswith(_NAME_CUES, start) and bool(_DECREASE.match(text, end))
+
+
 class EntityExtractor:
     """Finds every entity type of vocabulary.yml in a message."""
 
@@ -148,6 +158,9 @@ class EntityExtractor:
         fillers = "|".join(map(re.escape, sorted(lexicon.post_fillers, key=len, reverse=True)))
         cues = "|".join(map(re.escape, sorted(lexicon.post_cues, key=len, reverse=True)))
         self._post_negation = re.compile(rf"(?:{fillers})*(?:{cues})(?:了|啦|呢)?(?=$|[，,。.!！?？;；\s~])")
+        # 喉咙痛倒是不怎么痛 / 咳嗽不太咳了: a degree cue after the symptom, then at most the symptom's own verb (round 11)
+        self._post_degree = re.compile(rf"(?:{fillers})*(?:不怎么|不太|不大|不咋|没怎么|没太)(\w{{0,2}}?)(?:了|啦|呢)?"
+                                       r"(?=$|[，,。.!！?？;；\s~])")
         persons = sorted(lexicon.terms("subject"), key=len, reverse=True)
         self._persons = re.compile("|".join(map(re.escape, persons)))
         entity_words = frozenset(t for t, w in lexicon.words.items() if w.kind in ("symptom", "block") and len(t) > 1)
@@ -252,7 +265,9 @@ class EntityExtractor:
                 start, end = normal.span(match.start, match.end)
                 # "没了/好了" after a symptom says it is gone; after a medicine it says it ran out.
                 negated = denying or match.negated or (
-                    kind == "symptom" and bool(self._post_negation.match(text, match.end))
+                    kind == "symptom" and (bool(self._post_negation.match(text, match.end))
+                                           or self._degree_denied(text, match.start, match.end)
+                                           or _negated_name_denied(text, match.start, match.end))
                     # 再也不醒就好了: "would be good", a wish — not "it is gone".
                     and not (match.word.code == "suicidal_ideation" and _WISHED.match(text, match.end)))
                 value: object = match.word.code
@@ -270,6 +285,12 @@ class EntityExtractor:
                 else:
                     found.append(_Found(kind, value, start, end, negated, term=text[match.start:match.end]))
         return found
+
+    def _degree_denied(self, text: str, start: int, end: int) -> bool:
+        """不怎么/不太 after the symptom closes its clause, with nothing after it but the symptom's own verb
+        (头疼倒是不怎么疼, 咳嗽不太咳了); 烧得不太高 is not a denial (高 is not the symptom's word)."""
+        m = self._post_degree.match(text, end)
+        return bool(m) and all(c in text[start:end] for c in m.group(1))
 
     def _readings(self, text: str) -> list[Match]:
         """Lexicon words and grammar readings; where they found nothing, pinyin typo corrections."""
