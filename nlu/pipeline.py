@@ -85,7 +85,8 @@ class Pipeline:
     def analyse(self, text: str) -> Analysis:
         normal = normalise(text)
         entities = self.extractor.extract(normal, numeric_view(normal))
-        return Analysis(normal, entities, self._features(normal, entities))
+        # The intent reads the message as before round 11: a symptom only named in a general question is no report.
+        return Analysis(normal, entities, self._features(normal, [e for e in entities if not e.asked]))
 
     def _features(self, normal: MappedText, entities: list[Entity]) -> list[str]:
         masked = _masked(normal, entities)
