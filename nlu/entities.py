@@ -489,11 +489,11 @@ def _asked(text: str, word: str) -> bool:
     correlative 吃什么吐什么 / 喝啥吐啥 / 吃什么拉什么 ("brings up whatever goes in", round 11)."""
     if word not in text:  # the common case, without compiling and running a pattern
         return False
-    return any(not text.startswith(("都", "也"), m.end()) and not _CORRELATIVE.match(text, m.start())
+    return any(not text.startswith(("都", "也"), m.end()) and not CORRELATIVE.match(text, m.start())
                for m in re.finditer(re.escape(word), text))
 
 
-_CORRELATIVE = re.compile(r"[吃喝][^，,。？?！!]{0,2}?(?:什么|啥)[^，,。？?！!]{0,3}?(?:吐|拉|呕|泻)[^，,。？?！!]{0,2}?(?:什么|啥)|"
+CORRELATIVE = re.compile(r"[吃喝][^，,。？?！!]{0,2}?(?:什么|啥)[^，,。？?！!]{0,3}?(?:吐|拉|呕|泻)[^，,。？?！!]{0,2}?(?:什么|啥)|"
                           r"(?:什么|啥)[^，,。？?！!]{0,3}?(?:吐|拉|呕|泻)[^，,。？?！!]{0,2}?(?:什么|啥)")
 
 
@@ -562,6 +562,8 @@ def _is_frequency(m: re.Match[str]) -> bool:
     clause = _clause_around(text, m.start(), m.end())
     if unit in ("小时", "天") and _TEST_WORDS.search(clause) and not _ILL_WORDS.search(clause):
         return True
+    if unit in ("小时", "天") and _TEST_WORDS.search(text) and _WITHIN_AFTER.match(text, m.end()):
+        return True  # 核酸…，要24小时内的吗: the test's validity in a clause of its own
     return (unit == "小时" and m.group(1) == "24" and bool(_OPEN_WORDS.search(text)) and not _ILL_WORDS.search(clause)
             and not text.startswith(("了", "多了"), m.end()))
 
@@ -569,6 +571,7 @@ def _is_frequency(m: re.Match[str]) -> bool:
 # 一天一包 / 一天可以吃几回 / 一天喝两斤 / 一天抽半包: how much or how often a day, after at most four words (吃, 可以吃 …)
 _AMOUNT_AFTER = re.compile(r"[^，,。.;；!！?？\s\d]{0,4}?(?:\d+|几|半|两)\s*(?:次|回|遍|顿|包|片|粒|袋|支|根|瓶|杯|斤|两|盒|颗|粒|口|碗|顿)")
 _SLEPT_BEFORE = re.compile(r"睡(?:觉)?(?:了|的)?(?:不到|只有|只|才|大概|大约|差不多)?\s*$")
+_WITHIN_AFTER = re.compile(r"\s*(?:内|以内|之内|有效)")
 _TEST_WORDS = re.compile(r"核酸|抗原|阴性证明|检测报告")
 _ILL_WORDS = re.compile(r"烧|咳|疼|痛|吐|拉|喘|晕|阳了|症状|难受")
 _OPEN_WORDS = re.compile(r"开门|开吗|开不开|都开|营业|值班|接诊|门诊|急诊|药房|医院|有人吗|服务")
