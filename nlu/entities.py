@@ -295,7 +295,7 @@ class EntityExtractor:
         """不怎么/不太 after the symptom closes its clause, with nothing after it but the symptom's own verb
         (头疼倒是不怎么疼, 咳嗽不太咳了); 烧得不太高 is not a denial (高 is not the symptom's word)."""
         m = self._post_degree.match(text, end)
-        return bool(m) and all(c in text[start:end] for c in m.group(1))
+        return m is not None and all(c in text[start:end] for c in m.group(1))
 
     def _readings(self, text: str) -> list[Match]:
         """Lexicon words and grammar readings; where they found nothing, pinyin typo corrections."""
