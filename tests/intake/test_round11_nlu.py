@@ -4,7 +4,7 @@
 - Dialect yes and no to the bot's question: 冇 / 毋是 are no, 係呀 / 着啦 yes.
 - A symptom named in a general question is now in the NLU's parse (marked `asked`); bot/engine.py sets asked symptoms
   aside, as the NLU itself did before. (The engine still records such a symptom through its own text reader,
-  actions/intake_facts.py, as it did before round 11: 胸口发闷需要上医院吗 sets symptoms.chest_tightness on both trees.)
+  actions/intake_facts.py, as it did before round 11: 拉肚子一般能喝什么 sets symptoms.diarrhea on both trees.)
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def test_dialect_dont_know_is_never_yes(interpreter, text):
 
 # 5. A symptom named in a question is reported (CONTRACTS §3), marked `asked` when nobody is named.
 @pytest.mark.parametrize("text, code", [
-    ("咳得厉害吃什么药止咳比较好", "cough"), ("胸口发闷需要上医院吗", "chest_tightness"), ("拉肚子能喝什么", "diarrhea"),
+    ("咳得厉害吃什么药止咳比较好", "cough"), ("胸口发闷要去医院吗", "chest_tightness"), ("拉肚子能喝什么", "diarrhea"),
 ])
 def test_symptom_of_a_general_question_is_reported_as_asked(interpreter, text, code):
     found = [e for e in interpreter.parse(text).entities_of("symptom") if e.value == code]
