@@ -50,6 +50,8 @@ _NO_VACCINE = re.compile(
     r"|疫苗[^\d，,。;；]{0,3}?(?:没有?|未|都没有?|还没有?|[1一]针都没|[1一]针也没)(?:打|接种)"
     r"|(?:^|(?<=[，,。\s]))[1一]针(?:都|也)没(?:有)?(?:打|接种)")
 # Round 8: the doses counted in all (一共四针, 总共打了三针) — not stitches (缝了四针: the verb stands between).
+# Round 11: the bare answer to "疫苗打了几针？" (一针 / 就两针 / 四针了): the doses, said with nothing else.
+_VACCINE_BARE = re.compile(r"^\s*(?:就|只|才|只有|一共|总共|都)?\s*(\d{1,2})\s*(?:针|剂)(?:了|吧|啊|呀|哦|嘛)?\s*[。.!！~]*\s*$")
 _VACCINE_TOTAL = re.compile(r"(?:一共|总共|共|加起来)(?:打了?|打过|接种了?)?\s*(\d{1,2})\s*(?:针|剂)(?!\s*(?:缝|线))")
 _BOOSTER = re.compile(r"(?:打了?|打过|接种了?|接种过)(?:新冠)?加强针")
 _AGE_YEARS = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*(?:多|来)?\s*(?:周岁|岁)(半)?")
@@ -115,12 +117,13 @@ _SEX_CODES = {"男": "male", "女": "female"}
 # Words after which a number of months is the patient's age, not how long they have been ill.
 # 一分钟 with nothing after it, or before a count (一分钟二十四次): the "per minute" of a rate.
 _PER_MINUTE_WORD = re.compile(r"(?:[^\d，,。;；!！?？]{0,3}?)\d{2,3}\s*(?:几|多|来)?\s*(?:次|下)")
-_YOUNG = re.compile(r"(?:宝宝|孩子|婴儿|娃|小孩|儿子|女儿|闺女|宝贝|小宝|新生儿)(?:才|刚|刚满|满|今年|现在|已经|都)?\s*$")
+# bb / 啤啤: what Cantonese-speaking parents call a baby (round 11: BB六個月 is the age, not six months ill).
+_YOUNG = re.compile(r"(?:宝宝|孩子|婴儿|娃|小孩|儿子|女儿|闺女|宝贝|小宝|新生儿|bb|啤啤|个仔|个女)(?:才|刚|刚满|满|今年|现在|已经|都)?\s*$")
 # Round 7: a newborn's days are its age at any count (新生儿二十天; the neonatal period is the first 28 days, WHO).
 _NEONATE = re.compile(r"(?:新生儿|刚出生的宝宝|刚出生的孩子)(?:才|刚|刚满|满|现在|已经)?\s*$")
 # Round 7: months said as a clause of their own (宝宝38度，五个月，不肯喝奶) in a message about a child or infant answer
 # "how old", as the bare 十一个月 does (round 5); with 了 or an illness word they stay how long.
-_CHILD_WORD = re.compile(r"宝宝|孩子|婴儿|小孩|儿子|女儿|闺女|宝贝|小宝|新生儿|娃")
+_CHILD_WORD = re.compile(r"宝宝|孩子|婴儿|小孩|儿子|女儿|闺女|宝贝|小宝|新生儿|娃|bb|啤啤")
 _CLINICAL = frozenset({"symptom", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
                        "condition", "medication", "pregnancy", "antigen_result", "vaccine_doses"})
 
@@ -141,6 +144,17 @@ class _Found:
     term: str = ""  # the lexicon word (medications: it names the product, hence the ingredients)
     amount: Amount | None = None
     ingredients: tuple[str, ...] = ()
+    asked: bool = False  # named in a general question that names no patient (round 11)
+
+
+# 没有胎动减少 / 没胎动少: the symptom's own name starts with a denial (没有胎动 = no fetal movement), but with a word of
+# decrease after it the 没有 denies the decrease — no reduced fetal movement (round 11).
+_NAME_CUES = ("没有", "没", "无")
+_DECREASE = re.compile(r"(?:的)?(?:减少|变少|少了|少|减退|下降|变差|变弱|异常)")
+
+
+def _negated_name_denied(text: str, start: int, end: int) -> bool:
+    return text.startswith(_NAME_CUES, start) and bool(_DECREASE.match(text, end))
 
 
 class EntityExtractor:
@@ -151,6 +165,9 @@ class EntityExtractor:
         fillers = "|".join(map(re.escape, sorted(lexicon.post_fillers, key=len, reverse=True)))
         cues = "|".join(map(re.escape, sorted(lexicon.post_cues, key=len, reverse=True)))
         self._post_negation = re.compile(rf"(?:{fillers})*(?:{cues})(?:了|啦|呢)?(?=$|[，,。.!！?？;；\s~])")
+        # 喉咙痛倒是不怎么痛 / 咳嗽不太咳了: a degree cue after the symptom, then at most the symptom's own verb (round 11)
+        self._post_degree = re.compile(rf"(?:{fillers})*(?:不怎么|不太|不大|不咋|没怎么|没太)(\w{{0,2}}?)(?:了|啦|呢)?"
+                                       r"(?=$|[，,。.!！?？;；\s~])")
         persons = sorted(lexicon.terms("subject"), key=len, reverse=True)
         self._persons = re.compile("|".join(map(re.escape, persons)))
         entity_words = frozenset(t for t, w in lexicon.words.items() if w.kind in ("symptom", "block") and len(t) > 1)
@@ -173,8 +190,8 @@ class EntityExtractor:
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
         found.sort(key=lambda f: (f.start, f.end, f.entity))
         original = normal.original
-        return [Entity(f.entity, f.value, f.start, f.end, original[f.start:f.end], f.negated, f.amount, f.ingredients)
-                for f in found]
+        return [Entity(f.entity, f.value, f.start, f.end, original[f.start:f.end], f.negated, f.amount, f.ingredients,
+                       f.asked) for f in found]
 
     def _drop_hypothetical(self, found: list[_Found], normal: MappedText) -> list[_Found]:
         """如果发烧 / 烧到几度必须去医院 / 发烧吃什么药好: nobody is said to have the symptom, so none is read."""
@@ -216,9 +233,10 @@ class EntityExtractor:
                 if any(w in before for w in self._lexicon.conditional) and not (
                         f.value == "suicidal_ideation" and (_WISHED.match(text, end) or _WISH_SAID.search(text, 0, end))):
                     continue
-                # 吃了一整瓶安眠药怎么办 asks what to do about an overdose that happened.
+                # 吃了一整瓶安眠药怎么办 asks what to do about an overdose that happened. Round 11: the symptom named in a
+                # general question is reported, marked `asked` (CONTRACTS §3: the NLU reports what the text names).
                 if generic and not had and f.value != "poisoning":
-                    continue
+                    f.asked = True
             kept.append(f)
         return kept
 
@@ -255,7 +273,9 @@ class EntityExtractor:
                 start, end = normal.span(match.start, match.end)
                 # "没了/好了" after a symptom says it is gone; after a medicine it says it ran out.
                 negated = denying or match.negated or (
-                    kind == "symptom" and bool(self._post_negation.match(text, match.end))
+                    kind == "symptom" and (bool(self._post_negation.match(text, match.end))
+                                           or self._degree_denied(text, match.start, match.end)
+                                           or _negated_name_denied(text, match.start, match.end))
                     # 再也不醒就好了: "would be good", a wish — not "it is gone".
                     and not (match.word.code == "suicidal_ideation" and _WISHED.match(text, match.end)))
                 value: object = match.word.code
@@ -273,6 +293,12 @@ class EntityExtractor:
                 else:
                     found.append(_Found(kind, value, start, end, negated, term=text[match.start:match.end]))
         return found
+
+    def _degree_denied(self, text: str, start: int, end: int) -> bool:
+        """不怎么/不太 after the symptom closes its clause, with nothing after it but the symptom's own verb
+        (头疼倒是不怎么疼, 咳嗽不太咳了); 烧得不太高 is not a denial (高 is not the symptom's word)."""
+        m = self._post_degree.match(text, end)
+        return m is not None and all(c in text[start:end] for c in m.group(1))
 
     def _readings(self, text: str) -> list[Match]:
         """Lexicon words and grammar readings; where they found nothing, pinyin typo corrections."""
@@ -379,6 +405,7 @@ class EntityExtractor:
         each(_PRONOUN_AGE, "age", lambda m: None if 34 <= float(m.group(1)) <= 43 else _within(float(m.group(1)), 10, 120),
              whole=False)
         each(_VACCINE_TOTAL, "vaccine_doses", lambda m: _within(float(m.group(1)), 0, 10))
+        each(_VACCINE_BARE, "vaccine_doses", lambda m: _within(float(m.group(1)), 0, 10), whole=False)
         self._subject_ages(text, claim)
         each(_BARE_TEMP, "temperature", lambda m: float(m.group(1)), whole=False)
         if any(f.entity == "temperature" for f in found):
@@ -464,10 +491,16 @@ def _drop_corrected(found: list[_Found], original: str) -> list[_Found]:
 _PERSONAL = frozenset({"subject", "temperature", "spo2", "heart_rate", "respiratory_rate", "duration", "age",
                        "pregnancy", "antigen_result"})
 def _asked(text: str, word: str) -> bool:
-    """The question word said as a question: 吃啥都像嚼蜡 ("whatever I eat") asks nothing (round 4)."""
+    """The question word said as a question: 吃啥都像嚼蜡 ("whatever I eat") asks nothing (round 4), nor does the
+    correlative 吃什么吐什么 / 喝啥吐啥 / 吃什么拉什么 ("brings up whatever goes in", round 11)."""
     if word not in text:  # the common case, without compiling and running a pattern
         return False
-    return any(not text.startswith(("都", "也"), m.end()) for m in re.finditer(re.escape(word), text))
+    return any(not text.startswith(("都", "也"), m.end()) and not CORRELATIVE.match(text, m.start())
+               for m in re.finditer(re.escape(word), text))
+
+
+CORRELATIVE = re.compile(r"[吃喝][^，,。？?！!]{0,2}?(?:什么|啥)[^，,。？?！!]{0,3}?(?:吐|拉|呕|泻)[^，,。？?！!]{0,2}?(?:什么|啥)|"
+                          r"(?:什么|啥)[^，,。？?！!]{0,3}?(?:吐|拉|呕|泻)[^，,。？?！!]{0,2}?(?:什么|啥)")
 
 
 # Round 7: 几 after 就/才/只/好/这/前 … is "a few" (一次就几滴, 好几天, 前几天), not a question.
@@ -523,8 +556,38 @@ _COUNT_AFTER = re.compile(r"[^，,。.;；!！?？\s\d]{0,4}\d+\s*(?:次|回|遍
 
 
 def _is_frequency(m: re.Match[str]) -> bool:
-    """一天拉了七八次 counts events per day; it says nothing about how long the illness has lasted."""
-    return m.group(1) == "1" and m.group(6) in ("天", "日", "小时") and bool(_COUNT_AFTER.match(m.string, m.end()))
+    """一天拉了七八次 counts events per day; it says nothing about how long the illness has lasted. Round 11: nor do
+    a dose or a habit per day (一天吃几次, 一天一包烟, 一天喝两斤), the hours of sleep (每天睡五个小时), a test's
+    validity (72小时核酸) or opening hours (急诊24小时开吗)."""
+    text, unit = m.string, m.group(6)
+    if m.group(1) == "1" and unit in ("天", "日", "小时") and (
+            _COUNT_AFTER.match(text, m.end()) or _AMOUNT_AFTER.match(text, m.end())):
+        return True
+    if unit in ("小时", "钟头") and _SLEPT_BEFORE.search(text, 0, m.start()):
+        return True
+    clause = _clause_around(text, m.start(), m.end())
+    if unit in ("小时", "天") and _TEST_WORDS.search(clause) and not _ILL_WORDS.search(clause):
+        return True
+    if unit in ("小时", "天") and _TEST_WORDS.search(text) and _WITHIN_AFTER.match(text, m.end()):
+        return True  # 核酸…，要24小时内的吗: the test's validity in a clause of its own
+    return (unit == "小时" and m.group(1) == "24" and bool(_OPEN_WORDS.search(text)) and not _ILL_WORDS.search(clause)
+            and not text.startswith(("了", "多了"), m.end()))
+
+
+# 一天一包 / 一天可以吃几回 / 一天喝两斤 / 一天抽半包: how much or how often a day, after at most four words (吃, 可以吃 …)
+_AMOUNT_AFTER = re.compile(r"[^，,。.;；!！?？\s\d]{0,4}?(?:\d+|几|半|两)\s*(?:次|回|遍|顿|包|片|粒|袋|支|根|瓶|杯|斤|两|盒|颗|粒|口|碗|顿)")
+_SLEPT_BEFORE = re.compile(r"睡(?:觉)?(?:了|的)?(?:不到|只有|只|才|大概|大约|差不多)?\s*$")
+_WITHIN_AFTER = re.compile(r"\s*(?:内|以内|之内|有效)")
+_TEST_WORDS = re.compile(r"核酸|抗原|阴性证明|检测报告")
+_ILL_WORDS = re.compile(r"烧|咳|疼|痛|吐|拉|喘|晕|阳了|症状|难受")
+_OPEN_WORDS = re.compile(r"开门|开吗|开不开|都开|营业|值班|接诊|门诊|急诊|药房|医院|有人吗|服务")
+
+
+def _clause_around(text: str, start: int, end: int) -> str:
+    """The clause a match stands in (between punctuation marks)."""
+    left = max((i + 1 for i in range(start) if text[i] in "，,。;；!！?？"), default=0)
+    right = next((i for i in range(end, len(text)) if text[i] in "，,。;；!！?？"), len(text))
+    return text[left:right]
 
 
 def _duration(m: re.Match[str]) -> float | None:

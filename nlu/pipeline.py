@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import jieba
 
-from nlu.entities import EntityExtractor
+from nlu.entities import CORRELATIVE, EntityExtractor
 from nlu.lexicon import ENTITY_KINDS, Lexicon, load_lexicon
 from nlu.result import Entity
 from nlu.text import MappedText, normalise, numeric_view
@@ -85,7 +85,8 @@ class Pipeline:
     def analyse(self, text: str) -> Analysis:
         normal = normalise(text)
         entities = self.extractor.extract(normal, numeric_view(normal))
-        return Analysis(normal, entities, self._features(normal, entities))
+        # The intent reads the message as before round 11: a symptom only named in a general question is no report.
+        return Analysis(normal, entities, self._features(normal, [e for e in entities if not e.asked]))
 
     def _features(self, normal: MappedText, entities: list[Entity]) -> list[str]:
         masked = _masked(normal, entities)
@@ -123,7 +124,7 @@ class Pipeline:
                 features.append("e:amount")
         if present:
             features.append(f"e:symptoms:{min(present, 3)}")
-        if _QUESTION.search(text):
+        if _QUESTION.search(CORRELATIVE.sub("", text)):  # 吃什么吐什么 asks nothing (round 11)
             features.append("form:question")
         if _CRY.search(text):
             features.append("form:cry_for_help")

@@ -42,6 +42,10 @@ class Entity:
     # said to be taken, and the active ingredients, so a combination cold remedy shows its acetaminophen.
     amount: Amount | None = None
     ingredients: tuple[str, ...] = ()
+    # Symptoms only (round 11, an extension of CONTRACTS §3, absent from the JSON when false): named in a question
+    # that names no patient (发烧吃什么药, 胸闷要去医院吗). The contract's NLU reports what the text names; whether
+    # anyone has it is the reader's to decide (the engine sets these aside: `ParseResult.without_asked`).
+    asked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"entity": self.entity, "value": self.value}
@@ -52,6 +56,8 @@ class Entity:
             data["amount"] = self.amount.to_dict()
         if self.ingredients:
             data["ingredients"] = list(self.ingredients)
+        if self.asked:
+            data["asked"] = True
         return data
 
 
@@ -71,6 +77,12 @@ class ParseResult:
             "intent_ranking": [i.to_dict() for i in self.intent_ranking],
             "entities": [e.to_dict() for e in self.entities],
         }
+
+    def without_asked(self) -> "ParseResult":
+        """The parse without the symptoms only named in a general question: what the engine reads as facts."""
+        if not any(e.asked for e in self.entities):
+            return self
+        return ParseResult(self.text, self.intent, self.intent_ranking, [e for e in self.entities if not e.asked])
 
     def entities_of(self, entity_type: str) -> list[Entity]:
         return [e for e in self.entities if e.entity == entity_type]

@@ -37,18 +37,24 @@ _FILLERS = frozenset("呃唔")
 # Cantonese negation typed by Guangdong and Hong Kong patients (round 6): 唔 before a verb or adjective is 不 (叫唔醒,
 # 唔舒服, 食唔落), 冇 is 没 (冇反应, 冇胃口); said alone or at a clause end 唔 stays a hesitation sound.
 _CANTONESE_NOT_BEFORE = frozenset("醒应到得识知出舒好想食落够系使记清动讲觉痛") | frozenset("睇听行企")
+# The same verbs as Hong Kong patients type them (唔係 = 不是, 唔識 = 不会, 唔記得, 唔講得, round 11: 唔係 was read as yes).
+_CANTONESE_NOT_BEFORE |= frozenset("係識應聽記講覺動夠")
+# 透唔过气 (breathless), 郁唔到 (cannot move), 认唔到人 / 唔认得人, 闻唔到 (round 11).
+_CANTONESE_NOT_BEFORE |= frozenset("过過郁認认闻聞")
 _CANTONESE = {"冇": "没"}
 # Minnan (round 7): 袂 (bē, "cannot, will not") is 不 after a verb or before one (讲袂清楚, 食袂落, 叫袂醒, 行袂动), and 喙
 # (tshuì, "mouth") is 嘴 (喙歪去) — 教育部《臺灣閩南語常用詞辭典》 entries 袂 and 喙. 袂 in Mandarin is a sleeve (联袂, 衣袂,
 # 分袂 — kept); 喙 a beak (鸟喙 → 鸟嘴, the same thing). Lexicon words are normalised the same way, so 叫袂醒 stays read.
-_MINNAN = {"袂": "不", "喙": "嘴"}
+# 毋 (m̄, "not": 毋是 "it is not", 毋知 "don't know", 毋通 "must not") is 不 (round 11: 毋是 was read as yes) — the
+# same dictionary, entry 毋; in Mandarin it survives only in set phrases of the same meaning (毋庸, 毋须).
+_MINNAN = {"袂": "不", "喙": "嘴", "毋": "不"}
 _SLEEVE_BEFORE = frozenset("联聯衣分长長罗羅举舉襟挥揮")
 
 
 def minnan_as_mandarin(term: str) -> str:
-    """A lexicon word spelled as `normalise` spells the text (叫袂醒 → 叫不醒, 喙歪 → 嘴歪)."""
-    return "".join(_MINNAN[c] if c in _MINNAN and not (c == "袂" and i and term[i - 1] in _SLEEVE_BEFORE) else c
-                   for i, c in enumerate(term))
+    """A lexicon word spelled as `normalise` spells the text (叫袂醒 → 叫不醒, 喙歪 → 嘴歪, 冇反应 → 没反应)."""
+    return "".join(_MINNAN[c] if c in _MINNAN and not (c == "袂" and i and term[i - 1] in _SLEEVE_BEFORE)
+                   else _CANTONESE.get(c, c) for i, c in enumerate(term))
 # Emoji, pictographs, joiners, variation selectors, control and format characters, lone surrogates.
 _DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
 _KEPT_CONTROLS = frozenset("\n\t")
@@ -169,11 +175,32 @@ def numeric_view(normal: MappedText) -> MappedText:
         if digits is not None:
             edits.append((m.start(), m.end(), digits + "%"))
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
-    for m in _NUMERAL_RUN.finditer(normal.text):
+    text = normal.text
+    for m in _NUMERAL_RUN.finditer(text):
         if taken[m.start()]:
             continue
         run = "".join(_TENS.get(c, c) for c in m.group())
+        if _tenths_after_degrees(text, m.start(), run):
+            # 三十八度七一直不退 / 三十八度七两天了: the digit after 度 is the tenths, the rest a number of its own
+            # (cn2an read 七一 as 71 and 七两 as 72, and the temperature became 38.0; round 11).
+            rest = _numeral_value(run[1:])
+            if rest is not None:
+                edits.append((m.start(), m.end(), f"{_DIGIT[run[0]]} {rest}"))
+                continue
         digits = _numeral_value(run)
         if digits is not None:
-            edits.append((m.start(), m.end(), digits))
+            # 38度7一直: a number written right after a typed digit stays apart from it (7 1直, not 71直).
+            sep = " " if m.start() and text[m.start() - 1].isdigit() else ""
+            edits.append((m.start(), m.end(), sep + digits))
     return normal.replace(edits)
+
+
+def _tenths_after_degrees(text: str, start: int, run: str) -> bool:
+    """A numeral run right after N度 whose first digit is the tenths and whose rest is another number: not a
+    range of two neighbouring digits (三十八度七八 is 38.7–38.8), not one numeral (三十八度七)."""
+    if start < 2 or text[start - 1] != "度" or len(run) < 2 or run[0] not in _DIGIT or run[1] in "十百千万点":
+        return False
+    before = text[start - 2]
+    if not (before.isdigit() or before in _DIGIT or before in "十廿卅"):
+        return False
+    return not (len(run) == 2 and run[1] in _DIGIT and _DIGIT[run[1]] == _DIGIT[run[0]] + 1)

@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def read(interpreter: MedicalInterpreter, text: str) -> list[tuple[str, bool]]:
-    """Every symptom read, with its negation."""
-    return [(e.value, bool(e.negated)) for e in interpreter.parse(text).entities_of("symptom")]
+    """Every symptom read as someone's, with its negation (round 11: a symptom only named in a general question is
+    in the parse, marked `asked`; it is nobody's, as the engine reads it)."""
+    return [(e.value, bool(e.negated)) for e in interpreter.parse(text).without_asked().entities_of("symptom")]
 
 
 def present(interpreter: MedicalInterpreter, text: str) -> set[str]:
