@@ -15,11 +15,6 @@ import pytest
 from tests.intake.conftest import say_texts
 
 
-@pytest.fixture
-def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return own_client
-
-
 @pytest.mark.parametrize("text", ["我老公三十八度七一直退不下来", "老婆烧到三十九度二两天了"])
 async def test_spoken_tenths_before_another_number_are_the_temperature(client: httpx.AsyncClient, text: str) -> None:
     _, _, tracker = await say_texts(client, f"t11-{abs(hash(text))}", text)

@@ -151,3 +151,18 @@ def test_no_sentence_here_copies_a_blind_line():
     mine = re.findall(r'"([^"\n]*[\u4e00-\u9fff][^"\n]*)"', Path(__file__).read_text(encoding="utf-8"))
     assert len(mine) > 80
     assert_copies_no_measured_line(mine, "nlu/data/round11_classes.yml", newest_blind=12)
+
+
+# Found at the merge: the typo matcher took 闷闷的 (gloomy) for 懵懵的 (dazed), so a relative describing a parent's low
+# mood raised an altered-consciousness emergency. A gloomy person is low mood; a dazed one stays confusion; a 心里闷
+# stays the chest's tightness (the safe reading).
+@pytest.mark.parametrize(("text", "code", "not_code"), [
+    ("退休以后整个人闷闷的，不爱出门", "low_mood", "confusion"),
+    ("外公这阵子人闷闷的", "low_mood", "confusion"),
+    ("她整天闷闷的不说话", "low_mood", "confusion"),
+    ("我爸人懵懵的，叫他半天才应", "confusion", "low_mood"),
+    ("这两天心里闷闷的，喘气费劲", "chest_tightness", "confusion"),
+])
+def test_gloomy_is_not_dazed(interpreter, text, code, not_code):
+    check(interpreter, text, code, True)
+    check(interpreter, text, not_code, False)
