@@ -558,6 +558,12 @@ class Engine:
         value = turn.state.slot(name)
         if isinstance(value, bool):  # 怀孕：否, never "False"
             return f"{label}：{self.responses.text('value_yes' if value else 'value_no', turn.state, {})}"
+        if turn.state.language in ("", None, "zh"):
+            # The words the doctor reads too (bot/consultations/labels.py): 配偶 not "spouse", 7个月 not 0.58 (newcomer
+            # trial 9). Imported here: the consultations package imports the engine.
+            from bot.consultations.labels import labels
+
+            return f"{label} {labels().value(name, value)}"
         return f"{label} {display_value(value)}"
 
     @staticmethod

@@ -3,6 +3,7 @@
 3. A baby was offered adult quick replies (胸痛/胸闷, 怀孕相关, 情绪/睡眠 …) for the main complaint.
 4. A newborn with a bloated belly who keeps crying was not understood: the complaint was asked again.
 5. Drinking in small sips was read as refusing to drink.
+2. (the patient's side of it) a corrected fact was told back as a code or a stored number ("已更正：就诊人 spouse").
 6. A fever first guessed and then measured absent stayed a fever; a measured fever was dropped for a vague "no".
 """
 
@@ -131,3 +132,14 @@ async def test_a_measured_fever_is_not_replaced_by_a_vague_no(client: httpx.Asyn
     _, _, tracker = await say_texts(client, f"measured-{abs(hash(denial))}", "孩子3岁，咳嗽，量了38.6度", denial)
     slots = tracker["slots"]
     assert slots.get("temperature") == 38.6 and (slots.get("symptoms") or {}).get("fever") is not False, slots
+
+
+@pytest.mark.parametrize("turns, words, raw", [
+    (("我咳嗽三天了", "不对，是我老公咳嗽"), "就诊人 配偶", "spouse"),
+    (("宝宝7个月，咳嗽", "说错了，宝宝8个月"), "年龄 8个月", "0.67"),
+    (("我头疼一天了", "不对，是我爸头疼"), "就诊人 父母", "parent"),
+])
+async def test_a_corrected_fact_is_told_back_in_words(client: httpx.AsyncClient, turns: tuple[str, ...], words: str,
+                                                     raw: str) -> None:
+    said, _, _ = await say_texts(client, f"corrected-{abs(hash(turns))}", *turns)
+    assert "已更正" in said and words in said and raw not in said, said
