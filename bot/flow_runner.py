@@ -269,11 +269,15 @@ class FlowRunner:
 
     @staticmethod
     def measured_over_guess(turn: Turn) -> bool:
-        """A fever only guessed ("好像有点烧", no reading) that this message measures and finds absent ("量了不烧")."""
-        slots = turn.state.slots
-        return (slots.get("fever_guessed") is True and not isinstance(slots.get("temperature"), int | float)
-                and bool(turn.answer_text) and bool(pattern("fever_measured").search(turn.answer_text))
-                and no_fever_said(turn.answer_text) is not None)
+        """A fever only guessed ("好像有点烧", no reading) that this message denies: measured ("量了不烧"), or flatly
+        and without a hedge ("他没发烧呀"; "好像不烧了" is no firmer than the guess, "退了" says it was there)."""
+        slots, text = turn.state.slots, turn.answer_text
+        if slots.get("fever_guessed") is not True or isinstance(slots.get("temperature"), int | float) or not text:
+            return False
+        said = no_fever_said(text)
+        if pattern("fever_measured").search(text):
+            return said is not None
+        return said == "none" and not pattern("fever_denial_hedged").search(text)
 
     @staticmethod
     def vague_fever_denial(turn: Turn, found: dict[str, Any], text: str) -> bool:
