@@ -483,6 +483,13 @@ class Engine:
                 continue
             for name, value in self._slot_values(entity):
                 found[name] = self.runner.combine(name, found[name], value) if name in found else value
+            if (entity.entity == "symptom" and entity.value == "fever" and not entity.negated
+                    and pattern("fever_guess").search(text[max(0, entity.start - 8):entity.end])
+                    and not pattern("fever_measured").search(text)):
+                found["fever_guessed"] = True  # "好像有点烧": a guess a measured "no" may replace (newcomer trial 9)
+        if use_entities and text and "symptoms.irritability" not in found and self._about_a_baby(turn, found) \
+                and pattern("baby_crying").search(text) and self.flows.slot_spec("symptoms.irritability") is not None:
+            found["symptoms.irritability"] = True  # "宝宝20天，肚子胀，一直哭": a baby's continuous cry (newcomer trial 9)
         for name, value in payload_slots.items():
             if isinstance(name, str):
                 found[name] = value
@@ -494,6 +501,9 @@ class Engine:
             ok, coerced = spec.coerce(value)
             if not ok:
                 continue
+            if name == "symptoms.fever" and coerced is False and name not in payload_slots \
+                    and self.runner.vague_fever_denial(turn, found, text):
+                continue  # "应该不烧吧" after 38.6 ℃ measured: the reading stands (newcomer trial 9)
             previous = turn.state.slot(name)
             changed = previous is not None and previous != coerced and name != "language"
             if previous != coerced and name != "language" and in_live_session(turn.state):
@@ -519,6 +529,15 @@ class Engine:
     def _answers_pending(turn: Turn, name: str) -> bool:
         return bool(turn.state.stack) and turn.state.stack[-1].waiting_for == name
 
+    @staticmethod
+    def _about_a_baby(turn: Turn, found: dict[str, Any]) -> bool:
+        """Whether the patient is a baby under one (as said in this message, or known before)."""
+        age = found.get("age", turn.state.slots.get("age"))
+        subject = found.get("subject", turn.state.slots.get("subject"))
+        if isinstance(age, int | float) and not isinstance(age, bool):
+            return age < 1
+        return subject == "infant"
+
     def _slot_values(self, entity: Entity) -> list[tuple[str, Any]]:
         values = []
         for spec in self.flows.by_entity(entity.entity):
@@ -543,6 +562,12 @@ class Engine:
         value = turn.state.slot(name)
         if isinstance(value, bool):  # 怀孕：否, never "False"
             return f"{label}：{self.responses.text('value_yes' if value else 'value_no', turn.state, {})}"
+        if turn.state.language in ("", None, "zh"):
+            # The words the doctor reads too (bot/consultations/labels.py): 配偶 not "spouse", 7个月 not 0.58 (newcomer
+            # trial 9). Imported here: the consultations package imports the engine.
+            from bot.consultations.labels import labels
+
+            return f"{label} {labels().value(name, value)}"
         return f"{label} {display_value(value)}"
 
     @staticmethod

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, only_unknown,
+from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, numbers, only_unknown,
                          other_symptoms_said, pattern, read_answer, topic_said,
                          wants_human, wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
@@ -279,7 +279,31 @@ class FlowRunner:
             return True
         if is_correction(turn.answer_text):
             return True
+        if name == "symptoms.fever" and previous is True and value is False and self.measured_over_guess(turn):
+            return True  # "好像有点烧", then "量了，不烧": the measured statement wins (newcomer trial 9)
         return self.worsens(name, previous, value)
+
+    @staticmethod
+    def measured_over_guess(turn: Turn) -> bool:
+        """A fever only guessed ("好像有点烧", no reading) that this message denies: measured ("量了不烧"), or flatly
+        and without a hedge ("他没发烧呀"; "好像不烧了" is no firmer than the guess, "退了" says it was there)."""
+        slots, text = turn.state.slots, turn.answer_text
+        if slots.get("fever_guessed") is not True or isinstance(slots.get("temperature"), int | float) or not text:
+            return False
+        said = no_fever_said(text)
+        if pattern("fever_measured").search(text):
+            return said is not None
+        return said == "none" and not pattern("fever_denial_hedged").search(text)
+
+    @staticmethod
+    def vague_fever_denial(turn: Turn, found: dict[str, Any], text: str) -> bool:
+        """A fever measured (≥37.3 ℃ recorded) and now denied without a measurement ("应该不烧吧"): not a reading, so
+        it never replaces one; a fever said to be gone ("退了") or a correction ("说错了") is not this."""
+        reading = found.get("temperature", turn.state.slots.get("temperature"))
+        if not isinstance(reading, int | float) or isinstance(reading, bool) or reading < 37.3:
+            return False
+        return not (pattern("fever_measured").search(text) or no_fever_said(text) == "gone" or is_correction(text)
+                    or any(35 <= n <= 43 for n in numbers(text)))
 
     @staticmethod
     def worsens(name: str, previous: Any, value: Any) -> bool:
@@ -412,6 +436,10 @@ class FlowRunner:
         if said is None:
             return False
         had_fever = turn.state.slot("symptoms.fever") is True
+        if said == "none" and had_fever and self.measured_over_guess(turn):
+            turn.set_slot("symptoms.fever", False, actor="patient")  # a guess, then measured: no fever (newcomer trial 9)
+            turn.filled_this_turn.add("symptoms.fever")
+            return True
         if said == "gone" or had_fever:
             if self.flows.slot_spec("fever_resolved") is not None:
                 turn.set_slot("fever_resolved", True, actor="patient")

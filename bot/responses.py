@@ -12,6 +12,7 @@ from typing import Any
 
 from nlu.yaml_files import load_yaml
 
+from bot.expressions import ExpressionError, compile_expression
 from bot.messages import BotMessage, Button
 from bot.state import ConversationState, get_slot
 
@@ -121,7 +122,7 @@ class Responses:
             BotMessage(
                 text=_format(chosen["text"], values) if chosen.get("text") is not None else None,
                 buttons=tuple(Button(_format(b["title"], values), b["payload"]) for b in chosen.get("buttons", ())
-                              if not _offers_what_is_known(b["payload"], state.slots)),
+                              if not _offers_what_is_known(b["payload"], state.slots) and _fits(b, state.slots)),
                 image=chosen.get("image"),
                 custom=_format_all(chosen["custom"], values) if chosen.get("custom") is not None else None,
             )
@@ -129,6 +130,13 @@ class Responses:
 
     def text(self, key: str, state: ConversationState, variables: dict[str, Any] | None = None) -> str:
         return self.render(key, state, variables)[0].text or ""
+
+
+def _fits(button: dict[str, Any], slots: dict[str, Any]) -> bool:
+    """A button with `when` (an expression over the slots) is offered only when it holds: a baby is not
+    offered 胸痛/胸闷 or 怀孕相关 (newcomer trial 9: the quick replies follow the subject's age group)."""
+    when = button.get("when")
+    return when is None or compile_expression(str(when)).evaluate(slots)
 
 
 def _offers_what_is_known(payload: str, slots: dict[str, Any]) -> bool:
@@ -162,5 +170,10 @@ def _check_variants(path: Path, key: str, variants: Any) -> list[dict[str, Any]]
         for b in v.get("buttons", []) or []:
             if not isinstance(b, dict) or not isinstance(b.get("title"), str) or not isinstance(b.get("payload"), str):
                 raise ResponseError(f"{path}: a button of '{key}' needs a title and a payload")
+            if b.get("when") is not None:
+                try:
+                    compile_expression(str(b["when"]))
+                except ExpressionError as exc:
+                    raise ResponseError(f"{path}: a button of '{key}' has a bad `when`: {exc}") from None
         checked.append(v)
     return checked

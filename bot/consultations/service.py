@@ -471,6 +471,16 @@ class Consultations:
             raise ConsultationError("forbidden", "only a doctor takes an emergency alert")
         return await self._take(row.conversation_id, staff)
 
+    async def alert_consultation(self, alert_id: int, staff: Staff) -> Consultation | None:
+        """The open consultation (queued or in session) of an alert's patient that `staff` may open, if any: what
+        "我来处理" opens (newcomer trial 9: for a patient not in the queue it opened nothing and said nothing)."""
+        async with self.db.session() as s:
+            row = await s.get(EmergencyAlertRow, alert_id)
+        if row is None:
+            return None
+        c = await self.open_for(row.conversation_id)
+        return c if c is not None and c.status != lc.REQUESTED and self.can_view(staff, c) else None
+
     async def _take(self, conversation_id: str, staff: Staff) -> bool:
         at = utcnow()
         async with self.db.transaction() as s:

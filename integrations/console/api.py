@@ -44,7 +44,7 @@ from integrations.console.schemas import (
     TelegramLinkCode,
     TransferBody,
 )
-from integrations.console.presenters import button_titles, consultation_cards, consultation_view, queue_cards
+from integrations.console.presenters import button_titles, consultation_cards, consultation_view, labels, queue_cards
 
 TRANSCRIPT_LIMIT = 300  # the newest events a consultation page shows
 
@@ -236,11 +236,17 @@ def console_api(runtime: Runtime) -> APIRouter:
     @router.post("/alerts/{alert_id}/take", responses={404: {}, 403: {}})
     async def take_alert(alert_id: int, session: ConsoleSession = changing) -> dict[str, Any]:
         """I take this patient's open emergency alerts ("我来处理"): the other doctors' banners go. `taken`
-        is false when another doctor took them first."""
+        is false when another doctor took them first. `consultation_id` is the patient's consultation the page
+        opens (waiting in a queue or in session); without one, `message` says why nothing opens (newcomer trial 9:
+        the button opened nothing and said nothing for a patient no longer in the queue)."""
         try:
-            return {"taken": await service.take_alerts(alert_id, session.staff)}
+            taken = await service.take_alerts(alert_id, session.staff)
         except ConsultationError as exc:
             raise refused(exc) from None
+        c = await service.alert_consultation(alert_id, session.staff)
+        words = labels().data["alert_take"]
+        message = words["taken" if taken else "taken_before"] + ("" if c is not None else words["not_in_queue"])
+        return {"taken": taken, "consultation_id": c.id if c is not None else None, "message": message}
 
     @router.post("/consultations/{consultation_id}/accept")
     async def accept(consultation_id: str, session: ConsoleSession = changing) -> dict[str, Any]:

@@ -7,20 +7,17 @@ The page only lays out what this module says.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache, partial
-from pathlib import Path
+from functools import partial
 from typing import Any, Callable
 
-
-from nlu.yaml_files import load_yaml
 from sqlalchemy import select
 
 from actions.triage.active import ruleset_for
 from bot import events as ev
 from bot.consultations import Consultation, QueueEntry, build_intake
+from bot.consultations.labels import LABELS_FILE, TITLE_SLOTS, Labels, labels  # noqa: F401 (re-exported)
 from bot.consultations.summary import inferred_sex
 from bot.answers import normal
 from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
@@ -32,102 +29,6 @@ from bot.responses import display_value
 from bot.runtime import Runtime
 from bot.session_facts import OBSERVATION
 from bot.state import ConversationState
-
-LABELS_FILE = Path(__file__).with_name("labels.yml")
-TITLE_SLOTS = ("age", "sex")  # shown beside the name; the rest of who the patient is follows as facts
-
-
-class Labels:
-    """`labels.yml` read once: the words for levels, values, durations, ages and waiting times."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.units: dict[str, str] = data["units"]
-
-    def level(self, code: str | None) -> str:
-        return self.data["levels"].get(code, self.data["unclear"]) if code else self.data["unassessed"]
-
-    def status(self, code: str) -> str:
-        return self.data["statuses"].get(code, self.data["unclear"])
-
-    def slot_label(self, name: str, default: str) -> str:
-        return self.data["slot_labels"].get(name, default or name)
-
-    def code(self, code: str, default: str) -> str:
-        """A symptom or condition code: the lexicon's word, else ours, else the code itself — never the
-        placeholder 无对应说法 (a doctor read it as a symptom on queue cards)."""
-        if default and default != code:
-            return default
-        return self.data["codes"].get(code, code)
-
-    def value(self, slot: str, value: Any) -> str:
-        """Any slot value as a doctor reads it: 阳性, 3天, 2岁6个月, 是; 未询问 (never asked),
-        患者未答 (age or sex asked, no answer), 不确定 (a question answered "不清楚")."""
-        if value is None or value == "":
-            return self.data["not_asked"]
-        if value == UNKNOWN:
-            return self.data["no_answer" if slot in TITLE_SLOTS else "uncertain"]
-        if isinstance(value, bool):
-            return self.data["booleans"][value]
-        if slot == "duration_hours" and isinstance(value, (int, float)):
-            return self.duration(float(value))
-        if slot in ("age", "age_months") and isinstance(value, (int, float)):
-            return self.age(float(value) / 12 if slot == "age_months" else float(value))
-        if slot in self.data["values"]:
-            return self.data["values"][slot].get(str(value), self.data["unclear"])
-        if isinstance(value, (int, float)):
-            number = str(display_value(float(value)))
-            return self.data["numbers"].get(slot, "{n}").format(n=number)
-        return str(value)
-
-    def duration(self, hours: float) -> str:
-        """72 → 3天, 30 → 1天6小时, 5 → 5小时, 0.5 → 30分钟."""
-        if hours < 1:
-            minutes = round(hours * 60)
-            return self.units["minutes"].format(n=minutes) if minutes else self.units["under_an_hour"]
-        days, rest = divmod(round(hours), 24)
-        parts = [self.units["days"].format(n=days)] if days else []
-        if rest or not days:
-            parts.append(self.units["hours"].format(n=rest))
-        return "".join(parts)
-
-    def age(self, years: float) -> str:
-        """34.6 → 34岁, 2.5 → 2岁6个月, 0.5 → 6个月."""
-        # A baby's age is stored in years rounded to 2-3 decimals (7个月 → 0.58): its months are rounded back, never
-        # floored (fix8a: 宝宝7个月 showed 6个月); from 3 years on a whole year counts (45.9 → 45岁).
-        months = round(years * 12) if years < 3 else math.floor(years * 12 + 1e-6)
-        if months < 12:
-            return self.units["months"].format(n=months) if months else self.units["under_a_month"]
-        whole, extra = divmod(months, 12)
-        text = self.units["years"].format(n=whole)
-        return text + self.units["months"].format(n=extra) if whole < 3 and extra else text
-
-    def waited(self, minutes: float) -> str:
-        """How long a patient has waited: 刚刚, 已等12分钟, 已等1小时5分钟."""
-        if minutes < 1:
-            return self.units["just_now"]
-        if minutes < 60:
-            return self.units["waiting"].format(time=self.units["minutes"].format(n=int(minutes)))
-        hours, rest = divmod(int(minutes), 60)
-        text = self.duration(hours) + (self.units["minutes"].format(n=rest) if rest and hours < 24 else "")
-        return self.units["waiting"].format(time=text)
-
-    def answered_before(self, value: Any) -> str:
-        """A symptom's earlier answer, shown beside its tag when the patient changed it (否认)."""
-        return "" if value is None else self.data["was_present" if value else "was_denied"]
-
-    def display_name(self, card_name: str | None, conversation_id: str) -> str:
-        """The masked name on the patient's card, else 患者 and the last 4 characters of the conversation."""
-        if card_name:
-            return card_name
-        tail = re.sub(r"[^0-9A-Za-z]", "", conversation_id)[-4:] or conversation_id[-4:]
-        return self.data["patient"] + tail
-
-
-@lru_cache(maxsize=1)
-def labels() -> Labels:
-    return Labels(load_yaml(LABELS_FILE.read_text(encoding="utf-8")))
-
 
 @dataclass(frozen=True)
 class PatientCard:
@@ -317,6 +218,15 @@ def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event]
     if not triage:
         return None
     words = labels()
+    latest = next((e for e in reversed(events) if e.type == ev.TRIAGE), None)
+    return TriageView(triage.get("level"), words.level(triage.get("level")), doctor_reasons(runtime, triage),
+                      latest is not None and latest.timestamp >= since)
+
+
+def doctor_reasons(runtime: Runtime, triage: dict[str, Any]) -> list[str]:
+    """The triage's reasons as a doctor reads them, on every surface (the console, the Telegram summary): the rules'
+    words (never rule ids), the doctor's wording where the rule's speaks to the patient (labels.yml `doctor_reasons`)."""
+    words = labels()
     ruleset = ruleset_for(runtime)
     explained = {r.id: r.reason for r in ruleset.rules} | {m.id: m.reason for m in ruleset.modifiers}
     reasons = list(triage.get("reasons") or [])
@@ -328,9 +238,7 @@ def _triage(runtime: Runtime, triage: dict[str, Any] | None, events: list[Event]
         reason = words.data["doctor_reasons"].get(rule_id) or explained.get(rule_id) or words.data["rules"].get(rule_id)
         if reason and reason not in reasons:
             reasons.append(reason)
-    latest = next((e for e in reversed(events) if e.type == ev.TRIAGE), None)
-    return TriageView(triage.get("level"), words.level(triage.get("level")), reasons,
-                      latest is not None and latest.timestamp >= since)
+    return reasons
 
 
 def medicines_as_typed(events: list[Event]) -> dict[str, str]:

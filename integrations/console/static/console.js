@@ -347,13 +347,28 @@ function showAlert(message) {
   const consultationId = message.consultation_id || (queued && queued.id);
   // A kept alert (raised outside a session, maybe before I signed in) stays on every doctor's console
   // until one of us takes it: "我来处理" takes it, and the other consoles drop it (event alert_taken).
+  // The answer names the patient's consultation to open (in a queue or in session, maybe since the banner came),
+  // or says in words why there is none: never nothing (newcomer trial 9).
   const take = async () => {
-    if (message.alert_id) await Console.api("POST", "/api/console/alerts/" + message.alert_id + "/take");
+    if (!message.alert_id) return null;
+    try {
+      return await Console.api("POST", "/api/console/alerts/" + message.alert_id + "/take");
+    } catch (e) {
+      Console.toast(e.message + (e.detail ? "：" + e.detail : ""));
+      return null;
+    }
   };
   const action = consultationId
     ? el("button", { type: "button", onclick: async () => { banner.remove(); await take(); select(consultationId, "intake"); } }, "查看")
-    : el("button", { type: "button", class: "alert-take", onclick: async () => { banner.remove(); await take(); } },
-      message.alert_id ? "我来处理" : "知道了");
+    : el("button", { type: "button", class: "alert-take", onclick: async () => {
+      banner.remove();
+      const taken = await take();
+      if (taken && taken.consultation_id) {
+        await loadLists();
+        select(taken.consultation_id, "intake");
+        if (!taken.taken) Console.toast(taken.message);
+      } else if (taken) Console.toast(taken.message);
+    } }, message.alert_id ? "我来处理" : "知道了");
   const where = message.consultation_id ? "" : "（" + message.department_name + (queued ? "，排队中" : "，未在问诊中") + "，已提示患者拨打120，" + Console.dateTime(message.at) + "）";
   const id = consultationId || message.conversation_id;
   const who = queued ? queued.patient.display_name + " "

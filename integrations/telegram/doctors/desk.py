@@ -31,10 +31,12 @@ from bot.consultations import (
     consultations,
     topics,
 )
+from bot.consultations.labels import labels
 from bot.db import utcnow
 from bot.prescriptions.notices import PRESCRIBERS, PrescriptionRejected
 from bot.staff_links import LinkError
 from bot.supervision import AuditEntry
+from integrations.console.presenters import doctor_reasons
 from integrations.telegram.doctors.prescribing import prescribe_from_telegram, tell_rejected
 from integrations.telegram.doctors.queue import ACCEPT_PREFIX, JOIN_PREFIX, TAKE_ALERT_PREFIX, QueueNotices
 from integrations.telegram.doctors.relay import Relay
@@ -277,7 +279,9 @@ class DoctorDesk:
         """The intake summary of `build_intake` as lines of text (the console shows the same facts as HTML)."""
         state = await self.runtime.engine.state(c.conversation_id)
         events = await self.runtime.engine.events(c.conversation_id)
-        return render_summary(build_intake(state, events), self.channel.text)
+        summary = build_intake(state, events)
+        reasons = doctor_reasons(self.runtime, summary.triage) if summary.triage else None
+        return render_summary(summary, self.channel.text, reasons)
 
     async def _on_pubsub(self, topic: str, message: Notice | PrescriptionRejected) -> None:
         if isinstance(message, PrescriptionRejected):
@@ -326,4 +330,4 @@ class DoctorDesk:
             return ""
         state = await self.runtime.engine.state(conversation_id)
         summary = build_intake(state, [])
-        return "、".join(i.label for i in summary.symptoms_present[:6])
+        return "、".join(labels().code(i.code, i.label) for i in summary.symptoms_present[:6])
