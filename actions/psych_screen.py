@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
 from nlu.yaml_files import load_yaml
 
 from bot.action_api import ActionContext, action, interceptor

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-
 from nlu.yaml_files import load_yaml
 
 from bot.expressions import compile_expression

@@ -10,7 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
 from nlu.yaml_files import load_yaml
 
 from bot.answers import normal

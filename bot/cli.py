@@ -106,7 +106,7 @@ async def _chat(config: Config, sender: str) -> None:
         import readline  # noqa: F401  (line editing and history for input())
     except ImportError:
         pass
-    from bot.messages import UserMessage, conversation_id_for
+    from bot.messages import UserMessage, conversation_id_for, without_tel_links
     from bot.runtime import Runtime
 
     try:
@@ -131,7 +131,7 @@ async def _chat(config: Config, sender: str) -> None:
             replies = await runtime.engine.handle(UserMessage(channel="cli", sender=sender, text=text))
             for reply in replies:
                 if reply.text:
-                    click.echo(click.style(await say("cli_chat_bot"), fg="cyan") + reply.text)
+                    click.echo(click.style(await say("cli_chat_bot"), fg="cyan") + without_tel_links(reply.text))
                 if reply.custom and "triage" in reply.custom:
                     level = await say(f"triage_level_{reply.custom['triage'].get('level')}")
                     label = await say("cli_chat_triage", level=level)

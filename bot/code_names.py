@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-
 from nlu.yaml_files import load_yaml
 
 from nlu.lexicon import LEXICON_DIR

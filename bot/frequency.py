@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-
 from nlu.yaml_files import load_yaml
 
 from bot.answers import arabic, fold, normal

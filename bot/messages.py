@@ -1,6 +1,7 @@
 """The one message type in each direction: what a channel hands the engine and what it gets back."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -88,3 +89,12 @@ class BotMessage:
             image=data.get("image"),
             custom=data.get("custom"),
         )
+
+
+_TEL_LINK = re.compile(r"\s?[（(]tel:\+?\d+[）)]")
+
+
+def without_tel_links(text: str) -> str:
+    """The text for a channel that cannot show a dialling link (WeChat, Telegram, the terminal chat): "拨打120（tel:120）"
+    reads "拨打120". The web chat turns the same words into a link to dial (integrations/web/static/chat.js)."""
+    return _TEL_LINK.sub("", text)

@@ -9,7 +9,6 @@ import string
 from pathlib import Path
 from typing import Any
 
-
 from nlu.yaml_files import load_yaml
 
 from bot.expressions import ExpressionError, compile_expression

@@ -9,7 +9,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-
 from nlu.yaml_files import load_yaml
 
 from bot.answers import fold

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from nlu.yaml_files import load_yaml
 
 from nlu.lexicon import LEXICON_DIR

@@ -10,7 +10,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-
 from nlu.yaml_files import load_yaml
 
 from nlu.text import minnan_as_mandarin

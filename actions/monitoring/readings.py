@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 from typing import Any, Callable
 
-
 from nlu.yaml_files import load_yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -14,7 +14,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-
 from nlu.yaml_files import load_yaml
 
 from actions.prescriptions.cards import patient_prescriptions

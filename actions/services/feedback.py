@@ -6,6 +6,7 @@ only the kind, the channel and the time are in clear, for the administrators' li
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import DateTime, String, Text, select
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.action_api import ActionContext, action
-from bot.crypto import FieldCipher, open_answer
+from bot.crypto import FieldCipher, open_answer, seal_answer
 from bot.db import Base, BigId, Database, utcnow
 
 KINDS = ("complaint", "suggestion", "praise", "other")  # other: the patient could not say which (说不清)
@@ -73,6 +74,30 @@ async def list_feedback(database: Database, cipher: FieldCipher, limit: int = 20
                      cipher.decrypt(row.text_encrypted, _TEXT_CONTEXT),
                      row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.timezone.utc))
             for row in rows]
+
+
+# What the message that opened the feedback flow already says (newcomer trial 10: "我要投诉 昨天挂号排了两个钟头 护士态度还很差"
+# was asked its kind again, then "不知道名字" filed as the kind and "好" as the complaint — the complaint itself was lost).
+_KIND_WORDS = (("complaint", re.compile(r"投诉|差评|态度(很|太|真|特别)?差|不满意")),
+               ("praise", re.compile(r"表扬|好评|点赞|感谢.{0,6}(医生|护士|大夫)")),
+               ("suggestion", re.compile(r"建议|意见")))
+_TRIGGER_ONLY = re.compile(r"^[\s，,。.！!~～]*(我|我们)?(要|想|想要|需要)?(投诉|提?(个|点|一个|一点)?(建议|意见)|表扬|反馈|评价|给个?好评|差评)"
+                           r"(一下|一个|你们|下|一下你们)?[\s，,。.！!~～：:]*$")
+_MIN_CONTENT = 8  # characters beyond the trigger words: a sentence that says what happened
+
+
+@action("feedback_opening")
+async def feedback_opening(ctx: ActionContext, cipher: FieldCipher) -> None:
+    """Take the kind and the account from the opening message when it gives them: the questions are then skipped."""
+    text = (ctx.message.text or "").strip() if ctx.message is not None else ""
+    ctx.set_slot("feedback_kind", None)
+    if not text or text.startswith("/"):
+        return
+    kind = next((k for k, words in _KIND_WORDS if words.search(text)), None)
+    if kind is not None:
+        ctx.set_slot("feedback_kind", kind)
+    if not _TRIGGER_ONLY.match(text) and len(re.sub(r"[\s，,。.！!?？~～：:]", "", text)) >= _MIN_CONTENT:
+        ctx.set_slot("feedback_text", seal_answer(cipher, text))
 
 
 @action("feedback_save")

@@ -11,7 +11,6 @@ import copy
 from functools import lru_cache
 from typing import Any
 
-
 from nlu.yaml_files import load_yaml
 
 from bot.action_api import ActionContext, interceptor

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
 from nlu.yaml_files import load_yaml
 
 from bot import events as ev

@@ -15,7 +15,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-
 from nlu.yaml_files import load_yaml
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.messages import BotMessage, Button
+from bot.messages import BotMessage, Button, without_tel_links
 
 MAX_TEXT_CHARS = 4096  # Telegram refuses longer messages
 MAX_CALLBACK_BYTES = 64  # Telegram refuses longer callback data
@@ -68,7 +68,7 @@ def to_telegram(message: BotMessage) -> list[Outgoing]:
     if message.image and message.image.startswith(("http://", "https://")):
         out.append(Outgoing(photo_url=message.image))
     markup = keyboard(message.buttons)
-    chunks = split_text(message.text or "")
+    chunks = split_text(without_tel_links(message.text or ""))
     for i, chunk in enumerate(chunks):
         out.append(Outgoing(text=chunk, keyboard=markup if i == len(chunks) - 1 else None))
     if markup is not None and not chunks:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import BotMessage
+from bot.messages import BotMessage, without_tel_links
 
 # WeChat cuts text messages beyond 2048 bytes; stay under it with room for the joins.
 MAX_TEXT_BYTES = 2000
@@ -52,7 +52,7 @@ def _split(text: str) -> list[str]:
 
 def message_text(message: BotMessage, buttons_hint: str) -> str | None:
     """The message's text with its buttons as numbered lines."""
-    lines = [message.text] if message.text else []
+    lines = [without_tel_links(message.text)] if message.text else []
     if message.buttons:
         lines.append(buttons_hint)
         lines.extend(f"{number} {button.title}" for number, button in enumerate(message.buttons, start=1))
