@@ -148,7 +148,8 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         for code, terms in table.items():
             for term in terms:
                 add(term, Word(kind, code), source)
-    for term in symptoms.get("not_symptoms", []) + people.get("not_results", []) + symptoms.get("reported_speech", []):
+    for term in (symptoms.get("not_symptoms", []) + people.get("not_results", []) + people.get("not_subjects", [])
+                 + symptoms.get("reported_speech", [])):
         add(term, Word("block", None), "not_symptoms/not_results")
     # Markers never override an entity word: 没劲 stays fatigue although it starts with the cue 没.
     for kind, key in (("cue", "cues"), ("pseudo", "pseudo"), ("boundary", "boundaries")):

@@ -20,7 +20,7 @@ from bot.config import PROJECT_ROOT
 from bot.consultations import Consultations
 from bot.engine import EMERGENCY_RELEASED, Engine, emergency_standing
 from bot.flow_runner import REPORT_INTENT
-from bot.responses import display_value
+from bot.consultations.labels import labels
 from bot.state import put_slot
 
 from actions.triage.announce import ADVICE_PREFIX, announce, in_session, is_child, send_decision, waiting_advice
@@ -158,8 +158,9 @@ def _said(ctx: ActionContext, engine: Engine, name: str, value: Any) -> str:
     spec = engine.flows.slot_spec(name)
     label = spec.label if spec is not None and spec.label else name
     if isinstance(value, bool):
-        value = ctx.text("value_yes" if value else "value_no")
-    return ctx.text("emergency_change_value", label=label, value=display_value(value))
+        return ctx.text("emergency_change_value", label=label, value=ctx.text("value_yes" if value else "value_no"))
+    # In words, never a code (newcomer trial 10: "就诊人是self"): the renderer the doctor's summaries use.
+    return ctx.text("emergency_change_value", label=label, value=labels().value(name, value))
 
 
 async def _confirmed(ctx: ActionContext, pending: dict[str, Any], ruleset: Ruleset, engine: Engine,

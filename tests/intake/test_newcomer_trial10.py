@@ -33,3 +33,13 @@ def test_channels_that_cannot_dial_show_no_tel_link() -> None:
     message = BotMessage(text=text)
     assert "tel:" not in (message_text(message, "回复数字：") or "")
     assert all("tel:" not in (out.text or "") for out in to_telegram(message))
+
+
+async def test_a_parents_correction_keeps_the_child_and_is_said_in_words(client: httpx.AsyncClient) -> None:
+    """"大便里没有血啊 我是说尿少": 我是说 is a way of speaking, not the parent becoming the patient; the correction is
+    repeated back in words (it said "就诊人是self")."""
+    said, _, _ = await say_texts(client, "t10-correct", "我家孩子两岁，拉肚子拉了一天，大便里有血")
+    assert "120" in said, said
+    said, _, tracker = await say_texts(client, "t10-correct", "不对不对，大便里没有血，我是说尿少")
+    assert "self" not in said and "就诊人" not in said, said
+    assert tracker["slots"].get("subject") == "child", tracker["slots"].get("subject")
