@@ -17,11 +17,6 @@ from tests.intake.conftest import say_texts
 ADULT_ONLY = ("胸痛/胸闷", "头痛/头晕", "尿痛/尿频", "怀孕相关", "情绪/睡眠")
 
 
-@pytest.fixture
-def client(own_client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return own_client
-
-
 def _titles(replies: list[dict]) -> list[str]:
     return [b["title"] for r in replies for b in r.get("buttons", [])]
 
