@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+
+from nlu.yaml_files import load_yaml
 
 from bot.action_api import ActionContext, action, interceptor
 from bot.answers import AGE_QUESTIONS, fold
@@ -131,4 +135,46 @@ async def intake_facts(ctx: ActionContext) -> bool:
         worse = slot == "breathing_severity" and value == "severe" and previous in ("none", "mild")
         if previous is None or previous == UNKNOWN or (previous is False and value is True) or lower or worse:
             ctx.note_fact(slot, value)
+    return False
+
+
+# Round 12: the kinship word naming the patient says the sex when nothing else has (我老公 / 我爸 → male, 我妈 / 我老婆
+# → female), so a man is never asked whether he is pregnant. The words are the doctor's summary's (bot/consultations/
+# summary.yml `sex_words`); the characters of the sex question's choices (flows/slots.yml) veto a word of both
+# (姨夫, 姑父), and a word of neither (老伴, 孩子, 爱人) says nothing.
+_SUMMARY_FILE = Path(__file__).resolve().parents[1] / "bot" / "consultations" / "summary.yml"
+_SLOTS_FILE = Path(__file__).resolve().parents[1] / "flows" / "slots.yml"
+
+
+@lru_cache(maxsize=1)
+def _sex_words() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    words = load_yaml(_SUMMARY_FILE.read_text(encoding="utf-8"))["sex_words"]
+    choices = load_yaml(_SLOTS_FILE.read_text(encoding="utf-8"))["slots"]["sex"]["choices"]
+    return words, choices
+
+
+def sex_of_kin(word: str) -> str | None:
+    """'male' / 'female' for a kinship word that says one sex only ("老公", "外婆", "儿子"), else None."""
+    words, choices = _sex_words()
+    found = {sex for sex, kin in words.items() if any(k in word for k in kin)}
+    if len(found) != 1:
+        return None
+    sex = found.pop()
+    if any(str(c) in word for other, chars in choices.items() if other != sex for c in chars):
+        return None
+    return sex
+
+
+@interceptor("subject_sex", priority=7)
+async def subject_sex(ctx: ActionContext) -> bool:
+    """Set `sex` from the word naming the patient this turn when the sex is not known. Runs after psych_loss
+    (priority 6), which may give the patient back to the speaker. Only adds; never handles the message."""
+    parse = ctx.parse
+    subject = ctx.slot("subject")
+    if parse is None or subject in (None, "self", UNKNOWN) or ctx.slot("sex") not in (None, UNKNOWN):
+        return False
+    for entity in parse.entities:
+        if entity.entity == "subject" and entity.value == subject and (sex := sex_of_kin(entity.text)):
+            ctx.set_slot("sex", sex)
+            return False
     return False

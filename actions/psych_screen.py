@@ -50,6 +50,11 @@ def _loss_patterns(path: Path = LOSS_FILE) -> tuple[tuple[str, re.Pattern[str]],
     return tuple((kind, re.compile(pattern)) for kind, pattern in raw["kinds"].items())
 
 
+@lru_cache(maxsize=1)
+def _mourner_pattern(path: Path = LOSS_FILE) -> re.Pattern[str]:
+    return re.compile(load_yaml(path.read_text(encoding="utf-8"))["mourner"])
+
+
 def loss_in(text: str) -> str | None:
     """The kind of loss a message speaks of (person, pet, job: flows/language/loss.yml), or None."""
     folded = fold(text)
@@ -68,7 +73,8 @@ async def psych_loss(ctx: ActionContext) -> bool:
         return False
     if ctx.slot("loss") is None:
         ctx.set_slot("loss", kind)
-    if kind == "person":
+    if kind == "person" and not _mourner_pattern().search(fold(message.text)):
+        # "我妈老伴走了以后一直睡不好" (round 12): the mother, named as the one bereaved, is the patient
         _the_bereaved_is_the_patient(ctx)
     return False
 

@@ -895,6 +895,8 @@ def infant_age_months(clean: str) -> float | None:
             readings.append(value)
     if month is not None:
         readings.append(month[0])
+    if not readings and "满月" in clean:
+        readings.append(1.0)  # round 12: 刚满月 / 快满月 to "宝宝几个月大？" — about a month
     return round(min(readings), 2) if readings else None
 
 

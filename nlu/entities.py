@@ -120,6 +120,10 @@ _PER_MINUTE_WORD = re.compile(r"(?:[^\d，,。;；!！?？]{0,3}?)\d{2,3}\s*(?:�
 # bb / 啤啤: what Cantonese-speaking parents call a baby (round 11: BB六個月 is the age, not six months ill).
 _YOUNG = re.compile(r"(?:宝宝|孩子|婴儿|娃|小孩|儿子|女儿|闺女|宝贝|小宝|新生儿|bb|啤啤|个仔|个女)(?:才|刚|刚满|满|今年|现在|已经|都)?\s*$")
 # Round 7: a newborn's days are its age at any count (新生儿二十天; the neonatal period is the first 28 days, WHO).
+# Round 12: a baby's first month told by the custom (刚满月, 满月了, 快满月, 出了月子的宝宝) is its age, about a month —
+# not the 满月酒 (the party) and not a mother's own 月子 without a baby word.
+_FULL_MONTH = re.compile(r"(?:刚|才|刚刚|已经|快|快要|将近|差不多)?满月(?![酒宴照礼])"
+                         r"|出了?月子(?:的|后的|以后的)?(?:宝宝|孩子|婴儿|小孩|娃|宝贝|小宝|bb)")
 _NEONATE = re.compile(r"(?:新生儿|刚出生的宝宝|刚出生的孩子)(?:才|刚|刚满|满|现在|已经)?\s*$")
 # Round 7: months said as a clause of their own (宝宝38度，五个月，不肯喝奶) in a message about a child or infant answer
 # "how old", as the bare 十一个月 does (round 5); with 了 or an illness word they stay how long.
@@ -373,6 +377,7 @@ class EntityExtractor:
         each(_AGE_MONTHS_ALONE, "age", lambda m: _within((float(m.group(1)) + (0.5 if m.group(2) else 0)) / 12, 0, 2))
         each(_AGE_DAYS_ALONE, "age", lambda m: float(m.group(1)) / 365 if 28 <= float(m.group(1)) <= 99 else None)
         each(_AGE_DAYS, "age", lambda m: float(m.group(1) or m.group(2)) / 365)
+        each(_FULL_MONTH, "age", lambda m: 1 / 12)
         each(_AGE_ONLY, "age", lambda m: _within(float(m.group(1)), 10, 120), whole=False)
         for m in _DURATION.finditer(text):
             if _ONSET_AFTER.match(text, m.end()):
