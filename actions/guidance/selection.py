@@ -17,6 +17,12 @@ ADULT_DOSING_AGE_YEARS = 12
 # as a risk factor for severe illness).
 INFANT_AGE_MONTHS = 12
 ELDERLY_AGE_YEARS = 65
+# Newcomer trial 12: complaints whose home care and red flags are their own (a sprain, a belly ache, a
+# headache, urinary symptoms, a rash). Without a fever, a positive test or a breathing symptom they get
+# neither the fever/oxygen monitoring nor the breathing-and-fever red flags (fact `complaint_specific`).
+SPECIFIC_COMPLAINTS = ("injury", "abdominal", "headache", "urinary", "rash_allergy")
+RESPIRATORY_SYMPTOMS = ("cough", "sputum", "sore_throat", "hoarseness", "dyspnea", "runny_nose",
+                        "nasal_congestion", "sneezing", "chest_tightness")
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,12 @@ def facts_for(content: GuidanceContent, slots: dict[str, Any], language: str = "
     for marker in {m for p in content.products.values() for m in p.ingredients | p.classes}:
         facts[f"taking_{marker}"] = marker in taken
         facts[f"taking_{marker}_names"] = "、".join(taken.get(marker, []))
+
+    respiratory = any(get_slot(slots, f"symptoms.{name}") is True for name in RESPIRATORY_SYMPTOMS)
+    facts["respiratory_or_fever"] = (facts["has_fever"] or respiratory or get_slot(slots, "antigen_result") == "positive"
+                                     or get_slot(slots, "chief_complaint") == "respiratory")
+    facts["complaint_specific"] = (get_slot(slots, "chief_complaint") in SPECIFIC_COMPLAINTS
+                                   and not facts["respiratory_or_fever"])
 
     weight = _number(get_slot(slots, "weight_kg"))
     # a weight answered 不清楚 is stored but is no number: no dose may be computed from it
