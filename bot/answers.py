@@ -100,6 +100,10 @@ class AnswerWords:
     blood_pressure_words: tuple[str, ...] = ()
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
     described: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    yes_of_other_thing: tuple[str, ...] = ()  # round 12
+    yes_of_other_connectives: tuple[str, ...] = ()
+    vague: tuple[str, ...] = ()
+    unknown_asks_again: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +145,10 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         fever_gone=tuple(raw.get("fever_gone", ())),
         fever_back=tuple(raw.get("fever_back", ())),
         hedges=tuple(sorted(raw.get("hedges", ()), key=len, reverse=True)),
+        yes_of_other_thing=tuple(sorted(raw.get("yes_of_other_thing", ()), key=len, reverse=True)),
+        yes_of_other_connectives=tuple(raw.get("yes_of_other_connectives", ())),
+        vague=tuple(sorted(raw.get("vague", ()), key=len, reverse=True)),
+        unknown_asks_again=frozenset(raw.get("unknown_asks_again", ())),
         unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
         answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
         answered_by_unless={k: compile_expression(v) for k, v in (raw.get("answered_by_unless") or {}).items()},
@@ -312,6 +320,7 @@ def says_no(text: str) -> bool:
     clean = normal(text)
     for phrase in words().no_exceptions:
         clean = clean.replace(phrase, _SENTINEL)
+    clean = pattern("but_not_no").sub(_SENTINEL, clean)  # "有小便，不过量少": "but", no "no" (round 12)
     return _has(clean, words().no)
 
 
@@ -691,10 +700,16 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
     if gate and any(low <= n <= high for n in numbers_outside_dates(text)) and not says_no(text):
         return True  # "九十七" to "家里有血氧仪吗？": the reading itself says yes
     if is_unknown(text):
+        if spec.name in words().unknown_asks_again:
+            return None  # "不知道" to "需要转在线医生吗？": asked again with both offered (round 12)
         return False if gate else UNKNOWN
+    if symptom and only_vague(clean):
+        return None  # "差不多吧" to "肚子疼吗？": neither yes nor no (its 不 is no "no") — asked again, then `unknown` (round 12)
     if spec.name in words().not_about_symptoms and not (plain_yes(clean) or plain_yes_first(text)) and (
             any(e.entity == "symptom" and not e.negated for e in answer.entities) or _symptom_words_in(clean)):
         return None  # "走路才喘" to "家里有血氧仪吗？": about a symptom, not the question (round 8)
+    if symptom and starts_about_other_thing(clean, answer.question):
+        return None  # "有尿的，就是不太多" to "大便带血吗？": about the urine, not the blood — asked again (round 12)
     if says_no(text):
         # "没有血，就是水" to "按着更疼吗？": only a thing the question does not ask about is denied (round 8).
         return None if denies_other_things(text, answer.question) else False
@@ -716,6 +731,8 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
             other = any(e.entity == "symptom" and e.value != code and not e.negated for e in answer.entities)
             return True if plain_yes(clean) or (plain_yes_first(text) and not other) else None
         elif _has(clean, words().symptom_yes) or says_yes_emphatic(clean):
+            if yes_about_other_thing(clean, answer.question):
+                return None  # "有小便，就是量少" to "大便带血吗？": its 有 is the urine's (round 12)
             return True
         # Anything else ("在看书") is not taken for a yes: asked again, then `unknown`.
         return {"affirm": True, "deny": False}.get(answer.intent)
@@ -795,6 +812,49 @@ def _described(text: str, found_words: tuple[str, ...]) -> bool | None:
             continue
         said.add(not (says_no(clean) or _is_fine(clean)))
     return True if True in said else (False if said else None)
+
+
+def only_vague(clean: str) -> bool:
+    """"差不多吧", "一般般吧", "还行吧": the whole answer is a vague word with hedges and fillers (round 12)."""
+    if not _has(clean, words().vague):
+        return False
+    for phrase in words().vague + words().unknown_fillers + words().hedges:
+        clean = clean.replace(phrase, "")
+    return not clean
+
+
+def _other_thing_yes(question: str) -> re.Pattern[str] | None:
+    asked = normal(question)
+    things = [t for t in words().yes_of_other_thing if t not in asked]
+    if not things:
+        return None
+    return re.compile(f"(?:有没有|有|是)[出过了喂在点]{{0,2}}(?:{'|'.join(map(re.escape, things))})")
+
+
+def starts_about_other_thing(clean: str, question: str) -> bool:
+    """"有尿的，就是不太多" / "是前天开始的，拉得挺稀" to "大便带血吗？": the answer opens with the 有 / 是 of another
+    thing and names nothing the question asks about (its 血, 疼): what follows is about that thing (round 12)."""
+    other = _other_thing_yes(question)
+    found = other.match(clean) if other is not None and question else None
+    if found is None:
+        return False
+    asked = normal(question)
+    rest = clean[found.end():]
+    return not any(w in asked and w in rest for w in words().things + words().pain_named)
+
+
+def yes_about_other_thing(clean: str, question: str) -> bool:
+    """Whether every yes word of the answer is the 有 / 是 of another named thing ("有尿就是少点", "是前天开始的",
+    "有吃药") the question does not name: set aside, no yes word is left (round 12)."""
+    other = _other_thing_yes(question)
+    if other is None:
+        return False
+    rest, count = other.subn(_SENTINEL, clean)
+    if not count:
+        return False
+    for phrase in words().yes_of_other_connectives:
+        rest = rest.replace(phrase, _SENTINEL)
+    return not _has(rest, words().symptom_yes)
 
 
 _NOT_FINE = re.compile(r"(不|没那么|不太|不怎么)好|好(?=[厉难疼痛累喘晕痒烫热冷多几像大重差晕吓怕])")
