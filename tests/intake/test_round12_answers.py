@@ -29,11 +29,13 @@ def test_a_yes_about_the_symptom_beside_another_thing_is_still_a_yes(text: str) 
     assert typed("symptoms.bloody_stool", text, STOOL_Q) is True
 
 
-@pytest.mark.parametrize("slot", ["symptoms.abdominal_pain", "symptoms.bloody_stool", "symptoms.refusal_to_feed"])
-@pytest.mark.parametrize("text", ["差不多吧", "一般般吧", "马马虎虎", "就那样吧", "还行吧我也"])
+# 还行 is the feeding question's own clear answer (below): that one pair is left out.
+@pytest.mark.parametrize(("slot", "text"), [
+    (slot, text)
+    for slot in ("symptoms.abdominal_pain", "symptoms.bloody_stool", "symptoms.refusal_to_feed")
+    for text in ("差不多吧", "一般般吧", "马马虎虎", "就那样吧", "还行吧我也")
+    if not (slot == "symptoms.refusal_to_feed" and "还行" in text)])
 def test_a_vague_answer_is_neither_yes_nor_no(slot: str, text: str) -> None:
-    if slot == "symptoms.refusal_to_feed" and "还行" in text:
-        pytest.skip("还行 is the feeding question's own clear answer (below)")
     assert typed(slot, text, "") is None
 
 
