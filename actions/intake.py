@@ -176,5 +176,6 @@ async def subject_sex(ctx: ActionContext) -> bool:
     for entity in parse.entities:
         if entity.entity == "subject" and entity.value == subject and (sex := sex_of_kin(entity.text)):
             ctx.set_slot("sex", sex)
+            ctx.set_slot("sex_by_kin", sex)
             return False
     return False

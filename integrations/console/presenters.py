@@ -190,7 +190,9 @@ async def patient_card(runtime: Runtime, c: Consultation, state: ConversationSta
         age = slots["age_months"] / 12
     minutes = ((now or dt.datetime.now(dt.timezone.utc)) - (c.waiting_since or c.requested_at)).total_seconds() / 60
     sex = words.value("sex", slots.get("sex"))
-    if slots.get("sex") in (None, "", UNKNOWN) and (slots.get("subject") not in (None, "self") or slots.get("pregnant")):
+    if slots.get("sex") not in (None, "", UNKNOWN) and slots.get("sex_by_kin") == slots.get("sex"):
+        sex = words.data["inferred_sex"].format(sex=sex)  # set from the kinship word only (round 12), not answered
+    elif slots.get("sex") in (None, "", UNKNOWN) and (slots.get("subject") not in (None, "self") or slots.get("pregnant")):
         if (guess := inferred_sex(slots, await runtime.engine.events(c.conversation_id))) is not None:
             sex = words.data["inferred_sex"].format(sex=words.value("sex", guess))
     return PatientCard(
