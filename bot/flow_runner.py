@@ -54,12 +54,13 @@ _WORSE_WHEN_LOWER = frozenset({"spo2"})
 
 
 class FlowRunner:
-    def __init__(self, flows: FlowSet, actions: dict[str, ActionFunc], max_steps: int = 2000, reask_limit: int = 2,
+    def __init__(self, flows: FlowSet, actions: dict[str, ActionFunc], max_steps: int = 2000, reask_limit: int = 2, digression_limit: int = 3,
                  unanswered_limit: int = 2) -> None:
         self.flows = flows
         self.actions = actions
         self.max_steps = max_steps
         self.reask_limit = reask_limit
+        self.digression_limit = digression_limit
         self.unanswered_limit = unanswered_limit
         # Whether a question can still change anything (the triage plugin sets it at start:
         # actions/triage/asking.py); a question it declines is skipped, its slot left unanswered.
@@ -103,11 +104,14 @@ class FlowRunner:
                     turn.set_slot(UNANSWERED, 0)
                 top.waiting_for = None
                 top.asks = 0
+                top.digressions, top.last_digression = 0, None
                 top.step = self._after(self.flows.flows[top.flow], top.step, turn.state.slots)
                 await self._run(turn, ctx)
                 return
             flow = self._triggered(intent, turn)
             if flow is not None and flow.id != top.flow and self._leaves_question(turn, intent, flow):
+                if flow.digression and intent not in ESCAPE_INTENTS:
+                    self._digress(turn, top)
                 self._start(turn, flow, interrupt=not flow.digression)
                 await self._run(turn, ctx)
                 return
@@ -509,6 +513,8 @@ class FlowRunner:
                 elif turn.state.slot(name) is None or (step.always_ask and name not in turn.filled_this_turn):
                     # Back at the question still pending (a flow asked for again, a resumed intake): it
                     # counts as asking again, so no path escapes the re-ask limit.
+                    if frame.waiting_for != name:
+                        frame.digressions, frame.last_digression = 0, None
                     frame.asks = frame.asks + 1 if frame.waiting_for == name else 1
                     frame.waiting_for = name
                     if frame.asks > self.reask_limit + 1:
@@ -622,6 +628,17 @@ class FlowRunner:
     def _step(self, frame: Frame) -> Step:
         return self.flows.flows[frame.flow].steps[frame.step]
 
+    def _digress(self, turn: Turn, frame: Frame) -> None:
+        """A health question asked instead of answering the pending one is answered, and the question
+        put again without counting — unless it is the same question again, or more than
+        `digression_limit` of them: then it counts as asking again, so a patient (or a scripted
+        driver) who repeats a question ends with the answer `unknown`, never in an endless loop."""
+        text = " ".join((turn.answer_text or "").split())
+        frame.digressions += 1
+        if text == frame.last_digression or frame.digressions > self.digression_limit:
+            frame.asks += 1
+        frame.last_digression = text
+
     def _reask(self, turn: Turn, frame: Frame, step: Step) -> bool:
         """Ask again, at most `reask_limit` times on every path; then the answer is `unknown` and the
         flow moves on (returns True: run on). A give-up is never a dead end."""
@@ -702,6 +719,7 @@ class FlowRunner:
         turn.utter("utter_answer_unknown")
         frame.waiting_for = None
         frame.asks = 0
+        frame.digressions, frame.last_digression = 0, None
         frame.step = self._after(self.flows.flows[frame.flow], frame.step, turn.state.slots)
         streak = int(turn.state.slot(UNANSWERED) or 0) + 1
         turn.set_slot(UNANSWERED, streak)
@@ -729,7 +747,7 @@ class FlowRunner:
             return True
         frame = stack[-1]
         frame.asks += 1 if counts else 0
-        if counts and frame.asks > self.reask_limit + 1:
+        if frame.asks > self.reask_limit + 1:  # counted before (a repeated digression: `_digress`)
             self._give_up(turn, frame)
             return False
         if resume:
@@ -746,3 +764,4 @@ class FlowRunner:
                 frame.step = self._after(flow, min(targets), turn.state.slots)
                 frame.waiting_for = None
                 frame.asks = 0
+                frame.digressions, frame.last_digression = 0, None

@@ -78,6 +78,7 @@ class Runtime:
             self.actions,
             max_steps=int(config.get("engine.max_steps_per_turn", 2000)),
             reask_limit=int(config.get("engine.reask_limit", 2)),
+            digression_limit=int(config.get("engine.digression_limit", 3)),
         )
         self.cipher = field_cipher(config)
         self.audit = AuditTrail(self.db)

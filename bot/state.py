@@ -18,6 +18,10 @@ class Frame:
     waiting_for: str | None = None  # slot of the collect step that asked
     asks: int = 0  # how many times the pending question was asked
     collected: dict[str, int] = field(default_factory=dict)  # slot -> index of its collect step
+    # Health questions answered while this question was pending, and the last one's words: a question
+    # repeated, or one too many, counts as asking again (bot/flow_runner.py `_digress`).
+    digressions: int = 0
+    last_digression: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -26,6 +30,8 @@ class Frame:
             "waiting_for": self.waiting_for,
             "asks": self.asks,
             "collected": dict(self.collected),
+            "digressions": self.digressions,
+            "last_digression": self.last_digression,
         }
 
     @classmethod
@@ -36,6 +42,8 @@ class Frame:
             waiting_for=data.get("waiting_for"),
             asks=data.get("asks", 0),
             collected=dict(data.get("collected", {})),
+            digressions=int(data.get("digressions", 0) or 0),
+            last_digression=data.get("last_digression"),
         )
 
 
@@ -186,4 +194,5 @@ def _copied(value: Any) -> Any:
 def _copied_frame(frame: Frame) -> Frame:
     if type(frame) is not Frame or frame.__dict__.keys() != _FRAME_FIELDS:
         return copy.deepcopy(frame)
-    return Frame(frame.flow, frame.step, frame.waiting_for, frame.asks, _copied(frame.collected))
+    return Frame(frame.flow, frame.step, frame.waiting_for, frame.asks, _copied(frame.collected),
+                 frame.digressions, frame.last_digression)

@@ -258,3 +258,31 @@ async def test_after_commit_work_runs_once_the_turn_is_stored_and_never_for_a_ro
 async def test_strings_inside_a_responses_custom_object_are_templated_too(rt: Runtime) -> None:
     [reply] = await rt.engine.handle(UserMessage(channel="rest", sender="p1", text='/notice{"temperature": 38.5}'))
     assert reply.custom == {"notice": {"name": "test_notice", "data": {"thing1": "38.5℃", "fixed": 3}}}
+
+
+async def test_the_same_health_question_asked_again_and_again_ends_in_unknown_not_a_loop(rt: Runtime) -> None:
+    """Session seven: a digression put the pending question again without counting, so a patient (or a
+    scripted driver) who answered every question with the same health question was asked forever."""
+    await say(rt, '/report_symptoms{"temperature": 38}')
+    assert await say(rt, "/ask_medication") == ["吃药的回答", "我们接着刚才的问题：", "咳嗽吗？"]
+    for _ in range(5):
+        replies = await say(rt, "/ask_medication")
+        if replies[-1] != "咳嗽吗？":
+            break
+    assert replies[0] == "吃药的回答"
+    assert any(r.startswith("没关系，这个问题先记为“不清楚”") for r in replies)
+    state = await rt.engine.state("p1")
+    assert state.slot("symptoms.cough") == "unknown"
+    assert state.stack == []
+
+
+async def test_different_health_questions_are_each_answered_before_the_question_counts(rt: Runtime) -> None:
+    await say(rt, '/report_symptoms{"temperature": 38}')
+    for asked in ("布洛芬能吃吗？", "对乙酰氨基酚一次吃几片？", "退烧药饭前吃还是饭后吃？"):
+        replies = await say(rt, asked)
+        assert replies == ["吃药的回答", "我们接着刚才的问题：", "咳嗽吗？"], (asked, replies)
+    frame = (await rt.engine.state("p1")).stack[-1]
+    assert frame.digressions == 3 and frame.asks == 1  # none repeated its predecessor: nothing counted
+    replies = await say(rt, "布洛芬和感冒药能一起吃吗？")  # one too many: now it counts
+    assert (await rt.engine.state("p1")).stack[-1].asks == 2
+    assert await say(rt, "/affirm") == ["体温 38℃"]
