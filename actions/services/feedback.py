@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import DateTime, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.action_api import ActionContext, action
 from bot.crypto import FieldCipher, open_answer, seal_answer
 from bot.db import Base, BigId, Database, utcnow
+from nlu.yaml_files import load_yaml
 
 KINDS = ("complaint", "suggestion", "praise", "other")  # other: the patient could not say which (说不清)
 _TEXT_CONTEXT = "service_feedback.text"
@@ -78,11 +81,22 @@ async def list_feedback(database: Database, cipher: FieldCipher, limit: int = 20
 
 # What the message that opened the feedback flow already says (newcomer trial 10: "我要投诉 昨天挂号排了两个钟头 护士态度还很差"
 # was asked its kind again, then "不知道名字" filed as the kind and "好" as the complaint — the complaint itself was lost).
-_KIND_WORDS = (("complaint", re.compile(r"投诉|差评|态度(很|太|真|特别)?差|不满意")),
-               ("praise", re.compile(r"表扬|好评|点赞|感谢.{0,6}(医生|护士|大夫)")),
-               ("suggestion", re.compile(r"建议|意见")))
-_TRIGGER_ONLY = re.compile(r"^[\s，,。.！!~～]*(我|我们)?(要|想|想要|需要)?(投诉|提?(个|点|一个|一点)?(建议|意见)|表扬|反馈|评价|给个?好评|差评)"
-                           r"(一下|一个|你们|下|一下你们)?[\s，,。.！!~～：:]*$")
+_WORDS_FILE = Path(__file__).with_name("feedback_words.yml")
+
+
+@lru_cache(maxsize=1)
+def _words() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], re.Pattern[str]]:
+    """The kinds' words and the trigger-only pattern, from feedback_words.yml."""
+    raw = load_yaml(_WORDS_FILE.read_text(encoding="utf-8"))
+    kinds = tuple((kind, re.compile("|".join(words))) for kind, words in raw["kinds"].items())
+    only = raw["trigger_only"]
+    punct = r"[\s，,。.！!~～：:]*"
+    trigger_only = re.compile(
+        rf"^{punct}({'|'.join(only['who'])})?({'|'.join(only['wants'])})?({'|'.join(only['triggers'])})"
+        rf"({'|'.join(only['tails'])})?{punct}$")
+    return kinds, trigger_only
+
+
 _MIN_CONTENT = 8  # characters beyond the trigger words: a sentence that says what happened
 
 
@@ -93,10 +107,11 @@ async def feedback_opening(ctx: ActionContext, cipher: FieldCipher) -> None:
     ctx.set_slot("feedback_kind", None)
     if not text or text.startswith("/"):
         return
-    kind = next((k for k, words in _KIND_WORDS if words.search(text)), None)
+    kinds, trigger_only = _words()
+    kind = next((k for k, words in kinds if words.search(text)), None)
     if kind is not None:
         ctx.set_slot("feedback_kind", kind)
-    if not _TRIGGER_ONLY.match(text) and len(re.sub(r"[\s，,。.！!?？~～：:]", "", text)) >= _MIN_CONTENT:
+    if not trigger_only.match(text) and len(re.sub(r"[\s，,。.！!?？~～：:]", "", text)) >= _MIN_CONTENT:
         ctx.set_slot("feedback_text", seal_answer(cipher, text))
 
 
