@@ -27,6 +27,14 @@ WEBHOOK = "/webhooks/rest/webhook"
 RESPONSE_FILES = sorted((PROJECT_ROOT / "flows" / "responses" / "zh").glob("*.yml"))
 
 
+def _base_key(key: str) -> str:
+    """`utter_ask_x_self` / `_adult` / `_child` / `_older` (worded for whom it is asked) is still `utter_ask_x`;
+    a baby's own questions (`_infant`) keep their names."""
+    for suffix in ("_self", "_adult", "_child", "_older"):
+        key = key.removesuffix(suffix)
+    return key
+
+
 def _texts_to_keys() -> dict[str, str]:
     table: dict[str, str] = {}
     for path in RESPONSE_FILES:
@@ -37,7 +45,7 @@ def _texts_to_keys() -> dict[str, str]:
                 if isinstance(text, str) and "{" not in text:
                     # A question worded for whom it is asked (round 4 of issue 10: `<key>_self`, `<key>_adult`)
                     # is still that question.
-                    table.setdefault(text, key.removesuffix("_self").removesuffix("_adult"))
+                    table.setdefault(text, _base_key(key))
     return table
 
 

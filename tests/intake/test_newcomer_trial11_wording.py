@@ -1,0 +1,63 @@
+"""Newcomer trial 11 (session seven): questions worded for the person asked.
+
+A five-year-old is asked about food and drink, not milk; a child's medicine question asks for syrup by the
+millilitre, not "泰诺林一片"; an adult typing about themself is asked whether their mind is clear, not
+whether they can be woken.
+"""
+from __future__ import annotations
+
+import httpx
+
+from tests.triage.talk import Talk
+
+
+def _said(t: Talk) -> str:
+    return "\n".join(t.texts)
+
+
+async def _until_asked(t: Talk, words: str, default: str = "没有") -> str:
+    for _ in range(20):
+        last = t.texts[-1] if t.texts else ""
+        if words in last:
+            return last
+        assert t.level is None and t.waiting is not None, t.texts[-3:]
+        await t.say(default)
+    raise AssertionError(t.texts[-3:])
+
+
+async def test_a_five_year_old_is_asked_about_food_and_drink_not_milk(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t11-feeding-5y")
+    await t.say("闺女五岁了，昨晚开始发烧，三十八度七")
+    question = await _until_asked(t, "不肯吃")
+    assert "吃饭喝水" in question and "吃奶" not in question, question
+
+
+async def test_a_toddler_is_still_asked_about_milk_or_food(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t11-feeding-18m")
+    await t.say("宝宝一岁半，发烧一天了，三十八度九")
+    question = await _until_asked(t, "不肯吃")
+    assert "吃奶或吃饭" in question, question
+
+
+async def test_a_childs_medicine_question_asks_for_millilitres_not_tablets(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t11-medicine-child")
+    await t.say("孩子两岁，今天早上开始发烧，三十九度二")
+    question = await _until_asked(t, "用过什么药")
+    assert "毫升" in question and "一片" not in question, question
+
+
+async def test_an_adult_about_themself_is_not_asked_whether_they_can_be_woken(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t11-confusion-self")
+    await t.say("我自己头疼得厉害，还有点发烧，四十五岁")
+    for _ in range(20):
+        if t.level is not None or t.waiting is None:
+            break
+        if t.waiting == "symptoms.confusion":
+            break
+        await t.say("没有")
+    if t.waiting == "symptoms.confusion":
+        assert "叫不醒" not in t.texts[-1] and "叫不太醒" not in t.texts[-1], t.texts[-1]
+        assert "您" in t.texts[-1]
+    else:
+        asked = [x for x in t.texts if "糊涂" in x]
+        assert asked and all("叫不醒" not in x and "叫不太醒" not in x for x in asked), asked
