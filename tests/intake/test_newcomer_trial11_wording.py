@@ -61,3 +61,16 @@ async def test_an_adult_about_themself_is_not_asked_whether_they_can_be_woken(cl
     else:
         asked = [x for x in t.texts if "糊涂" in x]
         assert asked and all("叫不醒" not in x and "叫不太醒" not in x for x in asked), asked
+
+
+async def test_a_sprain_without_a_wound_is_not_asked_as_if_it_bled(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t11-sprain")
+    await t.say("下楼梯崴了脚，脚踝肿了，能走路")
+    asked = [x for x in t.texts if "出血" in x]
+    for _ in range(6):
+        if asked or t.level is not None or t.waiting is None:
+            break
+        await t.say("没有")
+        asked = [x for x in t.texts if "出血" in x and "？" in x]
+    assert all("伤口是不是" not in x for x in asked), asked
+    assert all("没有伤口" in x for x in asked if "大量出血" in x), asked
