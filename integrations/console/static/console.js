@@ -182,10 +182,16 @@ function renderView(c, view) {
   none($("intake-unknown"), "无");
   $("intake-answers").replaceChildren(...factRows(view.answers));
   none($("intake-answers"), "无");
+  // console7: each history question says whether it was asked — 未询问 / 无 (the patient said none) / 不清楚 —
+  // never "无" for a question the bot never put (the words are the server's: summary.yml `background`).
+  const background = Object.fromEntries((view.background || []).map((b) => [b.name, b]));
+  $("intake-background").replaceChildren(...(view.background || []).flatMap((b) => [
+    el("dt", {}, b.label), el("dd", { class: "background-" + b.status }, b.text)]));
+  none($("intake-background"), "未询问");
   $("intake-risks").replaceChildren(...tags(view.risk_factors, "risk"));
-  none($("intake-risks"), "无");
+  none($("intake-risks"), background.conditions && background.conditions.status !== "present" ? "基础疾病" + background.conditions.text : "无");
   $("intake-medications").replaceChildren(...tags(view.medications, "medication"));
-  none($("intake-medications"), view.no_medicine || "未提及");
+  none($("intake-medications"), view.no_medicine || (background.medications ? background.medications.text : "未询问"));
   $("intake-attachments").replaceChildren(...view.attachments.map((a) => a.href && a.kind === "image"
     ? el("a", { href: a.href, target: "_blank", rel: "noopener" }, el("img", { src: a.href, alt: "患者上传的图片", class: "thumb" }))
     : el("div", {}, a.kind === "image" ? "图片" : "文件", a.url ? "：" + a.url : "")));
