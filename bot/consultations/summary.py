@@ -296,7 +296,8 @@ def background(slots: dict[str, Any], medications: list[Item], said_none: bool) 
         return {"name": name, "label": words["labels"][name], "status": status, "text": text}
 
     found: list[dict[str, Any]] = []
-    conditions = slots.get("conditions") if isinstance(slots.get("conditions"), dict) else {}
+    said_conditions = slots.get("conditions")
+    conditions: dict[str, Any] = said_conditions if isinstance(said_conditions, dict) else {}
     named = [code_name("conditions", c) for c, v in conditions.items() if v is True and c != "pregnancy"]
     answer = _answered(slots.get("conditions_answer"))
     if named:
