@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.action_api import ActionContext
 from bot.consultations import Consultations
 from bot.consultations.lifecycle import ACTIVE
+from bot.engine import EMERGENCY_RELEASED
 from bot.messages import BotMessage
 
 from actions.triage.decision import Decision
@@ -65,6 +66,10 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
         for advice in advices:
             ctx.utter(f"{ADVICE_PREFIX}{advice}")
     send_decision(ctx, decision)
+    if not emergency and ctx.slot(EMERGENCY_RELEASED):
+        # Triaged again after a confirmed correction or a fresh start: the kept alert takes this decision (console7).
+        service, cid, level, reasons = consultations, ctx.conversation_id, decision.level, decision.reasons(ctx.state.language)
+        ctx.after_commit(lambda: service.alerts_follow(cid, level, reasons, "retriaged"))
     if emergency and {r.id for r in decision.fired if r.level == "emergency"} == {PLAN_RULE} \
             and ctx.slots.get(PLAN_SLOT) is None and ctx.slots.get(PLAN_ASKED) is None:
         ctx.utter(PLAN_QUESTION)

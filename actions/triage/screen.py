@@ -75,7 +75,7 @@ async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Con
         ctx.set_slot(PENDING_SLOT, None)
         answer = _yes_or_no(ctx)
         if answer is True:
-            return await _confirmed(ctx, pending, ruleset, engine, sorted(announced))
+            return await _confirmed(ctx, pending, ruleset, engine, sorted(announced), consultations)
         if answer is False:
             ctx.utter("utter_emergency_kept")
             return True
@@ -164,14 +164,21 @@ def _said(ctx: ActionContext, engine: Engine, name: str, value: Any) -> str:
 
 
 async def _confirmed(ctx: ActionContext, pending: dict[str, Any], ruleset: Ruleset, engine: Engine,
-                     before: list[str]) -> bool:
-    """The patient said yes: change the facts and triage again, or start a fresh intake."""
+                     before: list[str], consultations: Consultations) -> bool:
+    """The patient said yes: change the facts and triage again, or start a fresh intake. The kept emergency
+    alert of the conversation follows (console7): still an emergency, or closed with the correction as its reason."""
+    cid = ctx.conversation_id
     if pending.get("kind") == "restart":
+        ctx.after_commit(lambda: consultations.alerts_follow(cid, "", [], "restarted"))
         return _fresh_intake(ctx, before)
     changes = dict(pending.get("changes") or {})
+    said = "，".join(_said(ctx, engine, n, v) for n, v in changes.items())
     for name, value in changes.items():
         ctx.note_fact(name, value)
     after = decide(ruleset, ctx.slots)
+    reasons = after.reasons(ctx.state.language)
+    ctx.after_commit(lambda: consultations.alerts_follow(
+        cid, after.level, reasons, "still" if after.level == "emergency" else "corrected", said))
     ctx.emit(CORRECTED_EVENT, {"changes": changes, "before": before, "after": after.level,
                                "text": ctx.message.text if ctx.message else ""}, actor="patient")
     if after.level == "emergency":

@@ -19,6 +19,7 @@ from bot.consultations.lifecycle import (
 from bot.consultations.roster import Roster, RosterError, Session, parse_minute, parse_weekday
 from bot.consultations.notices import (
     AlertTaken,
+    AlertUpdated,
     ChatLine,
     ConsultationChanged,
     DepartmentAlert,
@@ -45,7 +46,7 @@ from bot.consultations.staff import ROLES, SignIn, Staff, StaffDirectory, StaffE
 __all__ = [
     "ACTIVE", "CANCELLED", "CLOSED", "EXPIRED", "OPEN", "QUEUED", "REQUESTED", "ROLES", "STATUSES",
     "TRANSFERRED", "WAITING",
-    "AlertTaken", "ChatLine", "Closing", "Consultation", "ConsultationChanged", "ConsultationError", "DepartmentAlert", "DoctorRef",
+    "AlertTaken", "AlertUpdated", "ChatLine", "Closing", "Consultation", "ConsultationChanged", "ConsultationError", "DepartmentAlert", "DoctorRef",
     "IntakeUpdated",
     "Invited", "Notice", "RedFlag", "SessionAlert", "Consultations", "Department", "Departments",
     "IntakeSummary", "QueueEntry", "RequestOutcome", "Roster", "RosterError", "Session", "SignIn", "Staff",

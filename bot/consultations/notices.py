@@ -110,6 +110,25 @@ class DepartmentAlert:
     at: dt.datetime
     consultation_id: None = None  # the console tells the two alerts apart by this
     alert_id: int | None = None  # the kept alert (EmergencyAlertRow): "我来处理" takes it
+    # The alert's newest state (console7): after a confirmed correction the conversation's latest triage
+    # ({level, level_label, reasons, why, said, at}); None while the emergency stands as raised.
+    update: dict[str, Any] | None = None
+
+
+@wire("alert_updated")
+@dataclass(frozen=True)
+class AlertUpdated:
+    """A kept alert follows its conversation's latest triage (console7): `status` "open" (still an emergency,
+    the reasons may have changed) or "closed" (re-triaged lower, or dismissed by a doctor); `update` says
+    the level now and why ({level, level_label, reasons, why, said, at}), `by` who dismissed it."""
+
+    conversation_id: str
+    department: str
+    alert_id: int
+    status: str
+    update: dict[str, Any]
+    at: dt.datetime
+    by: DoctorRef | None = None
 
 
 @wire("alert_taken")
@@ -143,7 +162,8 @@ class IntakeUpdated:
     triage: dict[str, Any] | None = None
 
 
-Notice = ConsultationChanged | ChatLine | SessionAlert | DepartmentAlert | AlertTaken | Invited | IntakeUpdated
+Notice = (ConsultationChanged | ChatLine | SessionAlert | DepartmentAlert | AlertTaken | AlertUpdated | Invited
+          | IntakeUpdated)
 
 
 def event_name(message: Any) -> str:

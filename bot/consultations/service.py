@@ -23,8 +23,10 @@ from bot import wire
 from bot.consultations import lifecycle as lc
 from bot.consultations.departments import Department, Departments, load_departments, load_routing
 from bot.consultations.models import ConsultationRow, EmergencyAlertRow
+from bot.consultations.labels import labels
 from bot.consultations.notices import (
     AlertTaken,
+    AlertUpdated,
     ChatLine,
     ConsultationChanged,
     DepartmentAlert,
@@ -61,6 +63,15 @@ class ConsultationError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class AlertConflict(ConsultationError):
+    """A doctor opens a consultation from an alert whose patient has one already: `message` says who has them (in
+    Chinese, for the page), `consultation_id` the one to open when the doctor may see it."""
+
+    def __init__(self, message: str, consultation_id: str | None) -> None:
+        super().__init__("conflict", message)
+        self.consultation_id = consultation_id
 
 
 @dataclass(frozen=True)
@@ -455,10 +466,14 @@ class Consultations:
                 name = self.departments.get(row.department).name
             except KeyError:
                 name = row.department
-            flag = RedFlag.of(dict(row.alert or {}))
+            data = dict(row.alert or {})
+            update_ = data.get("update") if isinstance(data.get("update"), dict) else None
+            if update_ and update_.get("level") == "emergency" and update_.get("reasons"):
+                data["reasons"] = list(update_["reasons"])  # corrected and still an emergency: today's reasons
+            flag = RedFlag.of(data)
             found.pop(row.conversation_id, None)  # the newest of a patient's alerts, once
             found[row.conversation_id] = DepartmentAlert(row.conversation_id, row.department, name, flag, flag.text,
-                                                         row.created_at, alert_id=row.id)
+                                                         row.created_at, alert_id=row.id, update=update_)
         return list(found.values())
 
     async def take_alerts(self, alert_id: int, staff: Staff) -> bool:
@@ -480,6 +495,159 @@ class Consultations:
             return None
         c = await self.open_for(row.conversation_id)
         return c if c is not None and c.status != lc.REQUESTED and self.can_view(staff, c) else None
+
+    async def _alert(self, alert_id: int) -> EmergencyAlertRow:
+        async with self.db.session() as s:
+            row = await s.get(EmergencyAlertRow, alert_id)
+        if row is None:
+            raise ConsultationError("not_found", "no such alert")
+        return row
+
+    async def may_see_alert(self, staff: Staff, row: EmergencyAlertRow) -> bool:
+        """Whether `staff` is shown this alert: an administrator, a doctor of its department, or of a department
+        it is routed to now (`alert_topics`: nobody on duty in its own)."""
+        if staff.is_admin or row.department in staff.departments:
+            return True
+        mine = {topics.department(code) for code in staff.departments}
+        return bool(mine & set(await self.alert_topics(row.department)))
+
+    async def on_duty_now(self, staff: Staff, now: dt.datetime | None = None) -> list[str]:
+        """The departments `staff` is rostered in at this moment."""
+        now = now or utcnow()
+        found = []
+        for code in staff.departments:
+            session = await self.roster.current_session(code, now)
+            if session is not None and staff.id in session.staff_ids:
+                found.append(code)
+        return found
+
+    async def open_from_alert(self, alert_id: int, staff: Staff) -> tuple[Consultation, EmergencyAlertRow]:
+        """A doctor on duty opens a consultation with the patient of an emergency alert (console7): the patient
+        asked for nobody (told to call 120), so the doctor reaches them. The session is active at once with this
+        doctor in charge, the patient is told on their channel that the doctor has joined, the patient's open
+        alerts are taken. One consultation per patient: a second doctor (on any worker) gets a conflict whose
+        message names who has the patient (`AlertConflict`)."""
+        row = await self._alert(alert_id)
+        words = labels().data["alert_consult"]
+        if staff.role != "doctor" or not staff.active:
+            raise ConsultationError("forbidden", words["not_a_doctor"])
+        if not await self.may_see_alert(staff, row):
+            raise ConsultationError("forbidden", words["not_yours"])
+        duty = await self.on_duty_now(staff)
+        if not duty:
+            raise ConsultationError("forbidden", words["not_on_duty"])
+        department = row.department if row.department in staff.departments else duty[0]
+        state = await self.engine.state(row.conversation_id)
+        level = str((state.latest_triage or {}).get("level") or (row.alert or {}).get("level") or "emergency")
+        now = utcnow()
+        async with self.db.transaction() as s:
+            # The patient's alert rows, locked in id order: two doctors opening at once are served one after the other.
+            alerts = (await s.scalars(select(EmergencyAlertRow).where(
+                EmergencyAlertRow.conversation_id == row.conversation_id).order_by(EmergencyAlertRow.id)
+                .with_for_update())).all()
+            existing = await s.scalar(select(ConsultationRow).where(
+                ConsultationRow.conversation_id == row.conversation_id, ConsultationRow.status.in_(lc.OPEN))
+                .order_by(ConsultationRow.requested_at.desc()).limit(1))
+            if existing is not None:
+                raise AlertConflict(await self._conflict_words(self._public(existing)),
+                                    existing.id if self.can_view(staff, self._public(existing)) else None)
+            consultation = ConsultationRow(
+                id=secrets.token_hex(8), conversation_id=row.conversation_id, department=department,
+                status=lc.ACTIVE, level=level, priority=LEVEL_PRIORITY.get(level, len(LEVEL_PRIORITY)), fee_fen=0,
+                requested_at=now, accepted_at=now, doctor_id=staff.id, participants=[staff.id])
+            s.add(consultation)
+            open_departments = sorted({a.department for a in alerts if a.taken_at is None})
+            for a in alerts:
+                if a.taken_at is None:
+                    a.taken_at, a.taken_by = now, staff.id
+                    a.alert = {**dict(a.alert or {}), "closed": {"how": "consulted", "by": staff.id, "at": now.isoformat(),
+                                                                 "consultation_id": consultation.id}}
+            await s.flush()
+            c = self._public(consultation)
+        by = DoctorRef(staff.id, staff.display_name, staff.title, staff.role)
+        for code in open_departments:
+            for topic in {topics.department(code), *await self.alert_topics(code)}:
+                await self.pubsub.publish(topic, AlertTaken(row.conversation_id, code, by, now))
+        event = self._event(c, doctor=_doctor(staff), opened_by_doctor={"alert_id": row.id, "rules": list(
+            (row.alert or {}).get("rules") or [])})
+        await self._announce(Transition(c, event, staff.actor), "utter_consultation_opened_by_doctor",
+                             doctor_name=staff.display_name, doctor_title=staff.title, department=c.department_name)
+        return c, row
+
+    async def _conflict_words(self, c: Consultation) -> str:
+        words = labels().data["alert_consult"]
+        if c.status == lc.ACTIVE and c.doctor_id is not None:
+            doctor = await self.staff.get(c.doctor_id)
+            at = self.roster.local(c.accepted_at).strftime("%H:%M") if c.accepted_at else ""
+            return words["already_open"].format(doctor=doctor.display_name if doctor else "", at=at)
+        return words["already_queued"]
+
+    async def dismiss_alert(self, alert_id: int, staff: Staff) -> tuple[bool, EmergencyAlertRow]:
+        """`staff` acknowledges an alert ("知道了"): an open one is closed for every doctor (and with it the patient's
+        other open alerts), noted as dismissed by them; an alert closed already (re-triaged lower, taken) is only
+        acknowledged. (True when this closed it, the alert.) The route records the audit entry."""
+        row = await self._alert(alert_id)
+        if staff.role not in ("doctor", "admin"):
+            raise ConsultationError("forbidden", labels().data["alert_consult"]["not_a_doctor"])
+        if not await self.may_see_alert(staff, row):
+            raise ConsultationError("forbidden", labels().data["alert_consult"]["not_yours"])
+        now = utcnow()
+        async with self.db.transaction() as s:
+            rows = (await s.scalars(select(EmergencyAlertRow).where(
+                EmergencyAlertRow.conversation_id == row.conversation_id, EmergencyAlertRow.taken_at.is_(None))
+                .order_by(EmergencyAlertRow.id).with_for_update())).all()
+            for a in rows:
+                a.taken_at = now  # closed; taken_by stays empty: nobody took the patient
+                a.alert = {**dict(a.alert or {}), "closed": {"how": "dismissed", "by": staff.id, "at": now.isoformat()}}
+        if not rows:
+            return False, row
+        words = labels().data["alert_update"]
+        update_ = {**dict((row.alert or {}).get("update") or {}), "why": "dismissed",
+                   "text": words["dismissed"].format(doctor=staff.display_name), "at": now.isoformat()}
+        by = DoctorRef(staff.id, staff.display_name, staff.title, staff.role)
+        await self._publish_update(row.conversation_id, {a.department for a in rows}, rows[-1].id, "closed", update_, now, by)
+        return True, row
+
+    async def alerts_follow(self, conversation_id: str, level: str, reasons: list[str], why: str, said: str = "") -> None:
+        """The conversation was triaged again after its emergency alert (a confirmed correction, a fresh start, the
+        intake's new decision): its kept alert says so (console7). Still an emergency: the alert stays open with
+        today's reasons; lower: it is closed with the reason, and the consoles show the change instead of a banner
+        that is no longer true. The alert closed by a correction also takes the decision the intake reaches next."""
+        now = utcnow()
+        async with self.db.transaction() as s:
+            rows = (await s.scalars(select(EmergencyAlertRow).where(EmergencyAlertRow.conversation_id == conversation_id)
+                                    .order_by(EmergencyAlertRow.id).with_for_update())).all()
+            targets = [r for r in rows if r.taken_at is None]
+            last = dict(rows[-1].alert or {}) if rows else {}
+            if not targets and (last.get("closed") or {}).get("how") == "retriaged" \
+                    and (last.get("update") or {}).get("why") in ("corrected", "restarted"):
+                targets = [rows[-1]]  # the correction closed it; the intake has now decided (once)
+            if not targets:
+                return
+            before = dict((targets[-1].alert or {}).get("update") or {})
+            said = said or str(before.get("said") or "")
+            words = labels().data["alert_update"]
+            level_label = labels().level(level)
+            key = why if level != "emergency" or why == "still" else "still"
+            key = f"{key}_said" if key == "retriaged" and said else key
+            update_ = {"level": level, "level_label": level_label, "reasons": list(reasons), "why": why, "said": said,
+                       "text": words[key].format(said=said, level=level_label, reasons="；".join(reasons)),
+                       "at": now.isoformat()}
+            status = "open" if level == "emergency" else "closed"
+            for a in targets:
+                data = {**dict(a.alert or {}), "update": update_}
+                if status == "closed" and a.taken_at is None:
+                    a.taken_at = now
+                    data["closed"] = {"how": "retriaged", "by": None, "at": now.isoformat()}
+                a.alert = data
+        await self._publish_update(conversation_id, {a.department for a in targets}, targets[-1].id, status, update_, now)
+
+    async def _publish_update(self, conversation_id: str, departments: set[str], alert_id: int, status: str,
+                              update_: dict[str, Any], at: dt.datetime, by: DoctorRef | None = None) -> None:
+        for code in sorted(departments):
+            notice = AlertUpdated(conversation_id, code, alert_id, status, update_, at, by)
+            for topic in {topics.department(code), *await self.alert_topics(code)}:
+                await self.pubsub.publish(topic, notice)
 
     async def _take(self, conversation_id: str, staff: Staff) -> bool:
         at = utcnow()

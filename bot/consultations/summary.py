@@ -15,6 +15,7 @@ from typing import Any
 from nlu.yaml_files import load_yaml
 
 from bot import events as ev
+from bot.answers import is_unknown, says_no
 from bot.code_names import code_name
 from bot.config import PROJECT_ROOT
 from bot.events import Event
@@ -72,6 +73,8 @@ class IntakeSummary:
     # Transfers (with the sending doctor's note) and invitations, oldest first.
     transfers: list[dict[str, Any]] = field(default_factory=list)
     invitations: list[dict[str, Any]] = field(default_factory=list)
+    # The history questions (基础疾病, 本次用药, 药物过敏, 怀孕) each with whether it was asked (console7): `background`.
+    background: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +91,7 @@ class IntakeSummary:
             "observations": self.observations,
             "transfers": self.transfers,
             "invitations": self.invitations,
+            "background": self.background,
         }
 
 
@@ -263,6 +267,73 @@ def inferred_sex(slots: dict[str, Any], events: list[Event]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def _answered(value: Any) -> str | None:
+    """A typed (or tapped) answer to a history question: "none" (the patient said none), "unknown" (they do not know),
+    "said" (something else, in their words), or None when it was never answered."""
+    if value is None or value == "":
+        return None
+    if value == UNKNOWN:
+        return "unknown"
+    text = str(value).strip()
+    if text == "none":
+        return "none"
+    if is_unknown(text):
+        return "unknown"
+    return "none" if says_no(text) else "said"
+
+
+def background(slots: dict[str, Any], medications: list[Item], said_none: bool) -> list[dict[str, Any]]:
+    """基础疾病, 本次用药, 药物过敏 and 怀孕 as the doctor reads them, each `{name, label, status, text}` with `status`
+    present | none | unknown | not_asked (console7: a summary said "基础疾病：无" for a question never asked). 无 only when
+    the patient said none, 不清楚 when they said they do not know, 未询问 when nobody asked; 怀孕 is left out unless
+    it was asked or said."""
+    words = _rules()["background"]
+
+    def entry(name: str, status: str, text: str = "") -> dict[str, Any]:
+        if not text:
+            text = (words["none_of"].get(name, words["none"]) if status == "none"
+                    else words["unknown"] if status == "unknown" else words["not_asked"])
+        return {"name": name, "label": words["labels"][name], "status": status, "text": text}
+
+    found: list[dict[str, Any]] = []
+    said_conditions = slots.get("conditions")
+    conditions: dict[str, Any] = said_conditions if isinstance(said_conditions, dict) else {}
+    named = [code_name("conditions", c) for c, v in conditions.items() if v is True and c != "pregnancy"]
+    answer = _answered(slots.get("conditions_answer"))
+    if named:
+        found.append(entry("conditions", "present", "、".join(named)))
+    elif answer == "said":
+        found.append(entry("conditions", "present", str(slots["conditions_answer"]).strip()))
+    elif answer == "unknown" or UNKNOWN in conditions.values():
+        found.append(entry("conditions", "unknown"))
+    elif answer == "none" or (conditions and all(v is False for v in conditions.values())):
+        found.append(entry("conditions", "none"))
+    else:
+        found.append(entry("conditions", "not_asked"))
+    taken = _answered(slots.get("medicines_taken"))
+    if medications:
+        found.append(entry("medications", "present", "、".join(i.label for i in medications)))
+    elif said_none or taken == "none":
+        found.append(entry("medications", "none"))
+    elif taken == "unknown":
+        found.append(entry("medications", "unknown"))
+    elif taken == "said":
+        found.append(entry("medications", "present", str(slots["medicines_taken"]).strip()))
+    else:
+        found.append(entry("medications", "not_asked"))
+    allergies = _answered(slots.get("drug_allergies"))
+    found.append(entry("allergies", "present", str(slots["drug_allergies"]).strip()) if allergies == "said"
+                 else entry("allergies", allergies or "not_asked"))
+    pregnant = slots.get("pregnant")
+    if pregnant is True or conditions.get("pregnancy") is True:
+        found.append(entry("pregnancy", "present", words["present_of"]["pregnancy"]))
+    elif pregnant is False:
+        found.append(entry("pregnancy", "none"))
+    elif pregnant == UNKNOWN:
+        found.append(entry("pregnancy", "unknown"))
+    return found
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()
@@ -297,6 +368,7 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
         no_medicine=rules["medicines_said"]["none_label"] if said_none and not medications else "",
         triage=state.latest_triage,
         attachments=attachments,
+        background=background(slots, medications, said_none),
         **session_history(events, labels),
     )
 

@@ -26,11 +26,13 @@ from bot.consultations import (
     patient_attachments,
 )
 from bot.consultations.handover import Handovers
+from bot.consultations.service import AlertConflict
+from bot.supervision import AuditEntry
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
 from bot.supervision.access import treating_card
 from integrations.console.auth import ConsoleAuth, ConsoleSession
-from integrations.console.http import act, refused
+from integrations.console.http import STATUS_FOR, act, refused
 from integrations.console.schemas import (
     HandoverBody,
     CloseBody,
@@ -247,6 +249,40 @@ def console_api(runtime: Runtime) -> APIRouter:
         words = labels().data["alert_take"]
         message = words["taken" if taken else "taken_before"] + ("" if c is not None else words["not_in_queue"])
         return {"taken": taken, "consultation_id": c.id if c is not None else None, "message": message}
+
+    @router.post("/alerts/{alert_id}/consult", responses={404: {}, 403: {}, 409: {}})
+    async def consult_from_alert(alert_id: int, session: ConsoleSession = changing) -> dict[str, Any]:
+        """联系患者: open a consultation with the patient of this emergency alert, who asked for no doctor (told to
+        call 120). For a doctor rostered now who may see the alert; the session is active at once, the patient is
+        told on their channel that the doctor has joined, and the audit trail records who opened it and from which
+        alert (`consultation.open_by_doctor`). 409 when the patient has a consultation already: `detail.message`
+        says who has them, `detail.consultation_id` is the one to open when it is visible to this doctor."""
+        staff = session.staff
+        try:
+            c, alert = await service.open_from_alert(alert_id, staff)
+        except AlertConflict as exc:
+            raise HTTPException(409, {"message": exc.message, "consultation_id": exc.consultation_id}) from None
+        except ConsultationError as exc:
+            raise HTTPException(STATUS_FOR.get(exc.code, 400), {"message": exc.message}) from None
+        await runtime.audit.record(AuditEntry(
+            actor=staff.actor, action="consultation.open_by_doctor", object_type="consultation", object_id=c.id,
+            subject=c.conversation_id, detail={"why": "emergency_alert", "alert_id": alert.id,
+                                               "rules": list((alert.alert or {}).get("rules") or []),
+                                               "department": c.department}))
+        return {"consultation": c.to_dict(), "consultation_id": c.id, "message": labels().data["alert_consult"]["opened"]}
+
+    @router.post("/alerts/{alert_id}/dismiss", responses={404: {}, 403: {}})
+    async def dismiss_alert(alert_id: int, session: ConsoleSession = changing) -> dict[str, Any]:
+        """知道了: acknowledge this alert. An open one is closed for every doctor (the patient is not taken); one
+        closed already (re-triaged lower after a correction) is only acknowledged. Audited as `alert.dismiss`."""
+        try:
+            closed, alert = await service.dismiss_alert(alert_id, session.staff)
+        except ConsultationError as exc:
+            raise refused(exc) from None
+        await runtime.audit.record(AuditEntry(
+            actor=session.staff.actor, action="alert.dismiss", object_type="alert", object_id=str(alert.id),
+            subject=alert.conversation_id, detail={"closed": closed, "rules": list((alert.alert or {}).get("rules") or [])}))
+        return {"closed": closed}
 
     @router.post("/consultations/{consultation_id}/accept")
     async def accept(consultation_id: str, session: ConsoleSession = changing) -> dict[str, Any]:

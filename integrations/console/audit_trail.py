@@ -54,6 +54,7 @@ RULES = (
     _rule(("GET", "POST"), r"/admin/(?:export|audit|erasure)(?:/.*)?", "", ""),  # the routes record these
     _rule(("GET", *WRITES), r"/monitoring(?:/.*)?", "", ""),  # so do home monitoring's (integrations/monitoring/)
     _rule(("POST",), r"/reports", "", ""),  # and the report upload's (integrations/console/reports.py)
+    _rule(("POST",), r"/alerts/\d+/(?:consult|dismiss)", "", ""),  # and the alert routes' (console7)
     _rule(WRITES, r"/(?P<path>.+)", "console.change", "console"),
 )
 

@@ -93,6 +93,8 @@ class ConsultationView:
     transfer: TransferNote | None
     attachments: list[dict[str, Any]] = field(default_factory=list)
     no_medicine: str = ""  # 未用药 when the patient said they took none (the page says 未提及 otherwise)
+    # 基础疾病, 本次用药, 药物过敏, 怀孕 with whether each was asked: 未询问 / 无 / 不清楚 / what was said (console7).
+    background: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -345,7 +347,8 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
         symptoms_present=items("symptoms_present", "symptoms"), symptoms_absent=items("symptoms_absent", "symptoms"),
         symptoms_unknown=items("symptoms_unknown", "symptoms"), risk_factors=risks, medications=medications,
         triage=_triage(runtime, intake["triage"], events, since), transfer=transfer_note(events, c.id),
-        attachments=intake["attachments"], no_medicine=intake.get("no_medicine", ""))
+        attachments=intake["attachments"], no_medicine=intake.get("no_medicine", ""),
+        background=list(intake.get("background") or []))
 
 
 # A sealed answer: the cipher's version, then url-safe base64 (no spaces, nothing else).

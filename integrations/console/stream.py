@@ -34,7 +34,7 @@ def console_stream(runtime: Runtime) -> APIRouter:
 
     @router.get("/stream", response_class=StreamingResponse,
                 responses={200: {"content": {"text/event-stream": {}},
-                                 "description": "events `ready`, `consultation`, `message`, `alert`, `alert_taken`, `invited` "
+                                 "description": "events `ready`, `consultation`, `message`, `alert`, `alert_taken`, `alert_updated`, `invited` "
                                                 "(the pub/sub messages of docs/consultations.md)"}})
     async def stream(request: Request, session: ConsoleSession = Depends(auth.current)) -> StreamingResponse:
         """Server-Sent Events: queue changes of my departments and messages of my sessions, as they happen."""

@@ -26,14 +26,17 @@ const Console = {
     }
     if (!response.ok) {
       let detail = "";
+      let consultationId = null;
       try {
         const data = await response.json();
         // A string, or {message, findings} (a prescription the checks refused).
         detail = typeof data.detail === "string" ? data.detail : (data.detail && data.detail.message) || "";
+        consultationId = (data.detail && data.detail.consultation_id) || null;  // a 409 naming the one to open
       } catch (e) { /* no body */ }
       const error = new Error(Console.errors[response.status] || ("请求失败（" + response.status + "）"));
       error.status = response.status;
       error.detail = detail;
+      error.consultationId = consultationId;
       throw error;
     }
     return response.status === 204 ? null : response.json();

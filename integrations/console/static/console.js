@@ -182,10 +182,16 @@ function renderView(c, view) {
   none($("intake-unknown"), "无");
   $("intake-answers").replaceChildren(...factRows(view.answers));
   none($("intake-answers"), "无");
+  // console7: each history question says whether it was asked — 未询问 / 无 (the patient said none) / 不清楚 —
+  // never "无" for a question the bot never put (the words are the server's: summary.yml `background`).
+  const background = Object.fromEntries((view.background || []).map((b) => [b.name, b]));
+  $("intake-background").replaceChildren(...(view.background || []).flatMap((b) => [
+    el("dt", {}, b.label), el("dd", { class: "background-" + b.status }, b.text)]));
+  none($("intake-background"), "未询问");
   $("intake-risks").replaceChildren(...tags(view.risk_factors, "risk"));
-  none($("intake-risks"), "无");
+  none($("intake-risks"), background.conditions && background.conditions.status !== "present" ? "基础疾病" + background.conditions.text : "无");
   $("intake-medications").replaceChildren(...tags(view.medications, "medication"));
-  none($("intake-medications"), view.no_medicine || "未提及");
+  none($("intake-medications"), view.no_medicine || (background.medications ? background.medications.text : "未询问"));
   $("intake-attachments").replaceChildren(...view.attachments.map((a) => a.href && a.kind === "image"
     ? el("a", { href: a.href, target: "_blank", rel: "noopener" }, el("img", { src: a.href, alt: "患者上传的图片", class: "thumb" }))
     : el("div", {}, a.kind === "image" ? "图片" : "文件", a.url ? "：" + a.url : "")));
@@ -358,6 +364,34 @@ function showAlert(message) {
       return null;
     }
   };
+  // console7: a patient in no queue can be reached from the alert (联系患者 opens a consultation with them: the
+  // patient is told the doctor joined; a colleague who was quicker is named instead), and 知道了 closes the
+  // alert for every doctor (both audited on the server).
+  const consult = async () => {
+    try {
+      const opened = await Console.api("POST", "/api/console/alerts/" + message.alert_id + "/consult");
+      banner.remove();
+      await loadLists();
+      select(opened.consultation_id, "chat");
+      Console.toast(opened.message);
+    } catch (e) {
+      Console.toast(e.detail || e.message);
+      if (e.status === 409) {
+        banner.remove();
+        const detail = e.consultationId;
+        if (detail) { await loadLists(); select(detail, "chat"); }
+      }
+    }
+  };
+  const dismiss = async () => {
+    banner.remove();
+    try { await Console.api("POST", "/api/console/alerts/" + message.alert_id + "/dismiss"); }
+    catch (e) { Console.toast(e.message + (e.detail ? "：" + e.detail : "")); }
+  };
+  const extra = !consultationId && message.alert_id ? [
+    el("button", { type: "button", class: "alert-consult", onclick: consult }, "联系患者"),
+    el("button", { type: "button", class: "alert-dismiss", onclick: dismiss }, "知道了"),
+  ] : [];
   const action = consultationId
     ? el("button", { type: "button", onclick: async () => { banner.remove(); await take(); select(consultationId, "intake"); } }, "查看")
     : el("button", { type: "button", class: "alert-take", onclick: async () => {
@@ -370,13 +404,16 @@ function showAlert(message) {
       } else if (taken) Console.toast(taken.message);
     } }, message.alert_id ? "我来处理" : "知道了");
   const where = message.consultation_id ? "" : "（" + message.department_name + (queued ? "，排队中" : "，未在问诊中") + "，已提示患者拨打120，" + Console.dateTime(message.at) + "）";
-  const id = consultationId || message.conversation_id;
+  // One banner per patient (console7): keyed by the conversation whenever the alert names it, so an alert raised
+  // before and after the patient queued (or corrected a fact) replaces the one before instead of piling up.
+  const id = message.conversation_id || consultationId;
   const who = queued ? queued.patient.display_name + " "
     : state.selected && state.selected.id === message.consultation_id && state.view ? state.view.patient.display_name + " " : "";
   const banner = el("div", { class: "alert-banner", "data-id": id, "data-conversation": message.conversation_id || "" },
     el("span", { class: "alert-text" }, "⚠ 危急提示：", who, (message.alert.reasons || []).join("；") || "患者描述了危险症状",
-      where, "（患者原话：", message.text, "）"),
-    action);
+      where, "（患者原话：", message.text, "）",
+      message.update && message.update.text ? el("span", { class: "alert-update" }, " ", message.update.text) : null),
+    action, ...extra);
   // One banner per patient: the newest red flag replaces the one before.
   for (const old of document.querySelectorAll("#alerts .alert-banner")) {
     if (old.dataset.id === id) old.remove();
@@ -415,6 +452,26 @@ function connect() {
     } else { state.unread.add(message.consultation_id); loadLists(); }
   });
   source.addEventListener("alert", (event) => showAlert(JSON.parse(event.data)));
+  // console7: an alert follows its conversation's latest triage: still an emergency (new reasons), or closed (the
+  // patient corrected a fact and was triaged lower, or a colleague acknowledged it) — the banner says so in grey.
+  source.addEventListener("alert_updated", (event) => {
+    const update = JSON.parse(event.data);
+    for (const old of document.querySelectorAll("#alerts .alert-banner")) {
+      if (old.dataset.conversation !== update.conversation_id) continue;
+      if (update.status === "open") {
+        const words = old.querySelector(".alert-update") || old.querySelector(".alert-text").appendChild(el("span", { class: "alert-update" }));
+        words.textContent = " " + update.update.text;
+        continue;
+      }
+      const note = el("div", { class: "alert-banner alert-closed", "data-id": old.dataset.id, "data-conversation": update.conversation_id },
+        el("span", { class: "alert-text" }, "ⓘ 急症提示已更新：", update.update.text, "（", Console.time(update.at), "）"),
+        el("button", { type: "button", onclick: async () => {
+          note.remove();
+          try { await Console.api("POST", "/api/console/alerts/" + update.alert_id + "/dismiss"); } catch (e) { /* acknowledged locally */ }
+        } }, "知道了"));
+      old.replaceWith(note);
+    }
+  });
   source.addEventListener("alert_taken", (event) => {
     const taken = JSON.parse(event.data);
     for (const banner of document.querySelectorAll("#alerts .alert-banner")) {

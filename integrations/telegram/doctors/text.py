@@ -46,6 +46,10 @@ def render_summary(summary: IntakeSummary, text: Callable[..., str], reasons: li
             lines.append(text(key, items="、".join(words.code(i.code, i.label) for i in group)))
     if summary.no_medicine and not summary.medications:
         lines.append(text("telegram_summary_medications", items=summary.no_medicine))
+    if summary.background:
+        # console7: each history question with whether it was asked (未询问 / 无 / 不清楚), never a silent gap or "无".
+        lines.append(text("telegram_summary_background",
+                          items="；".join(f"{b['label']} {b['text']}" for b in summary.background)))
     if summary.triage:
         said = reasons if reasons is not None else list(summary.triage.get("reasons") or [])
         lines.append(text("telegram_summary_triage", level=level_name(summary.triage.get("level"), text),
