@@ -43,3 +43,12 @@ async def test_a_parents_correction_keeps_the_child_and_is_said_in_words(client:
     said, _, tracker = await say_texts(client, "t10-correct", "不对不对，大便里没有血，我是说尿少")
     assert "self" not in said and "就诊人" not in said, said
     assert tracker["slots"].get("subject") == "child", tracker["slots"].get("subject")
+
+
+async def test_i_said_it_wrong_is_no_change_of_patient(client: httpx.AsyncClient) -> None:
+    """Session seven: "我说错了 / 我打错了" opening a parent's correction set 就诊人是本人 (found by console7)."""
+    said, _, _ = await say_texts(client, "s7-saidwrong", "我家闺女三岁，拉肚子一天了，大便里有血")
+    assert "120" in said, said
+    said, _, tracker = await say_texts(client, "s7-saidwrong", "我打错了，大便里没有血，是尿少")
+    assert "就诊人" not in said, said
+    assert tracker["slots"].get("subject") == "child", tracker["slots"].get("subject")
