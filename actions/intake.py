@@ -179,3 +179,20 @@ async def subject_sex(ctx: ActionContext) -> bool:
             ctx.set_slot("sex_by_kin", sex)
             return False
     return False
+
+
+@interceptor("pregnant_speaker", priority=8)
+async def pregnant_speaker(ctx: ActionContext) -> bool:
+    """Newcomer trial 11: "怀孕五个月了 头疼能吃布洛芬吗" was asked "请问是谁不舒服？". A pregnancy said with nobody
+    named (no 我老婆 / 我女儿 in the message) and no patient known yet is the speaker's own: the patient is the
+    speaker, a woman. Only adds; never handles the message."""
+    parse = ctx.parse
+    if parse is None or ctx.slot("subject") not in (None, UNKNOWN):
+        return False
+    if any(e.entity == "subject" for e in parse.entities):
+        return False
+    if any(e.entity == "pregnancy" and not getattr(e, "negated", False) for e in parse.entities):
+        ctx.set_slot("subject", "self")
+        if ctx.slot("sex") in (None, UNKNOWN):
+            ctx.set_slot("sex", "female")
+    return False

@@ -74,3 +74,16 @@ async def test_a_sprain_without_a_wound_is_not_asked_as_if_it_bled(client: httpx
         asked = [x for x in t.texts if "出血" in x and "？" in x]
     assert all("伤口是不是" not in x for x in asked), asked
     assert all("没有伤口" in x for x in asked if "大量出血" in x), asked
+
+
+async def test_a_pregnancy_said_with_nobody_named_is_the_speakers_own(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t11-pregnant-self")
+    await t.say("怀孕六个月了，这两天头疼，可以吃对乙酰氨基酚吗")
+    assert t.slots.get("subject") == "self", t.slots.get("subject")
+    assert all("是谁不舒服" not in x for x in t.texts), t.texts
+
+
+async def test_a_pregnancy_of_someone_named_stays_theirs(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t11-pregnant-wife")
+    await t.say("我老婆怀孕七个月了，今天头疼得厉害")
+    assert t.slots.get("subject") == "spouse", t.slots.get("subject")
