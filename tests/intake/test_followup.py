@@ -43,7 +43,7 @@ async def test_a_due_checkin_runs_through_the_job_queue_into_the_conversation(pa
     # Other patients' first check-ins fall due at the same moment; they run too.
     assert await runtime.jobs.run_due(first.due_at + dt.timedelta(minutes=1)) >= 1
     rows = await finished_jobs(runtime, job_key_prefix("fu-due"))
-    assert sorted(r.status for r in rows) == ["done"] + ["pending"] * 6
+    assert sorted(r.status for r in rows) == ["done"] + ["pending"] * 13
     tracker = await p.tracker()
     assert tracker["active_flow"] == "followup_checkin"
     bot_texts = [e.get("text") for e in tracker["events"] if e["event"] == "bot"]

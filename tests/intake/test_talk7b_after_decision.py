@@ -132,3 +132,11 @@ async def test_alone_pushback_says_what_to_do_alone(client: httpx.AsyncClient) -
     said, _, _ = await say_texts(client, sender, "能不能先在家观察")
     assert "一个人" in said and "门的锁打开" in said and "邻居" in said, said
     assert "说话不清" in said or "中风" in said, said
+
+
+async def test_a_parent_putting_off_a_childs_emergency_gets_the_childs_watch_list(client: httpx.AsyncClient) -> None:
+    sender = "t7-child-delay"
+    await say_texts(client, sender, "我儿子5岁，刚刚嘴巴突然歪了，左手也抬不起来")
+    said, replies, tracker = await say_texts(client, sender, "明天早上再带他去医院行吗")
+    assert "不能等" in said and "孩子" in said and "转人工医生" in said, said
+    assert tracker["slots"]["triage_level"] == "emergency" and _decision(replies) is None
