@@ -1,7 +1,9 @@
 """Follow-up check-ins: scheduling them as durable jobs, running them, and stopping them.
 
-A patient who agrees gets one job per day (config.yml `followup:`; default 09:00 Asia/Shanghai on
-each of the next 7 days). A job runs the payload /followup_checkin in the patient's conversation
+A patient who agrees gets one job per day. The schedule is the home monitoring's (config.yml `monitoring:`
+`morning`, `days`, `timezone`; default 08:00 Asia/Shanghai on each of the next 14 days), so a patient offered both
+reading reminders and check-ins hears one schedule (session seven, talk7b: one offer said 14 days at 08:00/20:00,
+the next 7 days at 09:00). `followup:` may still set `time`/`days`/`timezone` of its own, which is discouraged. A job runs the payload /followup_checkin in the patient's conversation
 (flows/followup.yml), whose replies go out through the patient's channel. The jobs live in SQL
 (bot.jobs), so they survive restarts; recovered or 退订 cancels the rest by their key prefix.
 """
@@ -39,16 +41,18 @@ class FollowupSettings:
     @classmethod
     def from_config(cls, config: Config) -> "FollowupSettings":
         section = config.section("followup")
-        raw_time = str(section.get("time", "09:00"))
+        # One schedule source: the check-ins follow the monitoring's morning reminder and its number of days.
+        care = config.section("monitoring")
+        raw_time = str(section.get("time", care.get("morning", "08:00")))
         try:
             at = dt.time.fromisoformat(raw_time)
         except ValueError:
             raise ConfigError(f"followup.time must be HH:MM, not {raw_time!r}") from None
         try:
-            zone = ZoneInfo(str(section.get("timezone", "Asia/Shanghai")))
+            zone = ZoneInfo(str(section.get("timezone", care.get("timezone", "Asia/Shanghai"))))
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"followup.timezone {section.get('timezone')!r} is not a known time zone") from None
-        days = section.get("days", 7)
+        days = section.get("days", care.get("days", 14))
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
             raise ConfigError(f"followup.days must be a whole number from 1 to 90, not {days!r}")
         return cls(time=at, timezone=zone, days=days)
@@ -100,7 +104,9 @@ async def followup_schedule(ctx: ActionContext, settings: FollowupSettings, jobs
     ctx.set_slot("followup_active", True)
     ctx.emit(EVENT, {"status": "scheduled", "times": [t.isoformat() for t in times]})
     first = times[0].astimezone(settings.timezone)
-    ctx.utter("utter_followup_scheduled", days=settings.days, time=settings.time.strftime("%H:%M"), first=first.strftime("%m-%d"))
+    # Enrolled in home monitoring too: said as one schedule with its reminders, not as a second one.
+    key = "utter_followup_scheduled_with_monitoring" if ctx.slot("monitoring_active") is True else "utter_followup_scheduled"
+    ctx.utter(key, days=settings.days, time=settings.time.strftime("%H:%M"), first=first.strftime("%m-%d"))
 
 
 @action("followup_cancel")

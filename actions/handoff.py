@@ -27,7 +27,7 @@ from bot.situations import says_alone, situation_said, situations
 from nlu.text import normalise
 
 from actions.services.offers import HospitalOffers, contact_variables
-from actions.triage.announce import PLAN_ASKED, PLAN_SLOT, send_decision
+from actions.triage.announce import PLAN_ASKED, PLAN_SLOT, alone_key, send_decision
 from actions.triage.decision import decide
 from actions.triage.ruleset import LEVELS, Ruleset
 
@@ -213,7 +213,7 @@ async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None, service: 
             department = service.department_for(ctx.slots).code
             on_duty = await service.roster.current_session(department, utcnow()) is not None \
                 or bool(await service.on_duty_elsewhere(department, child=False))
-            ctx.utter(f"utter_crisis_plan_{means}" if means else "utter_crisis_plan",
+            ctx.utter(alone_key(ctx, f"utter_crisis_plan_{means}" if means else "utter_crisis_plan"),
                       doctor=ctx.text("utter_crisis_doctor_on_duty" if on_duty else "utter_crisis_doctor_off_duty"))
             ctx.set_slot(CRISIS_REPLIES, said + 1)
             # The doctor reads the plan under the risks, in the patient's words; medicines named in it

@@ -106,6 +106,10 @@ class ActionContext:
         """A response rendered for this conversation, without sending it (to send it changed)."""
         return self._turn.responses.render(key, self._turn.state, variables)
 
+    def has_response(self, key: str) -> bool:
+        """Whether a response of that key exists (e.g. an optional `<key>_alone` variant)."""
+        return self._turn.responses.has(key)
+
     def text(self, key: str, **variables: Any) -> str:
         """A response's text, rendered for this conversation, without sending it."""
         return self._turn.responses.text(key, self._turn.state, variables)

@@ -14,7 +14,14 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from nlu.yaml_files import load_yaml
+
 from bot.action_api import ActionContext, action
+from bot.expressions import evaluate
 from bot.consultations.lifecycle import ACTIVE
 from bot.db import utcnow
 from bot.engine import Engine, UnknownConversation
@@ -49,6 +56,47 @@ class UrgentCheck:
 
     conversation_id: str
     patient_id: int = 0
+
+
+# Which readings to ask for, by complaint and conditions (session seven, talk7b): a data file with its sources.
+READINGS_FILE = Path(__file__).with_name("readings_to_ask.yml")
+
+
+@lru_cache(maxsize=1)
+def _readings_table(path: Path = READINGS_FILE) -> tuple[dict[str, dict[str, str]], list[tuple[str, tuple[str, ...]]]]:
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
+    sources = raw.get("sources") or {}
+    names = {str(k): {str(a): str(b) for a, b in (v or {}).items()} for k, v in (raw.get("measures") or {}).items()}
+    rules: list[tuple[str, tuple[str, ...]]] = []
+    for entry in raw.get("ask") or ():
+        if entry.get("source") not in sources:
+            raise ValueError(f"{path.name}: an entry without a known source: {entry!r}")
+        measures = tuple(str(m) for m in entry.get("measures") or ())
+        if not set(measures) <= set(names):
+            raise ValueError(f"{path.name}: unknown measures in {entry!r}")
+        rules.append((str(entry["when"]), measures))
+    return names, rules
+
+
+def measures_for(slots: dict[str, Any]) -> list[str]:
+    """The readings that fit this patient's complaint and conditions (maybe none), in the file's order."""
+    _, rules = _readings_table()
+    found: list[str] = []
+    for when, measures in rules:
+        if evaluate(when, slots):
+            found.extend(m for m in measures if m not in found)
+    return found
+
+
+def measures_said(measures: list[str], language: str) -> tuple[str, str]:
+    """The measures named ("血压、血糖") and an example of each ("“血压150/95”“空腹血糖8.6”")."""
+    names, _ = _readings_table()
+    zh = language.startswith("zh")
+    named = [names[m]["zh" if zh else "en"] for m in measures]
+    last = "和" if zh else " and "
+    said = ("、" if zh else ", ").join(named[:-1]) + last + named[-1] if len(named) > 1 else "".join(named)
+    examples = ("" if zh else ", ").join((f"“{names[m]['example_zh']}”" if zh else f'"{names[m]["example_en"]}"') for m in measures)
+    return said, examples
 
 
 def _digest(conversation_id: str) -> str:
@@ -108,17 +156,28 @@ async def monitoring_enrol(ctx: ActionContext, monitoring: Monitoring, jobs: Job
 
     ctx.after_commit(schedule)
     ctx.set_slot("monitoring_active", True)
-    ctx.emit(ENROLLED_EVENT, {"reason": row.reason, "days": monitoring.settings.days})
-    ctx.utter("utter_monitoring_enrolled", morning=row.schedule.get("morning", ""), evening=row.schedule.get("evening", ""),
-              days=monitoring.settings.days)
+    ctx.emit(ENROLLED_EVENT, {"reason": row.reason, "days": monitoring.settings.days,
+                            "measures": measures_for(dict(ctx.slots))})
+    measures = measures_for(dict(ctx.slots))
+    row.schedule = {**(row.schedule or {}), "measures": measures}
+    said, examples = measures_said(measures, ctx.state.language)
+    ctx.utter("utter_monitoring_enrolled" if measures else "utter_monitoring_enrolled_no_readings",
+              morning=row.schedule.get("morning", ""), evening=row.schedule.get("evening", ""),
+              days=monitoring.settings.days, measures=said, examples=examples)
 
 
-def _text_for(kind: str, row: MonitoredPatient) -> tuple[str, dict[str, str]]:
+def _text_for(kind: str, row: MonitoredPatient, language: str = "zh") -> tuple[str, dict[str, str]]:
     if kind.startswith("medication:"):
         n = int(kind.split(":")[1])
         medicines = (row.schedule or {}).get("medications") or []
         medicine = medicines[n] if n < len(medicines) else {}
         return "utter_monitoring_medication", {"medicine": str(medicine.get("name", "")), "dose": str(medicine.get("dose", ""))}
+    measures = (row.schedule or {}).get("measures")
+    if isinstance(measures, list):
+        # The readings asked for at sign-up (none: how they feel); a row of before session seven keeps the old text.
+        said, examples = measures_said([str(m) for m in measures if str(m) in _readings_table()[0]], language)
+        key = f"utter_monitoring_reminder_{kind}_measures" if said else f"utter_monitoring_reminder_{kind}_no_readings"
+        return key, {"measures": said, "examples": examples}
     return f"utter_monitoring_reminder_{kind}", {}
 
 
@@ -148,7 +207,7 @@ async def run_reminder(payload: Reminder, engine: Engine, monitoring: Monitoring
         cid = row.conversation_id  # the conversation the person was last heard from
         state = await engine.state(cid)
         if (state.handoff or {}).get("status") != ACTIVE:
-            key, variables = _text_for(payload.kind, row)
+            key, variables = _text_for(payload.kind, row, state.language)
             text = engine.responses.text(key, state, variables)
             if len(await monitoring.enrolled(cid)) > 1:  # several people followed from one account: say whose
                 text = engine.responses.text("utter_monitoring_reminder_for", state,

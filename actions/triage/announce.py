@@ -7,6 +7,12 @@ alerts the session's doctors; outside one, the on-duty doctors of the patient's 
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from nlu.yaml_files import load_yaml
+
 from bot.action_api import ActionContext
 from bot.consultations import Consultations
 from bot.consultations.lifecycle import ACTIVE
@@ -21,16 +27,41 @@ ADVICE_PREFIX = "utter_emergency_wait_"
 # lines, 120/110 and "do not stay alone" instead (shared/spec/triage-criteria.md).
 GENERAL_BANNER = "utter_emergency_call"
 BANNER_PREFIX = GENERAL_BANNER + "_"
-# Advice that says how to place the patient (sit up, half-lie, lie flat, lie on the side): two of them
-# together contradict each other ("半躺" and "躺下、头偏向一侧"), so only the first of this order is given —
-# the one whose danger is the most immediate; advice that places no one (bleeding, poisoning, suicide,
-# chemical in the eye, an infant) is always added.
-# A swollen leg with chest pain is advised as a DVT/PE (keep still), never with the cardiac nitroglycerin.
-POSITIONING = ("unconscious", "seizure", "anaphylaxis", "child_breathing", "breathing", "dvt", "chest_pain", "cardiac",
-               "stroke", "gi_bleeding", "pregnancy", "general")
-# For a child the adult's breathing advice (sit up, lean forward) is replaced by the child's (hold upright).
-CHILD_ADVICE = {"breathing": "child_breathing"}
+# Which waiting advice, by the rules that fired and by who the patient is: actions/triage/waiting_advice.yml.
+ADVICE_FILE = Path(__file__).with_name("waiting_advice.yml")
 CHILD_SUBJECTS = ("child", "infant")
+CHILD_UNDER_YEARS = 14
+ELDERLY_FROM_YEARS = 65
+# Said once ("我一个人住", "家里没人", "就我一个"): the lines that assume someone is with the patient get their
+# `<key>_alone` variant (actions/handoff.py sets the slot from flows/language/emergency.yml `situations.alone`).
+ALONE_SLOT = "home_alone"
+ALONE_SUFFIX = "_alone"
+
+
+@lru_cache(maxsize=1)
+def _advice_table(path: Path = ADVICE_FILE) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
+    raw = load_yaml(path.read_text(encoding="utf-8")) or {}
+    positioning = tuple(str(k) for k in raw.get("positioning") or ())
+    for_patient = {str(who): {str(k): str(v) for k, v in (table or {}).items()}
+                   for who, table in (raw.get("for_patient") or {}).items()}
+    return positioning, for_patient
+
+
+POSITIONING = _advice_table()[0]
+
+
+def patient_kinds(slots: dict[str, Any]) -> list[str]:
+    """Who the patient is, for the advice: child, pregnant, elderly (none, one or more)."""
+    kinds: list[str] = []
+    raw_age = slots.get("age")
+    age = float(raw_age) if isinstance(raw_age, (int, float)) and not isinstance(raw_age, bool) else None
+    if slots.get("subject") in CHILD_SUBJECTS or (age is not None and age < CHILD_UNDER_YEARS):
+        kinds.append("child")
+    if slots.get("pregnant") is True or (slots.get("conditions.pregnancy") is True and slots.get("pregnant") is not False):
+        kinds.append("pregnant")
+    if age is not None and age >= ELDERLY_FROM_YEARS:
+        kinds.append("elderly")
+    return kinds
 
 
 def banner(decision: Decision) -> str:
@@ -41,13 +72,36 @@ def banner(decision: Decision) -> str:
     return f"{BANNER_PREFIX}{named.pop()}" if len(named) == 1 and None not in named else GENERAL_BANNER
 
 
-def waiting_advice(advices: list[str], child: bool = False) -> list[str]:
-    """The advice to give while waiting for 120: at most one that places the patient, plus all the others;
-    for a child, the child's version of an adult's advice."""
-    if child:
-        advices = [CHILD_ADVICE.get(a, a) for a in advices]
-    placing = [a for a in POSITIONING if a in advices][:1]
-    return [a for a in dict.fromkeys(advices) if a not in POSITIONING or a in placing]
+def waiting_advice(advices: list[str], child: bool = False, slots: dict[str, Any] | None = None) -> list[str]:
+    """The advice to give while waiting for 120: each kind fitted to the patient (a child's, a pregnant
+    woman's version), then at most one that places the patient, plus all the others."""
+    positioning, for_patient = _advice_table()
+    who = patient_kinds(slots or {})
+    if child and "child" not in who:
+        who.insert(0, "child")
+    for kind in who:
+        table = for_patient.get(kind) or {}
+        advices = [table.get(a, a) for a in advices]
+    placing = [a for a in positioning if a in advices][:1]
+    return [a for a in dict.fromkeys(advices) if a not in positioning or a in placing]
+
+
+def advice_for(ctx: ActionContext, decision: Decision) -> list[str]:
+    """The waiting advice of a decision for this patient."""
+    return waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice],
+                          child=is_child(ctx), slots=dict(ctx.slots))
+
+
+def alone(ctx: ActionContext) -> bool:
+    """The patient said they are alone (independent of the level), and is the one talking (not a carer)."""
+    return ctx.slots.get(ALONE_SLOT) is True and ctx.slots.get("subject") in (None, "self", "unknown")
+
+
+def alone_key(ctx: ActionContext, key: str) -> str:
+    """`key`, or its variant for someone alone when they said so and the variant exists."""
+    return key + ALONE_SUFFIX if alone(ctx) and ctx.has_response(key + ALONE_SUFFIX) else key
+
+
 RED_FLAG_EVENT = "red_flag"  # {level, rules, reasons, text, in_session}
 # Suicidal thoughts whose plan was not said: the emergency rests on a question not yet asked
 # (triage-criteria.md: "when a red-flag question is unanswered, the bot asks it"). After the crisis
@@ -60,11 +114,9 @@ def announce(ctx: ActionContext, decision: Decision, consultations: Consultation
     """Emergency first (if it is one), then the decision; set `triage_level`; record it all."""
     emergency = decision.level == "emergency"
     if emergency:
-        ctx.utter(banner(decision))
-        advices = waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice],
-                                 child=is_child(ctx))
-        for advice in advices:
-            ctx.utter(f"{ADVICE_PREFIX}{advice}")
+        ctx.utter(alone_key(ctx, banner(decision)))
+        for advice in advice_for(ctx, decision):
+            ctx.utter(alone_key(ctx, f"{ADVICE_PREFIX}{advice}"))
     send_decision(ctx, decision)
     if not emergency and ctx.slot(EMERGENCY_RELEASED):
         # Triaged again after a confirmed correction or a fresh start: the kept alert takes this decision (console7).

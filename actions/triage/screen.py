@@ -23,7 +23,7 @@ from bot.flow_runner import REPORT_INTENT
 from bot.consultations.labels import labels
 from bot.state import put_slot
 
-from actions.triage.announce import ADVICE_PREFIX, announce, in_session, is_child, send_decision, waiting_advice
+from actions.triage.announce import ADVICE_PREFIX, advice_for, alone_key, announce, in_session, send_decision
 from actions.triage.decision import decide
 from actions.triage.ruleset import Ruleset
 
@@ -94,16 +94,37 @@ async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Con
         ctx.utter("utter_emergency_confirm_correction", changes=said)
         return True
     text = ctx.message.text if ctx.message else ""
-    if pattern("emergency_refuses").search(text):
+    speaker_is_patient = ctx.slot("subject") in (None, "self", "unknown")
+    if pattern("emergency_delay").search(text) or (speaker_is_patient and pattern("emergency_refuses").search(text)):
+        _pushback(ctx, decision)
+    elif pattern("emergency_refuses").search(text):
         ctx.utter("utter_emergency_refuses")
     elif pattern("emergency_called").search(text):
-        for advice in waiting_advice([r.advice for r in decision.fired if r.level == "emergency" and r.advice],
-                                     child=is_child(ctx)):
-            ctx.utter(f"{ADVICE_PREFIX}{advice}")
-        ctx.utter("utter_emergency_while_waiting")
+        for advice in advice_for(ctx, decision):
+            ctx.utter(alone_key(ctx, f"{ADVICE_PREFIX}{advice}"))
+        ctx.utter(alone_key(ctx, "utter_emergency_while_waiting"))
     else:
         ctx.utter("utter_emergency_reminder")
     return True
+
+
+PUSHBACK_SLOT = "emergency_pushback"  # how many times the patient pushed back on this emergency
+PUSHBACK_EVENT = "emergency_pushback"  # {times, text}: the doctors' record of it (the level is unchanged)
+WATCH_PREFIX = "emergency_watch_"
+
+
+def _pushback(ctx: ActionContext, decision: Any) -> None:
+    """"明天再去医院看看？" / "能不能先在家观察" / "不想叫救护车" after an emergency: why it cannot wait (the decision's
+    own reasons), what to do if they truly cannot go now (120 to come and judge, a person called, what to watch),
+    and a doctor. A second pushback gets a shorter, different answer; the level never drops."""
+    times = int(ctx.slot(PUSHBACK_SLOT, 0) or 0) + 1
+    ctx.set_slot(PUSHBACK_SLOT, times)
+    reasons = "；".join(decision.reasons(ctx.state.language)) or ctx.text("triage_no_reason")
+    advices = advice_for(ctx, decision)
+    watch_key = next((f"{WATCH_PREFIX}{a}" for a in advices if ctx.has_response(f"{WATCH_PREFIX}{a}")), f"{WATCH_PREFIX}general")
+    key = "utter_emergency_cannot_wait" if times == 1 else "utter_emergency_cannot_wait_again"
+    ctx.utter(alone_key(ctx, key), reasons=reasons, watch=ctx.text(watch_key))
+    ctx.emit(PUSHBACK_EVENT, {"times": times, "text": ctx.message.text if ctx.message else ""})
 
 
 def _cry_for_help(ctx: ActionContext) -> bool:

@@ -367,6 +367,8 @@ def monitoring_console(runtime: Runtime) -> APIRouter:
             raise HTTPException(422, f"times must be HH:MM ({', '.join(bad)})" if bad else "unstorable characters")
         schedule = {"morning": body.morning or "", "evening": body.evening or "",
                     "medications": [m.model_dump() for m in body.medications]}
+        if "measures" in (row.schedule or {}):  # the readings asked for at sign-up (by complaint) are kept
+            schedule["measures"] = (row.schedule or {})["measures"]
         jobs = runtime.services.get(Jobs)
         async with runtime.db.transaction() as db_session:
             stored = await db_session.get(MonitoredPatient, row.id)

@@ -15,14 +15,16 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc
 
 
-async def test_agreeing_schedules_seven_daily_checkins(patient, runtime) -> None:
+async def test_agreeing_schedules_daily_checkins_on_the_monitoring_schedule(patient, runtime) -> None:
+    # Session seven (talk7b): one schedule source — the check-ins come at monitoring.morning (08:00) on each of
+    # monitoring.days (14) days, as the reading reminders do (they were 7 days at 09:00, contradicting them).
     p: Patient = patient("fu-agree")
     await agree_to_followup(p)
-    assert "utter_outcome_close" in p.asked and "每天09:00" in p.texts
+    assert "utter_outcome_close" in p.asked and "每天08:00" in p.texts and "14天" in p.texts
     pending = await runtime.jobs.pending(job_key_prefix("fu-agree"))
-    assert len(pending) == 7
+    assert len(pending) == 14
     assert {j.payload["conversation_id"] for j in pending} == {"fu-agree"}
-    assert all(j.due_at.astimezone(SHANGHAI).time() == dt.time(9, 0) for j in pending)
+    assert all(j.due_at.astimezone(SHANGHAI).time() == dt.time(8, 0) for j in pending)
     events = (await p.tracker())["events"]
     assert any(e["event"] == "followup" and e.get("status") == "scheduled" for e in events)
 
@@ -41,7 +43,7 @@ async def test_a_due_checkin_runs_through_the_job_queue_into_the_conversation(pa
     # Other patients' first check-ins fall due at the same moment; they run too.
     assert await runtime.jobs.run_due(first.due_at + dt.timedelta(minutes=1)) >= 1
     rows = await finished_jobs(runtime, job_key_prefix("fu-due"))
-    assert sorted(r.status for r in rows) == ["done"] + ["pending"] * 6
+    assert sorted(r.status for r in rows) == ["done"] + ["pending"] * 13
     tracker = await p.tracker()
     assert tracker["active_flow"] == "followup_checkin"
     bot_texts = [e.get("text") for e in tracker["events"] if e["event"] == "bot"]
@@ -105,7 +107,7 @@ async def test_unsubscribe_stops_the_checkins(patient, runtime) -> None:
     await p.say("/unsubscribe")
     assert "utter_followup_stopped" in p.asked
     assert await runtime.jobs.pending(job_key_prefix("fu-stop")) == []
-    assert len(await runtime.jobs.pending(job_key_prefix("fu-other"))) == 7, "only this patient's check-ins stop"
+    assert len(await runtime.jobs.pending(job_key_prefix("fu-other"))) == 14, "only this patient's check-ins stop"
 
 
 async def test_a_typed_checkin_answer_is_clarified_with_yes_no_questions(patient, runtime) -> None:

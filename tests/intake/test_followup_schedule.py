@@ -38,6 +38,13 @@ def test_the_days_are_counted_in_the_patients_time_zone() -> None:
     assert times[0].astimezone(SHANGHAI).date() == dt.date(2026, 11, 24)
 
 
+def test_without_a_followup_schedule_of_its_own_the_checkins_follow_the_monitoring(tmp_path: Path) -> None:
+    # Session seven (talk7b): one schedule source, so the two offers a patient hears agree.
+    config = load_config(write_config(tmp_path / "m.yml", monitoring={"morning": "07:30", "days": 10}), env={})
+    settings = FollowupSettings.from_config(config)
+    assert (settings.time, settings.days) == (dt.time(7, 30), 10)
+
+
 def test_time_zone_days_and_time_come_from_config(tmp_path: Path) -> None:
     settings = settings_from(tmp_path, time="20:30", timezone="Europe/Berlin", days=3)
     times = checkin_times(dt.datetime(2026, 7, 1, 12, 0, tzinfo=UTC), settings)
@@ -64,9 +71,9 @@ async def test_scheduled_checkins_survive_a_restart(make_runtime, tmp_path: Path
 
     second = await make_runtime(database_url=database_url, jobs={"poll_seconds": 60})
     pending = await second.jobs.pending(job_key_prefix("fu-restart"))
-    assert len(pending) == 7
+    assert len(pending) == 14  # monitoring.days (one schedule source, talk7b)
     # Other plugins' scheduled work may fall due too; this conversation's first check-in must.
     assert await second.jobs.run_due(pending[0].due_at + dt.timedelta(minutes=1)) >= 1
     rows = await finished_jobs(second, job_key_prefix("fu-restart"))
-    assert sorted(r.status for r in rows) == ["done"] + ["pending"] * 6
+    assert sorted(r.status for r in rows) == ["done"] + ["pending"] * 13
     assert (await second.engine.state("fu-restart")).active_flow == "followup_checkin"
