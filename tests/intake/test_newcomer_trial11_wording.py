@@ -87,3 +87,11 @@ async def test_a_pregnancy_of_someone_named_stays_theirs(client: httpx.AsyncClie
     t = Talk(client, "t11-pregnant-wife")
     await t.say("我老婆怀孕七个月了，今天头疼得厉害")
     assert t.slots.get("subject") == "spouse", t.slots.get("subject")
+
+
+def test_the_child_just_born_is_not_the_patient() -> None:
+    from tests.intake.test_round8_answers import nlu
+    for text in ("刚生完孩子五天，今天发烧了", "生了宝宝两周，肚子一直疼"):
+        subjects = [e.value for e in nlu().parse(text).entities if e.entity == "subject"]
+        assert "child" not in subjects and "infant" not in subjects, (text, subjects)
+    assert [e.value for e in nlu().parse("孩子今天发烧了").entities if e.entity == "subject"] == ["child"]
