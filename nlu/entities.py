@@ -13,10 +13,11 @@ from typing import Callable
 from nlu.blood_pressure import read_blood_pressure
 from nlu.doses import Medicine, load_doses
 from nlu.grammar import load_grammar
-from nlu.lexicon import Lexicon, Match
+from nlu.lexicon import LEXICON_DIR, Lexicon, Match
 from nlu.typos import TypoReader
 from nlu.result import Amount, Entity
-from nlu.text import MappedText
+from nlu.text import MappedText, normalise
+from nlu.yaml_files import load_yaml
 
 _NUM = r"(\d{1,3}(?:\.\d{1,2})?)"
 # Between a vital's name and its number: a few words, and "per minute" (每分钟 / 一分钟 → 1分钟).
@@ -188,7 +189,7 @@ class EntityExtractor:
             found = [f for f in found if not (f.entity == "pregnancy" and f.value is True and not f.negated)]
         found += self._medicine_amounts(numeric, found)
         found += numbers + self._sex(normal)
-        found = _voice_lost(_kept_awake(found, normal), normal)
+        found = _womb_bleeding(_voice_lost(_kept_awake(found, normal), normal), normal)
         found = _child_drowsy(_first_mentions(_burn_blisters(self._drop_hypothetical(found, normal), normal), normal.original,
                                               frozenset(self._lexicon.red_flags)), normal)
         found = _drop_corrected(self._pick_subject(found, normal.text.strip(" ,.!?;:~。，！？")), normal.original)
@@ -673,6 +674,31 @@ def _voice_lost(found: list[_Found], normal: MappedText) -> list[_Found]:
                                      and _NO_VOICE.match(original[f.start:f.end]))]
 
 
+# Round 13: heavy bleeding (大出血, 血止不住) in a message about a period, a birth or a pregnancy is the womb's — vaginal
+# bleeding as well as bleeding (`symptoms.yml: womb_context`); a period said to bleed heavily (来月经大出血) is both too.
+_WOMB = load_yaml((LEXICON_DIR / "symptoms.yml").read_text(encoding="utf-8")).get("womb_context") or {}
+_WOMB_CONTEXT = re.compile("|".join(map(re.escape, sorted(_WOMB.get("context") or [], key=len, reverse=True))) or "(?!)")
+_HEAVY = re.compile("|".join(map(re.escape, sorted(_WOMB.get("heavy") or [], key=len, reverse=True))) or "(?!)")
+
+
+def _womb_bleeding(found: list[_Found], normal: MappedText) -> list[_Found]:
+    symptoms = [f for f in found if f.entity == "symptom" and not f.negated and not f.asked]
+    codes = {f.value for f in symptoms}
+    original = normal.original
+    out = list(found)
+    if "vaginal_bleeding" not in codes and _WOMB_CONTEXT.search(normal.text):
+        for f in symptoms:
+            if f.value == "bleeding":
+                out.append(_Found("symptom", "vaginal_bleeding", f.start, f.end, False))
+                break
+    if "bleeding" not in codes:
+        for f in symptoms:
+            if f.value == "vaginal_bleeding" and _HEAVY.search(normalise(original[f.start:f.end]).text):
+                out.append(_Found("symptom", "bleeding", f.start, f.end, False))
+                break
+    return out
+
+
 # Round 5 (issue 11): a child who is listless (没精神, 蔫, 老想睡) is drowsy — the danger sign "lethargic or
 # unusually sleepy" of WHO IMCI (2014) — whereas an adult's 没精神 stays fatigue.
 _LISTLESS = ("没精神", "没什么精神", "没啥精神", "精神头不好", "没力气", "没劲", "乏力", "提不起劲", "软绵绵", "无力")
@@ -719,17 +745,33 @@ def _first_mentions(found: list[_Found], text: str = "", red_flags: frozenset[st
         if f.entity == "symptom":
             key = (f.value, bool(f.negated))
             if key in seen:
-                said = text[f.start:f.end]
                 # Round 10: a red flag said again in other words further on in a message typed without punctuation
-                # (咳嗽喘得厉害走两步就喘不上气) is a second sign too.
-                if not (not f.negated and text
-                        and all((_other_clause(bounds, g, f) or (f.value in red_flags and f.start - g.end >= _APART))
-                                and not _same_words(text[g.start:g.end], said)
-                                for g in seen[key])):
+                # (咳嗽喘得厉害走两步就喘不上气) is a second sign too. Round 13: so is a denial said again in other
+                # words in another clause (没有脸肿，也没有喉咙发紧), a sign in other words right beside the last one in
+                # a list (尿频尿急, 眼红眼睛疼, 腰痛背痛), and the verb said again with its own duration or result
+                # (发烧烧了一个月, 呕吐，吐到胃疼) — but not the same word repeated (吐了五六次，喝水也吐).
+                if not (text and all(_another_sign(text, bounds, g, f, red_flags) for g in seen[key])):
                     continue
             seen.setdefault(key, []).append(f)
         kept.append(f)
     return kept
+
+
+def _another_sign(text: str, bounds: list[int], g: _Found, f: _Found, red_flags: frozenset[str]) -> bool:
+    """Whether `f`, said after `g` of the same code and polarity, is a sign of its own (see `_first_mentions`)."""
+    said, before = text[f.start:f.end], text[g.start:g.end]
+    if _same_words(before, said):
+        # 咳嗽咳了两个月 / 呕吐，吐到胃疼: the verb again, carrying what the first word did not (round 13).
+        return len(said.rstrip("了的得")) < len(before.rstrip("了的得")) and bool(_COMPLEMENT.match(text, f.end))
+    if f.start - g.end <= 1 and _LIST_JOIN.fullmatch(text[g.end:f.start]):
+        return True  # 尿频尿急 / 眼红眼睛疼 / 腰痛、背痛: two words in a list
+    return _other_clause(bounds, g, f) or (not f.negated and f.value in red_flags and f.start - g.end >= _APART)
+
+
+# Round 13: what a symptom verb said again carries: a duration (烧了一个月, 咳了两个礼拜) or a result (吐到胃疼, 咳得胸口疼).
+_COMPLEMENT = re.compile(r"(?:了|有)?(?:快|将近|差不多|都|近|有)?(?:[一二两三四五六七八九十几半整\d]+|好几|成)个?多?(?:天|日|周|星期|礼拜|月|年|小时|钟头)"
+                         r"|到[^了，,。.！!？?；;\s]|得[^很了，,。.！!？?；;\s]")
+_LIST_JOIN = re.compile(r"[、和跟及与又也还]?")
 
 
 def _same_words(a: str, b: str) -> bool:

@@ -60,6 +60,8 @@ class _Span:
     not_followed: tuple[str, ...] = ()  # words after the last end that undo it (抽了一次血)
     across: bool = False  # the two ends may stand in neighbouring clauses (眼前一黑，就栽倒了)
     context: re.Pattern[str] | None = None  # read only when the message also says this (出血 is the womb's in a pregnancy)
+    denies: bool = False  # round 13: the phrase says the symptom is absent (头疼，不是突然炸裂那种: no severe_headache)
+    block: bool = False  # round 13: the phrase is no symptom at all and hides the words inside it (字太小看不清, 烧水要烧多久)
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,8 @@ class SymptomGrammar:
         self._severe_len = max(map(len, self.severe), default=0)
         self.spans = [_Span(tuple(map(str, r["first"])), tuple(map(str, r["last"])), int(r.get("gap", 4)), str(r["code"]),
                             bool(r.get("bare")), tuple(map(str, r.get("not_followed") or ())), bool(r.get("across")),
-                            re.compile(str(r["context"])) if r.get("context") else None)
+                            re.compile(str(r["context"])) if r.get("context") else None,
+                            bool(r.get("denies")), bool(r.get("block")))
                       for r in spec.get("spans") or []]
         # Phrases that say a red flag is absent (人是清醒的, 不抽了): the symptom, denied.
         self.denials = {str(w): str(code) for code, words in (spec.get("denials") or {}).items() for w in words}
@@ -132,7 +135,7 @@ class SymptomGrammar:
     def codes(self) -> set[str]:
         """Every code a rule can give (checked against the vocabulary by the lexicon tests)."""
         return ({r.code for r in self.rules.values()} | {r.severe for r in self.rules.values() if r.severe}
-                | {sp.code for sp in self.spans} | set(self.denials.values()))
+                | {sp.code for sp in self.spans if not sp.block} | set(self.denials.values()))
 
     def matches(self, text: str) -> dict[int, Match]:
         """The longest grammar reading starting at each position of the normalised text."""
@@ -154,7 +157,8 @@ class SymptomGrammar:
                 if span.bare and self._names_a_part(m.group("gap")):
                     continue
                 if m.start() not in found or m.end() > found[m.start()].end:
-                    found[m.start()] = Match(m.start(), m.end(), Word("symptom", span.code))
+                    word = Word("block", None) if span.block else Word("symptom", span.code)
+                    found[m.start()] = Match(m.start(), m.end(), word, span.denies)
         for m in self._denial_pattern.finditer(text):
             # A denial as long as a finding read at the same place is that finding denied (摸着不烫).
             if m.start() not in found or m.end() >= found[m.start()].end:

@@ -49,6 +49,14 @@ _CANTONESE = {"冇": "没"}
 # same dictionary, entry 毋; in Mandarin it survives only in set phrases of the same meaning (毋庸, 毋须).
 _MINNAN = {"袂": "不", "喙": "嘴", "毋": "不"}
 _SLEEVE_BEFORE = frozenset("联聯衣分长長罗羅举舉襟挥揮")
+# Round 13: 伓 (m̄, "not": 伓是 "it is not") is the other way Fujian users write 毋; 汝 (lí, "you": 汝好) is 你 — both entries
+# of the same dictionary. Hakka 𠊎 / 厓 (ngài, "I": 𠊎头那痛) is 我 (《客家話辭典》, 台灣客家語常用詞辭典 entry 𠊎); 厓 is
+# otherwise an old spelling of 崖 (cliff), which no patient types.
+_MINNAN |= {"伓": "不", "汝": "你"}
+_HAKKA = {"𠊎": "我", "厓": "我"}
+_CANTONESE |= _HAKKA
+# Cantonese 唔该 (m̀h gōi, "thank you", 唔该晒 "thanks a lot") is a word: its 唔 is no hesitation sound (round 13).
+_CANTONESE_THANKS = frozenset("该該")
 
 
 def minnan_as_mandarin(term: str) -> str:
@@ -112,6 +120,7 @@ def _normal_char(char: str) -> str:
 def normalise(text: str) -> MappedText:
     """Simplified, half-width, lower-case text without emoji, fillers or control characters."""
     pieces = ["不" if c == "唔" and text[i + 1:i + 2] in _CANTONESE_NOT_BEFORE and text[i + 1:i + 2]
+              else "唔" if c == "唔" and text[i + 1:i + 2] in _CANTONESE_THANKS and text[i + 1:i + 2]
               else _MINNAN[c] if c in _MINNAN and not (c == "袂" and i and text[i - 1] in _SLEEVE_BEFORE)
               else _CANTONESE.get(c) or _normal_char(c) for i, c in enumerate(text)]
     joined = "".join(pieces)
@@ -192,7 +201,14 @@ def numeric_view(normal: MappedText) -> MappedText:
             # 38度7一直: a number written right after a typed digit stays apart from it (7 1直, not 71直).
             sep = " " if m.start() and text[m.start() - 1].isdigit() else ""
             edits.append((m.start(), m.end(), sep + digits))
+    for m in _WHOLE_UNIT.finditer(text):
+        # Cantonese 成个礼拜 / 成个月 ("a whole week / month"): one of the unit (round 13).
+        if not taken[m.start()]:
+            edits.append((m.start(), m.end(), "1"))
     return normal.replace(edits)
+
+
+_WHOLE_UNIT = re.compile(r"成(?=个(?:礼拜|星期|月|钟头|小时))")
 
 
 def _tenths_after_degrees(text: str, start: int, run: str) -> bool:
