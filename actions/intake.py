@@ -12,6 +12,7 @@ from bot.answers import AGE_QUESTIONS, fold
 from bot.flow_loader import UNKNOWN
 
 from actions.intake_facts import read_facts
+from actions.psych_screen import said_to_have_died
 
 
 @action("end_intake")
@@ -174,7 +175,9 @@ async def subject_sex(ctx: ActionContext) -> bool:
     if parse is None or subject in (None, "self", UNKNOWN) or ctx.slot("sex") not in (None, UNKNOWN):
         return False
     for entity in parse.entities:
-        if entity.entity == "subject" and entity.value == subject and (sex := sex_of_kin(entity.text)):
+        if entity.entity == "subject" and entity.value == subject and (sex := sex_of_kin(entity.text)) \
+                and not (ctx.message is not None and said_to_have_died(ctx.message.text or "", entity.end)):
+            # (session seven: "爷爷前阵子病逝了，奶奶…" — the grandmother's sex, not the late grandfather's)
             ctx.set_slot("sex", sex)
             ctx.set_slot("sex_by_kin", sex)
             return False

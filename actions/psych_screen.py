@@ -75,14 +75,33 @@ async def psych_loss(ctx: ActionContext) -> bool:
         ctx.set_slot("loss", kind)
     if kind == "person" and not _mourner_pattern().search(fold(message.text)):
         # "我妈老伴走了以后一直睡不好" (round 12): the mother, named as the one bereaved, is the patient
-        _the_bereaved_is_the_patient(ctx)
+        _the_bereaved_is_the_patient(ctx, message.text)
     return False
 
 
-def _the_bereaved_is_the_patient(ctx: ActionContext) -> None:
+@lru_cache(maxsize=1)
+def _died_after(path: Path = LOSS_FILE) -> re.Pattern[str]:
+    return re.compile(load_yaml(path.read_text(encoding="utf-8"))["died_after"])
+
+
+def said_to_have_died(text: str, end: int) -> bool:
+    """Whether the person named just before `end` in `text` is said to have died in that clause (loss.yml `died_after`:
+    我爸去世了, 儿子前年出车祸没了) — never the patient, nor whose sex the patient's is."""
+    return bool(_died_after().match(fold(text[end:])))
+
+
+def _the_bereaved_is_the_patient(ctx: ActionContext, text: str) -> None:
     """"孩子没了，我心情很差": the one who died is not the patient. What the NLU filled this turn for them
-    (who, age) is taken back; the patient is the speaker."""
+    (who, age) is taken back; the patient is the speaker. Session seven (talk7a): a person with a death word after
+    them (loss.yml `died_after`) is never the patient; a living relative named beside them is ("我爸去世了，我妈天天哭",
+    "儿子前年车祸走了，我老公天天喝闷酒")."""
+    people = [e for e in (ctx.parse.entities if ctx.parse is not None else ()) if e.entity == "subject" and e.value != "self"]
+    living = [e for e in people if not said_to_have_died(text, e.end)]
     filled = {e.data.get("name") for e in ctx.events if e.type == "slot"}
+    if living:
+        if "subject" in filled and ctx.slot("subject") != living[0].value:
+            ctx.set_slot("subject", living[0].value)
+        return
     if "subject" in filled and ctx.slot("subject") not in (None, "self"):
         ctx.set_slot("subject", "self")
         for name in ("age", "age_months"):

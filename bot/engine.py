@@ -22,6 +22,7 @@ from bot import events as ev
 from bot.action_api import ActionContext
 from bot.answers import AGE_QUESTIONS, fold, only_unknown, pattern
 from bot.button_titles import button_for_title
+from bot.red_flag_questions import keep_red_flags
 from bot.situations import says_alone
 from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
@@ -363,14 +364,14 @@ class Engine:
             # safety screen must read.
             titled = button_for_title(state.last_buttons, text)
             if titled is not None and not any(
-                    e.entity == "symptom" and not e.negated for e in self.interpreter.parse(text).without_asked().entities):
+                    e.entity == "symptom" and not e.negated for e in keep_red_flags(self.interpreter.parse(text)).without_asked().entities):
                 payload = titled
         if payload is None and state.last_buttons and text and self.button_readers:
             # A button answered in words ("明天", "9点的"). Only when the words say nothing else the NLU
             # reads as a symptom: "明天上午，我现在胸口疼" goes to the safety screen, not to a booking.
             chosen = next((p for p in (reader(state.last_buttons, text) for reader in self.button_readers) if p), None)
             if chosen is not None:
-                parse = self.interpreter.parse(text).without_asked()
+                parse = keep_red_flags(self.interpreter.parse(text)).without_asked()
                 if not any(e.entity == "symptom" and not e.negated for e in parse.entities):
                     payload = chosen
         if payload is not None:
@@ -382,8 +383,9 @@ class Engine:
             return ParseResult(text="", intent=Intent(EMPTY, 1.0)), {}, True, False
         # A symptom only named in a general question ("发烧吃什么药", marked `asked` by the NLU since round 11 of issue 11)
         # is no fact about the patient: set aside, as the NLU itself did before (the medicine question's symptom is
-        # read back below, `_symptom_beside_question`).
-        parse = self.interpreter.parse(text).without_asked()
+        # read back below, `_symptom_beside_question`). A red flag named in a question is not set aside (session seven:
+        # "抽搐怎么处理", "黑便要紧吗" — bot/red_flag_questions.py): the safety screen reads it.
+        parse = keep_red_flags(self.interpreter.parse(text)).without_asked()
         if parse.entities and any(quotes(text) for quotes in self.quoted_texts):
             return replace(parse, entities=[]), {}, True, False
         return self._symptom_beside_question(parse), {}, True, False

@@ -16,6 +16,7 @@ from bot.answers import (AnswerContext, asks_question, is_correction, negates_st
                          other_symptoms_said, pattern, read_answer, topic_said,
                          wants_human, wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
+from bot.red_flag_questions import red_flag_questions, red_flags_named
 from bot.state import Frame
 from bot.turn import Turn
 from nlu import Intent, ParseResult
@@ -208,6 +209,11 @@ class FlowRunner:
                 return replace(parse, entities=kept)
             return replace(parse, intent=Intent(BOT_IDENTITY, 1.0), entities=kept)
         top = state.stack[-1] if state.stack else None
+        if parse.intent.name in red_flag_questions().question_intents and text and (top is None or not top.waiting_for) \
+                and red_flags_named(parse):
+            # Session seven (talk7a): "黑便要紧吗", "抽搐怎么处理" — a question naming a red flag is answered as a report:
+            # the safety screen has read it, and the intake's red-flag questions run, never a home-care article.
+            return replace(parse, intent=Intent(REPORT_INTENT, parse.intent.confidence))
         if parse.intent.name == "emergency_help" and text and (top is None or not top.waiting_for) and any(
                 e.entity == "symptom" and not e.negated for e in parse.entities):
             # Newcomer trial 3: "宝宝10个月 发烧了 怎么办啊 急死了" already says who and what: the intake starts

@@ -96,6 +96,8 @@ class DoseReader:
         self.one_extra_ok = frozenset(str(i) for i in over_use.get("one_extra_ok") or [])
         self.hypothetical = re.compile(rf"(?:{alt_(over_use.get('hypothetical_after') or [])})")
         self.conditional = re.compile(rf"(?:{alt_(over_use.get('conditional_before') or [])})")
+        # Session seven (talk7a): 氨酚黄那敏和感冒灵一起喝行不行 asks before taking them; not both taken.
+        self.asked_together = re.compile(str(spec.get("asked_together") or "(?!)"))
         alt = lambda words: "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # noqa: E731
         self.pattern = re.compile(
             rf"(?:(?P<num>\d+(?:\.\d+)?)(?P<approx>[几多来余])?\s*(?:{alt(whole)})?|(?P<part>{alt(parts)})"
@@ -248,7 +250,7 @@ class DoseReader:
         out = []
         for i, a in enumerate(taken):
             for b in taken[i + 1:]:
-                if a.term != b.term and set(a.ingredients) & set(b.ingredients) and _both_taken(original, a, b, self.taken):
+                if a.term != b.term and set(a.ingredients) & set(b.ingredients) and _both_taken(original, a, b, self.taken, self.asked_together):
                     # The act after the second product, in its clause (…同时各吃了两粒, …当成两种药一起吃了; round 9).
                     rest = re.split(r"[，,。.！!？?；;]", original[b.end:b.end + 12])[0]
                     verbs = list(self.taken.finditer(rest))
@@ -261,14 +263,17 @@ class DoseReader:
         return out
 
 
-def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str]) -> bool:
-    """吃了泰诺林又吃了白加黑 / 泰诺林和白加黑都吃了 — not 泰诺林和白加黑能一起吃吗."""
+def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str],
+                asked: re.Pattern[str] | None = None) -> bool:
+    """吃了泰诺林又吃了白加黑 / 泰诺林和白加黑都吃了 — not 泰诺林和白加黑能一起吃吗, nor (session seven) 氨酚黄那敏和感冒灵
+    一起喝行不行 (doses.yml `asked_together`: the clause after the second asks)."""
     between = original[a.end:b.start]
     before_a = original[max(0, a.start - 6):a.start]
     # The rest of b's clause, up to 12 characters (布洛芬和芬必得当成两种药一起吃了 — round 9).
     after_b = re.split(r"[，,。.！!？?；;]", original[b.end:b.end + 12])[0]
+    after_asks = asked is not None and bool(asked.search(original[b.end:b.end + 16]))
     return bool(taken.search(before_a) and (taken.search(between) or "和" in between or "、" in between)) \
-        or bool(taken.search(after_b) and re.search("都|也|又|一起|同时", after_b)) \
+        or bool(taken.search(after_b) and re.search("都|也|又|一起|同时", after_b) and not after_asks) \
         or bool(taken.search(between) and _THEN.search(between))
 
 

@@ -102,14 +102,30 @@ def _combination(ctx: ActionContext, question: str, kb: KnowledgeBase, settings:
     if (combinations.pregnancy is not None and "pregnant" in _audiences(ctx, settings)
             and (first.classes | second.classes) & combinations.pregnancy.same_class):
         pair = combinations.pregnancy  # never "ibuprofen is fine" to a pregnant woman
+    shared = combinations.shared(first, second) if pair is None else []
+    doctor = (Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"),)
+    if shared:
+        # Session seven (talk7a): two products sharing an active ingredient (感冒灵 + 泰诺: acetaminophen), named plainly,
+        # with the label's daily limits (content/interactions/combinations.yml `ingredients`).
+        ctx.send(BotMessage(text=ctx.text(
+            "utter_combination_shared", first=first.word, second=second.word,
+            ingredients="、".join(i.name for i in shared),
+            harm="；".join(i.harm for i in shared if i.harm) or "容易出不良反应",
+            doses="\n".join(i.dose for i in shared if i.dose),
+            source="；".join(dict.fromkeys(i.source for i in shared if i.source))),
+            buttons=(*doctor, Button(ctx.text("utter_kb_button_call_120"), "/call_120"))))
+        ctx.emit("knowledge_answer", {"article": None, "combination": "shared_ingredient",
+                                      "ingredients": [i.code for i in shared]})
+        return True
     if pair is None:
         answer = kb.answer(question, today(), _audiences(ctx, settings))
         body = f"{answer.article.title}\n{answer.article.body}" if answer is not None else ""
         if answer is not None and combinations.spoken_of(first, body) and combinations.spoken_of(second, body):
             return False  # a reviewed article speaks of both (布洛芬和对乙酰氨基酚能一起吃吗)
-    doctor = (Button(ctx.text("utter_kb_button_doctor"), "/request_doctor"),)
     if pair is None:
-        ctx.send(BotMessage(text=ctx.text("utter_combination_unknown", first=first.word, second=second.word), buttons=doctor))
+        # Both compositions known and none shared: said so (session seven); a product of unknown composition: no judgement.
+        key = "utter_combination_no_shared" if first.ingredients and second.ingredients else "utter_combination_unknown"
+        ctx.send(BotMessage(text=ctx.text(key, first=first.word, second=second.word), buttons=doctor))
     else:
         ctx.send(BotMessage(text=ctx.text("utter_combination_answer", first=first.word, second=second.word,
                                           answer=pair.text, source=pair.source), buttons=doctor))

@@ -21,6 +21,7 @@ from bot.consultations import Consultations
 from bot.engine import EMERGENCY_RELEASED, Engine, emergency_standing
 from bot.flow_runner import REPORT_INTENT
 from bot.consultations.labels import labels
+from bot.red_flag_questions import is_red_flag_question, red_flags_named
 from bot.state import put_slot
 
 from actions.triage.announce import ADVICE_PREFIX, advice_for, alone_key, announce, in_session, send_decision
@@ -238,3 +239,23 @@ def _fresh_intake(ctx: ActionContext, before: list[str]) -> bool:
     ctx.emit(RESTART_EVENT, {"before": before, "cleared": cleared}, actor="patient")
     ctx.utter("utter_emergency_restarted")
     return True
+
+
+@interceptor("red_flag_question", priority=11)
+async def red_flag_question(ctx: ActionContext) -> bool:
+    """A question naming a red flag that is not (yet) an emergency by the rules ("黑便要紧吗", "喘不过气要紧吗"):
+    said plainly that it is a danger sign, 120 and a person offered, then the intake's red-flag questions (the engine
+    made the question a report: bot/red_flag_questions.py). Never a home-care article. Session seven (talk7a)."""
+    if ctx.parse is None or ctx.message is None or ctx.message.payload or _intent(ctx) != REPORT_INTENT:
+        return False
+    top = ctx.state.stack[-1] if ctx.state.stack else None
+    if top is not None and top.waiting_for:
+        return False
+    text = ctx.message.text or ""
+    if not is_red_flag_question(ctx.parse, text):
+        return False
+    codes = set(red_flags_named(ctx.parse))
+    said = list(dict.fromkeys(e.text for e in ctx.parse.entities
+                              if e.entity == "symptom" and str(e.value) in codes and not e.negated))
+    ctx.utter("utter_red_flag_question", symptoms="、".join(said))
+    return False
