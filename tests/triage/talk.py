@@ -3,9 +3,14 @@ drive it: what was asked (the question the tracker waits for), the first triage 
 replies' texts and the slots after each message."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
+
+# A turn answered 503 "conversation busy" (Retry-After) stored nothing: a client sends it again, as the REST
+# contract says. On a loaded machine the embedded SQLite writer can stay taken past a turn's retries.
+BUSY_RETRIES = 5
 
 
 class Talk:
@@ -19,7 +24,13 @@ class Talk:
         self.slots: dict[str, Any] = {}
 
     async def say(self, text: str) -> list[dict[str, Any]]:
-        reply = (await self.client.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": text})).json()
+        for attempt in range(BUSY_RETRIES + 1):
+            response = await self.client.post("/webhooks/rest/webhook", json={"sender": self.sender, "message": text})
+            if response.status_code != 503 or attempt == BUSY_RETRIES:
+                break
+            await asyncio.sleep(0.5)
+        assert response.status_code == 200, (response.status_code, response.text)
+        reply = response.json()
         for message in reply:
             self.texts.append(str(message.get("text") or ""))
             triage = (message.get("custom") or {}).get("triage")
