@@ -20,7 +20,8 @@ from bot.answers import arabic, fold, hours_since_onset
 FACTS_FILE = Path(__file__).with_name("intake_facts.yml")
 # "头不疼", "没拉血": a negation inside the matched words denies them.
 # Round 9 (tri11): "不会麻", "没觉得麻" (会 / 觉得 / 感觉 between the negation and the finding).
-_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是|再|也|会|觉得|感觉|感到)?[疼痛肿红酸胀硬麻血黑歪斜咬叮蛰蜇闷堵憋紧烧软晕吐拉咳喘痒]")
+# Round 13 (tri16): "按着不喊疼", "摸着不叫疼", "按了也不说疼" (a child who does not cry out is not tender).
+_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是|再|也|会|觉得|感觉|感到|喊|叫|哭|说|嚷|哼)?[疼痛肿红酸胀硬麻血黑歪斜咬叮蛰蜇闷堵憋紧烧软晕吐拉咳喘痒]")
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,11 @@ def _suppose(text: str, supposing: re.Pattern[str]) -> str:
     return "".join(out) + text[at:]
 
 
+def _denied(table: FactTable, fact: FactPattern, clean: str, match: re.Match[str]) -> bool:
+    return bool(table.negation.search(_window(clean, match.start()))) or (
+        fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
+
+
 def read_facts(text: str) -> dict[str, Any]:
     """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
     table = fact_table()
@@ -228,8 +234,11 @@ def read_facts(text: str) -> dict[str, Any]:
             clean, match = next(((v, m) for v in read if (m := pattern.search(v))), (read[0], None))
             if not match:
                 continue
-            negated = bool(table.negation.search(_window(clean, match.start()))) or (
-                fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
+            negated = _denied(table, fact, clean, match)
+            if negated and isinstance(fact.value, bool):
+                # Round 13 (tri16): "按着不疼，一走路就疼": a later mention of the same finding that is not denied wins.
+                match = next((m for m in pattern.finditer(clean, match.end()) if not _denied(table, fact, clean, m)), match)
+                negated = _denied(table, fact, clean, match)
             if negated and not isinstance(fact.value, bool) and fact.slot != "subject":
                 continue  # "鼻子没有一张一张的": a denied sign sets no severity (round 9, tri11)
             value = (not fact.value) if negated and isinstance(fact.value, bool) else fact.value

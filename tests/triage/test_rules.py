@@ -21,6 +21,13 @@ class Case(NamedTuple):
     fires: bool
 
 
+def _tension(**changed: Any) -> dict[str, Any]:
+    """A headache of two weeks with tension-type features at 20 (round 13, pain.weeks); `None` removes a fact."""
+    facts = {**sx("headache"), "duration_hours": 336, "age": 20, "headache_tension": True, "headache_stress_or_rest": True}
+    facts.update(changed)
+    return {k: v for k, v in facts.items() if v is not None}
+
+
 CASES = [
     # --- emergency
     Case("resp.spo2_low", "spo2 93 is at the threshold", {"spo2": 93}, True),
@@ -259,6 +266,9 @@ CASES = [
     Case("covid.fever_over_3_days", "fever for 71 hours", {**sx("fever"), "duration_hours": 71}, False),
     Case("covid.fever_over_3_days", "37.3 for 72 hours", {"temperature": 37.3, "duration_hours": 72}, True),
     Case("covid.fever_over_3_days", "37.2 for 72 hours", {"temperature": 37.2, "duration_hours": 72}, False),
+    Case("covid.fever_over_3_days", "a cold of 3 days, yesterday's 37.5 gone today", {"temperature": 37.5, "duration_hours": 72,
+                                                                                       "fever_resolved": True}, False),
+    Case("covid.fever_over_3_days", "the fever's own 3 days", {**sx("fever"), "duration_hours": 9, "fever_hours": 72}, True),
     Case("resp.chronic_cough", "cough for 3 weeks", {**sx("cough"), "duration_hours": 504}, True),
     Case("resp.chronic_cough", "cough for 503 hours", {**sx("cough"), "duration_hours": 503}, False),
     Case("resp.chest_tightness", "chest tightness", sx("chest_tightness"), True),
@@ -359,6 +369,10 @@ CASES = [
     Case("fever.week_long", "120 h", {**sx("fever"), "duration_hours": 120}, False),
     # Round 4 of issue 10: the days of the fever, not of the illness.
     Case("fever.week_long", "ill a week, the fever gone", {**sx("fever"), "duration_hours": 168, "fever_resolved": True}, False),
+    # Round 13 (tri16): a fever getting worse is never a fever gone; the fever's own span counts.
+    Case("fever.week_long", "a week, 'gone' but worse day by day", {**sx("fever"), "duration_hours": 168, "fever_resolved": True,
+                                                                    "fever_worsening": True}, True),
+    Case("fever.week_long", "the fever's own week in a misread short illness", {**sx("fever"), "duration_hours": 10, "fever_hours": 168}, True),
     Case("peds.fever_over_5_days", "a child ill 5 days, the fever gone",
          {**sx("fever"), "age": 4, "duration_hours": 120, "fever_resolved": True}, False),
     Case("tox.carbon_monoxide", "a gas heater, closed windows and a headache", {**sx("headache"), "co_exposure": True}, True),
@@ -373,6 +387,14 @@ CASES = [
     Case("ent.sinus_over_10_days", "congested 3 days", {**sx("nasal_congestion"), "duration_hours": 72}, False),
     Case("pain.weeks", "knee pain a month", {**sx("joint_pain"), "duration_hours": 720}, True),
     Case("pain.weeks", "knee pain 3 days", {**sx("joint_pain"), "duration_hours": 72}, False),
+    # Round 13 (tri16): a tension-type headache under 50 without red flags is selfcare (criteria), not this rule.
+    Case("pain.weeks", "tension-type headache of 2 weeks at 20", _tension(), False),
+    Case("pain.weeks", "the same headache at 50", _tension(age=50), True),
+    Case("pain.weeks", "the same headache, age unknown", _tension(age=None), True),
+    Case("pain.weeks", "the same headache, worsening", _tension(headache_worsening=True), True),
+    Case("pain.weeks", "the same headache, waking at night", _tension(headache_wakes=True), True),
+    Case("pain.weeks", "pressing but no stress or rest said", _tension(headache_stress_or_rest=None), True),
+    Case("pain.weeks", "the same headache with fever", {**_tension(), **sx("headache", "fever")}, True),
     Case("skin.shingles", "one-sided blisters", sx("shingles"), True),
     Case("skin.shingles", "denied", sx(shingles=False), False),
     Case("skin.spreading_redness", "a sting's local red swelling is the sting's", sx("spreading_redness", "insect_sting"), False),
