@@ -112,9 +112,9 @@ def _chat_logs_to_file(config: Config) -> Path | None:
     turn") go to `chat.log` in the data directory, never between the bot's replies; without a writable data directory
     only errors reach stderr."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
-            root.removeHandler(handler)
+    for old in list(root.handlers):
+        if isinstance(old, logging.StreamHandler) and not isinstance(old, logging.FileHandler):
+            root.removeHandler(old)
     handler: logging.Handler
     where: Path | None
     try:
