@@ -8,13 +8,19 @@ events, or not at all.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Callable
 
+from nlu.yaml_files import load_yaml
+
 from bot.action_api import ActionContext, action
+from bot.config import PROJECT_ROOT
 from bot.crypto import FieldCipher, open_answer, seal_answer
 from bot.messages import BotMessage, Button
 from bot.patients import (
     CONSENT_VERSION,
+    RELATIONS,
     CardError,
     CardHolder,
     CardView,
@@ -25,7 +31,40 @@ from bot.patients import (
     valid_id_number,
 )
 
-CARD_SLOTS = ("card_name", "card_id_number", "card_phone", "card_relation")
+CARD_SLOTS = ("card_name", "card_id_number", "card_phone", "card_relation", "card_whom", "card_retry")
+CARDS_FLOW = PROJECT_ROOT / "flows" / "cards.yml"
+CARD_WORDS = PROJECT_ROOT / "flows" / "language" / "cards.yml"
+# A name said alone: Chinese characters (2–4), or a minority name with "·".
+_PLAIN_NAME = re.compile(r"[\u3400-\u9fff]{2,4}|[\u3400-\u9fff]+[·•][\u3400-\u9fff·•]+")
+
+
+@lru_cache(maxsize=1)
+def _whom_words() -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], frozenset[str]]:
+    """((relation word, relation) longest first within family-first order, fillers longest first, words that are no name)."""
+    choices = (load_yaml(CARDS_FLOW.read_text(encoding="utf-8"))["slots"]["card_relation"].get("choices") or {})
+    words = load_yaml(CARD_WORDS.read_text(encoding="utf-8")) or {}
+    table = tuple((str(w), str(code)) for code, ws in choices.items() for w in sorted(ws, key=len, reverse=True))
+    return (table, tuple(sorted(map(str, words.get("fillers") or ()), key=len, reverse=True)),
+            frozenset(map(str, words.get("not_names") or ())))
+
+
+def read_whom(text: str) -> tuple[str | None, str | None]:
+    """(relation, name) from the answer to "为谁绑定": "我妈 李秀英" → (parent, 李秀英), "李秀英" → (None, 李秀英),
+    "给我自己" → (self, None). Session seven (fix11c)."""
+    table, fillers, not_names = _whom_words()
+    clean = "".join(text.split()).strip("，,。.！!？?：:；;")
+    relation, rest = None, clean
+    for word, code in table:
+        if word in clean:
+            relation, rest = code, clean.replace(word, "", 1)
+            break
+    for filler in fillers:
+        rest = rest.replace(filler, "")
+    rest = rest.strip("，,。.！!？?：:；; ")
+    if relation is None:
+        rest = clean  # a name alone is taken as said (its characters may be fillers: 是, 为)
+    name = rest if rest and rest not in not_names and _PLAIN_NAME.fullmatch(rest) else None
+    return relation, name
 
 
 def _clear(ctx: ActionContext) -> None:
@@ -73,6 +112,25 @@ def _check(ctx: ActionContext, cipher: FieldCipher, slot: str, valid: Callable[[
         ctx.utter(error)
 
 
+@action("card_read_whom")
+async def card_read_whom(ctx: ActionContext, cipher: FieldCipher) -> None:
+    """The answer to "为谁绑定": a button's relation, relation words, a name, or both; the name is kept sealed."""
+    said = ctx.slot("card_whom")
+    ctx.set_slot("card_whom", None)
+    if said is None:
+        return
+    answer = str(said) if str(said) in RELATIONS else open_answer(cipher, str(said)).strip()
+    if answer in RELATIONS:
+        ctx.set_slot("card_relation", answer)
+        return
+    symptoms = ctx.parse is not None and any(e.entity in ("symptom", "medication") for e in ctx.parse.entities)
+    relation, name = read_whom(answer)
+    if relation is not None:
+        ctx.set_slot("card_relation", relation)
+    if name is not None and not symptoms and normalise_name(name) is not None:
+        ctx.set_slot("card_name", seal_answer(cipher, name))
+
+
 @action("card_check_name")
 async def card_check_name(ctx: ActionContext, cipher: FieldCipher) -> None:
     _check(ctx, cipher, "card_name", lambda v: normalise_name(v) is not None, "utter_card_invalid_name")
@@ -108,6 +166,14 @@ async def card_save(ctx: ActionContext, cipher: FieldCipher) -> None:
         holder = await patients.current_holder(patient)
         view = next(v for v in await patients.cards(patient) if v.id == row.id)
     except CardError as exc:
+        if exc.code in ("relation", "self_exists"):
+            # Session seven: the relation is asked again; the name, ID number and phone typed are kept.
+            ctx.set_slot("card_relation", None)
+            ctx.set_slot("card_retry", True)
+            if exc.code == "self_exists":
+                ctx.utter("utter_card_error_self_exists")
+            ctx.utter("utter_card_retry_relation")
+            return
         _clear(ctx)
         ctx.utter(f"utter_card_error_{exc.code}")
         return

@@ -104,6 +104,7 @@ class AnswerWords:
     yes_of_other_connectives: tuple[str, ...] = ()
     vague: tuple[str, ...] = ()
     unknown_asks_again: frozenset[str] = frozenset()
+    unit_factors: dict[str, dict[str, float]] = field(default_factory=dict)  # session seven: 斤 → ×0.5 kg
 
 
 @lru_cache(maxsize=1)
@@ -172,6 +173,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
                     "pending": dict(v.get("pending") or {})}
                 for k, v in (raw.get("topics") or {}).items()},
         described={k: tuple(v) for k, v in (raw.get("described") or {}).items()},
+        unit_factors={k: {u: float(f) for u, f in v.items()} for k, v in (raw.get("unit_factors") or {}).items()},
     )
 
 
@@ -288,8 +290,14 @@ def numbers_in_own_units(slot: str, text: str) -> list[float]:
     for match in _ARABIC.finditer(clean):
         after = clean[match.end():].lstrip("多左右几 ")
         unit = next((u for u in words().units if after.startswith(u)), None)
+        if unit is None and (rest := re.match(r"~[\d.]+[多左右几 ]*", after)):
+            # the first number of a range ("十七八斤" → 17~18斤) carries the range's unit
+            unit = next((u for u in words().units if after[rest.end():].startswith(u)), None)
+            if unit not in own:
+                unit = None
         if unit is None or unit in own:
-            found.append(float(match.group()))
+            # a unit with a factor to the slot's own ("24斤" is 12 kg: flows/language/answers.yml unit_factors)
+            found.append(float(match.group()) * words().unit_factors.get(slot, {}).get(unit or "", 1.0))
     return found
 
 

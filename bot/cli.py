@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import click
@@ -98,10 +99,36 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 def chat(ctx: click.Context, sender: str | None) -> None:
     """Chat with the bot in the terminal, as a patient."""
     config = config_from(ctx)
-    asyncio.run(_chat(config, sender or f"cli-{uuid.uuid4().hex[:8]}"))
+    log_file = _chat_logs_to_file(config)
+    asyncio.run(_chat(config, sender or f"cli-{uuid.uuid4().hex[:8]}", log_file))
 
 
-async def _chat(config: Config, sender: str) -> None:
+CHAT_LOG = "chat.log"
+QUEUED_PAYLOAD = "/cancel_consultation"  # the button of every reply that says the patient waits for a doctor
+
+
+def _chat_logs_to_file(config: Config) -> Path | None:
+    """Session seven (fix11c): the terminal chat's screen is the conversation. Log lines ("write conflict, retrying
+    turn") go to `chat.log` in the data directory, never between the bot's replies; without a writable data directory
+    only errors reach stderr."""
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if isinstance(old, logging.StreamHandler) and not isinstance(old, logging.FileHandler):
+            root.removeHandler(old)
+    handler: logging.Handler
+    where: Path | None
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        handler, where = logging.FileHandler(config.data_dir / CHAT_LOG, encoding="utf-8"), config.data_dir / CHAT_LOG
+    except OSError:
+        handler, where = logging.StreamHandler(), None
+        handler.setLevel(logging.ERROR)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return where
+
+
+async def _chat(config: Config, sender: str, log_file: Path | None = None) -> None:
     try:
         import readline  # noqa: F401  (line editing and history for input())
     except ImportError:
@@ -121,6 +148,8 @@ async def _chat(config: Config, sender: str) -> None:
         return runtime.responses.text(key, await runtime.engine.state(cid), variables)
 
     click.echo(click.style(await say("cli_chat_banner"), fg="green"))
+    if log_file is not None:
+        click.echo(click.style(await say("cli_chat_log_file", path=str(log_file)), fg="green"))
     try:
         while True:
             try:
@@ -138,6 +167,10 @@ async def _chat(config: Config, sender: str) -> None:
                     click.echo(click.style("      " + label, fg="yellow"))
                 for i, button in enumerate(reply.buttons, 1):
                     click.echo(f"      {i}. {button.title}")
+                if any(b.payload.startswith(QUEUED_PAYLOAD) for b in reply.buttons):
+                    # Queued for a doctor: a doctor's replies are delivered to the web chat and REST, not to this
+                    # terminal (a second engine on the same database, README "make chat"): say so, honestly.
+                    click.echo(click.style(await say("cli_chat_doctor_elsewhere"), fg="yellow"))
     finally:
         await runtime.stop()
 

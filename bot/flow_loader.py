@@ -108,6 +108,10 @@ class Step:
     when: Expression | None = None
     always_ask: bool = False
     next: str | tuple[Branch, ...] | None = None
+    # Session seven (fix11c): what a question given up says and records instead of the medical "先记为不清楚"
+    # (`give_up: {say: utter_…, value: …}`; without `value` the answer is `unknown`).
+    give_up_say: str | None = None
+    give_up_value: Any = None
 
     @property
     def where(self) -> str:
@@ -127,6 +131,8 @@ class Flow:
     # Where to go when the patient cannot answer several questions in a row (bot/flow_runner.py):
     # the intake stops asking and decides on what it knows, so nobody is questioned forever.
     when_unanswered: str | None = None
+    # Session seven (fix11c): a service flow's own words for a question given up (never the medical 不清楚/120 text).
+    give_up: str | None = None
     steps: tuple[Step, ...] = ()
     step_index: dict[str, int] = field(default_factory=dict)
 
@@ -250,6 +256,7 @@ def _flow(flow_id: str, file: str, body: Any) -> Flow:
         trigger_when=_expr(file, trigger.get("__line__", line), trigger["when"]) if trigger.get("when") else None,
         digression=bool(body.get("digression", True)),
         when_unanswered=body.get("when_unanswered"),
+        give_up=body.get("give_up"),
         steps=steps,
         step_index=index,
     )
@@ -264,7 +271,7 @@ def _step(file: str, flow_line: int, raw: Any) -> Step:
     kinds = [k for k in STEP_KINDS if k in raw]
     if len(kinds) > 1:
         raise FlowError(f"{file}:{line}: a step does one thing; this one has {kinds}")
-    known = {"id", "next", "when", "ask", "reask", "always_ask", "__line__", *STEP_KINDS}
+    known = {"id", "next", "when", "ask", "reask", "always_ask", "give_up", "__line__", *STEP_KINDS}
     unknown = set(raw) - known
     if unknown:
         raise FlowError(f"{file}:{line}: unknown step key(s) {sorted(unknown)}")
@@ -287,6 +294,8 @@ def _step(file: str, flow_line: int, raw: Any) -> Step:
         when=_expr(file, line, raw["when"]) if "when" in raw else None,
         always_ask=bool(raw.get("always_ask", False)),
         next=_next(file, line, raw.get("next")),
+        give_up_say=(raw.get("give_up") or {}).get("say") if isinstance(raw.get("give_up"), dict) else raw.get("give_up"),
+        give_up_value=(raw.get("give_up") or {}).get("value") if isinstance(raw.get("give_up"), dict) else None,
     )
 
 
@@ -327,6 +336,8 @@ def _validate(flow_set: FlowSet, actions: set[str], responses: set[str]) -> None
                     f"and flow '{flow.id}'; give one of them a trigger condition"
                 )
             unconditional[intent] = flow
+        if flow.give_up is not None:
+            check_response(flow.steps[0], flow.give_up)
         if flow.when_unanswered is not None and flow.when_unanswered not in flow_set.flows:
             raise FlowError(f"{flow.file}:{flow.line}: when_unanswered names an unknown flow '{flow.when_unanswered}'")
         if flow.trigger_when is not None:
@@ -341,6 +352,7 @@ def _validate(flow_set: FlowSet, actions: set[str], responses: set[str]) -> None
                     raise FlowError(f"{step.where}: collect '{step.arg}' needs an ask response")
                 check_response(step, step.ask)
                 check_response(step, step.reask)
+                check_response(step, step.give_up_say)
             elif step.kind == "action":
                 if step.arg not in actions and step.arg not in responses:
                     raise FlowError(f"{step.where}: unknown action '{step.arg}'")

@@ -721,8 +721,12 @@ class FlowRunner:
 
     def _give_up(self, turn: Turn, frame: Frame) -> None:
         """The pending question was asked as often as it may be: its answer is `unknown`, the flow moves on."""
-        turn.set_slot(frame.waiting_for or "", UNKNOWN, actor="bot")
-        turn.utter("utter_answer_unknown")
+        flow = self.flows.flows[frame.flow]
+        step = self._step(frame)
+        value = step.give_up_value if step.kind == "collect" and step.give_up_value is not None else UNKNOWN
+        turn.set_slot(frame.waiting_for or "", value, actor="bot")
+        # A service flow's own words (session seven): never "先记为不清楚 … 120" in card binding or booking.
+        turn.utter((step.give_up_say if step.kind == "collect" else None) or flow.give_up or "utter_answer_unknown")
         frame.waiting_for = None
         frame.asks = 0
         frame.digressions, frame.last_digression = 0, None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from actions.booking import booking, reminders, reports  # noqa: F401 (registers actions and jobs)
+from actions.booking import booking, doctor_named, reminders, reports  # noqa: F401 (registers actions, jobs, interceptors)
 from actions.booking.cli import hospital_group
 from actions.booking.settings import BookingSettings, booking_settings
 from bot.config import Config, ConfigError

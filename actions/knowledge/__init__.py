@@ -15,6 +15,7 @@ from bot.config import Config, ConfigError
 from bot.plugins import Plugin
 
 from actions.knowledge import subscription  # noqa: F401  (registers the opt-out interceptor and opt-in action)
+from actions.knowledge import single_medicine  # noqa: F401  (registers the weight-for-a-dose interceptor)
 from actions.knowledge.answering import build_knowledge_base, knowledge_base
 from actions.knowledge.articles import Article, KnowledgeError
 from actions.knowledge.broadcast_cli import broadcast_group

@@ -20,6 +20,7 @@ from bot.messages import BotMessage, Button
 from actions.knowledge.articles import Article
 from actions.knowledge.combinations import load_combinations, load_pregnancy_article
 from actions.knowledge.retrieval import Answer, KnowledgeBase, Thresholds
+from actions.knowledge.single_medicine import answer_single_medicine
 
 from bot.config import Config
 
@@ -168,7 +169,10 @@ async def answer_question(ctx: ActionContext, kb: KnowledgeBase, settings: Setti
         return
     if _combination(ctx, question, kb, settings):
         return
-    answer = _pregnancy_medicine(ctx, question, kb, settings) or kb.answer(question, today(), _audiences(ctx, settings))
+    answer = _pregnancy_medicine(ctx, question, kb, settings)
+    if answer is None and answer_single_medicine(ctx, question):
+        return  # session seven: one medicine asked about is answered about that medicine
+    answer = answer or kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
         # Newcomer trial 3: a medicine question beside the symptoms ("感冒了 流鼻涕 …吃点什么药好") is answered on
         # top of the intake it started: a short bridge into its questions, not "the knowledge base has no answer".
@@ -192,7 +196,10 @@ def _answer_if_confident(ctx: ActionContext, kb: KnowledgeBase, settings: Settin
         return False
     if _combination(ctx, question, kb, settings):
         return True
-    answer = _pregnancy_medicine(ctx, question, kb, settings) or kb.answer(question, today(), _audiences(ctx, settings))
+    answer = _pregnancy_medicine(ctx, question, kb, settings)
+    if answer is None and answer_single_medicine(ctx, question):
+        return True
+    answer = answer or kb.answer(question, today(), _audiences(ctx, settings))
     if answer is None:
         return False
     _send_answer(ctx, answer)
