@@ -106,7 +106,6 @@ class AnswerWords:
     unknown_asks_again: frozenset[str] = frozenset()
     plausible: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # fix11a
     reading_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fix11a
-    fine_of_related: dict[str, frozenset[str]] = field(default_factory=dict)  # fix11a
 
 
 @lru_cache(maxsize=1)
@@ -154,7 +153,6 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         unknown_asks_again=frozenset(raw.get("unknown_asks_again", ())),
         plausible={k: {band: (float(r[0]), float(r[1])) for band, r in v.items()} for k, v in (raw.get("plausible") or {}).items()},
         reading_names={k: tuple(v) for k, v in (raw.get("reading_names") or {}).items()},
-        fine_of_related={k: frozenset(v) for k, v in (raw.get("fine_of_related") or {}).items()},
         unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
         answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
         answered_by_unless={k: compile_expression(v) for k, v in (raw.get("answered_by_unless") or {}).items()},
@@ -721,24 +719,19 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
         return None if denies_other_things(text, answer.question) else False
     strict = spec.name in words().strict
     if symptom:
+        if _is_fine(clean):
+            return False
         others = {e.value for e in answer.entities if e.entity == "symptom" and not e.negated and e.value != code}
         others |= _symptom_words_in(clean) - {code} - words().combined.get(code, frozenset())
         if others and not (plain_yes(clean) or plain_yes_first(text)):
             # Newcomer trial 3 of issue 10: "咳得厉害，晚上都睡不了" / "主要是咳嗽比较厉害" to "有没有新出的皮疹？"
             # talks about another complaint: that symptom fills its own slot, and the pending question
             # is asked again (then `unknown`) — never a yes read from its 厉害 or from the other symptom.
-            # Fix11a: before its "fine" words too ("精神还行，就是奶吃得少" to the rash question is about other things).
             return None
         if yes_only_of_named_things(text, answer.entities, code, answer.question):
             # Fix11a: "她有高血压 糖尿病" to "有没有晕倒过，或者人糊涂？" names only other things (conditions, medicines,
-            # a time): they fill their own slots, the question is asked again — never a yes from their 有.
+            # a time, "有点哭闹"): they fill their own slots, the question is asked again — never a yes from their 有.
             return None
-        if _is_fine(clean):
-            related = words().fine_of_related.get(code, frozenset())
-            if any(e.entity == "symptom" and e.value != code and e.value not in related for e in answer.entities) and not (
-                    plain_yes(clean) or plain_yes_first(text)):
-                return None  # fix11a: "精神还可以" to the rash question is fine about another thing — asked again
-            return False
         if strict:
             # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围" (nor by the NLU's
             # "affirm" for it): only a plain yes — said alone, or first and then explained, as long as
