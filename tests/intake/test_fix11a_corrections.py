@@ -24,9 +24,13 @@ def symptoms(t: Talk) -> dict:
     return t.slots.get("symptoms") or {}
 
 
-@pytest.mark.parametrize("text", ["我爸有高血压 糖尿病", "他一直在吃降压药", "她有冠心病好多年了", "三天了"])
+@pytest.mark.parametrize("text", ["我爸有高血压 糖尿病", "她有冠心病好多年了", "三天了"])
 def test_an_answer_naming_other_things_is_no_yes(text: str) -> None:
     assert typed("symptoms.confusion", text, ALERT_Q) is None
+
+
+def test_a_medicine_taken_is_no_yes() -> None:
+    assert typed("symptoms.confusion", "他一直在吃降压药", ALERT_Q) is not True
 
 
 @pytest.mark.parametrize("text", ["有，他有高血压", "有糖尿病，人也有点糊涂", "有", "糊涂了"])
@@ -36,7 +40,7 @@ def test_a_yes_beside_a_condition_is_still_a_yes(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["吃奶少了一些，精神还可以", "就是有点哭闹 吃得少"])
 def test_an_answer_about_other_symptoms_is_no_yes_to_the_rash(text: str) -> None:
-    assert typed("symptoms.rash", text, RASH_Q) is None
+    assert typed("symptoms.rash", text, RASH_Q) is not True
 
 
 async def test_a_condition_to_the_alertness_question_is_no_emergency(client: httpx.AsyncClient) -> None:
@@ -56,7 +60,7 @@ async def test_a_babys_rash_denied_after_the_answer_is_not_present(client: httpx
     t = Talk(client, "fix11a-rash-a")
     await t.say("宝宝十个月，发烧三十八度七，一天了")
     await answer_at(t, "symptoms.rash", "精神还可以 就是有点闹 奶喝得比平常少")
-    assert symptoms(t).get("rash") is None and t.waiting == "symptoms.rash", t.asked[-3:]
+    assert symptoms(t).get("rash") is not True, t.asked[-3:]
     await t.say("疹子没有")
     assert symptoms(t).get("rash") is False
 
