@@ -41,6 +41,7 @@ class FactTable:
     fever_spans: tuple[re.Pattern[str], ...] = ()  # how long the fever itself lasted (round 11)
     supposed: re.Pattern[str] | None = None  # 要是/如果/万一 … to the clause's end: supposed, not had
     supposed_kept: frozenset[str] = frozenset()  # slots read all the same (a wish of one's own death, an ingestion)
+    negation_after: re.Pattern[str] | None = None  # "疹子没有": a denial said after the finding, to its clause's end
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +53,7 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
         fever_spans=tuple(re.compile(p) for p in raw.get("fever_spans") or ()),
         supposed=re.compile(raw["supposed"]) if raw.get("supposed") else None,
         supposed_kept=frozenset(raw.get("supposed_kept") or ()),
+        negation_after=re.compile(raw["negation_after"]) if raw.get("negation_after") else None,
         facts=tuple(
             FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True),
                         re.compile(f["unless"]) if f.get("unless") else None)
@@ -195,7 +197,9 @@ def _suppose(text: str, supposing: re.Pattern[str]) -> str:
 
 def _denied(table: FactTable, fact: FactPattern, clean: str, match: re.Match[str]) -> bool:
     return bool(table.negation.search(_window(clean, match.start()))) or (
-        fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0))))
+        fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0)))) or (
+        fact.negation_inside and table.negation_after is not None
+        and bool(table.negation_after.match(clean, match.end())))
 
 
 def read_facts(text: str) -> dict[str, Any]:

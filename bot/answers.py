@@ -105,6 +105,8 @@ class AnswerWords:
     vague: tuple[str, ...] = ()
     unknown_asks_again: frozenset[str] = frozenset()
     unit_factors: dict[str, dict[str, float]] = field(default_factory=dict)  # session seven: 斤 → ×0.5 kg
+    plausible: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # fix11a
+    reading_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fix11a
 
 
 @lru_cache(maxsize=1)
@@ -150,6 +152,8 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         yes_of_other_connectives=tuple(raw.get("yes_of_other_connectives", ())),
         vague=tuple(sorted(raw.get("vague", ()), key=len, reverse=True)),
         unknown_asks_again=frozenset(raw.get("unknown_asks_again", ())),
+        plausible={k: {band: (float(r[0]), float(r[1])) for band, r in v.items()} for k, v in (raw.get("plausible") or {}).items()},
+        reading_names={k: tuple(v) for k, v in (raw.get("reading_names") or {}).items()},
         unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
         answered_by={k: {o: tuple(v) for o, v in table.items()} for k, table in (raw.get("answered_by") or {}).items()},
         answered_by_unless={k: compile_expression(v) for k, v in (raw.get("answered_by_unless") or {}).items()},
@@ -732,6 +736,10 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
             # talks about another complaint: that symptom fills its own slot, and the pending question
             # is asked again (then `unknown`) — never a yes read from its 厉害 or from the other symptom.
             return None
+        if yes_only_of_named_things(text, answer.entities, code, answer.question):
+            # Fix11a: "她有高血压 糖尿病" to "有没有晕倒过，或者人糊涂？" names only other things (conditions, medicines,
+            # a time, "有点哭闹"): they fill their own slots, the question is asked again — never a yes from their 有.
+            return None
         if strict:
             # A discriminator ("按着更疼吗？") is not answered yes by "疼，肚脐周围" (nor by the NLU's
             # "affirm" for it): only a plain yes — said alone, or first and then explained, as long as
@@ -863,6 +871,36 @@ def yes_about_other_thing(clean: str, question: str) -> bool:
     for phrase in words().yes_of_other_connectives:
         rest = rest.replace(phrase, _SENTINEL)
     return not _has(rest, words().symptom_yes)
+
+
+def yes_only_of_named_things(text: str, entities: tuple[Any, ...], code: str, question: str = "") -> bool:
+    """Whether every yes word of the answer belongs to a thing the NLU named other than the asked symptom (a condition,
+    a medicine, another symptom, a time): with those entities and the 有 / 是 / 得了 before them set aside
+    (answers.yml `patterns.yes_before_named`), no yes word is left (fix11a)."""
+    spans = [(e.start, e.end) for e in entities
+             if not (e.entity == "symptom" and e.value == code) and isinstance(e.start, int) and e.end > e.start]
+    asked = normal(question)
+    if asked:
+        # "有点哭闹" / "有些咳" to the rash question: a degree word of a thing the question does not name at all.
+        for degree in pattern("degree_of_other").finditer(text):
+            if not any(ch in asked for ch in degree.group("thing")):
+                spans.append(degree.span())
+    if not spans or not text:
+        return False
+    masked = list(text)
+    before = pattern("yes_before_named")
+    for start, end in sorted(spans):
+        for i in range(start, end):
+            masked[i] = _SENTINEL
+        found = before.search(text[max(0, start - 6):start])
+        if found is not None:
+            for i in range(max(0, start - 6) + found.start(), start):
+                masked[i] = _SENTINEL
+
+    def yes_in(said: str) -> bool:
+        return _has(said, words().symptom_yes) or says_yes_emphatic(said) or plain_yes(said)
+
+    return yes_in(normal(text)) and not yes_in(normal("".join(masked)))
 
 
 _NOT_FINE = re.compile(r"(不|没那么|不太|不怎么)好|好(?=[厉难疼痛累喘晕痒烫热冷多几像大重差晕吓怕])")

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
-from bot.answers import AGE_QUESTIONS, fold, only_unknown, pattern
+from bot.answers import AGE_QUESTIONS, fold, is_correction, only_unknown, pattern
 from bot.button_titles import button_for_title
 from bot.red_flag_questions import keep_red_flags
 from bot.situations import says_alone
@@ -298,6 +298,8 @@ class Engine:
             # "slurred speech" (a stroke emergency) read out of 说…不清.
             vague = self._vague_answer(turn.state, turn.answer_text)
             corrected = self._fill_slots(turn, payload_slots, use_entities=not (bare_number or vague))
+            # Fix11a: "刚才说错了 是91" to the breaths question meant the SpO2 said before; "不是呼吸" removes that reading.
+            corrected += [n for n in self.runner.correct_numbers(turn) if n not in corrected]
             # After the entities: "不吃奶" fills "不肯吃奶吗？" with its symptom, not with its "不" (deny).
             self.runner.fill_pending(turn, parse.intent.name)
             if not payload_ok:
@@ -435,7 +437,11 @@ class Engine:
         """Set slots from the payload and from the message's entities; returns the corrected ones."""
         found: dict[str, Any] = {}
         text = turn.parse.text if turn.parse else ""
+        correcting = bool(text) and is_correction(text)
+        wrong = [m.span() for m in pattern("wrong_clause").finditer(text)] if correcting else []
         for entity in turn.parse.entities if turn.parse and use_entities else ():
+            if entity.entity != "symptom" and any(a <= entity.start < b for a, b in wrong):
+                continue  # "是六岁 不是五岁": the value said wrong is not filled (fix11a)
             if entity.entity == "medication" and pattern("allergy_after").match(text[entity.end:entity.end + 6]):
                 # "对青霉素过敏" names an allergy, not a medicine being taken (it would hide the allergy from the
                 # prescription checks and show the doctor "用药: 抗生素"): kept as the stated drug allergy.
@@ -560,8 +566,15 @@ class Engine:
         label = spec.label if spec else name
         if "." in name:  # a map key: say which entry changed, in words: 症状（咳嗽）
             group, _, code = name.partition(".")
+            value = turn.state.slot(name)
+            if group == "symptoms" and isinstance(value, bool):
+                # Fix11a: "好的，已更正：没有皮疹" — what the patient said, not only which entry changed.
+                return self.responses.text("emergency_change_present" if value else "emergency_change_absent",
+                                           turn.state, {"name": code_name(group, code)})
             return f"{label}（{code_name(group, code)}）"
         value = turn.state.slot(name)
+        if value is None:  # a reading said to be another one's (fix11a): 呼吸频率 已删去
+            return f"{label} {self.responses.text('value_removed', turn.state, {})}"
         if isinstance(value, bool):  # 怀孕：否, never "False"
             return f"{label}：{self.responses.text('value_yes' if value else 'value_no', turn.state, {})}"
         if turn.state.language in ("", None, "zh"):

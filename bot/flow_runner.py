@@ -291,7 +291,102 @@ class FlowRunner:
             return True
         if name == "symptoms.fever" and previous is True and value is False and self.measured_over_guess(turn):
             return True  # "好像有点烧", then "量了，不烧": the measured statement wins (newcomer trial 9)
+        if name.startswith("symptoms.") and name != "symptoms.fever" and previous is True and value is False:
+            return self.denies_outright(turn, name.partition(".")[2])
         return self.worsens(name, previous, value)
+
+    def correct_numbers(self, turn: Turn) -> list[str]:
+        """Fix11a: a correction with a number ("刚才说错了 是91", "我是说血氧91 不是呼吸") goes to the slot the patient
+        corrects. A bare number implausible for the pending reading (91 breaths a minute at home) and plausible for the
+        patient's previous numeric answer (the SpO2 of 94) is that answer's; a reading named wrongly in a 不是 clause
+        ("不是呼吸") holding the number said is removed. Returns the slots corrected; the pending question then does not
+        read the answer (it is asked again)."""
+        text = turn.answer_text
+        if not text or not is_correction(text):
+            return []
+        from bot.engine import emergency_standing  # the engine imports this module
+        entities = tuple(turn.parse.entities) if turn.parse else ()
+        claimed = {float(e.value) for e in entities if e.entity in _READINGS and isinstance(e.value, int | float)
+                   and not isinstance(e.value, bool)}
+        said = [n for n in numbers(pattern("wrong_clause").sub("", normal(text))) if n not in claimed]
+        corrected: list[str] = []
+        named_wrong = {slot for slot, found in self._wrong_slots(text).items() if found}
+        for slot in named_wrong:
+            value = turn.state.slot(slot)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value in claimed | set(said):
+                if emergency_standing(turn.state):
+                    turn.held[slot] = None  # confirmed by the safety screen before an emergency is lowered
+                else:
+                    turn.set_slot(slot, None, actor="patient")
+                    corrected.append(slot)
+        top = turn.state.stack[-1] if turn.state.stack else None
+        pending = self.flows.slot_spec(top.waiting_for) if top is not None and top.waiting_for else None
+        if top is None or pending is None or pending.type not in ("float", "int"):
+            return corrected
+        if claimed and not said:
+            turn.answer_spent = True  # "我是说血氧91": the number is the named reading's, not the pending one's
+            return corrected
+        if len(said) != 1 or self._plausible(turn, pending.name, said[0]):
+            if top.waiting_for in named_wrong:
+                turn.answer_spent = True
+            return corrected
+        previous = self._previous_reading(turn, pending.name)
+        if previous is None or not self._plausible(turn, previous, said[0]):
+            return corrected
+        spec = self.flows.slot_spec(previous)
+        ok, value = spec.coerce(said[0]) if spec is not None else (False, None)
+        if not ok:
+            return corrected
+        turn.answer_spent = True
+        if turn.state.slot(previous) != value:
+            if emergency_standing(turn.state) and not self.worsens(previous, turn.state.slot(previous), value):
+                turn.held[previous] = value
+            else:
+                turn.set_slot(previous, value, actor="patient")
+                turn.filled_this_turn.add(previous)
+                corrected.append(previous)
+        return corrected
+
+    @staticmethod
+    def _wrong_slots(text: str) -> dict[str, bool]:
+        """The readings a 不是 clause names ("不是呼吸", "不是体温"): answers.yml `reading_names`."""
+        clean = normal(text)
+        wrong = "".join(m.group(0) for m in pattern("wrong_clause").finditer(clean))
+        return {slot: any(w in wrong for w in names) for slot, names in words().reading_names.items()}
+
+    def _previous_reading(self, turn: Turn, pending: str) -> str | None:
+        """The reading the patient answered last before the pending one (by the order the flows collected them)."""
+        best: tuple[int, int, str] | None = None
+        for depth, frame in enumerate(turn.state.stack):
+            for slot, step in frame.collected.items():
+                if slot == pending or slot not in words().reading_names:
+                    continue
+                value = turn.state.slot(slot)
+                if isinstance(value, int | float) and not isinstance(value, bool) and (best is None or (depth, step) > best[:2]):
+                    best = (depth, step, slot)
+        return best[2] if best else None
+
+    @staticmethod
+    def _plausible(turn: Turn, slot: str, value: float) -> bool:
+        """Whether a reading is possible at home (answers.yml `plausible`; a child's own range under 12 or age unknown)."""
+        ranges = words().plausible.get(slot)
+        if ranges is None:
+            return True
+        age = turn.state.slot("age")
+        adult = isinstance(age, int | float) and not isinstance(age, bool) and age >= 12
+        low, high = ranges.get("adult" if adult else "child", ranges.get("all", (float("-inf"), float("inf"))))
+        return low <= value <= high
+
+    @staticmethod
+    def denies_outright(turn: Turn, code: str) -> bool:
+        """Fix11a: a symptom recorded present, denied by name and flatly ("疹子没有", "我都说了没有疹子啊", "没有疹子啊"):
+        a correction. Not a hedged denial ("好像没有疹子"), nor one that says it has gone ("疹子没有了", "现在不疼了": it
+        was there — answers.yml `patterns.denial_not_correction`); a fever has its own rules (newcomer trial 9)."""
+        text = turn.answer_text
+        if not text or not turn.parse:
+            return False
+        named = any(e.entity == "symptom" and e.value == code and e.negated for e in turn.parse.entities)
+        return named and not pattern("denial_not_correction").search(normal(text))
 
     @staticmethod
     def measured_over_guess(turn: Turn) -> bool:
@@ -334,6 +429,8 @@ class FlowRunner:
     # ---- filling the pending question ------------------------------------------------------
 
     def _fill_pending(self, turn: Turn, frame: Frame, step: Step, intent: str) -> bool:
+        if turn.answer_spent:
+            return False  # a correction of an earlier answer (fix11a): the pending question is asked again
         name = frame.waiting_for or ""
         spec = self.flows.slot_spec(name)
         if spec is None:

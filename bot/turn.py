@@ -35,6 +35,9 @@ class Turn:
         # After an emergency answer, a fact the message would lower ("没有昏迷") is held here, not set: the
         # safety screen asks the patient to confirm it first (actions/triage/screen.py).
         self.held: dict[str, Any] = {}
+        # Fix11a: the answer was a correction of an earlier slot ("刚才说错了 是91" meaning the SpO2): the pending
+        # question does not read it.
+        self.answer_spent = False
         # The buttons the patient saw when typing this answer (the message's own event clears
         # `state.last_buttons`): a typed title or button number is read against these.
         self.buttons_shown: list[dict[str, str]] = list(state.last_buttons)

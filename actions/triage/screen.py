@@ -179,6 +179,9 @@ def _said(ctx: ActionContext, engine: Engine, name: str, value: Any) -> str:
         return ctx.text("emergency_change_present" if value else "emergency_change_absent", name=said)
     spec = engine.flows.slot_spec(name)
     label = spec.label if spec is not None and spec.label else name
+    if value is None and ctx.slot(name) is not None:
+        # Fix11a: a reading said to be another one's ("我是说心率96 不是呼吸"): "呼吸频率不是96次/分", not "未询问".
+        return ctx.text("emergency_change_removed", label=label, value=labels().value(name, ctx.slot(name)))
     if isinstance(value, bool):
         return ctx.text("emergency_change_value", label=label, value=ctx.text("value_yes" if value else "value_no"))
     # In words, never a code (newcomer trial 10: "就诊人是self"): the renderer the doctor's summaries use.

@@ -45,6 +45,7 @@ class Vital:
     worst: str = ""
     # A reading no single number says (blood pressure "160/95"): shown instead of the value.
     text: str = ""
+    low: bool = False  # abnormal below the range (SpO2 91 %): ↓ on the doctor's card, never ↑ (fix11a)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def _rules() -> dict[str, Any]:
     data = load_yaml(RULES_FILE.read_text(encoding="utf-8"))
     for spec in data["vitals"].values():
         spec["expression"] = compile_expression(spec["abnormal"])
+        spec["low_expression"] = compile_expression(spec["low"]) if spec.get("low") else None
     for spec in data["risk_factors"].values():
         spec["expression"] = compile_expression(spec["when"])
     return data
@@ -344,8 +346,10 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
     for name, spec in rules["vitals"].items():
         if isinstance(slots.get(name), (int, float)):
             others = other_readings(events, name, float(slots[name]), rules["readings"])
+            abnormal = spec["expression"].evaluate(slots)
+            low = bool(abnormal and spec["low_expression"] is not None and spec["low_expression"].evaluate(slots))
             vitals.append(Vital(name, labels.get(name, name), float(slots[name]), spec["unit"],
-                                spec["expression"].evaluate(slots), others, spec.get("worst", "") if others else ""))
+                                abnormal, others, spec.get("worst", "") if others else "", low=low))
     if (pressure := _blood_pressure_vital(events, rules["blood_pressure"])) is not None:
         vitals.append(pressure)
     risks = _items(slots.get("conditions"), "conditions", True)

@@ -52,6 +52,7 @@ class Fact:
     new: bool = False
     before: str | None = None
     abnormal: bool = False
+    low: bool = False  # abnormal below the range: the card shows ↓, not ↑ (fix11a)
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,15 @@ class SlotHistory:
                 elif self.before.get(key) != item:
                     self.changed.add(key)
 
-    def fact(self, key: str, label: str, value: Any, show: Callable[[Any], str], abnormal: bool = False) -> Fact:
+    def fact(self, key: str, label: str, value: Any, show: Callable[[Any], str], abnormal: bool = False,
+             low: bool = False) -> Fact:
         """`value` shown by `show`; new when the patient gave it in the session (and it is not what it was)."""
         if key in self.observed and self.observed[key] != value:
-            return Fact(label, show(self.observed[key]), True, show(value) if value is not None else None, abnormal)
+            return Fact(label, show(self.observed[key]), True, show(value) if value is not None else None, abnormal, low)
         old = self.before.get(key)
         new = key in self.changed and (key not in self.before or old != value)
         before = show(old) if new and old is not None else None
-        return Fact(label, show(value), new, before, abnormal)
+        return Fact(label, show(value), new, before, abnormal, low)
 
 
 async def card_name(runtime: Runtime, state: ConversationState) -> str | None:
@@ -328,7 +330,7 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
                for name in words.data["answers"] if name in spec and slots.get(name) is not None]
     vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"], worst=v.get("worst", ""),
                                                                       others=v.get("others", ""), text=v.get("text", "")),
-                           v["abnormal"])
+                           v["abnormal"], bool(v.get("low")))
               for v in intake["vitals"]]
 
     def items(key: str, group: str) -> list[Fact]:

@@ -77,7 +77,7 @@ async def test_the_queue_card_and_the_detail_speak_chinese_and_mark_what_the_pat
     assert view["patient"]["level_label"] == "紧急" and view["triage"]["new"] is True
     assert any("嘴唇" in reason for reason in view["triage"]["reasons"])
     duration = next(f for f in view["facts"] if f["label"] == "病程")
-    assert duration == {"label": "病程", "value": "5天", "new": True, "before": "3天", "abnormal": False}
+    assert duration == {"label": "病程", "value": "5天", "new": True, "before": "3天", "abnormal": False, "low": False}
     assert next(f for f in view["facts"] if f["label"] == "抗原/核酸结果")["value"] == "阳性"
     cyanosis = next(t for t in view["symptoms_present"] if t["label"] == "嘴唇发紫")
     assert cyanosis["new"] is True

@@ -116,7 +116,7 @@ function newMark(fact) {
 function factRows(facts) {
   return facts.flatMap((f) => [
     el("dt", {}, f.label),
-    el("dd", { class: (f.abnormal ? "abnormal" : "") + (f.new ? " is-new" : "") }, f.value, f.abnormal ? " ↑异常" : "", ...newMark(f)),
+    el("dd", { class: (f.abnormal ? "abnormal" : "") + (f.new ? " is-new" : "") }, f.value, f.abnormal ? (f.low ? " ↓异常" : " ↑异常") : "", ...newMark(f)),
   ]);
 }
 
