@@ -258,7 +258,16 @@ class Database:
             if self._own_write_lock is None:
                 self._own_write_lock = WriteLock()
             return self._own_write_lock
-        return _WRITE_LOCKS.setdefault(loop, {}).setdefault(path, WriteLock())
+        locks = _WRITE_LOCKS.setdefault(loop, {})
+        lock = locks.get(path)
+        if lock is None:
+            lock = locks[path] = WriteLock()
+            if any(other is not loop and not other.is_closed() and path in held for other, held in list(_WRITE_LOCKS.items())):
+                # Each loop has a writer of its own: a task of a loop that is not running (parked inside a
+                # write transaction) keeps SQLite's file lock, and this loop's writers wait busy_timeout on it.
+                log.warning("SQLite file %s is written from a second event loop of this process: its writers are "
+                            "not ordered with the first loop's (one runtime, one loop)", path)
+        return lock
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -200,3 +200,48 @@ async def test_postgresql_has_no_process_wide_writer(postgres_url: str) -> None:
     async with db.session() as s:
         assert sorted(await s.scalars(select(JobRow.key))) == ["a", "b"]
     await db.close()
+
+
+def test_a_write_transaction_parked_on_another_loop_holds_the_file_and_is_named(tmp_path: Path, caplog) -> None:
+    """Session seven (sqlite7): the process's writer is one per event loop. A task of a loop that is not
+    running, parked inside a write transaction, keeps SQLite's file lock: a writer of another loop waits
+    busy_timeout and fails "database is locked" — what a test on a loop of its own met when the runtime's
+    jobs loop lived on the module's loop. The second loop's first writer is logged by name."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/parked.db")
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        first.run_until_complete(db.upgrade())
+        inside, never = asyncio.Event(), asyncio.Event()
+
+        async def writer() -> None:
+            async with db.transaction() as session:
+                await session.execute(JobRow.__table__.delete())
+                inside.set()
+                await never.wait()
+
+        async def park() -> None:
+            first.create_task(writer(), name="parked-writer")
+            await inside.wait()
+
+        first.run_until_complete(park())  # `first` stops: its writer stays inside the transaction
+
+        async def write_elsewhere() -> None:
+            async with db.transaction() as session:
+                await session.execute(JobRow.__table__.delete())
+
+        caplog.set_level(logging.WARNING, "wenzhen.db")
+        started = dt.datetime.now()
+        with pytest.raises(Exception, match="database is locked"):
+            second.run_until_complete(write_elsewhere())
+        assert (dt.datetime.now() - started).total_seconds() >= SQLITE_BUSY_TIMEOUT_MS / 1000 * 0.9
+        assert any("second event loop" in r.getMessage() for r in caplog.records)
+
+        async def finish() -> None:
+            never.set()
+            await asyncio.gather(*[t for t in asyncio.all_tasks() if t is not asyncio.current_task()])
+            await db.close()
+
+        first.run_until_complete(finish())
+    finally:
+        first.close()
+        second.close()

@@ -100,6 +100,22 @@ class Patient:
         return (await self.tracker())["slots"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every async test of tests/intake runs on its module's event loop, the one its runtime lives on.
+
+    A test left on a loop of its own (pytest-asyncio's default) talks to the runtime while the runtime's
+    loop is parked, and the runtime's background writer (the jobs loop) is parked with it — possibly
+    inside a write transaction, holding SQLite's file lock, which the test's writer then waits on for
+    busy_timeout, turn after turn, until the turn answers 503 (docs/engine.md, session seven)."""
+    here = Path(__file__).parent
+    for item in items:
+        if not item.path.is_relative_to(here) or not asyncio.iscoroutinefunction(getattr(item, "obj", None)):
+            continue
+        marker = item.get_closest_marker("asyncio")
+        if marker is None or not (marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")):
+            item.add_marker(pytest.mark.asyncio(loop_scope="module"), append=False)
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Runtime]:
     tmp: Path = tmp_path_factory.mktemp("intake")
