@@ -180,8 +180,10 @@ function renderView(c, view) {
   none($("intake-absent"), "无");
   $("intake-unknown").replaceChildren(...tags(view.symptoms_unknown, "unknown"));
   none($("intake-unknown"), "无");
+  // console8: the intake's other questions, each with its answer in words; no heading over nothing (it read "问诊回答 无"
+  // after many answers, which were shown elsewhere or not at all).
   $("intake-answers").replaceChildren(...factRows(view.answers));
-  none($("intake-answers"), "无");
+  $("intake-answers").hidden = $("intake-answers-title").hidden = !view.answers.length;
   // console7: each history question says whether it was asked — 未询问 / 无 (the patient said none) / 不清楚 —
   // never "无" for a question the bot never put (the words are the server's: summary.yml `background`).
   const background = Object.fromEntries((view.background || []).map((b) => [b.name, b]));
