@@ -25,9 +25,10 @@ from bot.consultations import (
     consultations,
     patient_attachments,
 )
+from bot.consultations.alert_actions import consult_from_alert as open_from_alert_audited
+from bot.consultations.alert_actions import dismiss_alert as dismiss_alert_for
 from bot.consultations.handover import Handovers
 from bot.consultations.service import AlertConflict
-from bot.supervision import AuditEntry
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
 from bot.supervision.access import treating_card
@@ -301,16 +302,11 @@ def console_api(runtime: Runtime) -> APIRouter:
         says who has them, `detail.consultation_id` is the one to open when it is visible to this doctor."""
         staff = session.staff
         try:
-            c, alert = await service.open_from_alert(alert_id, staff)
+            c, _ = await open_from_alert_audited(runtime, alert_id, staff)  # audited there (the Telegram button too)
         except AlertConflict as exc:
             raise HTTPException(409, {"message": exc.message, "consultation_id": exc.consultation_id}) from None
         except ConsultationError as exc:
             raise HTTPException(STATUS_FOR.get(exc.code, 400), {"message": exc.message}) from None
-        await runtime.audit.record(AuditEntry(
-            actor=staff.actor, action="consultation.open_by_doctor", object_type="consultation", object_id=c.id,
-            subject=c.conversation_id, detail={"why": "emergency_alert", "alert_id": alert.id,
-                                               "rules": list((alert.alert or {}).get("rules") or []),
-                                               "department": c.department}))
         return {"consultation": c.to_dict(), "consultation_id": c.id, "message": labels().data["alert_consult"]["opened"]}
 
     @router.post("/alerts/{alert_id}/dismiss", responses={404: {}, 403: {}})
@@ -318,12 +314,9 @@ def console_api(runtime: Runtime) -> APIRouter:
         """知道了: acknowledge this alert. An open one is closed for every doctor (the patient is not taken); one
         closed already (re-triaged lower after a correction) is only acknowledged. Audited as `alert.dismiss`."""
         try:
-            closed, alert = await service.dismiss_alert(alert_id, session.staff)
+            closed, _ = await dismiss_alert_for(runtime, alert_id, session.staff)  # audited there (Telegram too)
         except ConsultationError as exc:
             raise refused(exc) from None
-        await runtime.audit.record(AuditEntry(
-            actor=session.staff.actor, action="alert.dismiss", object_type="alert", object_id=str(alert.id),
-            subject=alert.conversation_id, detail={"closed": closed, "rules": list((alert.alert or {}).get("rules") or [])}))
         return {"closed": closed}
 
     @router.post("/consultations/{consultation_id}/accept")
