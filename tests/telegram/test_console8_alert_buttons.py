@@ -7,7 +7,12 @@ import asyncio
 from typing import Any
 
 from bot.consultations import consultations
-from tests.telegram.test_doctors import COLLEAGUE_CHAT, DOCTOR_CHAT, _button, bot_api, hospital  # noqa: F401 (fixtures)
+from tests.telegram import test_doctors
+from tests.telegram.test_doctors import COLLEAGUE_CHAT, DOCTOR_CHAT, _button
+
+# The fixtures of tests/telegram/test_doctors.py: a fresh fake Bot API and the hospital around it.
+bot_api = test_doctors.bot_api
+hospital = test_doctors.hospital
 
 
 def _alert(hospital: Any, chat_id: int, patient_words: str) -> Any:
