@@ -305,6 +305,30 @@ def numbers_in_own_units(slot: str, text: str) -> list[float]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _weight_units(path: Path = ANSWERS_FILE) -> tuple[re.Pattern[str], dict[str, float]]:
+    factors = {str(k): float(v) for k, v in (load_yaml(path.read_text(encoding="utf-8")).get("weight_units") or {}).items()}
+    units = "|".join(map(re.escape, sorted(factors, key=len, reverse=True)))
+    return re.compile(rf"(\d+(?:\.\d+)?)\s*(?:多|左右)?\s*({units})", re.IGNORECASE), factors
+
+
+def weight_said(text: str) -> tuple[float, str] | None:
+    """A weight with its unit in a message, in kilograms, and the words as typed: "孩子十八斤" → (9.0, "十八斤") (console8:
+    斤 is half a kilogram; answers.yml `weight_units`). None without a weight unit."""
+    pattern, factors = _weight_units()
+    clean = arabic(fold(text))
+    found = pattern.search(clean)
+    if found is None:
+        return None
+    kg = float(found.group(1)) * factors.get(found.group(2).lower(), factors.get(found.group(2), 1.0))
+    start = text.find(found.group(2))
+    said = found.group(0)
+    for width in range(1, 8):  # the typed words before the unit ("十八" of "十八斤"), when the digits were written in words
+        if start - width >= 0 and arabic(fold(text[start - width:start + len(found.group(2))])).replace(" ", "") == said.replace(" ", ""):
+            said = text[start - width:start + len(found.group(2))]
+    return round(kg, 1), said
+
+
 def numbers(text: str) -> list[float]:
     """The numbers in an answer, in order ("九十一、九十二" are two numbers, not one)."""
     return [float(n) for n in _ARABIC.findall(arabic(_PUNCT.sub(" ", fold(text))))]
@@ -959,6 +983,9 @@ def _read_number(spec: SlotSpec, text: str) -> Any:
         # "没测", "家里没有", "没有那个仪器" to "血氧多少？": nothing to read — unknown at once, never
         # asked again (the breathing questions stand in for it: actions/triage/decision.py).
         return UNKNOWN
+    if spec.name == "weight_kg" and "~" not in arabic(normal(text)) and (weight := weight_said(text)) is not None \
+            and spec.coerce(weight[0])[0]:
+        return weight[0]  # console8: "十八斤" to the weight question is 9 kg, not 18
     valid = [n for n in numbers_in_own_units(spec.name, text) if spec.coerce(n)[0]]
     if len(valid) >= 2 and "~" in arabic(normal(text)):
         # A range ("三十八九度", "九十五六", "十七八公斤"): the safer end — the lower oxygen, the lower

@@ -174,9 +174,11 @@ class Engine:
         await self._deliver(state.channel, state.sender, replies)
         return replies
 
-    async def push(self, conversation_id: str, messages: list[BotMessage], actor: str) -> None:
-        """Add messages from outside the dialogue (a doctor's reply) and deliver them to the patient."""
-        events = [Event(ev.BOT, m.to_dict(), actor=actor) for m in messages]
+    async def push(self, conversation_id: str, messages: list[BotMessage], actor: str, notice: bool = False) -> None:
+        """Add messages from outside the dialogue (a doctor's reply) and deliver them to the patient. `notice`: the
+        system's words on a change the actor caused (已接诊, 已转诊), kept as `notice: true` in the events (console8:
+        the doctor's screen shows them as system notices, not as lines the doctor typed)."""
+        events = [Event(ev.BOT, {**m.to_dict(), **({"notice": True} if notice else {})}, actor=actor) for m in messages]
         state = await self._append(conversation_id, events)
         await self._deliver(state.channel, state.sender, messages)
 

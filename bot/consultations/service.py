@@ -736,6 +736,7 @@ class Consultations:
         now = utcnow()
         session = await self.roster.next_session(department, now)
         expires = self._expiry(session, now) if session else now + dt.timedelta(hours=1)
+        was = [i for i in c.participants if i != (target.id if target else None)]
         c = await self._move(c.id, lc.TRANSFERRED, department=department, doctor_id=None,
                              assigned_to=target.id if target else None, participants=[],
                              expires_at=expires, session_starts_at=session.start if session else now)
@@ -745,6 +746,10 @@ class Consultations:
         await self._announce(Transition(c, event, staff.actor), "utter_consultation_transferred",
                              department=c.department_name,
                              doctor_name=target.display_name if target else "")
+        # console8: the doctors who had the patient are told too (their page drops the patient and says to whom they
+        # went): the session's participants are empty now, so `_publish` alone reached only the new department.
+        for staff_id in was:
+            await self.pubsub.publish(topics.staff(staff_id), ConsultationChanged(lc.TRANSFERRED, c))
         return c
 
     async def invite(self, consultation_id: str, staff: Staff, invitee_id: int) -> Consultation:
@@ -872,7 +877,7 @@ class Consultations:
         await self.engine.record(t.consultation.conversation_id, ev.HANDOFF, t.event, t.actor)
         state = await self.engine.state(t.consultation.conversation_id)
         messages = self.responses.render(response_key, state, variables)
-        await self.engine.push(t.consultation.conversation_id, messages, actor=t.actor)
+        await self.engine.push(t.consultation.conversation_id, messages, actor=t.actor, notice=True)
         await self._publish(t.consultation, t.event["status"])
 
     async def _publish(self, c: Consultation, change: str, turn: "InTurn | None" = None) -> None:

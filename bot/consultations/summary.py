@@ -15,12 +15,14 @@ from typing import Any
 from nlu.yaml_files import load_yaml
 
 from bot import events as ev
-from bot.answers import is_unknown, says_no
+from bot.answers import is_unknown, says_no, weight_said
 from bot.code_names import code_name
 from bot.config import PROJECT_ROOT
 from bot.events import Event
 from bot.expressions import compile_expression
 from bot.flow_loader import UNKNOWN
+from bot.responses import display_value
+from bot.situations import says_alone
 from bot.state import ConversationState
 
 RULES_FILE = Path(__file__).with_name("summary.yml")
@@ -76,6 +78,8 @@ class IntakeSummary:
     invitations: list[dict[str, Any]] = field(default_factory=list)
     # The history questions (基础疾病, 本次用药, 药物过敏, 怀孕) each with whether it was asked (console7): `background`.
     background: list[dict[str, Any]] = field(default_factory=list)
+    # What the patient said that matters beside the questions (console8): 体重, 居住情况 — `{name, label, text}`.
+    said: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +97,7 @@ class IntakeSummary:
             "transfers": self.transfers,
             "invitations": self.invitations,
             "background": self.background,
+            "said": self.said,
         }
 
 
@@ -161,9 +166,10 @@ def crisis_plans(events: list[Event]) -> tuple[list[str], set[str]]:
     return plans, in_plans - elsewhere
 
 
-def other_readings(events: list[Event], name: str, kept: float, words: dict[str, str]) -> str:
+def other_readings(events: list[Event], name: str, kept: float, words: dict[str, str], skip: tuple[float, ...] = ()) -> str:
     """The patient's other readings of a vital sign since the last restart, in their words ("37度多"), marked
-    服药后 when the message names a medicine or 退: a doctor sees the fever's peak and what the medicine did."""
+    服药后 when the message names a medicine or 退: a doctor sees the fever's peak and what the medicine did.
+    `skip`: readings shown elsewhere (console8: the value a new one replaced, shown once as 原为…)."""
     said: list[str] = []
     for event in events:
         if event.type == ev.RESTARTED:
@@ -175,7 +181,8 @@ def other_readings(events: list[Event], name: str, kept: float, words: dict[str,
         medicine = any(e.get("entity") == "medication" and not e.get("negated") for e in entities) or "退" in text
         for e in entities:
             value = e.get("value")
-            if e.get("entity") != name or not isinstance(value, int | float) or float(value) == kept:
+            if e.get("entity") != name or not isinstance(value, int | float) or float(value) == kept \
+                    or float(value) in skip:
                 continue
             end = int(e.get("end") or 0)
             reading = str(e.get("text") or value) + (text[end] if end < len(text) and text[end] in "多左右" else "")
@@ -336,6 +343,41 @@ def background(slots: dict[str, Any], medications: list[Item], said_none: bool) 
     return found
 
 
+def _quote(text: str, limit: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def said_facts(slots: dict[str, Any], events: list[Event]) -> list[dict[str, Any]]:
+    """体重 and 居住情况 when the patient said them (console8): the weight in kg with the words as typed ("9 kg（患者原话：
+    十八斤）"), the answer to the weight question otherwise; 独居 / 独自在家 with the message that said it."""
+    words = _rules()["said"]
+    weight: tuple[float, str] | None = None
+    alone = ""
+    for event in events:
+        if event.type == ev.RESTARTED:
+            weight, alone = None, ""
+        if event.type != ev.USER or event.data.get("payload"):
+            continue
+        text = str(event.data.get("text") or "")
+        weight = weight_said(text) or weight
+        if says_alone(text):
+            alone = text
+    found: list[dict[str, Any]] = []
+    spec = words["weight"]
+    if weight is not None:
+        kg = display_value(weight[0])
+        found.append({"name": "weight", "label": spec["label"], "text": spec["as_said"].format(kg=kg, said=weight[1])})
+    elif isinstance(slots.get("weight_kg"), (int, float)):
+        found.append({"name": "weight", "label": spec["label"], "text": spec["text"].format(kg=display_value(float(slots["weight_kg"])))})
+    living = words["living"]
+    if alone or slots.get("home_alone") is True:
+        kind = "lives_alone" if any(w in alone for w in living["lives_alone_words"]) else "alone_now"
+        text = living[kind] if not alone else living["as_said"].format(text=living[kind], said=_quote(alone))
+        found.append({"name": "living", "label": living["label"], "text": text})
+    return found
+
+
 def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary:
     slots = state.slots
     labels = _slot_labels()
@@ -373,6 +415,7 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
         triage=state.latest_triage,
         attachments=attachments,
         background=background(slots, medications, said_none),
+        said=said_facts(slots, events),
         **session_history(events, labels),
     )
 

@@ -247,7 +247,7 @@ class Exporter:
             "triage": {"level": triage.get("level") or c.level, "rules": list(triage.get("rules") or []),
                        "ruleset": triage.get("ruleset")},
             "intake": {k: intake[k] for k in ("symptoms_present", "symptoms_absent", "vitals", "risk_factors",
-                                             "medications", "background")},
+                                             "medications", "background", "said")},
             "conversation": [_line(e) for e in window if e.type in (ev.USER, ev.BOT)],
             "prescriptions": prescribed,
             "prescription_review": {"reviews": reviews} if reviews else None,

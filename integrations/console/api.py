@@ -25,9 +25,10 @@ from bot.consultations import (
     consultations,
     patient_attachments,
 )
+from bot.consultations.alert_actions import consult_from_alert as open_from_alert_audited
+from bot.consultations.alert_actions import dismiss_alert as dismiss_alert_for
 from bot.consultations.handover import Handovers
 from bot.consultations.service import AlertConflict
-from bot.supervision import AuditEntry
 from bot.runtime import Runtime
 from bot.staff_links import issue_link_code
 from bot.supervision.access import treating_card
@@ -70,14 +71,20 @@ def _transcript(events: list[ev.Event], since: float) -> list[dict[str, Any]]:
     for event in events:
         if event.type not in (ev.USER, ev.BOT):
             continue
-        lines.append({
+        # console8: what the session tells the patient on a change of state (已接诊, 已转诊, the closing) is pushed by
+        # the consultation service under the doctor's actor, as a notice: a system line, never one the doctor typed.
+        notice = event.type == ev.BOT and bool(event.data.get("notice"))
+        line = {
             "seq": event.seq,
             "at": dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc).isoformat(),
-            "from": "patient" if event.type == ev.USER else event.actor,
+            "from": "patient" if event.type == ev.USER else ("system" if notice else event.actor),
             "text": event.data.get("text") or "",
             "attachments": event.data.get("attachments") or [],
             "in_session": event.timestamp >= since,
-        })
+        }
+        if notice:
+            line["notice"] = True
+        lines.append(line)
     return lines[-TRANSCRIPT_LIMIT:]
 
 
@@ -91,14 +98,50 @@ def console_api(runtime: Runtime) -> APIRouter:
     admin = Depends(auth.admin)
     handovers = Handovers(runtime.db, runtime.cipher)
 
+    async def transferred_away(consultation_id: str, staff: Staff) -> str | None:
+        """console8: the words for a doctor who transferred this patient and is no longer in the session ("该患者已转给
+        张医生…"), else None: after a transfer the page said nothing and got a silent 403."""
+        try:
+            c = await service.get(consultation_id)
+        except ConsultationError:
+            return None
+        if c.status == "active" and staff.id in c.participants:
+            return None
+        last = None
+        for event in await runtime.engine.events(c.conversation_id):
+            if event.type == ev.HANDOFF and event.data.get("consultation_id") == c.id \
+                    and event.data.get("status") == "transferred":
+                last = event.data
+        if not last or (last.get("by") or {}).get("id") != staff.id:
+            return None
+        words = labels().data["transferred_away"]
+        to = last.get("to_doctor") or {}
+        where = words["to_doctor"].format(doctor=to.get("name") or "") if to else \
+            words["to_department"].format(department=last.get("department_name") or "")
+        return words["message"].format(to=where)
+
     async def visible(consultation_id: str, staff: Staff) -> Consultation:
         try:
             c = await service.get(consultation_id)
         except ConsultationError as exc:
             raise refused(exc) from None
         if not service.can_view(staff, c):
+            gone = await transferred_away(consultation_id, staff)
+            if gone:
+                raise HTTPException(403, {"message": gone, "transferred": True})
             raise HTTPException(403, "this consultation belongs to another department")
         return c
+
+    async def acting(consultation_id: str, staff: Staff, operation: Any) -> dict[str, Any]:
+        """`act`, but a doctor acting on a patient they transferred is told so in words (console8), not a bare 403/409."""
+        try:
+            return await act(operation)
+        except HTTPException as exc:
+            if exc.status_code in (403, 409):
+                gone = await transferred_away(consultation_id, staff)
+                if gone:
+                    raise HTTPException(exc.status_code, {"message": gone, "transferred": True}) from None
+            raise
 
     # ---- session ---------------------------------------------------------------------------
 
@@ -259,16 +302,11 @@ def console_api(runtime: Runtime) -> APIRouter:
         says who has them, `detail.consultation_id` is the one to open when it is visible to this doctor."""
         staff = session.staff
         try:
-            c, alert = await service.open_from_alert(alert_id, staff)
+            c, _ = await open_from_alert_audited(runtime, alert_id, staff)  # audited there (the Telegram button too)
         except AlertConflict as exc:
             raise HTTPException(409, {"message": exc.message, "consultation_id": exc.consultation_id}) from None
         except ConsultationError as exc:
             raise HTTPException(STATUS_FOR.get(exc.code, 400), {"message": exc.message}) from None
-        await runtime.audit.record(AuditEntry(
-            actor=staff.actor, action="consultation.open_by_doctor", object_type="consultation", object_id=c.id,
-            subject=c.conversation_id, detail={"why": "emergency_alert", "alert_id": alert.id,
-                                               "rules": list((alert.alert or {}).get("rules") or []),
-                                               "department": c.department}))
         return {"consultation": c.to_dict(), "consultation_id": c.id, "message": labels().data["alert_consult"]["opened"]}
 
     @router.post("/alerts/{alert_id}/dismiss", responses={404: {}, 403: {}})
@@ -276,40 +314,37 @@ def console_api(runtime: Runtime) -> APIRouter:
         """知道了: acknowledge this alert. An open one is closed for every doctor (the patient is not taken); one
         closed already (re-triaged lower after a correction) is only acknowledged. Audited as `alert.dismiss`."""
         try:
-            closed, alert = await service.dismiss_alert(alert_id, session.staff)
+            closed, _ = await dismiss_alert_for(runtime, alert_id, session.staff)  # audited there (Telegram too)
         except ConsultationError as exc:
             raise refused(exc) from None
-        await runtime.audit.record(AuditEntry(
-            actor=session.staff.actor, action="alert.dismiss", object_type="alert", object_id=str(alert.id),
-            subject=alert.conversation_id, detail={"closed": closed, "rules": list((alert.alert or {}).get("rules") or [])}))
         return {"closed": closed}
 
     @router.post("/consultations/{consultation_id}/accept")
     async def accept(consultation_id: str, session: ConsoleSession = changing) -> dict[str, Any]:
         """Take the patient: the session starts and the patient is told who you are. 409 if taken already."""
-        return await act(service.accept(consultation_id, session.staff))
+        return await acting(consultation_id, session.staff, service.accept(consultation_id, session.staff))
 
     @router.post("/consultations/{consultation_id}/messages")
     async def send(consultation_id: str, body: MessageBody, session: ConsoleSession = changing) -> dict[str, Any]:
         """Write to the patient (delivered through their channel)."""
-        return await act(service.send(consultation_id, session.staff, body.text))
+        return await acting(consultation_id, session.staff, service.send(consultation_id, session.staff, body.text))
 
     @router.post("/consultations/{consultation_id}/transfer")
     async def transfer(consultation_id: str, body: TransferBody, session: ConsoleSession = changing) -> dict[str, Any]:
         """Hand the patient to another department's queue, or to a named doctor."""
-        return await act(service.transfer(consultation_id, session.staff, department=body.department,
+        return await acting(consultation_id, session.staff, service.transfer(consultation_id, session.staff, department=body.department,
                                           to_staff_id=body.doctor_id, note=body.note))
 
     @router.post("/consultations/{consultation_id}/invite")
     async def invite(consultation_id: str, body: InviteBody, session: ConsoleSession = changing) -> dict[str, Any]:
         """Bring a second doctor into the session (a remote consultation)."""
-        return await act(service.invite(consultation_id, session.staff, body.doctor_id))
+        return await acting(consultation_id, session.staff, service.invite(consultation_id, session.staff, body.doctor_id))
 
     @router.post("/consultations/{consultation_id}/close")
     async def close(consultation_id: str, body: CloseBody, session: ConsoleSession = changing) -> dict[str, Any]:
         """End the session with a summary, advice, an optional level and a follow-up plan; the patient receives them."""
         closing = Closing(body.summary, body.advice, body.level, body.followup)
-        return await act(service.close(consultation_id, session.staff, closing))
+        return await acting(consultation_id, session.staff, service.close(consultation_id, session.staff, closing))
 
     @router.post("/consultations/{consultation_id}/paid")
     async def paid(consultation_id: str, body: PaidBody, session: ConsoleSession = admin) -> dict[str, Any]:

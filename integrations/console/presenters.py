@@ -18,7 +18,7 @@ from actions.triage.active import ruleset_for
 from bot import events as ev
 from bot.consultations import Consultation, QueueEntry, build_intake
 from bot.consultations.labels import LABELS_FILE, TITLE_SLOTS, Labels, labels  # noqa: F401 (re-exported)
-from bot.consultations.summary import inferred_sex
+from bot.consultations.summary import _rules as summary_rules, inferred_sex, other_readings
 from bot.answers import normal
 from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
 from bot.engine import parse_payload
@@ -315,6 +315,29 @@ def _measured(value: Any, unit: str, worst: str = "", others: str = "", text: st
     return f"{shown}；{others}" if others else shown
 
 
+def _vital(history: SlotHistory, events: list[Event], v: dict[str, Any]) -> Fact:
+    """A vital sign; a reading changed in the session reads cleanly (console8): the value now, then 原为 the one it replaced,
+    once — never "最高39 ℃；另述38度6 新（原为最高38.6 ℃；另述38度6）" with the old reading repeated in the patient's words."""
+    fact = history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"], worst=v.get("worst", ""),
+                                                                   others=v.get("others", ""), text=v.get("text", "")),
+                        v["abnormal"], bool(v.get("low")))
+    name = v["name"]
+    if not fact.new or v.get("text"):
+        return fact
+    observed = history.observed.get(name)
+    if observed is not None and observed != v["value"]:
+        now, old = observed, v["value"]  # said in the session, the slot keeps the intake's
+    else:
+        now, old = v["value"], history.before.get(name)
+    if not isinstance(now, (int, float)):
+        return fact
+    skip = (float(old),) if isinstance(old, (int, float)) else ()
+    others = other_readings(events, name, float(now), summary_rules()["readings"], skip)
+    shown = _measured(now, v["unit"], v.get("worst", "") if others else "", others)
+    before = f" {_measured(old, v['unit'])}" if isinstance(old, (int, float)) else fact.before
+    return replace(fact, value=shown, before=before)
+
+
 async def consultation_view(runtime: Runtime, c: Consultation, state: ConversationState, events: list[Event],
                             intake: dict[str, Any]) -> ConsultationView:
     """The detail pane of one consultation; `intake` is `build_intake(...).to_dict()` as the API returns it."""
@@ -325,13 +348,12 @@ async def consultation_view(runtime: Runtime, c: Consultation, state: Conversati
     spec = runtime.flows.slots
     facts = [history.fact(name, words.slot_label(name, shown["label"]), shown["value"], partial(words.value, name))
              for name, shown in intake["patient"].items() if name not in TITLE_SLOTS]
+    # console8: 体重 and 居住情况 as the patient said them, beside who the patient is.
+    facts += [Fact(f["label"], f["text"]) for f in intake.get("said") or []]
     chosen = chosen_buttons(events)
     answers = [history.fact(name, words.slot_label(name, spec[name].label), slots[name], partial(_as_chosen, name, chosen))
                for name in words.data["answers"] if name in spec and slots.get(name) is not None]
-    vitals = [history.fact(v["name"], v["label"], v["value"], partial(_measured, unit=v["unit"], worst=v.get("worst", ""),
-                                                                      others=v.get("others", ""), text=v.get("text", "")),
-                           v["abnormal"], bool(v.get("low")))
-              for v in intake["vitals"]]
+    vitals = [_vital(history, events, v) for v in intake["vitals"]]
 
     def items(key: str, group: str) -> list[Fact]:
         # A tag is its label; its value is only compared, to say what the patient answered before.

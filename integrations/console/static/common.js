@@ -27,16 +27,19 @@ const Console = {
     if (!response.ok) {
       let detail = "";
       let consultationId = null;
+      let transferred = false;
       try {
         const data = await response.json();
         // A string, or {message, findings} (a prescription the checks refused).
         detail = typeof data.detail === "string" ? data.detail : (data.detail && data.detail.message) || "";
         consultationId = (data.detail && data.detail.consultation_id) || null;  // a 409 naming the one to open
+        transferred = Boolean(data.detail && data.detail.transferred);  // console8: a patient this doctor transferred
       } catch (e) { /* no body */ }
       const error = new Error(Console.errors[response.status] || ("请求失败（" + response.status + "）"));
       error.status = response.status;
       error.detail = detail;
       error.consultationId = consultationId;
+      error.transferred = transferred;
       throw error;
     }
     return response.status === 204 ? null : response.json();

@@ -180,8 +180,10 @@ function renderView(c, view) {
   none($("intake-absent"), "无");
   $("intake-unknown").replaceChildren(...tags(view.symptoms_unknown, "unknown"));
   none($("intake-unknown"), "无");
+  // console8: the intake's other questions, each with its answer in words; no heading over nothing (it read "问诊回答 无"
+  // after many answers, which were shown elsewhere or not at all).
   $("intake-answers").replaceChildren(...factRows(view.answers));
-  none($("intake-answers"), "无");
+  $("intake-answers").hidden = $("intake-answers-title").hidden = !view.answers.length;
   // console7: each history question says whether it was asked — 未询问 / 无 (the patient said none) / 不清楚 —
   // never "无" for a question the bot never put (the words are the server's: summary.yml `background`).
   const background = Object.fromEntries((view.background || []).map((b) => [b.name, b]));
@@ -199,6 +201,12 @@ function renderView(c, view) {
 }
 
 function chatLine(line) {
+  // console8: a system notice (已接诊, 已转诊, the closing the patient was sent) is centred and grey, without an
+  // author: never shown as a line the doctor typed ("王芳（我）").
+  if (line.notice || (line.from === "system" && !line.alert)) {
+    return el("li", { class: "line notice" + (line.in_session === false ? " history" : "") },
+      el("span", { class: "text" }, line.text || ""), el("span", { class: "notice-time" }, Console.time(line.at)));
+  }
   const who = line.from === "patient" ? "patient" : line.from === "bot" || line.from === "system" ? "bot" : "doctor";
   return el("li", { class: "line " + who + (line.in_session === false ? " history" : "") + (line.alert ? " alert" : "") },
     el("span", { class: "who" }, speaker(line.from), " ", Console.time(line.at)),
@@ -266,7 +274,7 @@ function refreshSelected(withChat) {
       const detail = await fetchDetail(state.selected.id);
       showDetail(detail);
       if (chatToo) showChat(detail);
-    } catch (e) { /* shown on the next action */ }
+    } catch (e) { if (e.transferred) leaveSelected(e.detail); /* else shown on the next action */ }
   }, 150);
 }
 
@@ -278,12 +286,39 @@ function fillDoctorChoices() {
   $("invite-doctor").replaceChildren(...others.map(option));
 }
 
+// console8: after a transfer (from this page, another tab or Telegram) the doctor who had the patient no longer sees
+// them: the detail closes, the patient leaves the lists and a notice says to whom they went (never a silent 403).
+function transferredWords(c) {
+  if (c.assigned_to) {
+    const doctor = state.doctors.find((d) => d.id === c.assigned_to);
+    return "已转给" + (doctor ? doctor.display_name : "") + "医生";
+  }
+  return "已转至" + (c.department_name || departmentName(c.department));
+}
+
+function leaveSelected(words) {
+  state.selected = null;
+  state.view = null;
+  $("detail").hidden = true;
+  $("placeholder").hidden = false;
+  $("chat").replaceChildren();
+  $("chat-title").textContent = "对话";
+  $("chat-level").hidden = true;
+  $("composer").hidden = true;
+  $("composer-hint").hidden = false;
+  markSelected();
+  Console.toast(words);
+  loadLists();
+}
+
 async function run(action, doneText) {
   try {
     await action();
     if (doneText) Console.toast(doneText);
   } catch (e) {
-    Console.toast(e.message + (e.detail ? "：" + e.detail : ""));
+    // A patient transferred away: the server says so in words; the page lets go of them.
+    if (e.transferred) leaveSelected(e.detail);
+    else Console.toast(e.message + (e.detail ? "：" + e.detail : ""));
     await loadLists();
   }
 }
@@ -438,7 +473,11 @@ function connect() {
   source.addEventListener("consultation", (event) => {
     const update = JSON.parse(event.data);
     loadLists();
-    if (state.selected && update.consultation.id === state.selected.id) refreshSelected();
+    const c = update.consultation;
+    if (state.selected && c.id === state.selected.id && c.status === "transferred" && state.selected.status === "active"
+        && !c.participants.includes(state.me.id) && c.assigned_to !== state.me.id) {
+      leaveSelected(transferredWords(c));
+    } else if (state.selected && c.id === state.selected.id) refreshSelected();
   });
   source.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
@@ -552,11 +591,10 @@ function wire() {
     const body = { department: $("transfer-department").value || null, note: $("transfer-note-input").value };
     if ($("transfer-doctor").value) body.doctor_id = Number($("transfer-doctor").value);
     run(async () => {
-      await Console.api("POST", selectedPath("/transfer"), body);
+      const moved = await Console.api("POST", selectedPath("/transfer"), body);
       $("transfer-form").reset();
-      await loadLists();
-      await select(state.selected.id);
-    }, "已转诊");
+      leaveSelected(transferredWords(moved));
+    });
   });
   $("handover-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -38,7 +38,14 @@ from bot.staff_links import LinkError
 from bot.supervision import AuditEntry
 from integrations.console.presenters import doctor_reasons
 from integrations.telegram.doctors.prescribing import prescribe_from_telegram, tell_rejected
-from integrations.telegram.doctors.queue import ACCEPT_PREFIX, JOIN_PREFIX, TAKE_ALERT_PREFIX, QueueNotices
+from integrations.telegram.doctors.queue import (
+    ACCEPT_PREFIX,
+    CONSULT_ALERT_PREFIX,
+    DISMISS_ALERT_PREFIX,
+    JOIN_PREFIX,
+    TAKE_ALERT_PREFIX,
+    QueueNotices,
+)
 from integrations.telegram.doctors.relay import Relay
 from integrations.telegram.doctors.sessions import Sessions
 from integrations.telegram.doctors.subscriptions import Subscriptions
@@ -216,7 +223,7 @@ class DoctorDesk:
         assert query is not None and query.message is not None
         chat_id = query.message.chat.id
         data = query.data or ""
-        if not data.startswith((ACCEPT_PREFIX, JOIN_PREFIX, TAKE_ALERT_PREFIX)):
+        if not data.startswith((ACCEPT_PREFIX, JOIN_PREFIX, TAKE_ALERT_PREFIX, CONSULT_ALERT_PREFIX, DISMISS_ALERT_PREFIX)):
             await answer_callback(query)
             return
         staff = await self._staff(chat_id, staff_id)
@@ -225,6 +232,12 @@ class DoctorDesk:
             return
         if data.startswith(TAKE_ALERT_PREFIX):
             await self.queue.take_alert(query, staff, data[len(TAKE_ALERT_PREFIX):][:16])
+            return
+        if data.startswith(CONSULT_ALERT_PREFIX):
+            await self.queue.consult_alert(query, chat_id, staff, data[len(CONSULT_ALERT_PREFIX):][:16])
+            return
+        if data.startswith(DISMISS_ALERT_PREFIX):
+            await self.queue.dismiss_alert(query, staff, data[len(DISMISS_ALERT_PREFIX):][:16])
             return
         if data.startswith(JOIN_PREFIX):
             await self._join(query, chat_id, staff, data[len(JOIN_PREFIX):][:64])

@@ -13,6 +13,8 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.consultations import QUEUED, Consultation, ConsultationError, DepartmentAlert, Staff, topics
 from bot.db import utcnow
+from bot.consultations.alert_actions import consult_from_alert, dismiss_alert
+from bot.consultations.service import AlertConflict
 from integrations.telegram.doctors.text import answer_callback, patient_tag
 from integrations.telegram.models import TelegramNotificationRow, TelegramSessionRow
 
@@ -24,6 +26,8 @@ log = logging.getLogger("wenzhen.telegram")
 ACCEPT_PREFIX = "accept:"
 JOIN_PREFIX = "join:"  # a doctor invited into a session joins it from Telegram
 TAKE_ALERT_PREFIX = "alert:"  # "我来处理" under a department alert
+CONSULT_ALERT_PREFIX = "alertc:"  # "联系患者" under a department alert (console8)
+DISMISS_ALERT_PREFIX = "alertd:"  # "知道了" under a department alert (console8)
 ENDED_CHANGES = ("closed", "cancelled", "expired")
 
 
@@ -91,9 +95,15 @@ class QueueNotices:
                 else f"dept-alert:{message.conversation_id}:{message.at.isoformat()}:{chat_id}")
         if not await self.desk.channel.first_time(once):
             return
+        # console8: 联系患者 (open a consultation with the patient, who asked for no doctor) and 知道了 (close the alert for
+        # all) beside 我来处理, as on the console: the same domain calls, audited the same way (alert_actions).
         keyboard = None if message.alert_id is None else InlineKeyboardMarkup(
             [[InlineKeyboardButton(self.desk.channel.text("telegram_take_alert_button"),
-                                   callback_data=TAKE_ALERT_PREFIX + str(message.alert_id))]])
+                                   callback_data=TAKE_ALERT_PREFIX + str(message.alert_id))],
+             [InlineKeyboardButton(self.desk.channel.text("telegram_consult_alert_button"),
+                                   callback_data=CONSULT_ALERT_PREFIX + str(message.alert_id)),
+              InlineKeyboardButton(self.desk.channel.text("telegram_dismiss_alert_button"),
+                                   callback_data=DISMISS_ALERT_PREFIX + str(message.alert_id))]])
         reasons = "；".join(message.alert.reasons) or self.desk._level(message.alert.level)
         await self.desk.channel.say(chat_id, "telegram_department_alert", keyboard=keyboard,
                                     department=message.department_name, reasons=reasons,
@@ -127,6 +137,38 @@ class QueueNotices:
             return
         await answer_callback(query, self.desk.channel.text("telegram_alert_taken" if taken else "telegram_alert_taken_before"),
                               alert=not taken)
+
+    async def dismiss_alert(self, query: Any, staff: Staff, alert_id: str) -> None:
+        """ "知道了" tapped (console8): the alert is closed for every doctor (or acknowledged), audited `alert.dismiss`."""
+        try:
+            closed, _ = await dismiss_alert(self.desk.runtime, int(alert_id), staff)
+        except (ValueError, ConsultationError):
+            await answer_callback(query, self.desk.channel.text("telegram_take_alert_failed"), alert=True)
+            return
+        await answer_callback(query, self.desk.channel.text("telegram_alert_dismissed" if closed else "telegram_alert_dismissed_before"))
+
+    async def consult_alert(self, query: Any, chat_id: int, staff: Staff, alert_id: str) -> None:
+        """ "联系患者" tapped (console8): a consultation is opened with the alert's patient (told the doctor joined),
+        audited `consultation.open_by_doctor`; the chat works it as an accepted one. A colleague who was quicker, a doctor
+        off the roster or of another department is told why, in the domain's words."""
+        desk = self.desk
+        await desk.subscriptions.add(topics.staff(staff.id))  # the patient's first words reach this chat
+        try:
+            c, _ = await consult_from_alert(desk.runtime, int(alert_id), staff)
+        except AlertConflict as exc:
+            await answer_callback(query, exc.message, alert=True)
+            return
+        except ConsultationError as exc:
+            await answer_callback(query, exc.message, alert=True)
+            return
+        except ValueError:
+            await answer_callback(query, desk.channel.text("telegram_take_alert_failed"), alert=True)
+            return
+        await desk.sessions._open_session(chat_id, staff.id, c.id)
+        await desk.service.heartbeat(staff.id)
+        await answer_callback(query)
+        await desk.channel.say(chat_id, "telegram_accepted_by_you", department=c.department_name, tag=patient_tag(c.id))
+        await desk._brief_doctor(chat_id, c, staff)
 
     async def _claim_notification(self, consultation_id: str, chat_id: int) -> int | None:
         try:

@@ -32,6 +32,9 @@ def render_summary(summary: IntakeSummary, text: Callable[..., str], reasons: li
         items = "；".join(f"{words.slot_label(name, v['label'])} {words.value(name, v['value'])}"
                          for name, v in summary.patient.items())
         lines.append(text("telegram_summary_patient", items=items))
+    if summary.said:
+        # console8: 体重 and 居住情况 as the patient said them (9 kg（患者原话：十八斤）, 独居).
+        lines.append(text("telegram_summary_said", items="；".join(f"{f['label']} {f['text']}" for f in summary.said)))
     for key, group in (("telegram_summary_present", summary.symptoms_present),
                        ("telegram_summary_absent", summary.symptoms_absent)):
         if group:
