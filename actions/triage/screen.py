@@ -23,7 +23,8 @@ from bot.flow_runner import REPORT_INTENT
 from bot.consultations.labels import labels
 from bot.state import put_slot
 
-from actions.triage.announce import ADVICE_PREFIX, announce, in_session, is_child, send_decision, waiting_advice
+from actions.triage.announce import (ADVICE_PREFIX, BANNER_PREFIX, announce, banner, in_session, is_child, send_decision,
+                                     waiting_advice)
 from actions.triage.decision import decide
 from actions.triage.ruleset import Ruleset
 
@@ -101,6 +102,9 @@ async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Con
                                      child=is_child(ctx)):
             ctx.utter(f"{ADVICE_PREFIX}{advice}")
         ctx.utter("utter_emergency_while_waiting")
+    elif banner(decision) == f"{BANNER_PREFIX}cardiac_arrest":
+        # Session seven (fix11b): a cardiac arrest's reminder keeps to the compressions, never "go to the hospital".
+        ctx.utter("utter_emergency_reminder_cardiac_arrest")
     else:
         ctx.utter("utter_emergency_reminder")
     return True
