@@ -46,6 +46,10 @@ CRISIS_ADVICE = "suicide"
 CRISIS_PASS_THROUGH = frozenset({"request_doctor", "call_120"})
 # How many crisis follow-ups were said: the first is the full one, later ones listen (not the same text).
 CRISIS_REPLIES = "crisis_replies"
+# Session seven (fix11b): a refusal said once already (the second gets other words), and the urgent rule of thoughts
+# without a plan, after which the crisis situations are still answered.
+CRISIS_REFUSED = "crisis_refused"
+CRISIS_THOUGHTS_RULE = "psych.suicidal_thoughts"
 # The words read after the crisis answer: bare yes/no starts of the plan answer, the means a plan names.
 CRISIS_WORDS = Path(__file__).resolve().parents[1] / "flows" / "language" / "crisis.yml"
 # Below this age (years) a patient is a child for the departments offered (Chinese pediatrics: under 14).
@@ -104,6 +108,19 @@ async def _nobody_on_duty(ctx: ActionContext, service: Consultations, offers: Ho
     """The department has nobody rostered: offer the departments on duty now, the hospital, 120."""
     child = _is_child(ctx.slots)
     elsewhere = await service.on_duty_elsewhere(outcome.department.code, child)
+    if _in_crisis(ctx.slots) or outcome.department.code == PSYCHOLOGY:
+        # Session seven (fix11b): someone with suicidal thoughts (or asking for 心理科) is offered the crisis lines,
+        # a general doctor on duty if any (crisis.yml `fallback_departments`) and 120/110 — never 转发热门诊.
+        allowed = _crisis_words()["fallback_departments"]
+        elsewhere = [d for d in elsewhere if d.code in allowed]
+        names = "、".join(d.name for d in elsewhere)
+        alternatives = ctx.text("utter_consultation_alternatives_crisis", departments=names) if elsewhere else ""
+        buttons = tuple(Button(ctx.text("utter_consultation_alternative_button", department=d.name),
+                               '/request_doctor{"consult_department": "%s"}' % d.code) for d in elsewhere)
+        for message in ctx.render("utter_consultation_no_session_crisis", department=outcome.department.name,
+                                  alternatives=alternatives):
+            ctx.send(replace(message, buttons=buttons + message.buttons) if buttons else message)
+        return
     names = "、".join(d.name for d in elsewhere)
     if elsewhere:
         alternatives = ctx.text("utter_consultation_alternatives_child" if child else "utter_consultation_alternatives",
@@ -116,6 +133,15 @@ async def _nobody_on_duty(ctx: ActionContext, service: Consultations, offers: Ho
     for message in ctx.render("utter_consultation_no_session", department=outcome.department.name,
                               alternatives=alternatives, **contact):
         ctx.send(replace(message, buttons=buttons + message.buttons) if buttons else message)
+
+
+PSYCHOLOGY = "psychology"
+
+
+def _in_crisis(slots: dict[str, object]) -> bool:
+    """Suicidal thoughts or self-harm said in this conversation."""
+    symptoms = slots.get("symptoms")
+    return isinstance(symptoms, dict) and (symptoms.get("suicidal_ideation") is True or symptoms.get("self_harm") is True)
 
 
 def _answer_the_offer(ctx: ActionContext) -> None:
@@ -180,18 +206,25 @@ async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None, service: 
     (priority 10) and leaves it any new emergency, a live session, and a request for a person or for 120.
     """
     previous = ctx.state.latest_triage or {}
-    if ruleset is None or previous.get("level") != "emergency" or (ctx.state.handoff or {}).get("status") == ACTIVE:
+    if ruleset is None or (ctx.state.handoff or {}).get("status") == ACTIVE:
+        return False
+    if ctx.parse is not None and ctx.parse.intent.name in CRISIS_PASS_THROUGH:
+        return False
+    said = ctx.slot(CRISIS_REPLIES)
+    said = said if isinstance(said, int) and not isinstance(said, bool) else 0
+    if previous.get("level") != "emergency":
+        # Session seven (fix11b): thoughts without a plan (urgent, psych.suicidal_thoughts) after the crisis answer:
+        # "我一个人住 没人可以叫" and "别劝我了" get a reply that fits them, not the dialogue's (it unsubscribed the
+        # patient from the health articles); everything else goes on to the dialogue as before.
+        if said and CRISIS_THOUGHTS_RULE in (previous.get("rules") or ()):
+            return await _crisis_situation(ctx, service, said)
         return False
     by_id = {r.id: r for r in ruleset.rules}
     announced = set(previous.get("rules") or ())
     if not any(getattr(by_id.get(str(i)), "advice", None) == CRISIS_ADVICE for i in announced):
         return False
-    if ctx.parse is not None and ctx.parse.intent.name in CRISIS_PASS_THROUGH:
-        return False
     if {r.id for r in decide(ruleset, ctx.slots).fired if r.level == "emergency"} - announced:
         return False  # a new emergency (an overdose, chest pain): the safety screen announces it
-    said = ctx.slot(CRISIS_REPLIES)
-    said = said if isinstance(said, int) and not isinstance(said, bool) else 0
     if ctx.slot(PLAN_ASKED) is True:
         # The answer to the plan question asked once after the crisis lines (announce.py).
         ctx.set_slot(PLAN_ASKED, False)
@@ -224,9 +257,34 @@ async def crisis_followup(ctx: ActionContext, ruleset: Ruleset | None, service: 
             cid, slots = ctx.conversation_id, dict(ctx.slots)
             ctx.after_commit(lambda: service.alert_department(cid, slots, alert))
             return True
+    if await _crisis_situation(ctx, service, said):
+        return True
     # A plan, or no answer, or not asked: the emergency stands; "就算没有计划" only to a clear no.
     no_plan = ctx.slot(PLAN_SLOT) is False
     ctx.utter("utter_crisis_followup" if no_plan and not said else "utter_crisis_listening")
+    ctx.set_slot(CRISIS_REPLIES, said + 1)
+    return True
+
+
+async def _crisis_situation(ctx: ActionContext, service: Consultations, said: int) -> bool:
+    """Alone with nobody to call, or "stop persuading me" (flows/language/crisis.yml `refuses`): a reply that fits.
+
+    Alone: the crisis lines as the person to talk to now, the doctors on duty told, 120/110 with the address. A
+    refusal: no more persuading, an open door to talk, the lines and 120/110 in one line. Never the same canned text.
+    """
+    text = ctx.message.text if ctx.message else ""
+    if situation_said(text) == "alone" or says_alone(text):
+        ctx.set_slot(ALONE_SLOT, True)
+        department = service.department_for(ctx.slots).code
+        on_duty = await service.roster.current_session(department, utcnow()) is not None \
+            or bool(await service.on_duty_elsewhere(department, child=False))
+        ctx.utter("utter_crisis_alone",
+                  doctor=ctx.text("utter_crisis_doctor_on_duty" if on_duty else "utter_crisis_doctor_off_duty"))
+    elif any(w in normal(text) for w in _crisis_words()["refuses"]):
+        ctx.utter("utter_crisis_refuses_again" if ctx.slot(CRISIS_REFUSED) is True else "utter_crisis_refuses")
+        ctx.set_slot(CRISIS_REFUSED, True)
+    else:
+        return False
     ctx.set_slot(CRISIS_REPLIES, said + 1)
     return True
 
@@ -261,6 +319,8 @@ def _crisis_words(path: Path = CRISIS_WORDS) -> dict[str, Any]:
     return {
         "plan_no_starts": tuple(str(w) for w in raw.get("plan_no_starts") or ()),
         "plan_yes_starts": tuple(str(w) for w in raw.get("plan_yes_starts") or ()),
+        "refuses": tuple(normal(str(w)) for w in raw.get("refuses") or ()),
+        "fallback_departments": tuple(str(w) for w in raw.get("fallback_departments") or ()),
         "means": {str(k): tuple(normal(str(w)) for w in v or ()) for k, v in (raw.get("means") or {}).items()},
     }
 

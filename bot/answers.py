@@ -707,6 +707,8 @@ def _read_bool(spec: SlotSpec, answer: AnswerContext) -> Any:
                 return not entity.negated
     table = words().slot_words.get(answer.ask) or words().slot_words.get(spec.name, {})
     clean = normal(text)
+    if _has(clean, table.get("uncertain", ())) and not _has(clean, table.get("no", ())):
+        return UNKNOWN  # session seven (fix11b): "可能怀了吧 还没测" to "怀孕了吗？" is not known, not a yes
     threshold = spec.threshold if spec.threshold is not None else table.get("threshold")
     if threshold is not None:
         # Round 8 of issue 10: every number is compared with the question's threshold, before its words

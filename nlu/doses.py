@@ -87,6 +87,11 @@ class DoseReader:
         self.generic_words = re.compile("|".join(map(re.escape, sorted(generic, key=len, reverse=True))))
         # Too much of a named medicine with no number (降压药吃多了, 一下吃了一大把安眠药, 多吃了几片布洛芬).
         over_use = spec.get("overuse") or {}
+        # Session seven (fix11b): a plan to take pills, no act said — a suicide plan, not an overdose (doses.yml `planned`).
+        planned = spec.get("planned") or {}
+        self.planned_intent = re.compile(str(planned.get("intent_then_taking") or "(?!)"))
+        self.planned_saved = re.compile(str(planned.get("intent") or "(?!)"))
+        self.past_act = re.compile(str(planned.get("past") or "(?!)"))
         alt_ = lambda words: "|".join(map(re.escape, sorted(map(str, words), key=len, reverse=True))) or "(?!)"  # noqa: E731
         self.overuse_after = re.compile(rf"[^，,。.！!？?；;]{{0,6}}?(?:{alt_(over_use.get('after') or [])})(?![少久])")
         self.overuse_before = re.compile(rf"(?:{alt_(over_use.get('before') or [])})的?$")
@@ -112,6 +117,9 @@ class DoseReader:
         for med in medicines:
             med.ingredients = self.ingredients_of(med.term, med.code)
         original = numeric.original
+        if self.planned_intent.search(original) and self.planned_saved.search(original) \
+                and not self.past_act.search(original):
+            return []  # "安眠药存了两盒 准备周末全吞了": a plan, not an act (actions/intake_facts.yml reads the plan)
         overdoses: list[Overdose] = []
         for found in self._amounts(numeric):
             med = None if found.generic else _nearest(found, medicines, original)

@@ -94,6 +94,8 @@ def facts_for(content: GuidanceContent, slots: dict[str, Any], language: str = "
     weeks = _number(get_slot(slots, "pregnancy_weeks"))
     facts["is_pregnant"] = (get_slot(slots, "pregnant") is True or get_slot(slots, "conditions.pregnancy") is True
                             or (weeks is not None and weeks > 0 and get_slot(slots, "pregnant") is not False))
+    # Session seven (fix11b): a pregnancy not yet known ("可能怀了 还没测") is treated as one for medicines.
+    facts["maybe_pregnant"] = get_slot(slots, "pregnancy_possible") is True and get_slot(slots, "pregnant") is not False
     facts["is_elderly"] = not facts["is_child"] and age is not None and age >= ELDERLY_AGE_YEARS
     facts["age_group"] = ("infant" if facts["is_infant"] else "child" if facts["is_child"]
                           else "elderly" if facts["is_elderly"] else "adult")
@@ -145,7 +147,7 @@ def select(content: GuidanceContent, slots: dict[str, Any], language: str = "zh"
             product = content.products[entry.recommends]
             if (product.ingredients | product.classes) & taken or product.ingredients & suggested:
                 continue
-            if product.avoid_in_pregnancy and facts["is_pregnant"]:
+            if product.avoid_in_pregnancy and (facts["is_pregnant"] or facts["maybe_pregnant"]):
                 continue  # newcomer trial 6: no ibuprofen in pregnancy, whatever an entry's condition says
             suggested |= product.ingredients
         chosen.append(entry)

@@ -62,6 +62,11 @@ def patient_kinds(slots: dict[str, Any]) -> list[str]:
     if age is not None and age >= ELDERLY_FROM_YEARS:
         kinds.append("elderly")
     return kinds
+# A banner that outranks the others (session seven, fix11b): a cardiac arrest comes with the collapse and the
+# unresponsiveness of other rules, and its own words (compressions now, never "drive to the hospital") must win.
+DOMINANT_BANNERS = ("cardiac_arrest",)
+# The level's name in the decision message for such a banner (response `triage_level_emergency_<banner>`).
+LEVEL_NAME_BANNERS = ("cardiac_arrest",)
 
 
 def banner(decision: Decision) -> str:
@@ -69,6 +74,9 @@ def banner(decision: Decision) -> str:
     when all of them name the same one; else the general text (an overdose with suicidal thoughts,
     chest pain with self-harm: 120 first, as for any emergency; the crisis advice still follows)."""
     named = {r.banner for r in decision.fired if r.level == "emergency"}
+    for dominant in DOMINANT_BANNERS:
+        if dominant in named:
+            return f"{BANNER_PREFIX}{dominant}"
     return f"{BANNER_PREFIX}{named.pop()}" if len(named) == 1 and None not in named else GENERAL_BANNER
 
 
@@ -161,7 +169,11 @@ def send_decision(ctx: ActionContext, decision: Decision) -> None:
     # Rendered through the response (for its text and, for emergencies, the 120 button), then
     # given the decision as its custom object.
     key = "triage_decision_emergency" if decision.level == "emergency" else "triage_decision"
-    template = ctx.render(key, level_name=ctx.text(f"triage_level_{decision.level}"), reasons="\n".join(reasons))[0]
+    level_name = f"triage_level_{decision.level}"
+    named = banner(decision).removeprefix(BANNER_PREFIX) if decision.level == "emergency" else ""
+    if named in LEVEL_NAME_BANNERS:
+        level_name = f"{level_name}_{named}"
+    template = ctx.render(key, level_name=ctx.text(level_name), reasons="\n".join(reasons))[0]
     contract = {**decision.to_contract(language), "reasons": reasons}
     ctx.send(BotMessage(text=template.text, buttons=template.buttons, custom={"triage": contract}))
     ctx.emit("triage", {**decision.to_event(language), "reasons": reasons})

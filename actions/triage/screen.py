@@ -24,7 +24,8 @@ from bot.consultations.labels import labels
 from bot.red_flag_questions import is_red_flag_question, red_flags_named
 from bot.state import put_slot
 
-from actions.triage.announce import ADVICE_PREFIX, advice_for, alone_key, announce, in_session, send_decision
+from actions.triage.announce import (ADVICE_PREFIX, BANNER_PREFIX, advice_for, alone_key, announce, banner, in_session,
+                                     send_decision)
 from actions.triage.decision import decide
 from actions.triage.ruleset import Ruleset
 
@@ -104,6 +105,9 @@ async def safety_screen(ctx: ActionContext, ruleset: Ruleset, consultations: Con
         for advice in advice_for(ctx, decision):
             ctx.utter(alone_key(ctx, f"{ADVICE_PREFIX}{advice}"))
         ctx.utter(alone_key(ctx, "utter_emergency_while_waiting"))
+    elif banner(decision) == f"{BANNER_PREFIX}cardiac_arrest":
+        # Session seven (fix11b): a cardiac arrest's reminder keeps to the compressions, never "go to the hospital".
+        ctx.utter("utter_emergency_reminder_cardiac_arrest")
     else:
         ctx.utter("utter_emergency_reminder")
     return True
