@@ -31,6 +31,9 @@ class FactPattern:
     patterns: tuple[re.Pattern[str], ...]
     negation_inside: bool = True  # whether a negation inside the match denies it
     unless: re.Pattern[str] | None = None  # a message this matches does not carry the fact (round 8)
+    # Whether a negation just before the match denies it. False for a fact whose words are a negation themselves
+    # ("叫不醒没有呼吸了": the 不 of 叫不醒 must not deny the not-breathing; newcomer trial 12).
+    negation_before: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
         negation_after=re.compile(raw["negation_after"]) if raw.get("negation_after") else None,
         facts=tuple(
             FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True),
-                        re.compile(f["unless"]) if f.get("unless") else None)
+                        re.compile(f["unless"]) if f.get("unless") else None, f.get("negation_before", True))
             for f in raw["facts"]
         ),
     )
@@ -196,7 +199,7 @@ def _suppose(text: str, supposing: re.Pattern[str]) -> str:
 
 
 def _denied(table: FactTable, fact: FactPattern, clean: str, match: re.Match[str]) -> bool:
-    return bool(table.negation.search(_window(clean, match.start()))) or (
+    return (fact.negation_before and bool(table.negation.search(_window(clean, match.start())))) or (
         fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0)))) or (
         fact.negation_inside and table.negation_after is not None
         and bool(table.negation_after.match(clean, match.end())))

@@ -1,0 +1,27 @@
+"""Newcomer trial 12 (session seven): a cardiac arrest typed as one voice-input run-on.
+
+"…叫不醒没有呼吸了" with no comma: the 不 of 叫不醒 was taken as denying the not-breathing, so a collapse without
+breathing got the faint's advice (lie flat, head to one side) instead of compressions.
+"""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from actions.intake_facts import read_facts
+from tests.triage.talk import Talk
+
+
+@pytest.mark.parametrize("text", ["我爸刚才突然倒下了叫不醒也没有呼吸了", "我妈在厨房晕倒了喊不醒好像不喘气了快来人"])
+async def test_a_run_on_collapse_without_breathing_is_a_cardiac_arrest(client: httpx.AsyncClient, text: str) -> None:
+    t = Talk(client, f"t12-arrest-{abs(hash(text))}")
+    await t.say(text)
+    assert t.level == "emergency", t.texts
+    assert "cardiac.arrest" in t.rules, t.rules
+    said = "\n".join(t.texts)
+    assert "按压" in said and "头偏向一侧" not in said, said
+
+
+@pytest.mark.parametrize("text", ["我没有呼吸困难，就是头晕", "他叫不醒，但是还有呼吸"])
+def test_breathing_denied_or_present_is_no_arrest(text: str) -> None:
+    assert read_facts(text).get("symptoms.not_breathing") is not True
