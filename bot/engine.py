@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
-from bot.answers import AGE_QUESTIONS, fold, is_correction, only_unknown, pattern
+from bot.answers import AGE_QUESTIONS, fold, is_correction, only_unknown, pattern, words
 from bot.button_titles import button_for_title
 from bot.red_flag_questions import keep_red_flags
 from bot.situations import says_alone
@@ -312,8 +312,9 @@ class Engine:
                 if await interceptor.func(ctx):
                     self._emit_stack(state, turn)
                     return turn
-            if corrected:
-                turn.utter("utter_corrected", corrected="、".join(self._describe(turn, n) for n in corrected))
+            said = [n for n in corrected if n not in words().silent_corrections]
+            if said:
+                turn.utter("utter_corrected", corrected="、".join(self._describe(turn, n) for n in said))
             await self.runner.respond(turn, ctx, parse.intent.name, corrected)
             self._emit_stack(state, turn)
             return turn

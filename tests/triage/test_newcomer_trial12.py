@@ -25,3 +25,12 @@ async def test_a_run_on_collapse_without_breathing_is_a_cardiac_arrest(client: h
 @pytest.mark.parametrize("text", ["我没有呼吸困难，就是头晕", "他叫不醒，但是还有呼吸"])
 def test_breathing_denied_or_present_is_no_arrest(text: str) -> None:
     assert read_facts(text).get("symptoms.not_breathing") is not True
+
+
+async def test_a_department_chosen_again_is_no_correction_in_code_words(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t12-department")
+    await t.say('/inform{"consult_department": "psychology"}')
+    reply = await t.say('/inform{"consult_department": "general"}')
+    said = "\n".join(str(m.get("text") or "") for m in reply)
+    assert "general" not in said and "已更正" not in said, said
+    assert t.slots.get("consult_department") == "general"
