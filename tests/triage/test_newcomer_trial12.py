@@ -34,3 +34,16 @@ async def test_a_department_chosen_again_is_no_correction_in_code_words(client: 
     said = "\n".join(str(m.get("text") or "") for m in reply)
     assert "general" not in said and "已更正" not in said, said
     assert t.slots.get("consult_department") == "general"
+
+
+async def test_someone_alone_sent_to_hospital_today_is_told_how_to_get_there_safely(client: httpx.AsyncClient) -> None:
+    t = Talk(client, "t12-alone-urgent")
+    await t.say("我七十八了，一个人住，今天头晕，天旋地转，站都站不稳")
+    for _ in range(20):
+        if t.level is not None and t.waiting is None:
+            break
+        await t.say("没有")
+    assert t.level == "urgent", (t.level, t.rules, t.texts[-3:])
+    if t.level == "urgent":
+        said = "\n".join(t.texts)
+        assert "一个人在家" in said and "120" in said, said
