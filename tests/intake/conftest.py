@@ -111,6 +111,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if not item.path.is_relative_to(here) or not asyncio.iscoroutinefunction(getattr(item, "obj", None)):
             continue
+        if "make_runtime" in getattr(item, "fixturenames", ()):
+            continue  # a test that builds its own runtime (a restart) keeps it on its own loop, fixture and all
         marker = item.get_closest_marker("asyncio")
         if marker is None or not (marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")):
             item.add_marker(pytest.mark.asyncio(loop_scope="module"), append=False)
