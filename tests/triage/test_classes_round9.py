@@ -55,7 +55,7 @@ async def test_b_new_breathlessness_on_effort_with_lung_risk_is_urgent(client: h
     await t.say(opening)
     await t.until({"subject": "我", "symptoms.dyspnea": breath, "breathless_at_rest": breath, "age": "58岁",
                    "has_oximeter": "没有", "temperature": "37度4", "symptoms.fever": "不烧"}, default="没有")
-    assert t.level == "urgent", (t.asked, t.rules)
+    assert t.level == "urgent", (t.asked, t.rules, [x[:40] for x in t.texts])
     assert "resp.dyspnea" in t.rules, t.rules
 
 
