@@ -205,7 +205,9 @@ def test_on_a_laptop_the_receiving_doctor_reads_the_transfer_note_and_an_invitat
     li.fill("#transfer-note-input", "持续发热3天，抗原阳性，请您看一下是否需要线下就诊")
     shot(li, "laptop-3-transfer-form")
     li.click("#transfer")
-    expect(li.locator("#detail-status")).to_have_text("已转诊")
+    # console8: the transferring doctor's page lets the patient go and says to whom (never a stale 接诊中).
+    expect(li.locator("#toast")).to_contain_text("已转给陈芳医生")
+    expect(li.locator("#detail")).to_be_hidden()
 
     card = chen.locator(".queue-item")
     expect(card).to_contain_text("转诊")
