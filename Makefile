@@ -35,10 +35,11 @@ chat: model
 	$(BIN)/wenzhen chat $(if $(CONFIG),--config $(CONFIG))
 
 # Two pytest-xdist workers (`make test TEST_WORKERS=0`: one process, no workers); a test file stays on one worker, so its
-# module fixtures start once. Every test has its own database, Redis prefix, ports and temp folder.
+# module fixtures start once. Every test has its own database, Redis prefix, ports and temp folder. The 15 slowest
+# tests are listed at the end (CI time is kept under 25 minutes).
 TEST_WORKERS ?= 2
 test: model
-	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
