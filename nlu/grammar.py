@@ -156,7 +156,9 @@ class SymptomGrammar:
             for m in pattern.finditer(text):
                 if span.bare and self._names_a_part(m.group("gap")):
                     continue
-                if m.start() not in found or m.end() > found[m.start()].end:
+                # A span read in its context (round 14: 心里堵得慌 in a message about feelings) outranks a reading as long.
+                longer = m.start() not in found or m.end() > found[m.start()].end
+                if longer or (span.context is not None and m.end() == found[m.start()].end):
                     word = Word("block", None) if span.block else Word("symptom", span.code)
                     found[m.start()] = Match(m.start(), m.end(), word, span.denies)
         for m in self._denial_pattern.finditer(text):

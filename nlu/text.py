@@ -41,6 +41,8 @@ _CANTONESE_NOT_BEFORE = frozenset("醒应到得识知出舒好想食落够系使
 _CANTONESE_NOT_BEFORE |= frozenset("係識應聽記講覺動夠")
 # 透唔过气 (breathless), 郁唔到 (cannot move), 认唔到人 / 唔认得人, 闻唔到 (round 11).
 _CANTONESE_NOT_BEFORE |= frozenset("过過郁認认闻聞")
+# Round 14: 唔肯 (will not: BB唔肯食奶), 瞓唔着 / 瞓唔著 (cannot sleep), 唔饮 (will not drink).
+_CANTONESE_NOT_BEFORE |= frozenset("肯着著饮飲")
 _CANTONESE = {"冇": "没"}
 # Minnan (round 7): 袂 (bē, "cannot, will not") is 不 after a verb or before one (讲袂清楚, 食袂落, 叫袂醒, 行袂动), and 喙
 # (tshuì, "mouth") is 嘴 (喙歪去) — 教育部《臺灣閩南語常用詞辭典》 entries 袂 and 喙. 袂 in Mandarin is a sleeve (联袂, 衣袂,
