@@ -234,7 +234,18 @@ class QueueNotices:
                 TelegramSessionRow.consultation_id == c.id,
                 TelegramSessionRow.ended_at.is_(None)))).all()
         for session in sessions:
-            if await self.desk.sessions._end_session(session):  # only one worker wins, and tells the doctor
+            if not await self.desk.sessions._end_session(session):  # only one worker wins, and tells the doctor
+                continue
+            if change == "transferred":
+                # Newcomer trial 12: the doctor who transferred is told where the patient went, by name.
+                target = c.department_name or c.department
+                to = await self.desk.service.staff.get(c.assigned_to) if c.assigned_to else None
+                if to is not None:
+                    target = f"{to.display_name}（{target}）"
+                await self.desk.channel.say(session.chat_id, "telegram_transferred_away",
+                                            tag=patient_tag(session.consultation_id), target=target)
+                await self.desk._announce_current(session.chat_id)
+            else:
                 await self.desk.channel.say(session.chat_id, "telegram_ended_elsewhere", tag=patient_tag(session.consultation_id),
                                        department=c.department_name or c.department,
                                        status=self.desk.channel.text(f"telegram_status_{change}"))
