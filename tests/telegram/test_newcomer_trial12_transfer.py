@@ -55,3 +55,24 @@ async def test_transfer_without_a_known_target_says_how(hospital: Any) -> None:
     await hospital.webhook.post(hospital.updates.message(DOCTOR_CHAT, "/transfer 火星科"))
     assert "/transfer" in hospital.api.texts_to(DOCTOR_CHAT)[-1] and "儿科" in hospital.api.texts_to(DOCTOR_CHAT)[-1]
     assert (await hospital.tracker("t3"))["handoff"]["status"] == "active"
+
+
+async def test_contact_patient_from_the_alert_takes_a_patient_queued_elsewhere(hospital: Any) -> None:
+    """Trial 12, item 1 on Telegram: 联系患者 on a patient waiting in 心理科's queue takes them, and says so."""
+    from tests.telegram.test_console8_alert_buttons import _alert
+    from tests.telegram.test_doctors import _button
+
+    wang = await hospital.doctor("wang", "王医生")
+    await hospital.doctor("xu", "徐医生", department="psychology")
+    await hospital.link(wang, DOCTOR_CHAT)
+    await hospital.patient_says("t4", "我外公突然说不出话了，右边手脚没力气")
+    alert = await _alert(hospital, DOCTOR_CHAT, "")
+    await hospital.patient_says("t4", '/request_doctor{"consult_department": "psychology"}')
+    queued = (await hospital.tracker("t4"))["handoff"]
+    assert queued["status"] == "waiting" and queued["department"] == "psychology", queued
+    await hospital.tap(DOCTOR_CHAT, _button(alert, "alertc:"))
+    handoff = (await hospital.tracker("t4"))["handoff"]
+    assert handoff["status"] == "active" and handoff["consultation_id"] == queued["consultation_id"], handoff
+    assert handoff["department"] == "general" and handoff["doctor"]["name"] == "王医生", handoff
+    told = await hospital.wait(lambda api: [t for t in api.texts_to(DOCTOR_CHAT) if "已转到您这里" in t])
+    assert "心理科" in told[0], told
