@@ -6,6 +6,7 @@ reading (bot/answers.py), which knows the question; this is for the others. Word
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,32 @@ def button_for_title(buttons: list[dict[str, str]], text: str) -> str | None:
         if score > best_score:
             best, best_score = payload, score
     return best if best is not None and best_score >= threshold else None
+
+
+@lru_cache(maxsize=1)
+def _ordinals(path: Path = BUTTONS_FILE) -> dict[str, Any]:
+    raw: dict[str, Any] = (load_yaml(path.read_text(encoding="utf-8")) or {})["ordinals"]
+    return {"fillers": sorted((str(f) for f in raw["fillers"]), key=len, reverse=True),
+            "first": frozenset(map(str, raw["first"])), "last": frozenset(map(str, raw["last"])),
+            "numbered": re.compile(str(raw["numbered"])), "numerals": {str(k): int(v) for k, v in raw["numerals"].items()}}
+
+
+def ordinal_index(text: str, count: int) -> int | None:
+    """The 0-based place in a list of `count` choices that `text` names by its order — 第一个, 头一个, 第二个, 最后一个
+    (flows/language/buttons.yml `ordinals`; newcomer trial 12) — or None."""
+    words = _ordinals()
+    said = text.strip()
+    for filler in words["fillers"]:
+        said = said.replace(filler, "")
+    said = said.strip()
+    if not said or count < 1:
+        return None
+    if said in words["first"]:
+        return 0
+    if said in words["last"]:
+        return count - 1
+    match = words["numbered"].match(said)
+    if match:
+        n = words["numerals"].get(match.group(1)) or (int(match.group(1)) if match.group(1).isdigit() else 0)
+        return n - 1 if 1 <= n <= count else None
+    return None

@@ -26,6 +26,7 @@ from bot.red_flag_questions import keep_red_flags
 from bot.situations import says_alone
 from bot.code_names import code_name
 from bot.crypto import FieldCipher, seal_answer
+from bot.supervision.log_redaction import redact
 from bot.db import WriterBusy, is_sqlite_busy
 from bot.events import Event
 from bot.flow_runner import EMPTY, FlowRunner
@@ -277,14 +278,20 @@ class Engine:
     async def _turn(self, state: ConversationState, message: UserMessage, cut: bool, actor: str) -> Turn:
         parse, payload_slots, payload_ok, from_payload = self._understand(state, message)
         parse = parse if from_payload else self.runner.read_intent(parse, message.text, state)
-        sealed = not from_payload and self._awaits_sensitive_answer(state)
+        sensitive = not from_payload and self._awaits_sensitive_answer(state)
+        # Newcomer trial 12: an ID-card (or mobile) number typed to any question of a flow that seals identifiers
+        # ("我妈，110105…" at the card's second relation question) is sealed too; the question reads the words
+        # with the numbers masked, so the number is in clear nowhere (events, frames, logs).
+        identifiers = not from_payload and not sensitive and self._identifiers_to_seal(state, message.text)
+        sealed = sensitive or identifiers
+        clear = message.text
         if sealed:
             # The answer to an identifying question is logged and kept only sealed, whatever the NLU
             # found in it ("我妈，王秀英" carries a subject). The parse was made from the clear text,
             # so symptoms and vital signs in it still fill their slots for the safety screen.
             message = replace(message, text=seal_answer(self.cipher, message.text))
         turn = self._open_turn(state, message, parse, cut, actor, sealed)
-        turn.answer_text = "" if from_payload else message.text
+        turn.answer_text = "" if from_payload else redact(clear) if identifiers else message.text
         ctx = ActionContext(turn)
         try:
             if parse.intent.name == "restart":
@@ -416,6 +423,13 @@ class Engine:
             return False
         spec = self.flows.slot_spec(state.stack[-1].waiting_for)
         return spec is not None and spec.sensitive
+
+    def _identifiers_to_seal(self, state: ConversationState, text: str) -> bool:
+        """`text` holds an ID-card or mobile number and a flow on the stack seals identifiers (flows/cards.yml)."""
+        if not text or redact(text) == text:
+            return False
+        return any((flow := self.flows.flows.get(frame.flow)) is not None and flow.seal_identifiers
+                   for frame in state.stack)
 
     def _answers_numeric_question(self, state: ConversationState, text: str) -> bool:
         """A bare number is a button's number unless it is a valid answer to the numeric question asked."""

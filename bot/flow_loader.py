@@ -133,6 +133,9 @@ class Flow:
     when_unanswered: str | None = None
     # Session seven (fix11c): a service flow's own words for a question given up (never the medical 不清楚/120 text).
     give_up: str | None = None
+    # Newcomer trial 12: every message typed while this flow runs that holds an ID-card or mobile number is sealed
+    # like the answer to a sensitive question (bot/engine.py), whichever question it answers (card binding).
+    seal_identifiers: bool = False
     steps: tuple[Step, ...] = ()
     step_index: dict[str, int] = field(default_factory=dict)
 
@@ -257,6 +260,7 @@ def _flow(flow_id: str, file: str, body: Any) -> Flow:
         digression=bool(body.get("digression", True)),
         when_unanswered=body.get("when_unanswered"),
         give_up=body.get("give_up"),
+        seal_identifiers=bool(body.get("seal_identifiers", False)),
         steps=steps,
         step_index=index,
     )

@@ -171,6 +171,12 @@ async def booking_next(ctx: ActionContext, hospital: HospitalSystem, db: Databas
     zone = settings.timezone
     if await patient_for(ctx, hospital, db, cipher, offers, "booking") is None:
         return
+    # Newcomer trial 12: a sample roster says so once, in a plain note — never "（示例）" in a doctor's name.
+    # Only the embedded system has a roster file (a hospital's own system is real data).
+    note = getattr(getattr(hospital, "roster", None), "sample_note", "")
+    if note and not ctx.slot("booking_sample_noted"):
+        ctx.send(BotMessage(text=note))
+        ctx.set_slot("booking_sample_noted", True)
     departments = await _ask(ctx, offers, "booking", hospital.departments)
     if departments is None:
         return

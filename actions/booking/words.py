@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from bot.button_titles import ordinal_index
 from bot.engine import parse_payload
 
 from actions.booking.when import read_day, read_half, read_hour
@@ -19,11 +20,23 @@ _HOURS = re.compile(r"^(\d{1,2}):(\d{2})[–-](\d{1,2}):(\d{2})")
 _FILLER = re.compile(r"[的那个吧呢啊呀就约挂要我想看选，,。.！!\s]")
 
 
+def _kind(button: dict[str, str]) -> str:
+    _, slots, ok = parse_payload(str(button.get("payload", "")))
+    return ",".join(sorted(slots)) if ok else ""
+
+
 def booking_button_reader(timezone: ZoneInfo, now: Callable[[], dt.datetime] | None = None) -> Callable[
         [list[dict[str, str]], str], str | None]:
     def read(buttons: list[dict[str, str]], text: str) -> str | None:
         if not buttons or not all(str(b.get("payload", "")).startswith(_BOOKING) for b in buttons):
             return None
+        # "第一个" / "最后一个": a place among the buttons of the question asked now (the latest message's buttons come
+        # first; they are of the first button's kind: hours, days or departments) — newcomer trial 12.
+        kind = _kind(buttons[0])
+        same = [b for b in buttons if _kind(b) == kind]
+        place = ordinal_index(text, len(same))
+        if place is not None:
+            return str(same[place]["payload"])
         today = (now() if now else dt.datetime.now(timezone)).date()
         day, half = read_day(text, today), read_half(text)
         hour = read_hour(text, half)

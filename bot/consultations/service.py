@@ -521,12 +521,15 @@ class Consultations:
                 found.append(code)
         return found
 
-    async def open_from_alert(self, alert_id: int, staff: Staff) -> tuple[Consultation, EmergencyAlertRow]:
+    async def open_from_alert(self, alert_id: int, staff: Staff
+                              ) -> tuple[Consultation, EmergencyAlertRow, dict[str, Any] | None]:
         """A doctor on duty opens a consultation with the patient of an emergency alert (console7): the patient
         asked for nobody (told to call 120), so the doctor reaches them. The session is active at once with this
         doctor in charge, the patient is told on their channel that the doctor has joined, the patient's open
         alerts are taken. One consultation per patient: a second doctor (on any worker) gets a conflict whose
-        message names who has the patient (`AlertConflict`)."""
+        message names who has the patient (`AlertConflict`). A patient waiting in a queue (any department, paid or
+        not) is taken: that consultation becomes this doctor's, in this doctor's department, and leaves the queue;
+        the third value says where it was queued (None for a new consultation)."""
         row = await self._alert(alert_id)
         words = labels().data["alert_consult"]
         if staff.role != "doctor" or not staff.active:
@@ -547,15 +550,30 @@ class Consultations:
                 .with_for_update())).all()
             existing = await s.scalar(select(ConsultationRow).where(
                 ConsultationRow.conversation_id == row.conversation_id, ConsultationRow.status.in_(lc.OPEN))
-                .order_by(ConsultationRow.requested_at.desc()).limit(1))
-            if existing is not None:
+                .order_by(ConsultationRow.requested_at.desc()).limit(1).with_for_update())
+            took_over: dict[str, Any] | None = None
+            if existing is not None and existing.status == lc.ACTIVE:
                 raise AlertConflict(await self._conflict_words(self._public(existing)),
                                     existing.id if self.can_view(staff, self._public(existing)) else None)
-            consultation = ConsultationRow(
-                id=secrets.token_hex(8), conversation_id=row.conversation_id, department=department,
-                status=lc.ACTIVE, level=level, priority=LEVEL_PRIORITY.get(level, len(LEVEL_PRIORITY)), fee_fen=0,
-                requested_at=now, accepted_at=now, doctor_id=staff.id, participants=[staff.id])
-            s.add(consultation)
+            if existing is not None:
+                # Newcomer trial 12: a patient waiting in a queue (of any department) is taken by the alerting doctor:
+                # the queue entry is closed there and the same consultation is active here at once (its fee, if paid,
+                # stays with it; an unpaid one becomes free, as an emergency is). Audited with where it was queued.
+                took_over = {"consultation_id": existing.id, "status": existing.status,
+                             "department": existing.department, "assigned_to": existing.assigned_to}
+                consultation = existing
+                consultation.status, consultation.department = lc.ACTIVE, department
+                consultation.doctor_id, consultation.accepted_at = staff.id, now
+                consultation.assigned_to, consultation.participants = None, [staff.id]
+                consultation.expires_at = None
+                if took_over["status"] == lc.REQUESTED:
+                    consultation.fee_fen = 0
+            else:
+                consultation = ConsultationRow(
+                    id=secrets.token_hex(8), conversation_id=row.conversation_id, department=department,
+                    status=lc.ACTIVE, level=level, priority=LEVEL_PRIORITY.get(level, len(LEVEL_PRIORITY)), fee_fen=0,
+                    requested_at=now, accepted_at=now, doctor_id=staff.id, participants=[staff.id])
+                s.add(consultation)
             open_departments = sorted({a.department for a in alerts if a.taken_at is None})
             for a in alerts:
                 if a.taken_at is None:
@@ -569,10 +587,18 @@ class Consultations:
             for topic in {topics.department(code), *await self.alert_topics(code)}:
                 await self.pubsub.publish(topic, AlertTaken(row.conversation_id, code, by, now))
         event = self._event(c, doctor=_doctor(staff), opened_by_doctor={"alert_id": row.id, "rules": list(
-            (row.alert or {}).get("rules") or [])})
+            (row.alert or {}).get("rules") or [])}, **({"took_over": took_over} if took_over else {}))
         await self._announce(Transition(c, event, staff.actor), "utter_consultation_opened_by_doctor",
                              doctor_name=staff.display_name, doctor_title=staff.title, department=c.department_name)
-        return c, row
+        if took_over is not None:
+            await self.jobs.cancel(f"consultation:{c.id}:")  # no expiry for a patient in session
+            # The queue it left drops it (and a doctor it was transferred to by name).
+            update_ = ConsultationChanged(lc.ACTIVE, c)
+            if took_over["department"] != c.department:
+                await self.pubsub.publish(topics.department(took_over["department"]), update_)
+            if took_over["assigned_to"] and took_over["assigned_to"] != staff.id:
+                await self.pubsub.publish(topics.staff(took_over["assigned_to"]), update_)
+        return c, row, took_over
 
     async def _conflict_words(self, c: Consultation) -> str:
         words = labels().data["alert_consult"]

@@ -31,6 +31,7 @@ SLOTS_FILE = PROJECT_ROOT / "flows" / "slots.yml"
 # shown under the risks in the patient's words; a medicine named only in it is its means, not a medicine
 # taken ("攒了一瓶安眠药" is no 用药: 镇静催眠药).
 CRISIS_PLAN_EVENT = "crisis_plan"
+STOCKPILED = "stockpiled_medicine"  # a risk fact: medicines saved up (newcomer trial 12)
 WHO = ("subject", "age", "sex", "pregnant", "pregnancy_weeks", "antigen_result", "vaccine_doses", "duration_hours")
 
 
@@ -164,6 +165,51 @@ def crisis_plans(events: list[Event]) -> tuple[list[str], set[str]]:
             last = set()
     elsewhere |= last
     return plans, in_plans - elsewhere
+
+
+def stockpiles(events: list[Event]) -> tuple[list[str], set[str]]:
+    """(the messages saying medicines were saved up, in the patient's words; the medicine codes named only in them),
+    since the last restart (summary.yml `stockpiled`; newcomer trial 12: 攒的安眠药 read as 本次用药)."""
+    pattern = re.compile(_rules()["stockpiled"]["words"])
+    said: list[str] = []
+    in_them: set[str] = set()
+    elsewhere: set[str] = set()
+    for event in events:
+        if event.type == ev.RESTARTED:
+            said, in_them, elsewhere = [], set(), set()
+        elif event.type == ev.USER and not event.data.get("payload"):
+            text = str(event.data.get("text") or "").strip()
+            named = {str(e.get("value")) for e in event.data.get("entities") or []
+                     if isinstance(e, dict) and e.get("entity") == "medication" and not e.get("negated")}
+            if pattern.search(text):
+                said.append(text)
+                in_them |= named
+            else:
+                elsewhere |= named
+    return said, in_them - elsewhere
+
+
+def clinical_terms() -> dict[str, str]:
+    """The symptom codes a clinician names otherwise, with their terms (summary.yml `clinical_terms`)."""
+    return dict(_rules()["clinical_terms"]["symptoms"])
+
+
+def clinical_symptoms(items: list[Item], events: list[Event]) -> list[Item]:
+    """Symptoms a clinician names otherwise (summary.yml `clinical_terms`: 想死 → 自杀意念), with the patient's words
+    in quotes: the first words since the last restart that named the code, else the lexicon's word."""
+    terms = _rules()["clinical_terms"]
+    if not any(i.code in terms["symptoms"] for i in items):
+        return items
+    said: dict[str, str] = {}
+    for event in events:
+        if event.type == ev.RESTARTED:
+            said = {}
+        elif event.type == ev.USER:
+            for e in event.data.get("entities") or []:
+                if isinstance(e, dict) and e.get("entity") == "symptom" and not e.get("negated") and e.get("text"):
+                    said.setdefault(str(e.get("value")), str(e["text"]))
+    return [Item(i.code, terms["format"].format(term=terms["symptoms"][i.code], said=said.get(i.code, i.label)))
+            if i.code in terms["symptoms"] else i for i in items]
 
 
 def other_readings(events: list[Event], name: str, kept: float, words: dict[str, str], skip: tuple[float, ...] = ()) -> str:
@@ -399,13 +445,18 @@ def build_intake(state: ConversationState, events: list[Event]) -> IntakeSummary
               if spec["expression"].evaluate(slots)]
     plans, means_only = crisis_plans(events)
     risks += [Item(CRISIS_PLAN_EVENT, rules["crisis_plan"].format(text=text)) for text in plans]
-    medications = [i for i in _items(slots.get("medications"), "medications", True) if i.code not in means_only]
+    saved, saved_only = stockpiles(events)
+    plan_texts = set(plans)
+    risks += [Item(STOCKPILED, rules["stockpiled"]["label"].format(text=text)) for text in saved
+              if text not in plan_texts]
+    medications = [i for i in _items(slots.get("medications"), "medications", True)
+                   if i.code not in means_only and i.code not in saved_only]
     said, said_none = medicines_said(events)
     medications += said
     attachments = patient_attachments(events)
     return IntakeSummary(
         patient=patient,
-        symptoms_present=_items(slots.get("symptoms"), "symptoms", True),
+        symptoms_present=clinical_symptoms(_items(slots.get("symptoms"), "symptoms", True), events),
         symptoms_absent=_items(slots.get("symptoms"), "symptoms", False),
         symptoms_unknown=_items(slots.get("symptoms"), "symptoms", UNKNOWN),
         vitals=vitals,

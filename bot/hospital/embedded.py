@@ -110,6 +110,7 @@ class ClinicRoster:
     doctors: tuple[Doctor, ...]
     hours: tuple[ClinicHours, ...]
     source: str
+    sample_note: str = ""  # said once to patients while the roster is sample data (clinics.yml `sample_note`)
 
 
 def load_clinics(path: Path) -> ClinicRoster:
@@ -156,7 +157,7 @@ def load_clinics(path: Path) -> ClinicRoster:
             raise ClinicFileError(f"{where}: needs `hours` and a `per_hour` of at least 1")
         hours.append(ClinicHours(department, doctor, weekdays, tuple(spans), per_hour))
     return ClinicRoster(str(raw.get("timezone") or "Asia/Shanghai"), departments, tuple(doctors), tuple(hours),
-                        str(raw["source"]))
+                        str(raw["source"]), str(raw.get("sample_note") or "").strip())
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -298,16 +298,17 @@ def console_api(runtime: Runtime) -> APIRouter:
         """联系患者: open a consultation with the patient of this emergency alert, who asked for no doctor (told to
         call 120). For a doctor rostered now who may see the alert; the session is active at once, the patient is
         told on their channel that the doctor has joined, and the audit trail records who opened it and from which
-        alert (`consultation.open_by_doctor`). 409 when the patient has a consultation already: `detail.message`
-        says who has them, `detail.consultation_id` is the one to open when it is visible to this doctor."""
+        alert (`consultation.open_by_doctor`). A patient waiting in a queue (any department) is taken: the queue
+        entry closes, the consultation is this doctor's and `message` names where the patient was queued
+        (newcomer trial 12). 409 when a doctor has the patient in session: `detail.message` says who has them, `detail.consultation_id` is the one to open when it is visible to this doctor."""
         staff = session.staff
         try:
-            c, _ = await open_from_alert_audited(runtime, alert_id, staff)  # audited there (the Telegram button too)
+            c, _, message = await open_from_alert_audited(runtime, alert_id, staff)  # audited there (Telegram too)
         except AlertConflict as exc:
             raise HTTPException(409, {"message": exc.message, "consultation_id": exc.consultation_id}) from None
         except ConsultationError as exc:
             raise HTTPException(STATUS_FOR.get(exc.code, 400), {"message": exc.message}) from None
-        return {"consultation": c.to_dict(), "consultation_id": c.id, "message": labels().data["alert_consult"]["opened"]}
+        return {"consultation": c.to_dict(), "consultation_id": c.id, "message": message}
 
     @router.post("/alerts/{alert_id}/dismiss", responses={404: {}, 403: {}})
     async def dismiss_alert(alert_id: int, session: ConsoleSession = changing) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from bot.consultations import ConsultationError, Staff, build_intake, consultations
-from bot.consultations.summary import background
 from bot.db import utcnow
 from bot.plugins import Plugin
 from bot.prescriptions.checks import FREQUENCIES, Line, PatientFacts, packs_needed
@@ -125,13 +124,15 @@ def prescriptions_api(runtime: Runtime) -> APIRouter:
         except PrescriptionError as exc:
             raise _refused(exc) from None
 
-    async def allergy_asked(conversation_id: str) -> dict[str, Any]:
-        """console8: whether the intake asked about drug allergies, by the summary's rule (summary.yml `background`):
-        未询问 when never asked, 无 only when the patient said none, 不清楚 when they did not know (the review page said
-        过敏：无 for a question never put)."""
-        slots = (await runtime.engine.state(conversation_id)).slots
-        found = next(b for b in background(slots, [], False) if b["name"] == "allergies")
-        return {"status": found["status"], "text": found["text"]}
+    async def asked(conversation_id: str) -> dict[str, dict[str, Any]]:
+        """console8: whether the intake asked about drug allergies and (newcomer trial 12) current medicines, by the
+        summary's rule (summary.yml `background`): 未询问 when never asked, 无 only when the patient said none, 不清楚
+        when they did not know (the review page said 过敏：无 / 在用药：无 for a question never put)."""
+        state = await runtime.engine.state(conversation_id)
+        summary = build_intake(state, await runtime.engine.events(conversation_id))
+        found = {b["name"]: b for b in summary.background}
+        return {name: {"status": found[name]["status"], "text": found[name]["text"]}
+                for name in ("allergies", "medications")}
 
     async def view(p: Prescription, staff: Staff) -> dict[str, Any]:
         order = await service.order_for(p.id)
@@ -149,7 +150,8 @@ def prescriptions_api(runtime: Runtime) -> APIRouter:
             "patient_names": {"allergies": [service.formulary.name_of(a) for a in sorted(p.patient.allergies)],
                               "medications": [service.formulary.name_of(m) for m in sorted(p.patient.medications)]},
             "mine": p.doctor_id == staff.id,
-            "allergy_asked": await allergy_asked(p.conversation_id),
+            **{f"{'allergy' if name == 'allergies' else name}_asked": found
+               for name, found in (await asked(p.conversation_id)).items()},
         }
 
     async def readable(prescription_id: str, staff: Staff) -> Prescription:

@@ -18,7 +18,7 @@ from actions.triage.active import ruleset_for
 from bot import events as ev
 from bot.consultations import Consultation, QueueEntry, build_intake
 from bot.consultations.labels import LABELS_FILE, TITLE_SLOTS, Labels, labels  # noqa: F401 (re-exported)
-from bot.consultations.summary import _rules as summary_rules, inferred_sex, other_readings
+from bot.consultations.summary import _rules as summary_rules, clinical_terms, inferred_sex, other_readings
 from bot.answers import normal
 from bot.crypto import DecryptionError, FieldCipher, field_cipher, open_answer
 from bot.engine import parse_payload
@@ -181,6 +181,8 @@ async def patient_card(runtime: Runtime, c: Consultation, state: ConversationSta
     level = (state.latest_triage or {}).get("level") or c.level
     complaint = slots.get("chief_complaint")
     present = build_intake(state, []).symptoms_present[:3]
+    if any(i.code in clinical_terms() for i in present):  # 自杀意念 with the patient's own words (newcomer trial 12)
+        present = build_intake(state, await runtime.engine.events(c.conversation_id)).symptoms_present[:3]
     if present:  # the first symptoms the patient has say more than the complaint's group ("发烧、咳嗽" over "发热")
         complaint_text = words.data["separator"].join(words.code(i.code, i.label) for i in present)
     elif complaint is None:

@@ -175,8 +175,8 @@ async function loadPharmacist() {
       el("p", { class: "muted" }, "患者：", facts.age_years ?? "年龄未知", "岁", p.patient.weight_kg ? " " + p.patient.weight_kg + "kg" : "",
         p.patient.pregnant ? " 怀孕" : "", p.patient.lactating ? " 哺乳期" : "",
         // console8: no allergy on the prescription reads as the intake asked it — 未询问 / 无 / 不清楚 (never 无 for a
-        // question never put; the summary's rule, summary.yml `background`).
-        " · 过敏：", facts.allergies.join("、") || (p.allergy_asked ? p.allergy_asked.text : "未询问"), " · 在用药：", facts.medications.join("、") || "无"),
+        // question never put; the summary's rule, summary.yml `background`); 在用药 the same (newcomer trial 12).
+        " · 过敏：", facts.allergies.join("、") || (p.allergy_asked ? p.allergy_asked.text : "未询问"), " · 在用药：", facts.medications.join("、") || (p.medications_asked ? p.medications_asked.text : "未询问")),
       el("ul", {}, ...p.items.map((i) => el("li", {}, i.name, "（", i.strength, "） 每次", i.dose, i.unit, " ", i.frequency_name, " ", i.days, "天 ×", i.packs, i.pack_unit))),
       el("ul", { class: "findings" }, ...(p.findings.length ? findingList(p.findings) : [el("li", { class: "finding finding-ok" }, "自动审核未发现问题")])),
       el("p", {}, "合计 ", yuan(p.total_fen)),

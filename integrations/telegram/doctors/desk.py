@@ -158,6 +158,9 @@ class DoctorDesk:
         if command == "/switch":
             await self.switch(chat_id, rest.strip())
             return
+        if command == "/transfer":
+            await self.transfer(chat_id, staff, rest.strip())
+            return
         if command in ("/rx", "/rx!"):
             await prescribe_from_telegram(self, chat_id, staff, rest.strip(), acknowledged=command == "/rx!")
             return
@@ -202,6 +205,35 @@ class DoctorDesk:
             return
         await self.channel.say(chat_id, "telegram_closed")
         await self._announce_current(chat_id)
+
+    async def transfer(self, chat_id: int, staff: Staff, target: str) -> None:
+        """/transfer 儿科 or /transfer 张强: hand the current patient to a department's queue or a named doctor
+        (`Consultations.transfer`). The confirmation naming where the patient went comes with the domain's
+        `transferred` change, as for a transfer made in the console (`QueueNotices._end_sessions`)."""
+        session = await self.sessions._current(chat_id)
+        if session is None:
+            await self.channel.say(chat_id, "telegram_no_session")
+            return
+        departments = self.service.departments.items
+        name = target.strip().removesuffix("医生")
+        department = next((d.code for d in departments if name and name in (d.code, d.name)), None)
+        doctor = None
+        if department is None and name:
+            doctor = next((x for x in await self.service.staff.list() if x.active and x.role != "admin"
+                           and x.id != staff.id and x.display_name.removesuffix("医生") == name), None)
+        if department is None and doctor is None:
+            await self.channel.say(chat_id, "telegram_transfer_usage",
+                                   departments="、".join(d.name for d in departments))
+            return
+        try:
+            await self.service.transfer(session.consultation_id, staff, department=department,
+                                        to_staff_id=doctor.id if doctor else None)
+        except ConsultationError as exc:
+            if exc.code == "invalid":
+                await self.channel.say(chat_id, "telegram_transfer_usage",
+                                       departments="、".join(d.name for d in departments))
+                return
+            await self.channel.say(chat_id, "telegram_relay_failed")
 
     async def switch(self, chat_id: int, tag: str) -> None:
         """Point the doctor's messages at another open session, named by its patient tag."""

@@ -14,6 +14,8 @@ from telegram.error import BadRequest, TelegramError
 from bot.consultations import QUEUED, Consultation, ConsultationError, DepartmentAlert, Staff, topics
 from bot.db import utcnow
 from bot.consultations.alert_actions import consult_from_alert, dismiss_alert
+from bot.consultations.labels import labels
+from bot.messages import BotMessage
 from bot.consultations.service import AlertConflict
 from integrations.telegram.doctors.text import answer_callback, patient_tag
 from integrations.telegram.models import TelegramNotificationRow, TelegramSessionRow
@@ -154,7 +156,7 @@ class QueueNotices:
         desk = self.desk
         await desk.subscriptions.add(topics.staff(staff.id))  # the patient's first words reach this chat
         try:
-            c, _ = await consult_from_alert(desk.runtime, int(alert_id), staff)
+            c, _, message = await consult_from_alert(desk.runtime, int(alert_id), staff)
         except AlertConflict as exc:
             await answer_callback(query, exc.message, alert=True)
             return
@@ -168,6 +170,8 @@ class QueueNotices:
         await desk.service.heartbeat(staff.id)
         await answer_callback(query)
         await desk.channel.say(chat_id, "telegram_accepted_by_you", department=c.department_name, tag=patient_tag(c.id))
+        if message != labels().data["alert_consult"]["opened"]:
+            await desk.channel.send(chat_id, [BotMessage(text=message)])  # trial 12: taken from another queue
         await desk._brief_doctor(chat_id, c, staff)
 
     async def _claim_notification(self, consultation_id: str, chat_id: int) -> int | None:
@@ -230,7 +234,18 @@ class QueueNotices:
                 TelegramSessionRow.consultation_id == c.id,
                 TelegramSessionRow.ended_at.is_(None)))).all()
         for session in sessions:
-            if await self.desk.sessions._end_session(session):  # only one worker wins, and tells the doctor
+            if not await self.desk.sessions._end_session(session):  # only one worker wins, and tells the doctor
+                continue
+            if change == "transferred":
+                # Newcomer trial 12: the doctor who transferred is told where the patient went, by name.
+                target = c.department_name or c.department
+                to = await self.desk.service.staff.get(c.assigned_to) if c.assigned_to else None
+                if to is not None:
+                    target = f"{to.display_name}（{target}）"
+                await self.desk.channel.say(session.chat_id, "telegram_transferred_away",
+                                            tag=patient_tag(session.consultation_id), target=target)
+                await self.desk._announce_current(session.chat_id)
+            else:
                 await self.desk.channel.say(session.chat_id, "telegram_ended_elsewhere", tag=patient_tag(session.consultation_id),
                                        department=c.department_name or c.department,
                                        status=self.desk.channel.text(f"telegram_status_{change}"))
