@@ -105,7 +105,7 @@ class AnswerWords:
     vague: tuple[str, ...] = ()
     unknown_asks_again: frozenset[str] = frozenset()
     silent_corrections: frozenset[str] = frozenset()  # session seven: a choice, not a fact corrected (answers.yml)
-    unit_factors: dict[str, dict[str, float]] = field(default_factory=dict)  # session seven: 斤 → ×0.5 kg
+    weight_units: dict[str, float] = field(default_factory=dict)  # console8: each weight unit's factor to kg (斤 × 0.5)
     plausible: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # fix11a
     reading_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fix11a
 
@@ -179,7 +179,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
                     "pending": dict(v.get("pending") or {})}
                 for k, v in (raw.get("topics") or {}).items()},
         described={k: tuple(v) for k, v in (raw.get("described") or {}).items()},
-        unit_factors={k: {u: float(f) for u, f in v.items()} for k, v in (raw.get("unit_factors") or {}).items()},
+        weight_units={str(k): float(v) for k, v in (raw.get("weight_units") or {}).items()},
     )
 
 
@@ -302,14 +302,15 @@ def numbers_in_own_units(slot: str, text: str) -> list[float]:
             if unit not in own:
                 unit = None
         if unit is None or unit in own:
-            # a unit with a factor to the slot's own ("24斤" is 12 kg: flows/language/answers.yml unit_factors)
-            found.append(float(match.group()) * words().unit_factors.get(slot, {}).get(unit or "", 1.0))
+            # a weight unit counts in kilograms ("24斤" is 12 kg: flows/language/answers.yml weight_units)
+            weight = weight_said(match.group() + unit) if unit else None
+            found.append(weight[0] if weight is not None else float(match.group()))
     return found
 
 
 @lru_cache(maxsize=1)
-def _weight_units(path: Path = ANSWERS_FILE) -> tuple[re.Pattern[str], dict[str, float]]:
-    factors = {str(k): float(v) for k, v in (load_yaml(path.read_text(encoding="utf-8")).get("weight_units") or {}).items()}
+def _weight_units() -> tuple[re.Pattern[str], dict[str, float]]:
+    factors = words().weight_units
     units = "|".join(map(re.escape, sorted(factors, key=len, reverse=True)))
     return re.compile(rf"(\d+(?:\.\d+)?)\s*(?:多|左右)?\s*({units})", re.IGNORECASE), factors
 
