@@ -104,7 +104,6 @@ class AnswerWords:
     yes_of_other_connectives: tuple[str, ...] = ()
     vague: tuple[str, ...] = ()
     unknown_asks_again: frozenset[str] = frozenset()
-    silent_corrections: frozenset[str] = frozenset()  # session seven: a choice, not a fact corrected (answers.yml)
     weight_units: dict[str, float] = field(default_factory=dict)  # console8: each weight unit's factor to kg (斤 × 0.5)
     plausible: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # fix11a
     reading_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fix11a
@@ -153,7 +152,6 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         yes_of_other_connectives=tuple(raw.get("yes_of_other_connectives", ())),
         vague=tuple(sorted(raw.get("vague", ()), key=len, reverse=True)),
         unknown_asks_again=frozenset(raw.get("unknown_asks_again", ())),
-        silent_corrections=frozenset(raw.get("silent_corrections", ())),
         plausible={k: {band: (float(r[0]), float(r[1])) for band, r in v.items()} for k, v in (raw.get("plausible") or {}).items()},
         reading_names={k: tuple(v) for k, v in (raw.get("reading_names") or {}).items()},
         unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
