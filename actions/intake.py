@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from nlu.yaml_files import load_yaml
 
@@ -24,7 +25,8 @@ async def end_intake(ctx: ActionContext) -> None:
 # "红的地方一天比一天大" says the redness grows, not that someone is one day old: an age in days
 # filled from such a comparison this turn is taken back (the NLU's age-in-days reading sees "1天大"
 # in it). Only an age of under a month filled by this very message is undone.
-_COMPARISON_AGE = re.compile(r"(\d+|[一两二三几])(天|日)比.{0,3}(天|日)(大|长|多)")
+_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("intake_words.yml").read_text(encoding="utf-8"))
+_COMPARISON_AGE = re.compile(_WORDS["patterns"]["comparison_age"])
 
 
 def _forget_comparison_age(ctx: ActionContext, text: str) -> None:
@@ -43,8 +45,8 @@ def _forget_comparison_age(ctx: ActionContext, text: str) -> None:
 # Round 9 (tri11): "天天发烧，一天比一天高" says the fever climbs day by day, not that it began a day ago: a
 # one-day duration filled by this very message from nothing but such a comparison is taken back (left open,
 # how long is read from the rest of the message — "这个礼拜" — or asked).
-_COMPARISON_DAY = re.compile(r"(1|一)(天|日)比(1|一)?(天|日)")
-_ONE_DAY = re.compile(r"(1|一)(天|日)")
+_COMPARISON_DAY = re.compile(_WORDS["patterns"]["comparison_day"])
+_ONE_DAY = re.compile(_WORDS["patterns"]["one_day"])
 
 
 def _forget_comparison_duration(ctx: ActionContext, text: str) -> None:
@@ -62,7 +64,7 @@ def _forget_comparison_duration(ctx: ActionContext, text: str) -> None:
 # from a message with no 血 other than 血压 / 血糖 / 血氧 … (出血, 流血, 鼻血, 便血 are blood) is taken
 # back; the answer to the bleeding question itself is read by the flow.
 # 血 in these words is not blood coming out ("血压一直压不住" read "血…压不住" as bleeding).
-_NOT_BLEEDING_WORDS = re.compile(r"血压|血糖|血氧|血脂|血常规|血管|血象|血型|血小板|血栓|贫血|验血|抽血|测血|量血")
+_NOT_BLEEDING_WORDS = re.compile(_WORDS["patterns"]["not_bleeding_words"])
 
 
 def _forget_wordless_bleeding(ctx: ActionContext, text: str) -> None:
@@ -85,10 +87,11 @@ def _forget_wordless_bleeding(ctx: ActionContext, text: str) -> None:
 # down the child-fever path, so a positive PHQ-2 ended at selfcare. When the message says she gave
 # birth and speaks of her own feelings, what the NLU filled this turn for the baby (who, age) is
 # taken back and the patient is herself (flows/psych.yml: a positive screen → consult).
-_AFTER_BIRTH = re.compile(r"(生完|生了|刚生|产后|坐月子|月子里|剖腹产|顺产|生产完|宝宝.{0,4}(满月|个月|出生))")
+_AFTER_BIRTH = re.compile(_WORDS["patterns"]["after_birth"])
 # Within one clause (round 6 of issue 10): "宝宝14个月，一直拍打自己的耳朵，晚上哭闹" is the baby's ear and
 # the baby's crying, not the mother's feelings.
-_HER_FEELINGS = re.compile(r"(我|自己)[^，。,；;！!？?]{0,12}(心情|情绪|想哭|哭|低落|抑郁|焦虑|紧张|烦躁|睡不着|睡不好|失眠|提不起|没意思|崩溃|害怕|担心)")
+_HER_FEELINGS = re.compile(_WORDS["patterns"]["her_feelings"])
+_LOW_MOOD = re.compile(_WORDS["patterns"]["low_mood"])
 
 
 def _mother_is_the_patient(ctx: ActionContext, text: str) -> None:
@@ -103,7 +106,7 @@ def _mother_is_the_patient(ctx: ActionContext, text: str) -> None:
             break
     if ctx.slot("subject") in ("child", "infant"):
         ctx.set_slot("subject", "self")
-    if re.search(r"(想哭|低落|抑郁|没意思|提不起|崩溃|心情.{0,3}(差|不好))", clean):
+    if _LOW_MOOD.search(clean):
         ctx.note_fact("symptoms.low_mood", True)
 
 

@@ -21,7 +21,8 @@ FACTS_FILE = Path(__file__).with_name("intake_facts.yml")
 # "头不疼", "没拉血": a negation inside the matched words denies them.
 # Round 9 (tri11): "不会麻", "没觉得麻" (会 / 觉得 / 感觉 between the negation and the finding).
 # Round 13 (tri16): "按着不喊疼", "摸着不叫疼", "按了也不说疼" (a child who does not cry out is not tender).
-_INNER_NEGATION = re.compile(r"(不|没有|没)(怎么|太|很|是很|是|再|也|会|觉得|感觉|感到|喊|叫|哭|说|嚷|哼)?[疼痛肿红酸胀硬麻血黑歪斜咬叮蛰蜇闷堵憋紧烧软晕吐拉咳喘痒]")
+_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("intake_facts_words.yml").read_text(encoding="utf-8"))
+_INNER_NEGATION = re.compile(_WORDS["patterns"]["inner_negation"])
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,14 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
 # "发烧一个多礼拜了", "疼了好几个星期了", "咳了半个月了": how long, said as a span that has lasted
 # ("…了" / "…以来"), so that "一天比一天大" or "3天前" are not read as one. The intake asks how long
 # only when nobody said it (docs/intake.md: never ask what is known).
-_DURATION = re.compile(r"(\d+(?:\.\d+)?|半|好几|几)(个)?多?(小时|钟头|天|日|周|星期|礼拜|月)(多)?(了|以来|左右了)")
-_DURATION_HOURS = {"小时": 1.0, "钟头": 1.0, "天": 24.0, "日": 24.0, "周": 168.0, "星期": 168.0, "礼拜": 168.0, "月": 720.0}
+_DURATION = re.compile(_WORDS["patterns"]["duration"])
+_DURATION_HOURS: dict[str, float] = dict(_WORDS["words"]["duration_hours"])
 
 
 # Round 9 (tri11): a whole week said as the span of the illness ("这个礼拜天天发烧", "一整个星期都在烧", "这一周以来"):
 # a week (triage-criteria.md: "a week of daily fever getting worse"). Not "这周五开始" (a day) nor "礼拜天" (Sunday).
-_WEEK_SPAN = re.compile(r"(这|这个|这一|这一个|一整个|整整一个|整个|整|一个|快一个|将近一个|差不多一个|大半个)(礼拜|星期|周)(都|天天|每天|一直|以来|下来|了)")
+_WEEK_SPAN = re.compile(_WORDS["patterns"]["week_span"])
+_NOT_THE_ILLNESS_BEFORE = re.compile(_WORDS["patterns"]["not_the_illness_before"])  # 怀孕30周了, 宝宝3个月了
 
 
 def read_duration(text: str) -> float | None:
@@ -84,7 +86,7 @@ def read_duration(text: str) -> float | None:
         return 168.0
     match = _DURATION.search(clean)
     # "怀孕30周了", "孕28周了", "宝宝3个月了": a pregnancy's weeks or a baby's age, not how long the illness lasted.
-    while match and re.search(r"(怀孕|怀了|孕|宝宝|孩子|娃|出生|满)$", clean[max(0, match.start() - 3):match.start()]):
+    while match and _NOT_THE_ILLNESS_BEFORE.search(clean[max(0, match.start() - 3):match.start()]):
         match = _DURATION.search(clean, match.end())
     if not match:
         # Round 6 of issue 10: a start said as a day and a time ("周五开始烧的", "从昨天中午", "中午吃完饭就开始拉").
@@ -100,8 +102,8 @@ def read_duration(text: str) -> float | None:
     return value * _DURATION_HOURS[match.group(3)]
 
 
-_ONSET_DAYS = {"昨天": 1, "昨晚": 1, "前天": 2, "大前天": 3}
-_SPAN_HOURS = {"天": 24.0, "日": 24.0, "小时": 1.0}
+_ONSET_DAYS: dict[str, int] = dict(_WORDS["words"]["onset_days"])
+_SPAN_HOURS: dict[str, float] = dict(_WORDS["words"]["span_hours"])
 
 
 def read_fever_hours(text: str) -> float | None:
@@ -126,9 +128,9 @@ def read_fever_hours(text: str) -> float | None:
 # grade 3 — systolic ≥ 180 or diastolic ≥ 110 mmHg (《中国高血压防治指南（2018年修订版）》: 3级高血压;
 # ≥180/110 without organ damage is 高血压亚急症, to be seen and lowered within 24–48 h) — is read as
 # that: hypertension, not controlled. Lower readings say nothing either way.
-_BP_PAIR = re.compile(r"(?<![\d.])(\d{2,3})(?:mmhg)?[/／比](\d{2,3})(?![\d.])")
-_BP_ONE = re.compile(r"(?:高压|收缩压|血压)(?:量了?|测了?|都|是|有|到|一直|还是)*(\d{3})(?![\d.])")
-_BP_LOW = re.compile(r"(?:低压|舒张压)(?:量了?|测了?|都|是|有|到|一直|还是)*(\d{2,3})(?![\d.])")
+_BP_PAIR = re.compile(_WORDS["patterns"]["bp_pair"])
+_BP_ONE = re.compile(_WORDS["patterns"]["bp_one"])
+_BP_LOW = re.compile(_WORDS["patterns"]["bp_low"])
 
 
 def read_blood_pressure_out_of_control(text: str) -> bool:
@@ -144,7 +146,7 @@ def read_blood_pressure_out_of_control(text: str) -> bool:
 
 # An oxygen reading said anywhere ("血氧九十七八", "夹了一下才92", "饱和度95%"): the lower end of a range
 # (the safer reading). The NLU reads the plain forms; this fills the SpO2 only while it is unknown.
-_SPO2 = re.compile(r"(?:血氧|氧饱和度?|饱和度|血氧仪|指夹|夹了一下|夹手指)[^0-9心体呼脉度没不]{0,10}?(\d{2,3})(?:~(\d{2,3}))?")
+_SPO2 = re.compile(_WORDS["patterns"]["spo2"])
 
 
 # Round 7 of issue 10: several readings said at once ("血氧94，一会儿又93", "九十五，最低到过九十二"): the
@@ -167,13 +169,13 @@ def read_spo2(text: str) -> float | None:
 
 # Words with a negation character that deny nothing that follows ("活着真没意思 药我都攒好了": the
 # plan is said, not denied — round 3 of issue 10); and a negation never reaches across a clause.
-_NOT_A_DENIAL = re.compile(r"没意思|没劲|没希望|没盼头|没用|没人|没办法|不想活|活不下去|不如死|受不了|睡不着")
+_NOT_A_DENIAL = re.compile(_WORDS["patterns"]["not_a_denial"])
 _CLAUSE = re.compile(r"[，。,；;！!？?\s]")
 
 
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 _CLAUSES = re.compile(r"[，。,；;！!？?]")
-_NOT_THE_PATIENT = re.compile(r"新闻|报道|开玩笑|玩笑|段子|网上看到|看到有人|视频里|电视上|朋友圈")
+_NOT_THE_PATIENT = re.compile(_WORDS["patterns"]["not_the_patient"])
 
 
 def _window(clean: str, start: int) -> str:

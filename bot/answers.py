@@ -30,22 +30,28 @@ _ARABIC = re.compile(r"\d+(?:\.\d+)?")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?")
 # "38度5" / "三十八度五": the digit after 度 is tenths.
-_DEGREE_TENTHS = re.compile(r"(\d+)度(\d)(?!\d)")
-_MONTHS = re.compile(r"(\d+(?:\.\d+)?)个?多?月")
-_WEEKS = re.compile(r"(\d+(?:\.\d+)?)多?(?:周|个?多?星期|个?多?礼拜)")
-_DAYS = re.compile(r"(\d+(?:\.\d+)?)多?(?:天|日)")
-_HALF_MONTHS = re.compile(r"(\d+)个半月")
+_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("answers_words.yml").read_text(encoding="utf-8"))
+_DEGREE_TENTHS = re.compile(_WORDS["patterns"]["degree_tenths"])
+_MONTHS = re.compile(_WORDS["patterns"]["months"])
+_WEEKS = re.compile(_WORDS["patterns"]["weeks"])
+_DAYS = re.compile(_WORDS["patterns"]["days"])
+_HALF_MONTHS = re.compile(_WORDS["patterns"]["half_months"])
 # The questions whose answer is an age, which may be said in months or days ("一个半月"): a duration read in such
 # an answer is the age, never how long the illness has lasted (bot/engine.py, actions/intake.py).
 AGE_QUESTIONS = frozenset({"age", "age_months"})
-_HOURS = re.compile(r"(\d+(?:\.\d+)?)(?:个)?多?(?:小时|钟头)")
+_HOURS = re.compile(_WORDS["patterns"]["hours"])
 _PUNCT = re.compile(r"[,，。!！、;；:：~～…\-—\"'“”‘’()（）\[\]【】]+|(?<!\d)\.|\.(?!\d)")
-_NUMERIC_ANSWER = re.compile(r"^[\d.]+(℃|度|%|岁|次|分)?$")
-_HALF = re.compile(r"(\d+)(?:岁|个月|周|天|个小时|小时)半")
+_NUMERIC_ANSWER = re.compile(_WORDS["patterns"]["numeric_answer"])
+_HALF = re.compile(_WORDS["patterns"]["half"])
 _SENTINEL = "\u2060"
 # Round 9 (tri11): "不会麻", "没觉得麻", "不太麻": a negation with a modal between it and the question's own word.
-_NEGATED_MODAL = re.compile(r"(没有|没|不|未|无)(会|觉得|感觉|怎么|太)$")
-_NEGATED_BEFORE = re.compile(r"(没有|没|不|未|无)$")  # marks removed exception words so that their characters are not read again
+_NEGATED_MODAL = re.compile(_WORDS["patterns"]["negated_modal"])
+_NEGATED_BEFORE = re.compile(_WORDS["patterns"]["negated_before"])
+_RANGE_REST = re.compile(_WORDS["patterns"]["range_rest"])  # "~18多" of "17~18多斤": the range's end before its unit
+_NEGATED_JUST_BEFORE = re.compile(_WORDS["patterns"]["negated_just_before"])  # "不是很疼": no 很疼
+_MONTHS_AND_DAYS = re.compile(_WORDS["patterns"]["months_and_days"])  # "两个月零二十天": what joins the parts
+_APPROXIMATELY: str = _WORDS["words"]["approximately"]  # "18多斤", "18左右": skipped between a number and its unit
+_NEGATION_STARTS: tuple[str, ...] = tuple(_WORDS["words"]["negation_starts"])  # marks removed exception words so that their characters are not read again
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,7 @@ class AnswerWords:
     yes_of_other_connectives: tuple[str, ...] = ()
     vague: tuple[str, ...] = ()
     unknown_asks_again: frozenset[str] = frozenset()
-    silent_corrections: frozenset[str] = frozenset()  # session seven: a choice, not a fact corrected (answers.yml)
-    unit_factors: dict[str, dict[str, float]] = field(default_factory=dict)  # session seven: 斤 → ×0.5 kg
+    weight_units: dict[str, float] = field(default_factory=dict)  # console8: each weight unit's factor to kg (斤 × 0.5)
     plausible: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # fix11a
     reading_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fix11a
 
@@ -153,7 +158,6 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
         yes_of_other_connectives=tuple(raw.get("yes_of_other_connectives", ())),
         vague=tuple(sorted(raw.get("vague", ()), key=len, reverse=True)),
         unknown_asks_again=frozenset(raw.get("unknown_asks_again", ())),
-        silent_corrections=frozenset(raw.get("silent_corrections", ())),
         plausible={k: {band: (float(r[0]), float(r[1])) for band, r in v.items()} for k, v in (raw.get("plausible") or {}).items()},
         reading_names={k: tuple(v) for k, v in (raw.get("reading_names") or {}).items()},
         unknown_fillers=tuple(sorted(raw.get("unknown_fillers", ()), key=len, reverse=True)),
@@ -179,7 +183,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
                     "pending": dict(v.get("pending") or {})}
                 for k, v in (raw.get("topics") or {}).items()},
         described={k: tuple(v) for k, v in (raw.get("described") or {}).items()},
-        unit_factors={k: {u: float(f) for u, f in v.items()} for k, v in (raw.get("unit_factors") or {}).items()},
+        weight_units={str(k): float(v) for k, v in (raw.get("weight_units") or {}).items()},
     )
 
 
@@ -294,22 +298,23 @@ def numbers_in_own_units(slot: str, text: str) -> list[float]:
     clean = arabic(_PUNCT.sub(" ", fold(text)))
     found = []
     for match in _ARABIC.finditer(clean):
-        after = clean[match.end():].lstrip("多左右几 ")
+        after = clean[match.end():].lstrip(_APPROXIMATELY)
         unit = next((u for u in words().units if after.startswith(u)), None)
-        if unit is None and (rest := re.match(r"~[\d.]+[多左右几 ]*", after)):
+        if unit is None and (rest := _RANGE_REST.match(after)):
             # the first number of a range ("十七八斤" → 17~18斤) carries the range's unit
             unit = next((u for u in words().units if after[rest.end():].startswith(u)), None)
             if unit not in own:
                 unit = None
         if unit is None or unit in own:
-            # a unit with a factor to the slot's own ("24斤" is 12 kg: flows/language/answers.yml unit_factors)
-            found.append(float(match.group()) * words().unit_factors.get(slot, {}).get(unit or "", 1.0))
+            # a weight unit counts in kilograms ("24斤" is 12 kg: flows/language/answers.yml weight_units)
+            weight = weight_said(match.group() + unit) if unit else None
+            found.append(weight[0] if weight is not None else float(match.group()))
     return found
 
 
 @lru_cache(maxsize=1)
-def _weight_units(path: Path = ANSWERS_FILE) -> tuple[re.Pattern[str], dict[str, float]]:
-    factors = {str(k): float(v) for k, v in (load_yaml(path.read_text(encoding="utf-8")).get("weight_units") or {}).items()}
+def _weight_units() -> tuple[re.Pattern[str], dict[str, float]]:
+    factors = words().weight_units
     units = "|".join(map(re.escape, sorted(factors, key=len, reverse=True)))
     return re.compile(rf"(\d+(?:\.\d+)?)\s*(?:多|左右)?\s*({units})", re.IGNORECASE), factors
 
@@ -450,7 +455,7 @@ def pain_from_words(text: str) -> int | None:
             at = clean.find(phrase)
             if at < 0 or any(a <= at and at + len(phrase) <= b and b - a > len(phrase) for a, b in unknown):
                 continue
-            if not phrase.startswith(("不", "没")) and re.search(r"(不|没|不是|没那么|没有)$", clean[max(0, at - 3):at]):
+            if not phrase.startswith(_NEGATION_STARTS) and _NEGATED_JUST_BEFORE.search(clean[max(0, at - 3):at]):
                 continue
             if best is None or (len(phrase), score) > best:
                 best = (len(phrase), score)
@@ -840,7 +845,7 @@ def _longest_of(clean: str, table: dict[str, Any]) -> bool | None:
     return best
 
 
-_CLAUSE = re.compile(r"[,，。.!！?？;；、\s]+|但是|不过|就是|只是")
+_CLAUSE = re.compile(_WORDS["patterns"]["clause"])
 
 
 def _described(text: str, found_words: tuple[str, ...]) -> bool | None:
@@ -931,7 +936,7 @@ def yes_only_of_named_things(text: str, entities: tuple[Any, ...], code: str, qu
     return yes_in(normal(text)) and not yes_in(normal("".join(masked)))
 
 
-_NOT_FINE = re.compile(r"(不|没那么|不太|不怎么)好|好(?=[厉难疼痛累喘晕痒烫热冷多几像大重差晕吓怕])")
+_NOT_FINE = re.compile(_WORDS["patterns"]["not_fine"])
 
 
 def _is_fine(clean: str) -> bool:
@@ -1026,7 +1031,7 @@ def infant_age_months(clean: str) -> float | None:
         if match is None:
             continue
         value = float(match.group(1)) / per_month
-        if month is not None and re.fullmatch(r"[零又]?", clean[month[1]:match.start()]):
+        if month is not None and _MONTHS_AND_DAYS.fullmatch(clean[month[1]:match.start()]):
             month = (month[0] + value, match.end())  # "两个月零二十天"
         else:
             readings.append(value)
@@ -1076,8 +1081,8 @@ def _payload_value(slot: str, button: dict[str, str]) -> Any:
     return slots.get(slot) if isinstance(slots, dict) else None
 
 
-_NEGATION_CHARS = frozenset("没不无未别非否")
-_NEGATION_WORDS = ("不", "没", "无", "未", "别", "非")
+_NEGATION_CHARS: frozenset[str] = frozenset(_WORDS["words"]["negation_chars"])
+_NEGATION_WORDS: tuple[str, ...] = tuple(_WORDS["words"]["negation_words"])
 
 
 def _negations(text: str) -> frozenset[str]:

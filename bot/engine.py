@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import events as ev
 from bot.action_api import ActionContext
-from bot.answers import AGE_QUESTIONS, fold, is_correction, only_unknown, pattern, words
+from bot.answers import AGE_QUESTIONS, fold, is_correction, only_unknown, pattern
 from bot.button_titles import button_for_title
 from bot.red_flag_questions import keep_red_flags
 from bot.situations import says_alone
@@ -319,7 +319,8 @@ class Engine:
                 if await interceptor.func(ctx):
                     self._emit_stack(state, turn)
                     return turn
-            said = [n for n in corrected if n not in words().silent_corrections]
+            # A slot whose spec says `announce_correction: false` (a choice: 转全科 after 心理科) changes silently.
+            said = [n for n in corrected if self._announces_correction(n)]
             if said:
                 turn.utter("utter_corrected", corrected="、".join(self._describe(turn, n) for n in said))
             await self.runner.respond(turn, ctx, parse.intent.name, corrected)
@@ -417,6 +418,10 @@ class Engine:
         found = [e for e in self.interpreter.parse(before).without_asked().entities
                  if e.entity == "symptom" and (e.value, e.negated) not in known]
         return replace(parse, entities=[*parse.entities, *found]) if found else parse
+
+    def _announces_correction(self, name: str) -> bool:
+        spec = self.flows.slot_spec(name)
+        return spec is None or spec.announce_correction
 
     def _awaits_sensitive_answer(self, state: ConversationState) -> bool:
         if not state.stack or not state.stack[-1].waiting_for:

@@ -52,6 +52,7 @@ class SlotSpec:
     entity_value: Any = None  # a constant to set whenever the entity is found
     numbers_only: bool = False  # take the entity only when its value is a number
     sensitive: bool = False  # an identifying answer: the engine stores it encrypted, never in clear
+    announce_correction: bool = True  # False: a choice a button changes, not a fact corrected ("已更正：…" is not said)
     # How a typed answer is read (bot/answers.py): a yes/no question compared with a number
     # ("still above 38.5 ℃?" takes "还是39度" as yes), what a number means (pain 0–10, how often
     # 0–3, hours, years, months, a count), and a categorical slot's values by meaning.
@@ -221,6 +222,7 @@ def _slot_spec(file: str, name: str, spec: Any) -> SlotSpec:
         entity_value=spec.get("entity_value"),
         numbers_only=bool(spec.get("numbers_only", False)),
         sensitive=bool(spec.get("sensitive", False)),
+        announce_correction=bool(spec.get("announce_correction", True)),
         threshold=spec.get("threshold"),
         scale=spec.get("scale"),
         choices={k: tuple(str(p) for p in v) for k, v in choices.items() if k != "__line__"},

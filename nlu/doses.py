@@ -280,21 +280,24 @@ def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str],
     # The rest of b's clause, up to 12 characters (布洛芬和芬必得当成两种药一起吃了 — round 9).
     after_b = re.split(r"[，,。.！!？?；;]", original[b.end:b.end + 12])[0]
     after_asks = asked is not None and bool(asked.search(original[b.end:b.end + 16]))
-    return bool(taken.search(before_a) and (taken.search(between) or "和" in between or "、" in between)) \
-        or bool(taken.search(after_b) and re.search("都|也|又|一起|同时", after_b) and not after_asks) \
+    return bool(taken.search(before_a) and (taken.search(between) or any(w in between for w in _JOINED_BY))) \
+        or bool(taken.search(after_b) and _BOTH.search(after_b) and not after_asks) \
         or bool(taken.search(between) and _THEN.search(between))
 
 
 # After an overdose: the rest of the taking verb in its clause (全吃了, 都喝光了, 吞下去了), and a next clause that only says
 # the medicines were doubled or taken together (吃重复了, 两个一起吃了, 一起吃的) — round 8.
-_TAKEN_AFTER = re.compile(r"[全都又也给我他她就一下子口气次性]{0,4}(?:吃|喝|吞|咽|服|喂|舔)[了光完掉下去进肚子的]{0,4}")
-_DOUBLED_NEXT = re.compile(r"[，,]\s*[^，,。.！!？?；;]{0,4}?(?:重复|一起|同时|叠加|超量|过量|吃多|吃重|混着|一块)"
-                           r"(?:吃|喝|服|用)?(?:了|的)")
+_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("doses_words.yml").read_text(encoding="utf-8"))
+_TAKEN_AFTER = re.compile(_WORDS["patterns"]["taken_after"])
+_DOUBLED_NEXT = re.compile(_WORDS["patterns"]["doubled_next"])
 
-_AMOUNT_AFTER = re.compile(r"[\d一二两三四五六七八九十几]+\s*[片粒颗袋包板瓶盒]")
+_AMOUNT_AFTER = re.compile(_WORDS["patterns"]["amount_after"])
 
 # 感康吃完又吃了快克 / 泰诺林喂了5毫升，还给他喝了…: the second product taken after the first (round 5).
-_THEN = re.compile("又|还|再|然后|接着|之后|后来|完了")
+_THEN = re.compile(_WORDS["patterns"]["then"])
+# 泰诺林和白加黑都吃了: the words that say both were taken, and that join the two medicines named.
+_BOTH = re.compile(_WORDS["patterns"]["both"])
+_JOINED_BY: tuple[str, ...] = tuple(_WORDS["words"]["joined_by"])
 
 
 def _nearest(found: _Found, medicines: list[Medicine], original: str) -> Medicine | None:

@@ -10,10 +10,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
 import cn2an
 import opencc
+
+from nlu.yaml_files import load_yaml
 
 _T2S = opencc.OpenCC("t2s")
 _CACHED_CHARS = 64  # texts up to this long are remembered (a few thousand short texts: about 1 MB)
@@ -31,39 +34,23 @@ def to_simplified(text: str) -> str:
     return _to_simplified_cached(text) if len(text) <= _CACHED_CHARS else _T2S.convert(text)
 
 
-# Hesitation sounds that carry no meaning and split words apart in voice-input run-ons
-# (嗯 and 哦 are kept: on their own they answer "yes").
-_FILLERS = frozenset("呃唔")
-# Cantonese negation typed by Guangdong and Hong Kong patients (round 6): 唔 before a verb or adjective is 不 (叫唔醒,
-# 唔舒服, 食唔落), 冇 is 没 (冇反应, 冇胃口); said alone or at a clause end 唔 stays a hesitation sound.
-_CANTONESE_NOT_BEFORE = frozenset("醒应到得识知出舒好想食落够系使记清动讲觉痛") | frozenset("睇听行企")
-# The same verbs as Hong Kong patients type them (唔係 = 不是, 唔識 = 不会, 唔記得, 唔講得, round 11: 唔係 was read as yes).
-_CANTONESE_NOT_BEFORE |= frozenset("係識應聽記講覺動夠")
-# 透唔过气 (breathless), 郁唔到 (cannot move), 认唔到人 / 唔认得人, 闻唔到 (round 11).
-_CANTONESE_NOT_BEFORE |= frozenset("过過郁認认闻聞")
-# Round 14: 唔肯 (will not: BB唔肯食奶), 瞓唔着 / 瞓唔著 (cannot sleep), 唔饮 (will not drink).
-_CANTONESE_NOT_BEFORE |= frozenset("肯着著饮飲")
-_CANTONESE = {"冇": "没"}
-# Minnan (round 7): 袂 (bē, "cannot, will not") is 不 after a verb or before one (讲袂清楚, 食袂落, 叫袂醒, 行袂动), and 喙
-# (tshuì, "mouth") is 嘴 (喙歪去) — 教育部《臺灣閩南語常用詞辭典》 entries 袂 and 喙. 袂 in Mandarin is a sleeve (联袂, 衣袂,
-# 分袂 — kept); 喙 a beak (鸟喙 → 鸟嘴, the same thing). Lexicon words are normalised the same way, so 叫袂醒 stays read.
-# 毋 (m̄, "not": 毋是 "it is not", 毋知 "don't know", 毋通 "must not") is 不 (round 11: 毋是 was read as yes) — the
-# same dictionary, entry 毋; in Mandarin it survives only in set phrases of the same meaning (毋庸, 毋须).
-_MINNAN = {"袂": "不", "喙": "嘴", "毋": "不"}
-_SLEEVE_BEFORE = frozenset("联聯衣分长長罗羅举舉襟挥揮")
-# Round 13: 伓 (m̄, "not": 伓是 "it is not") is the other way Fujian users write 毋; 汝 (lí, "you": 汝好) is 你 — both entries
-# of the same dictionary. Hakka 𠊎 / 厓 (ngài, "I": 𠊎头那痛) is 我 (《客家話辭典》, 台灣客家語常用詞辭典 entry 𠊎); 厓 is
-# otherwise an old spelling of 崖 (cliff), which no patient types.
-_MINNAN |= {"伓": "不", "汝": "你"}
-_HAKKA = {"𠊎": "我", "厓": "我"}
-_CANTONESE |= _HAKKA
-# Cantonese 唔该 (m̀h gōi, "thank you", 唔该晒 "thanks a lot") is a word: its 唔 is no hesitation sound (round 13).
-_CANTONESE_THANKS = frozenset("该該")
+# Dialect characters read as Mandarin and the hesitation sounds dropped: nlu/dialects.yml (data, with the sources).
+_DIALECTS = load_yaml(Path(__file__).with_name("dialects.yml").read_text(encoding="utf-8"))
+_FILLERS = frozenset(_DIALECTS["fillers"])
+_CANTONESE_NOT = str(_DIALECTS["cantonese_not"]["char"])  # 唔: 不 before a verb, else a hesitation sound
+_CANTONESE_NOT_MEANS = str(_DIALECTS["cantonese_not"]["means"])
+_CANTONESE_NOT_BEFORE = frozenset("".join(_DIALECTS["cantonese_not"]["before"]))
+_CANTONESE_THANKS = frozenset(_DIALECTS["cantonese_not"]["kept_before"])  # 唔该: kept as it is
+_HAKKA: dict[str, str] = {str(k): str(v) for k, v in _DIALECTS["hakka"].items()}
+_CANTONESE: dict[str, str] = {**{str(k): str(v) for k, v in _DIALECTS["cantonese"].items()}, **_HAKKA}
+_MINNAN: dict[str, str] = {str(k): str(v) for k, v in _DIALECTS["minnan"].items()}
+_SLEEVE = str(_DIALECTS["minnan_sleeve"]["char"])  # 袂 after these is a sleeve (联袂), not 不
+_SLEEVE_BEFORE = frozenset(_DIALECTS["minnan_sleeve"]["kept_after"])
 
 
 def minnan_as_mandarin(term: str) -> str:
     """A lexicon word spelled as `normalise` spells the text (叫袂醒 → 叫不醒, 喙歪 → 嘴歪, 冇反应 → 没反应)."""
-    return "".join(_MINNAN[c] if c in _MINNAN and not (c == "袂" and i and term[i - 1] in _SLEEVE_BEFORE)
+    return "".join(_MINNAN[c] if c in _MINNAN and not (c == _SLEEVE and i and term[i - 1] in _SLEEVE_BEFORE)
                    else _CANTONESE.get(c, c) for i, c in enumerate(term))
 # Emoji, pictographs, joiners, variation selectors, control and format characters, lone surrogates.
 _DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
@@ -121,9 +108,9 @@ def _normal_char(char: str) -> str:
 
 def normalise(text: str) -> MappedText:
     """Simplified, half-width, lower-case text without emoji, fillers or control characters."""
-    pieces = ["不" if c == "唔" and text[i + 1:i + 2] in _CANTONESE_NOT_BEFORE and text[i + 1:i + 2]
-              else "唔" if c == "唔" and text[i + 1:i + 2] in _CANTONESE_THANKS and text[i + 1:i + 2]
-              else _MINNAN[c] if c in _MINNAN and not (c == "袂" and i and text[i - 1] in _SLEEVE_BEFORE)
+    pieces = [_CANTONESE_NOT_MEANS if c == _CANTONESE_NOT and text[i + 1:i + 2] in _CANTONESE_NOT_BEFORE and text[i + 1:i + 2]
+              else c if c == _CANTONESE_NOT and text[i + 1:i + 2] in _CANTONESE_THANKS and text[i + 1:i + 2]
+              else _MINNAN[c] if c in _MINNAN and not (c == _SLEEVE and i and text[i - 1] in _SLEEVE_BEFORE)
               else _CANTONESE.get(c) or _normal_char(c) for i, c in enumerate(text)]
     joined = "".join(pieces)
     converted = to_simplified(joined)

@@ -10,24 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from nlu.blood_pressure import NOT_A_VALUE, QUESTION, read_blood_pressure
 from nlu.text import normalise, numeric_view
+from nlu.yaml_files import load_yaml
 
 from bot.monitoring.measures import MEASURES
 from bot.monitoring.when import clause_times, time_at
 
 ENTITY_MEASURES = ("temperature", "spo2", "heart_rate", "respiratory_rate")
 
-_GLUCOSE = re.compile(
-    r"(空腹|饭前|餐前|餐后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|饭后\s*(?:2|两)?\s*(?:个)?(?:小时|h)?|睡前|随机)?"
-    r"[^\d，,。;；!！?？]{0,3}?(?:血糖|glu)[^\d，,。;；!！?？]{0,4}?(\d{1,3}(?:(?:\.|点)\d{1,2})?)(?!\d)\s*(mg/dl|mg)?"
-)
+_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("parse_words.yml").read_text(encoding="utf-8"))
+_GLUCOSE = re.compile(_WORDS["patterns"]["glucose"])
 # A number that counts time or times, not a value: "血糖高十几年了", "血糖高了两年" (the NLU's, shared with blood pressure).
 _NOT_A_VALUE = NOT_A_VALUE
-_GLUCOSE_CONTEXT = {"空腹": "fasting", "饭前": "fasting", "餐前": "fasting", "睡前": "bedtime", "随机": "random"}
+_GLUCOSE_CONTEXT: dict[str, str] = dict(_WORDS["words"]["glucose_context"])
+# A question that names a blood pressure or glucose reading but gives no number reads nothing.
+_READING_WORDS: tuple[str, ...] = tuple(_WORDS["words"]["reading_words"])
+_AFTER_MEAL: tuple[str, ...] = tuple(_WORDS["words"]["after_meal"])  # 餐后2小时: postprandial
 _QUESTION = QUESTION
 
 
@@ -61,7 +64,7 @@ def _glucose(text: str) -> list[Found]:
         if m.group(3):  # mg/dL, as some meters show it
             value = round(value / 18.0, 1)
         prefix = (m.group(1) or "").replace(" ", "")
-        context = "postprandial" if prefix.startswith(("餐后", "饭后")) else _GLUCOSE_CONTEXT.get(prefix, "")
+        context = "postprandial" if prefix.startswith(_AFTER_MEAL) else _GLUCOSE_CONTEXT.get(prefix, "")
         if MEASURES["glucose"].plausible(value):
             out.append(Found("glucose", value, context, start=m.start()))
     return out
@@ -96,7 +99,7 @@ def read_readings(text: str, entities: Iterable[Any], now: dt.datetime | None = 
         seen.add((name, at))
     mapped = numeric_view(normalise(text))
     view = mapped.text.lower()
-    if any(word in view for word in ("血压", "高压", "收缩压", "上压", "bp", "血糖", "glu")):
+    if any(word in view for word in _READING_WORDS):
         if _QUESTION.search(view) and not re.search(r"\d", view):
             return found
         for extra in (*_blood_pressure(view), *_glucose(view)):

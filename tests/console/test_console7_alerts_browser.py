@@ -3,15 +3,15 @@ opens, the patient is told the doctor joined, and they talk; a patient's confirm
 grey with the reason, and 知道了 takes it away. A real server, the patient typing Chinese over REST."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import httpx
 import pytest
 
-from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS, cli
 from tests.console.test_console_screens import LAPTOP, signed_in
-from tests.services import IN_CI
+
+if TYPE_CHECKING:
+    from tests.console.conftest import ConsoleSite
 
 pytestmark = [pytest.mark.browser]
 PORT = 19137  # console7's range
@@ -23,24 +23,16 @@ def _bot_texts(patient: httpx.Client, sender: str) -> list[str]:
 
 
 def test_a_doctor_reaches_the_patient_from_the_alert_and_a_corrected_alert_turns_grey(
-        tmp_path: Path, start_server: Callable[..., Any]) -> None:
-    if not CHROMIUM.exists():
-        (pytest.fail if IN_CI else pytest.skip)("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+        console_site: Callable[[int], ConsoleSite]) -> None:
+    from playwright.sync_api import expect
 
-    from tests.conftest import write_config
-
-    server = start_server(port=PORT)
-    database = f"sqlite:///{tmp_path}/server.db"
-    config = write_config(tmp_path / "setup.yml")
-    cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"], config, database)
-    cli(["roster", "add", "dr.li", "general", "daily", "00:00", "24:00"], config, database)
-    patient = httpx.Client(base_url=server.url, timeout=30)
+    site = console_site(PORT)
+    site.doctor("dr.li", "李明", "general")
+    server, patient = site.server, site.patient
     said = patient.post("/webhooks/rest/webhook", json={"sender": "grandma", "message": "我外婆突然说不出话，右手也没力气了"}).json()
     assert "120" in "".join(m.get("text") or "" for m in said)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with site.chromium() as browser:
         li = signed_in(browser, server.url, "dr.li", LAPTOP)
         banner = li.locator("#alerts .alert-banner")
         expect(banner).to_have_count(1)
@@ -68,4 +60,3 @@ def test_a_doctor_reaches_the_patient_from_the_alert_and_a_corrected_alert_turns
         expect(li.locator("#alerts .alert-banner")).to_have_count(1)  # replaced, not piled up
         grey.locator("button", has_text="知道了").click()
         expect(li.locator("#alerts .alert-banner")).to_have_count(0)
-        browser.close()

@@ -4,15 +4,15 @@ header, the patient's header nor the reply box; the automatic 已接诊 line is 
 patient left 接诊中. A real server, the patients typing Chinese over REST."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import httpx
 import pytest
 
-from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS, cli
 from tests.console.test_console_screens import PHONE, signed_in
-from tests.services import IN_CI
+
+if TYPE_CHECKING:
+    from tests.console.conftest import ConsoleSite
 
 pytestmark = [pytest.mark.browser]
 PORT = 19101  # console8's range
@@ -34,25 +34,16 @@ def _queue(patient: httpx.Client, sender: str, first_words: str) -> None:
 
 
 def test_the_toast_covers_nothing_the_notice_has_no_author_and_a_transfer_lets_the_patient_go(
-        tmp_path: Path, start_server: Callable[..., Any]) -> None:
-    if not CHROMIUM.exists():
-        (pytest.fail if IN_CI else pytest.skip)("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+        console_site: Callable[[int], ConsoleSite]) -> None:
+    from playwright.sync_api import expect
 
-    from tests.conftest import write_config
-
-    server = start_server(port=PORT)
-    database = f"sqlite:///{tmp_path}/server.db"
-    config = write_config(tmp_path / "setup.yml")
-    cli(["staff", "add", "dr.wang", "--name", "王芳", "--title", "主治医师", "--department", "general"], config, database)
-    cli(["roster", "add", "dr.wang", "general", "daily", "00:00", "24:00"], config, database)
-    cli(["staff", "add", "dr.zhang", "--name", "张强", "--title", "主治医师", "--department", "pediatrics"], config, database)
-    cli(["roster", "add", "dr.zhang", "pediatrics", "daily", "00:00", "24:00"], config, database)
-    patient = httpx.Client(base_url=server.url, timeout=30)
+    site = console_site(PORT)
+    site.doctor("dr.wang", "王芳", "general")
+    site.doctor("dr.zhang", "张强", "pediatrics")
+    server, patient = site.server, site.patient
     _queue(patient, "sore-throat", "我嗓子疼两天了，咽口水都疼")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with site.chromium() as browser:
         wang = signed_in(browser, server.url, "dr.wang", DESKTOP)
         wang.locator("#queue .accept-button").first.click()
         toast = wang.locator("#toast")
@@ -86,4 +77,3 @@ def test_the_toast_covers_nothing_the_notice_has_no_author_and_a_transfer_lets_t
         for covered in (".chat-head", "#message", "#send", ".tabs"):
             assert not _overlap(phone, "#toast", covered), f"the toast covers {covered} at 390 px"
         expect(phone.locator("#chat .line.notice", has_text="已接诊")).to_have_count(1)
-        browser.close()

@@ -3,38 +3,29 @@ nothing; for a patient who asked for a doctor after the banner came, it opens th
 patient typing Chinese over REST."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
-import httpx
 import pytest
 
-from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS, cli
 from tests.console.test_console_screens import LAPTOP, signed_in
-from tests.services import IN_CI
+
+if TYPE_CHECKING:
+    from tests.console.conftest import ConsoleSite
 
 pytestmark = [pytest.mark.browser]
 PORT = 19421  # fix9's range
 
 
-def test_take_says_why_nothing_opens_or_opens_the_patient(tmp_path: Path, start_server: Callable[..., Any]) -> None:
-    if not CHROMIUM.exists():
-        (pytest.fail if IN_CI else pytest.skip)("Chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import expect, sync_playwright
+def test_take_says_why_nothing_opens_or_opens_the_patient(console_site: Callable[[int], ConsoleSite]) -> None:
+    from playwright.sync_api import expect
 
-    from tests.conftest import write_config
-
-    server = start_server(port=PORT)
-    database = f"sqlite:///{tmp_path}/server.db"
-    config = write_config(tmp_path / "setup.yml")
-    cli(["staff", "add", "dr.li", "--name", "李明", "--title", "主治医师", "--department", "general"], config, database)
-    cli(["roster", "add", "dr.li", "general", "daily", "00:00", "24:00"], config, database)
-    patient = httpx.Client(base_url=server.url, timeout=30)
+    site = console_site(PORT)
+    site.doctor("dr.li", "李明", "general")
+    server, patient = site.server, site.patient
     said = patient.post("/webhooks/rest/webhook", json={"sender": "away", "message": "我妈突然嘴歪了，说话不清楚"}).json()
     assert "120" in "".join(m.get("text") or "" for m in said)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with site.chromium() as browser:
         li = signed_in(browser, server.url, "dr.li", LAPTOP)
         expect(li.locator("#alerts .alert-banner")).to_have_count(1)
         li.locator("#alerts .alert-banner button", has_text="我来处理").click()
@@ -51,4 +42,3 @@ def test_take_says_why_nothing_opens_or_opens_the_patient(tmp_path: Path, start_
         banner.locator("button", has_text="我来处理").click()
         expect(li.locator("#detail")).to_be_visible()
         expect(li.locator("#accept")).to_be_visible()  # a waiting patient, opened to be taken
-        browser.close()
