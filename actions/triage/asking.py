@@ -52,6 +52,7 @@ GATE_FILLS: dict[str, tuple[str, ...]] = {
 
 
 ROUTE_LABELS = frozenset({"chief_complaint"})
+_SELFCARE = LEVELS.index("selfcare")
 
 
 def _matches(name: str, patterns: Iterable[str]) -> bool:
@@ -78,6 +79,8 @@ class QuestionFilter:
         # For a slot name: the indices of the `opens` entries whose condition reads it (static; built
         # on first use). Round 9 of perf: scanning every entry for every name was a third of an intake turn.
         self._readers: dict[str, tuple[int, ...]] = {}
+        # (level, condition) of every rule, most urgent first (stable: the file's order within a level).
+        self._by_level = sorted(((LEVELS.index(r.level), r.when) for r in ruleset.rules), key=lambda pair: pair[0])
 
     def _reading(self, name: str) -> tuple[int, ...]:
         found = self._readers.get(name)
@@ -127,15 +130,27 @@ class QuestionFilter:
 
         is_open = None if later is None else _matcher(open_names)  # None: every missing slot may still be told
 
-        floor = min((LEVELS.index(r.level) for r in self.ruleset.rules if could_hold(r.when, facts, is_open) is True),
-                    default=LEVELS.index("selfcare"))
+        # The floor: the most urgent level of a rule certain to hold. Rules are read most urgent first, up
+        # to the first certain one; each value is kept for "could a more urgent rule still fire" below
+        # (every rule more urgent than the floor was read on the way), so no rule is evaluated twice.
+        floor = _SELFCARE
+        more_urgent: list[tuple[int, Expression, bool | None]] = []
+        for level, when in self._by_level:
+            if level >= floor:
+                break
+            value = could_hold(when, facts, is_open)
+            if value is True:
+                floor = level
+                break
+            more_urgent.append((level, when, value))
         if floor == 0:
             return False  # an emergency is certain: decide now
 
         def can_fire(expression: Expression) -> bool:
             return any(targeted(n) for n in expression.names) and could_hold(expression, facts, is_open) is not False
 
-        if any(LEVELS.index(r.level) < floor and can_fire(r.when) for r in self.ruleset.rules):
+        if any(level < floor and value is not False and any(targeted(n) for n in when.names)
+               for level, when, value in more_urgent):
             return True
         if LEVELS[floor] in ("consult", "selfcare") and could_hold(self.ruleset.modifier_context, facts, is_open) is not False:
             return any(can_fire(m.when) for m in self.ruleset.modifiers)
