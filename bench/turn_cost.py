@@ -38,7 +38,12 @@ from bot.runtime import Runtime  # noqa: E402
 from tests.services import REDIS_URL, create_postgres_database, drop_postgres_database  # noqa: E402
 
 # A greeting; a symptom typed in words (opens the fever intake); the intake's typed answers.
-SCRIPT = ["你好", "我发烧了", "是我自己", "38.6度", "两天了", "吃了药还是烧", "不喘", "没有血氧仪"]
+SCRIPTS = {
+    "intake": ["你好", "我发烧了", "是我自己", "38.6度", "两天了", "吃了药还是烧", "不喘", "没有血氧仪"],
+    # bench/wrk/conversations.lua's five messages (the throughput benchmark's conversation).
+    "wrk": ["你好", "怎么用", "谢谢", "再见", "你好"],
+}
+SCRIPT = SCRIPTS["intake"]
 
 
 async def conversation(runtime: Runtime, sender: str, show: bool = False) -> int:
@@ -77,7 +82,7 @@ async def main(args: argparse.Namespace) -> None:
         if args.callgrind:
             subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
         if args.profile:
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.thread_time) if args.cpu else cProfile.Profile()
             profile.enable()
         wall, cpu = time.perf_counter(), time.process_time()
         n = await measured_turns(runtime, args.conversations)
@@ -102,8 +107,12 @@ if __name__ == "__main__":
     parser.add_argument("--shared", action="store_true", help="PostgreSQL + Redis instead of embedded SQLite")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--show", action="store_true")
+    parser.add_argument("--script", choices=sorted(SCRIPTS), default="intake")
+    parser.add_argument("--cpu", action="store_true", help="profile by the main thread's CPU clock, not wall time")
     parser.add_argument("--callgrind", action="store_true", help="under valgrind --tool=callgrind --instr-atstart=no")
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--pattern", default="")
-    asyncio.run(main(parser.parse_args()))
+    arguments = parser.parse_args()
+    SCRIPT[:] = SCRIPTS[arguments.script]
+    asyncio.run(main(arguments))

@@ -105,9 +105,11 @@ class QuestionFilter:
                 if index in done:
                     continue
                 _, when, opened = self.opens[index]
+                done.add(index)
+                if opened <= seen:
+                    continue  # nothing it opens is new, whatever its condition says
                 if when is None or could_hold(when, facts) is not False:
                     todo.extend(opened)
-                done.add(index)
         return seen
 
     def worth_asking(self, slot: str, slots: dict[str, Any], later: Iterable[str] | None = None) -> bool:
