@@ -235,11 +235,11 @@ def read_facts(text: str) -> dict[str, Any]:
         found["conditions.hypertension"] = True
     # perf9: plain loops (a generator and `next` a pattern were most of this function's time on a message
     # that names no fact); the same searches in the same order.
-    kept = table.supposed_kept
+    kept_slots = table.supposed_kept
     for fact in table.facts:
         if fact.unless is not None and any(fact.unless.search(v) for v in views):
             continue
-        read = supposed if fact.slot.startswith("symptoms.") and fact.slot not in kept else views
+        read = supposed if fact.slot.startswith("symptoms.") and fact.slot not in kept_slots else views
         for pattern in fact.patterns:
             match = None
             for clean in read:
