@@ -52,10 +52,21 @@ GATE_FILLS: dict[str, tuple[str, ...]] = {
 
 
 ROUTE_LABELS = frozenset({"chief_complaint"})
+_SELFCARE = LEVELS.index("selfcare")
 
 
 def _matches(name: str, patterns: Iterable[str]) -> bool:
     return any(name == p or (p.endswith(".*") and name.startswith(p[:-1])) for p in patterns)
+
+
+def _matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """`_matches(name, patterns)` for one set of patterns, built once: a set lookup and one
+    `startswith` over the prefixes of its `x.*` patterns."""
+    exact = frozenset(patterns)
+    prefixes = tuple(p[:-1] for p in exact if p.endswith(".*"))
+    if not prefixes:
+        return exact.__contains__
+    return lambda name: name in exact or name.startswith(prefixes)
 
 
 class QuestionFilter:
@@ -65,11 +76,24 @@ class QuestionFilter:
         self.ruleset = ruleset
         self.opens = _opened_by(flows)
         self.read = ruleset.names | {n for m in ruleset.modifiers for n in m.when.names}
+        # For a slot name: the indices of the `opens` entries whose condition reads it (static; built
+        # on first use). Round 9 of perf: scanning every entry for every name was a third of an intake turn.
+        self._readers: dict[str, tuple[int, ...]] = {}
+        # (level, condition) of every rule, most urgent first (stable: the file's order within a level).
+        self._by_level = sorted(((LEVELS.index(r.level), r.when) for r in ruleset.rules), key=lambda pair: pair[0])
+
+    def _reading(self, name: str) -> tuple[int, ...]:
+        found = self._readers.get(name)
+        if found is None:
+            found = tuple(i for i, (names, _, _) in enumerate(self.opens) if any(_matches(n, (name,)) for n in names))
+            self._readers[name] = found
+        return found
 
     def closure(self, slot: str, facts: dict[str, Any]) -> set[str]:
         """The slot, what its answer fills, and every slot asked by a step its answer may open,
         transitively: a step whose condition reads it and can still hold (whatever is unanswered)."""
         seen: set[str] = set()
+        done: set[int] = set()  # entries whose slots are already queued (the set is the same in any order)
         todo = [slot, *GATE_FILLS.get(slot, ())]
         while todo:
             name = todo.pop()
@@ -77,8 +101,14 @@ class QuestionFilter:
                 continue
             seen.add(name)
             todo.extend(GATE_FILLS.get(name, ()))
-            for names, when, opened in self.opens:
-                if any(_matches(n, (name,)) for n in names) and (when is None or could_hold(when, facts) is not False):
+            for index in self._reading(name):
+                if index in done:
+                    continue
+                _, when, opened = self.opens[index]
+                done.add(index)
+                if opened <= seen:
+                    continue  # nothing it opens is new, whatever its condition says
+                if when is None or could_hold(when, facts) is not False:
                     todo.extend(opened)
         return seen
 
@@ -88,7 +118,8 @@ class QuestionFilter:
         neither this answer nor a later question can fill stays missing, and is read as missing."""
         facts = derive_facts(slots)
         targets = self.closure(slot, facts)
-        if not any(_matches(n, targets) for n in self.read):
+        targeted = _matcher(targets)
+        if not any(targeted(n) for n in self.read):
             return True  # not a triage question
         open_names = set(targets) | {"unknown_red_flags"}
         if later is not None:
@@ -99,18 +130,29 @@ class QuestionFilter:
                     open_names.add(name)
                     todo.extend(GATE_FILLS.get(name, ()))
 
-        def is_open(name: str) -> bool:
-            return later is None or _matches(name, open_names)
+        is_open = None if later is None else _matcher(open_names)  # None: every missing slot may still be told
 
-        floor = min((LEVELS.index(r.level) for r in self.ruleset.rules if could_hold(r.when, facts, is_open) is True),
-                    default=LEVELS.index("selfcare"))
+        # The floor: the most urgent level of a rule certain to hold. Rules are read most urgent first, up
+        # to the first certain one; each value is kept for "could a more urgent rule still fire" below
+        # (every rule more urgent than the floor was read on the way), so no rule is evaluated twice.
+        floor = _SELFCARE
+        more_urgent: list[tuple[int, Expression, bool | None]] = []
+        for level, when in self._by_level:
+            if level >= floor:
+                break
+            value = could_hold(when, facts, is_open)
+            if value is True:
+                floor = level
+                break
+            more_urgent.append((level, when, value))
         if floor == 0:
             return False  # an emergency is certain: decide now
 
         def can_fire(expression: Expression) -> bool:
-            return any(_matches(n, targets) for n in expression.names) and could_hold(expression, facts, is_open) is not False
+            return any(targeted(n) for n in expression.names) and could_hold(expression, facts, is_open) is not False
 
-        if any(LEVELS.index(r.level) < floor and can_fire(r.when) for r in self.ruleset.rules):
+        if any(level < floor and value is not False and any(targeted(n) for n in when.names)
+               for level, when, value in more_urgent):
             return True
         if LEVELS[floor] in ("consult", "selfcare") and could_hold(self.ruleset.modifier_context, facts, is_open) is not False:
             return any(can_fire(m.when) for m in self.ruleset.modifiers)

@@ -131,14 +131,16 @@ def _split(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((head, key) for head, _, key in (name.partition(".") for name in names))
 
 
-def _key_of(value: Any, key: str) -> Any:
-    return value.get(key) if isinstance(value, dict) else None
-
-
 def decide(ruleset: Ruleset, slots: dict[str, Any]) -> Decision:
     """The most urgent firing rule wins; then one step up for a high-risk patient with an infection."""
     facts = derive_facts(slots)
-    used = tuple(facts.get(head) if not key else _key_of(facts.get(head), key) for head, key in _split(ruleset.sorted_names))
+    values: list[Any] = []  # perf9: a plain loop (was a generator and a call for each of ~140 names)
+    for head, key in _split(ruleset.sorted_names):
+        value = facts.get(head)
+        if key:
+            value = value.get(key) if isinstance(value, dict) else None
+        values.append(value)
+    used = tuple(values)
     key = (ruleset.version, repr(used))
     decision = _RECENT.get(key)
     if decision is None:
