@@ -173,10 +173,16 @@ class FlowRunner:
         (slot `deferred_question`, answered by actions/knowledge/answering.py `answer_deferred_question`), said once.
         Only the question alone ("布洛芬能吃吗？") is answered at once, as a digression."""
         text = turn.answer_text or ""
-        if not text or not asks_question(text) or self.flows.slot_spec(DEFERRED_QUESTION) is None:
-            return False
+        pending = turn.state.stack[-1].waiting_for if turn.state.stack else None
+        if (not text or not asks_question(text) or self.flows.slot_spec(DEFERRED_QUESTION) is None
+                or pending == MEDICINES_TAKEN):
+            return False  # asked about medicines, a medicine question is on the topic: answered at once
         split = medicine_question_split(text, self._medicines(turn))
         if split is None or not split[0]:
+            return False
+        if (pending or "").startswith("symptoms.") and not any(s.startswith("symptoms.") for s in turn.filled_this_turn):
+            # A red-flag question is never answered by a rest that tells no symptom ("还没敢吃，想问能不能吃X" is no
+            # "no" to the bleeding question): the question is answered at once, and the red flag asked again.
             return False
         if not turn.state.slot(DEFERRED_QUESTION):
             turn.utter("utter_medicine_question_later")
@@ -495,7 +501,8 @@ class FlowRunner:
         if turn.answer_text and name in words().no_fever_for and self._no_fever(turn, name):
             return True
         text = turn.answer_text
-        split = medicine_question_split(text, self._medicines(turn)) if text and asks_question(text) else None
+        split = (medicine_question_split(text, self._medicines(turn))
+                 if text and asks_question(text) and turn.state.slot(DEFERRED_QUESTION) == text else None)
         if text and split is not None and split[0]:
             text = split[0]  # round 14 (tri17): "两个溃疡，有什么药？" answers with "两个溃疡"; the question waits
         if text and asks_question(text):
