@@ -46,6 +46,7 @@ class FactTable:
     supposed: re.Pattern[str] | None = None  # 要是/如果/万一 … to the clause's end: supposed, not had
     supposed_kept: frozenset[str] = frozenset()  # slots read all the same (a wish of one's own death, an ingestion)
     negation_after: re.Pattern[str] | None = None  # "疹子没有": a denial said after the finding, to its clause's end
+    inner_negation: re.Pattern[str] = _INNER_NEGATION  # round 14 (tri17): the data file's own (Minnan 无 / 袂)
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +59,7 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
         supposed=re.compile(raw["supposed"]) if raw.get("supposed") else None,
         supposed_kept=frozenset(raw.get("supposed_kept") or ()),
         negation_after=re.compile(raw["negation_after"]) if raw.get("negation_after") else None,
+        inner_negation=re.compile(raw["inner_negation"]) if raw.get("inner_negation") else _INNER_NEGATION,
         facts=tuple(
             FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True),
                         re.compile(f["unless"]) if f.get("unless") else None, f.get("negation_before", True))
@@ -202,7 +204,7 @@ def _suppose(text: str, supposing: re.Pattern[str]) -> str:
 
 def _denied(table: FactTable, fact: FactPattern, clean: str, match: re.Match[str]) -> bool:
     return (fact.negation_before and bool(table.negation.search(_window(clean, match.start())))) or (
-        fact.negation_inside and bool(_INNER_NEGATION.search(match.group(0)))) or (
+        fact.negation_inside and bool(table.inner_negation.search(match.group(0)))) or (
         fact.negation_inside and table.negation_after is not None
         and bool(table.negation_after.match(clean, match.end())))
 

@@ -113,6 +113,7 @@ class AnswerWords:
     weight_units: dict[str, float] = field(default_factory=dict)  # console8: each weight unit's factor to kg (斤 × 0.5)
     plausible: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)  # fix11a
     reading_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fix11a
+    medicine_question: tuple[str, ...] = ()  # round 14 (tri17): a medicine question inside an answer
 
 
 @lru_cache(maxsize=1)
@@ -184,6 +185,7 @@ def words(path: Path = ANSWERS_FILE) -> AnswerWords:
                 for k, v in (raw.get("topics") or {}).items()},
         described={k: tuple(v) for k, v in (raw.get("described") or {}).items()},
         weight_units={str(k): float(v) for k, v in (raw.get("weight_units") or {}).items()},
+        medicine_question=tuple(raw.get("medicine_question") or ()),
     )
 
 
@@ -436,6 +438,23 @@ def negates_stop(text: str) -> bool:
 def asks_question(text: str) -> bool:
     clean = normal(text)
     return bool(clean) and (clean.endswith(words().question_endings) or _has(clean, words().question_marks))
+
+
+_CLAUSE_SPLIT = re.compile(r"[，,。.！!？?；;、\s~～…]+")
+
+
+def medicine_question_split(text: str, medicines: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """Round 14 of issue 10 (tri17): an answer with a medicine question inside ("两个溃疡，有什么药？", "头疼，要不要吃布洛芬
+    啊"): (the rest of the answer, the question's clauses); None when no clause asks about a medicine
+    (flows/language/answers.yml `medicine_question`, or a clause naming one of `medicines` that asks something:
+    "还能再吃泰诺林吗"). The rest is empty when the answer is only the question."""
+    cues = words().medicine_question
+    names = tuple(fold(m) for m in medicines if m)
+    clauses = [c for c in _CLAUSE_SPLIT.split(fold(text)) if c]
+    asked = [c for c in clauses if _has(c, cues) or (_has(c, names) and asks_question(c))]
+    if not asked:
+        return None
+    return "，".join(c for c in clauses if c not in asked), "，".join(asked)
 
 
 def is_correction(text: str) -> bool:

@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
-from bot.answers import (AnswerContext, asks_question, is_correction, negates_stop, no_fever_said, normal, numbers, only_unknown,
-                         other_symptoms_said, pattern, read_answer, topic_said,
+from bot.answers import (AnswerContext, asks_question, fold, is_correction, medicine_question_split, negates_stop, no_fever_said, normal,
+                         numbers, only_unknown, other_symptoms_said, pattern, read_answer, topic_said,
                          wants_human, wants_to_stop, words)
 from bot.flow_loader import END, UNKNOWN, Flow, FlowSet, Step
 from bot.red_flag_questions import red_flag_questions, red_flags_named
@@ -52,6 +52,11 @@ _READINGS = frozenset({"temperature", "spo2", "respiratory_rate", "heart_rate"})
 # Vital signs a patient reports again as they change: a new, worse reading replaces the old one.
 _WORSE_WHEN_HIGHER = frozenset({"temperature", "respiratory_rate", "heart_rate"})
 _WORSE_WHEN_LOWER = frozenset({"spo2"})
+
+
+# Round 14 (tri17): a medicine question asked inside an answer, kept for after the outcome (flows/intake_outcomes.yml).
+DEFERRED_QUESTION = "deferred_question"
+MEDICINES_TAKEN = "medicines_taken"
 
 
 class FlowRunner:
@@ -100,6 +105,8 @@ class FlowRunner:
         top = stack[-1] if stack else None
         if top is not None and top.waiting_for:
             step = self._step(top)
+            deferred_before = bool(turn.state.slot(DEFERRED_QUESTION))
+            deferred = intent not in ESCAPE_INTENTS and self._defer_medicine_question(turn)
             if intent not in ESCAPE_INTENTS and self._fill_pending(turn, top, step, intent):
                 if turn.state.slot(UNANSWERED) and turn.state.slot(top.waiting_for or "") != UNKNOWN:
                     turn.set_slot(UNANSWERED, 0)
@@ -108,6 +115,12 @@ class FlowRunner:
                 top.digressions, top.last_digression = 0, None
                 top.step = self._after(self.flows.flows[top.flow], top.step, turn.state.slots)
                 await self._run(turn, ctx)
+                return
+            if deferred:
+                # Round 14 (tri17): the answer's medicine question waits for the outcome; the question it did not
+                # answer is put again, not counted (the patient answered something, and asked something).
+                if not self._reask_pending(turn, resume=False, counts=deferred_before):
+                    await self._run(turn, ctx)
                 return
             flow = self._triggered(intent, turn)
             if flow is not None and flow.id != top.flow and self._leaves_question(turn, intent, flow):
@@ -148,6 +161,38 @@ class FlowRunner:
         if intent != OUT_OF_SCOPE:
             turn.set_slot(UNCLEAR, 1)
         turn.utter("utter_out_of_scope" if intent == "out_of_scope" else "utter_fallback")
+
+    @staticmethod
+    def _medicines(turn: Turn) -> tuple[str, ...]:
+        """The medicines the message names (the NLU's medication entities)."""
+        return tuple(e.text for e in (turn.parse.entities if turn.parse else ()) if e.entity == "medication")
+
+    def _defer_medicine_question(self, turn: Turn) -> bool:
+        """Round 14 of issue 10 (tri17): an answer with a medicine question inside ("两个溃疡，有什么药？", "头疼，要不要吃布洛芬
+        啊"): the rest of it is the answer (`_fill_pending`), and the question is kept for after the outcome
+        (slot `deferred_question`, answered by actions/knowledge/answering.py `answer_deferred_question`), said once.
+        Only the question alone ("布洛芬能吃吗？") is answered at once, as a digression."""
+        text = turn.answer_text or ""
+        pending = turn.state.stack[-1].waiting_for if turn.state.stack else None
+        if (not text or not asks_question(text) or self.flows.slot_spec(DEFERRED_QUESTION) is None
+                or pending == MEDICINES_TAKEN):
+            return False  # asked about medicines, a medicine question is on the topic: answered at once
+        split = medicine_question_split(text, self._medicines(turn))
+        if split is None or not split[0]:
+            return False
+        if (pending or "").startswith("symptoms.") and not any(s.startswith("symptoms.") for s in turn.filled_this_turn):
+            # A red-flag question is never answered by a rest that tells no symptom ("还没敢吃，想问能不能吃X" is no
+            # "no" to the bleeding question): the question is answered at once, and the red flag asked again.
+            return False
+        if not turn.state.slot(DEFERRED_QUESTION):
+            turn.utter("utter_medicine_question_later")
+        turn.set_slot(DEFERRED_QUESTION, text, actor="patient")
+        # The medicine the rest says was taken ("吃了连花清瘟，这个能跟布洛芬一起吃吗？") is the answer to "用过什么药？" to come.
+        taken = [c for c in split[0].split("，") for e in (turn.parse.entities if turn.parse else ())
+                 if e.entity == "medication" and not e.negated and fold(e.text) in c]
+        if taken and self.flows.slot_spec(MEDICINES_TAKEN) is not None and turn.state.slot(MEDICINES_TAKEN) is None:
+            turn.set_slot(MEDICINES_TAKEN, "，".join(dict.fromkeys(taken)), actor="patient")
+        return True
 
     def fill_pending(self, turn: Turn, intent: str) -> str | None:
         """Fill the pending question from a plain answer ("92", "是的") before anything else reads the
@@ -455,11 +500,16 @@ class FlowRunner:
             return True
         if turn.answer_text and name in words().no_fever_for and self._no_fever(turn, name):
             return True
-        if turn.answer_text and asks_question(turn.answer_text):
+        text = turn.answer_text
+        split = (medicine_question_split(text, self._medicines(turn))
+                 if text and asks_question(text) and turn.state.slot(DEFERRED_QUESTION) == text else None)
+        if text and split is not None and split[0]:
+            text = split[0]  # round 14 (tri17): "两个溃疡，有什么药？" answers with "两个溃疡"; the question waits
+        if text and asks_question(text):
             value = None  # "今天星期几？" asks something; it does not answer "多久了？"
-        elif turn.answer_text:
+        elif text:
             answer = AnswerContext(
-                text=turn.answer_text,
+                text=text,
                 intent=intent,
                 entities=entities,
                 buttons=tuple(turn.buttons_shown),

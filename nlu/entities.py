@@ -204,7 +204,9 @@ class EntityExtractor:
         index = {start: i for i, start in reversed(list(enumerate(normal.starts)))}
         generic = (any(_asked(text, w) for w in self._lexicon.generic_questions) and bool(_QUESTION.search(text))
                    and not any(f.entity in _PERSONAL for f in found)
-                   and not any(f.amount for f in found))
+                   and not any(f.amount for f in found)
+                   # Round 14 (tri17): "感冒了，鼻塞、打喷嚏，要吃什么药": the illness said to have come is a report.
+                   and not any(w in text for w in self._lexicon.illness_had))
         # 阳了一般多久转阴 / 阳了以后多久能运动: a question about the illness that names no one (round 9).
         covid_generic = (any(w in text for w in self._lexicon.covid_questions) and bool(_QUESTION.search(text))
                          and not any(f.entity in _PERSONAL and f.entity != "antigen_result" for f in found)

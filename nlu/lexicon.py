@@ -56,6 +56,7 @@ class Lexicon:
     conditional: tuple[str, ...] = ()  # 如果 / 万一 … before a symptom: nobody is said to have it
     generic_questions: tuple[str, ...] = ()  # 吃什么药 / 几度 … in a message about no one in particular
     covid_questions: tuple[str, ...] = ()  # 阳了多久转阴 / 阳了以后多久能运动: about the illness, not a result (round 9)
+    illness_had: tuple[str, ...] = ()  # 感冒了 / 着凉了: the message says the illness happened (round 14)
     red_flags: tuple[str, ...] = ()  # symptom codes that are emergencies or may be
     complement_verbs: frozenset[str] = frozenset()  # 睡不平: a 不 after these is "cannot", not a denial
     scored_as: dict[str, str] = field(default_factory=dict)  # added code -> the vocabulary.yml code it is scored as
@@ -165,6 +166,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
         conditional=tuple(str(t) for t in negation.get("conditional") or []),
         generic_questions=tuple(str(t) for t in negation.get("generic_questions") or []),
         covid_questions=tuple(str(t) for t in negation.get("covid_questions") or []),
+        illness_had=tuple(str(t) for t in negation.get("illness_had") or []),
         red_flags=tuple(str(c) for c in symptoms.get("red_flags") or []),
         complement_verbs=frozenset(str(v) for v in negation.get("complement_verbs") or []),
         scored_as={str(k): str(v) for k, v in (symptoms.get("scored_as") or {}).items()},

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.action_api import ActionContext, action, interceptor
 from bot.broadcasts import HOSPITAL_TZ, Settings
-from bot.flow_runner import ANSWER_INTENTS
+from bot.flow_runner import ANSWER_INTENTS, DEFERRED_QUESTION
 from bot.messages import BotMessage, Button
 
 from actions.knowledge.articles import Article
@@ -179,6 +179,28 @@ async def answer_question(ctx: ActionContext, kb: KnowledgeBase, settings: Setti
         below = ctx.state.stack[:-1] if ctx.state.stack else []
         ctx.utter("utter_kb_no_answer_intake" if below else "utter_kb_no_answer")
         ctx.emit("knowledge_answer", {"article": None})
+        return
+    _send_answer(ctx, answer)
+
+
+@action("answer_deferred_question")
+async def answer_deferred_question(ctx: ActionContext, kb: KnowledgeBase, settings: Settings) -> None:
+    """Round 14 of issue 10 (tri17): the medicine question asked inside an answer ("头疼，要不要吃布洛芬啊"), kept by the
+    dialogue (bot/flow_runner.py `_defer_medicine_question`), is answered after the outcome, once."""
+    question = str(ctx.slot(DEFERRED_QUESTION) or "").strip()
+    if not question:
+        return
+    ctx.set_slot(DEFERRED_QUESTION, None)
+    ctx.utter("utter_deferred_question_intro")
+    if _combination(ctx, question, kb, settings):
+        return
+    answer = _pregnancy_medicine(ctx, question, kb, settings)
+    if answer is None and answer_single_medicine(ctx, question):
+        return
+    answer = answer or kb.answer(question, today(), _audiences(ctx, settings))
+    if answer is None:
+        ctx.utter("utter_kb_no_answer")
+        ctx.emit("knowledge_answer", {"article": None, "deferred": True})
         return
     _send_answer(ctx, answer)
 
