@@ -5,6 +5,14 @@
    mouth, note the bleeding, bring the pregnancy test).
 2. "我到底要不要去医院" typed in the middle of an intake got the COVID article: it is impatience — the answer comes
    after a few more questions (a doctor / 120 offered), then the pending question again; said again, a doctor.
+3. A child already on a fever medicine was asked the weight "to calculate the dose" and given none: the dose by weight
+   of the medicine the child is on (and of the one suggested when none is taken), with the label's limits.
+4. An adult of unknown sex was asked about a pregnancy: the sex is asked first (or read from 我老婆 / 我妈 / 女儿), and
+   a man is never asked about a pregnancy or a period.
+5. An older person who newly cannot stand, walk or get up (今天, 刚才, 早上起来就…) is an emergency (a new motor
+   deficit, a possible stroke or collapse: neuro.elderly_new_cannot_stand); for days, in person today.
+6. 走路东倒西歪 (staggering) is an unsteady gait (ataxia), not one-sided weakness.
+7. "说话有点费劲": with breathlessness, too breathless to speak in sentences (severe); without, slurred speech.
 """
 
 from __future__ import annotations
@@ -63,3 +71,124 @@ async def test_when_to_go_to_hospital_outside_an_intake_still_gets_the_article(c
     talk = Talk(client, "t13-when-hospital")
     await talk.say("阳了什么情况要去医院？")
     assert any("居家治疗指南" in t for t in talk.texts), talk.texts
+
+
+@pytest.mark.parametrize("opening", [
+    "我爸82岁，一个人住，今天早上起来就站不起来了",
+    "我妈78岁，一个人在家，今天起不来床了",
+    "我爸80岁，刚才起不来床了",
+    "奶奶86岁，早上起来就走不了路了",
+])
+async def test_an_older_person_newly_unable_to_stand_is_an_emergency(client: httpx.AsyncClient, opening: str) -> None:
+    talk = Talk(client, f"t13-stand-{abs(hash(opening))}")
+    await talk.say(opening)
+    assert talk.level == "emergency", (talk.level, talk.rules, talk.texts)
+    assert "neuro.elderly_new_cannot_stand" in talk.rules, talk.rules
+
+
+async def test_an_older_person_unable_to_stand_for_days_is_seen_today(client: httpx.AsyncClient) -> None:
+    talk = Talk(client, "t13-stand-days")
+    await talk.say("我妈75岁，站不起来三天了")
+    await talk.until({"complaint_text": "站不起来"})
+    assert talk.level == "urgent", (talk.level, talk.rules, talk.texts[-6:])
+    assert "neuro.elderly_cannot_stand" in talk.rules, talk.rules
+
+
+@pytest.mark.parametrize("opening", ["我30岁，今天走路东倒西歪的", "我40岁，这两天走路有点东倒西歪"])
+async def test_staggering_is_an_unsteady_gait_not_one_sided_weakness(client: httpx.AsyncClient, opening: str) -> None:
+    talk = Talk(client, f"t13-stagger-{abs(hash(opening))}")
+    await talk.say(opening)
+    symptoms = talk.slots.get("symptoms") or {}
+    assert symptoms.get("ataxia") is True and not symptoms.get("limb_weakness"), symptoms
+    assert talk.level is None, (talk.level, talk.rules)  # no stroke emergency from "one-sided weakness"
+
+
+async def test_an_older_person_staggering_since_today_is_an_emergency_for_the_gait(client: httpx.AsyncClient) -> None:
+    talk = Talk(client, "t13-stagger-old")
+    await talk.say("我妈70岁，今天走路东倒西歪的")
+    assert talk.level == "emergency" and "neuro.elderly_new_cannot_stand" in talk.rules, (talk.level, talk.rules)
+    assert "neuro.stroke_signs" not in talk.rules, talk.rules
+    assert not (talk.slots.get("symptoms") or {}).get("limb_weakness"), talk.slots
+
+
+@pytest.mark.parametrize("opening", ["我60岁，喘不上气，说话有点费劲", "我52岁，胸闷气短，说话都有点吃力"])
+async def test_speaking_an_effort_when_breathless_is_severe_breathlessness(client: httpx.AsyncClient, opening: str) -> None:
+    talk = Talk(client, f"t13-speak-breath-{abs(hash(opening))}")
+    await talk.say(opening)
+    assert talk.level == "emergency" and "resp.severe_dyspnea" in talk.rules, (talk.level, talk.rules)
+    assert not (talk.slots.get("symptoms") or {}).get("slurred_speech"), talk.slots
+
+
+async def test_speaking_an_effort_answers_the_at_rest_question(client: httpx.AsyncClient) -> None:
+    talk = Talk(client, "t13-speak-answer")
+    await talk.say("我60岁，喘不上气")
+    assert talk.waiting == "breathless_at_rest", talk.asked
+    await talk.say("说话有点费劲")
+    assert talk.slots.get("breathless_at_rest") is True, talk.slots
+    assert not (talk.slots.get("symptoms") or {}).get("slurred_speech"), talk.slots
+    assert talk.level == "emergency" and "neuro.stroke_signs" not in talk.rules, (talk.level, talk.rules)
+
+
+@pytest.mark.parametrize("opening", ["我妈70岁，刚才说话有点费劲", "我爸65岁，突然说话有点费劲，右手没劲"])
+async def test_speaking_an_effort_without_breathlessness_is_slurred_speech(client: httpx.AsyncClient, opening: str) -> None:
+    talk = Talk(client, f"t13-speak-stroke-{abs(hash(opening))}")
+    await talk.say(opening)
+    assert (talk.slots.get("symptoms") or {}).get("slurred_speech") is True, talk.slots
+    assert talk.level == "emergency" and "neuro.stroke_signs" in talk.rules, (talk.level, talk.rules)
+
+
+async def _asked_until_decision(talk: Talk, answers: dict[str, str]) -> None:
+    await talk.until({"pain_score": "3", **answers})
+
+
+@pytest.mark.parametrize("opening", ["我40岁，肚子疼了一天", "我28岁，胃不舒服，肚子有点痛"])
+async def test_the_sex_is_asked_before_a_pregnancy_and_a_man_is_not_asked_about_one(
+        client: httpx.AsyncClient, opening: str) -> None:
+    talk = Talk(client, f"t13-sex-man-{abs(hash(opening))}")
+    await talk.say(opening)
+    await _asked_until_decision(talk, {"sex": "男"})
+    assert "sex" in talk.asked, talk.asked
+    assert "pregnant" not in talk.asked and "symptoms.missed_period" not in talk.asked, talk.asked
+    assert talk.slots.get("sex") == "male", talk.slots
+    assert talk.level is not None
+
+
+async def test_a_woman_said_so_is_asked_about_her_period_before_pregnancy(client: httpx.AsyncClient) -> None:
+    talk = Talk(client, "t13-sex-woman")
+    await talk.say("我32岁，肚子疼了一天")
+    await _asked_until_decision(talk, {"sex": "女"})
+    assert "sex" in talk.asked and "symptoms.missed_period" in talk.asked, talk.asked
+    assert talk.asked.index("sex") < talk.asked.index("symptoms.missed_period"), talk.asked
+
+
+@pytest.mark.parametrize("opening", ["我老婆35岁，肚子疼了一天", "我女儿25岁，肚子疼了一天"])
+async def test_a_kinship_word_says_the_sex_and_it_is_not_asked(client: httpx.AsyncClient, opening: str) -> None:
+    talk = Talk(client, f"t13-sex-kin-{abs(hash(opening))}")
+    await talk.say(opening)
+    await _asked_until_decision(talk, {})
+    assert "sex" not in talk.asked and talk.slots.get("sex") == "female", (talk.asked, talk.slots)
+
+
+async def _weight_then_advice(talk: Talk, opening: str, weight: str) -> str:
+    await talk.say(opening)
+    for _ in range(25):
+        if talk.waiting == "weight_kg" or (talk.level is not None and talk.waiting != "weight_kg" and "weight_kg" in talk.asked):
+            break
+        await talk.say("没有")
+    assert talk.waiting == "weight_kg", (talk.asked, talk.texts[-3:])
+    assert any("计算退烧药的剂量" in t for t in talk.texts[-2:]), talk.texts[-2:]
+    n = len(talk.texts)
+    await talk.say(weight)
+    return "\n".join(talk.texts[n:])
+
+
+@pytest.mark.parametrize(("opening", "dose"), [
+    ("我女儿5岁，发烧38.8度，早上吃了美林", "每次 100–200 mg"),
+    ("儿子4岁，发烧39度，刚喂了泰诺林", "每次 200–300 mg"),
+    ("我儿子3岁，发烧39度一天了", "每次 200–300 mg"),
+])
+async def test_the_weight_asked_for_the_dose_gives_the_dose(client: httpx.AsyncClient, opening: str, dose: str) -> None:
+    talk = Talk(client, f"t13-dose-{abs(hash(opening))}")
+    advice = await _weight_then_advice(talk, opening, "20公斤")
+    assert dose in advice, advice
+    assert "24小时内不超过4次" in advice and "说明书" in advice, advice
