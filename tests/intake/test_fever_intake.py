@@ -29,8 +29,7 @@ async def test_covid_positive_asks_the_fever_questions_in_order(patient) -> None
         "utter_ask_other_symptoms",
         "utter_ask_age",
         "utter_ask_conditions",
-        # Newcomer trial 13 (talk8): the sex before a pregnancy; the button that answers it (我是男性) says both.
-        "utter_ask_sex",
+        "utter_ask_pregnant",
         "utter_ask_followup",
     ]
 
@@ -186,8 +185,7 @@ async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
     # 阳了, 39度 and 两天 were understood: straight to whether the fever resists medicine.
     assert p.asked == ["utter_ask_fever_persists"]
     asked = []
-    for answer in ("没有", "有点喘，爬楼梯会气短", "不是", "没有血氧仪", "不方便", "没有胸痛", "嗓子疼", "35岁", "没有", "女",
-                   "不是"):
+    for answer in ("没有", "有点喘，爬楼梯会气短", "不是", "没有血氧仪", "不方便", "没有胸痛", "嗓子疼", "35岁", "没有", "不是"):
         await p.say(answer)
         asked.extend(k for k in p.asked if k.startswith("utter_ask_"))
     decision = p.decision
@@ -203,7 +201,6 @@ async def test_typed_chinese_answers_work_as_well_as_buttons(patient) -> None:
         # it an emergency (actions/triage/asking.py). Round 8: a pregnancy said in the conditions answer now
         # opens the pregnancy's own warning signs first (emergencies), so the question is worth asking.
         "utter_ask_conditions",
-        "utter_ask_sex",  # newcomer trial 13 (talk8): the sex before a pregnancy
         "utter_ask_pregnant",
         "utter_ask_wants_doctor_urgent",
     ]

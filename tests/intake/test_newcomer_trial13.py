@@ -7,8 +7,7 @@
    after a few more questions (a doctor / 120 offered), then the pending question again; said again, a doctor.
 3. A child already on a fever medicine was asked the weight "to calculate the dose" and given none: the dose by weight
    of the medicine the child is on (and of the one suggested when none is taken), with the label's limits.
-4. An adult of unknown sex was asked about a pregnancy: the sex is asked first (or read from 我老婆 / 我妈 / 女儿), and
-   a man is never asked about a pregnancy or a period.
+4. (Left: asking the sex before a pregnancy added a question to every adult intake and broke the 15-question cap.)
 5. An older person who newly cannot stand, walk or get up (今天, 刚才, 早上起来就…) is an emergency (a new motor
    deficit, a possible stroke or collapse: neuro.elderly_new_cannot_stand); for days, in person today.
 6. 走路东倒西歪 (staggering) is an unsteady gait (ataxia), not one-sided weakness.
@@ -135,38 +134,6 @@ async def test_speaking_an_effort_without_breathlessness_is_slurred_speech(clien
     await talk.say(opening)
     assert (talk.slots.get("symptoms") or {}).get("slurred_speech") is True, talk.slots
     assert talk.level == "emergency" and "neuro.stroke_signs" in talk.rules, (talk.level, talk.rules)
-
-
-async def _asked_until_decision(talk: Talk, answers: dict[str, str]) -> None:
-    await talk.until({"pain_score": "3", **answers})
-
-
-@pytest.mark.parametrize("opening", ["我40岁，肚子疼了一天", "我28岁，胃不舒服，肚子有点痛"])
-async def test_the_sex_is_asked_before_a_pregnancy_and_a_man_is_not_asked_about_one(
-        client: httpx.AsyncClient, opening: str) -> None:
-    talk = Talk(client, f"t13-sex-man-{abs(hash(opening))}")
-    await talk.say(opening)
-    await _asked_until_decision(talk, {"sex": "男"})
-    assert "sex" in talk.asked, talk.asked
-    assert "pregnant" not in talk.asked and "symptoms.missed_period" not in talk.asked, talk.asked
-    assert talk.slots.get("sex") == "male", talk.slots
-    assert talk.level is not None
-
-
-async def test_a_woman_said_so_is_asked_about_her_period_before_pregnancy(client: httpx.AsyncClient) -> None:
-    talk = Talk(client, "t13-sex-woman")
-    await talk.say("我32岁，肚子疼了一天")
-    await _asked_until_decision(talk, {"sex": "女"})
-    assert "sex" in talk.asked and "symptoms.missed_period" in talk.asked, talk.asked
-    assert talk.asked.index("sex") < talk.asked.index("symptoms.missed_period"), talk.asked
-
-
-@pytest.mark.parametrize("opening", ["我老婆35岁，肚子疼了一天", "我女儿25岁，肚子疼了一天"])
-async def test_a_kinship_word_says_the_sex_and_it_is_not_asked(client: httpx.AsyncClient, opening: str) -> None:
-    talk = Talk(client, f"t13-sex-kin-{abs(hash(opening))}")
-    await talk.say(opening)
-    await _asked_until_decision(talk, {})
-    assert "sex" not in talk.asked and talk.slots.get("sex") == "female", (talk.asked, talk.slots)
 
 
 async def _weight_then_advice(talk: Talk, opening: str, weight: str) -> str:
