@@ -12,7 +12,7 @@ from bot.action_api import ActionContext, action, interceptor
 from bot.answers import AGE_QUESTIONS, fold
 from bot.flow_loader import UNKNOWN
 
-from actions.intake_facts import read_facts
+from actions.intake_facts import read_facts, slots_known_by_facts
 from actions.psych_screen import said_to_have_died
 
 
@@ -128,7 +128,8 @@ async def intake_facts(ctx: ActionContext) -> bool:
     if not (stack and stack[-1].waiting_for == "symptoms.bleeding"):
         _forget_wordless_bleeding(ctx, message.text)
     asked = stack[-1].waiting_for if stack else None
-    for slot, value in read_facts(message.text).items():
+    known = [name for name in slots_known_by_facts() if ctx.slot(name) is True]
+    for slot, value in read_facts(message.text, known).items():
         if slot == "duration_hours" and asked in AGE_QUESTIONS:
             continue  # "一个半月，刚满42天" to "宝宝多大？": the baby's age, not how long the illness has lasted
         previous = ctx.slot(slot)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from nlu.yaml_files import load_yaml
 
@@ -35,6 +35,11 @@ class FactPattern:
     # Whether a negation just before the match denies it. False for a fact whose words are a negation themselves
     # ("叫不醒没有呼吸了": the 不 of 叫不醒 must not deny the not-breathing; newcomer trial 12).
     negation_before: bool = True
+    # Newcomer trial 13 (talk8): what the conversation already knows decides the reading ("说话有点费劲" is the breath
+    # of someone breathless, the speech of anyone else). `if_known`: read only when one of these slots is true;
+    # `unless_known`: not read when one of them is true.
+    if_known: tuple[str, ...] = ()
+    unless_known: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,8 @@ def fact_table(path: Path = FACTS_FILE) -> FactTable:
         inner_negation=re.compile(raw["inner_negation"]) if raw.get("inner_negation") else _INNER_NEGATION,
         facts=tuple(
             FactPattern(f["slot"], f["value"], tuple(re.compile(p) for p in f["patterns"]), f.get("negation_inside", True),
-                        re.compile(f["unless"]) if f.get("unless") else None, f.get("negation_before", True))
+                        re.compile(f["unless"]) if f.get("unless") else None, f.get("negation_before", True),
+                        tuple(f.get("if_known") or ()), tuple(f.get("unless_known") or ()))
             for f in raw["facts"]
         ),
     )
@@ -209,8 +215,14 @@ def _denied(table: FactTable, fact: FactPattern, clean: str, match: re.Match[str
         and bool(table.negation_after.match(clean, match.end())))
 
 
-def read_facts(text: str) -> dict[str, Any]:
-    """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite)."""
+def slots_known_by_facts() -> frozenset[str]:
+    """The slots the facts' `if_known` / `unless_known` name (the caller says which of them are true)."""
+    return frozenset(name for f in fact_table().facts for name in (*f.if_known, *f.unless_known))
+
+
+def read_facts(text: str, known: Collection[str] = ()) -> dict[str, Any]:
+    """Every slot the table reads in `text` (a negated yes/no fact reads as its opposite); `known`: the slots
+    already true in the conversation (a fact's `if_known` / `unless_known`)."""
     table = fact_table()
     # A news story, a joke or a video is not the patient (round 3 of issue 10): such clauses are not read.
     # A space between two Chinese words is a phone's comma ("吃了泰诺林还不退 能不能再加个感冒药"): kept as one,
@@ -242,6 +254,8 @@ def read_facts(text: str) -> dict[str, Any]:
     kept_slots = table.supposed_kept
     for fact in table.facts:
         if fact.unless is not None and any(fact.unless.search(v) for v in views):
+            continue
+        if (fact.if_known and not set(fact.if_known) & set(known)) or set(fact.unless_known) & set(known):
             continue
         read = supposed if fact.slot.startswith("symptoms.") and fact.slot not in kept_slots else views
         for pattern in fact.patterns:

@@ -5,7 +5,7 @@ from bot.config import ConfigError
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 import yaml
 
@@ -128,6 +128,10 @@ class Flow:
     description: str = ""
     trigger_intents: tuple[str, ...] = ()
     trigger_when: Expression | None = None
+    # Newcomer trial 13 (talk8): `trigger.during` — the flow starts only while one of these flows is on the stack
+    # with a question pending, and before any flow without it ("我到底要不要去医院" in an intake is impatience,
+    # not a question for the knowledge base).
+    trigger_during: tuple[str, ...] = ()
     digression: bool = True
     # Where to go when the patient cannot answer several questions in a row (bot/flow_runner.py):
     # the intake stops asking and decides on what it knows, so nobody is questioned forever.
@@ -156,8 +160,12 @@ class FlowSet:
             return None
         return SlotSpec(name=name, type="bool", label=spec.label)
 
-    def triggered_by(self, intent: str, slots: dict[str, Any]) -> Flow | None:
-        for flow in self.flows.values():
+    def triggered_by(self, intent: str, slots: dict[str, Any], during: Collection[str] = ()) -> Flow | None:
+        """The flow the intent starts; `during`: the flows on the stack while a question is pending (a flow
+        with `trigger.during` starts only then, and comes first)."""
+        candidates = [f for f in self.flows.values() if f.trigger_during and set(f.trigger_during) & set(during)]
+        candidates += [f for f in self.flows.values() if not f.trigger_during]
+        for flow in candidates:
             if intent in flow.trigger_intents and (flow.trigger_when is None or flow.trigger_when.evaluate(slots)):
                 return flow
         return None
@@ -259,6 +267,7 @@ def _flow(flow_id: str, file: str, body: Any) -> Flow:
         description=str(body.get("description", "")),
         trigger_intents=tuple(trigger.get("intents") or ()),
         trigger_when=_expr(file, trigger.get("__line__", line), trigger["when"]) if trigger.get("when") else None,
+        trigger_during=tuple(str(f) for f in trigger.get("during") or ()),
         digression=bool(body.get("digression", True)),
         when_unanswered=body.get("when_unanswered"),
         give_up=body.get("give_up"),
@@ -334,7 +343,7 @@ def _validate(flow_set: FlowSet, actions: set[str], responses: set[str]) -> None
 
     unconditional: dict[str, Flow] = {}
     for flow in flow_set.flows.values():
-        for intent in flow.trigger_intents if flow.trigger_when is None else ():
+        for intent in flow.trigger_intents if flow.trigger_when is None and not flow.trigger_during else ():
             if intent in unconditional:
                 other = unconditional[intent]
                 raise FlowError(
@@ -344,6 +353,9 @@ def _validate(flow_set: FlowSet, actions: set[str], responses: set[str]) -> None
             unconditional[intent] = flow
         if flow.give_up is not None:
             check_response(flow.steps[0], flow.give_up)
+        for during in flow.trigger_during:
+            if during not in flow_set.flows:
+                raise FlowError(f"{flow.file}:{flow.line}: trigger.during names an unknown flow '{during}'")
         if flow.when_unanswered is not None and flow.when_unanswered not in flow_set.flows:
             raise FlowError(f"{flow.file}:{flow.line}: when_unanswered names an unknown flow '{flow.when_unanswered}'")
         if flow.trigger_when is not None:

@@ -755,7 +755,10 @@ class FlowRunner:
     def _triggered(self, intent: str, turn: Turn) -> Flow | None:
         if intent in ANSWER_INTENTS:
             return None
-        return self.flows.triggered_by(intent, turn.state.slots)
+        stack = turn.state.stack
+        # While a question is pending, the flows on the stack (a flow's `trigger.during`: talk8's impatience).
+        during = [f.flow for f in stack] if stack and stack[-1].waiting_for else []
+        return self.flows.triggered_by(intent, turn.state.slots, during)
 
     def _start(self, turn: Turn, flow: Flow, interrupt: bool) -> None:
         if interrupt:

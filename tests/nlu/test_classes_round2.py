@@ -33,8 +33,8 @@ HAS = {
         "我爸端碗都端不稳", "奶奶筷子都拿不住了", "他左手拿杯子拿不住", "我老公右边身子突然动不了", "我左边胳膊到手指头都麻麻酥酥的", "我老公左半边身子一点劲都没有",
         # more red flag families
         "我爸走路走不稳，老往一边倒",
-        # gait and a timed fit
-        "阿婆讲话口齿不清，走路也不稳",
+        # gait and a timed fit — newcomer trial 13 (talk8): an unsteady gait alone is ataxia (actions/intake_facts.yml),
+        # not one-sided weakness; 阿婆讲话口齿不清，走路也不稳 is a stroke by its slurred speech
     ],
     "stiff_neck": [
         # a neck that will not bend or turn is stiff neck
