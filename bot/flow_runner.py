@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from bot import events as ev
 from bot.action_api import ActionContext, ActionFunc
+from bot.button_titles import ordinal_index
 from bot.answers import (AnswerContext, asks_question, fold, is_correction, medicine_question_split, negates_stop, no_fever_said, normal,
                          numbers, only_unknown, other_symptoms_said, pattern, read_answer, topic_said,
                          wants_human, wants_to_stop, words)
@@ -287,6 +288,10 @@ class FlowRunner:
             for button in state.last_buttons:
                 if normal(str(button.get("title") or "")) == typed and button.get("payload") in ("/affirm", "/deny"):
                     return replace(parse, intent=Intent(str(button["payload"])[1:], parse.intent.confidence))
+            # Session eight: a choice said by its place ("头一个", "最后一个吧") among the buttons just shown picks one
+            # of them (flows/language/buttons.yml `ordinals`); the patient's own word for stopping still stops.
+            if state.last_buttons and ordinal_index(text, len(state.last_buttons)) is not None and not wants_to_stop(text):
+                return replace(parse, intent=Intent("inform", parse.intent.confidence))
         if parse.intent.name == "cancel" and text and negates_stop(text):
             # A negated cancel is not a cancel ("不取消了" to "确定要取消这个预约吗？"): it says no.
             return replace(parse, intent=Intent("deny", parse.intent.confidence))

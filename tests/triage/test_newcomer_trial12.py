@@ -43,7 +43,10 @@ async def test_someone_alone_sent_to_hospital_today_is_told_how_to_get_there_saf
         if t.level is not None and t.waiting is None:
             break
         await t.say("没有")
-    assert t.level == "urgent", (t.level, t.rules, t.texts[-3:])
-    if t.level == "urgent":
+    # Session eight (talk8): 站都站不稳 is an unsteady gait (ataxia), and a 78-year-old newly unable to stand steadily
+    # with vertigo today is a possible posterior stroke — emergency now (neuro.dizziness_neuro_signs,
+    # neuro.elderly_new_cannot_stand). Someone alone is still told how to get there safely.
+    assert t.level == "emergency", (t.level, t.rules, t.texts[-3:])
+    if t.level == "emergency":
         said = "\n".join(t.texts)
         assert "一个人在家" in said and "120" in said, said
