@@ -465,6 +465,9 @@ async def monitoring_reply(ctx: ActionContext, monitoring: Monitoring) -> bool:
     return True
 
 
+_ONSET_ONLY = frozenset({"recent_onset", "sudden_onset"})
+
+
 @interceptor("monitoring_no_complaint", priority=13)
 async def monitoring_no_complaint(ctx: ActionContext, monitoring: Monitoring) -> bool:
     """"我没有不舒服 只是想记一下血氧" in an intake that no symptom was told to (a reading opened it): the
@@ -474,7 +477,8 @@ async def monitoring_no_complaint(ctx: ActionContext, monitoring: Monitoring) ->
         return False
     if not ctx.state.stack and not any(ctx.slot(m) is not None for m in ENTITY_MEASURES):
         return False  # no intake, and no reading told here: nothing to answer
-    if any(v is True for v in (ctx.slot("symptoms") or {}).values()) or ctx.state.latest_triage:
+    # When something began (今天 / 突然: symptoms.recent_onset / sudden_onset) is no complaint: "我今天早上血氧96" says when.
+    if any(v is True for k, v in (ctx.slot("symptoms") or {}).items() if k not in _ONSET_ONLY) or ctx.state.latest_triage:
         return False
     if any(e.entity in ("symptom", "condition") and not e.negated for e in (ctx.parse.entities if ctx.parse else ())):
         return False
