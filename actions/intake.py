@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from nlu.yaml_files import load_yaml
+from nlu.yaml_files import load_yaml, words_beside
 
 from bot.action_api import ActionContext, action, interceptor
 from bot.answers import AGE_QUESTIONS, fold
@@ -25,7 +25,7 @@ async def end_intake(ctx: ActionContext) -> None:
 # "红的地方一天比一天大" says the redness grows, not that someone is one day old: an age in days
 # filled from such a comparison this turn is taken back (the NLU's age-in-days reading sees "1天大"
 # in it). Only an age of under a month filled by this very message is undone.
-_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("intake_words.yml").read_text(encoding="utf-8"))
+_WORDS: dict[str, Any] = words_beside(__file__)
 _COMPARISON_AGE = re.compile(_WORDS["patterns"]["comparison_age"])
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Collection
 
-from nlu.yaml_files import load_yaml
+from nlu.yaml_files import load_yaml, words_beside
 
 from bot.answers import arabic, fold, hours_since_onset
 
@@ -21,7 +21,7 @@ FACTS_FILE = Path(__file__).with_name("intake_facts.yml")
 # "头不疼", "没拉血": a negation inside the matched words denies them.
 # Round 9 (tri11): "不会麻", "没觉得麻" (会 / 觉得 / 感觉 between the negation and the finding).
 # Round 13 (tri16): "按着不喊疼", "摸着不叫疼", "按了也不说疼" (a child who does not cry out is not tender).
-_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("intake_facts_words.yml").read_text(encoding="utf-8"))
+_WORDS: dict[str, Any] = words_beside(__file__)
 _INNER_NEGATION = re.compile(_WORDS["patterns"]["inner_negation"])
 
 

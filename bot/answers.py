@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nlu.yaml_files import load_yaml
+from nlu.yaml_files import load_yaml, words_beside
 
 from bot.expressions import compile_expression
 from bot.flow_loader import UNKNOWN, SlotSpec
@@ -30,7 +30,7 @@ _ARABIC = re.compile(r"\d+(?:\.\d+)?")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?")
 # "38度5" / "三十八度五": the digit after 度 is tenths.
-_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("answers_words.yml").read_text(encoding="utf-8"))
+_WORDS: dict[str, Any] = words_beside(__file__)
 _DEGREE_TENTHS = re.compile(_WORDS["patterns"]["degree_tenths"])
 _MONTHS = re.compile(_WORDS["patterns"]["months"])
 _WEEKS = re.compile(_WORDS["patterns"]["weeks"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlu.yaml_files import load_yaml
+from nlu.yaml_files import load_yaml, words_beside
 
 from nlu.lexicon import LEXICON_DIR
 from nlu.result import Amount
@@ -287,7 +287,7 @@ def _both_taken(original: str, a: Medicine, b: Medicine, taken: re.Pattern[str],
 
 # After an overdose: the rest of the taking verb in its clause (全吃了, 都喝光了, 吞下去了), and a next clause that only says
 # the medicines were doubled or taken together (吃重复了, 两个一起吃了, 一起吃的) — round 8.
-_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("doses_words.yml").read_text(encoding="utf-8"))
+_WORDS: dict[str, Any] = words_beside(__file__)
 _TAKEN_AFTER = re.compile(_WORDS["patterns"]["taken_after"])
 _DOUBLED_NEXT = re.compile(_WORDS["patterns"]["doubled_next"])
 

@@ -4,6 +4,7 @@ process start reads some eighty files (`Runtime` spent 1.3 of its 3.6 s of first
 `wenzhen serve`, worker and CLI command pays it). Same YAML 1.1 safe constructors and resolver either way."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -14,3 +15,10 @@ SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader
 def load_yaml(text: str | bytes) -> Any:
     """`yaml.safe_load`, on libyaml when available."""
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 (a safe loader)
+
+
+def words_beside(module_file: str) -> dict[str, Any]:
+    """A module's word lists and word regexes, kept as data beside it: `answers.py` → `answers_words.yml`."""
+    path = Path(module_file)
+    loaded: dict[str, Any] = load_yaml(path.with_name(f"{path.stem}_words.yml").read_text(encoding="utf-8"))
+    return loaded

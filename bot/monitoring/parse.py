@@ -10,20 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from nlu.blood_pressure import NOT_A_VALUE, QUESTION, read_blood_pressure
 from nlu.text import normalise, numeric_view
-from nlu.yaml_files import load_yaml
+from nlu.yaml_files import words_beside
 
 from bot.monitoring.measures import MEASURES
 from bot.monitoring.when import clause_times, time_at
 
 ENTITY_MEASURES = ("temperature", "spo2", "heart_rate", "respiratory_rate")
 
-_WORDS: dict[str, Any] = load_yaml(Path(__file__).with_name("parse_words.yml").read_text(encoding="utf-8"))
+_WORDS: dict[str, Any] = words_beside(__file__)
 _GLUCOSE = re.compile(_WORDS["patterns"]["glucose"])
 # A number that counts time or times, not a value: "血糖高十几年了", "血糖高了两年" (the NLU's, shared with blood pressure).
 _NOT_A_VALUE = NOT_A_VALUE
